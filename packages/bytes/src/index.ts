@@ -1,0 +1,6 @@
+export { UtpError, BytesErrorCode, isUtpError, describeError } from './errors.js';
+export type { UtpErrorOptions } from './errors.js';
+export { ByteReader, decodeUtf8, decodeLatin1, dataView } from './byte-reader.js';
+export { ByteWriter } from './byte-writer.js';
+export { MemorySource, BlobSource } from './byte-source.js';
+export type { ByteSource } from './byte-source.js';

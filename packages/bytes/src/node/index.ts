@@ -1,0 +1,1 @@
+export { FileSource } from './file-source.js';
