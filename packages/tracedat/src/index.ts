@@ -1,1 +1,2 @@
-export {};
+// Public API of @utp/tracedat.
+export * from './writer/index.js';
