@@ -1,0 +1,144 @@
+// Compatibility: fresh traces of this machine, recorded with trace-cmd in a private instance,
+// printed by `trace-cmd report` and `utp report`: every line must be identical.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync, rmSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  liveSkipReason, tmpDir, recordReference, convert, diffReports, tracefsState, buildProbeTarget, symbolOffset, T,
+} from './lib/live.mjs';
+
+const skip = liveSkipReason();
+if (skip) console.log(`# skipping live compatibility tests: ${skip}`);
+
+/** Writes to trace_marker of the given instance dirs. */
+function mark(instDirs, messages) {
+  for (const I of instDirs) for (const m of messages) writeFileSync(join(I, 'trace_marker'), m);
+}
+function markRaw(instDirs, buffers) {
+  for (const I of instDirs) for (const b of buffers) writeFileSync(join(I, 'trace_marker_raw'), b);
+}
+
+const ODD_MARKERS = [
+  'hello from utp',
+  'tab\there "double" \'single\' back\\slash %s %d %%',
+  'utf-8: héllo wörld — ✓ 日本語',
+  'trailing newline\n',
+  'L'.repeat(300),
+  '',
+  'x',
+  'ctrl \x01\x02\x7f end',
+];
+
+function workload(instDirs) {
+  mark(instDirs, ODD_MARKERS.slice(0, 3));
+  spawnSync('sh', ['-c', 'ls -la /usr/lib > /dev/null; cat /proc/self/status > /dev/null; dd if=/dev/zero of=/dev/null bs=4k count=200 2>/dev/null; sleep 0.05; echo x > /tmp/utp-compat-$$; sync; rm -f /tmp/utp-compat-$$']);
+  mark(instDirs, ODD_MARKERS.slice(3));
+  markRaw(instDirs, [Buffer.from([1, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef]), Buffer.from([7, 0, 0, 0, 0x41, 0x42, 0x43])]);
+}
+
+const MANY = [
+  'sched', 'irq', 'timer', 'kmem', 'raw_syscalls', 'syscalls/sys_enter_openat', 'syscalls/sys_exit_openat',
+  'syscalls/sys_enter_read', 'syscalls/sys_exit_read', 'syscalls/sys_enter_futex', 'workqueue', 'signal', 'task',
+  'block', 'writeback', 'filemap', 'rcu', 'ipi', 'power', 'net', 'sock', 'tcp', 'ftrace/print', 'ftrace/raw_data',
+  'pagemap', 'mmap', 'ext4', 'jbd2', 'tlb', 'percpu', 'oom', 'cgroup', 'compaction', 'vmscan', 'huge_memory',
+];
+
+function availableEvents(list) {
+  return list.filter((e) => existsSync(join(T, 'events', e)));
+}
+
+describe('utp report matches trace-cmd report on fresh traces', { skip }, () => {
+  let dir, before0;
+  before(() => { dir = tmpDir('utp-compat-'); before0 = tracefsState(); });
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+    assert.deepEqual(tracefsState(), before0, 'tracefs state changed by the tests');
+  });
+
+  const MODES = [[], ['-N'], ['-R'], ['-t'], ['-l'], ['-l', '-R']];
+
+  test('many event systems, markers with odd bytes: v7+zstd, v7 uncompressed, v6', () => {
+    const { file } = recordReference(dir, { events: availableEvents(MANY), bufKb: 4096, run: workload });
+    const v7none = convert(file, join(dir, 'many-none.dat'), { compression: 'none' });
+    const v6 = convert(file, join(dir, 'many-v6.dat'), { version: 6, compression: 'none' });
+    const problems = [];
+    for (const f of [file, v7none, v6]) {
+      for (const m of MODES) { const d = diffReports(f, m); if (d) problems.push(`${f.split('/').pop()}: ${d}`); }
+    }
+    assert.equal(problems.join('\n'), '');
+  });
+
+  for (const clock of ['local', 'global', 'counter', 'uptime', 'perf', 'mono', 'mono_raw', 'boot', 'tai', 'x86-tsc']) {
+    test(`trace clock ${clock}`, () => {
+      const avail = readFileSync(join(T, 'trace_clock'), 'utf8');
+      if (!avail.includes(clock)) return;
+      const { file } = recordReference(dir, { events: ['sched', 'irq', 'timer'], clock, run: workload });
+      const problems = [];
+      for (const m of [[], ['-t'], ['-R']]) { const d = diffReports(file, m); if (d) problems.push(d); }
+      assert.equal(problems.join('\n'), '');
+    });
+  }
+
+  for (const subbufKb of [8, 16, 64]) {
+    test(`sub-buffer size ${subbufKb} KiB`, () => {
+      if (!existsSync(join(T, 'buffer_subbuf_size_kb'))) return;
+      const { file } = recordReference(dir, { events: ['sched', 'irq', 'timer', 'raw_syscalls'], subbufKb, run: workload });
+      const v6 = convert(file, join(dir, `sub${subbufKb}-v6.dat`), { version: 6, compression: 'none' });
+      const problems = [];
+      for (const f of [file, v6]) for (const m of [[], ['-t']]) { const d = diffReports(f, m); if (d) problems.push(d); }
+      assert.equal(problems.join('\n'), '');
+    });
+  }
+
+  test('two instances in one file (v7 and v6)', () => {
+    const { file } = recordReference(dir, { events: ['sched', 'irq'], instances: 2, run: workload });
+    const v6 = convert(file, join(dir, 'two-v6.dat'), { version: 6, compression: 'none' });
+    const problems = [];
+    for (const f of [file, v6]) for (const m of [[], ['-N'], ['-t']]) { const d = diffReports(f, m); if (d) problems.push(d); }
+    assert.equal(problems.join('\n'), '');
+  });
+
+  test('overflowing buffer: lost events reported as trace-cmd does', () => {
+    const { file } = recordReference(dir, {
+      events: ['sched', 'irq', 'timer', 'raw_syscalls', 'kmem'], bufKb: 64,
+      run: (I) => { spawnSync('sh', ['-c', 'for i in $(seq 1 300); do cat /proc/self/stat > /dev/null; done']); workload(I); },
+    });
+    const problems = [];
+    for (const m of [[], ['-t']]) { const d = diffReports(file, m); if (d) problems.push(d); }
+    assert.equal(problems.join('\n'), '');
+  });
+
+  test('uprobes with fetch args (signed, hex, string, return probe)', () => {
+    const bin = buildProbeTarget(dir);
+    const off = symbolOffset(bin, 'utp_probe_me');
+    const g = `utp_t${process.pid}`;
+    const { file } = recordReference(dir, {
+      events: [`${g}/enter`, `${g}/leave`, 'sched/sched_process_exec'],
+      uprobes: [
+        `p:${g}/enter ${bin}:${off} a=%di:s32 b=%si:s64 bx=%si:x64 s=+0(%dx):string u=%di:u8`,
+        `r:${g}/leave ${bin}:${off} ret=$retval:s32`,
+      ],
+      run: () => spawnSync(bin, ['5']),
+    });
+    const problems = [];
+    for (const m of [[], ['-N'], ['-R'], ['-t']]) { const d = diffReports(file, m); if (d) problems.push(d); }
+    assert.equal(problems.join('\n'), '');
+  });
+
+  test('report flags: --cpu, -F, -v, --stat, --uname, --cpus, --first-event, --last-event, --ts-diff, -w, -I, -S', () => {
+    const { file } = recordReference(dir, { events: ['sched', 'irq', 'timer', 'raw_syscalls'], run: workload });
+    const problems = [];
+    const flagSets = [
+      ['--cpu', '0'], ['--cpu', '1'], ['--cpu', '0,1'],
+      ['-F', 'sched_switch'], ['-F', 'sched_switch: prev_pid > 0 && next_comm ~ "s*"'],
+      ['-F', 'sched/sched_wakeup: prio < 120 || comm == "sh"'], ['-v', '-F', 'sched_switch'],
+      ['-F', 'irq', '-F', 'timer: expires > 0'], ['-F', 'COMM == "sh"'],
+      ['--stat'], ['--uname'], ['--cpus'], ['--first-event'], ['--last-event'], ['--ts-diff'], ['-w'], ['-I'], ['-S'],
+      ['--version'],
+    ];
+    for (const m of flagSets) { const d = diffReports(file, m); if (d) problems.push(d); }
+    assert.equal(problems.join('\n'), '');
+  });
+});
