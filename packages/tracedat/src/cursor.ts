@@ -1,5 +1,6 @@
 import type { ByteSource } from '@utp/bytes';
 import { decodeLatin1 } from '@utp/bytes';
+import { readFully } from './read-fully.js';
 import { TraceDatError, TraceDatErrorCode } from './errors.js';
 
 const WINDOW = 1 << 16;
@@ -30,7 +31,7 @@ export class Cursor {
       });
     }
     const len = Math.min(Math.max(n, WINDOW), this.end - this.pos);
-    const b = this.src.readSync ? this.src.readSync(this.pos, len) : await this.src.read(this.pos, len);
+    const b = await readFully(this.src, this.pos, len);
     if (b.length < n) {
       throw new TraceDatError(TraceDatErrorCode.Truncated, `Unexpected end of ${this.where} reading ${what}`, {
         offset: this.pos, context: { need: n, have: b.length },
@@ -62,7 +63,7 @@ export class Cursor {
       });
     }
     if (n > WINDOW) {
-      const b = this.src.readSync ? this.src.readSync(this.pos, n) : await this.src.read(this.pos, n);
+      const b = await readFully(this.src, this.pos, n);
       if (b.length < n) {
         throw new TraceDatError(TraceDatErrorCode.Truncated, `Unexpected end of ${this.where} reading ${what}`, {
           offset: this.pos, context: { need: n, have: b.length },

@@ -1,2 +1,12 @@
 // Public API of @utp/tracedat.
 export * from './writer/index.js';
+export { TraceDat } from './trace-dat.js';
+export type { TraceDatBuffer, TraceDatCpu, TraceDatOptions, TraceDatSection, RecordCallback } from './trace-dat.js';
+export { TraceDatError, TraceDatErrorCode, TraceDatDiagnostic } from './errors.js';
+export { OptionId, optionString, strtoll } from './options.js';
+export type { RawOption } from './options.js';
+export { zstdDecompressor, zlibDecompressor, decompressorFor } from './decompress.js';
+export type { Decompressor } from './decompress.js';
+export { CpuStream } from './cpu-stream.js';
+export { mergeRecords } from './merge.js';
+export type { RecordSource } from './merge.js';

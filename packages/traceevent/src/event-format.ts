@@ -19,3 +19,20 @@ export interface EventFormat {
   /** Field by name (event fields first, then common fields). */
   field(name: string): Field | undefined;
 }
+
+/**
+ * A field as the engine keeps it. `flags` is writable because libtraceevent itself
+ * clears IS_STRING on a char array the first time it meets unprintable bytes in raw mode.
+ */
+export interface TepField extends Field {
+  flags: number;
+  /** libtraceevent's full type text (fixed arrays keep their `[N]`). */
+  readonly ctype: string;
+}
+
+/** Internal event flags (libtraceevent TEP_EVENT_FL_*). */
+export const EventFlag = {
+  IsFtrace: 1,
+  IsBprint: 2,
+  Failed: 4,
+} as const;

@@ -1,1 +1,187 @@
-export {};
+/**
+ * The line trace-cmd report prints for one record (trace-read.c trace_show_data +
+ * libtraceevent tep_print_event): `comm-pid [cpu]`, optional latency flags, the
+ * time stamp, optional `(+diff)`, the padded event name and the info column.
+ * Missed-events notices (`CPU:N [EVENTS DROPPED]`) come first on their own line.
+ */
+import type { TraceRecord } from './types.js';
+import type { EventFormat } from './event-format.js';
+import type { PrintMode, Tep } from './tep.js';
+
+export interface LineOptions {
+  /** -l: latency format (`%8.8s-%-5d %3d` + flags). */
+  latency: boolean;
+  /** -R: info as raw fields; with -l the flags print as `-0x%x`. */
+  raw: boolean;
+  /** -t: nanosecond time stamps. */
+  nsec: boolean;
+  /** The trace clock counts nanoseconds (trace-cmd's TRACECMD_FL_IN_USECS); else raw `%12llu` ticks. */
+  inUsecs: boolean;
+  /** --ts-diff */
+  tsDiff: boolean;
+  /** The file has a TRACECLOCK option (decides whether --ts-diff divides by 1000). */
+  useTraceClock: boolean;
+  /** Info print mode; default follows `raw`, else 'default'. */
+  mode: PrintMode | undefined;
+}
+
+const DEFAULT_LINE_OPTIONS: Readonly<LineOptions> = Object.freeze({
+  latency: false, raw: false, nsec: false, inUsecs: true, tsDiff: false, useTraceClock: true, mode: undefined,
+});
+
+const SPACES20 = '                    ';
+const UNKNOWN = '[UNKNOWN EVENT]';
+
+/** `%5llu.%06llu` of (ts+500)/1000, `%5llu.%09llu` of ts, or `%12llu` (libtraceevent print_event_time). */
+export function formatTime(ts: bigint | number, mode: 'usec' | 'nsec' | 'raw'): string {
+  if (typeof ts === 'number' && ts >= 0 && ts <= Number.MAX_SAFE_INTEGER) {
+    if (mode === 'raw') return String(ts).padStart(12);
+    if (mode === 'usec') {
+      const t = Math.floor((ts + 500) / 1000);
+      let s = Math.floor(t / 1e6);
+      let r = t - s * 1e6;
+      if (r < 0) { s--; r += 1e6; } else if (r >= 1e6) { s++; r -= 1e6; }
+      return String(s).padStart(5) + '.' + String(r).padStart(6, '0');
+    }
+    let s = Math.floor(ts / 1e9);
+    let r = ts - s * 1e9;
+    if (r < 0) { s--; r += 1e9; } else if (r >= 1e9) { s++; r -= 1e9; }
+    return String(s).padStart(5) + '.' + String(r).padStart(9, '0');
+  }
+  let t = BigInt.asUintN(64, BigInt(ts));
+  if (mode === 'raw') return String(t).padStart(12);
+  if (mode === 'usec') {
+    t = BigInt.asUintN(64, t + 500n) / 1000n;
+    return String(t / 1000000n).padStart(5) + '.' + String(t % 1000000n).padStart(6, '0');
+  }
+  return String(t / 1000000000n).padStart(5) + '.' + String(t % 1000000000n).padStart(9, '0');
+}
+
+/** `" NAME: "` followed by spaces up to 20 characters of name (print_event_name). */
+export function eventNameColumn(name: string): string {
+  return ' ' + name + ': ' + (name.length < 20 ? SPACES20.slice(name.length) : '');
+}
+
+/** The 5 (or more) latency characters of data_latency_format. */
+export function latencyFlags(flags: number, pc: number, migrateDisable?: number, lockDepth?: number): string {
+  const hard = flags & 0x08, soft = flags & 0x10;
+  let s = (flags & 0x01 ? 'd' : flags & 0x02 ? 'X' : '.') +
+    (flags & 0x04 ? 'N' : '.') +
+    (hard && soft ? 'H' : hard ? 'h' : soft ? 's' : '.') +
+    (pc & 0xf ? (pc & 0xf).toString(16) : '.') +
+    (pc & 0xf0 ? (pc >>> 4).toString(16) : '.');
+  if (migrateDisable !== undefined) s += migrateDisable < 0 ? '.' : String(migrateDisable);
+  if (lockDepth !== undefined) s += lockDepth < 0 ? '.' : String(lockDepth);
+  return s;
+}
+
+/** Formats whole report lines for records; caches per-event and per-CPU text. */
+export class LinePrinter {
+  readonly tep: Tep;
+  readonly opts: LineOptions;
+  private readonly timeMode: 'usec' | 'nsec' | 'raw';
+  private readonly mode: PrintMode;
+  private readonly nameCol = new Map<EventFormat, string>();
+  private readonly cpuCol: string[] = [];
+  private lastTs = 0n;
+  private lastSec = -1;
+  private lastSecText = '';
+  private latencyExtras: { md: boolean; ld: boolean } | undefined;
+
+  constructor(tep: Tep, opts: Partial<LineOptions> = {}) {
+    this.tep = tep;
+    this.opts = { ...DEFAULT_LINE_OPTIONS, ...opts };
+    this.timeMode = !this.opts.inUsecs ? 'raw' : this.opts.nsec ? 'nsec' : 'usec';
+    this.mode = this.opts.mode ?? (this.opts.raw ? 'raw' : 'default');
+  }
+
+  private cpuText(cpu: number): string {
+    let s = this.cpuCol[cpu];
+    if (s === undefined) {
+      s = this.opts.latency ? String(cpu).padStart(3) : ' [' + String(cpu).padStart(3, '0') + ']';
+      if (cpu >= 0 && cpu < 4096) this.cpuCol[cpu] = s;
+    }
+    return s;
+  }
+
+  /** The time column text (without the leading space / trailing colon). */
+  time(rec: TraceRecord): string {
+    const r = rec as TraceRecord & { tsNum?: number; tsBig?: bigint };
+    const ts = r.tsNum;
+    if (ts !== undefined && r.tsBig === undefined && this.timeMode !== 'raw' && ts < 1e15) {
+      // fast path: the seconds text changes rarely, cache it
+      let sec: number, frac: string;
+      if (this.timeMode === 'usec') {
+        const t = Math.floor((ts + 500) / 1000);
+        sec = Math.floor(t / 1e6);
+        frac = String(t - sec * 1e6 + 1e6).slice(1);
+      } else {
+        sec = Math.floor(ts / 1e9);
+        frac = String(ts - sec * 1e9 + 1e9).slice(1);
+      }
+      if (sec !== this.lastSec) { this.lastSec = sec; this.lastSecText = String(sec).padStart(5) + '.'; }
+      return this.lastSecText + frac;
+    }
+    if (ts !== undefined && r.tsBig === undefined) return formatTime(ts, this.timeMode);
+    return formatTime(rec.ts, this.timeMode);
+  }
+
+  /** The `CPU:N [... EVENTS DROPPED]` line for the record, or '' (with its newline). */
+  static missedLine(rec: TraceRecord): string {
+    if (rec.missedEvents > 0) return `CPU:${rec.cpu} [${rec.missedEvents} EVENTS DROPPED]\n`;
+    if (rec.missedEvents < 0) return `CPU:${rec.cpu} [EVENTS DROPPED]\n`;
+    return '';
+  }
+
+  /** The full line for `rec` (missed-events line included, no trailing newline). */
+  format(rec: TraceRecord): string {
+    const tep = this.tep;
+    const o = this.opts;
+    let out = rec.missedEvents !== 0 ? LinePrinter.missedLine(rec) : '';
+    const type = tep.typeOf(rec);
+    const event = type >= 0 ? tep.findEventById(type) : undefined;
+    if (!event) {
+      out += UNKNOWN;
+      if (o.latency) out += o.raw ? '-0x' + tep.flagsOf(rec).toString(16) : UNKNOWN;
+      out += UNKNOWN;
+      if (o.tsDiff) out += this.diff(rec);
+      return out + ' (NULL): ' + SPACES20.slice(6) + UNKNOWN;
+    }
+    const pid = tep.pidOf(rec);
+    const comm = tep.commOf(pid);
+    if (o.latency) {
+      out += (comm.length > 8 ? comm.slice(0, 8) : comm.padStart(8)) + '-' + String(pid).padEnd(5) + ' ' + this.cpuText(rec.cpu);
+      if (o.raw) out += '-0x' + tep.flagsOf(rec).toString(16);
+      else out += this.latency(rec, event);
+    } else {
+      out += comm.padStart(16) + '-' + String(pid).padEnd(5) + this.cpuText(rec.cpu);
+    }
+    out += this.timeMode === 'raw' ? this.time(rec) + ':' : ' ' + this.time(rec) + ':';
+    if (o.tsDiff) out += this.diff(rec);
+    let nc = this.nameCol.get(event);
+    if (nc === undefined) { nc = eventNameColumn(event.name); this.nameCol.set(event, nc); }
+    out += nc;
+    let info = tep.formatInfo(rec, event, this.mode);
+    if (info.length && info.charCodeAt(info.length - 1) === 10) info = info.slice(0, -1);
+    return out + info;
+  }
+
+  private latency(rec: TraceRecord, event: EventFormat): string {
+    if (this.latencyExtras === undefined) {
+      this.latencyExtras = { md: !!event.field('common_migrate_disable'), ld: !!event.field('common_lock_depth') };
+    }
+    let md: number | undefined, ld: number | undefined;
+    if (this.latencyExtras.md) { const f = event.field('common_migrate_disable'); md = f ? Number(this.tep.readFieldSigned(rec, f)) : -1; }
+    if (this.latencyExtras.ld) { const f = event.field('common_lock_depth'); ld = f ? Number(this.tep.readFieldSigned(rec, f)) : -1; }
+    return latencyFlags(this.tep.flagsOf(rec), this.tep.preemptCountOf(rec), md, ld);
+  }
+
+  private diff(rec: TraceRecord): string {
+    let t = rec.ts;
+    if (this.opts.useTraceClock && !this.opts.nsec) t = (t + 500n) / 1000n;
+    let s = '';
+    if (this.lastTs !== 0n) s = '(+' + String(BigInt.asIntN(64, t - this.lastTs)) + ')';
+    this.lastTs = t;
+    return ' ' + s.padEnd(8);
+  }
+}

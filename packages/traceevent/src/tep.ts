@@ -5,9 +5,25 @@
  *
  * OWNERSHIP: the format/print engine helper owns this file. The method signatures
  * below are the contract other parts code against: do not change them; add freely.
+ *
+ * TEXT ENCODING: every string this class takes (format files, kallsyms, printk formats,
+ * saved_cmdlines) and returns (formatInfo, commOf, readString) is a *byte string*: one
+ * JS char per byte (char codes 0..255), so that output is byte-identical to the C
+ * tools. Decode input bytes with `bytesToLatin1` and write output with
+ * `Buffer.from(text, 'latin1')` (not UTF-8, and not TextDecoder('latin1'), which is
+ * windows-1252).
  */
-import type { Field, TraceRecord } from './types.js';
-import type { EventFormat } from './event-format.js';
+import { UtpError } from '@utp/bytes';
+import type { Field, TraceRecord, DiagnosticHandler } from './types.js';
+import { FieldFlag } from './types.js';
+import type { EventFormat, TepField } from './event-format.js';
+import { parseFormatText } from './format-parser.js';
+import type { ParserFunction, PrintFunctionParam } from './print-fmt-parser.js';
+import { TepEvent, type EventHost } from './tep-event.js';
+import { KallsymsTable } from './kallsyms.js';
+import { PrintkTable } from './printk.js';
+import { CmdlineTable } from './cmdlines.js';
+import { readNumberBig, readNumberSmall, dynamicOffset, boundedCString, bytesToString } from './record-data.js';
 
 /** What the print engine prints for an event's info column. */
 export type PrintMode =
@@ -28,70 +44,275 @@ export interface PrintFunction {
   call(args: Array<bigint | string>, tep: Tep): bigint | string;
   /** 'number' if the result prints through a numeric conversion, 'string' for %s. */
   returns: 'number' | 'string';
+  /**
+   * Parameter kinds, as given to tep_register_print_function. libtraceevent requires the
+   * call in the print fmt to have exactly this many arguments; 'string' arguments are
+   * rendered as %s text. Without it any number of numeric arguments is accepted.
+   */
+  params?: readonly PrintFunctionParam[];
 }
 
 export interface FunctionSymbol { name: string; addr: bigint; module?: string }
+
+export const TepErrorCode = {
+  BadFormat: 'TRACEEVENT_BAD_FORMAT',
+} as const;
+
+/** Decodes bytes into a byte string (one char per byte). */
+export function bytesToLatin1(b: Uint8Array): string { return bytesToString(b, 0, b.length); }
+
+interface CommonLoc { type: [number, number]; pid: [number, number]; flags: [number, number]; pc: [number, number] }
+interface HandlerEntry { system: string | undefined; name: string; handler: EventHandler }
 
 export class Tep {
   /** File (= kernel) byte order. */
   littleEndian = true;
   /** Kernel `long` size in bytes (from header_page's commit field; 8 on 64-bit). */
   longSize = 8;
+  /** Where parse problems are reported (libtraceevent's warnings). */
+  onDiagnostic: DiagnosticHandler | undefined;
 
-  constructor(opts: { littleEndian?: boolean; longSize?: number } = {}) {
+  readonly kallsyms = new KallsymsTable();
+  readonly printk = new PrintkTable();
+  readonly cmdlines = new CmdlineTable();
+
+  readonly #byId = new Map<number, TepEvent>();
+  #list: TepEvent[] = [];
+  #sortedList: TepEvent[] | null = null;
+  readonly #handlers: HandlerEntry[] = [];
+  readonly #handlerCache = new Map<TepEvent, EventHandler | null>();
+  readonly #functions = new Map<string, PrintFunction>();
+  #lastEvent: TepEvent | undefined;
+  // common field locations, taken from the event with the lowest id (libtraceevent's events[0])
+  #common: CommonLoc | null = null;
+  readonly #host: EventHost;
+
+  constructor(opts: { littleEndian?: boolean; longSize?: number; onDiagnostic?: DiagnosticHandler } = {}) {
     if (opts.littleEndian !== undefined) this.littleEndian = opts.littleEndian;
     if (opts.longSize !== undefined) this.longSize = opts.longSize;
+    this.onDiagnostic = opts.onDiagnostic;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const tep = this;
+    this.#host = {
+      get littleEndian() { return tep.littleEndian; },
+      get longSize() { return tep.longSize; },
+      kallsyms: this.kallsyms,
+      printk: this.printk,
+      callFunction: (name, args) => {
+        const fn = tep.#functions.get(name);
+        return fn ? fn.call(args, tep) : 0n;
+      },
+      functionReturns: (name) => tep.#functions.get(name)?.returns ?? 'number',
+      findParserFunction: (name): ParserFunction | undefined => tep.#functions.get(name),
+    };
   }
 
   /** Parses one `format` file of SYSTEM and registers the event. Parse problems of the print fmt
    *  do not throw: the event is flagged `failed` and prints `[FAILED TO PARSE]` as libtraceevent 1.7.1 does. */
-  addEventFormat(_text: string, _system: string): EventFormat { throw new Error('not implemented'); }
-  findEventById(_id: number): EventFormat | undefined { throw new Error('not implemented'); }
+  addEventFormat(text: string, system: string): EventFormat {
+    let p;
+    try {
+      p = parseFormatText(text, system, this.longSize);
+    } catch (e) {
+      throw new UtpError(TepErrorCode.BadFormat, 'Cannot parse event format', { cause: e, context: { system } });
+    }
+    const ev = new TepEvent(this.#host, p, system, text, p.printPos);
+    if (p.formatFailed) this.#diag('warning', 'TRACEEVENT_FORMAT_FAILED', `Cannot read the fields of event ${system}:${p.name}`);
+    this.#byId.set(ev.id, ev);
+    this.#list.push(ev);
+    this.#sortedList = null;
+    this.#common = null;
+    this.#lastEvent = undefined;
+    return ev;
+  }
+
+  findEventById(id: number): EventFormat | undefined {
+    const last = this.#lastEvent;
+    if (last && last.id === id) return last;
+    const ev = this.#byId.get(id);
+    if (ev) this.#lastEvent = ev;
+    return ev;
+  }
+
   /** By system (optional) and name, e.g. ('sched', 'sched_switch'). */
-  findEvent(_system: string | undefined, _name: string): EventFormat | undefined { throw new Error('not implemented'); }
-  /** All registered events. */
-  get events(): readonly EventFormat[] { throw new Error('not implemented'); }
+  findEvent(system: string | undefined, name: string): EventFormat | undefined {
+    for (const ev of this.#sorted()) {
+      if (ev.name === name && (system === undefined || ev.system === system)) return ev;
+    }
+    return undefined;
+  }
+
+  /** All registered events (sorted by id, as libtraceevent keeps them). */
+  get events(): readonly EventFormat[] { return this.#sorted(); }
+
+  #sorted(): TepEvent[] {
+    if (!this.#sortedList) this.#sortedList = this.#list.slice().sort((a, b) => a.id - b.id);
+    return this.#sortedList;
+  }
 
   /** `/proc/kallsyms` text. */
-  loadKallsyms(_text: string): void { throw new Error('not implemented'); }
+  loadKallsyms(text: string): void {
+    if (!this.kallsyms.parse(text)) this.#diag('warning', 'TRACEEVENT_KALLSYMS', 'Failed to parse kallsyms; the rest is ignored');
+  }
   /** `printk_formats` text (`0xADDR : "fmt"` lines). */
-  loadPrintk(_text: string): void { throw new Error('not implemented'); }
+  loadPrintk(text: string): void { this.printk.parse(text); }
   /** `saved_cmdlines` text (`PID COMM` lines). */
-  loadCmdlines(_text: string): void { throw new Error('not implemented'); }
+  loadCmdlines(text: string): void {
+    if (!this.cmdlines.parse(text)) this.#diag('warning', 'TRACEEVENT_CMDLINES', 'Failed to parse saved cmdlines; the rest is ignored');
+  }
   /** tep_register_comm: adds pid→comm unless the pid is known already. */
-  registerComm(_pid: number, _comm: string): void { throw new Error('not implemented'); }
+  registerComm(pid: number, comm: string): void { this.cmdlines.register(pid, comm); }
+  /** tep_override_comm: sets pid→comm even when the pid is known. */
+  overrideComm(pid: number, comm: string): void { this.cmdlines.override(pid, comm); }
+  /** tep_is_pid_registered. */
+  isPidRegistered(pid: number): boolean { return this.cmdlines.has(pid); }
   /** `<idle>` for pid 0, the saved comm, else `<...>`. */
-  commOf(_pid: number): string { throw new Error('not implemented'); }
+  commOf(pid: number): string { return this.cmdlines.comm(pid); }
   /** The symbol containing addr (libtraceevent's rule: the last symbol matches only exactly). */
-  findFunction(_addr: bigint): FunctionSymbol | undefined { throw new Error('not implemented'); }
+  findFunction(addr: bigint): FunctionSymbol | undefined { return this.kallsyms.find(addr); }
+  /** tep_register_function. */
+  registerFunction(name: string, addr: bigint, module?: string): void { this.kallsyms.register(name, addr, module); }
+  /** The printk format stored for a kernel address. */
+  findPrintk(addr: bigint): string | undefined { return this.printk.find(addr); }
 
   // ---- record accessors (common fields) ----
+  #commonInfo(): CommonLoc | null {
+    if (this.#common) return this.#common;
+    const first = this.#sorted()[0];
+    if (!first) return null;
+    const loc = (name: string): [number, number] => {
+      const f = first.commonFields.find((x) => x.name === name);
+      return f ? [f.offset, f.size] : [-1, 0];
+    };
+    this.#common = { type: loc('common_type'), pid: loc('common_pid'), flags: loc('common_flags'), pc: loc('common_preempt_count') };
+    return this.#common;
+  }
+
+  #readCommon(r: TraceRecord, which: 'type' | 'pid' | 'flags' | 'pc'): number {
+    const c = this.#commonInfo();
+    if (!c) return -1;
+    const [off, size] = c[which];
+    if (off < 0 || off + size > r.size) return -1;
+    return readNumberSmall(r, off, size, this.littleEndian);
+  }
+
   /** common_type of the record, or -1 if the record is too short. */
-  typeOf(_record: TraceRecord): number { throw new Error('not implemented'); }
-  pidOf(_record: TraceRecord): number { throw new Error('not implemented'); }
+  typeOf(record: TraceRecord): number { return this.#readCommon(record, 'type'); }
+  pidOf(record: TraceRecord): number { const v = this.#readCommon(record, 'pid'); return v === -1 ? -1 : v | 0; }
   /** common_flags */
-  flagsOf(_record: TraceRecord): number { throw new Error('not implemented'); }
+  flagsOf(record: TraceRecord): number { return this.#readCommon(record, 'flags'); }
   /** common_preempt_count */
-  preemptCountOf(_record: TraceRecord): number { throw new Error('not implemented'); }
+  preemptCountOf(record: TraceRecord): number { return this.#readCommon(record, 'pc'); }
+  /** Any common field by name (e.g. common_migrate_disable), or undefined when absent. */
+  commonFieldOf(record: TraceRecord, name: string): number | undefined {
+    const first = this.#sorted()[0];
+    const f = first?.commonFields.find((x) => x.name === name);
+    if (!f || f.offset + f.size > record.size) return undefined;
+    return readNumberSmall(record, f.offset, f.size, this.littleEndian);
+  }
+  /** The event of a record (tep_find_event_by_record), or undefined. */
+  eventOf(record: TraceRecord): EventFormat | undefined {
+    const t = this.typeOf(record);
+    return t < 0 ? undefined : this.findEventById(t);
+  }
 
   // ---- field accessors (used by plugins and filters) ----
   /** The field's value as an unsigned number of its size (no sign extension, like tep_read_number). */
-  readField(_record: TraceRecord, _field: Field): bigint { throw new Error('not implemented'); }
+  readField(record: TraceRecord, field: Field): bigint {
+    if (field.offset + field.size > record.size) return 0n;
+    return readNumberBig(record, field.offset, field.size, this.littleEndian);
+  }
   /** Same, as a JS number (exact for fields up to 6 bytes; 8-byte values may lose precision). */
-  readFieldNumber(_record: TraceRecord, _field: Field): number { throw new Error('not implemented'); }
+  readFieldNumber(record: TraceRecord, field: Field): number {
+    if (field.offset + field.size > record.size) return 0;
+    return readNumberSmall(record, field.offset, field.size, this.littleEndian);
+  }
   /** Signed value honouring the field's signedness and size. */
-  readFieldSigned(_record: TraceRecord, _field: Field): bigint { throw new Error('not implemented'); }
+  readFieldSigned(record: TraceRecord, field: Field): bigint {
+    const v = this.readField(record, field);
+    if (!(field.flags & FieldFlag.Signed) || field.size < 1 || field.size > 8) return v;
+    return BigInt.asIntN(field.size * 8, v);
+  }
   /** A char array / __data_loc string field as text (stops at the first NUL). */
-  readString(_record: TraceRecord, _field: Field): string { throw new Error('not implemented'); }
+  readString(record: TraceRecord, field: Field): string {
+    const [off, len] = this.fieldExtent(record, field);
+    return boundedCString(record, off, len);
+  }
   /** Bytes of an array or dynamic-array field (a view). */
-  readBytes(_record: TraceRecord, _field: Field): Uint8Array { throw new Error('not implemented'); }
+  readBytes(record: TraceRecord, field: Field): Uint8Array {
+    const [off, len] = this.fieldExtent(record, field);
+    const start = Math.min(record.page.length, record.offset + off);
+    return record.page.subarray(start, Math.min(record.page.length, start + len));
+  }
+  /** [payload offset, length] of a field's data (dynamic fields resolved; size-0 arrays run to the record end). */
+  fieldExtent(record: TraceRecord, field: Field): [number, number] {
+    if (field.flags & FieldFlag.Dynamic) return dynamicOffset(record, field, this.littleEndian);
+    if (field.size === 0) return [field.offset, Math.max(0, record.size - field.offset)];
+    return [field.offset, field.size];
+  }
 
   // ---- printing ----
   /** Default print mode for formatInfo. */
   printMode: PrintMode = 'default';
-  /** Registers a plugin handler for SYSTEM:NAME (system may be undefined = any). */
-  registerEventHandler(_system: string | undefined, _name: string, _handler: EventHandler): void { throw new Error('not implemented'); }
-  registerPrintFunction(_fn: PrintFunction): void { throw new Error('not implemented'); }
-  /** The info column (what follows `name: ` and padding) for a record, without a trailing newline. */
-  formatInfo(_record: TraceRecord, _event: EventFormat, _mode?: PrintMode): string { throw new Error('not implemented'); }
+
+  /** Registers a plugin handler for SYSTEM:NAME (system may be undefined = any). The last registration wins. */
+  registerEventHandler(system: string | undefined, name: string, handler: EventHandler): void {
+    this.#handlers.push({ system, name, handler });
+    this.#handlerCache.clear();
+  }
+  /** Removes handlers for SYSTEM:NAME. */
+  unregisterEventHandler(system: string | undefined, name: string): void {
+    for (let i = this.#handlers.length - 1; i >= 0; i--) {
+      const h = this.#handlers[i]!;
+      if (h.name === name && h.system === system) this.#handlers.splice(i, 1);
+    }
+    this.#handlerCache.clear();
+  }
+  /** The handler a plugin registered for this event, if any. */
+  handlerOf(event: EventFormat): EventHandler | undefined {
+    const ev = event as TepEvent;
+    let h = this.#handlerCache.get(ev);
+    if (h === undefined) {
+      h = null;
+      for (let i = this.#handlers.length - 1; i >= 0; i--) {
+        const e = this.#handlers[i]!;
+        if (e.name === ev.name && (e.system === undefined || e.system === ev.system)) { h = e.handler; break; }
+      }
+      this.#handlerCache.set(ev, h);
+    }
+    return h ?? undefined;
+  }
+
+  registerPrintFunction(fn: PrintFunction): void {
+    this.#functions.set(fn.name, fn);
+    // events that failed on this unknown function must be parsed again
+    for (const ev of this.#list) if (ev.printFmt.includes(fn.name)) ev.reset();
+  }
+
+  /**
+   * The info column (what follows `name: ` and padding) for a record, without a
+   * trailing newline. 'default' uses a plugin handler when one is registered,
+   * 'noplugins' always the print fmt, 'raw' the ` name=value` field list.
+   */
+  formatInfo(record: TraceRecord, event: EventFormat, mode: PrintMode = this.printMode): string {
+    const ev = event as TepEvent;
+    let s: string;
+    if (mode === 'raw') s = ev.raw(record);
+    else {
+      const h = mode === 'default' ? this.handlerOf(ev) : undefined;
+      s = h ? h(record, ev, this) : ev.pretty(record);
+    }
+    return s.length && s.charCodeAt(s.length - 1) === 10 ? s.slice(0, -1) : s;
+  }
+
+  /** The print-fmt rendering of a record (what a plugin handler may fall back to). */
+  formatPretty(record: TraceRecord, event: EventFormat): string { return (event as TepEvent).pretty(record); }
+  /** The raw field list of a record (tep_print_fields). */
+  formatFields(record: TraceRecord, event: EventFormat): string { return (event as TepEvent).raw(record); }
+
+  #diag(level: 'error' | 'warning' | 'info', code: string, message: string): void {
+    this.onDiagnostic?.({ level, code, message });
+  }
 }
+
+export type { TepField };

@@ -1,1 +1,22 @@
-export {};
+// Public API of @utp/tracefs (Node only): the libtracefs role.
+export { TraceFsError, TraceFsErrorCode } from './errors.js';
+export type { TraceFsErrorOptions } from './errors.js';
+export { tracingDir, tracingUnavailableReason } from './paths.js';
+export type { FindTracefsOptions } from './paths.js';
+export { readTraceFile, readWholeFile, writeTraceFile, lastErrorLogEntry } from './tracefs-file.js';
+export type { WriteOptions } from './tracefs-file.js';
+export { globToRegExp, globMatch } from './glob.js';
+export { Instance, parseCpuStats } from './instance.js';
+export type { EventName, CpuStats } from './instance.js';
+export { elfSymbols, elfSymbolOffset, elfVaddrToOffset } from './elf-symbols.js';
+export type { ElfSymbol } from './elf-symbols.js';
+export {
+  listDynamicEvents, createUprobe, createKprobe, createEprobe, createSynthetic, removeDynamicEvent,
+  removeDynamicEventsOfGroup, parseUprobeSpec, utpGroup,
+} from './dynamic-events.js';
+export type { DynamicEvent, DynamicEventKind, UprobeSpec } from './dynamic-events.js';
+export { CpuReader, Waiter } from './cpu-reader.js';
+export { createPrivateInstance, destroyInstance, sweepStale, pidAlive, ownerPid } from './private-instance.js';
+export type { SweepResult } from './private-instance.js';
+export { traceFsState, diffTraceFsState } from './tracefs-state.js';
+export type { TraceFsState, DiffOptions } from './tracefs-state.js';

@@ -113,8 +113,9 @@ export class Instance {
     }
     try { this.write('current_tracer', name); } catch (e) {
       const err = e as TraceFsError;
-      throw new TraceFsError(TraceFsErrorCode.KernelRefused, `The kernel refuses tracer '${name}'${err.errno === 'EPERM' ? ' (not permitted in this instance/kernel configuration)' : ''}`,
-        { file: this.file('current_tracer'), errno: err.errno, errorLog: err.errorLog, cause: e });
+      const why = err.errno === 'EPERM' ? 'EPERM, operation not permitted' : err.errno === 'EBUSY' ? 'EBUSY, in use' : (err.errno ?? 'refused');
+      throw new TraceFsError(TraceFsErrorCode.KernelRefused, `The kernel refuses the '${name}' tracer (${why})`,
+        { file: this.file('current_tracer'), errno: err.errno, errorLog: err.errorLog });
     }
   }
 
@@ -163,10 +164,20 @@ export class Instance {
     return event ? `events/${system}/${event}` : `events/${system}`;
   }
   /** Enables an event, a system (event undefined) or everything (both undefined). */
-  enableEvent(system?: string, event?: string): void { this.write(`${this.evPath(system, event)}/enable`, '1'); }
-  disableEvent(system?: string, event?: string): void { this.write(`${this.evPath(system, event)}/enable`, '0'); }
+  enableEvent(system?: string, event?: string): void { this.setEnable(system, event, '1'); }
+  disableEvent(system?: string, event?: string): void { this.setEnable(system, event, '0'); }
+  /** ftrace-system events (print, function...) have no enable file: they are always on. */
+  private setEnable(system: string | undefined, event: string | undefined, v: string): void {
+    const rel = `${this.evPath(system, event)}/enable`;
+    if (system === 'ftrace' && !this.hasFile(rel) && this.hasFile(this.evPath(system, event))) return;
+    this.write(rel, v);
+  }
   /** "1", "0" or "X" (mixed) as the kernel reports it. */
-  eventEnabled(system?: string, event?: string): string { return this.read(`${this.evPath(system, event)}/enable`).trim(); }
+  eventEnabled(system?: string, event?: string): string {
+    const rel = `${this.evPath(system, event)}/enable`;
+    if (system === 'ftrace' && !this.hasFile(rel)) return '1';
+    return this.read(rel).trim();
+  }
   /** Enabled events as listed by set_event ("system:event" lines). */
   enabledEvents(): string[] { return this.read('set_event').split('\n').filter(Boolean); }
   /** The `format` file text of one event. */

@@ -1,11 +1,190 @@
-import type { Command } from '../command.js';
+/**
+ * `utp record`: trace-cmd record's flags over @utp/tracecmd's RecordSession.
+ *   utp record [-e EVENT [-f FILTER]]... [-p TRACER] [-P PID] [-F] [-c] [-B NAME | --top] [-b KB]
+ *              [-C CLOCK] [-M MASK] [-o FILE] [--uprobe SPEC]... [--file-version 6|7]
+ *              [--compression none|zlib|zstd|any] [--date] [-- CMD ARGS]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { RecordSession, type EventSpec, type RecordOptions, type RecordResult, type CompressionName } from '@utp/tracecmd';
+import { tracingUnavailableReason } from '@utp/tracefs';
+import { UsageError, type Command } from '../command.js';
+
+const HELP = `usage: utp record [OPTIONS] [--] [CMD [ARGS...]]
+  -e EVENT         enable EVENT (SYSTEM, SYSTEM:EVENT, EVENT, globs, all); repeatable
+  -f FILTER        filter for the events of the preceding -e
+  -R TRIGGER       trigger for the events of the preceding -e
+  -p TRACER        use TRACER (the kernel may refuse it, e.g. function)
+  -P PID           trace only PID (repeatable)
+  -F               trace only CMD
+  -c               with -P/-F, also trace their children
+  -B NAME          record in instance NAME   (default: a private instance utp-<pid>-<n>)
+  --top            record in the top-level buffer (settings are restored afterwards)
+  -b KB            per-CPU buffer size in KiB
+  --subbuf-size KB sub-buffer size in KiB (kernel >= 6.8)
+  -C CLOCK         trace clock (local, global, mono, ...)
+  -M MASK          tracing_cpumask (hex)
+  -o FILE          output file (default trace.dat)
+  --uprobe SPEC    add a uprobe: [NAME=]PATH:SYMBOL[+OFF]|PATH:0xOFF[%return] [FETCHARGS...]; repeatable
+  --file-version N 6 or 7 (default 7)
+  --compression C  none, zlib, zstd or any (default: zstd for v7)
+  --date           store the date (DATE option)
+  -q               quiet: no per-CPU summary
+Without CMD, records until SIGINT (Ctrl-C) or SIGTERM.`;
+
+const WITH_VALUE = new Set(['-e', '-f', '-R', '-p', '-P', '-B', '-b', '-C', '-M', '-o', '--uprobe', '--file-version', '--compression', '--subbuf-size', '--buffer-percent', '--sleep']);
+
+interface Parsed { opts: Partial<RecordOptions>; filterCmd: boolean; command: string[]; quiet: boolean }
+
+export function parseRecordArgs(argv: string[]): Parsed {
+  const events: EventSpec[] = [];
+  const opts: Partial<RecordOptions> = { events, pids: [], uprobes: [] };
+  let filterCmd = false;
+  let quiet = false;
+  let i = 0;
+  const value = (name: string): string => {
+    const v = argv[++i];
+    if (v === undefined) throw new UsageError(`record: option ${name} needs a value`);
+    return v;
+  };
+  const int = (name: string, s: string): number => {
+    if (!/^\d+$/.test(s)) throw new UsageError(`record: option ${name} wants a number, got '${s}'`);
+    return Number(s);
+  };
+  for (; i < argv.length; i++) {
+    let a = argv[i]!;
+    if (a === '--') { i++; break; }
+    if (!a.startsWith('-') || a === '-') break;
+    let inline: string | undefined;
+    const eq = a.indexOf('=');
+    if (a.startsWith('--') && eq > 0) { inline = a.slice(eq + 1); a = a.slice(0, eq); }
+    else if (!a.startsWith('--') && a.length > 2 && WITH_VALUE.has(a.slice(0, 2))) { inline = a.slice(2); a = a.slice(0, 2); }
+    const v = (): string => (inline !== undefined ? inline : value(a));
+    switch (a) {
+      case '-e': events.push({ spec: v() }); break;
+      case '-f': {
+        const f = v();
+        const last = events[events.length - 1];
+        if (!last) throw new UsageError('record: -f must follow an -e');
+        last.filter = f;
+        break;
+      }
+      case '-R': {
+        const t = v();
+        const last = events[events.length - 1];
+        if (!last) throw new UsageError('record: -R must follow an -e');
+        last.trigger = t;
+        break;
+      }
+      case '-p': opts.tracer = v(); break;
+      case '-P': opts.pids!.push(int('-P', v())); break;
+      case '-F': filterCmd = true; break;
+      case '-c': opts.followChildren = true; break;
+      case '-B': opts.instanceName = v(); break;
+      case '--top': opts.top = true; break;
+      case '-b': opts.bufferSizeKb = int('-b', v()); break;
+      case '--subbuf-size': opts.subbufSizeKb = int('--subbuf-size', v()); break;
+      case '--buffer-percent': opts.bufferPercent = int('--buffer-percent', v()); break;
+      case '--sleep': opts.maxSleepMs = int('--sleep', v()); break;
+      case '-C': opts.clock = v(); break;
+      case '-M': opts.cpumask = v(); break;
+      case '-o': opts.output = v(); break;
+      case '--uprobe': opts.uprobes!.push(v()); break;
+      case '--file-version': {
+        const n = v();
+        if (n !== '6' && n !== '7') throw new UsageError(`record: --file-version must be 6 or 7, got '${n}'`);
+        opts.fileVersion = Number(n) as 6 | 7;
+        break;
+      }
+      case '--compression': {
+        const c = v();
+        if (!['none', 'zlib', 'zstd', 'any'].includes(c)) throw new UsageError(`record: --compression must be none, zlib, zstd or any, got '${c}'`);
+        opts.compression = c as CompressionName;
+        break;
+      }
+      case '--date': opts.date = true; break;
+      case '-q': quiet = true; break;
+      case '-h': case '--help': throw new HelpRequest();
+      default: throw new UsageError(`record: unknown option '${a}' (see 'utp record --help')`);
+    }
+  }
+  if (opts.fileVersion === 6 && opts.compression === undefined) opts.compression = 'none';
+  return { opts, filterCmd, command: argv.slice(i), quiet };
+}
+
+class HelpRequest extends Error {}
+
+/** Spawns CMD held at a gate (sh waits on fd 3), so pid filters are set before it runs. */
+function spawnGated(cmd: string[]): { child: ChildProcess; release(): void } {
+  const child = spawn('/bin/sh', ['-c', 'read _ <&3; exec 3<&-; exec "$@"', 'sh', ...cmd], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
+  const gate = child.stdio[3] as NodeJS.WritableStream;
+  return { child, release: () => { gate.write('\n'); gate.end(); } };
+}
+
+function printSummary(r: RecordResult): void {
+  const lines = r.cpus.map((c) => `CPU${c.cpu}: ${c.events} events, ${c.lost} lost, ${c.bytes} bytes`);
+  const tot = r.cpus.reduce((a, c) => ({ e: a.e + c.events, l: a.l + c.lost }), { e: 0, l: 0 });
+  lines.push(`total: ${tot.e} events, ${tot.l} lost; wrote ${r.output} (${r.size} bytes)`);
+  if (r.sweep.instances.length || r.sweep.groups.length) lines.push(`removed stale: ${[...r.sweep.instances, ...r.sweep.groups].join(' ')}`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
 
 const command: Command = {
   name: 'record',
-  summary: '',
-  async run(): Promise<number> {
-    process.stderr.write('utp record: not implemented yet\n');
-    return 1;
+  summary: 'record events (and run a command) into a trace.dat file',
+  async run(argv: string[]): Promise<number> {
+    let parsed: Parsed;
+    try { parsed = parseRecordArgs(argv); } catch (e) {
+      if (e instanceof HelpRequest) { process.stdout.write(HELP + '\n'); return 0; }
+      throw e;
+    }
+    const why = tracingUnavailableReason();
+    if (why) { process.stderr.write(`utp record: cannot trace here: ${why}\n`); return 1; }
+    const session = new RecordSession(parsed.opts);
+    const onExit = (): void => { try { session.cleanup(); } catch { /* best effort at exit */ } };
+    process.on('exit', onExit);
+    let stopRequested: (() => void) | undefined;
+    const stopPromise = new Promise<void>((res) => { stopRequested = res; });
+    let signals = 0;
+    let child: ChildProcess | undefined;
+    const onSignal = (sig: NodeJS.Signals): void => {
+      signals++;
+      if (signals > 1) { onExit(); process.exit(128 + (sig === 'SIGINT' ? 2 : 15)); }
+      if (child && child.exitCode === null && child.signalCode === null) child.kill(sig);
+      stopRequested!();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      session.setup();
+      let gated: ReturnType<typeof spawnGated> | undefined;
+      if (parsed.command.length) {
+        gated = spawnGated(parsed.command);
+        child = gated.child;
+        if (parsed.filterCmd || (parsed.opts.followChildren && !parsed.opts.pids?.length)) session.setPids([child.pid!]);
+      }
+      session.start();
+      let status = 0;
+      if (gated && child) {
+        const c = child;
+        const exited = new Promise<void>((res) => c.once('exit', (code, sig) => { status = code ?? (sig ? 128 : 1); res(); }));
+        c.once('error', () => stopRequested!());
+        gated.release();
+        await Promise.race([exited, stopPromise]);
+        if (c.exitCode === null && c.signalCode === null) await exited;
+      } else {
+        if (process.stderr.isTTY) process.stderr.write('utp record: recording; press Ctrl-C to stop\n');
+        await stopPromise;
+      }
+      const result = await session.stop();
+      if (!parsed.quiet) printSummary(result);
+      if (status !== 0) process.stderr.write(`utp record: the command exited with status ${status}\n`);
+      return 0;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      onExit();
+      process.off('exit', onExit);
+    }
   },
 };
 export default command;

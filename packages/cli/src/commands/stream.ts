@@ -1,11 +1,134 @@
-import type { Command } from '../command.js';
+/**
+ * `utp stream [record's event flags] [-t] [-R] [-N] [-l] [-- CMD]`: records in a private instance
+ * and prints events live, formatted exactly as `utp report` / `trace-cmd report` print them.
+ * Each batch (what poll(2) delivered) is merged across CPUs by time stamp before printing.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { RecordSession } from '@utp/tracecmd';
+import { CpuReader, Waiter, Instance, tracingUnavailableReason, readWholeFile } from '@utp/tracefs';
+import * as traceevent from '@utp/traceevent';
+import { KBuffer, KRecord, LinePrinter, parseHeaderPage, Tep } from '@utp/traceevent';
+import { UsageError, type Command } from '../command.js';
+import { parseRecordArgs } from './record.js';
+
+const latin1 = new TextDecoder('latin1');
+
+function buildTep(inst: Instance, noPlugins: boolean): { tep: Tep; longSize: number } {
+  const hp = parseHeaderPage(inst.read('events/header_page'));
+  const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  const tep = new Tep({ littleEndian: le, longSize: hp.commitSize });
+  if (!noPlugins) traceevent.loadPlugins(tep, {});
+  const top = Instance.top();
+  for (const ev of top.events('ftrace')) { try { tep.addEventFormat(top.eventFormat('ftrace', ev.name), 'ftrace'); } catch { /* */ } }
+  for (const line of inst.enabledEvents()) {
+    const [sys, name] = line.split(':');
+    if (sys && name) tep.addEventFormat(inst.eventFormat(sys, name), sys);
+  }
+  try { tep.loadKallsyms(latin1.decode(readWholeFile('/proc/kallsyms'))); } catch { /* no symbols */ }
+  tep.loadPrintk(top.read('printk_formats'));
+  tep.loadCmdlines(top.read('saved_cmdlines'));
+  return { tep, longSize: hp.commitSize };
+}
 
 const command: Command = {
   name: 'stream',
-  summary: '',
-  async run(): Promise<number> {
-    process.stderr.write('utp stream: not implemented yet\n');
-    return 1;
+  summary: 'record and print events live',
+  async run(argv: string[]): Promise<number> {
+    const own = { nsec: false, raw: false, noPlugins: false, latency: false };
+    const rest: string[] = [];
+    let i = 0;
+    for (; i < argv.length; i++) {
+      const a = argv[i]!;
+      if (a === '--') { rest.push(...argv.slice(i)); break; }
+      if (a === '-t') own.nsec = true;
+      else if (a === '-R') own.raw = true;
+      else if (a === '-N') own.noPlugins = true;
+      else if (a === '-l') own.latency = true;
+      else if (a === '-h' || a === '--help') {
+        process.stdout.write('usage: utp stream [-e EVENT [-f FILTER]]... [-P PID] [-F] [-c] [-b KB] [-C CLOCK] [-t] [-R] [-N] [-l] [-- CMD ARGS]\n');
+        return 0;
+      } else rest.push(a);
+    }
+    const parsed = parseRecordArgs(rest);
+    if (parsed.opts.tracer !== undefined) throw new UsageError('stream: -p is not supported; stream events with -e');
+    const why = tracingUnavailableReason();
+    if (why) { process.stderr.write(`utp stream: cannot trace here: ${why}\n`); return 1; }
+    const session = new RecordSession({ ...parsed.opts, bufferPercent: 0, output: '/dev/null' });
+    const readers: CpuReader[] = [];
+    let waiter: Waiter | undefined;
+    // Our fds keep the instance busy: close them before the session removes it (also on exit).
+    const onExit = (): void => {
+      for (const r of readers) r.close();
+      waiter?.close();
+      try { session.cleanup(); } catch { /* best effort */ }
+    };
+    process.on('exit', onExit);
+    let stopping = false;
+    let child: ChildProcess | undefined;
+    const onSignal = (sig: NodeJS.Signals): void => {
+      if (stopping) { onExit(); process.exit(130); }
+      stopping = true;
+      if (child && child.exitCode === null && child.signalCode === null) child.kill(sig);
+      waiter?.wake();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      session.setup();
+      const inst = session.instance!;
+      const { tep, longSize } = buildTep(inst, own.noPlugins);
+      const clock = inst.clocks().current;
+      const inUsecs = ['local', 'global', 'uptime', 'perf', 'mono', 'mono_raw', 'boot', 'tai'].includes(clock);
+      const printer = new LinePrinter(tep, { nsec: own.nsec, raw: own.raw, latency: own.latency, inUsecs });
+      const pageSize = inst.subBufferSize();
+      for (const c of inst.cpus()) readers.push(new CpuReader(inst, c, pageSize));
+      const kb = new KBuffer({ littleEndian: tep.littleEndian, longSize });
+      const rec = new KRecord();
+      const page = new Uint8Array(pageSize);
+      let lastCmdlines = Date.now();
+      const drain = (): void => {
+        const lines: Array<{ ts: bigint; cpu: number; text: string }> = [];
+        for (const r of readers) {
+          for (;;) {
+            const n = r.read(page);
+            if (n <= 0) break;
+            kb.load(page, 0, pageSize);
+            while (kb.nextRecord(rec)) {
+              rec.cpu = r.cpu;
+              lines.push({ ts: rec.ts, cpu: r.cpu, text: printer.format(rec) });
+            }
+          }
+        }
+        if (!lines.length) return;
+        lines.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.cpu - b.cpu));
+        process.stdout.write(lines.map((l) => l.text).join('\n') + '\n');
+      };
+      if (parsed.command.length) {
+        child = spawn(parsed.command[0]!, parsed.command.slice(1), { stdio: ['inherit', 'inherit', 'inherit'] });
+        if (parsed.filterCmd) session.setPids([child.pid!]);
+        child.on('exit', () => { stopping = true; waiter?.wake(); });
+        child.on('error', () => { stopping = true; waiter?.wake(); });
+      }
+      waiter = new Waiter();
+      inst.setTracingOn(true);
+      const fds = readers.map((r) => r.fd);
+      while (!stopping) {
+        await waiter.wait(fds, 1000);
+        if (Date.now() - lastCmdlines > 100) { tep.loadCmdlines(Instance.top().read('saved_cmdlines')); lastCmdlines = Date.now(); }
+        drain();
+        // Let events gather a little: a batch every 50 ms at most, not a wake-up per event.
+        if (!stopping) await new Promise((r) => setTimeout(r, 50));
+      }
+      inst.setTracingOn(false);
+      tep.loadCmdlines(Instance.top().read('saved_cmdlines'));
+      drain();
+      return 0;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      onExit();
+      process.off('exit', onExit);
+    }
   },
 };
 export default command;

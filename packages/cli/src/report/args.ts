@@ -1,0 +1,164 @@
+/// <reference types="node" />
+import { parseArgs } from 'node:util';
+import { UsageError } from '../command.js';
+
+export interface ReportArgs {
+  inputs: string[];
+  noPlugins: boolean;
+  raw: boolean;
+  nsec: boolean;
+  latency: boolean;
+  cpus: number[] | undefined;
+  /** -F filters; `input` = index of the -i they follow (-1: before any -i). */
+  filters: Array<{ filter: string; negate: boolean; input: number }>;
+  /** --ts-offset per input index (trace-cmd applies it to inputs after the first only). */
+  tsOffsets: Map<number, bigint>;
+  stat: boolean;
+  uname: boolean;
+  version: boolean;
+  showCpus: boolean;
+  first: boolean;
+  last: boolean;
+  tsDiff: boolean;
+  noIrqs: boolean;
+  noSoftirqs: boolean;
+  wakeup: boolean;
+  endian: boolean;
+  pageSize: boolean;
+  events: boolean;
+  nodate: boolean;
+  rawTs: boolean;
+  quiet: boolean;
+  verbose: boolean;
+}
+
+/** trace-cmd's parse_cpulist: "0,3", "2-4". */
+export function parseCpuList(s: string): number[] {
+  const out: number[] = [];
+  for (const part of s.split(',')) {
+    const p = part.trim();
+    const m = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(p);
+    if (!m) throw new UsageError(`invalid cpu list '${s}'`);
+    const a = Number(m[1]);
+    const b = m[2] !== undefined ? Number(m[2]) : a;
+    if (b < a) throw new UsageError(`invalid cpu range '${p}'`);
+    for (let c = a; c <= b; c++) out.push(c);
+  }
+  return out;
+}
+
+export const REPORT_USAGE = `usage: utp report [-i] FILE [options]
+  -i FILE        input file (default trace.dat)
+  -N             do not load plugins          -R   raw field format
+  -t             nanosecond time stamps       -l   latency format
+  -F FILTER      event filter ('-v' before it inverts)
+  --cpu LIST     only these CPUs (0,3 or 2-4)
+  -I / -S        hide hard / soft interrupt events
+  -w             wakeup latency summary       --ts-diff  time since previous event
+  --stat --uname --version --cpus --first-event --last-event -e -p -E
+  --nodate --raw-ts --ts-offset NS -q`;
+
+export function parseReportArgs(argv: string[]): ReportArgs {
+  // -v is positional in trace-cmd: it negates the -F filters that follow it.
+  const filters: Array<{ filter: string; negate: boolean; input: number }> = [];
+  const tsOffsets = new Map<number, bigint>();
+  let negate = false;
+  let input = -1;
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-v') { negate = true; continue; }
+    if (a === '-F') {
+      const f = argv[++i];
+      if (f === undefined) throw new UsageError("option '-F' needs an argument");
+      filters.push({ filter: f, negate, input });
+      continue;
+    }
+    if (a.startsWith('-F') && a.length > 2) { filters.push({ filter: a.slice(2), negate, input }); continue; }
+    if (a === '--ts-offset' || a.startsWith('--ts-offset=')) {
+      const v = a === '--ts-offset' ? argv[++i] : a.slice(12);
+      if (v === undefined || !/^\s*-?\d+/.test(v)) throw new UsageError(`invalid --ts-offset '${v ?? ''}'`);
+      if (input < 0) throw new UsageError('--ts-offset must come after -i');
+      tsOffsets.set(input, BigInt(/-?\d+/.exec(v)![0]));
+      continue;
+    }
+    if (a === '-i' || (a.startsWith('-i') && a.length > 2)) input++;
+    rest.push(a);
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        input: { type: 'string', short: 'i', multiple: true },
+        N: { type: 'boolean', short: 'N' },
+        L: { type: 'boolean', short: 'L' },
+        R: { type: 'boolean', short: 'R' },
+        t: { type: 'boolean', short: 't' },
+        l: { type: 'boolean', short: 'l' },
+        I: { type: 'boolean', short: 'I' },
+        S: { type: 'boolean', short: 'S' },
+        w: { type: 'boolean', short: 'w' },
+        e: { type: 'boolean', short: 'e' },
+        p: { type: 'boolean', short: 'p' },
+        E: { type: 'boolean', short: 'E' },
+        q: { type: 'boolean', short: 'q' },
+        V: { type: 'boolean', short: 'V' },
+        cpu: { type: 'string', multiple: true },
+        cpus: { type: 'boolean' },
+        events: { type: 'boolean' },
+        'first-event': { type: 'boolean' },
+        'last-event': { type: 'boolean' },
+        stat: { type: 'boolean' },
+        uname: { type: 'boolean' },
+        version: { type: 'boolean' },
+        'ts-diff': { type: 'boolean' },
+        nodate: { type: 'boolean' },
+        'raw-ts': { type: 'boolean' },
+        verbose: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message.split('\n')[0]!);
+  }
+  const v = parsed.values;
+  if (v.help) throw new UsageError(REPORT_USAGE);
+  const inputs = [...(v.input ?? [])];
+  if (parsed.positionals.length > 0 && inputs.length === 0) inputs.push(parsed.positionals[0]!);
+  else if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument '${parsed.positionals[0]}'`);
+  if (inputs.length === 0) inputs.push('trace.dat');
+  let cpus: number[] | undefined;
+  for (const c of v.cpu ?? []) cpus = [...(cpus ?? []), ...parseCpuList(c)];
+  const first = !!v['first-event'];
+  const last = !!v['last-event'];
+  return {
+    inputs,
+    noPlugins: !!v.N || !!v.L,
+    raw: !!v.R,
+    nsec: !!v.t,
+    latency: !!v.l,
+    cpus,
+    filters,
+    stat: !!v.stat,
+    uname: !!v.uname,
+    version: !!v.version,
+    showCpus: !!v.cpus || first || last,
+    first,
+    last,
+    tsDiff: !!v['ts-diff'],
+    noIrqs: !!v.I,
+    noSoftirqs: !!v.S,
+    wakeup: !!v.w,
+    endian: !!v.e,
+    pageSize: !!v.p,
+    events: !!v.E || !!v.events,
+    nodate: !!v.nodate,
+    rawTs: !!v['raw-ts'],
+    tsOffsets,
+    quiet: !!v.q,
+    verbose: !!v.V || !!v.verbose,
+  };
+}

@@ -1,0 +1,98 @@
+/// <reference types="node" />
+/**
+ * `utp report` against saved `trace-cmd report` 3.1.6 output (byte for byte).
+ * Fixtures: packages/tracedat/testdata (X.report*.txt.gz) and packages/cli/testdata/report
+ * (NAME.args = "FILE|FLAGS", NAME.txt.gz = trace-cmd's stdout for them).
+ */
+import { test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+
+const main = fileURLToPath(new URL('../main.js', import.meta.url));
+const datDir = fileURLToPath(new URL('../../../tracedat/testdata/', import.meta.url));
+const fixDir = fileURLToPath(new URL('../../testdata/report/', import.meta.url));
+
+function utp(args: string[]): { out: Buffer; err: string; status: number | null } {
+  const r = spawnSync(process.execPath, [main, 'report', ...args], { maxBuffer: 1 << 28 });
+  return { out: r.stdout, err: r.stderr.toString(), status: r.status };
+}
+
+function gz(path: string): Buffer { return gunzipSync(readFileSync(path)); }
+
+/** Splits "a b 'c d'" like a shell would (single quotes only). */
+function splitArgs(s: string): string[] {
+  const out: string[] = [];
+  const re = /'([^']*)'|(\S+)/g;
+  for (let m; (m = re.exec(s)); ) out.push(m[1] ?? m[2]!);
+  return out;
+}
+
+for (const f of readdirSync(datDir).filter((x) => x.endsWith('.dat')).sort()) {
+  const base = f.replace(/\.dat$/, '');
+  test(`utp report ${f} == trace-cmd report`, () => {
+    const r = utp(['-i', datDir + f]);
+    assert.equal(r.status, 0, r.err);
+    assert.ok(r.out.equals(gz(`${datDir}${base}.report.txt.gz`)), 'output differs from trace-cmd');
+  });
+  test(`utp report -t ${f} == trace-cmd report -t`, () => {
+    const r = utp(['-t', '-i', datDir + f]);
+    assert.equal(r.status, 0, r.err);
+    assert.ok(r.out.equals(gz(`${datDir}${base}.report-t.txt.gz`)), 'output differs from trace-cmd');
+  });
+}
+
+for (const a of readdirSync(fixDir).filter((x) => x.endsWith('.args')).sort()) {
+  const line = readFileSync(fixDir + a, 'utf8').trim();
+  const file = line.slice(0, line.indexOf('|'));
+  const flags = line.slice(line.indexOf('|') + 1);
+  const name = a.replace(/\.args$/, '');
+  test(`utp report ${flags} ${file} == trace-cmd (${name})`, () => {
+    const r = utp([...splitArgs(flags), '-i', datDir + file]);
+    assert.equal(r.status, 0, r.err);
+    const want = gz(`${fixDir}${name}.txt.gz`);
+    if (!r.out.equals(want)) {
+      const g = r.out.toString('latin1').split('\n');
+      const w = want.toString('latin1').split('\n');
+      const i = g.findIndex((l, k) => l !== w[k]);
+      assert.equal(g[i], w[i], `first difference at line ${i + 1}`);
+      assert.fail('output differs');
+    }
+  });
+}
+
+test('utp report: bad input is one stderr line and exit 1', () => {
+  const dir = mkdtempSync(tmpdir() + '/utp-report-');
+  writeFileSync(dir + '/empty.dat', '');
+  writeFileSync(dir + '/text.dat', 'hello, this is not a trace\n'.repeat(100));
+  const bytes = readFileSync(datDir + 'sched-irq-v6.dat');
+  writeFileSync(dir + '/meta-cut.dat', bytes.subarray(0, 5000));
+  for (const p of [dir + '/missing.dat', dir, dir + '/empty.dat', dir + '/text.dat', dir + '/meta-cut.dat']) {
+    const r = utp(['-i', p]);
+    assert.equal(r.status, 1, p);
+    assert.equal(r.out.length, 0, p);
+    assert.equal(r.err.trimEnd().split('\n').length, 1, r.err);
+    assert.match(r.err, /^utp report: /);
+  }
+});
+
+test('utp report: a file cut in its CPU data prints what it holds, then one warning, exit 1', () => {
+  const dir = mkdtempSync(tmpdir() + '/utp-report-');
+  const bytes = readFileSync(datDir + 'sched-irq-top-v6.dat');
+  writeFileSync(dir + '/cut.dat', bytes.subarray(0, bytes.length - 5000));
+  const r = utp(['-i', dir + '/cut.dat']);
+  assert.equal(r.status, 1);
+  const full = gz(datDir + 'sched-irq-top-v6.report.txt.gz').toString('latin1').split('\n');
+  const got = r.out.toString('latin1').split('\n').filter((l) => l !== '');
+  assert.ok(got.length > 10 && got.length < full.length, `lines: ${got.length}`);
+  assert.equal(r.err.trimEnd().split('\n').length, 1, r.err);
+  assert.match(r.err, /truncated/);
+});
+
+test('utp report: unknown option is a usage error (exit 2)', () => {
+  const r = utp(['--no-such-flag', datDir + 'sched-irq-v6.dat']);
+  assert.equal(r.status, 2);
+});

@@ -1,0 +1,127 @@
+/**
+ * Drains every CPU's trace_pipe_raw of an instance into per-CPU temp files while tracing,
+ * sleeping in poll(2) between drains (woken by buffer_percent or a timeout), as trace-cmd's
+ * recorder threads do with splice.
+ */
+import { openSync, writeSync, closeSync, unlinkSync, statSync, readSync } from 'node:fs';
+import { CpuReader, Waiter, type Instance } from '@utp/tracefs';
+
+export interface CpuDrainOptions {
+  /** Longest sleep between drains, in ms (data is also drained when poll says so). */
+  maxSleepMs: number;
+  /** Called after each drain with bytes per CPU so far (for progress). */
+  onProgress?: (bytes: number[]) => void;
+}
+
+/** Accumulates pages of one CPU and appends them to a file in big writes. */
+class CpuSink {
+  private buf: Uint8Array;
+  private fill = 0;
+  bytes = 0;
+  pages = 0;
+  readonly fd: number;
+  constructor(readonly path: string, pageSize: number) {
+    this.fd = openSync(path, 'w', 0o600);
+    this.buf = new Uint8Array(Math.max(pageSize * 64, 1 << 18));
+  }
+  /** Reads from `r` until EAGAIN. Returns pages read. */
+  drain(r: CpuReader): number {
+    let n = 0;
+    for (;;) {
+      if (this.fill + r.pageSize > this.buf.length) this.flush();
+      const got = r.read(this.buf, this.fill);
+      if (got <= 0) break;
+      // A short read (should not happen with page-sized reads) is padded to a page.
+      if (got < r.pageSize) this.buf.fill(0, this.fill + got, this.fill + r.pageSize);
+      this.fill += r.pageSize;
+      this.bytes += r.pageSize;
+      this.pages++;
+      n++;
+    }
+    return n;
+  }
+  flush(): void {
+    let o = 0;
+    while (o < this.fill) o += writeSync(this.fd, this.buf, o, this.fill - o);
+    this.fill = 0;
+  }
+  close(): void { this.flush(); closeSync(this.fd); }
+}
+
+/** Reads a temp file back in chunks (for the trace.dat writer). */
+export function* fileChunks(path: string, chunk = 1 << 20): Generator<Uint8Array> {
+  const size = statSync(path).size;
+  if (!size) return;
+  const fd = openSync(path, 'r');
+  try {
+    let pos = 0;
+    while (pos < size) {
+      const b = new Uint8Array(Math.min(chunk, size - pos));
+      let o = 0;
+      while (o < b.length) { const n = readSync(fd, b, o, b.length - o, pos + o); if (!n) break; o += n; }
+      pos += o;
+      yield b.subarray(0, o);
+      if (!o) break;
+    }
+  } finally { closeSync(fd); }
+}
+
+export class CpuDrain {
+  readonly readers: CpuReader[];
+  readonly sinks: CpuSink[];
+  private waiter = new Waiter();
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(readonly instance: Instance, readonly cpus: number[], tempPrefix: string, readonly pageSize: number, private opts: CpuDrainOptions) {
+    this.readers = [];
+    this.sinks = [];
+    try {
+      for (const cpu of cpus) {
+        this.readers.push(new CpuReader(instance, cpu, pageSize));
+        this.sinks.push(new CpuSink(`${tempPrefix}.cpu${cpu}`, pageSize));
+      }
+    } catch (e) { this.dispose(); throw e; }
+  }
+
+  /** Drains every CPU once now. */
+  drainAll(): number {
+    let n = 0;
+    for (let i = 0; i < this.readers.length; i++) n += this.sinks[i]!.drain(this.readers[i]!);
+    return n;
+  }
+
+  /** Starts the background loop. */
+  start(): void {
+    const fds = this.readers.map((r) => r.fd);
+    this.loop = (async () => {
+      while (!this.stopping) {
+        await this.waiter.wait(fds, this.opts.maxSleepMs);
+        if (this.stopping) break;
+        this.drainAll();
+        this.opts.onProgress?.(this.sinks.map((s) => s.bytes));
+      }
+    })();
+  }
+
+  /** Stops the loop and drains what is left (call after tracing_on=0). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.waiter.wake();
+    if (this.loop) await this.loop;
+    this.drainAll();
+    for (const s of this.sinks) s.flush();
+  }
+
+  bytesPerCpu(): number[] { return this.sinks.map((s) => s.bytes); }
+  paths(): string[] { return this.sinks.map((s) => s.path); }
+
+  /** Closes fds; `removeFiles` deletes the temp files. */
+  dispose(removeFiles = true): void {
+    this.stopping = true;
+    this.waiter.wake();
+    for (const r of this.readers) r.close();
+    for (const s of this.sinks) { try { s.close(); } catch { /* */ } if (removeFiles) { try { unlinkSync(s.path); } catch { /* */ } } }
+    this.waiter.close();
+  }
+}

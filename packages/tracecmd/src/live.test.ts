@@ -1,0 +1,132 @@
+/// <reference types="node" />
+// @utp/tracecmd against the live kernel: our trace.dat writer vs trace-cmd extract of the same
+// pages (trace-cmd report must print the same), and record sessions that leave tracefs as found.
+import { test, before, afterEach } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, openSync, readSync, closeSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import {
+  tracingUnavailableReason, createPrivateInstance, destroyInstance, traceFsState, diffTraceFsState, Instance, type TraceFsState,
+} from '@utp/tracefs';
+import type { TraceDatBufferInput } from '@utp/tracedat';
+import { RecordSession, collectMetadata, writeTraceFile, unameString, extractTrace } from './index.js';
+
+const why = tracingUnavailableReason();
+const haveTraceCmd = spawnSync('trace-cmd', ['--help']).error === undefined;
+const skip = why ? `needs root and tracefs (${why})` : !haveTraceCmd ? 'needs trace-cmd (the oracle)' : false;
+if (skip) console.log(`# skipping live tracecmd tests: ${skip}`);
+
+let state: TraceFsState;
+let dir: string;
+before(() => { if (!skip) { state = traceFsState(); dir = mkdtempSync(`${tmpdir()}/utp-tracecmd-`); } });
+afterEach(() => { if (!skip) assert.deepEqual(diffTraceFsState(state, traceFsState(), { ignoreForeign: true }), [], 'tracefs left as found'); });
+
+const report = (file: string, ...flags: string[]): string =>
+  execFileSync('trace-cmd', ['report', ...flags, '-i', file], { maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+
+function workload(): void { execFileSync('/bin/sh', ['-c', 'for i in 1 2 3 4 5; do ls -R /usr/lib/python3* >/dev/null 2>&1; sleep 0.01; done']); }
+
+/** The BUFFER options of a file as `trace-cmd dump --options` shows them. */
+function buffersOf(file: string): Array<{ name: string; clock: string; cpus: Array<{ cpu: number; offset: number; size: number }> }> {
+  const text = execFileSync('trace-cmd', ['dump', '--options', '-i', file], { maxBuffer: 1 << 26 }).toString();
+  const out: ReturnType<typeof buffersOf> = [];
+  const re = /\[Option BUFFER, \d+ bytes\]\n\d+ \[offset\]\n"([^"]*)" \[name\]\n"([^"]*)" \[clock\]\n\d+ \[Page size, bytes\]\n(\d+) \[CPUs\]:\n((?:\s+\d+ \d+\s+\d+\s+\[id, data offset and size\]\n)*)/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const cpus = [...m[4]!.matchAll(/(\d+) (\d+)\s+(\d+)/g)].map((x) => ({ cpu: Number(x[1]), offset: Number(x[2]), size: Number(x[3]) }));
+    out.push({ name: m[1]!, clock: m[2]!, cpus });
+  }
+  return out;
+}
+
+function readRange(file: string, offset: number, size: number): Uint8Array {
+  const fd = openSync(file, 'r');
+  try { const b = new Uint8Array(size); let o = 0; while (o < size) { const n = readSync(fd, b, o, size - o, offset + o); if (!n) break; o += n; } return b; } finally { closeSync(fd); }
+}
+
+test('writer: trace-cmd report prints the same for our v7 zstd/none and v6 files as for trace-cmd extract', { skip }, async () => {
+  const inst = createPrivateInstance();
+  try {
+    inst.enableEvent('sched'); inst.enableEvent('irq');
+    workload();
+    inst.setTracingOn(false);
+    const meta = collectMetadata(inst); // before: trace-cmd extract -B removes the instance
+    const clockText = inst.read('trace_clock'), cpuCount = inst.cpus().length, pageSize = inst.subBufferSize();
+    const ref = `${dir}/ref.dat`;
+    execFileSync('trace-cmd', ['extract', '-B', inst.name!, '--compression', 'none', '-o', ref], { stdio: 'pipe' });
+    const bufs = buffersOf(ref);
+    const mine = bufs.find((b) => b.name === inst.name);
+    assert.ok(mine && mine.cpus.length > 0, 'trace-cmd extracted pages');
+    const buffers: TraceDatBufferInput[] = bufs.map((b) => ({
+      name: b.name, clock: b.clock,
+      cpus: b.cpus.map((c) => ({ cpu: c.cpu, data: [readRange(ref, c.offset, c.size)] })),
+    }));
+    const expected = report(ref);
+    assert.ok(expected.split('\n').length > 50, 'the workload produced events');
+    for (const [v, comp] of [[7, 'zstd'], [7, 'none'], [6, 'none']] as const) {
+      const out = `${dir}/ours-v${v}-${comp}.dat`;
+      await writeTraceFile(out, meta, buffers, {
+        fileVersion: v, compression: comp, traceClock: clockText, uname: unameString(), cpuCount, pageSize,
+      });
+      assert.equal(report(out), expected, `report of v${v}/${comp}`);
+      assert.equal(report(out, '-R', '-t'), report(ref, '-R', '-t'), `report -R -t of v${v}/${comp}`);
+    }
+  } finally { destroyInstance(inst); }
+});
+
+test('record: events of a workload, written v7/zstd, read by trace-cmd report; counts agree', { skip }, async () => {
+  const s = new RecordSession({ events: [{ spec: 'sched' }, { spec: 'irq' }], output: `${dir}/rec.dat` });
+  s.setup();
+  s.start();
+  workload();
+  const r = await s.stop();
+  const text = report(r.output);
+  const lines = text.split('\n').filter(Boolean);
+  assert.equal(lines[0], `cpus=${r.cpus.length}`);
+  const events = r.cpus.reduce((a, c) => a + c.events, 0);
+  assert.ok(events > 100, 'recorded events');
+  assert.equal(lines.length - 1, events, 'trace-cmd report shows every recorded event');
+  assert.equal(r.cpus.reduce((a, c) => a + c.lost, 0), 0);
+  assert.equal(readdirSync(dir).filter((f) => f.includes('.utp-')).length, 0, 'no temp files left');
+  assert.doesNotMatch(text, /FAILED TO PARSE|unknown event/);
+});
+
+test('record: filter and pid options, v6 output, tiny buffer with lost events counted', { skip }, async () => {
+  const s = new RecordSession({
+    events: [{ spec: 'sched:sched_switch', filter: 'prev_pid != 0' }, { spec: 'syscalls' }], pids: [process.pid],
+    output: `${dir}/rec6.dat`, fileVersion: 6, compression: 'none', bufferSizeKb: 8, maxSleepMs: 100000, bufferPercent: 100,
+  });
+  s.setup();
+  s.start();
+  for (let i = 0; i < 20000; i++) statSync('/'); // syscalls in this pid, far more than 8 KiB
+  const r = await s.stop();
+  const text = report(r.output);
+  assert.ok(r.cpus.reduce((a, c) => a + c.lost, 0) > 0, 'an 8 KiB buffer loses events and we count them');
+  for (const line of text.split('\n').slice(1)) {
+    if (!line || /EVENTS DROPPED/.test(line)) continue;
+    assert.match(line, new RegExp(`[-:]${process.pid}\\b`), 'only our pid (sched_switch also when it is next)');
+  }
+  assert.doesNotMatch(text, /sched_switch:.* ==> .*prev_pid=0\b/);
+});
+
+test('extract: consumes the ring buffer of an instance into a file trace-cmd reads', { skip }, async () => {
+  const inst = createPrivateInstance();
+  try {
+    inst.writeMarker('utp-extract-marker');
+    const r = await extractTrace({ instanceName: inst.name, output: `${dir}/ext.dat`, compression: 'zstd' });
+    assert.match(report(r.output), new RegExp(`${inst.name}: .*tracing_mark_write: utp-extract-marker`));
+    assert.equal(Instance.open(inst.name).readTrace().includes('utp-extract-marker'), false, 'consumed');
+  } finally { destroyInstance(inst); }
+});
+
+test('record: setup errors clean up (refused tracer, unknown event)', { skip }, () => {
+  const avail = Instance.top().availableTracers();
+  if (avail.includes('function')) {
+    const s = new RecordSession({ tracer: 'function', events: [{ spec: 'sched' }], output: `${dir}/x.dat` });
+    try { s.setup(); s.cleanup(); } catch (e) { assert.match((e as Error).message, /function/); }
+  }
+  const s2 = new RecordSession({ events: [{ spec: 'sched' }, { spec: 'no_such_event_xyz' }], output: `${dir}/y.dat` });
+  assert.throws(() => s2.setup(), (e: unknown) => (e as { code?: string }).code === 'TRACEFS_NOT_FOUND');
+});
+
+test('cleanup of the temp dir', { skip }, () => { rmSync(dir, { recursive: true, force: true }); });

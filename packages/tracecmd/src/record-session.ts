@@ -1,0 +1,230 @@
+/**
+ * A recording session (trace-cmd record as a library): sets up an instance (a private
+ * `utp-<pid>-<n>` by default), drains every CPU while tracing, writes trace.dat, and leaves
+ * tracefs as it found it — also on errors and signals (call `cleanup()`, which is synchronous).
+ */
+import { dirname, basename, join } from 'node:path';
+import { unlinkSync } from 'node:fs';
+import {
+  Instance, createPrivateInstance, destroyInstance, sweepStale, createUprobe, parseUprobeSpec, removeDynamicEvent,
+  TraceFsError, TraceFsErrorCode, type EventName, type DynamicEvent, type SweepResult,
+} from '@utp/tracefs';
+import type { TraceDatBufferInput } from '@utp/tracedat';
+import { CpuDrain, fileChunks } from './cpu-drain.js';
+import { collectMetadata, unameString } from './metadata.js';
+import { writeTraceFile, type CompressionName } from './write-output.js';
+import { TraceCmdError, TraceCmdErrorCode } from './errors.js';
+
+export interface EventSpec {
+  /** "SYSTEM", "SYSTEM:EVENT", "EVENT", globs, or "all". */
+  spec: string;
+  /** Filter for the matched events (trace-cmd -f after -e). */
+  filter?: string;
+  /** Trigger to add (trace-cmd -R). */
+  trigger?: string;
+}
+
+export interface RecordOptions {
+  events: EventSpec[];
+  tracer: string | undefined;
+  pids: number[];
+  /** Follow children of the filtered pids (option event-fork). */
+  followChildren: boolean;
+  /** Record in instance NAME (created if missing, removed afterwards if we created it). */
+  instanceName: string | undefined;
+  /** Record in the top-level buffer (settings restored afterwards). */
+  top: boolean;
+  bufferSizeKb: number | undefined;
+  subbufSizeKb: number | undefined;
+  clock: string | undefined;
+  cpumask: string | undefined;
+  /** Uprobe specs "[NAME=]PATH:SYMBOL|0xOFF[%return] [ARGS]"; their events are enabled. */
+  uprobes: string[];
+  output: string;
+  fileVersion: 6 | 7;
+  compression: CompressionName;
+  /** Store a DATE option (trace-cmd --date). */
+  date: boolean;
+  /** Longest sleep of the drain loop in ms. */
+  maxSleepMs: number;
+  /** buffer_percent for the private instance (poll wake-up threshold); undefined = kernel default. */
+  bufferPercent: number | undefined;
+}
+
+export const DEFAULT_RECORD_OPTIONS: Readonly<RecordOptions> = Object.freeze({
+  events: [], tracer: undefined, pids: [], followChildren: false, instanceName: undefined, top: false,
+  bufferSizeKb: undefined, subbufSizeKb: undefined, clock: undefined, cpumask: undefined, uprobes: [],
+  output: 'trace.dat', fileVersion: 7, compression: 'any', date: false, maxSleepMs: 1000, bufferPercent: undefined,
+});
+
+export interface CpuResult { cpu: number; events: number; lost: number; bytes: number }
+export interface RecordResult { output: string; size: number; cpus: CpuResult[]; sweep: SweepResult }
+
+type Restore = () => void;
+
+export class RecordSession {
+  readonly opts: RecordOptions;
+  instance: Instance | undefined;
+  private ownsInstance = false;
+  private restores: Restore[] = [];
+  private probes: DynamicEvent[] = [];
+  private drain: CpuDrain | undefined;
+  private enabled: EventName[] = [];
+  private baseline = new Map<number, { read: number; lost: number }>();
+  private cleaned = false;
+  private sweep: SweepResult = { instances: [], groups: [], errors: [] };
+  private tempPrefix: string;
+
+  constructor(opts: Partial<RecordOptions> = {}) {
+    this.opts = { ...DEFAULT_RECORD_OPTIONS, ...opts };
+    if (this.opts.top && this.opts.instanceName) throw new TraceCmdError(TraceCmdErrorCode.BadOption, '--top and -B exclude each other');
+    if (this.opts.fileVersion === 6 && !['none', 'any'].includes(this.opts.compression)) {
+      throw new TraceCmdError(TraceCmdErrorCode.BadOption, 'trace.dat version 6 cannot be compressed');
+    }
+    this.tempPrefix = join(dirname(this.opts.output), `.${basename(this.opts.output)}.utp-${process.pid}`);
+  }
+
+  /** Sets up the instance, probes, events and filters (tracing stays off until start()). */
+  setup(): void {
+    this.sweep = sweepStale();
+    const o = this.opts;
+    let inst: Instance;
+    if (o.top) inst = Instance.top();
+    else if (o.instanceName) {
+      if (Instance.exists(o.instanceName)) inst = Instance.open(o.instanceName);
+      else { inst = Instance.create(o.instanceName); this.ownsInstance = true; }
+    } else { inst = createPrivateInstance(); this.ownsInstance = true; }
+    this.instance = inst;
+    try {
+      this.change(inst, 'tracing_on', () => inst.setTracingOn(false));
+      if (o.subbufSizeKb !== undefined) this.change(inst, 'buffer_subbuf_size_kb', () => inst.setSubbufSizeKb(o.subbufSizeKb!));
+      if (o.bufferSizeKb !== undefined) this.change(inst, 'buffer_size_kb', () => inst.setBufferSizeKb(o.bufferSizeKb!));
+      if (o.clock !== undefined) this.change(inst, 'trace_clock', () => inst.setClock(o.clock!), (t) => /\[(\S+)\]/.exec(t)?.[1] ?? 'local');
+      if (o.cpumask !== undefined) this.change(inst, 'tracing_cpumask', () => inst.setCpumask(o.cpumask!));
+      if (o.bufferPercent !== undefined && inst.bufferPercent() !== undefined) this.change(inst, 'buffer_percent', () => inst.setBufferPercent(o.bufferPercent!));
+      if (o.tracer !== undefined) {
+        this.change(inst, 'current_tracer', () => inst.setTracer(o.tracer!));
+      }
+      for (const spec of o.uprobes) {
+        const p = createUprobe(parseUprobeSpec(spec));
+        this.probes.push(p);
+        this.enableOne(inst, { system: p.group, name: p.name }, undefined, undefined);
+      }
+      for (const e of o.events) {
+        for (const ev of inst.matchEvents(e.spec)) this.enableOne(inst, ev, e.filter, e.trigger);
+      }
+      if (!o.events.length && !o.uprobes.length && o.tracer === undefined) {
+        throw new TraceCmdError(TraceCmdErrorCode.BadOption, 'Nothing to record: give events (-e) or a tracer (-p)');
+      }
+      if (o.pids.length) this.setPids(o.pids);
+      this.change(inst, 'trace', () => inst.clearTrace(), () => '');
+    } catch (e) { this.cleanup(); throw e; }
+  }
+
+  /** Adds pids to the event pid filter (e.g. the traced command, before it runs). */
+  setPids(pids: number[]): void {
+    const inst = this.mustInstance();
+    const cur = inst.eventPids();
+    this.change(inst, 'set_event_pid', () => inst.setEventPids([...new Set([...cur, ...pids])]), () => cur.join(' '));
+    if (this.opts.followChildren) this.change(inst, 'options/event-fork', () => inst.setOption('event-fork', true));
+  }
+
+  private enableOne(inst: Instance, ev: EventName, filter: string | undefined, trigger: string | undefined): void {
+    const rel = `events/${ev.system}/${ev.name}`;
+    if (filter !== undefined) this.change(inst, `${rel}/filter`, () => inst.setEventFilter(ev.system, ev.name, filter), (t) => (t.trim() === 'none' ? '0' : t));
+    if (trigger !== undefined) {
+      inst.addEventTrigger(ev.system, ev.name, trigger);
+      this.restores.push(() => inst.removeEventTrigger(ev.system, ev.name, trigger));
+    }
+    const was = inst.eventEnabled(ev.system, ev.name);
+    inst.enableEvent(ev.system, ev.name);
+    if (!this.ownsInstance && was !== '1') this.restores.push(() => inst.disableEvent(ev.system, ev.name));
+    else if (this.ownsInstance) this.restores.push(() => { try { inst.disableEvent(ev.system, ev.name); } catch { /* gone */ } });
+    if (!this.enabled.some((x) => x.system === ev.system && x.name === ev.name)) this.enabled.push(ev);
+  }
+
+  /** Applies a change, remembering how to undo it (only needed when the instance is not ours). */
+  private change(inst: Instance, rel: string, apply: () => void, fromFile: (text: string) => string = (t) => t.trim()): void {
+    if (!this.ownsInstance && rel !== 'trace') {
+      const old = fromFile(inst.read(rel));
+      apply();
+      this.restores.push(() => inst.write(rel, old));
+    } else apply();
+  }
+
+  private mustInstance(): Instance {
+    if (!this.instance) throw new TraceCmdError(TraceCmdErrorCode.BadOption, 'setup() was not called');
+    return this.instance;
+  }
+
+  /** Starts draining and turns tracing on. */
+  start(): void {
+    const inst = this.mustInstance();
+    const cpus = inst.cpus();
+    for (const c of cpus) {
+      const s = inst.cpuStats(c);
+      this.baseline.set(c, { read: s.readEvents, lost: s.overrun + s.droppedEvents });
+    }
+    this.drain = new CpuDrain(inst, cpus, this.tempPrefix, inst.subBufferSize(), { maxSleepMs: this.opts.maxSleepMs });
+    this.drain.start();
+    inst.setTracingOn(true);
+  }
+
+  /** Stops tracing, drains the rest, writes the output file, and cleans up. */
+  async stop(): Promise<RecordResult> {
+    const inst = this.mustInstance();
+    const drain = this.drain;
+    if (!drain) throw new TraceCmdError(TraceCmdErrorCode.BadOption, 'start() was not called');
+    try {
+      inst.setTracingOn(false);
+      await drain.stop();
+      const cpus = inst.cpus();
+      const results: CpuResult[] = [];
+      const stats: string[] = [];
+      const bytes = drain.bytesPerCpu();
+      for (const [i, c] of cpus.entries()) {
+        const s = inst.cpuStats(c);
+        const b = this.baseline.get(c) ?? { read: 0, lost: 0 };
+        results.push({ cpu: c, events: s.readEvents - b.read, lost: s.overrun + s.droppedEvents - b.lost, bytes: bytes[i] ?? 0 });
+        stats.push(`CPU: ${c}\n${s.text}`);
+      }
+      const meta = collectMetadata(inst, this.opts.tracer !== undefined && !this.enabled.length ? undefined : this.enabled);
+      const clock = inst.clocks().current;
+      const paths = drain.paths();
+      const dataBuffer: TraceDatBufferInput = {
+        name: this.ownsInstance && !this.opts.instanceName ? '' : (inst.name ?? ''), clock, cpuStats: stats,
+        cpus: cpus.map((cpu, i) => ({ cpu, data: { [Symbol.iterator]: () => fileChunks(paths[i]!) } })),
+      };
+      const buffers: TraceDatBufferInput[] = dataBuffer.name === '' ? [dataBuffer] : [{ name: '', clock, cpus: [] }, dataBuffer];
+      const size = await writeTraceFile(this.opts.output, meta, buffers, {
+        fileVersion: this.opts.fileVersion, compression: this.opts.compression, traceClock: Instance.top().read('trace_clock'),
+        uname: unameString(), cpuCount: cpus.length, pageSize: inst.subBufferSize(),
+        ...(this.opts.date ? { date: '0x' + (BigInt(Date.now()) * 1000n).toString(16) } : {}),
+      });
+      return { output: this.opts.output, size, cpus: results, sweep: this.sweep };
+    } finally {
+      this.cleanup();
+    }
+  }
+
+  /**
+   * Undoes everything (synchronous, idempotent; safe from signal and exit handlers): closes
+   * readers, removes temp files, restores changed settings, removes probes and our instance.
+   */
+  cleanup(): void {
+    if (this.cleaned) return;
+    this.cleaned = true;
+    const errors: unknown[] = [];
+    const attempt = (f: () => void): void => { try { f(); } catch (e) { errors.push(e); } };
+    if (this.drain) attempt(() => this.drain!.dispose(true));
+    else for (const c of this.instance?.cpus() ?? []) attempt(() => { try { unlinkSync(`${this.tempPrefix}.cpu${c}`); } catch { /* none */ } });
+    const inst = this.instance;
+    if (inst && !this.ownsInstance) attempt(() => inst.setTracingOn(false));
+    for (const r of this.restores.reverse()) attempt(r);
+    if (inst && this.ownsInstance) attempt(() => destroyInstance(inst));
+    for (const p of this.probes) attempt(() => removeDynamicEvent(p));
+    if (errors.length) {
+      throw new TraceFsError(TraceFsErrorCode.KernelRefused, `Cleanup was incomplete (${errors.length} problem(s))`, { cause: errors[0] });
+    }
+  }
+}

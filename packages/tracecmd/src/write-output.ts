@@ -1,0 +1,63 @@
+/** Writes a trace.dat from per-CPU page files into a temp file, then renames it into place. */
+import { openSync, closeSync, renameSync, unlinkSync, fsyncSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { writeTraceDat, zlibCompressor, type Compressor, type TraceDatMetadata, type TraceDatBufferInput } from '@utp/tracedat';
+import { FileSink } from './file-sink.js';
+import { zstdCompressor } from './zstd-compressor.js';
+import { TraceCmdError, TraceCmdErrorCode } from './errors.js';
+
+export type CompressionName = 'none' | 'zlib' | 'zstd' | 'any';
+
+export interface OutputOptions {
+  fileVersion: 6 | 7;
+  compression: CompressionName;
+  traceClock: string;
+  uname: string;
+  cpuCount: number;
+  pageSize: number;
+  date?: string;
+}
+
+export const DEFAULT_OUTPUT: Readonly<Pick<OutputOptions, 'fileVersion' | 'compression'>> = Object.freeze({ fileVersion: 7, compression: 'any' });
+
+export async function compressorFor(name: CompressionName, version: 6 | 7): Promise<Compressor | null> {
+  if (version === 6) {
+    if (name !== 'none' && name !== 'any') throw new TraceCmdError(TraceCmdErrorCode.BadOption, 'trace.dat version 6 cannot be compressed', { context: { compression: name } });
+    return null;
+  }
+  if (name === 'none') return null;
+  if (name === 'zlib') return zlibCompressor();
+  if (name === 'zstd' || name === 'any') return zstdCompressor();
+  throw new TraceCmdError(TraceCmdErrorCode.BadOption, 'Unknown compression', { context: { compression: name } });
+}
+
+/** The VERSION option string utp writes. */
+export const UTP_VERSION_STRING = 'utp 0.1.0';
+
+/**
+ * Writes `out` atomically (temp file in the same directory + rename). Returns the size.
+ */
+export async function writeTraceFile(out: string, meta: TraceDatMetadata, buffers: TraceDatBufferInput[], o: OutputOptions): Promise<number> {
+  const compression = await compressorFor(o.compression, o.fileVersion);
+  const tmp = `${out}.utp-${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w', 0o644);
+  try {
+    const sink = new FileSink(fd);
+    const opts = {
+      version: o.fileVersion, compression, littleEndian: new Uint8Array(new Uint16Array([1]).buffer)[0] === 1,
+      longSize: 8, pageSize: o.pageSize, cpuCount: o.cpuCount, traceClock: o.traceClock, uname: o.uname,
+      versionString: UTP_VERSION_STRING, traceId: randomBytes(8).readBigUInt64LE(0),
+      ...(o.date !== undefined ? { date: o.date } : {}),
+    } as const;
+    const n = writeTraceDat(sink, meta, buffers, opts);
+    sink.flush();
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(tmp, out);
+    return n;
+  } catch (e) {
+    try { closeSync(fd); } catch { /* */ }
+    try { unlinkSync(tmp); } catch { /* */ }
+    throw new TraceCmdError(TraceCmdErrorCode.Write, 'Cannot write trace file', { cause: e, context: { file: out } });
+  }
+}

@@ -1,0 +1,258 @@
+/**
+ * Parser for `events/SYSTEM/EVENT/format` files, following libtraceevent 1.7.1's
+ * `parse_format` token by token (so that the same inputs succeed or fail):
+ * `name:`, `ID:`, `format:`, two field lists, then `print fmt:` (parsed separately,
+ * see print-fmt-parser.ts, starting at `printPos`).
+ */
+import { UtpError } from '@utp/bytes';
+import { FieldFlag } from './types.js';
+import type { TepField } from './event-format.js';
+import { FormatTokenizer, TokType } from './format-tokenizer.js';
+
+export const FormatErrorCode = {
+  BadName: 'TRACEEVENT_FORMAT_BAD_NAME',
+  BadId: 'TRACEEVENT_FORMAT_BAD_ID',
+} as const;
+
+export interface ParsedFormat {
+  name: string;
+  id: number;
+  commonFields: TepField[];
+  fields: TepField[];
+  /** The field lists could not be read completely (the event is FAILED). */
+  formatFailed: boolean;
+  /** Offset in the text where `print fmt` parsing continues (-1 if the field lists failed). */
+  printPos: number;
+  /** Text after `print fmt: ` up to the end of that line. */
+  printFmtText: string;
+}
+
+/** C strtoul/strtoull with base 0, as a JS number (values here are small). */
+export function strtoulNum(s: string): number {
+  return Number(strtoull(s));
+}
+
+/** C strtoull(s, NULL, 0): leading space, sign, 0x/0 prefixes, stops at the first bad char; saturates. */
+export function strtoull(s: string): bigint {
+  let i = 0;
+  const n = s.length;
+  while (i < n && (s.charCodeAt(i) === 32 || (s.charCodeAt(i) >= 9 && s.charCodeAt(i) <= 13))) i++;
+  let neg = false;
+  if (s[i] === '+' || s[i] === '-') { neg = s[i] === '-'; i++; }
+  let base = 10;
+  if (s[i] === '0') {
+    if ((s[i + 1] === 'x' || s[i + 1] === 'X') && isHex(s.charCodeAt(i + 2))) { base = 16; i += 2; } else base = 8;
+  }
+  let v = 0n;
+  const b = BigInt(base);
+  let any = false;
+  let overflow = false;
+  for (; i < n; i++) {
+    const d = digitVal(s.charCodeAt(i));
+    if (d < 0 || d >= base) break;
+    any = true;
+    v = v * b + BigInt(d);
+    if (v > 0xffffffffffffffffn) overflow = true;
+  }
+  if (!any) return 0n;
+  if (overflow) return 0xffffffffffffffffn;
+  return neg ? BigInt.asUintN(64, -v) : v;
+}
+
+/** C strtoll(s, NULL, 0) as a signed bigint (saturating at the long long limits). */
+export function strtoll(s: string): bigint {
+  let i = 0;
+  const n = s.length;
+  while (i < n && (s.charCodeAt(i) === 32 || (s.charCodeAt(i) >= 9 && s.charCodeAt(i) <= 13))) i++;
+  let neg = false;
+  if (s[i] === '+' || s[i] === '-') { neg = s[i] === '-'; i++; }
+  const mag = strtoull(s.slice(i));
+  // strtoull of the unsigned part; detect overflow beyond the signed range
+  const rest = s.slice(i);
+  if (rest.startsWith('-') || rest.startsWith('+')) return 0n;
+  if (!neg) return mag > 0x7fffffffffffffffn ? 0x7fffffffffffffffn : mag;
+  return mag > 0x8000000000000000n ? -0x8000000000000000n : -mag;
+}
+
+function isHex(c: number): boolean { return digitVal(c) >= 0 && digitVal(c) < 16; }
+function digitVal(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 122) return c - 97 + 10;
+  if (c >= 65 && c <= 90) return c - 65 + 10;
+  return -1;
+}
+
+function typeSize(name: string): number {
+  switch (name) {
+    case 'u8': case 's8': case 'char': return 1;
+    case 'u16': case 's16': return 2;
+    case 'u32': case 's32': return 4;
+    case 'u64': case 's64': return 8;
+    default: return 0;
+  }
+}
+
+class FieldsFailed extends Error {}
+function tokOf(t: FormatTokenizer): string { return t.tok; }
+
+/** Parses a format file. Throws only when the name or id cannot be read (libtraceevent drops such events). */
+export function parseFormatText(text: string, system: string, longSize: number): ParsedFormat {
+  const t = new FormatTokenizer(text);
+  const isFtrace = system === 'ftrace';
+  // name: NAME
+  if (!is(t, TokType.Item, 'name') || !is(t, TokType.Op, ':') || !is(t, TokType.Item)) {
+    throw new UtpError(FormatErrorCode.BadName, 'Cannot read the event name of a format file', { context: { system } });
+  }
+  const name = tokOf(t);
+  if (!isItem(t, TokType.Item, 'ID') || !is(t, TokType.Op, ':') || !is(t, TokType.Item)) {
+    throw new UtpError(FormatErrorCode.BadId, 'Cannot read the event id of a format file', { context: { system, name } });
+  }
+  const id = strtoulNum(tokOf(t));
+  const result: ParsedFormat = { name, id, commonFields: [], fields: [], formatFailed: false, printPos: -1, printFmtText: '' };
+  const pm = /print fmt: ?([^\n]*)/.exec(text);
+  if (pm) result.printFmtText = pm[1]!;
+  try {
+    if (!isItem(t, TokType.Item, 'format') || !is(t, TokType.Op, ':') || !is(t, TokType.Newline)) {
+      throw new FieldsFailed();
+    }
+    readFields(t, isFtrace, longSize, result.commonFields);
+    readFields(t, isFtrace, longSize, result.fields);
+    result.printPos = t.pos;
+  } catch (e) {
+    if (!(e instanceof FieldsFailed)) throw e;
+    result.formatFailed = true;
+  }
+  return result;
+}
+
+function is(t: FormatTokenizer, type: TokType, text?: string): boolean {
+  const got = t.token();
+  return got === type && (text === undefined || tokOf(t) === text);
+}
+function isItem(t: FormatTokenizer, type: TokType, text?: string): boolean {
+  const got = t.tokenItem();
+  return got === type && (text === undefined || tokOf(t) === text);
+}
+
+function expect(t: FormatTokenizer, type: TokType, text?: string): void {
+  const got = t.token();
+  if (got !== type || (text !== undefined && tokOf(t) !== text)) throw new FieldsFailed();
+}
+
+function readFields(t: FormatTokenizer, isFtrace: boolean, longSize: number, out: TepField[]): void {
+  for (;;) {
+    let type = t.token() as TokType;
+    if (type === TokType.Newline) return;
+    if (!(type === TokType.Item && tokOf(t) === 'field')) throw new FieldsFailed();
+    type = t.token();
+    if (isFtrace && type === TokType.Item && tokOf(t) === 'special') type = t.token();
+    if (!(type === TokType.Op && tokOf(t) === ':')) throw new FieldsFailed();
+    if (t.token() !== TokType.Item) throw new FieldsFailed();
+    let last = tokOf(t);
+    let ftype: string | undefined;
+    let flags = 0;
+    let delim = ' ';
+    for (;;) {
+      type = t.token();
+      const tok = tokOf(t);
+      if (type === TokType.Item || (type === TokType.Op && tok === '*') || (isFtrace && type === TokType.Op && tok === '.')) {
+        if (tok === '*') flags |= FieldFlag.Pointer;
+        ftype = ftype === undefined ? last : ftype + delim + last;
+        last = tok;
+        delim = ' ';
+        continue;
+      }
+      if (type === TokType.Delim && last === '__attribute__' && tok === '(') {
+        // __attribute__((user)) is kept in the type text
+        ftype = (ftype === undefined ? '' : ftype) + ' ' + last + '(';
+        delim = ' ';
+        let depth = 1;
+        for (;;) {
+          type = t.token();
+          if (type === TokType.None) break;
+          if (type === TokType.Delim) {
+            if (tokOf(t) === '(') depth++;
+            else if (tokOf(t) === ')') depth--;
+            if (!depth) break;
+            ftype += tokOf(t);
+            delim = '';
+          } else {
+            ftype += delim + tokOf(t);
+            delim = ' ';
+          }
+          last = tokOf(t);
+        }
+        continue;
+      }
+      break;
+    }
+    if (ftype === undefined) throw new FieldsFailed();
+    let fname = last;
+    if (type !== TokType.Op) throw new FieldsFailed();
+    let arraylen = 0;
+    let sizeDynamic = 0;
+    let ctype = ftype;
+    let contractType = ftype;
+    if (tokOf(t) === '[') {
+      flags |= FieldFlag.Array;
+      let lastType: TokType = type;
+      let brackets = '[';
+      type = t.token();
+      arraylen = type === TokType.Item ? strtoulNum(tokOf(t)) : 0;
+      while (tokOf(t) !== ']') {
+        const d = lastType === TokType.Item && type === TokType.Item ? ' ' : '';
+        lastType = type;
+        brackets += d + tokOf(t);
+        arraylen = strtoulNum(tokOf(t));
+        type = t.token();
+        if (type === TokType.None) throw new FieldsFailed();
+      }
+      brackets += ']';
+      type = t.token();
+      if (type === TokType.Item) {
+        // "type [] name" form (dynamic arrays)
+        ctype = ftype + ' ' + fname + brackets;
+        contractType = ctype;
+        sizeDynamic = typeSize(fname);
+        fname = tokOf(t);
+        type = t.token();
+      } else {
+        ctype = ftype + brackets;
+      }
+    }
+    if ((flags & FieldFlag.Array) && (ctype.includes('char') || ctype.includes('u8') || ctype.includes('s8'))) flags |= FieldFlag.String;
+    if (ctype.startsWith('__data_loc')) flags |= FieldFlag.Dynamic;
+    if (ctype.startsWith('__rel_loc')) flags |= FieldFlag.Dynamic | FieldFlag.Relative;
+    if (ctype.includes('long')) flags |= FieldFlag.Long;
+    if (!(type === TokType.Op && tokOf(t) === ';')) throw new FieldsFailed();
+    expect(t, TokType.Item, 'offset');
+    expect(t, TokType.Op, ':');
+    expect(t, TokType.Item);
+    const offset = strtoulNum(tokOf(t));
+    expect(t, TokType.Op, ';');
+    expect(t, TokType.Item, 'size');
+    expect(t, TokType.Op, ':');
+    expect(t, TokType.Item);
+    const size = strtoulNum(tokOf(t));
+    if ((flags & FieldFlag.Dynamic) && size === 2) flags |= FieldFlag.String | FieldFlag.Array;
+    expect(t, TokType.Op, ';');
+    type = t.token();
+    if (type !== TokType.Newline) {
+      if (!(type === TokType.Item && tokOf(t) === 'signed')) throw new FieldsFailed();
+      expect(t, TokType.Op, ':');
+      expect(t, TokType.Item);
+      if (strtoulNum(tokOf(t))) flags |= FieldFlag.Signed;
+      expect(t, TokType.Op, ';');
+      expect(t, TokType.Newline);
+    }
+    let elementsize: number;
+    if (flags & (FieldFlag.Array | FieldFlag.Dynamic)) {
+      if (arraylen) elementsize = Math.trunc(size / arraylen);
+      else if (flags & FieldFlag.Dynamic) elementsize = sizeDynamic;
+      else if (flags & FieldFlag.String) elementsize = 1;
+      else if (flags & FieldFlag.Long) elementsize = longSize;
+      else elementsize = 0;
+    } else elementsize = size;
+    out.push({ name: fname, type: contractType, ctype, offset, size, flags, arraylen, elementsize });
+  }
+}

@@ -1,0 +1,701 @@
+/**
+ * Parser of the `print fmt:` line into libtraceevent's argument tree. The tree shape
+ * (including libtraceevent's own operator-priority rotation, constant folding of atom
+ * pairs and its list of supported helpers) is reproduced because evaluation results
+ * and parse failures must match libtraceevent 1.7.1 exactly.
+ */
+import type { TepField } from './event-format.js';
+import { FormatTokenizer, TokType } from './format-tokenizer.js';
+import { strtoull } from './format-parser.js';
+
+export type ArgKind =
+  | 'null' | 'atom' | 'field' | 'flags' | 'symbol' | 'hex' | 'hexstr' | 'intarray' | 'type'
+  | 'string' | 'bstring' | 'bitmask' | 'cpumask' | 'op' | 'func' | 'dynarray' | 'dynarraylen';
+
+export interface FlagSym { value: string; str: string }
+
+/** Parameter kinds of a registered print function (tep_func_arg_type). */
+export type PrintFunctionParam = 'int' | 'long' | 'ptr' | 'string';
+
+export interface ParserFunction {
+  name: string;
+  params?: readonly PrintFunctionParam[];
+}
+
+/** One node of a print argument tree (libtraceevent's struct tep_print_arg). Mutable on purpose. */
+export class PrintArg {
+  kind: ArgKind = 'null';
+  atom = '';
+  fieldName = '';
+  field: TepField | null = null;
+  op = '';
+  left: PrintArg | null = null;
+  right: PrintArg | null = null;
+  prio = 0;
+  typeName = '';
+  item: PrintArg | null = null;
+  /** flags/symbol: the value expression; hex/intarray: the data; */
+  sub: PrintArg | null = null;
+  delim: string | null = null;
+  table: FlagSym[] = [];
+  /** hex: length; intarray: count */
+  size: PrintArg | null = null;
+  elSize: PrintArg | null = null;
+  /** string/bitmask/cpumask: field name */
+  strName = '';
+  fn: ParserFunction | null = null;
+  fnArgs: PrintArg[] = [];
+
+  assign(o: PrintArg): void { Object.assign(this, o); }
+  clone(): PrintArg { const a = new PrintArg(); a.assign(this); return a; }
+}
+
+export interface ParserContext {
+  longSize: number;
+  fields: readonly TepField[];
+  commonFields: readonly TepField[];
+  findFunction(name: string): ParserFunction | undefined;
+}
+
+export interface ParsedPrintFmt {
+  format: string;
+  args: PrintArg[];
+  failed: boolean;
+}
+
+class ParseFail extends Error {}
+const ERR = TokType.Error;
+
+export function findAnyField(ctx: ParserContext, name: string): TepField | null {
+  for (const f of ctx.commonFields) if (f.name === name) return f;
+  for (const f of ctx.fields) if (f.name === name) return f;
+  return null;
+}
+function findField(ctx: ParserContext, name: string): TepField | null {
+  for (const f of ctx.fields) if (f.name === name) return f;
+  return null;
+}
+
+export function getOpPrio(op: string): number {
+  if (op.length === 1) {
+    switch (op) {
+      case '~': case '!': return 4;
+      case '*': case '/': case '%': return 6;
+      case '+': case '-': return 7;
+      case '<': case '>': return 9;
+      case '&': return 11;
+      case '^': return 12;
+      case '|': return 13;
+      case '?': return 16;
+      default: return -1;
+    }
+  }
+  switch (op) {
+    case '++': case '--': return 3;
+    case '>>': case '<<': return 8;
+    case '>=': case '<=': return 9;
+    case '==': case '!=': return 10;
+    case '&&': return 14;
+    case '||': return 15;
+    default: return -1;
+  }
+}
+
+const BINARY_OPS = new Set(['>>', '<<', '&', '|', '&&', '||', '-', '+', '*', '^', '/', '%', '<', '>', '<=', '>=', '==', '!=']);
+
+const M64 = 0xffffffffffffffffn;
+
+/** Parses the print fmt at `pos` of `text` (right after the field lists). */
+export function parsePrintFmt(text: string, pos: number, ctx: ParserContext): ParsedPrintFmt {
+  const p = new Parser(new FormatTokenizer(text, pos), ctx);
+  return p.run();
+}
+
+class Parser {
+  failed = false;
+  constructor(private readonly t: FormatTokenizer, private readonly ctx: ParserContext) {}
+
+  run(): ParsedPrintFmt {
+    const t = this.t;
+    const res: ParsedPrintFmt = { format: '', args: [], failed: false };
+    const is = (ty: TokType, text?: string): boolean => { const g = t.token(); return g === ty && (text === undefined || t.tok === text); };
+    const first = t.tokenItem() === TokType.Item && t.tok === 'print';
+    if (!first || !is(TokType.Item, 'fmt') || !is(TokType.Op, ':') || !is(TokType.DQuote)) {
+      res.failed = true;
+      return res;
+    }
+    let format = t.tok;
+    for (;;) {
+      const type = t.tokenItem() as TokType;
+      if (type === TokType.None) { res.format = format; return res; }
+      if (type === TokType.DQuote) { format += t.tok; continue; }
+      res.format = format;
+      if (!(type === TokType.Delim && t.tok === ',')) { res.failed = true; return res; }
+      break;
+    }
+    try {
+      this.readArgs(res.args);
+    } catch (e) {
+      if (!(e instanceof ParseFail)) throw e;
+      res.failed = true;
+    }
+    if (this.failed) res.failed = true;
+    return res;
+  }
+
+  private readArgs(list: PrintArg[]): void {
+    let type: TokType = ERR;
+    let tok: string;
+    do {
+      if (type === TokType.Newline) {
+        type = this.t.tokenItem();
+        continue;
+      }
+      const arg = new PrintArg();
+      [type, tok] = this.processArg(arg);
+      if (type === ERR) throw new ParseFail();
+      list.push(arg);
+      if (type === TokType.Op) {
+        [type, tok] = this.processOp(arg, tok);
+        consolidate(arg);
+        if (type === ERR) throw new ParseFail();
+        continue;
+      }
+      if (type === TokType.Delim && tok === ',') continue;
+      break;
+    } while (type !== TokType.None);
+  }
+
+  private next(): [TokType, string] { const ty = this.t.token(); return [ty, this.t.tok]; }
+  private nextItem(): [TokType, string] { const ty = this.t.tokenItem(); return [ty, this.t.tok]; }
+
+  private processArg(arg: PrintArg): [TokType, string] {
+    const [type, tok] = this.next();
+    return this.processArgToken(arg, tok, type);
+  }
+
+  private processArgToken(arg: PrintArg, token: string, type: TokType): [TokType, string] {
+    switch (type) {
+      case TokType.Item: {
+        if (token === 'REC') return this.processEntry(arg);
+        let atom = token;
+        let [ty, tok] = this.nextItem();
+        if (ty === TokType.Delim && tok === '(') return this.processFunction(arg, atom);
+        while (ty === TokType.Item) {
+          atom += ' ' + tok;
+          [ty, tok] = this.nextItem();
+        }
+        arg.kind = 'atom';
+        arg.atom = atom;
+        return [ty, tok];
+      }
+      case TokType.DQuote:
+      case TokType.SQuote: {
+        arg.kind = 'atom';
+        arg.atom = token;
+        return this.nextItem();
+      }
+      case TokType.Delim:
+      case TokType.Op: {
+        if (type === TokType.Delim && token === '(') return this.processParen(arg);
+        arg.kind = 'op';
+        arg.op = token;
+        arg.left = null;
+        return this.processOp(arg, token);
+      }
+      default:
+        return [ERR, ''];
+    }
+  }
+
+  private processEntry(arg: PrintArg): [TokType, string] {
+    let [ty, tok] = this.nextItem();
+    if (ty === TokType.Delim && tok === ')') return [TokType.Item, tok];
+    if (!(ty === TokType.Op && tok === '->')) return [ERR, ''];
+    [ty, tok] = this.next();
+    if (ty !== TokType.Item) return [ERR, ''];
+    arg.kind = 'field';
+    arg.fieldName = tok;
+    arg.field = findAnyField(this.ctx, tok);
+    return this.next();
+  }
+
+  private processOp(arg: PrintArg, token: string): [TokType, string] {
+    let right: PrintArg | null = null;
+    let ty: TokType;
+    let tok: string;
+    if (arg.kind === 'op' && !arg.left) {
+      // unary
+      if (!'~!+-'.includes(token[0]!) || token.length !== 1) return [ERR, ''];
+      const left = new PrintArg();
+      left.kind = 'null';
+      arg.left = left;
+      right = new PrintArg();
+      arg.right = right;
+      [ty, tok] = this.processArg(right);
+    } else if (token === '?') {
+      const left = arg.clone();
+      const fresh = new PrintArg();
+      arg.assign(fresh);
+      arg.kind = 'op';
+      arg.op = token;
+      arg.left = left;
+      arg.right = null;
+      arg.prio = 0;
+      [ty, tok] = this.processCond(arg);
+    } else if (BINARY_OPS.has(token)) {
+      const left = arg.clone();
+      const fresh = new PrintArg();
+      arg.assign(fresh);
+      arg.kind = 'op';
+      arg.op = token;
+      arg.left = left;
+      arg.right = null;
+      arg.prio = left.kind === 'null' ? 0 : getOpPrio(token);
+      if (arg.prio === -1) { this.failed = true; return [ERR, '']; }
+      [ty, tok] = this.nextItem();
+      if (arg.op === '*' && ty === TokType.Delim && tok === ')') {
+        // "(type *)"
+        if (left.kind !== 'atom') return [ERR, ''];
+        left.atom += ' *';
+        arg.assign(left);
+        return [ty, tok];
+      }
+      right = new PrintArg();
+      [ty, tok] = this.processArgToken(right, tok, ty);
+      if (ty === ERR) return [ERR, ''];
+      if (right.kind === 'op' && getOpPrio(arg.op) < getOpPrio(right.op)) {
+        arg.right = right.left;
+        const tmp = arg.clone();
+        arg.assign(right);
+        right.assign(tmp);
+        arg.left = right;
+      } else {
+        arg.right = right;
+      }
+    } else if (token === '[') {
+      const left = arg.clone();
+      const fresh = new PrintArg();
+      arg.assign(fresh);
+      arg.kind = 'op';
+      arg.op = token;
+      arg.left = left;
+      arg.right = null;
+      arg.prio = 0;
+      [ty, tok] = this.processArray(arg);
+    } else {
+      this.failed = true;
+      return [ERR, ''];
+    }
+    if (ty === TokType.Op && tok !== ':') {
+      const prio = getOpPrio(tok);
+      if (prio > arg.prio) return this.processOp(arg, tok);
+      if (!right) return [ERR, ''];
+      return this.processOp(right, tok);
+    }
+    return [ty, tok];
+  }
+
+  private processCond(top: PrintArg): [TokType, string] {
+    const arg = new PrintArg();
+    const left = new PrintArg();
+    const right = new PrintArg();
+    arg.kind = 'op';
+    arg.left = left;
+    arg.right = right;
+    let [ty, tok] = this.processArg(left);
+    for (;;) {
+      if (ty === ERR) { top.right = null; return [ERR, '']; }
+      if (ty === TokType.Op && tok !== ':') { [ty, tok] = this.processOp(left, tok); continue; }
+      break;
+    }
+    if (!(ty === TokType.Op && tok === ':')) { top.right = null; return [ERR, '']; }
+    arg.op = tok;
+    [ty, tok] = this.processArg(right);
+    top.right = arg;
+    return [ty, tok];
+  }
+
+  private processArray(top: PrintArg): [TokType, string] {
+    const arg = new PrintArg();
+    const [ty, tok] = this.processArg(arg);
+    if (!(ty === TokType.Op && tok === ']')) return [ERR, ''];
+    top.right = arg;
+    return this.nextItem();
+  }
+
+  private processParen(arg: PrintArg): [TokType, string] {
+    let [ty, tok] = this.processArg(arg);
+    if (ty === ERR) return [ERR, ''];
+    if (ty === TokType.Op) [ty, tok] = this.processOp(arg, tok);
+    if (ty === ERR) return [ERR, ''];
+    if (ty === TokType.Item && tok === ')') return this.processEntry(arg);
+    if (!(ty === TokType.Delim && tok === ')')) return [ERR, ''];
+    [ty, tok] = this.nextItem();
+    if (isItemType(ty) || (ty === TokType.Delim && tok === '(')) {
+      if (arg.kind !== 'atom') return [ERR, ''];
+      const item = new PrintArg();
+      arg.kind = 'type';
+      arg.typeName = arg.atom;
+      arg.item = item;
+      [ty, tok] = this.processArgToken(item, tok, ty);
+    }
+    return [ty, tok];
+  }
+
+  /** alloc_and_process_delim: one argument (operators allowed) that must end with `delim`. */
+  private delimArg(delim: string): PrintArg {
+    const field = new PrintArg();
+    let [ty, tok] = this.processArg(field);
+    if (ty === TokType.Op) {
+      [ty, tok] = this.processOp(field, tok);
+      consolidate(field);
+      if (ty === ERR) throw new ParseFail();
+    }
+    if (!(ty === TokType.Delim && tok === delim)) throw new ParseFail();
+    return field;
+  }
+
+  private processFunction(arg: PrintArg, name: string): [TokType, string] {
+    switch (name) {
+      case '__print_flags': return this.processFlags(arg);
+      case '__print_symbolic': return this.processSymbols(arg);
+      case '__print_hex': case '__print_hex_str': {
+        arg.assign(new PrintArg());
+        arg.kind = name === '__print_hex' ? 'hex' : 'hexstr';
+        arg.sub = this.delimArg(',');
+        arg.size = this.delimArg(')');
+        return this.nextItem();
+      }
+      case '__print_array': {
+        arg.assign(new PrintArg());
+        arg.kind = 'intarray';
+        arg.sub = this.delimArg(',');
+        arg.size = this.delimArg(',');
+        arg.elSize = this.delimArg(')');
+        return this.nextItem();
+      }
+      case '__get_str': case '__get_rel_str':
+      case '__get_bitmask': case '__get_rel_bitmask':
+      case '__get_cpumask': case '__get_rel_cpumask': {
+        let [ty, tok] = this.next();
+        if (ty !== TokType.Item) return [ERR, ''];
+        arg.kind = name.endsWith('str') ? 'string' : name.endsWith('bitmask') ? 'bitmask' : 'cpumask';
+        arg.strName = tok;
+        arg.field = null;
+        [ty, tok] = this.next();
+        if (!(ty === TokType.Delim && tok === ')')) return [ERR, ''];
+        return this.next();
+      }
+      case '__get_dynamic_array': case '__get_rel_dynamic_array':
+      case '__get_sockaddr': case '__get_sockaddr_rel': {
+        arg.assign(new PrintArg());
+        arg.kind = 'dynarray';
+        let [ty, tok] = this.next();
+        if (ty !== TokType.Item) return [ERR, ''];
+        const f = findField(this.ctx, tok);
+        if (!f) return [ERR, ''];
+        arg.field = f;
+        [ty, tok] = this.next();
+        if (!(ty === TokType.Delim && tok === ')')) return [ERR, ''];
+        [ty, tok] = this.nextItem();
+        if (!(ty === TokType.Op && tok === '[')) return [ty, tok];
+        // libtraceevent 1.7.1 rejects an index written right after the helper
+        const idx = new PrintArg();
+        [ty, tok] = this.processArg(idx);
+        if (ty === ERR) return [ERR, ''];
+        if (ty === TokType.Op && tok === ']') return [ERR, ''];
+        return this.nextItem();
+      }
+      case '__get_dynamic_array_len': case '__get_rel_dynamic_array_len': {
+        let [ty, tok] = this.next();
+        if (ty !== TokType.Item) return [ERR, ''];
+        arg.kind = 'dynarraylen';
+        const f = findField(this.ctx, tok);
+        if (!f) return [ERR, ''];
+        arg.field = f;
+        [ty, tok] = this.next();
+        if (!(ty === TokType.Delim && tok === ')')) return [ERR, ''];
+        return this.next();
+      }
+      case '__builtin_expect': {
+        let [ty, tok] = this.processArg(arg);
+        if (!(ty === TokType.Delim && tok[0] === ',')) return [ERR, ''];
+        [ty, tok] = this.next();
+        if (ty !== TokType.Item) return [ERR, ''];
+        [ty, tok] = this.next();
+        if (!(ty === TokType.Delim && tok === ')')) return [ERR, ''];
+        return this.nextItem();
+      }
+      case 'sizeof': return this.processSizeof(arg);
+      default: {
+        const fn = this.ctx.findFunction(name);
+        if (!fn) return [ERR, ''];
+        return this.processFuncHandler(arg, fn);
+      }
+    }
+  }
+
+  private processFuncHandler(arg: PrintArg, fn: ParserFunction): [TokType, string] {
+    arg.kind = 'func';
+    arg.fn = fn;
+    arg.fnArgs = [];
+    if (fn.params) {
+      const n = fn.params.length;
+      for (let i = 0; i < n; i++) {
+        const farg = new PrintArg();
+        const [ty, tok] = this.processArg(farg);
+        const want = i < n - 1 ? ',' : ')';
+        if (!(ty === TokType.Delim && tok === want)) return [ERR, ''];
+        arg.fnArgs.push(farg);
+      }
+    } else {
+      // unknown arity: take arguments up to the closing parenthesis
+      for (;;) {
+        const farg = new PrintArg();
+        const [ty, tok] = this.processArg(farg);
+        if (ty !== TokType.Delim || (tok !== ',' && tok !== ')')) return [ERR, ''];
+        arg.fnArgs.push(farg);
+        if (tok === ')') break;
+      }
+    }
+    return this.next();
+  }
+
+  private processSizeof(arg: PrintArg): [TokType, string] {
+    let [ty, tok] = this.nextItem();
+    arg.kind = 'atom';
+    let ok = false;
+    if (tok === 'unsigned') {
+      [ty, tok] = this.nextItem();
+      if (ty === ERR) return [ERR, ''];
+      if (ty !== TokType.Item) ok = true;
+    }
+    if (ok || tok === 'int') {
+      arg.atom = '4';
+    } else if (tok === 'long') {
+      [ty, tok] = this.nextItem();
+      if (tok === 'long') {
+        arg.atom = '8';
+      } else {
+        if (this.ctx.longSize !== 4 && this.ctx.longSize !== 8) return [ERR, ''];
+        arg.atom = String(this.ctx.longSize);
+        ok = true;
+      }
+    } else if (tok === 'REC') {
+      [ty, tok] = this.nextItem();
+      if (!(ty === TokType.Op && tok === '->')) return [ERR, ''];
+      [ty, tok] = this.next();
+      if (ty !== TokType.Item) return [ERR, ''];
+      const f = findAnyField(this.ctx, tok);
+      if (!f || (f.flags & 1 /* array */)) return [ERR, ''];
+      arg.atom = String(f.size);
+    } else if (!ok) {
+      return [ERR, ''];
+    }
+    if (!ok) [ty, tok] = this.nextItem();
+    if (!(ty === TokType.Delim && tok === ')')) return [ERR, ''];
+    return this.nextItem();
+  }
+
+  private processFieldArg(arg: PrintArg): [TokType, string] {
+    let [ty, tok] = this.processArg(arg);
+    while (ty === TokType.Op) [ty, tok] = this.processOp(arg, tok);
+    return [ty, tok];
+  }
+
+  private processFlags(arg: PrintArg): [TokType, string] {
+    arg.assign(new PrintArg());
+    arg.kind = 'flags';
+    const field = new PrintArg();
+    let [ty, tok] = this.processFieldArg(field);
+    while (ty === TokType.Op) [ty, tok] = this.processOp(field, tok);
+    if (!(ty === TokType.Delim && tok === ',')) return [ERR, ''];
+    arg.sub = field;
+    [ty, tok] = this.nextItem();
+    if (isItemType(ty)) {
+      arg.delim = tok;
+      [ty, tok] = this.nextItem();
+    }
+    if (!(ty === TokType.Delim && tok === ',')) return [ERR, ''];
+    [ty, tok] = this.processFields(arg.table);
+    if (!(ty === TokType.Delim && tok === ')')) return [ERR, ''];
+    return this.nextItem();
+  }
+
+  private processSymbols(arg: PrintArg): [TokType, string] {
+    arg.assign(new PrintArg());
+    arg.kind = 'symbol';
+    const field = new PrintArg();
+    let [ty, tok] = this.processFieldArg(field);
+    if (!(ty === TokType.Delim && tok === ',')) return [ERR, ''];
+    arg.sub = field;
+    [ty, tok] = this.processFields(arg.table);
+    if (!(ty === TokType.Delim && tok === ')')) return [ERR, ''];
+    return this.nextItem();
+  }
+
+  private processFields(list: FlagSym[]): [TokType, string] {
+    let ty: TokType;
+    let tok: string;
+    do {
+      [ty, tok] = this.nextItem();
+      if (!(ty === TokType.Op && tok === '{')) break;
+      let arg = new PrintArg();
+      [ty, tok] = this.processArg(arg);
+      if (ty === TokType.Op) [ty, tok] = this.processOp(arg, tok);
+      if (ty === ERR) return [ERR, ''];
+      if (!(ty === TokType.Delim && tok === ',')) return [ERR, ''];
+      const value = argEval(arg);
+      if (value === null) return [ERR, ''];
+      arg = new PrintArg();
+      [ty, tok] = this.processArg(arg);
+      if (!(ty === TokType.Op && tok === '}')) return [ERR, ''];
+      const str = argEval(arg);
+      if (str === null) return [ERR, ''];
+      list.push({ value, str });
+      [ty, tok] = this.nextItem();
+    } while (ty === TokType.Delim && tok === ',');
+    return [ty, tok];
+  }
+}
+
+function isItemType(t: TokType): boolean {
+  return t === TokType.Item || t === TokType.SQuote || t === TokType.DQuote;
+}
+
+// ---- parse-time evaluation (flag tables and constant folding) ----
+
+function toSigned(v: bigint): bigint { return BigInt.asIntN(64, v); }
+
+/** eval_type_str: casts only mask (never sign-extend). */
+export function castMask(val: bigint, type: string, pointer: boolean): bigint {
+  const len = type.length;
+  if (len < 2) return val;
+  if (pointer) {
+    if (type[len - 1] !== '*') return val;
+    return castMask(val, type.slice(0, len - 2), false);
+  }
+  if (type[len - 1] === '*') return val;
+  if (type.startsWith('struct')) return val;
+  switch (type) {
+    case 'u8': case 's8': return val & 0xffn;
+    case 'u16': case 's16': return val & 0xffffn;
+    case 'u32': case 's32': return val & 0xffffffffn;
+    case 'u64': case 's64': return val;
+  }
+  const t = type.startsWith('unsigned ') ? type.slice(9) : type;
+  if (t === 'char') return val & 0xffn;
+  if (t === 'short') return val & 0xffffn;
+  if (t === 'int') return val & 0xffffffffn;
+  return val;
+}
+
+/** arg_num_eval (signed long long semantics); null when not evaluable. */
+function argNumEval(arg: PrintArg): bigint | null {
+  switch (arg.kind) {
+    case 'atom': return strtollBig(arg.atom);
+    case 'type': {
+      const v = argNumEval(arg.item!);
+      if (v === null) return null;
+      return toSigned(castMask(BigInt.asUintN(64, v), arg.typeName, false));
+    }
+    case 'op': {
+      const op = arg.op;
+      const c0 = op[0];
+      if (c0 === '~') {
+        const r = argNumEval(arg.right!);
+        return r === null ? null : toSigned(~r);
+      }
+      let l: bigint | null;
+      if ((c0 === '-' || c0 === '+') && arg.left!.kind === 'null') l = 0n;
+      else l = argNumEval(arg.left!);
+      if (l === null) return null;
+      const r = argNumEval(arg.right!);
+      if (r === null) return null;
+      switch (op) {
+        case '|': return l | r;
+        case '||': return (l || r) ? 1n : 0n;
+        case '&': return l & r;
+        case '&&': return (l && r) ? 1n : 0n;
+        case '<': return l < r ? 1n : 0n;
+        case '<<': return toSigned(l << (r & 63n));
+        case '<=': return l <= r ? 1n : 0n;
+        case '>': return l > r ? 1n : 0n;
+        case '>>': return l >> (r & 63n);
+        case '>=': return l >= r ? 1n : 0n;
+        case '==': return l === r ? 1n : 0n;
+        case '!=': return l !== r ? 1n : 0n;
+        case '-': return toSigned(l - r);
+        case '+': return toSigned(l + r);
+        default: return null;
+      }
+    }
+    default: return null;
+  }
+}
+
+function strtollBig(s: string): bigint {
+  // strtoll semantics: signed, saturating
+  let i = 0;
+  while (i < s.length && (s[i] === ' ' || s[i] === '\t' || s[i] === '\n')) i++;
+  let neg = false;
+  if (s[i] === '-' || s[i] === '+') { neg = s[i] === '-'; i++; }
+  const rest = s.slice(i);
+  if (rest[0] === '-' || rest[0] === '+') return 0n;
+  const u = strtoullRaw(rest);
+  if (u === null) return 0n;
+  if (neg) return u > 0x8000000000000000n ? -0x8000000000000000n : -u;
+  return u > 0x7fffffffffffffffn ? 0x7fffffffffffffffn : u;
+}
+function strtoullRaw(s: string): bigint | null {
+  const v = strtoull(s);
+  // strtoull already saturates at 2^64-1 which is > LLONG_MAX either way
+  return v;
+}
+
+/** arg_eval: the string libtraceevent stores as a flag/symbol table value or name. */
+function argEval(arg: PrintArg): string | null {
+  switch (arg.kind) {
+    case 'atom': return arg.atom;
+    case 'type': return argEval(arg.item!);
+    case 'op': {
+      const v = argNumEval(arg);
+      return v === null ? null : v.toString();
+    }
+    default: return null;
+  }
+}
+
+/** consolidate_op_arg: folds operations whose both sides are atoms. */
+function consolidate(arg: PrintArg): void {
+  if (arg.kind !== 'op') return;
+  if (arg.left) consolidate(arg.left);
+  if (arg.right) consolidate(arg.right);
+  if (!arg.left || !arg.right) return;
+  if (arg.left.kind !== 'atom' || arg.right.kind !== 'atom') return;
+  const l = strtoull(arg.left.atom);
+  const r = strtoull(arg.right.atom);
+  let v: bigint;
+  const op = arg.op;
+  switch (op[0]) {
+    case '>': v = op[1] === '>' ? l >> (r & 63n) : op[1] === '=' ? b(l >= r) : b(l > r); break;
+    case '<': v = op[1] === '<' ? (l << (r & 63n)) & M64 : op[1] === '=' ? b(l <= r) : b(l < r); break;
+    case '&': v = op[1] === '&' ? b(l !== 0n && r !== 0n) : l & r; break;
+    case '|': v = op[1] === '|' ? b(l !== 0n || r !== 0n) : l | r; break;
+    case '-': v = (l - r) & M64; break;
+    case '+': v = (l + r) & M64; break;
+    case '*': v = (l * r) & M64; break;
+    case '^': v = l ^ r; break;
+    case '/': v = r === 0n ? 0n : l / r; break;
+    case '%': v = r === 0n ? 0n : l % r; break;
+    case '=': v = b(l === r); break;
+    case '!': v = b(l !== r); break;
+    default: return;
+  }
+  const folded = new PrintArg();
+  folded.kind = 'atom';
+  folded.atom = toSigned(v).toString();
+  arg.assign(folded);
+}
+function b(x: boolean): bigint { return x ? 1n : 0n; }

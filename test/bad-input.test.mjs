@@ -1,0 +1,94 @@
+// Bad input: one clear line on stderr, a non-zero exit, never a stack trace or a hang.
+// A file cut short prints what it holds, then a warning.
+import { test, describe, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { runUtp, tmpDir, ROOT } from './lib/live.mjs';
+
+const work = tmpDir('utp-bad-');
+after(() => rmSync(work, { recursive: true, force: true }));
+
+function noStack(stderr) {
+  assert.doesNotMatch(stderr, /^\s+at .+\(.+:\d+:\d+\)$/m, 'stack trace printed');
+  assert.doesNotMatch(stderr, /node:internal|TypeError|RangeError|ReferenceError/, 'JavaScript internals leaked');
+}
+function oneLineError(r, what) {
+  const stderr = r.stderr.toString();
+  assert.notEqual(r.status, 0, `${what}: exit status 0`);
+  assert.notEqual(r.status, null, `${what}: killed (hang?)`);
+  noStack(stderr);
+  const lines = stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `${what}: expected one line on stderr, got:\n${stderr}`);
+  return lines[0];
+}
+const run = (args) => runUtp(args, { timeout: 60_000 });
+
+const v7 = readFileSync(join(ROOT, 'testdata/succeed/many-v7-zstd/trace.dat'));
+const v7Report = readFileSync(join(ROOT, 'testdata/succeed/many-v7-zstd/report.txt'), 'latin1');
+const v6 = gunzipSync(readFileSync(join(ROOT, 'testdata/succeed/sched-v6/trace.dat.gz')));
+const v6Report = readFileSync(join(ROOT, 'testdata/succeed/sched-v6/report.txt'), 'latin1');
+
+describe('utp report rejects bad input cleanly', () => {
+  test('missing file', () => {
+    const line = oneLineError(run(['report', '-i', join(work, 'nope.dat')]), 'missing');
+    assert.match(line, /nope\.dat/);
+  });
+  test('a directory', () => {
+    const d = join(work, 'adir'); mkdirSync(d);
+    oneLineError(run(['report', '-i', d]), 'directory');
+  });
+  test('an empty file', () => {
+    const f = join(work, 'empty.dat'); writeFileSync(f, '');
+    oneLineError(run(['report', '-i', f]), 'empty');
+  });
+  test('garbage', () => {
+    const f = join(work, 'garbage.dat'); writeFileSync(f, Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919) & 0xff)));
+    oneLineError(run(['report', '-i', f]), 'garbage');
+  });
+  test('another format (perf.data)', () => {
+    const f = join(work, 'perf.data'); writeFileSync(f, Buffer.concat([Buffer.from('PERFILE2'), Buffer.alloc(200)]));
+    oneLineError(run(['report', '-i', f]), 'perf.data');
+  });
+  test('a bad option is a usage error (exit 2)', () => {
+    const r = run(['report', '--no-such-flag']);
+    assert.equal(r.status, 2);
+    noStack(r.stderr.toString());
+  });
+  test('header cut inside the metadata', () => {
+    for (const cut of [5, 12, 40, 300]) {
+      const f = join(work, `meta-${cut}.dat`); writeFileSync(f, v7.subarray(0, cut));
+      const line = oneLineError(run(['report', '-i', f]), `cut at ${cut}`);
+      assert.match(line, /offset|truncat|end of/i, `cut at ${cut}: no position in: ${line}`);
+    }
+  });
+
+  for (const [name, bytes, full] of [['v7+zstd', v7, v7Report], ['v6', v6, v6Report]]) {
+    test(`${name} cut inside the event data prints what it holds, then a warning`, () => {
+      const fullLines = new Set(full.split('\n'));
+      for (const frac of [0.999, 0.99, 0.95]) {
+        const cut = Math.floor(bytes.length * frac);
+        const f = join(work, `cut-${name}-${frac}.dat`); writeFileSync(f, bytes.subarray(0, cut));
+        const r = run(['report', '-i', f]);
+        const stderr = r.stderr.toString();
+        noStack(stderr);
+        assert.notEqual(r.status, null, 'hang');
+        assert.match(stderr, /warning/i, `${name} cut at ${cut}: no warning: ${stderr}`);
+        const out = r.stdout.toString('latin1').split('\n').filter(Boolean);
+        assert.ok(out.length > 1, `${name} cut at ${cut}: printed nothing`);
+        const foreign = out.filter((l) => !fullLines.has(l));
+        assert.ok(foreign.length <= 2, `${name} cut at ${cut}: lines not in the full report: ${foreign.slice(0, 3).join(' | ')}`);
+      }
+    });
+  }
+
+  test('corrupted event data does not hang or crash', () => {
+    const bad = Buffer.from(v6);
+    for (let i = bad.length - 200_000; i < bad.length; i += 97) bad[i] ^= 0x5a;
+    const f = join(work, 'corrupt.dat'); writeFileSync(f, bad);
+    const r = run(['report', '-i', f]);
+    assert.notEqual(r.status, null, 'hang');
+    noStack(r.stderr.toString());
+  });
+});
