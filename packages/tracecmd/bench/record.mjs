@@ -3,8 +3,8 @@
 // (a) by a plain per-CPU `cat trace_pipe_raw > file` copy and (b) by utp's RecordSession, with the
 // same buffer size. Prints events, lost events and recorder CPU time for both, and the ratios.
 // Usage: node packages/tracecmd/bench/record.mjs [--seconds S] [--kb KB] [--compression none|zstd]
-import { spawn } from 'node:child_process';
-import { readFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createPrivateInstance, destroyInstance, tracingUnavailableReason } from '@utp/tracefs';
 import { RecordSession } from '@utp/tracecmd';
@@ -13,6 +13,9 @@ const arg = (n, d) => { const i = process.argv.indexOf(n); return i > 0 ? proces
 const seconds = Number(arg('--seconds', '3'));
 const kb = Number(arg('--kb', '4096'));
 const compression = arg('--compression', 'zstd');
+const percent = arg('--percent', '0');
+const sleepMs = Number(arg('--sleep', '1000'));
+const minSleepMs = Number(arg('--min-sleep', '20'));
 const why = tracingUnavailableReason();
 if (why) { console.log(`tracecmd/record/raw_syscalls: skipped (${why})`); process.exit(0); }
 const dir = mkdtempSync(`${tmpdir()}/utp-bench-`);
@@ -34,12 +37,15 @@ async function plainCopy() {
     inst.setTracingOn(true); // (a blocking read returns EOF while tracing is off)
     for (const cpu of inst.cpus()) {
       // sh reports its children's CPU time (cutime+cstime of /proc/self/stat) once cat is done.
-      cats.push(spawn('/bin/sh', ['-c', `cat ${inst.rawPipePath(cpu)} > ${dir}/cat.cpu${cpu}; read -r l < /proc/self/stat; echo "$l" > ${dir}/cat.stat${cpu}`], { stdio: 'ignore' }));
+      cats.push(spawn('/bin/sh', ['-c', `(while [ ! -e ${dir}/stop ]; do cat ${inst.rawPipePath(cpu)}; done) > ${dir}/cat.cpu${cpu} & echo $! > ${dir}/cat.pid${cpu}; wait; read -r l < /proc/self/stat; echo "$l" > ${dir}/cat.stat${cpu}`], { stdio: 'ignore' }));
     }
     await sleep(100);
     await workload();
     inst.setTracingOn(false);
-    await sleep(300); // let cat drain what is left
+    await sleep(500); // let cat drain what is left, then stop it (a blocked read may never see EOF)
+    writeFileSync(`${dir}/stop`, '');
+    // cat may sit in a blocking read: end it; the loop then sees the stop file.
+    spawnSync('pkill', ['-TERM', '-P', cats.map((c) => readFileSync(`${dir}/cat.pid${inst.cpus()[cats.indexOf(c)]}`, 'latin1').trim()).join(',')]);
     await Promise.all(cats.map((c) => (c.exitCode === null ? new Promise((r) => c.on('exit', r)) : 0)));
     let cpu = 0;
     for (const c of inst.cpus()) {
@@ -61,7 +67,7 @@ async function plainCopy() {
 }
 
 async function utpRecord() {
-  const s = new RecordSession({ events: [{ spec: 'raw_syscalls' }], bufferSizeKb: kb, output: `${dir}/utp.dat`, compression });
+  const s = new RecordSession({ events: [{ spec: 'raw_syscalls' }], bufferSizeKb: kb, output: `${dir}/utp.dat`, compression, maxSleepMs: sleepMs, minSleepMs, ...(percent !== undefined ? { bufferPercent: Number(percent) } : {}) });
   const c0 = process.cpuUsage();
   s.setup();
   s.start();

@@ -9,6 +9,8 @@ import { CpuReader, Waiter, type Instance } from '@utp/tracefs';
 export interface CpuDrainOptions {
   /** Longest sleep between drains, in ms (data is also drained when poll says so). */
   maxSleepMs: number;
+  /** Pause after a drain that found little data (default 20 ms). */
+  minSleepMs?: number;
   /** Called after each drain with bytes per CPU so far (for progress). */
   onProgress?: (bytes: number[]) => void;
 }
@@ -24,9 +26,14 @@ class CpuSink {
     this.fd = openSync(path, 'w', 0o600);
     this.buf = new Uint8Array(Math.max(pageSize * 64, 1 << 18));
   }
-  /** Reads from `r` until EAGAIN. Returns pages read. */
-  drain(r: CpuReader): number {
+  /**
+   * Reads from `r` until EAGAIN, or (unless `final`) until a page that is not full: that is the
+   * page the kernel is still writing, whose events were copied out; reading on would chase the
+   * writer and store a page per handful of events. Returns pages read.
+   */
+  drain(r: CpuReader, final: boolean, fullCommit: number): number {
     let n = 0;
+    const dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     for (;;) {
       if (this.fill + r.pageSize > this.buf.length) this.flush();
       const got = r.read(this.buf, this.fill);
@@ -37,6 +44,7 @@ class CpuSink {
       this.bytes += r.pageSize;
       this.pages++;
       n++;
+      if (!final && (dv.getUint32(this.fill - r.pageSize + 8, true) & 0x7ffffff) < fullCommit) break;
     }
     return n;
   }
@@ -73,7 +81,12 @@ export class CpuDrain {
   private stopping = false;
   private loop: Promise<void> | undefined;
 
+  /** A page whose commit is at least this is "full" (room for no typical event left). */
+  private readonly fullCommit: number;
+
   constructor(readonly instance: Instance, readonly cpus: number[], tempPrefix: string, readonly pageSize: number, private opts: CpuDrainOptions) {
+    // Data starts after the 8-byte time stamp and the long commit word (16 on 64-bit kernels).
+    this.fullCommit = pageSize - 16 - Math.min(512, pageSize >> 3);
     this.readers = [];
     this.sinks = [];
     try {
@@ -84,10 +97,13 @@ export class CpuDrain {
     } catch (e) { this.dispose(); throw e; }
   }
 
-  /** Drains every CPU once now. */
-  drainAll(): number {
+  /**
+   * Drains every CPU once now. `final` reads to the end (after tracing stopped); otherwise
+   * each CPU is read up to its first partly filled page.
+   */
+  drainAll(final = true): number {
     let n = 0;
-    for (let i = 0; i < this.readers.length; i++) n += this.sinks[i]!.drain(this.readers[i]!);
+    for (let i = 0; i < this.readers.length; i++) n += this.sinks[i]!.drain(this.readers[i]!, final, this.fullCommit);
     return n;
   }
 
@@ -98,7 +114,12 @@ export class CpuDrain {
       while (!this.stopping) {
         await this.waiter.wait(fds, this.opts.maxSleepMs);
         if (this.stopping) break;
-        this.drainAll();
+        const n = this.drainAll(false);
+        // poll woke us as soon as there was data (buffer_percent 0): let pages fill before the
+        // next look — briefly when data streams in (many full pages), longer when it trickles.
+        const busy = n >= this.readers.length * 8;
+        const pause = busy ? Math.min(2, this.opts.minSleepMs ?? 20) : (this.opts.minSleepMs ?? 20);
+        if (pause > 0 && !this.stopping) await new Promise((r) => setTimeout(r, pause));
         this.opts.onProgress?.(this.sinks.map((s) => s.bytes));
       }
     })();

@@ -74,6 +74,7 @@ export async function readMetadataSection(td: TraceDat, c: Cursor, id: number): 
 }
 
 function addFormat(td: TraceDat, text: string, system: string, offset: number): void {
+  if (td.opts.keepFormatTexts) td.formatTexts.push({ system, text });
   try {
     td.tep.addEventFormat(text, system);
   } catch (e) {

@@ -63,11 +63,13 @@ export interface TraceDatOptions {
   windowPages: number;
   /** Skip reading event formats, kallsyms, printk and cmdlines (header-only uses). */
   skipMetadata: boolean;
+  /** Keep the raw text of every event format in `formatTexts` (for `report --events`). */
+  keepFormatTexts: boolean;
 }
 
 const DEFAULTS: Readonly<TraceDatOptions> = Object.freeze({
   onDiagnostic: undefined, tep: undefined, ignoreDate: false, rawTs: false, tsOffset: 0n,
-  decompressors: {}, windowPages: 64, skipMetadata: false,
+  decompressors: {}, windowPages: 64, skipMetadata: false, keepFormatTexts: false,
 });
 
 const MAGIC = [0x17, 0x08, 0x44, 0x74, 0x72, 0x61, 0x63, 0x69, 0x6e, 0x67];
@@ -101,6 +103,7 @@ export class TraceDat {
   useTraceClock = false;
   /** Timestamps are in nanoseconds and shown as seconds.microseconds (TRACECMD_FL_IN_USECS). */
   inUsecs = true;
+  private usecs = true;
   uname: string | undefined;
   versionString: string | undefined;
   /** Concatenated CPUSTAT options, each NUL replaced by '\n' (as trace-cmd --stat shows them). */
@@ -111,6 +114,8 @@ export class TraceDat {
   tsOffset = 0n;
   /** Buffers in trace-cmd's handle order: the top buffer first, then instances in option order. */
   buffers: TraceDatBuffer[] = [];
+  /** Raw format texts in file order (only with the keepFormatTexts option). */
+  formatTexts: Array<{ system: string; text: string }> = [];
   /** For latency files: offset of the text. */
   latencyOffset: number | undefined;
   latencyEnd = 0;
@@ -219,7 +224,20 @@ export class TraceDat {
 
   private async readV6DataBlock(c: Cursor, tag: string, name: string, top: boolean): Promise<TraceDatBuffer | undefined> {
     if (tag.startsWith('latency')) {
-      if (top) { this.latencyOffset = c.pos; this.latencyEnd = this.src.size; }
+      if (top) {
+        // init_data_v6 still reads "u64 size + [clock]" when there is a TRACECLOCK option,
+        // eating the start of the latency text (trace-cmd 3.1.6 does exactly this)
+        let pos = c.pos;
+        if (this.useTraceClock && pos + 8 <= this.src.size) {
+          const len = await c.u64('latency clock size');
+          pos += 8;
+          const left = this.src.size - pos;
+          if (len <= BigInt(left)) pos += Number(len);
+          else if (len < 1n << 40n) pos = this.src.size;
+        }
+        this.latencyOffset = pos;
+        this.latencyEnd = this.src.size;
+      }
       return undefined;
     }
     if (!tag.startsWith('flyrecord')) {
@@ -262,7 +280,7 @@ export class TraceDat {
       seen.add(next);
       next = await this.readOptionsV7(next);
     }
-    if (!this.opts.skipMetadata || true) {
+    {
       for (const s of this.pendingSections) {
         if (this.opts.skipMetadata && s.id !== OptionId.HeaderInfo) continue;
         const body = await this.openSection(s.offset, s.id);
@@ -408,6 +426,7 @@ export class TraceDat {
       case OptionId.Tsc2Nsec:
         if (d.length < 16 || this.opts.rawTs) break;
         this.tsc2nsec = { mult: dv.getUint32(0, le), shift: dv.getUint32(4, le), offset: dv.getBigUint64(8, le) };
+        this.usecs = true;
         break;
       case OptionId.HeaderInfo: case OptionId.FtraceEvents: case OptionId.EventFormats:
       case OptionId.Kallsyms: case OptionId.Printk: case OptionId.Cmdlines:
@@ -468,24 +487,23 @@ export class TraceDat {
     if (name === '') this.v7Top = buf; else this.v7Instances.push(buf);
   }
 
+  /** tracecmd_parse_trace_clock + extract_trace_clock (including how they clear the µs display). */
   private parseTraceClock(text: string): void {
     for (const w of text.split(' ')) {
-      if (w.startsWith('[')) {
-        const m = /^\[?([^\][\s]+)/.exec(w);
-        if (m) this.traceClock = m[1];
-        return;
-      }
+      if (!w.startsWith('[')) continue;
+      const m = /^\[*([^\][\s]+)/.exec(w);
+      if (!m) return;
+      const c = m[1]!;
+      this.traceClock = c;
+      if (this.opts.rawTs) this.usecs = false;
+      if (this.tsc2nsec) return;
+      if (!USEC_CLOCKS.includes(c) && !c.startsWith('mono')) this.usecs = false;
+      return;
     }
   }
 
   private finishClock(): void {
-    // TRACECMD_FL_IN_USECS is set at open; TRACECLOCK parsing clears it for non-time clocks unless TSC2NSEC.
-    this.inUsecs = true;
-    if (this.useTraceClock && this.traceClock !== undefined && !this.tsc2nsec) {
-      const c = this.traceClock;
-      if (!USEC_CLOCKS.includes(c) && !c.startsWith('mono')) this.inUsecs = false;
-    }
-    if (this.opts.rawTs && this.useTraceClock) this.inUsecs = false;
+    this.inUsecs = this.usecs;
     for (const b of this.buffers) if (!b.clock) b.clock = this.traceClock ?? '';
   }
 
@@ -515,9 +533,18 @@ export class TraceDat {
         rec.ts = (rec.ts + off) & mask;
       };
     }
-    const mult = BigInt(t.mult);
-    const shift = BigInt(t.shift);
-    return (rec) => { rec.ts = ((((rec.ts * mult) >> shift) & mask) + off) & mask; };
+    // trace-cmd's mul_u64_u32_shr with its `int` mult/shift (sign-extended) and 64-bit wrap-around
+    const mult = BigInt.asUintN(64, BigInt(t.mult | 0));
+    const shift = BigInt(t.shift | 0);
+    const back = 32n - shift;
+    return (rec) => {
+      const a = rec.ts;
+      const al = a & 0xffffffffn;
+      const ah = a >> 32n;
+      let r = ((al * mult) & mask) >> shift;
+      if (ah) r = (r + ((((ah * mult) & mask) << back) & mask)) & mask;
+      rec.ts = (r + off) & mask;
+    };
   }
 
   /** One stream per CPU slot of a buffer (slots beyond the buffer's CPUs stay empty). */

@@ -95,6 +95,19 @@ function typeSize(name: string): number {
 class FieldsFailed extends Error {}
 function tokOf(t: FormatTokenizer): string { return t.tok; }
 
+/** The `name:` and `ID:` of a format file (throws when they cannot be read). */
+export function parseFormatHead(text: string, system: string): { name: string; id: number } {
+  const t = new FormatTokenizer(text);
+  if (!is(t, TokType.Item, 'name') || !is(t, TokType.Op, ':') || !is(t, TokType.Item)) {
+    throw new UtpError(FormatErrorCode.BadName, 'Cannot read the event name of a format file', { context: { system } });
+  }
+  const name = tokOf(t);
+  if (!isItem(t, TokType.Item, 'ID') || !is(t, TokType.Op, ':') || !is(t, TokType.Item)) {
+    throw new UtpError(FormatErrorCode.BadId, 'Cannot read the event id of a format file', { context: { system, name } });
+  }
+  return { name, id: strtoulNum(tokOf(t)) };
+}
+
 /** Parses a format file. Throws only when the name or id cannot be read (libtraceevent drops such events). */
 export function parseFormatText(text: string, system: string, longSize: number): ParsedFormat {
   const t = new FormatTokenizer(text);

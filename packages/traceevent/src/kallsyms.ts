@@ -26,7 +26,21 @@ export class KallsymsTable {
   private sorted: Sym[] | null = null;
   private cache = new Map<bigint, FunctionSymbol | null>();
 
-  get count(): number { return this.pending.length + (this.sorted?.length ?? 0); }
+  private texts: string[] = [];
+  /** Called when a lazily parsed text turns out malformed. */
+  onMalformed: (() => void) | undefined;
+
+  get count(): number { this.flushTexts(); return this.pending.length + (this.sorted?.length ?? 0); }
+
+  /** Keeps kallsyms text to parse on first use (most reports never look a symbol up). */
+  load(text: string): void { this.texts.push(text); }
+
+  private flushTexts(): void {
+    if (!this.texts.length) return;
+    const texts = this.texts;
+    this.texts = [];
+    for (const t of texts) if (!this.parse(t)) this.onMalformed?.();
+  }
 
   /** tep_parse_kallsyms. Returns false when a line could not be parsed (the rest is ignored). */
   parse(text: string): boolean {
@@ -75,6 +89,7 @@ export class KallsymsTable {
 
   /** tep_register_function. */
   register(name: string, addr: bigint, module?: string): void {
+    this.flushTexts();
     this.pushSym(name, Number((addr >> 32n) & 0xffffffffn), Number(addr & 0xffffffffn), module);
   }
 
@@ -84,6 +99,7 @@ export class KallsymsTable {
   }
 
   private table(): Sym[] {
+    this.flushTexts();
     if (!this.sorted) {
       const list = this.pending.slice().reverse();
       list.sort((a, b) => (a.hi - b.hi) || (a.lo - b.lo));

@@ -145,9 +145,19 @@ function compileSegment(c: ArgCompiler, seg: Segment): StrFn {
     case 'digit': {
       const bits = LS_BITS[String(seg.ls)];
       if (bits === undefined) return () => '';
-      if (bits === 64 && !seg.lenArg && /^%(ll|l|L|z|Z)x$/.test(seg.text)) {
+      const hx = bits === 64 && !seg.lenArg ? /^%(-?)(0?)([1-9][0-9]*)?(ll|l|L|z|Z)x$/.exec(seg.text) : null;
+      if (hx) {
+        // %llx / %016lx / %-8lx of 64-bit values without bigint
         const h = c.hex(seg.arg!);
-        return (r) => h(r);
+        const width = hx[3] ? Number(hx[3]) : 0;
+        if (!width) return (r) => h(r);
+        const left = hx[1] === '-';
+        const padc = hx[2] && !left ? '0' : ' ';
+        return (r) => {
+          const x = h(r);
+          if (x.length >= width) return x;
+          return left ? x + ' '.repeat(width - x.length) : padc.repeat(width - x.length) + x;
+        };
       }
       const fmt = compileIntFormat(seg.text, bits);
       const v = c.num(seg.arg!);
@@ -233,7 +243,7 @@ type FieldPrinter = (r: TraceRecord) => string;
  * after the previous match, wrapping; a literal `0x` just before it is kept); others use
  * rawFieldValue. The search depends only on the format, so it is done once.
  */
-export function compileFieldsRaw(fields: readonly TepField[], segs: readonly Segment[] | null, le: boolean): (r: TraceRecord) => string {
+export function compileFieldsRaw(fields: readonly TepField[], segs: readonly Segment[] | null, le: boolean, stripNewline = false): (r: TraceRecord) => string {
   const printers: FieldPrinter[] = [];
   let parse: number | null = segs && segs.length ? 0 : null;
   for (const f of fields) {
@@ -266,11 +276,47 @@ export function compileFieldsRaw(fields: readonly TepField[], segs: readonly Seg
     printers.push(printer ?? ((r) => label + rawFieldValue(r, f, le)));
   }
   const n = printers.length;
+  if (stripNewline && n) {
+    const last = printers[n - 1]!;
+    printers[n - 1] = (r) => stripOneNewline(last(r));
+  }
   if (n === 1) return printers[0]!;
   return (r) => {
     let out = '';
     for (let i = 0; i < n; i++) out += printers[i]!(r);
     return out;
+  };
+}
+
+/** Removes one trailing `\n` (trace-cmd does this to every info column). */
+export function stripOneNewline(s: string): string {
+  return s.length && s.charCodeAt(s.length - 1) === 10 ? s.slice(0, -1) : s;
+}
+
+/** Runs a print cache and removes one trailing newline, looking only at the last pieces. */
+export function compileSegmentsStripped(segs: readonly Segment[]): (r: TraceRecord) => string {
+  const n = segs.length;
+  if (n === 0) return () => '';
+  const runs = segs.map((s) => s.run!);
+  const lastSeg = segs[n - 1]!;
+  if (lastSeg.type === 'text') {
+    const t = stripOneNewline(lastSeg.text);
+    if (t.length || n === 1) {
+      if (n === 1) return () => t;
+      return (r) => {
+        let out = '';
+        for (let i = 0; i < n - 1; i++) out += runs[i]!(r, -1);
+        return out + t;
+      };
+    }
+  }
+  const last = runs[n - 1]!;
+  return (r) => {
+    let out = '';
+    for (let i = 0; i < n - 1; i++) out += runs[i]!(r, -1);
+    const l = last(r, -1);
+    if (l.length) return l.charCodeAt(l.length - 1) === 10 ? out + l.slice(0, -1) : out + l;
+    return stripOneNewline(out);
   };
 }
 

@@ -13,9 +13,11 @@ import { FieldFlag } from './types.js';
 import type { TepField } from './event-format.js';
 import { PrintArg, castMask, findAnyField, type ParserContext } from './print-fmt-parser.js';
 import { strtoull } from './format-parser.js';
-import { readNumberBig, readNumberSmall, readNumberMixed, dynamicOffset, boundedCString, cStringAt, byteAt } from './record-data.js';
+import { readNumberBig, readNumberSmall, readNumberMixed, dynamicOffset, boundedCString, cStringAt, byteAt, HEX2 } from './record-data.js';
+export { HEX2 } from './record-data.js';
 import type { StrFormatter } from './printf.js';
 import type { KallsymsTable } from './kallsyms.js';
+import { bitmaskText, cpumaskText } from './mask-format.js';
 import type { PrintkTable } from './printk.js';
 
 /** What evaluation needs from the Tep. */
@@ -322,8 +324,9 @@ export class ArgCompiler {
         const off = f.offset;
         if (!(f.flags & FieldFlag.Array) && f.size === host.longSize) {
           const ls = host.longSize;
+          // libtraceevent reads this address natively (host = little-endian order, no byte swap)
           return (r) => {
-            const addr = readNumberBig(r, off, ls, le);
+            const addr = readNumberBig(r, off, ls, true);
             const p = host.printk.find(addr);
             return p !== undefined ? p : addr.toString(16);
           };
@@ -407,7 +410,8 @@ export class ArgCompiler {
         return (r) => {
           const off = start(r);
           if (off === null) return '';
-          const len = Number(BigInt.asUintN(32, lenFn(r)));
+          // bytes past the page would be unmapped memory for the C code: stop there
+          const len = Math.min(Number(BigInt.asUintN(32, lenFn(r))), Math.max(0, r.page.length - (r.offset + off)));
           let out = '';
           for (let i = 0; i < len; i++) {
             if (i && sep) out += sep;
@@ -423,8 +427,9 @@ export class ArgCompiler {
         return (r) => {
           const off0 = start(r);
           if (off0 === null) return '';
-          const len = Number(BigInt.asUintN(32, countFn(r)));
           let el = Number(BigInt.asIntN(32, elFn(r)));
+          const room = Math.max(0, r.page.length - (r.offset + off0));
+          const len = Math.min(Number(BigInt.asUintN(32, countFn(r))), el >= 1 && el <= 8 ? Math.ceil(room / el) : room);
           let off = off0;
           let out = '';
           for (let i = 0; i < len; i++) {
@@ -494,72 +499,24 @@ export function hex64At(r: TraceRecord, off: number, le: boolean, withinPage = f
   if (withinPage ? at < 0 || at + 8 > r.page.length : off + 8 > r.size) return '0';
   const lo = r.view.getUint32(at + (le ? 0 : 4), le);
   const hi = r.view.getUint32(at + (le ? 4 : 0), le);
-  return hi ? hi.toString(16) + lo.toString(16).padStart(8, '0') : lo.toString(16);
+  return hexHiLo(hi, lo);
 }
 
-export const HEX2: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+let HEX4: string[] | null = null;
+const hiHex = new Map<number, string>();
 
-/** print_bitmask_to_seq: hex words, most significant first, a comma every 32 bits. */
-export function bitmaskText(r: TraceRecord, off: number, size: number, le: boolean): string {
-  const nrBits = size * 8;
-  let strSize = Math.trunc((nrBits + 3) / 4);
-  strSize += Math.trunc((nrBits - 1) / 32);
-  const chars: string[] = new Array<string>(Math.max(strSize, 0)).fill('');
-  let len = 0;
-  for (let i = strSize - 2; i >= 0; i -= 2) {
-    const index = le ? len : size - (len + 1);
-    const h = HEX2[byteAt(r, off + index)]!;
-    chars[i] = h[0]!;
-    chars[i + 1] = h[1]!;
-    len++;
-    if (!(len & 3) && i > 0) { i--; chars[i] = ','; }
+/** Hex digits of hi·2^32+lo without a bigint (tables for the low word, a cache for the high word). */
+export function hexHiLo(hi: number, lo: number): string {
+  if (!hi) return lo.toString(16);
+  let h = hiHex.get(hi);
+  if (h === undefined) {
+    h = hi.toString(16);
+    if (hiHex.size > 4096) hiHex.clear();
+    hiHex.set(hi, h);
   }
-  return chars.join('');
+  const t = HEX4 ??= Array.from({ length: 65536 }, (_, i) => i.toString(16).padStart(4, '0'));
+  return h + t[lo >>> 16]! + t[lo & 0xffff]!;
 }
 
-/** print_cpumask_to_seq: CPU list with ranges (`0-1,4,32`). */
-export function cpumaskText(r: TraceRecord, off: number, size: number, le: boolean): string {
-  let firstone = -1;
-  let firstzero = -1;
-  const nrBits = size * 8;
-  let first = true;
-  let out = '';
-  for (let i = 0; i < size; i++) {
-    const index = le ? i : size - (i + 1);
-    let byte = byteAt(r, off + index);
-    for (;;) {
-      if (firstone < 0 && byte) {
-        firstone = ffs(byte) - 1;
-        byte |= (1 << firstone) - 1;
-        firstone += i * 8;
-      }
-      if (firstone < 0) break;
-      if ((~byte) & 0xff) {
-        firstzero = ffs(~byte & 0xff) - 1;
-        byte &= ~((1 << firstzero) - 1) & 0xff;
-        firstzero += i * 8;
-      } else if (i === size - 1) {
-        firstzero = nrBits;
-        byte = 0;
-      } else {
-        break;
-      }
-      if (!first) out += ',';
-      first = false;
-      out += String(firstone);
-      if (firstzero > firstone + 1) out += '-' + String(firstzero - 1);
-      firstzero = firstone = -1;
-      if (!byte) break;
-    }
-  }
-  return out;
-}
-
-function ffs(x: number): number {
-  if (!x) return 0;
-  let n = 1;
-  while (!(x & 1)) { x >>>= 1; n++; }
-  return n;
-}
 
 export { readNumberSmall };

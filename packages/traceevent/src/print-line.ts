@@ -83,6 +83,7 @@ export class LinePrinter {
   private readonly mode: PrintMode;
   private readonly nameCol = new Map<EventFormat, string>();
   private readonly cpuCol: string[] = [];
+  private readonly taskCol = new Map<number, { comm: string; text: string }>();
   private lastTs = 0n;
   private lastSec = -1;
   private lastSecText = '';
@@ -149,12 +150,20 @@ export class LinePrinter {
     }
     const pid = tep.pidOf(rec);
     const comm = tep.commOf(pid);
+    // the "comm-pid [cpu]" column, cached per (pid, cpu) while the comm stays the same
+    const key = pid * 4096 + (rec.cpu & 4095);
+    let col = this.taskCol.get(key);
+    if (col === undefined || col.comm !== comm) {
+      const text = o.latency
+        ? (comm.length > 8 ? comm.slice(0, 8) : comm.padStart(8)) + '-' + String(pid).padEnd(5) + ' ' + this.cpuText(rec.cpu)
+        : comm.padStart(16) + '-' + String(pid).padEnd(5) + this.cpuText(rec.cpu);
+      col = { comm, text };
+      if (rec.cpu < 4096) this.taskCol.set(key, col);
+    }
+    out += col.text;
     if (o.latency) {
-      out += (comm.length > 8 ? comm.slice(0, 8) : comm.padStart(8)) + '-' + String(pid).padEnd(5) + ' ' + this.cpuText(rec.cpu);
       if (o.raw) out += '-0x' + tep.flagsOf(rec).toString(16);
       else out += this.latency(rec, event);
-    } else {
-      out += comm.padStart(16) + '-' + String(pid).padEnd(5) + this.cpuText(rec.cpu);
     }
     out += this.timeMode === 'raw' ? this.time(rec) + ':' : ' ' + this.time(rec) + ':';
     if (o.tsDiff) out += this.diff(rec);

@@ -55,8 +55,12 @@ export function parseConvSpec(spec: string): ConvSpec {
   return s;
 }
 
+/** Widths/precisions beyond this are clamped (C would try to allocate gigabytes). */
+const MAX_WIDTH = 1 << 20;
+
 function pad(body: string, width: number, left: boolean): string {
   if (body.length >= width) return body;
+  if (width > MAX_WIDTH) width = MAX_WIDTH;
   return left ? body + ' '.repeat(width - body.length) : ' '.repeat(width - body.length) + body;
 }
 
@@ -86,6 +90,8 @@ export function formatIntSpec(s: ConvSpec, value: number | bigint, bits: number,
   else if (conv === 'o') digits = mag.toString(8);
   else digits = mag.toString(10);
   const isZero = digits === '0';
+  if (precision > MAX_WIDTH) precision = MAX_WIDTH;
+  if (width > MAX_WIDTH) width = MAX_WIDTH;
   if (precision >= 0) {
     if (precision === 0 && isZero) digits = '';
     if (digits.length < precision) digits = '0'.repeat(precision - digits.length) + digits;
@@ -126,8 +132,35 @@ export function compileIntFormat(spec: string, bits: number): IntFormatter {
     if ((c === 'd' || c === 'i') && bits === 32) return (v) => typeof v === 'number' ? String(v | 0) : String(BigInt.asIntN(32, v));
     if (c === 'u' && bits === 32) return (v) => typeof v === 'number' ? String(v >>> 0) : String(BigInt.asUintN(32, v));
     if (c === 'u' && bits === 64) return (v) => String(v);
+    if ((c === 'd' || c === 'i') && bits === 64) return (v) => (typeof v === 'number' ? String(v) : String(BigInt.asIntN(64, v)));
     if (c === 'x' && bits === 64) return (v) => v.toString(16);
     if (c === 'x' && bits === 32) return (v) => typeof v === 'number' ? (v >>> 0).toString(16) : BigInt.asUintN(32, v).toString(16);
+  }
+  // width/flags only, on values that fit a JS number: no bigint, no precision logic
+  if (!s.starWidth && !s.starPrecision && s.precision < 0 && !s.alt && s.width > 0) {
+    const c = s.conv;
+    const radix = c === 'x' || c === 'X' ? 16 : c === 'o' ? 8 : 10;
+    const upper = c === 'X';
+    const signed = c === 'd' || c === 'i';
+    const width = s.width;
+    const left = s.left;
+    const zero = s.zero && !left;
+    return (v, star) => {
+      if (typeof v !== 'number' || (bits === 64 && v > 0xffffffff)) return formatIntSpec(s, v, bits, star);
+      let x: number;
+      if (bits === 32) x = signed ? v | 0 : v >>> 0;
+      else if (bits === 16) { x = v & 0xffff; if (signed && x & 0x8000) x -= 0x10000; }
+      else if (bits === 8) { x = v & 0xff; if (signed && x & 0x80) x -= 0x100; }
+      else x = v;
+      const neg = x < 0;
+      let d = (neg ? -x : x).toString(radix);
+      if (upper) d = d.toUpperCase();
+      const len = d.length + (neg ? 1 : 0);
+      if (len >= width) return neg ? '-' + d : d;
+      if (zero) return (neg ? '-' : '') + '0'.repeat(width - len) + d;
+      const body = neg ? '-' + d : d;
+      return left ? body + ' '.repeat(width - len) : ' '.repeat(width - len) + body;
+    };
   }
   return (v, star) => formatIntSpec(s, v, bits, star);
 }

@@ -114,3 +114,6 @@ export function byteAt(r: TraceRecord, off: number): number {
   const i = r.offset + off;
   return i >= 0 && i < r.page.length ? r.page[i]! : 0;
 }
+
+/** Two lowercase hex digits per byte value. */
+export const HEX2: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));

@@ -5,56 +5,82 @@
  * column in the three modes.
  */
 import type { TraceRecord } from './types.js';
+import type { EventHandler } from './tep.js';
 import type { EventFormat, TepField } from './event-format.js';
 import { EventFlag } from './event-format.js';
-import type { ParsedFormat } from './format-parser.js';
+import { parseFormatText, type ParsedFormat } from './format-parser.js';
 import { PrintArg, parsePrintFmt, type ParserContext, type ParserFunction } from './print-fmt-parser.js';
 import { ArgCompiler, type EvalHost } from './print-eval.js';
-import { buildSegments, compileSegments, runSegments, compileFieldsRaw, bprintArgs, type SegmentList } from './print-compiler.js';
+import { buildSegments, compileSegments, runSegments, compileFieldsRaw, compileSegmentsStripped, stripOneNewline, bprintArgs, type SegmentList } from './print-compiler.js';
 import { readNumberBig } from './record-data.js';
 
 /** What a TepEvent needs from its Tep. */
 export interface EventHost extends EvalHost {
   findParserFunction(name: string): ParserFunction | undefined;
+  /** Told when an event's field lists cannot be read. */
+  onFormatFailed?(ev: TepEvent): void;
 }
 
 export class TepEvent implements EventFormat, ParserContext {
   readonly id: number;
   readonly system: string;
   readonly name: string;
-  readonly commonFields: TepField[];
-  readonly fields: TepField[];
-  readonly printFmt: string;
   /** EventFlag bits. */
   flags = 0;
+  /** The plugin handler Tep resolved for this event, valid while handlerVersion matches. */
+  handler: EventHandler | undefined = undefined;
+  handlerVersion = 0;
   /** The print format string (after escapes are kept as written). */
   format = '';
   args: PrintArg[] = [];
   private parsed = false;
   private list: SegmentList | null = null;
   private compiler: ArgCompiler | null = null;
-  private readonly byName = new Map<string, TepField>();
+  private byNameMap: Map<string, TepField> | null = null;
+  /** The field lists are parsed on first use (most events of a trace never occur). */
+  private layout: ParsedFormat | null = null;
 
   constructor(
     private readonly host: EventHost,
-    p: ParsedFormat,
+    head: { id: number; name: string },
     system: string,
     private readonly text: string,
-    private readonly printPos: number,
   ) {
-    this.id = p.id;
+    this.id = head.id;
     this.system = system;
-    this.name = p.name;
-    this.commonFields = p.commonFields;
-    this.fields = p.fields;
-    this.printFmt = p.printFmtText;
+    this.name = head.name;
     if (system === 'ftrace') {
       this.flags |= EventFlag.IsFtrace;
-      if (p.name === 'bprint') this.flags |= EventFlag.IsBprint;
+      if (head.name === 'bprint') this.flags |= EventFlag.IsBprint;
     }
-    if (p.formatFailed) { this.flags |= EventFlag.Failed; this.parsed = true; }
-    for (const f of this.commonFields) if (!this.byName.has(f.name)) this.byName.set(f.name, f);
-    for (const f of this.fields) this.byName.set(f.name, f);
+  }
+
+  private get p(): ParsedFormat {
+    let p = this.layout;
+    if (!p) {
+      p = this.layout = parseFormatText(this.text, this.system, this.host.longSize);
+      if (p.formatFailed) {
+        this.flags |= EventFlag.Failed;
+        this.parsed = true;
+        this.host.onFormatFailed?.(this);
+      }
+    }
+    return p;
+  }
+
+  get commonFields(): TepField[] { return this.p.commonFields; }
+  get fields(): TepField[] { return this.p.fields; }
+  get printFmt(): string { return this.p.printFmtText; }
+  private get printPos(): number { return this.p.printPos; }
+
+  private get byName(): Map<string, TepField> {
+    let m = this.byNameMap;
+    if (!m) {
+      m = this.byNameMap = new Map<string, TepField>();
+      for (const f of this.commonFields) if (!m.has(f.name)) m.set(f.name, f);
+      for (const f of this.fields) m.set(f.name, f);
+    }
+    return m;
   }
 
   get longSize(): number { return this.host.longSize; }
@@ -71,7 +97,7 @@ export class TepEvent implements EventFormat, ParserContext {
 
   /** Forgets the parse (after a plugin print function was registered). */
   reset(): void {
-    if (this.printPos < 0) return;
+    if (!this.layout || this.printPos < 0) return;
     this.parsed = false;
     this.flags &= ~EventFlag.Failed;
     this.list = null;
@@ -79,12 +105,16 @@ export class TepEvent implements EventFormat, ParserContext {
     this.args = [];
     this.prettyFn = null;
     this.rawFn = null;
+    this.prettyInfoFn = null;
+    this.rawInfoFn = null;
   }
 
   ensureParsed(): void {
     if (this.parsed) return;
+    const pos = this.printPos; // parses the field lists (may flag FAILED)
+    if (this.parsed) return;
     this.parsed = true;
-    const res = parsePrintFmt(this.text, this.printPos, this);
+    const res = parsePrintFmt(this.text, pos, this);
     this.format = res.format;
     this.args = res.args;
     if (res.failed) { this.flags |= EventFlag.Failed; return; }
@@ -114,6 +144,37 @@ export class TepEvent implements EventFormat, ParserContext {
 
   private prettyFn: ((r: TraceRecord) => string) | null = null;
   private rawFn: ((r: TraceRecord) => string) | null = null;
+  private prettyInfoFn: ((r: TraceRecord) => string) | null = null;
+  private rawInfoFn: ((r: TraceRecord) => string) | null = null;
+
+  /** pretty() without the one trailing newline trace-cmd removes (the info column). */
+  prettyInfo(r: TraceRecord): string {
+    let fn = this.prettyInfoFn;
+    if (!fn) {
+      const list = this.ensureCompiled();
+      if (this.flags & EventFlag.Failed) {
+        const raw = compileFieldsRaw(this.fields, null, this.host.littleEndian, true);
+        fn = (rec) => '[FAILED TO PARSE]' + raw(rec);
+      } else if (this.flags & EventFlag.IsBprint) {
+        fn = (rec) => stripOneNewline(this.prettyBprint(rec));
+      } else {
+        fn = compileSegmentsStripped(list ? list.segs : []);
+      }
+      this.prettyInfoFn = fn;
+    }
+    return fn(r);
+  }
+
+  /** raw() without the one trailing newline. */
+  rawInfo(r: TraceRecord): string {
+    let fn = this.rawInfoFn;
+    if (!fn) {
+      const list = this.ensureCompiled();
+      const segs = this.flags & EventFlag.Failed || !list ? null : list.segs;
+      fn = this.rawInfoFn = compileFieldsRaw(this.fields, segs, this.host.littleEndian, true);
+    }
+    return fn(r);
+  }
 
   /** The kernel print fmt rendering (pretty_print), without handlers. */
   pretty(r: TraceRecord): string {
@@ -173,7 +234,7 @@ export class TepEvent implements EventFormat, ParserContext {
     const list = buildSegments(format, args);
     // libtraceevent flags the whole event FAILED when a trace_printk format lacks an
     // argument: this record still prints, all later ones print [FAILED TO PARSE]
-    if (list.failed) { this.flags |= EventFlag.Failed; this.prettyFn = null; }
+    if (list.failed) { this.flags |= EventFlag.Failed; this.prettyFn = null; this.prettyInfoFn = null; }
     compileSegments(this.compiler!, list);
     return runSegments(list.segs, r);
   }

@@ -17,7 +17,7 @@ import { UtpError } from '@utp/bytes';
 import type { Field, TraceRecord, DiagnosticHandler } from './types.js';
 import { FieldFlag } from './types.js';
 import type { EventFormat, TepField } from './event-format.js';
-import { parseFormatText } from './format-parser.js';
+import { parseFormatHead } from './format-parser.js';
 import type { ParserFunction, PrintFunctionParam } from './print-fmt-parser.js';
 import { TepEvent, type EventHost } from './tep-event.js';
 import { KallsymsTable } from './kallsyms.js';
@@ -67,7 +67,11 @@ interface HandlerEntry { system: string | undefined; name: string; handler: Even
 export class Tep {
   /** File (= kernel) byte order. */
   littleEndian = true;
-  /** Kernel `long` size in bytes (from header_page's commit field; 8 on 64-bit). */
+  /**
+   * libtraceevent's long size (tep_set_long_size). trace-cmd sets it from the trace.dat
+   * header's long-size byte, not from header_page's commit size (that one is kbuffer's).
+   * Used for `%s` of pointer-sized fields, sizeof(long), `[]` defaults and %p printing.
+   */
   longSize = 8;
   /** Where parse problems are reported (libtraceevent's warnings). */
   onDiagnostic: DiagnosticHandler | undefined;
@@ -80,7 +84,7 @@ export class Tep {
   #list: TepEvent[] = [];
   #sortedList: TepEvent[] | null = null;
   readonly #handlers: HandlerEntry[] = [];
-  readonly #handlerCache = new Map<TepEvent, EventHandler | null>();
+  #handlerVersion = 1;
   readonly #functions = new Map<string, PrintFunction>();
   #lastEvent: TepEvent | undefined;
   // common field locations, taken from the event with the lowest id (libtraceevent's events[0])
@@ -104,20 +108,20 @@ export class Tep {
       },
       functionReturns: (name) => tep.#functions.get(name)?.returns ?? 'number',
       findParserFunction: (name): ParserFunction | undefined => tep.#functions.get(name),
+      onFormatFailed: (ev) => tep.#diag('warning', 'TRACEEVENT_FORMAT_FAILED', `Cannot read the fields of event ${ev.system}:${ev.name}`),
     };
   }
 
   /** Parses one `format` file of SYSTEM and registers the event. Parse problems of the print fmt
    *  do not throw: the event is flagged `failed` and prints `[FAILED TO PARSE]` as libtraceevent 1.7.1 does. */
   addEventFormat(text: string, system: string): EventFormat {
-    let p;
+    let head;
     try {
-      p = parseFormatText(text, system, this.longSize);
+      head = parseFormatHead(text, system);
     } catch (e) {
       throw new UtpError(TepErrorCode.BadFormat, 'Cannot parse event format', { cause: e, context: { system } });
     }
-    const ev = new TepEvent(this.#host, p, system, text, p.printPos);
-    if (p.formatFailed) this.#diag('warning', 'TRACEEVENT_FORMAT_FAILED', `Cannot read the fields of event ${system}:${p.name}`);
+    const ev = new TepEvent(this.#host, head, system, text);
     this.#byId.set(ev.id, ev);
     this.#list.push(ev);
     this.#sortedList = null;
@@ -152,7 +156,8 @@ export class Tep {
 
   /** `/proc/kallsyms` text. */
   loadKallsyms(text: string): void {
-    if (!this.kallsyms.parse(text)) this.#diag('warning', 'TRACEEVENT_KALLSYMS', 'Failed to parse kallsyms; the rest is ignored');
+    this.kallsyms.onMalformed ??= () => this.#diag('warning', 'TRACEEVENT_KALLSYMS', 'Failed to parse kallsyms; the rest is ignored');
+    this.kallsyms.load(text);
   }
   /** `printk_formats` text (`0xADDR : "fmt"` lines). */
   loadPrintk(text: string): void { this.printk.parse(text); }
@@ -258,7 +263,7 @@ export class Tep {
   /** Registers a plugin handler for SYSTEM:NAME (system may be undefined = any). The last registration wins. */
   registerEventHandler(system: string | undefined, name: string, handler: EventHandler): void {
     this.#handlers.push({ system, name, handler });
-    this.#handlerCache.clear();
+    this.#handlerVersion++;
   }
   /** Removes handlers for SYSTEM:NAME. */
   unregisterEventHandler(system: string | undefined, name: string): void {
@@ -266,27 +271,27 @@ export class Tep {
       const h = this.#handlers[i]!;
       if (h.name === name && h.system === system) this.#handlers.splice(i, 1);
     }
-    this.#handlerCache.clear();
+    this.#handlerVersion++;
   }
-  /** The handler a plugin registered for this event, if any. */
+  /** The handler a plugin registered for this event, if any (cached on the event). */
   handlerOf(event: EventFormat): EventHandler | undefined {
     const ev = event as TepEvent;
-    let h = this.#handlerCache.get(ev);
-    if (h === undefined) {
-      h = null;
+    if (ev.handlerVersion !== this.#handlerVersion) {
+      let h: EventHandler | undefined;
       for (let i = this.#handlers.length - 1; i >= 0; i--) {
         const e = this.#handlers[i]!;
         if (e.name === ev.name && (e.system === undefined || e.system === ev.system)) { h = e.handler; break; }
       }
-      this.#handlerCache.set(ev, h);
+      ev.handler = h;
+      ev.handlerVersion = this.#handlerVersion;
     }
-    return h ?? undefined;
+    return ev.handler;
   }
 
   registerPrintFunction(fn: PrintFunction): void {
     this.#functions.set(fn.name, fn);
     // events that failed on this unknown function must be parsed again
-    for (const ev of this.#list) if (ev.printFmt.includes(fn.name)) ev.reset();
+    for (const ev of this.#list) if (ev.formatText.includes(fn.name)) ev.reset();
   }
 
   /**
@@ -296,12 +301,10 @@ export class Tep {
    */
   formatInfo(record: TraceRecord, event: EventFormat, mode: PrintMode = this.printMode): string {
     const ev = event as TepEvent;
-    let s: string;
-    if (mode === 'raw') s = ev.raw(record);
-    else {
-      const h = mode === 'default' ? this.handlerOf(ev) : undefined;
-      s = h ? h(record, ev, this) : ev.pretty(record);
-    }
+    if (mode === 'raw') return ev.rawInfo(record);
+    const h = mode === 'default' ? this.handlerOf(ev) : undefined;
+    if (!h) return ev.prettyInfo(record);
+    const s = h(record, ev, this);
     return s.length && s.charCodeAt(s.length - 1) === 10 ? s.slice(0, -1) : s;
   }
 

@@ -20,7 +20,7 @@ import { pages, infoColumn, reportRecords, HEADER_PAGE, HEADER_EVENT } from './m
 const here = dirname(fileURLToPath(import.meta.url));
 const only = process.argv[2] ? new RegExp(process.argv[2]) : null;
 const base = '/sys/kernel/tracing/events';
-let seed = 12345;
+let seed = Number(process.env.SEED ?? 12345);
 const rnd = (n) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
 
 const KALLSYMS = [];
@@ -91,7 +91,7 @@ function payloadFor(e, variant) {
 // format whose record was being printed and try again
 let recs, where, pagesOut, file, N, R;
 for (let attempt = 0; attempt < 40; attempt++) {
-  seed = 12345;
+  seed = Number(process.env.SEED ?? 12345);
   recs = [];
   for (const f of formats) for (let v = 0; v < 2; v++) recs.push({ f, bytes: payloadFor(f.e, v) });
   const systems = new Map();

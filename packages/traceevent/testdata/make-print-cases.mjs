@@ -15,6 +15,12 @@ import { writeTraceDat, MemorySink } from '../../tracedat/dist/index.js';
 import { CASES, KALLSYMS, PRINTK } from './print-cases-src.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
+/**
+ * BE=1: write a big-endian trace (numbers, headers, __data_loc words) into print-cases-be.json.
+ * USER_LONG=4: a file whose header says sizeof(long) is 4 (trace-cmd gives that to libtraceevent
+ * as its long size, whatever header_page says) into print-cases-long4.json.
+ */
+const LE = process.env.BE !== '1';
 export const HEADER_PAGE = '\tfield: u64 timestamp;\toffset:0;\tsize:8;\tsigned:0;\n\tfield: local_t commit;\toffset:8;\tsize:8;\tsigned:1;\n\tfield: int overwrite;\toffset:8;\tsize:1;\tsigned:1;\n\tfield: char data;\toffset:16;\tsize:4080;\tsigned:0;\n';
 export const HEADER_EVENT = '# compressed entry header\n\ttype_len    :    5 bits\n\ttime_delta  :   27 bits\n\tarray       :   32 bits\n\n\tpadding     : type == 29\n\ttime_extend : type == 30\n\ttime_stamp : type == 31\n\tdata max type_len  == 28\n';
 const COMMON = '\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n';
@@ -53,7 +59,7 @@ export function payload(c, id, vals, pid = 100) {
   let tailLen = 0;
   const head = new Uint8Array(fixed);
   const dv = new DataView(head.buffer);
-  dv.setUint16(0, id, true); dv.setUint8(2, 0); dv.setUint8(3, 0); dv.setInt32(4, pid, true);
+  dv.setUint16(0, id, LE); dv.setUint8(2, 0); dv.setUint8(3, 0); dv.setInt32(4, pid, LE);
   for (const f of fields) {
     const v = vals[f.name];
     if (v === undefined) continue;
@@ -61,14 +67,14 @@ export function payload(c, id, vals, pid = 100) {
       const b = toBytes(v);
       const dataOff = fixed + tailLen;
       const o = f.rel ? dataOff - (f.offset + 4) : dataOff;
-      dv.setUint32(f.offset, ((b.length & 0xffff) << 16 | (o & 0xffff)) >>> 0, true);
+      dv.setUint32(f.offset, ((b.length & 0xffff) << 16 | (o & 0xffff)) >>> 0, LE);
       tail.push(b); tailLen += b.length;
     } else if (typeof v === 'number' || typeof v === 'bigint') {
       const big = BigInt.asUintN(64, BigInt(v));
       if (f.size === 1) dv.setUint8(f.offset, Number(big & 0xffn));
-      else if (f.size === 2) dv.setUint16(f.offset, Number(big & 0xffffn), true);
-      else if (f.size === 4) dv.setUint32(f.offset, Number(big & 0xffffffffn), true);
-      else if (f.size === 8) dv.setBigUint64(f.offset, big, true);
+      else if (f.size === 2) dv.setUint16(f.offset, Number(big & 0xffffn), LE);
+      else if (f.size === 4) dv.setUint32(f.offset, Number(big & 0xffffffffn), LE);
+      else if (f.size === 8) dv.setBigUint64(f.offset, big, LE);
     } else {
       head.set(toBytes(v).subarray(0, f.size), f.offset);
     }
@@ -86,8 +92,8 @@ export function pages(payloads, where = []) {
   let page = new Uint8Array(4096);
   let pos = 16;
   const flush = () => {
-    new DataView(page.buffer).setBigUint64(0, 1000000000n, true);
-    new DataView(page.buffer).setBigUint64(8, BigInt(pos - 16), true);
+    new DataView(page.buffer).setBigUint64(0, 1000000000n, LE);
+    new DataView(page.buffer).setBigUint64(8, BigInt(pos - 16), LE);
     result.push(page);
     page = new Uint8Array(4096);
     pos = 16;
@@ -97,8 +103,9 @@ export function pages(payloads, where = []) {
     const need = len <= 112 ? 4 + len : 8 + len;
     if (pos + need > 4096) flush();
     const dv = new DataView(page.buffer);
-    if (len <= 112) { dv.setUint32(pos, ((1000 << 5) | (len / 4)) >>> 0, true); page.set(p, pos + 4); where.push([result.length, pos + 4]); pos += 4 + len; }
-    else { dv.setUint32(pos, (1000 << 5) >>> 0, true); dv.setUint32(pos + 4, len + 4, true); page.set(p, pos + 8); where.push([result.length, pos + 8]); pos += 8 + len; }
+    const hdr = (tl) => (LE ? ((1000 << 5) | tl) : ((tl << 27) | 1000)) >>> 0;
+    if (len <= 112) { dv.setUint32(pos, hdr(len / 4), LE); page.set(p, pos + 4); where.push([result.length, pos + 4]); pos += 4 + len; }
+    else { dv.setUint32(pos, hdr(0), LE); dv.setUint32(pos + 4, len + 4, LE); page.set(p, pos + 8); where.push([result.length, pos + 8]); pos += 8 + len; }
   }
   flush();
   return result;
@@ -133,23 +140,24 @@ function main() {
   let id = 1000;
   const systems = [];
   const all = [];
+  const customFtrace = [];
   for (const c of CASES) {
     if (c.ftrace) { c.id = 6; continue; }
     c.id = id++;
     c.format = formatText(c, c.id);
-    systems.push(c.format);
+    (c.ftraceCustom ? customFtrace : systems).push(c.format);
   }
   const bprintFmt = readFileSync('/sys/kernel/tracing/events/ftrace/bprint/format', 'latin1');
   const printFmt = readFileSync('/sys/kernel/tracing/events/ftrace/print/format', 'latin1');
-  for (const c of CASES) for (const r of c.records) all.push({ c, r, bytes: r.$raw ? toBytes(r.$raw) : payload(c, c.id, r) });
+  for (const c of CASES) for (const r of c.records) all.push({ c, r, bytes: r.$raw ? toBytes(r.$raw) : r.$truncate ? payload(c, c.id, r).subarray(0, r.$truncate) : payload(c, c.id, r) });
   const where = [];
   const pagesOut = pages(all.map((a) => a.bytes), where);
   const sink = new MemorySink();
   writeTraceDat(sink, {
-    headerPage: HEADER_PAGE, headerEvent: HEADER_EVENT, ftraceFormats: [printFmt, bprintFmt],
+    headerPage: HEADER_PAGE, headerEvent: HEADER_EVENT, ftraceFormats: [printFmt, bprintFmt, ...customFtrace],
     systems: [{ name: 'utptest', formats: systems }], kallsyms: KALLSYMS, printk: PRINTK, cmdlines: '100 tester\n',
   }, [{ name: '', clock: 'local', cpus: [{ cpu: 0, data: pagesOut }] }],
-  { version: 6, compression: null, littleEndian: true, longSize: 8, pageSize: 4096, cpuCount: 1, traceClock: '[local] global\n' });
+  { version: 6, compression: null, littleEndian: LE, longSize: Number(process.env.USER_LONG ?? 8), pageSize: 4096, cpuCount: 1, traceClock: '[local] global\n' });
   const file = join(dir, 'cases.dat');
   writeFileSync(file, sink.finish());
   const run = (flag) => reportRecords(file, flag);
@@ -160,11 +168,12 @@ function main() {
     const { c, bytes } = all[i];
     // the bytes after the payload in its page (libtraceevent may read past a record)
     const [pi, at] = where[i];
-    const tail = pagesOut[pi].subarray(at + bytes.length, Math.min(4096, at + bytes.length + 32));
+    const tail = pagesOut[pi].subarray(at + bytes.length, Math.min(4096, at + bytes.length + 128));
     out.push({ case: c.name, hex: Buffer.from(bytes).toString('hex'), tail: Buffer.from(tail).toString('hex'), N: infoColumn(linesN[i], c.name), R: infoColumn(linesR[i], c.name) });
   }
-  const cases = CASES.map((c) => ({ name: c.name, system: c.ftrace ? 'ftrace' : 'utptest', format: c.ftrace ? bprintFmt : c.format }));
-  writeFileSync(join(here, 'print-cases.json'), JSON.stringify({ kallsyms: KALLSYMS, printk: PRINTK, cases, records: out }, null, 1) + '\n', 'latin1');
+  const cases = CASES.map((c) => ({ name: c.name, system: c.ftrace || c.ftraceCustom ? 'ftrace' : 'utptest', format: c.ftrace ? bprintFmt : c.format }));
+  const outName = !LE ? 'print-cases-be.json' : process.env.USER_LONG === '4' ? 'print-cases-long4.json' : 'print-cases.json';
+  writeFileSync(join(here, outName), JSON.stringify({ kallsyms: KALLSYMS, printk: PRINTK, cases, records: out }, null, 1) + '\n', 'latin1');
   console.log(`wrote ${out.length} records of ${CASES.length} cases; trace file ${file}`);
 }
 

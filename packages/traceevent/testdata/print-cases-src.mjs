@@ -26,8 +26,10 @@ export const PRINTK = [
   '',
 ].join('\n');
 
-const le32 = (...v) => { const b = new Uint8Array(v.length * 4); const d = new DataView(b.buffer); v.forEach((x, i) => d.setUint32(i * 4, x >>> 0, true)); return b; };
-const le64 = (...v) => { const b = new Uint8Array(v.length * 8); const d = new DataView(b.buffer); v.forEach((x, i) => d.setBigUint64(i * 8, BigInt.asUintN(64, BigInt(x)), true)); return b; };
+// numbers inside arrays/buffers in the file's byte order (BE=1 makes a big-endian variant)
+const LE = typeof process === 'undefined' || process.env.BE !== '1';
+const le32 = (...v) => { const b = new Uint8Array(v.length * 4); const d = new DataView(b.buffer); v.forEach((x, i) => d.setUint32(i * 4, x >>> 0, LE)); return b; };
+const le64 = (...v) => { const b = new Uint8Array(v.length * 8); const d = new DataView(b.buffer); v.forEach((x, i) => d.setBigUint64(i * 8, BigInt.asUintN(64, BigInt(x)), LE)); return b; };
 const cat = (...a) => { const n = a.reduce((s, x) => s + x.length, 0); const o = new Uint8Array(n); let p = 0; for (const x of a) { o.set(x, p); p += x.length; } return o; };
 const str = (s) => Uint8Array.from([...s].map((c) => c.charCodeAt(0)));
 
@@ -35,7 +37,7 @@ const str = (s) => Uint8Array.from([...s].map((c) => c.charCodeAt(0)));
 const SIN = cat(Uint8Array.of(2, 0, 0x1f, 0x90, 10, 1, 2, 3), new Uint8Array(8));
 const SIN6 = cat(Uint8Array.of(10, 0, 0x01, 0xbb, 0, 0, 0, 0), Uint8Array.of(0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1), new Uint8Array(4));
 
-const bp = (fmt, ...buf) => cat(Uint8Array.of(6, 0, 0, 0, 100, 0, 0, 0), le64(0xffffffff81000105n), le64(fmt), ...buf);
+const bp = (fmt, ...buf) => cat(LE ? Uint8Array.of(6, 0, 0, 0, 100, 0, 0, 0) : Uint8Array.of(0, 6, 0, 0, 0, 0, 0, 100), le64(0xffffffff81000105n), le64(fmt), ...buf);
 
 export const CASES = [
   {
@@ -165,6 +167,9 @@ export const CASES = [
     records: [
       { ip: 0xffffffff81000100n, val: 259, flags: 0x41, lng: -3, sh: -2, ch: -1, comm: 'bash', bin: [1, 2, 0xff, 4], p: 0, sl: -8, ul: 77, last: 9 },
       { ip: 0xffffffff81000100n, val: -1, flags: 0, lng: 3, sh: 2, ch: 5, comm: 'a\x01b', bin: [0x41, 0x42, 0, 0], p: 0x10, sl: 8, ul: 0, last: 65535 },
+      // short records: fields past the record size
+      { ip: 0xffffffff81000100n, val: 7, flags: 1, lng: 3, sh: 2, ch: 5, comm: 'short', bin: [1, 2, 3, 4], p: 0x10, sl: 8, ul: 5, last: 6, $truncate: 28 },
+      { ip: 0xffffffff81000100n, val: 7, flags: 1, lng: 3, sh: 2, ch: 5, comm: 'short', bin: [1, 2, 3, 4], p: 0x10, sl: 8, ul: 5, last: 6, $truncate: 12 },
     ],
   },
   {
@@ -192,7 +197,7 @@ export const CASES = [
     name: 'rel_loc',
     fields: [['int a', 4, 1], ['__rel_loc char[] rs', 4, 0]],
     fmt: '"a=%d rs=%s", REC->a, __get_rel_str(rs)',
-    records: [{ a: 1, rs: 'relative\0' }],
+    records: [{ a: 1, rs: 'relative\0' }, { a: 2, rs: 'cut\0', $truncate: 14 }],
   },
   {
     name: 'escapes',
@@ -214,4 +219,12 @@ export const CASES = [
       { $raw: bp(0xffffffff82000000n, le32(43)) },
     ],
   },
+  {
+    name: 'dynidx',
+    fields: [['__data_loc u32[] d', 4, 0], ['int a', 4, 1], ['__data_loc char[] s', 4, 0]],
+    fmt: '"v=%u w=%x rec=%d s=%s", ((u32 *)__get_dynamic_array(d))[1], ((u8 *)__get_dynamic_array(d))[2], (REC)->a, __get_str(s)',
+    records: [{ d: le32(0x11223344, 0x55667788, 0x99aabbcc), a: 5, s: 'zz\0' }],
+  },
+  { name: 'fail_dynidx', fields: [['__data_loc u32[] d', 4, 0]], fmt: '"v=%u", __get_dynamic_array(d)[1]', records: [{ d: le32(1, 2) }] },
+  { name: 'oldftrace', ftraceCustom: true, fields: [['int a', 4, 1], ['unsigned long b', 8, 0], ['char s[4]', 4, 0]], fmt: '"a=%d b=%lx s=%s"', records: [{ a: -1, b: 0xabcdef, s: 'xyz' }] },
 ];

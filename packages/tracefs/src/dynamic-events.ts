@@ -117,10 +117,9 @@ function commandFile(preferred: string): string {
 /** Creates a kprobe: `kprobe(name, 'do_sys_open+0', ['dfd=%ax'])` (needs CONFIG_KPROBE_EVENTS). */
 export function createKprobe(name: string, where: string, args: string[] = [], ret = false, group = utpGroup()): DynamicEvent {
   checkName(group, 'group'); checkName(name, 'event');
-  const file = commandFile('kprobe_events');
-  if (!file.endsWith('kprobe_events') && !readTraceFile(`${tracingDir()}/README`).includes('kprobe')) {
-    throw new TraceFsError(TraceFsErrorCode.Unsupported, 'This kernel has no kprobe events', { file });
-  }
+  // CONFIG_KPROBE_EVENTS creates kprobe_events; without it dynamic_events refuses p: lines.
+  if (!existsSync(top('kprobe_events'))) throw new TraceFsError(TraceFsErrorCode.Unsupported, 'This kernel has no kprobe events (kprobe_events is missing)', { file: top('kprobe_events') });
+  const file = top('kprobe_events');
   const def = `${ret ? 'r' : 'p'}:${group}/${name} ${where}${args.length ? ' ' + args.join(' ') : ''}`;
   writeTraceFile(file, def + '\n', { append: true, errorLog: top('error_log') });
   return { kind: ret ? 'kretprobe' : 'kprobe', group, name, definition: def };
@@ -132,14 +131,23 @@ export function createEprobe(name: string, system: string, event: string, args: 
   const file = commandFile('dynamic_events');
   if (!readTraceFile(`${tracingDir()}/README`).includes('e[:[')) throw new TraceFsError(TraceFsErrorCode.Unsupported, 'This kernel has no eprobes', { file });
   const def = `e:${group}/${name} ${system}.${event}${args.length ? ' ' + args.join(' ') : ''}`;
-  writeTraceFile(file, def + '\n', { append: true, errorLog: top('error_log') });
+  try {
+    writeTraceFile(file, def + '\n', { append: true, errorLog: top('error_log') });
+  } catch (e) {
+    const err = e as TraceFsError;
+    if (err.errno === 'EINVAL' && !err.errorLog) {
+      throw new TraceFsError(TraceFsErrorCode.Unsupported, 'The kernel refused the eprobe without an error_log entry: it probably lacks CONFIG_EPROBE_EVENTS', { file, errno: err.errno, context: { definition: def } });
+    }
+    throw e;
+  }
   return { kind: 'eprobe', group, name, definition: def };
 }
 
 /** Creates a synthetic event: `synthetic('wakeup_lat', ['pid_t pid', 'u64 lat'])`. */
 export function createSynthetic(name: string, fields: string[]): DynamicEvent {
   checkName(name, 'event');
-  const file = commandFile('synthetic_events');
+  if (!existsSync(top('synthetic_events'))) throw new TraceFsError(TraceFsErrorCode.Unsupported, 'This kernel has no synthetic events (synthetic_events is missing)', { file: top('synthetic_events') });
+  const file = top('synthetic_events');
   const def = `${name} ${fields.join('; ')}`;
   writeTraceFile(file, (file.endsWith('dynamic_events') ? 's:' : '') + def + '\n', { append: true, errorLog: top('error_log') });
   return { kind: 'synthetic', group: 'synthetic', name, definition: def };

@@ -47,6 +47,9 @@ test('record -- CMD: traces the command, prints per-CPU counts, report reads the
   const text = report(out);
   assert.match(text, /sys_enter_openat/);
   assert.match(text, /sched_process_exec/);
+  const ours = utp(['report', '-i', out]);
+  assert.equal(ours.status, 0, String(ours.stderr));
+  assert.equal(ours.stdout, text, 'utp report prints what trace-cmd report prints');
   assert.equal(readdirSync(dir).filter((f) => f.includes('.utp-')).length, 0, 'temp files removed');
 });
 
@@ -109,6 +112,14 @@ test('two records at once do not disturb each other', { skip }, async () => {
   const ta = report(`${dir}/a.dat`), tb = report(`${dir}/b.dat`);
   assert.match(ta, /sched_switch/); assert.doesNotMatch(ta, /irq_handler_entry|softirq_raise/);
   assert.match(tb, /softirq|irq_handler/); assert.doesNotMatch(tb, /sched_switch/);
+});
+
+test('stream prints live events as report prints them, and cleans up', { skip }, () => {
+  const r = utp(['stream', '-e', 'sched:sched_process_exec', '-e', 'sched:sched_process_exit', '--', '/bin/sh', '-c', 'sleep 0.2; /bin/true']);
+  assert.equal(r.status, 0, String(r.stderr));
+  const lines = String(r.stdout).split('\n').filter(Boolean);
+  assert.ok(lines.some((l) => /^ +true-\d+ +\[\d{3}\] +\d+\.\d{6}: sched_process_exec: +filename=\/bin\/true pid=\d+ old_pid=\d+$/.test(l)), lines.join('\n'));
+  assert.ok(lines.some((l) => /sched_process_exit: +comm=true pid=\d+ prio=120/.test(l)));
 });
 
 test('cleanup of the temp dir', { skip }, () => { rmSync(dir, { recursive: true, force: true }); });

@@ -83,25 +83,38 @@ const command: Command = {
       const pageSize = inst.subBufferSize();
       for (const c of inst.cpus()) readers.push(new CpuReader(inst, c, pageSize));
       const kb = new KBuffer({ littleEndian: tep.littleEndian, longSize });
-      const rec = new KRecord();
-      const page = new Uint8Array(pageSize);
-      let lastCmdlines = Date.now();
-      const drain = (): void => {
-        const lines: Array<{ ts: bigint; cpu: number; text: string }> = [];
+      // Records wait here until their task's comm is known: the kernel saves a comm in
+      // saved_cmdlines at the next context switch after the event, so a batch whose pids are
+      // unknown is held (up to 200 ms) and printed after saved_cmdlines is read again.
+      let pending: KRecord[] = [];
+      let pendingSince = 0;
+      const top = Instance.top();
+      const collect = (): void => {
         for (const r of readers) {
           for (;;) {
+            const page = new Uint8Array(pageSize);
             const n = r.read(page);
             if (n <= 0) break;
             kb.load(page, 0, pageSize);
-            while (kb.nextRecord(rec)) {
+            for (let rec = new KRecord(); kb.nextRecord(rec); rec = new KRecord()) {
               rec.cpu = r.cpu;
-              lines.push({ ts: rec.ts, cpu: r.cpu, text: printer.format(rec) });
+              if (!pending.length) pendingSince = Date.now();
+              pending.push(rec);
             }
           }
         }
-        if (!lines.length) return;
-        lines.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.cpu - b.cpu));
-        process.stdout.write(lines.map((l) => l.text).join('\n') + '\n');
+      };
+      const flush = (force: boolean): void => {
+        if (!pending.length) return;
+        let unknown = pending.some((rec) => { const pid = tep.pidOf(rec); return pid > 0 && !tep.isPidRegistered(pid); });
+        if (unknown) {
+          tep.loadCmdlines(top.read('saved_cmdlines'));
+          unknown = pending.some((rec) => { const pid = tep.pidOf(rec); return pid > 0 && !tep.isPidRegistered(pid); });
+        }
+        if (unknown && !force && Date.now() - pendingSince < 200) return;
+        pending.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.cpu - b.cpu));
+        process.stdout.write(pending.map((rec) => printer.format(rec)).join('\n') + '\n');
+        pending = [];
       };
       if (parsed.command.length) {
         child = spawn(parsed.command[0]!, parsed.command.slice(1), { stdio: ['inherit', 'inherit', 'inherit'] });
@@ -113,15 +126,16 @@ const command: Command = {
       inst.setTracingOn(true);
       const fds = readers.map((r) => r.fd);
       while (!stopping) {
-        await waiter.wait(fds, 1000);
-        if (Date.now() - lastCmdlines > 100) { tep.loadCmdlines(Instance.top().read('saved_cmdlines')); lastCmdlines = Date.now(); }
-        drain();
+        await waiter.wait(fds, pending.length ? 100 : 1000);
+        collect();
+        flush(false);
         // Let events gather a little: a batch every 50 ms at most, not a wake-up per event.
         if (!stopping) await new Promise((r) => setTimeout(r, 50));
       }
       inst.setTracingOn(false);
-      tep.loadCmdlines(Instance.top().read('saved_cmdlines'));
-      drain();
+      await new Promise((r) => setTimeout(r, 20)); // a context switch or two saves the last comms
+      collect();
+      flush(true);
       return 0;
     } finally {
       process.off('SIGINT', onSignal);

@@ -26,10 +26,14 @@ export interface ReportArgs {
   endian: boolean;
   pageSize: boolean;
   events: boolean;
+  /** --events: print the stored event format files. */
+  formats: boolean;
   nodate: boolean;
   rawTs: boolean;
   quiet: boolean;
   verbose: boolean;
+  /** -O plugin options, in order. */
+  pluginOptions: string[];
 }
 
 /** trace-cmd's parse_cpulist: "0,3", "2-4". */
@@ -106,6 +110,7 @@ export function parseReportArgs(argv: string[]): ReportArgs {
         E: { type: 'boolean', short: 'E' },
         q: { type: 'boolean', short: 'q' },
         V: { type: 'boolean', short: 'V' },
+        O: { type: 'string', short: 'O', multiple: true },
         cpu: { type: 'string', multiple: true },
         cpus: { type: 'boolean' },
         events: { type: 'boolean' },
@@ -154,11 +159,13 @@ export function parseReportArgs(argv: string[]): ReportArgs {
     wakeup: !!v.w,
     endian: !!v.e,
     pageSize: !!v.p,
-    events: !!v.E || !!v.events,
+    events: !!v.E,
+    formats: !!v.events,
     nodate: !!v.nodate,
     rawTs: !!v['raw-ts'],
     tsOffsets,
     quiet: !!v.q,
     verbose: !!v.V || !!v.verbose,
+    pluginOptions: [...(v.O ?? [])],
   };
 }

@@ -2,7 +2,7 @@
 /**
  * `utp report` against saved `trace-cmd report` 3.1.6 output (byte for byte).
  * Fixtures: packages/tracedat/testdata (X.report*.txt.gz) and packages/cli/testdata/report
- * (NAME.args = "FILE|FLAGS", NAME.txt.gz = trace-cmd's stdout for them).
+ * (NAME.args = "FILE[,FILE...]|FLAGS", NAME.txt.gz = trace-cmd's stdout for them).
  */
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
@@ -51,7 +51,7 @@ for (const a of readdirSync(fixDir).filter((x) => x.endsWith('.args')).sort()) {
   const flags = line.slice(line.indexOf('|') + 1);
   const name = a.replace(/\.args$/, '');
   test(`utp report ${flags} ${file} == trace-cmd (${name})`, () => {
-    const r = utp([...splitArgs(flags), '-i', datDir + file]);
+    const r = utp([...splitArgs(flags), ...file.split(',').flatMap((f) => ['-i', datDir + f])]);
     assert.equal(r.status, 0, r.err);
     const want = gz(`${fixDir}${name}.txt.gz`);
     if (!r.out.equals(want)) {

@@ -82,9 +82,9 @@ export class WakeupLatency {
       if (rt) {
         if (cal > this.maxRt) { this.maxRt = cal; this.maxRtTime = end; }
         if (cal < this.minRt) { this.minRt = cal; this.minRtTime = end; }
-        this.totalRt += cal; this.countRt++;
+        this.totalRt = BigInt.asUintN(64, this.totalRt + cal); this.countRt++;
       }
-      this.total += cal; this.count++;
+      this.total = BigInt.asUintN(64, this.total + cal); this.count++;
       this.pending.delete(key);
       return ` Latency: ${cal / 1000n}.${pad3(cal % 1000n)} usecs`;
     }

@@ -59,7 +59,8 @@ const OPTION_KEYS: Record<string, { plugin: string; key: keyof PluginOptions }> 
 /**
  * Applies one trace-cmd `-O [plugin:]option[=value]` to `opts` (libtraceevent rules: no value
  * toggles the boolean; `1`/`true` set it, `0`/`false` clear it, anything else leaves it).
- * Returns false when no known option has that name.
+ * Returns false when no known option has that name. For a whole command line use
+ * `pluginOptionsFromArgs`, which also reproduces how repeated options combine.
  */
 export function applyPluginOption(opts: PluginOptions, text: string): boolean {
   let name = text;
@@ -78,6 +79,46 @@ export function applyPluginOption(opts: PluginOptions, text: string): boolean {
   else if (value === '0' || value === 'false') next = false;
   (opts as unknown as Record<string, unknown>)[o.key] = next;
   return true;
+}
+
+/**
+ * The plugin options of a whole command line of trace-cmd `-O` arguments, with libtraceevent's
+ * storage rules: each `[plugin:]option` keeps only its last value; when the plugins load, the
+ * `plugin:option` form is applied first, then the bare `option` form, each once (no value
+ * toggles). E.g. `-O parent -O parent` → parent on; `-O parent -O ftrace:parent` → off.
+ * Unknown options are returned in `unknown`.
+ */
+export function pluginOptionsFromArgs(texts: readonly string[], base: Partial<PluginOptions> = {}): PluginOptions & { unknown: string[] } {
+  const stored = new Map<string, { plugin: string | undefined; option: string; value: string | undefined }>();
+  const unknown: string[] = [];
+  for (const text of texts) {
+    let name = text;
+    let value: string | undefined;
+    const eq = name.indexOf('=');
+    if (eq >= 0) { value = name.slice(eq + 1); name = name.slice(0, eq); }
+    let plugin: string | undefined;
+    const colon = name.indexOf(':');
+    if (colon >= 0) { plugin = name.slice(0, colon); name = name.slice(colon + 1); }
+    stored.set(`${plugin ?? ''}\u0000${name}`, { plugin, option: name, value });
+    const o = OPTION_KEYS[name];
+    if (!o || (plugin !== undefined && plugin !== o.plugin)) unknown.push(text);
+  }
+  const opts: PluginOptions = { ...DEFAULT_PLUGIN_OPTIONS, ...base };
+  const update = (key: keyof PluginOptions, value: string | undefined): void => {
+    const cur = opts[key] as boolean;
+    let next = cur;
+    if (value === undefined) next = !cur;
+    else if (value === '1' || value === 'true') next = true;
+    else if (value === '0' || value === 'false') next = false;
+    (opts as unknown as Record<string, unknown>)[key] = next;
+  };
+  for (const [name, o] of Object.entries(OPTION_KEYS)) {
+    const named = stored.get(`${o.plugin}\u0000${name}`);
+    if (named) update(o.key, named.value);
+    const bare = stored.get(`\u0000${name}`);
+    if (bare) update(o.key, bare.value);
+  }
+  return { ...opts, unknown };
 }
 
 /** Registers every plugin handler and print function trace-cmd report uses by default. */

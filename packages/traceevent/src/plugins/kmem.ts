@@ -6,16 +6,22 @@
 import type { Tep } from '../tep.js';
 import { eventField, hex32, readNum, wrapHandler, type SeqHandler } from './plugin-util.js';
 
-const callSite: SeqHandler = (out, record, event, tep) => {
-  const v = readNum(tep, record, eventField(event, 'call_site'));
-  if (v === undefined) return true;
-  const sym = tep.findFunction(v);
-  if (!sym) return true;
-  out.s += `(${sym.name}+0x${hex32(v - sym.addr)}) `;
-  return true;
-};
-
 export function registerKmemPlugin(tep: Tep): void {
+  // call sites repeat a lot: remember the prefix of each (bounded)
+  const prefixes = new Map<bigint, string>();
+  const callSite: SeqHandler = (out, record, event, t) => {
+    const v = readNum(t, record, eventField(event, 'call_site'));
+    if (v === undefined) return true;
+    let p = prefixes.get(v);
+    if (p === undefined) {
+      const sym = t.findFunction(v);
+      p = sym ? `(${sym.name}+0x${hex32(v - sym.addr)}) ` : '';
+      if (prefixes.size >= 65536) prefixes.clear();
+      prefixes.set(v, p);
+    }
+    out.s += p;
+    return true;
+  };
   const h = wrapHandler(callSite);
   for (const name of ['kfree', 'kmalloc', 'kmalloc_node', 'kmem_cache_alloc', 'kmem_cache_alloc_node', 'kmem_cache_free']) {
     tep.registerEventHandler('kmem', name, h);

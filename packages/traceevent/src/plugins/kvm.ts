@@ -126,6 +126,7 @@ export function registerKvmPlugin(tep: Tep): void {
   tep.registerPrintFunction({
     name: 'is_writable_pte',
     returns: 'number',
+    params: ['long'],
     call: (args) => (typeof args[0] === 'bigint' ? args[0] : 0n) & 2n,
   });
 }

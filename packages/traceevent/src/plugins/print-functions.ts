@@ -24,6 +24,7 @@ export const PLUGIN_PRINT_FUNCTIONS: readonly PrintFunction[] = [
   {
     name: 'jbd2_dev_to_name',
     returns: 'string',
+    params: ['int'],
     call: (args) => {
       const dev = Number(BigInt.asUintN(32, num(args[0])));
       return `${dev >>> 20}:${dev & 0xfffff}`;
@@ -32,11 +33,13 @@ export const PLUGIN_PRINT_FUNCTIONS: readonly PrintFunction[] = [
   {
     name: 'jiffies_to_msecs',
     returns: 'number',
+    params: ['long'],
     call: (args) => num(args[0]),
   },
   {
     name: 'xen_hypercall_name',
     returns: 'string',
+    params: ['int'],
     call: (args) => {
       const op = Number(BigInt.asUintN(32, num(args[0])));
       const n = XEN_HYPERCALLS[op];

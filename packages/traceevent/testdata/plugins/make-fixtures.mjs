@@ -63,34 +63,52 @@ const cases = [];
 const formats = {};
 let kallsymsText = '';
 const addrs = new Set();
+const seen = new Map();
 for (const file of pluginFiles.split(',')) {
   const { tep, td } = await open(file);
   kallsymsText = kallsymsText || tep.kallsyms;
   const lines = report(file);
-  const seen = new Map();
   let i = 0;
-  await td.forEachRecord((rec) => {
+  let prev = null; // [record copy, event] waiting for its successor (funcgraph leaf lookahead)
+  let skipNext = false;
+  const take = (rec, ev, next) => {
+    if (skipNext) { skipNext = false; return; } // the funcgraph_exit trace-cmd folded into a leaf line
     const line = lines[i++];
-    const ev = tep.findEventById(tep.typeOf(rec));
     if (!ev) return;
     const key = `${ev.system}/${ev.name}`;
-    if (!tep.handlers.has(`${ev.system}:${ev.name}`)) return;
+    if (!tep.handlers.has(`${ev.system}:${ev.name}`) && !/jiffies_to_msecs|jbd2_dev_to_name/.test(ev.printFmt)) return;
     const { info } = infoOf(line);
-    const shape = key + ':' + info.replace(/[0-9a-f]{6,}/g, 'N').replace(/\d+/g, 'N').replace(/\n[^]*/, '').slice(0, 60);
-    const n = seen.get(key) ?? 0;
-    if (seen.has(shape) || n >= 8) return;
-    seen.set(shape, 1); seen.set(key, n + 1);
-    const payload = rec.page.subarray(rec.offset, rec.offset + rec.size);
+    if (ev.name === 'funcgraph_entry' && info.endsWith('();')) skipNext = true;
+    // ftrace events keep state across records (indentation): keep them all, in order
+    if (!/^(function|func_repeats|funcgraph_entry|funcgraph_exit)$/.test(ev.name)) {
+      const shape = key + ':' + info.replace(/[0-9a-f]{6,}/g, 'N').replace(/\d+/g, 'N').replace(/\n[^]*/, '').slice(0, 60);
+      const n = seen.get(key) ?? 0;
+      if (seen.has(shape) || n >= 8) return;
+      seen.set(shape, 1); seen.set(key, n + 1);
+    }
     formats[key] = tep.formats.get(key);
-    for (const f of ['call_site', 'function', 'ip', 'parent_ip']) {
+    for (const f of ['call_site', 'function', 'ip', 'parent_ip', 'func']) {
       const fld = ev.field(f); if (fld && fld.size === 8) addrs.add(tep.readField(rec, fld));
     }
     if (ev.name === 'kernel_stack') {
       const c = ev.field('caller');
       for (let o = c.offset; o + 8 <= rec.size; o += 8) addrs.add(rec.view.getBigUint64(rec.offset + o, true));
     }
-    cases.push({ event: key, cpu: rec.cpu, ts: rec.ts.toString(), payload: hex(payload), expected: info });
+    const c = { event: key, cpu: rec.cpu, ts: rec.ts.toString(), payload: hex(rec.page.subarray(rec.offset, rec.offset + rec.size)), expected: info };
+    if (ev.name === 'funcgraph_entry' && next) {
+      c.next = hex(next.page.subarray(next.offset, next.offset + next.size));
+      const ne = tep.findEventById(tep.typeOf(next));
+      if (ne) formats[`${ne.system}/${ne.name}`] = tep.formats.get(`${ne.system}/${ne.name}`);
+    }
+    cases.push(c);
+  };
+  await td.forEachRecord((rec) => {
+    const copy = { ts: rec.ts, cpu: rec.cpu, page: rec.page.slice(rec.offset, rec.offset + rec.size), offset: 0, size: rec.size, missedEvents: 0 };
+    copy.view = new DataView(copy.page.buffer);
+    if (prev) take(prev[0], prev[1], copy);
+    prev = [copy, tep.findEventById(tep.typeOf(rec))];
   });
+  if (prev) take(prev[0], prev[1], null);
 }
 writeFileSync(here + 'plugin-cases.json', JSON.stringify({
   note: 'Records from real traces; expected = info column of Debian trace-cmd 3.1.6 `trace-cmd report` (default mode).',
