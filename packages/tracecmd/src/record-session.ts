@@ -4,10 +4,10 @@
  * tracefs as it found it — also on errors and signals (call `cleanup()`, which is synchronous).
  */
 import { dirname, basename, join } from 'node:path';
-import { unlinkSync } from 'node:fs';
+import { unlinkSync, readdirSync } from 'node:fs';
 import {
   Instance, createPrivateInstance, destroyInstance, sweepStale, createUprobe, parseUprobeSpec, removeDynamicEvent,
-  TraceFsError, TraceFsErrorCode, type EventName, type DynamicEvent, type SweepResult,
+  TraceFsError, TraceFsErrorCode, pidAlive, type EventName, type DynamicEvent, type SweepResult,
 } from '@utp/tracefs';
 import type { TraceDatBufferInput } from '@utp/tracedat';
 import { CpuDrain, fileChunks } from './cpu-drain.js';
@@ -110,6 +110,7 @@ export class RecordSession {
   /** Sets up the instance, probes, events and filters (tracing stays off until start()). */
   setup(): void {
     this.sweep = sweepStale();
+    this.removeStaleTempFiles();
     const o = this.opts;
     let inst: Instance;
     if (o.top) inst = Instance.top();
@@ -142,6 +143,20 @@ export class RecordSession {
       if (o.pids.length) this.setPids(o.pids);
       this.change(inst, 'trace', () => inst.clearTrace(), () => '');
     } catch (e) { this.cleanup(); throw e; }
+  }
+
+  /** Temp files a killed recorder left next to the same output (`.NAME.utp-<deadpid>...`). */
+  private removeStaleTempFiles(): void {
+    const dir = dirname(this.opts.output);
+    const base = basename(this.opts.output).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const re = new RegExp(`^\\.${base}\\.utp-(\\d+)(-x)?\\.(tmp|cpu\\d+)$|^${base}\\.utp-(\\d+)\\.tmp$`);
+    let names: string[] = [];
+    try { names = readdirSync(dir); } catch { return; }
+    for (const n of names) {
+      const m = re.exec(n);
+      const pid = m ? Number(m[1] ?? m[4]) : NaN;
+      if (m && pid !== process.pid && !pidAlive(pid)) { try { unlinkSync(join(dir, n)); } catch { /* raced */ } }
+    }
   }
 
   /** Adds pids to the event pid filter (e.g. the traced command, before it runs). */

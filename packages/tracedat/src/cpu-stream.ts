@@ -87,6 +87,14 @@ export class CpuStream {
       if (this.winPos < this.win.length) {
         kbuf.load(this.win, this.winPos, ps, this.winView, this.winFileOffset + this.winPos);
         this.winPos += ps;
+        if (kbuf.size > ps) {
+          // trace-cmd: "bad page read" ends this CPU's data
+          this.i.onDiagnostic?.({ level: 'warning', code: TraceDatDiagnostic.CorruptPage, message: `bad page read, with size of ${kbuf.size}: cpu=${this.cpu}`, offset: this.winFileOffset + this.winPos - ps });
+          this.done = true;
+          this.win = NO_DATA;
+          this.winPos = 0;
+          return (this.has = false);
+        }
         continue;
       }
       if (this.done) return (this.has = false);

@@ -46,9 +46,9 @@ for (const f of tep.formats) {
     const decl = m[1].trim(), off = Number(m[2]), size = Number(m[3]);
     const arr = /\[(\d*)\]\s*$/.exec(decl) || /\[(\d*)\]/.exec(decl);
     let elem = size;
-    if (/__data_loc|__rel_loc/.test(decl)) elem = size; // the u32 (or u16) locator itself
-    else if (arr) elem = arr[1] ? size / Number(arr[1]) : 1;
+    if (arr) elem = arr[1] ? size / Number(arr[1]) : 1;
     if (/\bchar\b|\bu8\b|\bs8\b/.test(decl) && arr) elem = 1;
+    if (/__data_loc|__rel_loc/.test(decl)) elem = size; // the u32 (or u16) locator itself
     fields.push({ off, size, elem });
   }
   layouts.set(f.id, fields);

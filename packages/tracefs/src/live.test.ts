@@ -162,6 +162,18 @@ test('markers, trace text, per-CPU raw reads and stats', live, async () => {
   } finally { destroyInstance(inst); }
 });
 
+test('trace_pipe text stream', live, async () => {
+  const inst = createPrivateInstance();
+  try {
+    const pipe = inst.tracePipe();
+    const got = new Promise<string>((resolve) => { let t = ''; pipe.on('data', (d) => { t += d; if (t.includes('utp-pipe-hello')) resolve(t); }); });
+    inst.writeMarker('utp-pipe-hello');
+    assert.match(await got, /tracing_mark_write: utp-pipe-hello/);
+    pipe.destroy();
+    await new Promise((r) => pipe.on('close', r));
+  } finally { destroyInstance(inst); }
+});
+
 test('kernel refusals name the file and errno', live, () => withInstance((inst) => {
   assert.throws(() => inst.setBufferSizeKb(-5), (e: Error & { errno?: string; code?: string }) => e.code === 'TRACEFS_KERNEL_REFUSED' && e.errno === 'EINVAL');
   assert.throws(() => inst.write('events/nosys/noev/enable', '1'), (e: unknown) => code(e) === 'TRACEFS_NOT_FOUND');

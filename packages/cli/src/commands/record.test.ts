@@ -98,8 +98,11 @@ test('SIGKILL leaves an instance that the next utp reset removes', { skip }, asy
   assert.equal(r.status, 0);
   assert.match(String(r.stdout), new RegExp(`removed stale ${name}`));
   assert.equal(Instance.exists(name), false);
-  assert.equal(readdirSync(dir).filter((f) => f.startsWith('.kill.dat')).length >= 0, true);
-  for (const f of readdirSync(dir)) if (f.startsWith('.kill.dat')) rmSync(`${dir}/${f}`);
+  const temps = readdirSync(dir).filter((f) => f.startsWith(`.kill.dat.utp-${child.pid}.`));
+  assert.ok(temps.length > 0, 'per-CPU temp files left by SIGKILL');
+  const r2 = utp(['record', '-q', '-e', 'sched:sched_process_exec', '-o', `${dir}/kill.dat`, '--', 'true']);
+  assert.equal(r2.status, 0);
+  assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('.kill.dat')), [], 'the next record to the same output removes them');
 });
 
 test('two records at once do not disturb each other', { skip }, async () => {

@@ -62,7 +62,33 @@ export const REPORT_USAGE = `usage: utp report [-i] FILE [options]
   --stat --uname --version --cpus --first-event --last-event -e -p -E
   --nodate --raw-ts --ts-offset NS -q`;
 
-export function parseReportArgs(argv: string[]): ReportArgs {
+/** Options of trace-cmd report that take a value (getopt "i:H:r:n:F:O:" and the long ones). */
+const SHORT_WITH_VALUE = new Set(['i', 'H', 'r', 'n', 'F', 'O']);
+const LONG_WITH_VALUE = new Set(['--cpu', '--event', '--kallsyms', '--pid', '--comm', '--ts-offset', '--ts2secs']);
+
+/**
+ * trace-cmd parses its options with getopt "+...": parsing stops at the first non-option
+ * argument, which is the input file; whatever follows it is ignored.
+ */
+export function cutAtFirstPositional(argv: string[]): string[] {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return [...argv.slice(0, i), ...(argv[i + 1] !== undefined ? [argv[i + 1]!] : [])];
+    if (!a.startsWith('-') || a === '-') return argv.slice(0, i + 1);
+    if (a.startsWith('--')) {
+      if (LONG_WITH_VALUE.has(a)) i++;
+      continue;
+    }
+    // a group of short flags: the first one taking a value consumes the rest or the next token
+    for (let k = 1; k < a.length; k++) {
+      if (SHORT_WITH_VALUE.has(a[k]!)) { if (k === a.length - 1) i++; break; }
+    }
+  }
+  return argv;
+}
+
+export function parseReportArgs(argvIn: string[]): ReportArgs {
+  const argv = cutAtFirstPositional(argvIn);
   // -v is positional in trace-cmd: it negates the -F filters that follow it.
   const filters: Array<{ filter: string; negate: boolean; input: number }> = [];
   const tsOffsets = new Map<number, bigint>();

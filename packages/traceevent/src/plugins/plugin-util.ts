@@ -101,18 +101,3 @@ export function lluPad(v: bigint, width: number): string {
   const s = (v & U64).toString();
   return s.length >= width ? s : '0'.repeat(width - s.length) + s;
 }
-
-/** `%.*s` of a fixed char array: text up to the first NUL. */
-export function fixedString(tep: Tep, record: TraceRecord, field: Field): string {
-  return tep.readString(record, field);
-}
-
-/** Caches something derived from an event (resolved fields) per EventFormat. */
-export function perEvent<T>(make: (event: EventFormat) => T): (event: EventFormat) => T {
-  const cache = new WeakMap<EventFormat, T>();
-  return (event) => {
-    let v = cache.get(event);
-    if (v === undefined) { v = make(event); cache.set(event, v); }
-    return v;
-  };
-}

@@ -1,0 +1,24 @@
+// Browser entry for the browser test: decode a trace.dat with the universal packages only
+// (bytes, traceevent, tracedat) and print it as trace-cmd report does.
+import { MemorySource } from '@utp/bytes';
+import { Tep, LinePrinter, loadPlugins, DEFAULT_PLUGIN_OPTIONS } from '@utp/traceevent';
+import { TraceDat } from '@utp/tracedat';
+
+/** Fetches a trace.dat and returns its report lines (without the `cpus=` header). */
+async function utpReport(url, { noPlugins = false } = {}) {
+  const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+  const tep = new Tep();
+  if (!noPlugins) loadPlugins(tep, DEFAULT_PLUGIN_OPTIONS);
+  const td = await TraceDat.open(new MemorySource(bytes, 'trace.dat'), { tep });
+  const printer = new LinePrinter(tep, { inUsecs: td.inUsecs, mode: noPlugins ? 'noplugins' : 'default' });
+  const names = [td.topBuffer ? '' : undefined, ...td.instances.map((b) => b.name)].filter((n) => n !== undefined);
+  const multi = td.instances.length > 0;
+  const width = Math.max(0, ...names.map((n) => n.length));
+  const lines = [];
+  await td.forEachRecord((rec, buffer) => {
+    const prefix = !multi ? '' : buffer.name ? buffer.name.padStart(width) + ': ' : ' '.repeat(width + 2);
+    for (const l of printer.format(rec).split('\n')) lines.push(l.startsWith('CPU:') ? l : prefix + l);
+  });
+  return { cpus: td.cpuCount, lines, userAgent: navigator.userAgent };
+}
+globalThis.utpReport = utpReport;
