@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, openSync, readSync, closeSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import {
-  tracingUnavailableReason, createPrivateInstance, destroyInstance, traceFsState, diffTraceFsState, Instance, type TraceFsState,
+  tracingUnavailableReason, createPrivateInstance, destroyInstance, traceFsState, diffTraceFsState, sweepStale, Instance, type TraceFsState,
 } from '@utp/tracefs';
 import type { TraceDatBufferInput } from '@utp/tracedat';
 import { RecordSession, collectMetadata, writeTraceFile, unameString, extractTrace } from './index.js';
@@ -19,7 +19,7 @@ if (skip) console.log(`# skipping live tracecmd tests: ${skip}`);
 
 let state: TraceFsState;
 let dir: string;
-before(() => { if (!skip) { state = traceFsState(); dir = mkdtempSync(`${tmpdir()}/utp-tracecmd-`); } });
+before(() => { if (!skip) { sweepStale(); state = traceFsState(); dir = mkdtempSync(`${tmpdir()}/utp-tracecmd-`); } });
 afterEach(() => { if (!skip) assert.deepEqual(diffTraceFsState(state, traceFsState(), { ignoreForeign: true }), [], 'tracefs left as found'); });
 
 const report = (file: string, ...flags: string[]): string =>

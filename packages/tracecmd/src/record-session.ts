@@ -122,7 +122,10 @@ export class RecordSession {
     try {
       this.change(inst, 'tracing_on', () => inst.setTracingOn(false));
       if (o.subbufSizeKb !== undefined) this.change(inst, 'buffer_subbuf_size_kb', () => inst.setSubbufSizeKb(o.subbufSizeKb!));
-      if (o.bufferSizeKb !== undefined) this.change(inst, 'buffer_size_kb', () => inst.setBufferSizeKb(o.bufferSizeKb!));
+      if (o.bufferSizeKb !== undefined) {
+        // "7 (expanded: 1408)" until first use: restore the size it would expand to.
+        this.change(inst, 'buffer_size_kb', () => inst.setBufferSizeKb(o.bufferSizeKb!), (t) => /expanded:\s*(\d+)/.exec(t)?.[1] ?? /\d+/.exec(t)?.[0] ?? t.trim());
+      }
       if (o.clock !== undefined) this.change(inst, 'trace_clock', () => inst.setClock(o.clock!), (t) => /\[(\S+)\]/.exec(t)?.[1] ?? 'local');
       if (o.cpumask !== undefined) this.change(inst, 'tracing_cpumask', () => inst.setCpumask(o.cpumask!));
       if (o.bufferPercent !== undefined && inst.bufferPercent() !== undefined) this.change(inst, 'buffer_percent', () => inst.setBufferPercent(o.bufferPercent!));

@@ -63,13 +63,15 @@ export interface TraceDatOptions {
   windowPages: number;
   /** Skip reading event formats, kallsyms, printk and cmdlines (header-only uses). */
   skipMetadata: boolean;
+  /** --ts2secs HZ: multiply raw timestamps by 1e9/HZ (a double, as trace-cmd); 0 = off. */
+  ts2secsHz: bigint;
   /** Keep the raw text of every event format in `formatTexts` (for `report --events`). */
   keepFormatTexts: boolean;
 }
 
 const DEFAULTS: Readonly<TraceDatOptions> = Object.freeze({
   onDiagnostic: undefined, tep: undefined, ignoreDate: false, rawTs: false, tsOffset: 0n,
-  decompressors: {}, windowPages: 64, skipMetadata: false, keepFormatTexts: false,
+  decompressors: {}, windowPages: 64, skipMetadata: false, keepFormatTexts: false, ts2secsHz: 0n,
 });
 
 const MAGIC = [0x17, 0x08, 0x44, 0x74, 0x72, 0x61, 0x63, 0x69, 0x6e, 0x67];
@@ -413,7 +415,7 @@ export class TraceDat {
         break;
       case OptionId.TraceClock:
         this.parseTraceClock(latin1(d));
-        this.useTraceClock = true;
+        if (this.opts.ts2secsHz === 0n) this.useTraceClock = true;
         break;
       case OptionId.Uname: this.uname = optionString(d); break;
       case OptionId.Version: this.versionString = optionString(d); break;
@@ -521,9 +523,18 @@ export class TraceDat {
   private makeAdjust(): TsAdjust | undefined {
     const off = this.tsOffset + this.opts.tsOffset;
     const t = this.opts.rawTs ? undefined : this.tsc2nsec;
+    const mask = (1n << 64n) - 1n;
+    if (this.opts.ts2secsHz > 0n && !this.opts.rawTs) {
+      // trace-cmd: ts *= (double)NSEC_PER_SEC / hz, in double precision, truncated
+      const factor = 1e9 / Number(this.opts.ts2secsHz);
+      return (rec) => {
+        const v = Math.trunc(Number(rec.ts) * factor);
+        // out of range of u64, x86-64's double→u64 conversion gives 0
+        rec.ts = ((Number.isFinite(v) && v >= 0 && v < 18446744073709551616 ? BigInt(v) : 0n) + off) & mask;
+      };
+    }
     if (!t && off === 0n) return undefined;
     const offNum = Number(off);
-    const mask = (1n << 64n) - 1n;
     if (!t) {
       return (rec) => {
         if (rec.tsBig === undefined) {

@@ -8,6 +8,8 @@ import { glibcBsearch } from './glibc-bsearch.js';
 export class CmdlineTable {
   private list: Array<{ pid: number; comm: string }> = [];
   private map: Map<number, string> | null = null;
+  /** Changes whenever a pid's comm may have changed (for callers caching per-pid text). */
+  version = 0;
 
   /** tep_parse_saved_cmdlines ("%d %[^\n]" per line; stops at a malformed line). */
   parse(text: string): boolean {
@@ -37,15 +39,15 @@ export class CmdlineTable {
   }
 
   register(pid: number, comm: string): void {
-    if (!this.map) { this.list.push({ pid, comm }); return; }
+    if (!this.map) { this.list.push({ pid, comm }); this.version++; return; }
     if (!pid) return;
-    if (!this.map.has(pid)) this.map.set(pid, comm);
+    if (!this.map.has(pid)) { this.map.set(pid, comm); this.version++; }
   }
 
   override(pid: number, comm: string): void {
     const map = this.init();
     if (!pid) return;
-    map.set(pid, comm);
+    if (map.get(pid) !== comm) { map.set(pid, comm); this.version++; }
   }
 
   has(pid: number): boolean { return pid === 0 || this.init().has(pid); }

@@ -12,8 +12,20 @@ import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { Tep } from './tep.js';
+import { Tep, OutBuffer } from './tep.js';
+import type { PrintMode } from './tep.js';
+import type { EventFormat } from './event-format.js';
 import type { TraceRecord } from './types.js';
+
+// a small buffer with text before the info column, so that growing and the
+// trailing-newline trim are exercised on every record
+const out = new OutBuffer(null, 16);
+/** formatInfo through the byte-emitting path (emitInfo). */
+function emitted(tep: Tep, r: TraceRecord, ev: EventFormat, mode: PrintMode): string {
+  out.latin1('x\n');
+  tep.emitInfo(r, ev, mode, out);
+  return out.take().slice(2);
+}
 
 /** Payload bytes, the bytes that followed them in their page (libtraceevent can read past a record), expected texts. */
 interface Rec { hex: string; tail: string; N: string; R: string }
@@ -35,16 +47,16 @@ function load(name: string): unknown {
 const VARIANTS = [['print-cases.json', true, 8], ['print-cases-be.json', false, 8], ['print-cases-long4.json', true, 4]] as const;
 for (const [file, littleEndian, longSize] of VARIANTS) test(`synthetic print cases (${file}) match trace-cmd -N and -R`, () => {
   const data = load(file) as { kallsyms: string; printk: string; cases: Array<{ name: string; system: string; format: string }>; records: Array<Rec & { case: string }> };
-  for (const mode of ['noplugins', 'raw'] as const) {
-    // a fresh Tep per mode: bprint's FAILED state is sticky, as in libtraceevent
+  for (const [mode, emit] of [['noplugins', false], ['raw', false], ['noplugins', true], ['raw', true]] as const) {
+    // a fresh Tep per mode and path: bprint's FAILED state is sticky, as in libtraceevent
     const tep = new Tep({ littleEndian, longSize });
     tep.loadKallsyms(data.kallsyms);
     tep.loadPrintk(data.printk);
     const byName = new Map(data.cases.map((c) => [c.name, tep.addEventFormat(c.format, c.system)]));
     for (const r of data.records) {
       const ev = byName.get(r.case)!;
-      const got = tep.formatInfo(record(r), ev, mode);
-      assert.equal(got, mode === 'raw' ? r.R : r.N, `${r.case} (${mode}) ${r.hex}`);
+      const got = emit ? emitted(tep, record(r), ev, mode) : tep.formatInfo(record(r), ev, mode);
+      assert.equal(got, mode === 'raw' ? r.R : r.N, `${r.case} (${mode}${emit ? ', emitted' : ''}) ${r.hex}`);
     }
   }
 });
@@ -60,6 +72,8 @@ test('real records of ~360 events match trace-cmd -N and -R', () => {
     for (const r of e.records) {
       assert.equal(tep.formatInfo(record(r), ev, 'noplugins'), r.N, `${e.system}:${ev.name} -N ${r.hex}`);
       assert.equal(tep.formatInfo(record(r), ev, 'raw'), r.R, `${e.system}:${ev.name} -R ${r.hex}`);
+      assert.equal(emitted(tep, record(r), ev, 'noplugins'), r.N, `${e.system}:${ev.name} -N emitted ${r.hex}`);
+      assert.equal(emitted(tep, record(r), ev, 'raw'), r.R, `${e.system}:${ev.name} -R emitted ${r.hex}`);
       n++;
     }
   }
@@ -76,6 +90,7 @@ test('every format of a Linux 6.18 machine with random field values matches trac
     for (const r of data.records) {
       const ev = evs[r.format]!;
       assert.equal(tep.formatInfo(record(r), ev, mode), mode === 'raw' ? r.R : r.N, `${ev.system}:${ev.name} (${mode}) ${r.hex}`);
+      assert.equal(emitted(tep, record(r), ev, mode), mode === 'raw' ? r.R : r.N, `${ev.system}:${ev.name} (${mode}, emitted) ${r.hex}`);
     }
   }
 });

@@ -70,6 +70,29 @@ export class ArgCompiler {
     return arg.field;
   }
 
+  /**
+   * The fixed payload location [offset, size] whose unsigned value the argument is
+   * (a field, `field[constant]`, or either under a cast that masks nothing), or null.
+   * Reading it is 0 when offset+size > record size, as for eval_num_arg.
+   */
+  loc(arg: PrintArg): { off: number; size: number } | null {
+    if (arg.kind === 'type') return castMask(M64, arg.typeName, false) === M64 ? this.loc(arg.item!) : null;
+    if (arg.kind === 'field') {
+      const f = this.fieldOf(arg);
+      return f ? { off: f.offset, size: f.size } : null;
+    }
+    if (arg.kind === 'op' && arg.op === '[' && arg.left?.kind === 'field' && arg.right?.kind === 'atom') {
+      const a = arg.right.atom;
+      const idx = strtoull(a);
+      if (idx === 0n && !isDigit(a[0])) return null; // a symbol, looked up at run time
+      const f = this.fieldOf(arg.left);
+      if (!f) return null;
+      const es = f.elementsize;
+      return { off: f.offset + Number(BigInt.asUintN(32, idx * BigInt(es))), size: es };
+    }
+    return null;
+  }
+
   /** Numeric value as number when it fits in 32 bits (null when not provable). */
   small(arg: PrintArg): SmallFn | null {
     const le = this.host.littleEndian;

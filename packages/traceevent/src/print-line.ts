@@ -23,10 +23,12 @@ export interface LineOptions {
   useTraceClock: boolean;
   /** Info print mode; default follows `raw`, else 'default'. */
   mode: PrintMode | undefined;
+  /** Per-event mode override (trace-cmd -r: TEP_EVENT_FL_PRINTRAW → 'raw', -n: NOHANDLE → 'noplugins'). */
+  eventMode: ((event: EventFormat) => PrintMode | undefined) | undefined;
 }
 
 const DEFAULT_LINE_OPTIONS: Readonly<LineOptions> = Object.freeze({
-  latency: false, raw: false, nsec: false, inUsecs: true, tsDiff: false, useTraceClock: true, mode: undefined,
+  latency: false, raw: false, nsec: false, inUsecs: true, tsDiff: false, useTraceClock: true, mode: undefined, eventMode: undefined,
 });
 
 const SPACES20 = '                    ';
@@ -82,6 +84,7 @@ export class LinePrinter {
   private readonly timeMode: 'usec' | 'nsec' | 'raw';
   private readonly mode: PrintMode;
   private readonly nameCol = new Map<EventFormat, string>();
+  private readonly modeOf = new Map<EventFormat, PrintMode>();
   private readonly cpuCol: string[] = [];
   private readonly taskCol = new Map<number, { comm: string; text: string }>();
   private lastTs = 0n;
@@ -170,7 +173,17 @@ export class LinePrinter {
     let nc = this.nameCol.get(event);
     if (nc === undefined) { nc = eventNameColumn(event.name); this.nameCol.set(event, nc); }
     out += nc;
-    let info = tep.formatInfo(rec, event, this.mode);
+    let mode = this.mode;
+    if (o.eventMode && mode !== 'raw') {
+      let m = this.modeOf.get(event);
+      if (m === undefined) {
+        const e = o.eventMode(event);
+        m = e === 'raw' ? 'raw' : e === 'noplugins' && mode === 'default' ? 'noplugins' : mode;
+        this.modeOf.set(event, m);
+      }
+      mode = m;
+    }
+    let info = tep.formatInfo(rec, event, mode);
     if (info.length && info.charCodeAt(info.length - 1) === 10) info = info.slice(0, -1);
     return out + info;
   }

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { Tep } from './tep.js';
+import { Tep, OutBuffer } from './tep.js';
 import type { TraceRecord } from './types.js';
 
 test('mutated formats and random records never throw', () => {
@@ -40,8 +40,14 @@ test('mutated formats and random records never throw', () => {
       const page = new Uint8Array(256);
       for (let i = 0; i < page.length; i++) page[i] = rnd(256);
       const rec: TraceRecord = { ts: 0n, cpu: 0, page, view: new DataView(page.buffer), offset: 16, size: rnd(200), missedEvents: 0 };
-      assert.equal(typeof tep.formatInfo(rec, ev, 'noplugins'), 'string');
-      assert.equal(typeof tep.formatInfo(rec, ev, 'raw'), 'string');
+      const out = new OutBuffer(null, 8);
+      for (const mode of ['noplugins', 'raw'] as const) {
+        const s = tep.formatInfo(rec, ev, mode);
+        assert.equal(typeof s, 'string');
+        // the byte-emitting path prints the same bytes, garbage included
+        tep.emitInfo(rec, ev, mode, out);
+        assert.equal(out.take(), s, `${mode} ${t}`);
+      }
     }
   }
   assert.ok(parsed > 1000);

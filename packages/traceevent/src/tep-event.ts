@@ -13,6 +13,8 @@ import { PrintArg, parsePrintFmt, type ParserContext, type ParserFunction } from
 import { ArgCompiler, type EvalHost } from './print-eval.js';
 import { buildSegments, compileSegments, runSegments, compileFieldsRaw, compileSegmentsStripped, stripOneNewline, bprintArgs, type SegmentList } from './print-compiler.js';
 import { readNumberBig } from './record-data.js';
+import type { OutBuffer } from './out-buffer.js';
+import { compileEmitSegments, chainEmitters, emitString, type EmitFn } from './print-emit.js';
 
 /** What a TepEvent needs from its Tep. */
 export interface EventHost extends EvalHost {
@@ -107,6 +109,8 @@ export class TepEvent implements EventFormat, ParserContext {
     this.rawFn = null;
     this.prettyInfoFn = null;
     this.rawInfoFn = null;
+    this.prettyEmit = null;
+    this.rawEmit = null;
   }
 
   ensureParsed(): void {
@@ -163,6 +167,38 @@ export class TepEvent implements EventFormat, ParserContext {
       this.prettyInfoFn = fn;
     }
     return fn(r);
+  }
+
+  private prettyEmit: EmitFn | null = null;
+  private rawEmit: EmitFn | null = null;
+
+  /** prettyInfo() written into `o` (same bytes). */
+  emitPrettyInfo(r: TraceRecord, o: OutBuffer): void {
+    let fn = this.prettyEmit;
+    if (!fn) {
+      const list = this.ensureCompiled();
+      if (this.flags & (EventFlag.Failed | EventFlag.IsBprint) || !list) {
+        // rare: the string path, which also handles bprint's per-record formats and late failures
+        fn = emitString((rec) => this.prettyInfo(rec));
+        this.prettyEmit = fn;
+        return fn(r, o);
+      }
+      const body = chainEmitters(compileEmitSegments(this.compiler!, list.segs));
+      fn = (rec, out) => {
+        const start = out.pos;
+        body(rec, out);
+        if (out.pos > start && out.buf[out.pos - 1] === 10) out.pos--;
+      };
+      this.prettyEmit = fn;
+    }
+    fn(r, o);
+  }
+
+  /** rawInfo() written into `o` (same bytes). */
+  emitRawInfo(r: TraceRecord, o: OutBuffer): void {
+    let fn = this.rawEmit;
+    if (!fn) fn = this.rawEmit = emitString((rec) => this.rawInfo(rec));
+    fn(r, o);
   }
 
   /** raw() without the one trailing newline. */

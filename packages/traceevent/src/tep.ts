@@ -23,6 +23,7 @@ import { TepEvent, type EventHost } from './tep-event.js';
 import { KallsymsTable } from './kallsyms.js';
 import { PrintkTable } from './printk.js';
 import { CmdlineTable } from './cmdlines.js';
+import type { OutBuffer } from './out-buffer.js';
 import { readNumberBig, readNumberSmall, dynamicOffset, boundedCString, bytesToString } from './record-data.js';
 
 /** What the print engine prints for an event's info column. */
@@ -126,6 +127,7 @@ export class Tep {
     this.#list.push(ev);
     this.#sortedList = null;
     this.#common = null;
+    this.#fastReady = false;
     this.#lastEvent = undefined;
     return ev;
   }
@@ -201,9 +203,34 @@ export class Tep {
     return readNumberSmall(r, off, size, this.littleEndian);
   }
 
+  // common_type / common_pid locations as plain numbers for the per-record fast paths
+  #fastReady = false;
+  #typeOff = -1;
+  #typeSize = 0;
+  #pidOff = -1;
+  #pidSize = 0;
+  #initFast(): void {
+    const c = this.#commonInfo();
+    this.#fastReady = c !== null;
+    if (!c) return;
+    [this.#typeOff, this.#typeSize] = c.type;
+    [this.#pidOff, this.#pidSize] = c.pid;
+  }
+
   /** common_type of the record, or -1 if the record is too short. */
-  typeOf(record: TraceRecord): number { return this.#readCommon(record, 'type'); }
-  pidOf(record: TraceRecord): number { const v = this.#readCommon(record, 'pid'); return v === -1 ? -1 : v | 0; }
+  typeOf(record: TraceRecord): number {
+    if (!this.#fastReady) { this.#initFast(); if (!this.#fastReady) return -1; }
+    const off = this.#typeOff;
+    if (this.#typeSize === 2 && off >= 0 && off + 2 <= record.size) return record.view.getUint16(record.offset + off, this.littleEndian);
+    return this.#readCommon(record, 'type');
+  }
+  pidOf(record: TraceRecord): number {
+    if (!this.#fastReady) { this.#initFast(); if (!this.#fastReady) return -1; }
+    const off = this.#pidOff;
+    if (this.#pidSize === 4 && off >= 0 && off + 4 <= record.size) return record.view.getInt32(record.offset + off, this.littleEndian);
+    const v = this.#readCommon(record, 'pid');
+    return v === -1 ? -1 : v | 0;
+  }
   /** common_flags */
   flagsOf(record: TraceRecord): number { return this.#readCommon(record, 'flags'); }
   /** common_preempt_count */
@@ -308,6 +335,19 @@ export class Tep {
     return s.length && s.charCodeAt(s.length - 1) === 10 ? s.slice(0, -1) : s;
   }
 
+  /**
+   * formatInfo() written into `out` as bytes (one per char): the same text, without
+   * building a string on the compiled fast paths. Plugin handlers still return strings.
+   */
+  emitInfo(record: TraceRecord, event: EventFormat, mode: PrintMode, out: OutBuffer): void {
+    const ev = event as TepEvent;
+    if (mode === 'raw') { ev.emitRawInfo(record, out); return; }
+    const h = mode === 'default' ? this.handlerOf(ev) : undefined;
+    if (!h) { ev.emitPrettyInfo(record, out); return; }
+    const s = h(record, ev, this);
+    out.latin1(s.length && s.charCodeAt(s.length - 1) === 10 ? s.slice(0, -1) : s);
+  }
+
   /** The print-fmt rendering of a record (what a plugin handler may fall back to). */
   formatPretty(record: TraceRecord, event: EventFormat): string { return (event as TepEvent).pretty(record); }
   /** The raw field list of a record (tep_print_fields). */
@@ -319,3 +359,5 @@ export class Tep {
 }
 
 export type { TepField };
+export { OutBuffer, latin1Bytes, decLength } from './out-buffer.js';
+export type { EmitFn } from './print-emit.js';

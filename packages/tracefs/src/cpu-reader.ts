@@ -127,3 +127,41 @@ export class Waiter {
     try { closeSync(this.pipe[1]!); } catch { /* */ }
   }
 }
+
+/**
+ * Consuming text reads of trace_pipe (or per_cpu/cpuN/trace_pipe): yields text as events come,
+ * waiting in poll(2); ends when `signal` aborts (the wait is woken at once).
+ */
+export async function* readTracePipe(instance: Instance, opts: { cpu?: number; signal?: AbortSignal } = {}): AsyncGenerator<string> {
+  const path = instance.file(opts.cpu === undefined ? 'trace_pipe' : `per_cpu/cpu${opts.cpu}/trace_pipe`);
+  let fd: number;
+  try { fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK); } catch (e) {
+    throw new TraceFsError(TraceFsErrorCode.ReadFailed, 'Cannot open trace_pipe', { file: path, errno: (e as NodeJS.ErrnoException).code, cause: e });
+  }
+  const waiter = new Waiter();
+  const onAbort = (): void => waiter.wake();
+  opts.signal?.addEventListener('abort', onAbort);
+  const buf = new Uint8Array(1 << 16);
+  const dec = new TextDecoder('latin1');
+  try {
+    while (!opts.signal?.aborted) {
+      let text = '';
+      for (;;) {
+        let n = 0;
+        try { n = readSync(fd, buf, 0, buf.length, null); } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code === 'EAGAIN' || code === 'EINTR') break;
+          throw new TraceFsError(TraceFsErrorCode.ReadFailed, 'Cannot read trace_pipe', { file: path, errno: code, cause: e });
+        }
+        if (n <= 0) break;
+        text += dec.decode(buf.subarray(0, n));
+      }
+      if (text) yield text;
+      else await waiter.wait([fd], 1000);
+    }
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+    waiter.close();
+    closeSync(fd);
+  }
+}

@@ -15,7 +15,7 @@ export {
   removeDynamicEventsOfGroup, parseUprobeSpec, utpGroup,
 } from './dynamic-events.js';
 export type { DynamicEvent, DynamicEventKind, UprobeSpec } from './dynamic-events.js';
-export { CpuReader, Waiter } from './cpu-reader.js';
+export { CpuReader, Waiter, readTracePipe } from './cpu-reader.js';
 export { createPrivateInstance, destroyInstance, sweepStale, pidAlive, ownerPid } from './private-instance.js';
 export type { SweepResult } from './private-instance.js';
 export { traceFsState, diffTraceFsState } from './tracefs-state.js';

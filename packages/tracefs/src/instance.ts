@@ -2,7 +2,7 @@
  * A tracefs instance (libtracefs' struct tracefs_instance): the top-level buffer (no name) or
  * instances/NAME. Every per-instance file of tracefs is reachable from here.
  */
-import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync, createReadStream, type ReadStream } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { TraceFsError, TraceFsErrorCode } from './errors.js';
 import { tracingDir } from './paths.js';
 import { readTraceFile, writeTraceFile, readWholeFile } from './tracefs-file.js';
@@ -260,13 +260,6 @@ export class Instance {
   clearTrace(): void { this.write('trace', ''); }
   /** Text of the `trace` file (non-consuming). */
   readTrace(): string { return new TextDecoder('latin1').decode(this.readBytes('trace')); }
-  /**
-   * A consuming text stream of trace_pipe (or per_cpu/cpuN/trace_pipe). Its reads block in a
-   * libuv worker until events come; destroy() the stream to stop.
-   */
-  tracePipe(cpu?: number): ReadStream {
-    return createReadStream(this.file(cpu === undefined ? 'trace_pipe' : `per_cpu/cpu${cpu}/trace_pipe`), { encoding: 'latin1', highWaterMark: 1 << 16 });
-  }
   /** Snapshot: take (1), clear (2), free (0), read. */
   takeSnapshot(): void { this.snapshotWrite('1'); }
   clearSnapshot(): void { this.snapshotWrite('2'); }

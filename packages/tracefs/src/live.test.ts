@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import {
   tracingUnavailableReason, Instance, createPrivateInstance, destroyInstance, traceFsState, diffTraceFsState,
-  CpuReader, Waiter, createUprobe, removeDynamicEvent, listDynamicEvents, sweepStale, elfSymbolOffset, elfSymbols,
+  CpuReader, Waiter, readTracePipe, createUprobe, removeDynamicEvent, listDynamicEvents, sweepStale, elfSymbolOffset, elfSymbols,
   type TraceFsState,
 } from './index.js';
 
@@ -17,7 +17,7 @@ if (why) console.log(`# skipping live tracefs tests: ${why}`);
 const live = { skip: why ? `needs root and tracefs (${why})` : false };
 
 let state: TraceFsState;
-before(() => { if (!why) state = traceFsState(); });
+before(() => { if (!why) { sweepStale(); state = traceFsState(); } }); // stale leftovers of crashed runs go first
 afterEach(() => { if (!why) assert.deepEqual(diffTraceFsState(state, traceFsState(), { ignoreForeign: true }), [], 'tracefs left as found'); });
 
 function withInstance<T>(f: (i: Instance) => T): T {
@@ -162,15 +162,22 @@ test('markers, trace text, per-CPU raw reads and stats', live, async () => {
   } finally { destroyInstance(inst); }
 });
 
-test('trace_pipe text stream', live, async () => {
+test('trace_pipe text reads, stopped by an AbortSignal', live, async () => {
   const inst = createPrivateInstance();
   try {
-    const pipe = inst.tracePipe();
-    const got = new Promise<string>((resolve) => { let t = ''; pipe.on('data', (d) => { t += d; if (t.includes('utp-pipe-hello')) resolve(t); }); });
-    inst.writeMarker('utp-pipe-hello');
-    assert.match(await got, /tracing_mark_write: utp-pipe-hello/);
-    pipe.destroy();
-    await new Promise((r) => pipe.on('close', r));
+    const ac = new AbortController();
+    setTimeout(() => inst.writeMarker('utp-pipe-hello'), 50);
+    let text = '';
+    for await (const t of readTracePipe(inst, { signal: ac.signal })) {
+      text += t;
+      if (text.includes('utp-pipe-hello')) ac.abort();
+    }
+    assert.match(text, /tracing_mark_write: utp-pipe-hello/);
+    const idle = new AbortController();
+    setTimeout(() => idle.abort(), 100);
+    const t0 = Date.now();
+    for await (const _ of readTracePipe(inst, { signal: idle.signal })) { /* nothing comes */ }
+    assert.ok(Date.now() - t0 < 900, 'abort wakes the wait');
   } finally { destroyInstance(inst); }
 });
 

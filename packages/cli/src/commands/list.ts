@@ -11,6 +11,7 @@ const command: Command = {
   async run(argv: string[]): Promise<number> {
     let events = false, glob: string | undefined, full = false, tracers = false, options = false, clocks = false, comp = false;
     let name: string | undefined;
+    let json = false;
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i]!;
       if (a === '-e') { events = true; const n = argv[i + 1]; if (n !== undefined && !n.startsWith('-')) { glob = n; i++; } }
@@ -20,7 +21,8 @@ const command: Command = {
       else if (a === '-C') clocks = true;
       else if (a === '-c') comp = true;
       else if (a === '-B') { name = argv[++i]; if (name === undefined) throw new UsageError('list: -B needs a name'); }
-      else if (a === '-h' || a === '--help') { process.stdout.write('usage: utp list [-e [GLOB]] [-F] [-t] [-o] [-C] [-c] [-B NAME]\n'); return 0; }
+      else if (a === '--json') json = true;
+      else if (a === '-h' || a === '--help') { process.stdout.write('usage: utp list [-e [GLOB]] [-F] [-t] [-o] [-C] [-c] [-B NAME] [--json]\n'); return 0; }
       else throw new UsageError(`list: unknown option '${a}'`);
     }
     if (comp) { process.stdout.write('zstd\nzlib\nnone\n'); if (!events && !tracers && !options && !clocks) return 0; }
@@ -28,6 +30,18 @@ const command: Command = {
     if (why) { process.stderr.write(`utp list: cannot reach tracefs: ${why}\n`); return 1; }
     const inst = Instance.open(name);
     if (!events && !tracers && !options && !clocks) { events = tracers = options = true; }
+    if (json) {
+      let list: EventName[] = [];
+      if (events) { try { list = glob ? inst.matchEvents(glob) : inst.events(); } catch { list = []; } }
+      process.stdout.write(JSON.stringify({
+        ...(events ? { events: list.map((e) => (full ? { ...e, format: inst.eventFormat(e.system, e.name) } : e)) } : {}),
+        ...(tracers ? { tracers: inst.availableTracers() } : {}),
+        ...(options ? { options: inst.options() } : {}),
+        ...(clocks ? { clocks: inst.clocks() } : {}),
+        ...(comp ? { compression: ['zstd', 'zlib', 'none'] } : {}),
+      }) + '\n');
+      return 0;
+    }
     const out: string[] = [];
     const section = (title: string): void => { if ([events, tracers, options, clocks].filter(Boolean).length > 1) out.push(`${title}:`); };
     if (events) {

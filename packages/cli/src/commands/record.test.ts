@@ -7,7 +7,7 @@ import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { tracingUnavailableReason, traceFsState, diffTraceFsState, Instance, type TraceFsState } from '@utp/tracefs';
+import { tracingUnavailableReason, traceFsState, diffTraceFsState, sweepStale, Instance, type TraceFsState } from '@utp/tracefs';
 import { parseRecordArgs } from './record.js';
 
 const main = fileURLToPath(new URL('../main.js', import.meta.url));
@@ -18,7 +18,7 @@ if (skip) console.log(`# skipping utp record tests: ${skip}`);
 
 let state: TraceFsState;
 let dir: string;
-before(() => { if (!skip) { state = traceFsState(); dir = mkdtempSync(`${tmpdir()}/utp-record-`); } });
+before(() => { if (!skip) { sweepStale(); state = traceFsState(); dir = mkdtempSync(`${tmpdir()}/utp-record-`); } });
 afterEach(() => { if (!skip) assert.deepEqual(diffTraceFsState(state, traceFsState(), { ignoreForeign: true }), [], 'tracefs left as found'); });
 
 const utp = (args: string[]): ReturnType<typeof spawnSync> => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8' });

@@ -29,17 +29,19 @@ const HELP = `usage: utp record [OPTIONS] [--] [CMD [ARGS...]]
   --compression C  none, zlib, zstd or any (default: zstd for v7)
   --date           store the date (DATE option)
   -q               quiet: no per-CPU summary
+  --json           print the summary as JSON
 Without CMD, records until SIGINT (Ctrl-C) or SIGTERM.`;
 
 const WITH_VALUE = new Set(['-e', '-f', '-R', '-p', '-P', '-B', '-b', '-C', '-M', '-o', '--uprobe', '--file-version', '--compression', '--subbuf-size', '--buffer-percent', '--sleep']);
 
-interface Parsed { opts: Partial<RecordOptions>; filterCmd: boolean; command: string[]; quiet: boolean }
+interface Parsed { opts: Partial<RecordOptions>; filterCmd: boolean; command: string[]; quiet: boolean; json: boolean }
 
 export function parseRecordArgs(argv: string[]): Parsed {
   const events: EventSpec[] = [];
   const opts: Partial<RecordOptions> = { events, pids: [], uprobes: [] };
   let filterCmd = false;
   let quiet = false;
+  let json = false;
   let i = 0;
   const value = (name: string): string => {
     const v = argv[++i];
@@ -103,12 +105,13 @@ export function parseRecordArgs(argv: string[]): Parsed {
       }
       case '--date': opts.date = true; break;
       case '-q': quiet = true; break;
+      case '--json': json = true; break;
       case '-h': case '--help': throw new HelpRequest();
       default: throw new UsageError(`record: unknown option '${a}' (see 'utp record --help')`);
     }
   }
   if (opts.fileVersion === 6 && opts.compression === undefined) opts.compression = 'none';
-  return { opts, filterCmd, command: argv.slice(i), quiet };
+  return { opts, filterCmd, command: argv.slice(i), quiet, json };
 }
 
 class HelpRequest extends Error {}
@@ -155,7 +158,14 @@ const command: Command = {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     try {
-      session.setup();
+      try { session.setup(); } catch (e) {
+        const err = e as Error & { code?: string };
+        if (err.code === 'TRACEFS_KERNEL_REFUSED' && parsed.opts.tracer !== undefined && /tracer/.test(err.message)) {
+          process.stderr.write(`utp record: ${err.message}\nutp record: this kernel does not allow the '${parsed.opts.tracer}' tracer here; record events with -e instead\n`);
+          return 1;
+        }
+        throw e;
+      }
       let gated: ReturnType<typeof spawnGated> | undefined;
       if (parsed.command.length) {
         gated = spawnGated(parsed.command);
@@ -176,7 +186,8 @@ const command: Command = {
         await stopPromise;
       }
       const result = await session.stop();
-      if (!parsed.quiet) printSummary(result);
+      if (parsed.json) process.stdout.write(JSON.stringify({ output: result.output, size: result.size, cpus: result.cpus, commandStatus: status }) + '\n');
+      else if (!parsed.quiet) printSummary(result);
       if (status !== 0) process.stderr.write(`utp record: the command exited with status ${status}\n`);
       return 0;
     } finally {

@@ -6,9 +6,9 @@
 import { statSync } from 'node:fs';
 import { describeError } from '@utp/bytes';
 import { FileSource } from '@utp/bytes/node';
-import { DEFAULT_PLUGIN_OPTIONS, LinePrinter, Tep, applyPluginOption, formatTime, loadPlugins } from '@utp/traceevent';
+import { DEFAULT_PLUGIN_OPTIONS, LinePrinter, Tep, applyPluginOption, breToRegExp, formatTime, loadPlugins } from '@utp/traceevent';
 import type { PluginOptions } from '@utp/traceevent';
-import type { Diagnostic, KRecord, TraceRecord } from '@utp/traceevent';
+import type { Diagnostic, EventFormat, KRecord, PrintMode, TraceRecord } from '@utp/traceevent';
 import { TraceDat, mergeRecords } from '@utp/tracedat';
 import type { CpuStream, Decompressor, RecordSource, TraceDatBuffer } from '@utp/tracedat';
 import type { Command } from '../command.js';
@@ -44,7 +44,7 @@ function fastZstd(): Promise<Decompressor | undefined> {
   return zstdWasm;
 }
 
-async function openTrace(file: string, args: ReportArgs, tsOffset: bigint): Promise<Input> {
+async function openTrace(file: string, args: ReportArgs, tsOffset: bigint, ts2secsHz: bigint): Promise<Input> {
   let st;
   try {
     st = statSync(file);
@@ -72,7 +72,7 @@ async function openTrace(file: string, args: ReportArgs, tsOffset: bigint): Prom
     const td = await TraceDat.open(src, {
       decompressors: zstd ? { zstd } : {},
       onDiagnostic: (d) => { diags.push(d); }, tep, ignoreDate: args.nodate, rawTs: args.rawTs, tsOffset,
-      keepFormatTexts: args.formats,
+      keepFormatTexts: args.formats, ts2secsHz,
     });
     return { file, name: file.slice(file.lastIndexOf('/') + 1), td, diags };
   } catch (e) {
@@ -157,6 +157,15 @@ function filtersFor(args: ReportArgs, k: number): Array<{ filter: string; negate
   return args.filters.filter((f) => f.input === k);
 }
 
+/** trace-cmd's set_event_flags: `^RE$` (POSIX basic, case-insensitive) against the event's name or system. */
+function eventModes(args: ReportArgs): ((e: EventFormat) => PrintMode | undefined) | undefined {
+  if (args.rawEvents.length === 0 && args.noHandlerEvents.length === 0) return undefined;
+  const raw = args.rawEvents.map((r) => breToRegExp(`^${r}$`, 'i'));
+  const noh = args.noHandlerEvents.map((r) => breToRegExp(`^${r}$`, 'i'));
+  const hit = (res: RegExp[], e: EventFormat) => res.some((re) => re.test(e.name) || re.test(e.system));
+  return (e) => (hit(raw, e) ? 'raw' : hit(noh, e) ? 'noplugins' : undefined);
+}
+
 async function printTrace(inputs: Input[], args: ReportArgs, out: Output): Promise<void> {
   const multi = inputs.length > 1;
   // the handle list: every file's top handle, then the instances of each file
@@ -172,7 +181,7 @@ async function printTrace(inputs: Input[], args: ReportArgs, out: Output): Promi
   for (const inp of inputs) {
     inp.printer = new LinePrinter(inp.td.tep, {
       latency: args.latency, raw: args.raw, nsec: args.nsec, inUsecs: inp.td.inUsecs,
-      tsDiff: args.tsDiff, useTraceClock: inp.td.useTraceClock,
+      tsDiff: args.tsDiff, useTraceClock: inp.td.useTraceClock, eventMode: eventModes(args),
     });
     for (const h of inp.td.handles()) {
       const isTop = h.buffer === undefined || h.buffer.name === '';
@@ -212,7 +221,8 @@ async function report(argv: string[]): Promise<number> {
   const inputs: Input[] = [];
   try {
     for (let k = 0; k < args.inputs.length; k++) {
-      inputs.push(await openTrace(args.inputs[k]!, args, k > 0 ? args.tsOffsets.get(k) ?? 0n : 0n));
+      const hz = args.ts2secs.get(k) || args.ts2secs.get(-1) || 0n;
+      inputs.push(await openTrace(args.inputs[k]!, args, k > 0 ? args.tsOffsets.get(k) ?? 0n : 0n, hz));
     }
   } catch (e) {
     for (const i of inputs) await i.td.close();
@@ -275,7 +285,8 @@ async function report(argv: string[]): Promise<number> {
         const d = trunc[0]!;
         const more = trunc.length > 1 ? ` (and ${trunc.length - 1} more)` : '';
         process.stderr.write(`utp report: warning: ${inp.file}: ${d.message}${d.offset !== undefined ? ` at offset=${d.offset}` : ''}${more}\n`);
-        status = 1;
+        // a cut file is an input error; a damaged page only costs that CPU's remaining data
+        if (trunc.some((x) => x.code === 'TRACEDAT_TRUNCATED')) status = 1;
       }
       if (args.verbose) {
         for (const d of inp.diags) {

@@ -1,6 +1,6 @@
 /** `utp show [-B NAME] [-p] [--cpu N] [-s]`: prints the trace file (or trace_pipe, a CPU's trace, the snapshot). */
 import { createReadStream } from 'node:fs';
-import { Instance, tracingUnavailableReason } from '@utp/tracefs';
+import { Instance, readTracePipe, tracingUnavailableReason } from '@utp/tracefs';
 import { UsageError, type Command } from '../command.js';
 
 const command: Command = {
@@ -23,6 +23,16 @@ const command: Command = {
     const inst = Instance.open(name);
     const rel = snapshot ? 'snapshot' : `${cpu !== undefined ? `per_cpu/cpu${cpu}/` : ''}${pipe ? 'trace_pipe' : 'trace'}`;
     if (!inst.hasFile(rel)) { process.stderr.write(`utp show: ${inst.file(rel)} does not exist on this kernel\n`); return 1; }
+    if (pipe && !snapshot) {
+      const ac = new AbortController();
+      const stop = (): void => ac.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      try {
+        for await (const text of readTracePipe(inst, { ...(cpu !== undefined ? { cpu } : {}), signal: ac.signal })) process.stdout.write(text);
+      } finally { process.off('SIGINT', stop); process.off('SIGTERM', stop); }
+      return 0;
+    }
     await new Promise<void>((resolve, reject) => {
       const s = createReadStream(inst.file(rel), { highWaterMark: 1 << 16 });
       const stop = (): void => { s.destroy(); resolve(); };

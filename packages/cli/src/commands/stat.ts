@@ -29,15 +29,32 @@ const command: Command = {
   summary: 'show the state of the tracing system',
   async run(argv: string[]): Promise<number> {
     let name: string | undefined;
+    let json = false;
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i]!;
       if (a === '-B') { name = argv[++i]; if (name === undefined) throw new UsageError('stat: -B needs a name'); }
-      else if (a === '-h' || a === '--help') { process.stdout.write('usage: utp stat [-B NAME]\n'); return 0; }
+      else if (a === '--json') json = true;
+      else if (a === '-h' || a === '--help') { process.stdout.write('usage: utp stat [-B NAME] [--json]\n'); return 0; }
       else throw new UsageError(`stat: unknown option '${a}'`);
     }
     const why = tracingUnavailableReason();
     if (why) { process.stderr.write(`utp stat: cannot reach tracefs: ${why}\n`); return 1; }
     const inst = Instance.open(name);
+    if (json) {
+      const enabled = inst.enabledEvents();
+      const filters: Record<string, string> = {};
+      for (const e of enabled) {
+        const [sys, ev] = e.split(':');
+        if (sys && ev) { const f = inst.eventFilter(sys, ev); if (f !== 'none') filters[e] = f; }
+      }
+      process.stdout.write(JSON.stringify({
+        instance: name ?? null, tracer: inst.currentTracer(), events: enabled, filters, eventPids: inst.eventPids(),
+        bufferSizeKb: inst.bufferSizeKb(), subbufSizeKb: inst.subbufSizeKb() ?? null, clock: inst.clocks().current,
+        cpumask: inst.cpumask(), tracingOn: inst.tracingOn(),
+        ...(name ? {} : { instances: Instance.list(), dynamicEvents: listDynamicEvents().map((d) => d.definition) }),
+      }) + '\n');
+      return 0;
+    }
     const out = describe(inst);
     if (!name) {
       const insts = Instance.list();

@@ -13,6 +13,8 @@ export interface ReportArgs {
   filters: Array<{ filter: string; negate: boolean; input: number }>;
   /** --ts-offset per input index (trace-cmd applies it to inputs after the first only). */
   tsOffsets: Map<number, bigint>;
+  /** --ts2secs HZ per input index (-1: the global one, before a second -i). */
+  ts2secs: Map<number, bigint>;
   stat: boolean;
   uname: boolean;
   version: boolean;
@@ -32,6 +34,9 @@ export interface ReportArgs {
   rawTs: boolean;
   quiet: boolean;
   verbose: boolean;
+  /** -r: events printed raw; -n: events printed without their plugin handler (regexes). */
+  rawEvents: string[];
+  noHandlerEvents: string[];
   /** -O plugin options, in order. */
   pluginOptions: string[];
 }
@@ -51,16 +56,18 @@ export function parseCpuList(s: string): number[] {
   return out;
 }
 
-export const REPORT_USAGE = `usage: utp report [-i] FILE [options]
-  -i FILE        input file (default trace.dat)
-  -N             do not load plugins          -R   raw field format
+export const REPORT_USAGE = `usage: utp report [options] [-i] FILE   (options after FILE are ignored, as in trace-cmd)
+  -i FILE        input file (default trace.dat); repeat to merge several files
+  -N / -L        do not load plugins          -R   raw field format
+  -r RE / -n RE  raw format / no plugin handler for matching events
+  -O OPT         plugin option (parent, offset, indent, tailprint, depth)
   -t             nanosecond time stamps       -l   latency format
   -F FILTER      event filter ('-v' before it inverts)
   --cpu LIST     only these CPUs (0,3 or 2-4)
   -I / -S        hide hard / soft interrupt events
   -w             wakeup latency summary       --ts-diff  time since previous event
-  --stat --uname --version --cpus --first-event --last-event -e -p -E
-  --nodate --raw-ts --ts-offset NS -q`;
+  --stat --uname --version --cpus --first-event --last-event -e -p -E --events
+  --nodate --raw-ts --ts2secs HZ --ts-offset NS (after a second -i) -q --verbose`;
 
 /** Options of trace-cmd report that take a value (getopt "i:H:r:n:F:O:" and the long ones). */
 const SHORT_WITH_VALUE = new Set(['i', 'H', 'r', 'n', 'F', 'O']);
@@ -92,6 +99,8 @@ export function parseReportArgs(argvIn: string[]): ReportArgs {
   // -v is positional in trace-cmd: it negates the -F filters that follow it.
   const filters: Array<{ filter: string; negate: boolean; input: number }> = [];
   const tsOffsets = new Map<number, bigint>();
+  const ts2secs = new Map<number, bigint>();
+  let inputsSeen = 0;
   let negate = false;
   let input = -1;
   const rest: string[] = [];
@@ -112,7 +121,14 @@ export function parseReportArgs(argvIn: string[]): ReportArgs {
       tsOffsets.set(input, BigInt(/-?\d+/.exec(v)![0]));
       continue;
     }
-    if (a === '-i' || (a.startsWith('-i') && a.length > 2)) input++;
+    if (a === '--ts2secs' || a.startsWith('--ts2secs=')) {
+      const v = a === '--ts2secs' ? argv[++i] : a.slice(10);
+      const m = /^\s*\d+/.exec(v ?? '');
+      // atoll; with several inputs it belongs to the last one, else it is global
+      ts2secs.set(inputsSeen > 1 ? input : -1, m ? BigInt(m[0]) : 0n);
+      continue;
+    }
+    if (a === '-i' || (a.startsWith('-i') && a.length > 2)) { input++; inputsSeen++; }
     rest.push(a);
   }
   let parsed;
@@ -137,6 +153,8 @@ export function parseReportArgs(argvIn: string[]): ReportArgs {
         q: { type: 'boolean', short: 'q' },
         V: { type: 'boolean', short: 'V' },
         O: { type: 'string', short: 'O', multiple: true },
+        r: { type: 'string', short: 'r', multiple: true },
+        n: { type: 'string', short: 'n', multiple: true },
         cpu: { type: 'string', multiple: true },
         cpus: { type: 'boolean' },
         events: { type: 'boolean' },
@@ -190,8 +208,11 @@ export function parseReportArgs(argvIn: string[]): ReportArgs {
     nodate: !!v.nodate,
     rawTs: !!v['raw-ts'],
     tsOffsets,
+    ts2secs,
     quiet: !!v.q,
     verbose: !!v.V || !!v.verbose,
     pluginOptions: [...(v.O ?? [])],
+    rawEvents: [...(v.r ?? [])],
+    noHandlerEvents: [...(v.n ?? [])],
   };
 }

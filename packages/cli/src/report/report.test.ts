@@ -96,3 +96,17 @@ test('utp report: unknown option is a usage error (exit 2)', () => {
   const r = utp(['--no-such-flag', datDir + 'sched-irq-v6.dat']);
   assert.equal(r.status, 2);
 });
+
+test('utp report: options after the input file are ignored, as getopt "+" does in trace-cmd', () => {
+  const r = utp([datDir + 'sched-irq-top-v6.dat', '-t', '--cpu', '0']);
+  assert.equal(r.status, 0, r.err);
+  assert.ok(r.out.equals(gz(datDir + 'sched-irq-top-v6.report.txt.gz')));
+});
+
+test('utp report: -F after -i is ignored unless a -F came before it (trace-cmd 3.1.6 list sharing)', () => {
+  const all = utp(['-i', datDir + 'sched-irq-top-v6.dat', '-F', 'sched_switch']);
+  assert.ok(all.out.equals(gz(datDir + 'sched-irq-top-v6.report.txt.gz')));
+  const both = utp(['-F', 'sched_wakeup', '-i', datDir + 'sched-irq-top-v6.dat', '-F', 'sched_switch']).out.toString('latin1').split('\n');
+  assert.ok(both.some((l) => l.includes(' sched_switch: ')) && both.some((l) => l.includes(' sched_wakeup: ')));
+  assert.ok(both.every((l) => l === '' || l.startsWith('cpus=') || / sched_(switch|wakeup): /.test(l)));
+});

@@ -1,0 +1,214 @@
+/**
+ * Byte-emitting variants of the compiled print cache: each segment of an event's print
+ * fmt becomes a closure that writes its text straight into an OutBuffer (literal text
+ * as prepared bytes, integers digit by digit, 64-bit values by 32-bit halves without
+ * bigint, char arrays and __get_str copied from the record). Conversions without a fast
+ * path run the segment's string closure (the reference behaviour) and copy its text,
+ * so the bytes are always exactly what the string path prints.
+ */
+import type { TraceRecord } from './types.js';
+import { FieldFlag } from './types.js';
+import type { TepField } from './event-format.js';
+import { findAnyField, type PrintArg } from './print-fmt-parser.js';
+import type { ArgCompiler } from './print-eval.js';
+import type { Segment } from './print-compiler.js';
+import { parseConvSpec, formatIntSpec, type ConvSpec } from './printf.js';
+import { dynamicOffset } from './record-data.js';
+import { OutBuffer, latin1Bytes } from './out-buffer.js';
+
+/** Writes (part of) a record's text into `o`. */
+export type EmitFn = (r: TraceRecord, o: OutBuffer) => void;
+
+const TWO32 = 4294967296;
+const LS_BITS: Record<string, number> = { '-2': 8, '-1': 16, '0': 32, '1': 64, '2': 64 };
+const NOTHING: EmitFn = () => {};
+
+/** Emits constant text. */
+export function emitText(text: string): EmitFn {
+  const n = text.length;
+  if (n === 0) return NOTHING;
+  if (n === 1) { const c = text.charCodeAt(0) & 0xff; return (_r, o) => o.byte(c); }
+  const t = latin1Bytes(text);
+  return (_r, o) => o.bytes(t, 0, n);
+}
+
+/** Runs a string closure and copies its text (the general fallback). */
+export function emitString(fn: (r: TraceRecord) => string): EmitFn {
+  return (r, o) => o.latin1(fn(r));
+}
+
+function fallback(seg: Segment): EmitFn {
+  const run = seg.run!;
+  return (r, o) => o.latin1(run(r, -1));
+}
+
+/** An emitter per segment (the segments' string closures must be compiled already). */
+export function compileEmitSegments(c: ArgCompiler, segs: readonly Segment[]): EmitFn[] {
+  const out: EmitFn[] = [];
+  for (const seg of segs) {
+    if (seg.type === 'text') { if (seg.text.length) out.push(emitText(seg.text)); continue; }
+    out.push(compileEmitSegment(c, seg));
+  }
+  return out;
+}
+
+/** One function running a list of emitters in order. */
+export function chainEmitters(list: readonly EmitFn[]): EmitFn {
+  const n = list.length;
+  if (n === 0) return NOTHING;
+  if (n === 1) return list[0]!;
+  if (n === 2) { const [a, b] = list as [EmitFn, EmitFn]; return (r, o) => { a(r, o); b(r, o); }; }
+  if (n === 3) { const [a, b, c] = list as [EmitFn, EmitFn, EmitFn]; return (r, o) => { a(r, o); b(r, o); c(r, o); }; }
+  if (n === 4) {
+    const [a, b, c, d] = list as [EmitFn, EmitFn, EmitFn, EmitFn];
+    return (r, o) => { a(r, o); b(r, o); c(r, o); d(r, o); };
+  }
+  const fns = list.slice();
+  return (r, o) => { for (let i = 0; i < n; i++) fns[i]!(r, o); };
+}
+
+function compileEmitSegment(c: ArgCompiler, seg: Segment): EmitFn {
+  if (seg.lenArg) return fallback(seg);
+  if (seg.type === 'digit') return compileEmitInt(c, seg) ?? fallback(seg);
+  if (seg.type === 'str') return compileEmitStr(c, seg) ?? fallback(seg);
+  return fallback(seg);
+}
+
+/** The plain/width-only integer conversions we write directly, else null. */
+function simpleSpec(text: string): ConvSpec | null {
+  const s = parseConvSpec(text);
+  if (s.invalid || s.alt || s.precision >= 0 || s.starWidth || s.starPrecision) return null;
+  const cv = s.conv;
+  if (cv !== 'd' && cv !== 'i' && cv !== 'u' && cv !== 'x' && cv !== 'X') return null;
+  return s;
+}
+
+function compileEmitInt(c: ArgCompiler, seg: Segment): EmitFn | null {
+  const bits = LS_BITS[String(seg.ls)];
+  if (bits === undefined) return null;
+  const s = simpleSpec(seg.text);
+  if (!s) return null;
+  const arg = seg.arg!;
+  const le = c.host.littleEndian;
+  const cv = s.conv;
+  const signed = cv === 'd' || cv === 'i';
+  const hex = cv === 'x' || cv === 'X';
+  const radix = hex ? 16 : 10;
+  const upper = cv === 'X';
+  const width = s.width > 0 ? Math.min(s.width, 1 << 20) : 0;
+  const left = s.left;
+  const zero = s.zero && !left;
+  const loc = c.loc(arg);
+  if (loc && loc.size === 8) {
+    const off = loc.off;
+    const end = off + 8;
+    const loOff = le ? 0 : 4;
+    const hiOff = le ? 4 : 0;
+    if (bits !== 64) {
+      // only the low word matters
+      return (r, o) => {
+        const v = end <= r.size ? r.view.getUint32(r.offset + off + loOff, le) : 0;
+        writeSmall(o, v, bits, signed, radix, upper, width, left, zero);
+      };
+    }
+    const slow = (o: OutBuffer, hi: number, lo: number): void => {
+      o.latin1(formatIntSpec(s, (BigInt(hi) << 32n) | BigInt(lo), 64, -1));
+    };
+    if (hex) {
+      return (r, o) => {
+        let hi = 0, lo = 0;
+        if (end <= r.size) { const at = r.offset + off; lo = r.view.getUint32(at + loOff, le); hi = r.view.getUint32(at + hiOff, le); }
+        o.hex64Padded(hi, lo, upper, width, left, zero);
+      };
+    }
+    if (!signed) {
+      return (r, o) => {
+        let hi = 0, lo = 0;
+        if (end <= r.size) { const at = r.offset + off; lo = r.view.getUint32(at + loOff, le); hi = r.view.getUint32(at + hiOff, le); }
+        if (hi < 0x200000) o.int(false, hi * TWO32 + lo, 10, false, width, left, zero);
+        else slow(o, hi, lo);
+      };
+    }
+    return (r, o) => {
+      let hi = 0, lo = 0;
+      if (end <= r.size) { const at = r.offset + off; lo = r.view.getUint32(at + loOff, le); hi = r.view.getUint32(at + hiOff, le); }
+      if (hi < 0x200000) o.int(false, hi * TWO32 + lo, 10, false, width, left, zero);
+      else if (hi >= 0xffe00000) o.int(true, (0xffffffff - hi) * TWO32 + (TWO32 - lo), 10, false, width, left, zero);
+      else slow(o, hi, lo);
+    };
+  }
+  if (loc && (loc.size === 4 || loc.size === 2 || loc.size === 1)) {
+    const off = loc.off;
+    const size = loc.size;
+    const end = off + size;
+    if (size === 4) {
+      return (r, o) => writeSmall(o, end <= r.size ? r.view.getUint32(r.offset + off, le) : 0, bits, signed, radix, upper, width, left, zero);
+    }
+    if (size === 2) {
+      return (r, o) => writeSmall(o, end <= r.size ? r.view.getUint16(r.offset + off, le) : 0, bits, signed, radix, upper, width, left, zero);
+    }
+    return (r, o) => writeSmall(o, end <= r.size ? r.page[r.offset + off]! : 0, bits, signed, radix, upper, width, left, zero);
+  }
+  const sm = c.small(arg);
+  if (!sm) return null;
+  return (r, o) => {
+    const v = sm(r);
+    if (v >= 0 && v < TWO32 && v === Math.floor(v)) writeSmall(o, v, bits, signed, radix, upper, width, left, zero);
+    else o.latin1(formatIntSpec(s, v, bits, -1));
+  };
+}
+
+/** An unsigned value 0 <= v < 2^32 printed after the C cast to `bits`. */
+function writeSmall(o: OutBuffer, v: number, bits: number, signed: boolean, radix: number, upper: boolean, width: number, left: boolean, zero: boolean): void {
+  let x: number;
+  if (bits === 64) x = v;
+  else if (bits === 32) x = signed ? v | 0 : v >>> 0;
+  else if (bits === 16) { x = v & 0xffff; if (signed && x & 0x8000) x -= 0x10000; }
+  else { x = v & 0xff; if (signed && x & 0x80) x -= 0x100; }
+  if (x < 0) o.int(true, -x, radix, upper, width, left, zero);
+  else if (width === 0 && radix === 10) o.dec(x);
+  else o.int(false, x, radix, upper, width, left, zero);
+}
+
+/** Copies the C string page[start, limit) up to its NUL, padded to width. */
+function writeCString(o: OutBuffer, page: Uint8Array, start: number, limit: number, width: number, left: boolean): void {
+  let i = start;
+  while (i < limit && page[i] !== 0) i++;
+  const n = i - start;
+  if (width > n && !left) o.fill(32, width - n);
+  o.bytes(page, start, i);
+  if (width > n && left) o.fill(32, width - n);
+}
+
+function compileEmitStr(c: ArgCompiler, seg: Segment): EmitFn | null {
+  const s = parseConvSpec(seg.text);
+  if (s.invalid || s.precision >= 0 || s.starWidth || s.starPrecision) return null;
+  const width = s.width > 0 ? Math.min(s.width, 1 << 20) : 0;
+  const left = s.left;
+  const arg: PrintArg = seg.arg!;
+  const le = c.host.littleEndian;
+  if (arg.kind === 'field') {
+    const f: TepField | null = arg.field ?? findAnyField(c.ctx, arg.fieldName);
+    if (!f) return null;
+    if (!(f.flags & FieldFlag.Array) && f.size === c.host.longSize) return null; // printk address lookup
+    const off = f.offset;
+    const size = f.size;
+    return (r, o) => {
+      const len = size || r.size - off;
+      const start = r.offset + off;
+      if (start < 0) { writeCString(o, r.page, 0, 0, width, left); return; }
+      writeCString(o, r.page, start, Math.min(r.page.length, start + len), width, left);
+    };
+  }
+  if (arg.kind === 'string') {
+    const f = arg.field ?? findAnyField(c.ctx, arg.strName);
+    if (!f) return null;
+    return (r, o) => {
+      const [off, len] = dynamicOffset(r, f, le);
+      if (!len) return; // prints nothing at all, not even the padding
+      const start = r.offset + off;
+      writeCString(o, r.page, start < 0 ? 0 : start, start < 0 ? 0 : r.page.length, width, left);
+    };
+  }
+  return null;
+}
