@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  liveSkipReason, tmpDir, recordReference, convert, diffReports, tracefsState, buildProbeTarget, symbolOffset, T,
+  liveSkipReason, tmpDir, recordReference, convert, diffReports, tracefsState, buildProbeTarget, symbolOffset, T, UTP,
 } from './lib/live.mjs';
 
 const skip = liveSkipReason();
@@ -141,4 +141,35 @@ describe('utp report matches trace-cmd report on fresh traces', { skip }, () => 
     for (const m of flagSets) { const d = diffReports(file, m); if (d) problems.push(d); }
     assert.equal(problems.join('\n'), '');
   });
+});
+
+describe('files written by utp record read identically by trace-cmd report and utp report', { skip }, () => {
+  let dir, before0;
+  before(() => { dir = tmpDir('utp-compat-rec-'); before0 = tracefsState(); });
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+    assert.deepEqual(tracefsState(), before0, 'tracefs state changed by the tests');
+  });
+
+  const utpRecord = (out, args) => {
+    const r = spawnSync(process.execPath, [UTP, 'record', ...args, '-o', out, '--', 'sh', '-c',
+      'ls -la /usr/lib >/dev/null; cat /proc/self/status >/dev/null; sleep 0.2'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `utp record failed: ${r.stderr}`);
+    return out;
+  };
+
+  for (const [what, args] of [
+    ['v7+zstd (default)', []], ['v7 uncompressed', ['--compression', 'none']], ['v6', ['--file-version', '6']],
+  ]) {
+    test(`${what}: report modes and -F filters (top-level buffer data, where trace-cmd's -F works)`, () => {
+      const f = utpRecord(join(dir, `rec-${what.replace(/\W+/g, '_')}.dat`), ['-e', 'sched', '-e', 'irq', '-e', 'timer', '-e', 'raw_syscalls', ...args]);
+      const problems = [];
+      const sets = [[], ['-N'], ['-R'], ['-t'], ['-l'], ['--cpu', '1'], ['--stat'],
+        ['-F', 'sched_switch'], ['-F', 'sched_switch: prev_pid > 0 && next_pid != 0'],
+        ['-F', 'sched/sched_wakeup: prio < 120 || comm == "sh"'], ['-v', '-F', 'sched_switch'],
+        ['-F', 'irq', '-F', 'timer: expires > 0'], ['-F', 'sys_enter: id == 0 || id == 1']];
+      for (const m of sets) { const d = diffReports(f, m); if (d) problems.push(d); }
+      assert.equal(problems.join('\n'), '');
+    });
+  }
 });
