@@ -66,10 +66,15 @@ describe('utp report rejects bad input cleanly', () => {
 
   for (const [name, bytes, full] of [['v7+zstd', v7, v7Report], ['v6', v6, v6Report]]) {
     test(`${name} cut inside the event data prints what it holds, then a warning`, () => {
-      const fullLines = new Set(full.split('\n'));
-      for (const frac of [0.999, 0.99, 0.95]) {
-        const cut = Math.floor(bytes.length * frac);
-        const f = join(work, `cut-${name}-${frac}.dat`); writeFileSync(f, bytes.subarray(0, cut));
+      // Compare from the CPU column on: the comm column may legitimately differ, since plugins register
+      // comms as a side effect of the records printed before.
+      const key = (l) => { const i = l.indexOf(' ['); return i < 0 ? l : l.slice(i); };
+      const fullLines = new Set(full.split('\n').map(key));
+      // Both fixtures keep their (small) event data at the end of the file; v7 also has its last options
+      // section (with the buffer's CPU table) and the strings after the data, so every cut loses those.
+      for (const back of [1500, 5000, 9000]) {
+        const cut = bytes.length - back;
+        const f = join(work, `cut-${name}-${back}.dat`); writeFileSync(f, bytes.subarray(0, cut));
         const r = run(['report', '-i', f]);
         const stderr = r.stderr.toString();
         noStack(stderr);
@@ -77,7 +82,7 @@ describe('utp report rejects bad input cleanly', () => {
         assert.match(stderr, /warning/i, `${name} cut at ${cut}: no warning: ${stderr}`);
         const out = r.stdout.toString('latin1').split('\n').filter(Boolean);
         assert.ok(out.length > 1, `${name} cut at ${cut}: printed nothing`);
-        const foreign = out.filter((l) => !fullLines.has(l));
+        const foreign = out.filter((l) => !fullLines.has(key(l)));
         assert.ok(foreign.length <= 2, `${name} cut at ${cut}: lines not in the full report: ${foreign.slice(0, 3).join(' | ')}`);
       }
     });

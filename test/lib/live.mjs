@@ -163,7 +163,12 @@ export function diffReports(file, args = [], onNote = (m) => console.log(`# ${m}
     return undefined;
   }
   const got = runUtp(['report', ...args, '-i', file]);
+  if (ref.status !== 0 && got.status !== 0) {
+    // Both refuse (e.g. a filter naming no event): what they printed before refusing must still agree.
+    return firstDifference(ref.stdout, got.stdout, `report ${args.join(' ')} (both exit non-zero)`);
+  }
   if (got.status !== 0) return `utp report ${args.join(' ')} exited ${got.status}: ${got.stderr.toString().slice(0, 500)}`;
+  if (ref.status !== 0) return `trace-cmd report ${args.join(' ')} exited ${ref.status} (${ref.stderr.toString().trim().slice(0, 200)}) but utp report succeeded`;
   return firstDifference(ref.stdout, got.stdout, `report ${args.join(' ')}`);
 }
 
