@@ -2,6 +2,8 @@
 // npm run bench: times utp and the reference tool side by side, in one run, and prints the ratio.
 //   report/v7-zstd/syscalls-2M  `trace-cmd report` vs `utp report` on a ~2M-event v7+zstd trace of this
 //                               machine (made on first use in bench/data/, reused afterwards), output to a file.
+//   tracecmd/record/raw_syscalls `utp record` vs a plain per-CPU `cat trace_pipe_raw` copy under a syscall storm:
+//                               events captured, events lost, recorder CPU time (packages/tracecmd/bench/record.mjs).
 // Options: --events N (default 2000000), --runs N (default 3), --only NAME, --keep-output
 import { existsSync, mkdirSync, statSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -67,6 +69,11 @@ const benches = {
   },
 };
 
+// The recorder benchmark lives with its package; it prints its own side-by-side numbers and ratios.
+const externalBenches = {
+  'tracecmd/record/raw_syscalls': [join(new URL('..', import.meta.url).pathname, 'packages/tracecmd/bench/record.mjs')],
+};
+
 const only = opt('--only');
 const results = [];
 for (const [name, fn] of Object.entries(benches)) {
@@ -78,5 +85,9 @@ for (const [name, fn] of Object.entries(benches)) {
   console.log(`  ${r.ref.name.padEnd(18)} ${r.ref.s.toFixed(2)} s  ${(r.lines / r.ref.s / 1000).toFixed(0)}k lines/s  peak RSS ${(r.ref.rss / 1024).toFixed(0)} MB`);
   console.log(`  ${r.utp.name.padEnd(18)} ${r.utp.s.toFixed(2)} s  ${(r.lines / r.utp.s / 1000).toFixed(0)}k lines/s  peak RSS ${(r.utp.rss / 1024).toFixed(0)} MB`);
   console.log(`  ratio: utp is ${ratio.toFixed(2)}x ${ratio >= 1 ? 'faster' : 'slower'} than ${r.ref.name}; outputs ${r.identical ? 'identical' : 'DIFFER'}`);
+}
+for (const [name, cmd] of Object.entries(externalBenches)) {
+  if (only && !name.includes(only)) continue;
+  spawnSync(process.execPath, cmd, { stdio: 'inherit' });
 }
 writeFileSync(join(DATA, 'last-results.json'), JSON.stringify(results, null, 2));
