@@ -4,7 +4,47 @@
  * recorder threads do with splice.
  */
 import { openSync, writeSync, closeSync, unlinkSync, statSync, readSync } from 'node:fs';
+import { endianness } from 'node:os';
 import { CpuReader, Waiter, type Instance } from '@utp/tracefs';
+import { parseHeaderPage } from '@utp/traceevent';
+
+/**
+ * What the drain needs to know of a ring-buffer sub-buffer: its size, and where the commit word
+ * (a kernel `long`, in the kernel's byte order) and the data start. Taken from the instance's
+ * events/header_page, as kbuffer takes it; the byte order is the running kernel's (= ours).
+ */
+export interface PageLayout {
+  pageSize: number;
+  dataOffset: number;
+  commitOffset: number;
+  /** Kernel sizeof(long): 4 or 8. */
+  commitSize: number;
+  littleEndian: boolean;
+}
+
+/** The sub-buffer layout of an instance (header_page follows buffer_subbuf_size_kb). */
+export function pageLayoutOf(instance: Instance): PageLayout {
+  const hp = parseHeaderPage(instance.headerPage());
+  return { pageSize: hp.subBufferSize, dataOffset: hp.dataOffset, commitOffset: hp.commitOffset, commitSize: hp.commitSize, littleEndian: endianness() === 'LE' };
+}
+
+/** Bytes of event data in the sub-buffer at `at` (the commit word without its flag bits). */
+export function pageCommit(view: DataView, at: number, l: PageLayout): number {
+  const off = at + l.commitOffset + (l.commitSize === 8 && !l.littleEndian ? 4 : 0);
+  return view.getUint32(off, l.littleEndian) & 0x7ffffff;
+}
+
+/** A page is "full" when its commit leaves room for no typical event (the writer moved on). */
+export function fullCommitOf(l: PageLayout): number {
+  return l.pageSize - l.dataOffset - Math.min(512, l.pageSize >> 3);
+}
+
+/** Where pages come from (a CpuReader; tests pass fakes). */
+export interface PageSource {
+  readonly pageSize: number;
+  /** Reads one sub-buffer into `buf` at `offset`; 0 when there is none now. */
+  read(buf: Uint8Array, offset: number): number;
+}
 
 export interface CpuDrainOptions {
   /** Longest sleep between drains, in ms (data is also drained when poll says so). */
@@ -16,7 +56,7 @@ export interface CpuDrainOptions {
 }
 
 /** Accumulates pages of one CPU and appends them to a file in big writes. */
-class CpuSink {
+export class CpuSink {
   private buf: Uint8Array;
   private fill = 0;
   bytes = 0;
@@ -31,7 +71,7 @@ class CpuSink {
    * page the kernel is still writing, whose events were copied out; reading on would chase the
    * writer and store a page per handful of events. Returns pages read.
    */
-  drain(r: CpuReader, final: boolean, fullCommit: number): number {
+  drain(r: PageSource, final: boolean, layout: PageLayout, fullCommit = fullCommitOf(layout)): number {
     let n = 0;
     const dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     for (;;) {
@@ -44,7 +84,7 @@ class CpuSink {
       this.bytes += r.pageSize;
       this.pages++;
       n++;
-      if (!final && (dv.getUint32(this.fill - r.pageSize + 8, true) & 0x7ffffff) < fullCommit) break;
+      if (!final && pageCommit(dv, this.fill - r.pageSize, layout) < fullCommit) break;
     }
     return n;
   }
@@ -83,10 +123,13 @@ export class CpuDrain {
 
   /** A page whose commit is at least this is "full" (room for no typical event left). */
   private readonly fullCommit: number;
+  readonly pageSize: number;
 
-  constructor(readonly instance: Instance, readonly cpus: number[], tempPrefix: string, readonly pageSize: number, private opts: CpuDrainOptions) {
-    // Data starts after the 8-byte time stamp and the long commit word (16 on 64-bit kernels).
-    this.fullCommit = pageSize - 16 - Math.min(512, pageSize >> 3);
+  /** `layout`: the instance's sub-buffer layout (`pageLayoutOf(instance)`). */
+  constructor(readonly instance: Instance, readonly cpus: number[], tempPrefix: string, readonly layout: PageLayout, private opts: CpuDrainOptions) {
+    this.pageSize = layout.pageSize;
+    this.fullCommit = fullCommitOf(layout);
+    const pageSize = layout.pageSize;
     this.readers = [];
     this.sinks = [];
     try {
@@ -103,7 +146,7 @@ export class CpuDrain {
    */
   drainAll(final = true): number {
     let n = 0;
-    for (let i = 0; i < this.readers.length; i++) n += this.sinks[i]!.drain(this.readers[i]!, final, this.fullCommit);
+    for (let i = 0; i < this.readers.length; i++) n += this.sinks[i]!.drain(this.readers[i]!, final, this.layout, this.fullCommit);
     return n;
   }
 

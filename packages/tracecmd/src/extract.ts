@@ -3,12 +3,12 @@
  * and writes a trace.dat with every event format, as trace-cmd extract does.
  */
 import { dirname, basename, join } from 'node:path';
-import { Instance } from '@utp/tracefs';
+import { Instance, recordingCpuCount } from '@utp/tracefs';
 import type { TraceDatBufferInput } from '@utp/tracedat';
-import { CpuDrain, fileChunks } from './cpu-drain.js';
+import { CpuDrain, fileChunks, pageLayoutOf } from './cpu-drain.js';
 import { collectMetadata, unameString } from './metadata.js';
 import { writeTraceFile, type CompressionName } from './write-output.js';
-import type { CpuResult } from './record-session.js';
+import { currentClock, type CpuResult } from './record-session.js';
 
 export interface ExtractOptions {
   /** Instance name; undefined = top. */
@@ -26,7 +26,7 @@ export async function extractTrace(options: Partial<ExtractOptions> = {}): Promi
   const cpus = inst.cpus();
   const before = new Map(cpus.map((c) => [c, inst.cpuStats(c)]));
   const prefix = join(dirname(o.output), `.${basename(o.output)}.utp-${process.pid}-x`);
-  const drain = new CpuDrain(inst, cpus, prefix, inst.subBufferSize(), { maxSleepMs: 0 });
+  const drain = new CpuDrain(inst, cpus, prefix, pageLayoutOf(inst), { maxSleepMs: 0 });
   try {
     drain.drainAll();
     for (const s of drain.sinks) s.flush();
@@ -38,16 +38,19 @@ export async function extractTrace(options: Partial<ExtractOptions> = {}): Promi
       const b = before.get(c)!;
       return { cpu: c, events: s.readEvents - b.readEvents, lost: s.overrun + s.droppedEvents, bytes: bytes[i] ?? 0 };
     });
-    const clock = inst.clocks().current;
+    // The clock of the instance whose data this is (trace-cmd extract would store the top
+    // instance's, which mislabels an instance recorded with another clock).
+    const clockText = inst.read('trace_clock');
+    const clock = currentClock(clockText);
     const paths = drain.paths();
     const data: TraceDatBufferInput = {
       name: inst.name ?? '', clock, cpuStats: stats,
       cpus: cpus.map((cpu, i) => ({ cpu, data: { [Symbol.iterator]: () => fileChunks(paths[i]!) } })),
     };
-    const buffers = data.name === '' ? [data] : [{ name: '', clock: Instance.top().clocks().current, cpus: [] }, data];
+    const buffers = data.name === '' ? [data] : [{ name: '', clock, cpus: [] }, data];
     const size = await writeTraceFile(o.output, collectMetadata(inst), buffers, {
-      fileVersion: o.fileVersion, compression: o.compression, traceClock: Instance.top().read('trace_clock'),
-      uname: unameString(), cpuCount: cpus.length, pageSize: inst.subBufferSize(),
+      fileVersion: o.fileVersion, compression: o.compression, traceClock: clockText,
+      uname: unameString(), cpuCount: recordingCpuCount(cpus), pageSize: drain.pageSize,
     });
     return { output: o.output, size, cpus: results };
   } finally {

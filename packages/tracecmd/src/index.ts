@@ -1,11 +1,11 @@
 // Public API of @utp/tracecmd (Node only): record / extract / stream as a library.
 export { TraceCmdError, TraceCmdErrorCode } from './errors.js';
-export { RecordSession, DEFAULT_RECORD_OPTIONS } from './record-session.js';
+export { RecordSession, DEFAULT_RECORD_OPTIONS, currentClock } from './record-session.js';
 export type { RecordOptions, RecordResult, CpuResult, EventSpec } from './record-session.js';
-export { CpuDrain, fileChunks } from './cpu-drain.js';
-export type { CpuDrainOptions } from './cpu-drain.js';
+export { CpuDrain, CpuSink, fileChunks, pageLayoutOf, pageCommit, fullCommitOf } from './cpu-drain.js';
+export type { CpuDrainOptions, PageLayout, PageSource } from './cpu-drain.js';
 export { collectMetadata, unameString } from './metadata.js';
-export { writeTraceFile, compressorFor, UTP_VERSION_STRING, DEFAULT_OUTPUT } from './write-output.js';
+export { writeTraceFile, compressorFor, userLongSize, UTP_VERSION_STRING, DEFAULT_OUTPUT } from './write-output.js';
 export type { CompressionName, OutputOptions } from './write-output.js';
 export { zstdCompressor } from './zstd-compressor.js';
 export { FileSink } from './file-sink.js';

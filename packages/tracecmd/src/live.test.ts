@@ -129,4 +129,48 @@ test('record: setup errors clean up (refused tracer, unknown event)', { skip }, 
   assert.throws(() => s2.setup(), (e: unknown) => (e as { code?: string }).code === 'TRACEFS_NOT_FOUND');
 });
 
+const traceClockOption = (file: string): string =>
+  /\[Option TRACECLOCK, \d+ bytes\]\n([^\n]*)/.exec(execFileSync('trace-cmd', ['dump', '--options', '-i', file]).toString())?.[1] ?? '';
+
+test('record in a named instance with its own clock: TRACECLOCK and every BUFFER option carry it', { skip }, async () => {
+  const name = `utp-clk-${process.pid}`;
+  const topClock = Instance.top().clocks().current;
+  const s = new RecordSession({ instanceName: name, clock: 'counter', events: [{ spec: 'sched' }], output: `${dir}/clk.dat`, fileVersion: 7, compression: 'none' });
+  s.setup();
+  s.start();
+  workload();
+  const r = await s.stop();
+  assert.equal(Instance.top().clocks().current, topClock, 'the top clock is untouched');
+  assert.match(traceClockOption(r.output), /(^| )\[counter\]( |$)/);
+  assert.deepEqual(buffersOf(r.output).map((b) => [b.name, b.clock]), [['', 'counter'], [name, 'counter']]);
+  // Raw counter values: trace-cmd prints them as integers.
+  assert.match(report(r.output).split('\n')[1]!, new RegExp(`^${name}: .*\\] +\\d+: `));
+});
+
+test('extract of an instance with its own clock stores that clock', { skip }, async () => {
+  const inst = createPrivateInstance();
+  try {
+    inst.setClock('counter');
+    inst.writeMarker('utp-clock-marker');
+    const r = await extractTrace({ instanceName: inst.name, output: `${dir}/ext-clk.dat`, fileVersion: 6, compression: 'none' });
+    assert.match(traceClockOption(r.output), /(^| )\[counter\]( |$)/);
+    assert.match(report(r.output), new RegExp(`${inst.name}: .*\\] +\\d+: print: +tracing_mark_write: utp-clock-marker`));
+  } finally { destroyInstance(inst); }
+});
+
+test('the drain and the file take the sub-buffer layout from header_page (16 KiB sub-buffers)', { skip }, async () => {
+  if (Instance.top().subbufSizeKb() === undefined) return;
+  const s = new RecordSession({ subbufSizeKb: 16, events: [{ spec: 'sched' }, { spec: 'irq' }], output: `${dir}/sb16.dat`, fileVersion: 6, compression: 'none' });
+  s.setup();
+  const { pageLayoutOf } = await import('./index.js');
+  const l = pageLayoutOf(s.instance!);
+  assert.deepEqual([l.pageSize, l.dataOffset, l.commitOffset, l.commitSize], [16384, 16, 8, 8]);
+  s.start();
+  workload();
+  const r = await s.stop();
+  assert.equal(readRange(r.output, 14, 4).reduce((a, b, i) => a + b * 256 ** i, 0), 16384, 'file page size');
+  const lines = report(r.output).split('\n').filter(Boolean);
+  assert.equal(lines.length - 1, r.cpus.reduce((a, c) => a + c.events, 0), 'every recorded event is in the file');
+});
+
 test('cleanup of the temp dir', { skip }, () => { rmSync(dir, { recursive: true, force: true }); });

@@ -7,10 +7,10 @@ import { dirname, basename, join } from 'node:path';
 import { unlinkSync, readdirSync } from 'node:fs';
 import {
   Instance, createPrivateInstance, destroyInstance, sweepStale, createUprobe, parseUprobeSpec, removeDynamicEvent,
-  TraceFsError, TraceFsErrorCode, pidAlive, type EventName, type DynamicEvent, type SweepResult,
+  TraceFsError, TraceFsErrorCode, pidAlive, recordingCpuCount, type EventName, type DynamicEvent, type SweepResult,
 } from '@utp/tracefs';
 import type { TraceDatBufferInput } from '@utp/tracedat';
-import { CpuDrain, fileChunks } from './cpu-drain.js';
+import { CpuDrain, fileChunks, pageLayoutOf } from './cpu-drain.js';
 import { collectMetadata, unameString } from './metadata.js';
 import { writeTraceFile, type CompressionName } from './write-output.js';
 import { TraceCmdError, TraceCmdErrorCode } from './errors.js';
@@ -83,6 +83,11 @@ function dateOffset(inst: Instance): string {
   const wallUs = BigInt(Math.round((before + after) / 2)) * 1000n;
   const d = wallUs - traceUs;
   return (d < 0n ? '-0x' + (-d).toString(16) : '0x' + d.toString(16));
+}
+
+/** The `[bracketed]` clock of a trace_clock text ("local" if none is marked). */
+export function currentClock(traceClockText: string): string {
+  return /\[([^\]\s]+)\]/.exec(traceClockText)?.[1] ?? 'local';
 }
 
 export class RecordSession {
@@ -206,7 +211,7 @@ export class RecordSession {
       const s = inst.cpuStats(c);
       this.baseline.set(c, { read: s.readEvents, lost: s.overrun + s.droppedEvents });
     }
-    this.drain = new CpuDrain(inst, cpus, this.tempPrefix, inst.subBufferSize(), { maxSleepMs: this.opts.maxSleepMs, minSleepMs: this.opts.minSleepMs });
+    this.drain = new CpuDrain(inst, cpus, this.tempPrefix, pageLayoutOf(inst), { maxSleepMs: this.opts.maxSleepMs, minSleepMs: this.opts.minSleepMs });
     this.drain.start();
     inst.setTracingOn(true);
   }
@@ -230,7 +235,10 @@ export class RecordSession {
         stats.push(`CPU: ${c}\n${s.text}`);
       }
       const meta = collectMetadata(inst, this.opts.tracer !== undefined && !this.enabled.length ? undefined : this.enabled);
-      const clock = inst.clocks().current;
+      // The clock of the instance recorded (trace-cmd record: the first instance's trace_clock),
+      // in the TRACECLOCK option and in every BUFFER option.
+      const clockText = inst.read('trace_clock');
+      const clock = currentClock(clockText);
       const paths = drain.paths();
       const dataBuffer: TraceDatBufferInput = {
         name: this.ownsInstance && !this.opts.instanceName ? '' : (inst.name ?? ''), clock, cpuStats: stats,
@@ -238,8 +246,8 @@ export class RecordSession {
       };
       const buffers: TraceDatBufferInput[] = dataBuffer.name === '' ? [dataBuffer] : [{ name: '', clock, cpus: [] }, dataBuffer];
       const size = await writeTraceFile(this.opts.output, meta, buffers, {
-        fileVersion: this.opts.fileVersion, compression: this.opts.compression, traceClock: Instance.top().read('trace_clock'),
-        uname: unameString(), cpuCount: cpus.length, pageSize: inst.subBufferSize(),
+        fileVersion: this.opts.fileVersion, compression: this.opts.compression, traceClock: clockText,
+        uname: unameString(), cpuCount: recordingCpuCount(cpus), pageSize: drain.pageSize,
         ...(this.opts.date ? { date: dateOffset(inst) } : {}),
       });
       return { output: this.opts.output, size, cpus: results, sweep: this.sweep };

@@ -1,6 +1,7 @@
 /** Writes a trace.dat from per-CPU page files into a temp file, then renames it into place. */
 import { openSync, closeSync, renameSync, unlinkSync, fsyncSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { endianness } from 'node:os';
 import { writeTraceDat, zlibCompressor, type Compressor, type TraceDatMetadata, type TraceDatBufferInput } from '@utp/tracedat';
 import { FileSink } from './file-sink.js';
 import { zstdCompressor } from './zstd-compressor.js';
@@ -31,6 +32,19 @@ export async function compressorFor(name: CompressionName, version: 6 | 7): Prom
   throw new TraceCmdError(TraceCmdErrorCode.BadOption, 'Unknown compression', { context: { compression: name } });
 }
 
+/** Node's 32-bit targets; every other `process.arch` is an LP64 target (sizeof(long) = 8). */
+const ILP32_ARCHES: ReadonlySet<string> = new Set(['arm', 'ia32', 'mips', 'mipsel', 'ppc', 's390']);
+
+/**
+ * sizeof(long) of this process, which trace-cmd stores in the file header ("this may not be what
+ * the kernel is"; the kernel's long size is the header_page commit size). Readers give it to
+ * tep_set_long_size, so it must be the user space's, not a guess: derived from `arch`
+ * (default: process.arch).
+ */
+export function userLongSize(arch: string = process.arch): 4 | 8 {
+  return ILP32_ARCHES.has(arch) ? 4 : 8;
+}
+
 /** The VERSION option string utp writes. */
 export const UTP_VERSION_STRING = 'utp 0.1.0';
 
@@ -44,8 +58,8 @@ export async function writeTraceFile(out: string, meta: TraceDatMetadata, buffer
   try {
     const sink = new FileSink(fd);
     const opts = {
-      version: o.fileVersion, compression, littleEndian: new Uint8Array(new Uint16Array([1]).buffer)[0] === 1,
-      longSize: 8, pageSize: o.pageSize, cpuCount: o.cpuCount, traceClock: o.traceClock, uname: o.uname,
+      version: o.fileVersion, compression, littleEndian: endianness() === 'LE',
+      longSize: userLongSize(), pageSize: o.pageSize, cpuCount: o.cpuCount, traceClock: o.traceClock, uname: o.uname,
       versionString: UTP_VERSION_STRING, traceId: randomBytes(8).readBigUInt64LE(0),
       ...(o.date !== undefined ? { date: o.date } : {}),
     } as const;

@@ -4,6 +4,8 @@ import type { DiagnosticHandler } from '@utp/traceevent';
 import type { Decompressor } from './decompress.js';
 import { TraceDatDiagnostic } from './errors.js';
 import { readFully, readFullySync } from './read-fully.js';
+import { misaligned } from './page-layout.js';
+import type { ChunkTable, CpuPlace } from './page-layout.js';
 
 /** Adjusts a record's timestamp in place (TSC2NSEC, DATE/OFFSET, --ts-offset). */
 export type TsAdjust = (rec: KRecord) => void;
@@ -14,6 +16,7 @@ export interface CpuStreamInit {
   /** File offset and byte size of this CPU's data (size as stored; for compressed data only the start matters). */
   offset: number;
   size: number;
+  /** Page size used to step through the data (with exactPages: trace-cmd's handle page size). */
   pageSize: number;
   littleEndian: boolean;
   longSize: number;
@@ -24,6 +27,14 @@ export interface CpuStreamInit {
   windowPages: number;
   /** Name of the buffer, for diagnostics. */
   bufferName: string;
+  /**
+   * Read pages as trace-cmd 3.1.6 does: reject a page whose (virtual) offset is not a
+   * multiple of the page size, ending the CPU there ("bad page offset"). Compressed data
+   * then needs `place` (its virtual start and chunk table).
+   */
+  exactPages: boolean;
+  /** trace-cmd's placement of this CPU (exactPages + compressed data); may need I/O. */
+  place: (() => CpuPlace | Promise<CpuPlace>) | undefined;
 }
 
 const NO_DATA = new Uint8Array(0);
@@ -49,6 +60,13 @@ export class CpuStream {
   private chunksLeft = -1;
   private done = false;
   private readonly sync: boolean;
+  /** Compressed + exactPages: trace-cmd's placement, next page index and loaded chunk. */
+  private exactZ: boolean;
+  private place: CpuPlace | undefined;
+  private pageIndex = 0;
+  private chunkIndex = -1;
+  /** Records handed out (for the skipped-pages diagnostic). */
+  private count = 0;
 
   constructor(init: CpuStreamInit) {
     this.i = init;
@@ -58,6 +76,7 @@ export class CpuStream {
     this.next = init.offset;
     this.end = init.offset + init.size;
     this.sync = typeof init.src.readSync === 'function';
+    this.exactZ = init.exactPages && init.decompressor !== undefined && init.place !== undefined;
     if (!init.decompressor && this.end > init.src.size) {
       this.diag(`CPU data extends past the end of the file (need ${this.end} bytes, file has ${init.src.size}); the trace is truncated`, init.src.size);
       this.end = init.src.size;
@@ -78,23 +97,31 @@ export class CpuStream {
     for (;;) {
       if (kbuf.nextRecord(rec)) {
         if (this.i.adjust) this.i.adjust(rec);
+        this.count++;
         return (this.has = true);
       }
       if (kbuf.corrupt) {
         kbuf.corrupt = false;
         this.i.onDiagnostic?.({ level: 'warning', code: TraceDatDiagnostic.CorruptPage, message: `Corrupt sub-buffer skipped: cpu=${this.cpu}`, offset: this.winFileOffset + this.winPos - ps });
       }
+      if (this.exactZ) {
+        if (this.done) return (this.has = false);
+        const r = this.nextExactPage();
+        if (r === true) continue;
+        if (r === false) return (this.has = false);
+        return r.then((ok) => (ok ? this.advance() : (this.has = false)));
+      }
       if (this.winPos < this.win.length) {
-        kbuf.load(this.win, this.winPos, ps, this.winView, this.winFileOffset + this.winPos);
-        this.winPos += ps;
-        if (kbuf.size > ps) {
-          // trace-cmd: "bad page read" ends this CPU's data
-          this.i.onDiagnostic?.({ level: 'warning', code: TraceDatDiagnostic.CorruptPage, message: `bad page read, with size of ${kbuf.size}: cpu=${this.cpu}`, offset: this.winFileOffset + this.winPos - ps });
+        const at = this.winFileOffset + this.winPos;
+        if (this.i.exactPages && at !== this.i.offset && misaligned(at, ps)) {
+          // get_page(): "bad page offset": trace-cmd ends this CPU here
           this.done = true;
-          this.win = NO_DATA;
-          this.winPos = 0;
-          return (this.has = false);
+          const left = Math.ceil((this.end - at) / ps);
+          return this.skipped(at, left, () => this.countRaw(at)).then(() => (this.has = false));
         }
+        kbuf.load(this.win, this.winPos, ps, this.winView, at);
+        this.winPos += ps;
+        if (kbuf.size > ps) return (this.has = this.badPageRead(at));
         continue;
       }
       if (this.done) return (this.has = false);
@@ -108,6 +135,148 @@ export class CpuStream {
       });
     }
   }
+
+  /** trace-cmd: "bad page read" ends this CPU's data. */
+  private badPageRead(at: number): false {
+    this.i.onDiagnostic?.({ level: 'warning', code: TraceDatDiagnostic.CorruptPage, message: `bad page read, with size of ${this.kbuf.size}: cpu=${this.cpu}`, offset: at });
+    this.done = true;
+    this.win = NO_DATA;
+    this.winPos = 0;
+    return false;
+  }
+
+  // ------------------------------------------------------------ compressed, exact pages
+
+  /**
+   * Loads trace-cmd's next page (get_next_page → get_page → read_zpage): page k lives at
+   * virtual offset start + k·P; it is read from the chunk holding uncompressed offset k·P,
+   * at that chunk's page index floor((k·P − chunk.offset) / P).
+   */
+  private nextExactPage(): boolean | Promise<boolean> {
+    if (!this.place) {
+      const p = this.i.place!();
+      if (p instanceof Promise) return p.then((pl) => { this.place = pl; return this.nextExactPage(); });
+      this.place = p;
+    }
+    const pl = this.place;
+    const table = pl.table!;
+    const ps = this.i.pageSize;
+    const k = this.pageIndex;
+    const rel = k * ps;
+    if (rel >= pl.size) {
+      if (table.truncated) this.diag('Compressed CPU data cut short; the trace is truncated', this.i.offset);
+      this.done = true;
+      return false;
+    }
+    if (k > 0 && misaligned(pl.start + rel, ps)) {
+      this.done = true;
+      const left = Math.ceil((pl.size - rel) / ps);
+      return this.skipped(pl.start + rel, left, () => this.countCompressed(table, rel)).then(() => false);
+    }
+    let j = Math.max(this.chunkIndex, 0);
+    const chunks = table.chunks;
+    while (j < chunks.length && !(rel >= chunks[j]!.offset && rel < chunks[j]!.offset + chunks[j]!.size)) j++;
+    if (j >= chunks.length) { this.done = true; return false; }
+    if (j !== this.chunkIndex) {
+      const c = chunks[j]!;
+      if (this.sync) {
+        if (!this.takeExactChunk(j, readFullySync(this.i.src, c.zoffset + 8, c.zsize))) return false;
+      } else {
+        return readFully(this.i.src, c.zoffset + 8, c.zsize).then((b) => this.takeExactChunk(j, b) && this.loadExactPage());
+      }
+    }
+    return this.loadExactPage();
+  }
+
+  private takeExactChunk(j: number, data: Uint8Array): boolean {
+    const c = this.place!.table!.chunks[j]!;
+    if (data.length < c.zsize) { this.diag('Compressed chunk cut short; the trace is truncated', c.zoffset + 8 + data.length); this.done = true; return false; }
+    const out = this.decompress(data, c.size, c.zoffset);
+    if (!out) { this.done = true; return false; }
+    this.setWindow(out, c.zoffset);
+    this.chunkIndex = j;
+    return true;
+  }
+
+  private loadExactPage(): boolean {
+    const ps = this.i.pageSize;
+    const rel = this.pageIndex * ps;
+    const c = this.place!.table!.chunks[this.chunkIndex]!;
+    const start = Math.floor((rel - c.offset) / ps) * ps;
+    this.winPos = start + ps;
+    this.kbuf.load(this.win, start, ps, this.winView, c.zoffset);
+    this.pageIndex++;
+    if (this.kbuf.size > ps) return this.badPageRead(c.zoffset);
+    return true;
+  }
+
+  private decompress(data: Uint8Array, usize: number, at: number): Uint8Array | undefined {
+    try {
+      return this.i.decompressor!(data, usize);
+    } catch (e) {
+      this.i.onDiagnostic?.({ level: 'error', code: TraceDatDiagnostic.Decompress, message: `Cannot decompress chunk: cpu=${this.cpu}, ${(e as Error).message}`, offset: at });
+      return undefined;
+    }
+  }
+
+  // ------------------------------------------------------------ skipped pages
+
+  /** Reports the pages trace-cmd's reader drops after a "bad page offset", with their record count. */
+  private async skipped(offset: number, pages: number, count: () => Promise<number>): Promise<void> {
+    if (!this.i.onDiagnostic) return;
+    let events: number | string;
+    try { events = await count(); } catch { events = 'unknown'; }
+    const b = this.i.bufferName ? ` buffer=${this.i.bufferName}` : '';
+    this.i.onDiagnostic({
+      level: 'warning', code: TraceDatDiagnostic.PagesSkipped, offset,
+      message: `bad page offset ${offset.toString(16)}: cpu=${this.cpu}${b}: trace-cmd 3.1.6 stops reading this CPU here (page size ${this.i.pageSize}), `
+        + `skipping ${pages} page${pages === 1 ? '' : 's'} with ${events} event${events === 1 ? '' : 's'} after ${this.count} read (exactPages: false reads them)`,
+    });
+  }
+
+  /** Records in the raw pages from file offset `at` to the end. */
+  private async countRaw(at: number): Promise<number> {
+    const ps = this.i.pageSize;
+    const kb = new KBuffer({ littleEndian: this.i.littleEndian, longSize: this.i.longSize });
+    const r = new KRecord();
+    let n = 0;
+    for (let off = at; off < this.end;) {
+      const want = Math.min(this.end - off, ps * 64);
+      const b = await readFully(this.i.src, off, want);
+      if (b.length === 0) break;
+      const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      for (let p = 0; p < b.length; p += ps) {
+        kb.load(b, p, ps, dv);
+        if (kb.size > ps) return n;
+        while (kb.nextRecord(r)) n++;
+      }
+      off += b.length;
+    }
+    return n;
+  }
+
+  /** Records in the uncompressed stream from offset `rel` on, read page by page in order. */
+  private async countCompressed(table: ChunkTable, rel: number): Promise<number> {
+    const ps = this.i.pageSize;
+    const kb = new KBuffer({ littleEndian: this.i.littleEndian, longSize: this.i.longSize });
+    const r = new KRecord();
+    let n = 0;
+    for (const c of table.chunks) {
+      if (c.offset + c.size <= rel) continue;
+      const data = await readFully(this.i.src, c.zoffset + 8, c.zsize);
+      const out = this.decompress(data, c.size, c.zoffset);
+      if (!out) break;
+      const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
+      for (let p = Math.max(0, rel - c.offset); p < out.length; p += ps) {
+        kb.load(out, p, ps, dv);
+        if (kb.size > ps) return n;
+        while (kb.nextRecord(r)) n++;
+      }
+    }
+    return n;
+  }
+
+  // ------------------------------------------------------------ windows (raw pages, or compressed chunks in order)
 
   private setWindow(b: Uint8Array, fileOffset: number): void {
     this.win = b;
@@ -179,13 +348,8 @@ export class CpuStream {
 
   private takeChunk(data: Uint8Array, csize: number, usize: number): boolean {
     if (data.length < csize) { this.diag('Compressed chunk cut short; the trace is truncated', this.next + 8 + data.length); return false; }
-    let out: Uint8Array;
-    try {
-      out = this.i.decompressor!(data, usize);
-    } catch (e) {
-      this.i.onDiagnostic?.({ level: 'error', code: TraceDatDiagnostic.Decompress, message: `Cannot decompress chunk: cpu=${this.cpu}, ${(e as Error).message}`, offset: this.next });
-      return false;
-    }
+    const out = this.decompress(data, usize, this.next);
+    if (!out) return false;
     this.setWindow(out, this.next);
     this.next += 8 + csize;
     this.chunksLeft--;

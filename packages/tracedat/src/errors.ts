@@ -28,4 +28,6 @@ export const TraceDatDiagnostic = {
   UnknownOption: 'TRACEDAT_UNKNOWN_OPTION',
   BadEventFormat: 'TRACEDAT_BAD_EVENT_FORMAT',
   Decompress: 'TRACEDAT_DECOMPRESS',
+  /** trace-cmd 3.1.6 rejects a page offset ("bad page offset") and drops the rest of that CPU (exactPages). */
+  PagesSkipped: 'TRACEDAT_PAGES_SKIPPED',
 } as const;

@@ -163,3 +163,96 @@ test('reader: latency-tracer files expose their text (after trace-cmd\'s 8-byte 
   const want = gunzipSync(readFileSync(dir + 'latency-v6.report.txt.gz')).toString('latin1');
   assert.equal(`cpus=${td.cpuCount}\n` + (await td.latencyText()) + '\n', want);
 });
+
+test('reader: trace-cmd\'s "bad page offset" quirk: an instance with 8 KiB pages whose first CPU starts at virtual offset 4096', async () => {
+  const bytes = new Uint8Array(readFileSync(dir + 'page-quirk-inst8.dat'));
+  const count = async (exactPages: boolean, diags: Array<{ code: string; message: string; offset?: number }>) => {
+    const td = await TraceDat.open(new MemorySource(bytes), { tep: new NameTep(), exactPages, onDiagnostic: (d) => diags.push(d) });
+    const perCpu = [0, 0];
+    await td.forEachRecord((rec: KRecord) => { perCpu[rec.cpu]!++; });
+    return { td, perCpu };
+  };
+  const d1: Array<{ code: string; message: string; offset?: number }> = [];
+  const exact = await count(true, d1);
+  const all = await count(false, []);
+  // trace-cmd reads CPU 0's first page only (its expected output has 85 CPU-0 lines), CPU 1 completely
+  const want = gunzipSync(readFileSync(dir + 'page-quirk-inst8.report-t.txt.gz')).toString('latin1');
+  assert.equal(exact.perCpu[0], (want.match(/\[000\]/g) ?? []).length);
+  assert.equal(exact.perCpu[1], all.perCpu[1]);
+  assert.ok(all.perCpu[0]! > exact.perCpu[0]!);
+  assert.equal(d1.length, 1);
+  assert.equal(d1[0]!.code, 'TRACEDAT_PAGES_SKIPPED');
+  assert.equal(d1[0]!.offset, 0x3000);
+  assert.match(d1[0]!.message, /^bad page offset 3000: cpu=0 buffer=s8: .* skipping 3 pages with (\d+) events after 85 read/);
+  assert.equal(Number(/with (\d+) events/.exec(d1[0]!.message)![1]), all.perCpu[0]! - exact.perCpu[0]!);
+  // trace-cmd's virtual offsets: the instance handle starts at the top handle's cursor (4096);
+  // CPU 1 at the next multiple of 8192 past 4096 + 4 pages
+  assert.deepEqual((await exact.td.cpuDataInfo(exact.td.instances[0]!)).map((c) => c.offset), [0x1000, 0xa000]);
+});
+
+test('reader: instance handles start from the top handle\'s virtual cursor and step by their own page size', async () => {
+  const bytes = new Uint8Array(readFileSync(dir + 'page-quirk-top-inst.dat'));
+  const diags: Array<{ code: string; message: string }> = [];
+  const td = await TraceDat.open(new MemorySource(bytes), { tep: new NameTep(), onDiagnostic: (d) => diags.push(d) });
+  assert.deepEqual(td.buffers.map((b) => [b.name, td.handlePageSize(b)]), [['', 4096], ['s8', 8192], ['s4', 4096]]);
+  // what trace-cmd report --stat prints for the top buffer: CPU0 at 0x1000, CPU1 at 0x4000, 12288 bytes each
+  assert.deepEqual(await td.cpuDataInfo(td.topBuffer!), [{ offset: 0x1000, size: 12288 }, { offset: 0x4000, size: 12288 }]);
+  // the top cursor ends at 0x7000: s8's first CPU is misaligned for 8 KiB pages, s4's is not
+  assert.deepEqual((await td.cpuDataInfo(td.instances[0]!)).map((c) => c.offset), [0x7000, 0xe000]);
+  assert.deepEqual((await td.cpuDataInfo(td.instances[1]!)).map((c) => c.offset), [0x7000, 0x9000]);
+  await td.forEachRecord(() => {});
+  assert.deepEqual(diags.map((d) => d.message.replace(/:.*$/, '')), ['bad page offset 9000']);
+});
+
+test('reader: exactPages: false decodes every page of every CPU', async () => {
+  for (const f of ['page-quirk-inst8.dat', 'page-quirk-top-inst.dat']) {
+    const bytes = new Uint8Array(readFileSync(dir + f));
+    const diags: string[] = [];
+    const td = await TraceDat.open(new MemorySource(bytes), { tep: new NameTep(), exactPages: false, onDiagnostic: (d) => diags.push(d.code) });
+    let n = 0;
+    await td.forEachRecord(() => { n++; });
+    const exact = (gunzipSync(readFileSync(dir + f.replace(/\.dat$/, '.report-t.txt.gz'))).toString('latin1').match(/\n/g) ?? []).length - 1;
+    assert.ok(n > exact, `${f}: ${n} records, trace-cmd shows ${exact}`);
+    assert.deepEqual(diags, []);
+  }
+});
+
+test('reader: libtraceevent\'s long size is the file header\'s byte, not header_page\'s commit size', async () => {
+  // rcu_utilization prints `%s` of a `const char *` (8 bytes): with a long size of 8 trace-cmd looks the
+  // pointer up in printk ("Start context switch"); with the header byte at 4 it prints the field's bytes
+  const l4 = new Uint8Array(readFileSync(dir + 'long-size-4-top-v6.dat'));
+  assert.equal(l4[13], 4);
+  const l8 = l4.slice();
+  l8[13] = 8;
+  for (const [bytes, fixture] of [[l4, 'long-size-4-top-v6.report.txt.gz'], [l8, 'long-size-4-top-v6.long8.report.txt.gz']] as const) {
+    const td = await TraceDat.open(new MemorySource(bytes), { tep: new Tep() });
+    assert.equal(td.headerPage?.commitSize, 8);
+    assert.equal(td.tep.longSize, bytes[13]);
+    const got: string[] = [];
+    await td.forEachRecord((rec: KRecord) => {
+      const ev = td.tep.eventOf(rec)!;
+      got.push(`${ev.name}: ${td.tep.formatInfo(rec, ev)}`);
+    });
+    // trace-cmd's lines: `... NAME: ` + padding to 20 characters + info
+    const want = gunzipSync(readFileSync(dir + fixture)).toString('latin1').split('\n').slice(1, -1).map((line) => {
+      const m = /^.*?\[\d+\]\s+[\d.]+: (\S+): (.*)$/s.exec(line)!;
+      return `${m[1]}: ${m[2]!.slice(Math.max(0, 20 - m[1]!.length))}`;
+    });
+    assert.equal(got.length, want.length);
+    assert.deepEqual(got, want);
+  }
+});
+
+test('reader: a v7 file cut after its data keeps the buffers whose CPU table was cut off (found by scanning)', async () => {
+  const z = new Uint8Array(readFileSync(dir + 'sched-irq-v7-zstd.dat'));
+  const full = new Set((await summarize(new MemorySource(z))).map((l) => l.replace(/^\S+: /, '')));
+  for (const back of [200, 1500, 5000]) {
+    const diags: string[] = [];
+    const td = await TraceDat.open(new MemorySource(z.slice(0, z.length - back)), { tep: new NameTep(), onDiagnostic: (d) => diags.push(d.message) });
+    assert.ok(diags.some((m) => /missing; the trace is truncated/.test(m)), diags.join('\n'));
+    const got = (await summarize(new MemorySource(z.slice(0, z.length - back)))).map((l) => l.replace(/^\S+: /, ''));
+    assert.ok(got.length > 100, `cut ${back}: ${got.length} lines`);
+    assert.deepEqual(got.filter((l) => !full.has(l)), [], `cut ${back}: lines that are not in the full file`);
+    void td;
+  }
+});

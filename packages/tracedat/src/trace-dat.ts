@@ -19,6 +19,9 @@ import type { TsAdjust } from './cpu-stream.js';
 import { readMetadataSection } from './metadata.js';
 import { readFully } from './read-fully.js';
 import { mergeRecords } from './merge.js';
+import { recoverCompressedCpus } from './recover-buffers.js';
+import { placeHandles, readChunkTable, readChunkTableSync } from './page-layout.js';
+import type { ChunkTable, CpuPlace, HandleInput } from './page-layout.js';
 
 export interface TraceDatCpu {
   cpu: number;
@@ -67,11 +70,19 @@ export interface TraceDatOptions {
   ts2secsHz: bigint;
   /** Keep the raw text of every event format in `formatTexts` (for `report --events`). */
   keepFormatTexts: boolean;
+  /**
+   * Read the CPU pages as trace-cmd 3.1.6 does (default): each handle steps by its own
+   * page size (the file header's for the top buffer and v6, the BUFFER option's for v7
+   * instances) over trace-cmd's (virtual) offsets, and a page offset that is not a
+   * multiple of it ends that CPU ("bad page offset", a TRACEDAT_PAGES_SKIPPED diagnostic).
+   * false: decode every page of every buffer with its real sub-buffer size.
+   */
+  exactPages: boolean;
 }
 
 const DEFAULTS: Readonly<TraceDatOptions> = Object.freeze({
   onDiagnostic: undefined, tep: undefined, ignoreDate: false, rawTs: false, tsOffset: 0n,
-  decompressors: {}, windowPages: 64, skipMetadata: false, keepFormatTexts: false, ts2secsHz: 0n,
+  decompressors: {}, windowPages: 64, skipMetadata: false, keepFormatTexts: false, ts2secsHz: 0n, exactPages: true,
 });
 
 const MAGIC = [0x17, 0x08, 0x44, 0x74, 0x72, 0x61, 0x63, 0x69, 0x6e, 0x67];
@@ -127,6 +138,10 @@ export class TraceDat {
   private v7Instances: TraceDatBuffer[] = [];
   private pendingSections: Array<{ id: number; offset: number }> = [];
   private v6InstanceOffsets: Array<{ name: string; offset: number }> = [];
+  /** trace-cmd's placement of each buffer's CPUs (computed on first use). */
+  private places: Map<TraceDatBuffer, CpuPlace[]> | undefined;
+  private placesLoading: Promise<Map<TraceDatBuffer, CpuPlace[]>> | undefined;
+  private chunkTables = new Map<number, ChunkTable>();
 
   private constructor(src: ByteSource, opts: TraceDatOptions) {
     this.src = src;
@@ -173,6 +188,8 @@ export class TraceDat {
     c.littleEndian = this.littleEndian;
     this.tep.littleEndian = this.littleEndian;
     this.userLongSize = await c.u8('long size');
+    // tep_set_long_size(handle->long_size): %s of pointer fields, long arrays and bprint use it
+    this.tep.longSize = this.userLongSize;
     this.pageSize = await c.u32('page size');
     if (this.pageSize < 64 || this.pageSize > (1 << 28)) {
       throw new TraceDatError(TraceDatErrorCode.BadHeader, 'Bad page size', { offset: c.pos - 4, context: { pageSize: this.pageSize } });
@@ -280,7 +297,15 @@ export class TraceDat {
     while (next !== 0) {
       if (seen.has(next)) throw new TraceDatError(TraceDatErrorCode.BadSection, 'Options sections form a loop', { offset: next });
       seen.add(next);
-      next = await this.readOptionsV7(next);
+      try {
+        next = await this.readOptionsV7(next);
+      } catch (e) {
+        // a cut file loses the options sections written after the data (with the BUFFER
+        // options of instances): keep what was read, salvage those buffers below
+        if (seen.size === 1 || !isCut(e, next, this.src.size)) throw e;
+        this.diag('warning', TraceDatDiagnostic.Truncated, `The options section at offset ${next} is missing; the trace is truncated`, next);
+        break;
+      }
     }
     {
       for (const s of this.pendingSections) {
@@ -289,6 +314,7 @@ export class TraceDat {
         await readMetadataSection(this, body, s.id);
       }
     }
+    await this.salvageBuffers();
     if (this.v7Top) this.buffers.push(this.v7Top);
     this.buffers.push(...this.v7Instances);
     // trace-cmd: handle->cpus = top buffer's cpus; max_cpu (what `cpus=` shows) = max(CPUCOUNT, that).
@@ -301,6 +327,21 @@ export class TraceDat {
     for (const b of this.v7Instances) b.maxCpu = Math.max(maxCpu, b.cpus.length);
     this.finishClock();
     await this.prepareBuffers();
+  }
+
+  /** Compressed BUFFER sections no BUFFER option describes (their option was cut off): CPUs found by scanning. */
+  private async salvageBuffers(): Promise<void> {
+    const known = new Set([this.v7Top, ...this.v7Instances].map((b) => b?.sectionOffset));
+    for (const s of this.sections) {
+      if (s.id !== OptionId.Buffer || known.has(s.offset) || !(s.flags & 1) || !this.decompressor) continue;
+      const end = Math.min(this.src.size, s.offset + 16 + s.size);
+      const cpus = await recoverCompressedCpus(this.src, s.offset + 16, end, this.pageSize, this.littleEndian);
+      if (!cpus.length) continue;
+      const name = s.description?.startsWith('buffer flyrecord ') ? s.description.slice(17) : `buffer@${s.offset}`;
+      this.diag('warning', TraceDatDiagnostic.Truncated, `Buffer ${JSON.stringify(name)} has no CPU table (cut off); ${cpus.length} CPU(s) found by scanning its data, CPU ids may be wrong`, s.offset);
+      const b: TraceDatBuffer = { name, clock: this.traceClock ?? '', pageSize: this.pageSize, cpus, compressed: true, latency: false, sectionOffset: s.offset, maxCpu: 0 };
+      if (name === '' && (!this.v7Top || this.v7Top.cpus.length === 0)) this.v7Top = b; else this.v7Instances.push(b);
+    }
   }
 
   /** Walks all section headers after the file header (to collect STRINGS for descriptions). */
@@ -513,8 +554,9 @@ export class TraceDat {
   setHeaderPage(pageText: string, eventText: string): void {
     this.headerPageText = pageText;
     this.headerEventText = eventText;
+    // the commit size (the kernel's long) is for the kbuffer only: trace-cmd 3.1.6 leaves
+    // libtraceevent's long size at the file header's byte (set in parse())
     this.headerPage = parseHeaderPage(pageText, this.userLongSize, this.pageSize);
-    this.tep.longSize = this.headerPage.commitSize;
   }
 
   // ------------------------------------------------------------------ data
@@ -558,21 +600,79 @@ export class TraceDat {
     };
   }
 
+  /** trace-cmd's page size for the handle of buffer `b`: the file header's, except for v7 instances. */
+  handlePageSize(b: TraceDatBuffer): number {
+    return this.version === 7 && b.name !== '' ? b.pageSize : this.pageSize;
+  }
+
   /** One stream per CPU slot of a buffer (slots beyond the buffer's CPUs stay empty). */
   private streamsFor(b: TraceDatBuffer, adjust: TsAdjust | undefined): Array<CpuStream | undefined> {
     const out: Array<CpuStream | undefined> = [];
     const longSize = this.headerPage?.commitSize ?? this.userLongSize;
     const slots = Math.max(b.maxCpu, b.cpus.length);
+    const exact = this.opts.exactPages;
+    const pageSize = exact ? this.handlePageSize(b) : b.pageSize;
     for (let i = 0; i < slots; i++) {
       const c = b.cpus[i];
       if (!c || c.size <= 0 || b.latency) { out.push(undefined); continue; }
+      const compressed = b.compressed && this.decompressor !== undefined;
       out.push(new CpuStream({
-        src: this.src, cpu: c.cpu, offset: c.offset, size: c.size, pageSize: b.pageSize,
-        littleEndian: this.littleEndian, longSize, decompressor: b.compressed ? this.decompressor : undefined,
+        src: this.src, cpu: c.cpu, offset: c.offset, size: c.size, pageSize,
+        littleEndian: this.littleEndian, longSize, decompressor: compressed ? this.decompressor : undefined,
         adjust, onDiagnostic: this.opts.onDiagnostic, windowPages: this.opts.windowPages, bufferName: b.name,
+        exactPages: exact, place: exact && compressed ? () => this.placeOf(b, i) : undefined,
       }));
     }
     return out;
+  }
+
+  /** trace-cmd's placement of CPU slot `i` of buffer `b` (sync when the source reads synchronously). */
+  private placeOf(b: TraceDatBuffer, i: number): CpuPlace | Promise<CpuPlace> {
+    const pick = (m: Map<TraceDatBuffer, CpuPlace[]>): CpuPlace => m.get(b)?.[i] ?? { start: 0, size: 0, table: undefined };
+    if (this.places) return pick(this.places);
+    if (this.src.readSync) return pick(this.cpuPlaces());
+    return this.cpuPlacesAsync().then(pick);
+  }
+
+  private compressedCpus(): number[] {
+    const out: number[] = [];
+    for (const b of this.buffers) if (b.compressed && !b.latency) for (const c of b.cpus) if (c.size > 0) out.push(c.offset);
+    return out;
+  }
+
+  /** Places every buffer's CPUs as trace-cmd does (reads the chunk tables of compressed data). */
+  private cpuPlaces(): Map<TraceDatBuffer, CpuPlace[]> {
+    if (this.places) return this.places;
+    for (const off of this.compressedCpus()) {
+      if (!this.chunkTables.has(off)) this.chunkTables.set(off, readChunkTableSync(this.src, off, this.littleEndian));
+    }
+    return this.computePlaces();
+  }
+
+  private cpuPlacesAsync(): Promise<Map<TraceDatBuffer, CpuPlace[]>> {
+    if (this.places) return Promise.resolve(this.places);
+    this.placesLoading ??= (async () => {
+      for (const off of this.compressedCpus()) {
+        if (!this.chunkTables.has(off)) this.chunkTables.set(off, await readChunkTable(this.src, off, this.littleEndian));
+      }
+      return this.computePlaces();
+    })();
+    return this.placesLoading;
+  }
+
+  private computePlaces(): Map<TraceDatBuffer, CpuPlace[]> {
+    const input = (b: TraceDatBuffer): HandleInput => ({
+      pageSize: this.handlePageSize(b), compressed: b.compressed && !b.latency, cpus: b.cpus,
+    });
+    const top = this.topBuffer;
+    const inst = this.instances;
+    const empty: ChunkTable = { chunks: [], total: 0, truncated: true };
+    const r = placeHandles(this.pageSize, top ? input(top) : undefined, inst.map(input), (off) => this.chunkTables.get(off) ?? empty);
+    const m = new Map<TraceDatBuffer, CpuPlace[]>();
+    if (top) m.set(top, r.top);
+    inst.forEach((b, k) => m.set(b, r.instances[k]!));
+    this.places = m;
+    return m;
   }
 
   /** Reads each BUFFER section header to learn whether its data is compressed (v7). */
@@ -587,22 +687,13 @@ export class TraceDat {
     }
   }
 
-  /** trace-cmd's --stat "virtual" offsets/sizes of a buffer's CPU data. */
+  /** trace-cmd's --stat offsets/sizes of a buffer's CPU data (virtual offsets and uncompressed sizes for compressed data). */
   async cpuDataInfo(b: TraceDatBuffer): Promise<Array<{ offset: number; size: number }>> {
-    const out: Array<{ offset: number; size: number }> = [];
-    let next = b.pageSize;
-    for (const c of b.cpus) {
-      if (!b.compressed || c.size <= 0) { out.push({ offset: c.offset, size: c.size }); continue; }
-      const cur = new Cursor(this.src, c.offset, this.littleEndian);
-      let total = 0;
-      try {
-        const n = await cur.u32();
-        for (let i = 0; i < n; i++) { const cs = await cur.u32(); total += await cur.u32(); await cur.skip(cs); }
-      } catch { /* truncated: what we could count */ }
-      out.push({ offset: next, size: total });
-      next = Math.ceil((next + total) / b.pageSize) * b.pageSize;
-    }
-    return out;
+    const places = (await this.cpuPlacesAsync()).get(b) ?? [];
+    return b.cpus.map((c, i) => {
+      const p = places[i];
+      return b.compressed && c.size > 0 && p ? { offset: p.start, size: p.size } : { offset: c.offset, size: c.size };
+    });
   }
 
   /**
@@ -649,6 +740,15 @@ export class TraceDat {
   }
 
   async close(): Promise<void> { await this.src.close?.(); }
+}
+
+/** The error says the data at `offset` is missing (the file ends before it). */
+function isCut(e: unknown, offset: number, size: number): boolean {
+  if (offset + 16 > size) return true;
+  for (let x = e as { code?: string; cause?: unknown } | undefined; x; x = x.cause as typeof x) {
+    if (x.code === TraceDatErrorCode.Truncated) return true;
+  }
+  return false;
 }
 
 function latin1(b: Uint8Array): string {

@@ -96,7 +96,12 @@ class FieldsFailed extends Error {}
 function tokOf(t: FormatTokenizer): string { return t.tok; }
 
 /** The `name:` and `ID:` of a format file (throws when they cannot be read). */
+const PLAIN_HEAD = /^name: ([A-Za-z0-9_]+)\nID: ([1-9][0-9]{0,8})\n/;
+
 export function parseFormatHead(text: string, system: string): { name: string; id: number } {
+  // the usual layout, where the tokenizer could only read these two tokens
+  const m = PLAIN_HEAD.exec(text);
+  if (m) return { name: m[1]!, id: Number(m[2]) };
   const t = new FormatTokenizer(text);
   if (!is(t, TokType.Item, 'name') || !is(t, TokType.Op, ':') || !is(t, TokType.Item)) {
     throw new UtpError(FormatErrorCode.BadName, 'Cannot read the event name of a format file', { context: { system } });

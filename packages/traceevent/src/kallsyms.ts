@@ -5,12 +5,13 @@
  * prepended list, looked up with its bsearch rule: an address matches symbol i when it
  * equals it or lies strictly between it and symbol i+1 — so the last symbol matches
  * only exactly.
+ *
+ * Storage is a set of parallel typed arrays (address halves, name and module offsets
+ * into the source text): parsing a 100k-line kallsyms allocates no object per symbol,
+ * and names become strings only when a lookup returns them.
  */
 import type { FunctionSymbol } from './tep.js';
 import { glibcBsearch } from './glibc-bsearch.js';
-
-interface Sym { addr: bigint | undefined; hi: number; lo: number; name: string; module: string | undefined }
-function symAddr(s: Sym): bigint { return (s.addr ??= (BigInt(s.hi) << 32n) | BigInt(s.lo)); }
 
 function isWsCode(c: number): boolean { return c === 32 || (c >= 9 && c <= 13); }
 function hexVal(c: number): number {
@@ -20,17 +21,32 @@ function hexVal(c: number): number {
   return -1;
 }
 
+function growU32(a: Uint32Array, n: number): Uint32Array<ArrayBuffer> { const b = new Uint32Array(n); b.set(a); return b; }
+function growI32(a: Int32Array, n: number): Int32Array<ArrayBuffer> { const b = new Int32Array(n); b.set(a); return b; }
+
 export class KallsymsTable {
-  /** In registration order (libtraceevent prepends; we reverse when sorting). */
-  private pending: Sym[] = [];
-  private sorted: Sym[] | null = null;
+  // symbols in registration order
+  private n = 0;
+  private hi = new Uint32Array(0);
+  private lo = new Uint32Array(0);
+  private nameStart = new Int32Array(0);
+  private nameEnd = new Int32Array(0);
+  /** Module name offsets; modStart -1: no module. */
+  private modStart = new Int32Array(0);
+  private modEnd = new Int32Array(0);
+  private textOf = new Int32Array(0);
+  private srcTexts: string[] = [];
+  /** Symbol indices in lookup order, with their addresses (null: to be sorted). */
+  private order: Int32Array | null = null;
+  private sHi = new Uint32Array(0);
+  private sLo = new Uint32Array(0);
   private cache = new Map<bigint, FunctionSymbol | null>();
 
   private texts: string[] = [];
   /** Called when a lazily parsed text turns out malformed. */
   onMalformed: (() => void) | undefined;
 
-  get count(): number { this.flushTexts(); return this.pending.length + (this.sorted?.length ?? 0); }
+  get count(): number { this.flushTexts(); return this.n; }
 
   /** Keeps kallsyms text to parse on first use (most reports never look a symbol up). */
   load(text: string): void { this.texts.push(text); }
@@ -42,9 +58,39 @@ export class KallsymsTable {
     for (const t of texts) if (!this.parse(t)) this.onMalformed?.();
   }
 
+  private reserve(extra: number): void {
+    const need = this.n + extra;
+    if (need <= this.hi.length) return;
+    const cap = Math.max(need, this.hi.length * 2, 64);
+    this.hi = growU32(this.hi, cap);
+    this.lo = growU32(this.lo, cap);
+    this.nameStart = growI32(this.nameStart, cap);
+    this.nameEnd = growI32(this.nameEnd, cap);
+    this.modStart = growI32(this.modStart, cap);
+    this.modEnd = growI32(this.modEnd, cap);
+    this.textOf = growI32(this.textOf, cap);
+  }
+
+  private push(hi: number, lo: number, text: number, ns: number, ne: number, ms: number, me: number): void {
+    if (this.n >= this.hi.length) this.reserve(1);
+    const i = this.n++;
+    this.hi[i] = hi;
+    this.lo[i] = lo;
+    this.textOf[i] = text;
+    this.nameStart[i] = ns;
+    this.nameEnd[i] = ne;
+    this.modStart[i] = ms;
+    this.modEnd[i] = me;
+    if (this.order) { this.order = null; this.cache.clear(); }
+  }
+
   /** tep_parse_kallsyms. Returns false when a line could not be parsed (the rest is ignored). */
   parse(text: string): boolean {
     const n = text.length;
+    const tid = this.srcTexts.length;
+    this.srcTexts.push(text);
+    // a guess at the line count, to grow the arrays once
+    this.reserve(Math.ceil(n / 32));
     let pos = 0;
     while (pos < n) {
       let eol = text.indexOf('\n', pos);
@@ -66,22 +112,22 @@ export class KallsymsTable {
       if (j === hexStart) return false;
       while (j < eol && isWsCode(text.charCodeAt(j))) j++;
       if (j >= eol) return false;
-      const ch = text[j]!;
+      const ch = text.charCodeAt(j);
       j++;
       while (j < eol && isWsCode(text.charCodeAt(j))) j++;
       const fs = j;
       while (j < eol && !isWsCode(text.charCodeAt(j))) j++;
       if (j === fs) return false;
-      let module: string | undefined;
+      let ms = -1;
+      let me = -1;
       if (text.charCodeAt(j) === 9 && text.charCodeAt(j + 1) === 91) {
-        const ms = j + 2;
-        let k = ms;
+        const m0 = j + 2;
+        let k = m0;
         while (k < eol && !isWsCode(text.charCodeAt(k))) k++;
-        if (k > ms) module = text.slice(ms, k - 1);
+        if (k > m0) { ms = m0; me = k - 1; }
       }
-      if (text.charCodeAt(fs) !== 36 && ch !== 'A' && ch !== 'a') {
-        this.pushSym(text.slice(fs, j), hi, lo, module);
-      }
+      // 'A' and 'a' symbols and names starting with '$' are dropped
+      if (text.charCodeAt(fs) !== 36 && ch !== 65 && ch !== 97) this.push(hi, lo, tid, fs, j, ms, me);
       pos = eol + 1;
     }
     return true;
@@ -90,47 +136,72 @@ export class KallsymsTable {
   /** tep_register_function. */
   register(name: string, addr: bigint, module?: string): void {
     this.flushTexts();
-    this.pushSym(name, Number((addr >> 32n) & 0xffffffffn), Number(addr & 0xffffffffn), module);
+    const tid = this.srcTexts.length;
+    this.srcTexts.push(module === undefined ? name : name + '\n' + module);
+    const ms = module === undefined ? -1 : name.length + 1;
+    const me = module === undefined ? -1 : name.length + 1 + module.length;
+    this.push(Number((addr >> 32n) & 0xffffffffn), Number(addr & 0xffffffffn), tid, 0, name.length, ms, me);
   }
 
-  private pushSym(name: string, hi: number, lo: number, module: string | undefined): void {
-    if (this.sorted) { this.pending = this.sorted.slice().reverse(); this.sorted = null; this.cache.clear(); }
-    this.pending.push({ addr: undefined, hi, lo, name, module });
-  }
-
-  private table(): Sym[] {
+  /**
+   * The lookup order: by address; among equal addresses the later registration first
+   * (libtraceevent prepends each symbol to a list, then stable-sorts it).
+   */
+  private table(): Int32Array {
     this.flushTexts();
-    if (!this.sorted) {
-      const list = this.pending.slice().reverse();
-      list.sort((a, b) => (a.hi - b.hi) || (a.lo - b.lo));
-      this.sorted = list;
-      this.pending = [];
+    let order = this.order;
+    if (order) return order;
+    const n = this.n;
+    const hi = this.hi;
+    const lo = this.lo;
+    // sorting the registration order (mostly ascending already: long runs for the merge sort)
+    const idx: number[] = new Array<number>(n);
+    let sorted = true;
+    for (let i = 0; i < n; i++) {
+      idx[i] = i;
+      if (i && (hi[i - 1]! > hi[i]! || (hi[i - 1] === hi[i] && lo[i - 1]! >= lo[i]!))) sorted = false;
     }
-    return this.sorted;
+    if (!sorted) idx.sort((a, b) => (hi[a]! - hi[b]!) || (lo[a]! - lo[b]!) || (b - a));
+    order = Int32Array.from(idx);
+    const sHi = new Uint32Array(n);
+    const sLo = new Uint32Array(n);
+    for (let k = 0; k < n; k++) { sHi[k] = hi[order[k]!]!; sLo[k] = lo[order[k]!]!; }
+    this.sHi = sHi;
+    this.sLo = sLo;
+    this.order = order;
+    return order;
   }
+
+  private nameOf(i: number): string { return this.srcTexts[this.textOf[i]!]!.slice(this.nameStart[i], this.nameEnd[i]); }
+  private addrOf(i: number): bigint { return (BigInt(this.hi[i]!) << 32n) | BigInt(this.lo[i]!); }
 
   /** The symbol containing addr (find_func). */
   find(addr: bigint): FunctionSymbol | undefined {
     const c = this.cache.get(addr);
     if (c !== undefined) return c ?? undefined;
-    const t = this.table();
-    const n = t.length;
+    const order = this.table();
+    const sHi = this.sHi;
+    const sLo = this.sLo;
+    const n = order.length;
     const hi = Number(addr >> 32n);
     const lo = Number(addr & 0xffffffffn);
-    const lt = (ahi: number, alo: number, s: Sym): boolean => ahi < s.hi || (ahi === s.hi && alo < s.lo);
-    const eq = (s: Sym): boolean => s.hi === hi && s.lo === lo;
-    const idx = glibcBsearch(n, (i) => {
-      const s = t[i]!;
-      if (eq(s)) return 0;
-      const next = i + 1 < n ? t[i + 1]! : undefined;
-      // the sentinel after the last symbol has address 0
-      if (!lt(hi, lo, s) && next !== undefined && lt(hi, lo, next)) return 0;
-      return lt(hi, lo, s) ? -1 : 1;
+    // key < symbol k
+    const before = (k: number): boolean => hi < sHi[k]! || (hi === sHi[k] && lo < sLo[k]!);
+    const idx = glibcBsearch(n, (k) => {
+      if (sHi[k] === hi && sLo[k] === lo) return 0;
+      const below = before(k);
+      // the sentinel after the last symbol has address 0: nothing lies below it
+      if (!below && k + 1 < n && before(k + 1)) return 0;
+      return below ? -1 : 1;
     });
     let res: FunctionSymbol | null = null;
     if (idx >= 0) {
-      const s = t[idx]!;
-      res = s.module !== undefined ? { name: s.name, addr: symAddr(s), module: s.module } : { name: s.name, addr: symAddr(s) };
+      const i = order[idx]!;
+      const name = this.nameOf(i);
+      const ms = this.modStart[i]!;
+      res = ms >= 0
+        ? { name, addr: this.addrOf(i), module: this.srcTexts[this.textOf[i]!]!.slice(ms, this.modEnd[i]) }
+        : { name, addr: this.addrOf(i) };
     }
     if (this.cache.size > 100000) this.cache.clear();
     this.cache.set(addr, res);
@@ -139,7 +210,11 @@ export class KallsymsTable {
 
   /** test_for_symbol: the address of the first symbol with this name, or 0. */
   addressOf(name: string): bigint {
-    for (const s of this.table()) if (s.name === name) return symAddr(s);
+    const order = this.table();
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k]!;
+      if (this.nameEnd[i]! - this.nameStart[i]! === name.length && this.nameOf(i) === name) return this.addrOf(i);
+    }
     return 0n;
   }
 }

@@ -14,7 +14,7 @@ import type { ArgCompiler } from './print-eval.js';
 import type { Segment } from './print-compiler.js';
 import { parseConvSpec, formatIntSpec, type ConvSpec } from './printf.js';
 import { dynamicOffset } from './record-data.js';
-import { OutBuffer, latin1Bytes } from './out-buffer.js';
+import { OutBuffer, makeChunk, putChunk, putDec, putHex32, putHex64, MAX_NUMBER_BYTES, type Chunk } from './out-buffer.js';
 
 /** Writes (part of) a record's text into `o`. */
 export type EmitFn = (r: TraceRecord, o: OutBuffer) => void;
@@ -28,8 +28,8 @@ export function emitText(text: string): EmitFn {
   const n = text.length;
   if (n === 0) return NOTHING;
   if (n === 1) { const c = text.charCodeAt(0) & 0xff; return (_r, o) => o.byte(c); }
-  const t = latin1Bytes(text);
-  return (_r, o) => o.bytes(t, 0, n);
+  const t = makeChunk(text);
+  return (_r, o) => o.chunk(t);
 }
 
 /** Runs a string closure and copies its text (the general fallback). */
@@ -37,18 +37,28 @@ export function emitString(fn: (r: TraceRecord) => string): EmitFn {
   return (r, o) => o.latin1(fn(r));
 }
 
-function fallback(seg: Segment): EmitFn {
+const NO_CHUNK = makeChunk('');
+
+function fallback(seg: Segment, pre: Chunk): EmitFn {
   const run = seg.run!;
-  return (r, o) => o.latin1(run(r, -1));
+  const pl = pre.length;
+  if (!pl) return (r, o) => o.latin1(run(r, -1));
+  return (r, o) => { o.chunk(pre); o.latin1(run(r, -1)); };
 }
 
-/** An emitter per segment (the segments' string closures must be compiled already). */
+/**
+ * Emitters for a print cache (the segments' string closures must be compiled already).
+ * Literal text is folded into the conversion that follows it.
+ */
 export function compileEmitSegments(c: ArgCompiler, segs: readonly Segment[]): EmitFn[] {
   const out: EmitFn[] = [];
+  let text = '';
   for (const seg of segs) {
-    if (seg.type === 'text') { if (seg.text.length) out.push(emitText(seg.text)); continue; }
-    out.push(compileEmitSegment(c, seg));
+    if (seg.type === 'text') { text += seg.text; continue; }
+    out.push(compileEmitSegment(c, seg, text.length ? makeChunk(text) : NO_CHUNK));
+    text = '';
   }
+  if (text.length) out.push(emitText(text));
   return out;
 }
 
@@ -67,11 +77,12 @@ export function chainEmitters(list: readonly EmitFn[]): EmitFn {
   return (r, o) => { for (let i = 0; i < n; i++) fns[i]!(r, o); };
 }
 
-function compileEmitSegment(c: ArgCompiler, seg: Segment): EmitFn {
-  if (seg.lenArg) return fallback(seg);
-  if (seg.type === 'digit') return compileEmitInt(c, seg) ?? fallback(seg);
-  if (seg.type === 'str') return compileEmitStr(c, seg) ?? fallback(seg);
-  return fallback(seg);
+/** One conversion segment written after the literal bytes `pre`. */
+export function compileEmitSegment(c: ArgCompiler, seg: Segment, pre: Chunk): EmitFn {
+  if (seg.lenArg) return fallback(seg, pre);
+  if (seg.type === 'digit') return compileEmitInt(c, seg, pre) ?? fallback(seg, pre);
+  if (seg.type === 'str') return compileEmitStr(c, seg, pre) ?? fallback(seg, pre);
+  return fallback(seg, pre);
 }
 
 /** The plain/width-only integer conversions we write directly, else null. */
@@ -83,7 +94,8 @@ function simpleSpec(text: string): ConvSpec | null {
   return s;
 }
 
-function compileEmitInt(c: ArgCompiler, seg: Segment): EmitFn | null {
+function compileEmitInt(c: ArgCompiler, seg: Segment, pre: Chunk): EmitFn | null {
+  const pl = pre.length;
   const bits = LS_BITS[String(seg.ls)];
   if (bits === undefined) return null;
   const s = simpleSpec(seg.text);
@@ -98,6 +110,9 @@ function compileEmitInt(c: ArgCompiler, seg: Segment): EmitFn | null {
   const width = s.width > 0 ? Math.min(s.width, 1 << 20) : 0;
   const left = s.left;
   const zero = s.zero && !left;
+  // the common forms (no width, lowercase) write in place after one room check
+  const plain = width === 0 && !upper;
+  const K = pre.room + MAX_NUMBER_BYTES;
   const loc = c.loc(arg);
   if (loc && loc.size === 8) {
     const off = loc.off;
@@ -107,6 +122,7 @@ function compileEmitInt(c: ArgCompiler, seg: Segment): EmitFn | null {
     if (bits !== 64) {
       // only the low word matters
       return (r, o) => {
+        if (pl) o.chunk(pre);
         const v = end <= r.size ? r.view.getUint32(r.offset + off + loOff, le) : 0;
         writeSmall(o, v, bits, signed, radix, upper, width, left, zero);
       };
@@ -114,26 +130,44 @@ function compileEmitInt(c: ArgCompiler, seg: Segment): EmitFn | null {
     const slow = (o: OutBuffer, hi: number, lo: number): void => {
       o.latin1(formatIntSpec(s, (BigInt(hi) << 32n) | BigInt(lo), 64, -1));
     };
+    if (hex && plain) {
+      return (r, o) => {
+        let p = o.pos;
+        if (p + K > o.buf.length) o.grow(K);
+        const b = o.buf;
+        if (pl) p = putChunk(o.dv, p, pre);
+        let hi = 0, lo = 0;
+        if (end <= r.size) { const at = r.offset + off; lo = r.view.getUint32(at + loOff, le); hi = r.view.getUint32(at + hiOff, le); }
+        o.pos = putHex64(b, p, hi, lo);
+      };
+    }
     if (hex) {
       return (r, o) => {
+        if (pl) o.chunk(pre);
         let hi = 0, lo = 0;
         if (end <= r.size) { const at = r.offset + off; lo = r.view.getUint32(at + loOff, le); hi = r.view.getUint32(at + hiOff, le); }
         o.hex64Padded(hi, lo, upper, width, left, zero);
       };
     }
-    if (!signed) {
+    if (plain) {
       return (r, o) => {
+        let p = o.pos;
+        if (p + K > o.buf.length) o.grow(K);
+        const b = o.buf;
+        if (pl) p = putChunk(o.dv, p, pre);
         let hi = 0, lo = 0;
         if (end <= r.size) { const at = r.offset + off; lo = r.view.getUint32(at + loOff, le); hi = r.view.getUint32(at + hiOff, le); }
-        if (hi < 0x200000) o.int(false, hi * TWO32 + lo, 10, false, width, left, zero);
-        else slow(o, hi, lo);
+        if (hi < 0x200000) o.pos = putDec(b, p, hi * TWO32 + lo);
+        else if (signed && hi >= 0xffe00000) { b[p++] = 45; o.pos = putDec(b, p, (0xffffffff - hi) * TWO32 + (TWO32 - lo)); }
+        else { o.pos = p; slow(o, hi, lo); }
       };
     }
     return (r, o) => {
+      if (pl) o.chunk(pre);
       let hi = 0, lo = 0;
       if (end <= r.size) { const at = r.offset + off; lo = r.view.getUint32(at + loOff, le); hi = r.view.getUint32(at + hiOff, le); }
       if (hi < 0x200000) o.int(false, hi * TWO32 + lo, 10, false, width, left, zero);
-      else if (hi >= 0xffe00000) o.int(true, (0xffffffff - hi) * TWO32 + (TWO32 - lo), 10, false, width, left, zero);
+      else if (signed && hi >= 0xffe00000) o.int(true, (0xffffffff - hi) * TWO32 + (TWO32 - lo), 10, false, width, left, zero);
       else slow(o, hi, lo);
     };
   }
@@ -141,17 +175,39 @@ function compileEmitInt(c: ArgCompiler, seg: Segment): EmitFn | null {
     const off = loc.off;
     const size = loc.size;
     const end = off + size;
+    if (plain && (bits === 64 || (bits === 32 && (!signed || size < 4)))) {
+      // the value cannot be negative after the cast: plain digits
+      const rd = size === 4 ? 0 : size === 2 ? 1 : 2;
+      return (r, o) => {
+        let p = o.pos;
+        if (p + K > o.buf.length) o.grow(K);
+        const b = o.buf;
+        if (pl) p = putChunk(o.dv, p, pre);
+        const v = end > r.size ? 0 : rd === 0 ? r.view.getUint32(r.offset + off, le) : rd === 1 ? r.view.getUint16(r.offset + off, le) : r.page[r.offset + off]!;
+        o.pos = hex ? putHex32(b, p, v) : putDec(b, p, v);
+      };
+    }
     if (size === 4) {
-      return (r, o) => writeSmall(o, end <= r.size ? r.view.getUint32(r.offset + off, le) : 0, bits, signed, radix, upper, width, left, zero);
+      return (r, o) => {
+        if (pl) o.chunk(pre);
+        writeSmall(o, end <= r.size ? r.view.getUint32(r.offset + off, le) : 0, bits, signed, radix, upper, width, left, zero);
+      };
     }
     if (size === 2) {
-      return (r, o) => writeSmall(o, end <= r.size ? r.view.getUint16(r.offset + off, le) : 0, bits, signed, radix, upper, width, left, zero);
+      return (r, o) => {
+        if (pl) o.chunk(pre);
+        writeSmall(o, end <= r.size ? r.view.getUint16(r.offset + off, le) : 0, bits, signed, radix, upper, width, left, zero);
+      };
     }
-    return (r, o) => writeSmall(o, end <= r.size ? r.page[r.offset + off]! : 0, bits, signed, radix, upper, width, left, zero);
+    return (r, o) => {
+      if (pl) o.chunk(pre);
+      writeSmall(o, end <= r.size ? r.page[r.offset + off]! : 0, bits, signed, radix, upper, width, left, zero);
+    };
   }
   const sm = c.small(arg);
   if (!sm) return null;
   return (r, o) => {
+    if (pl) o.chunk(pre);
     const v = sm(r);
     if (v >= 0 && v < TWO32 && v === Math.floor(v)) writeSmall(o, v, bits, signed, radix, upper, width, left, zero);
     else o.latin1(formatIntSpec(s, v, bits, -1));
@@ -180,7 +236,8 @@ function writeCString(o: OutBuffer, page: Uint8Array, start: number, limit: numb
   if (width > n && left) o.fill(32, width - n);
 }
 
-function compileEmitStr(c: ArgCompiler, seg: Segment): EmitFn | null {
+function compileEmitStr(c: ArgCompiler, seg: Segment, pre: Chunk): EmitFn | null {
+  const pl = pre.length;
   const s = parseConvSpec(seg.text);
   if (s.invalid || s.precision >= 0 || s.starWidth || s.starPrecision) return null;
   const width = s.width > 0 ? Math.min(s.width, 1 << 20) : 0;
@@ -194,6 +251,7 @@ function compileEmitStr(c: ArgCompiler, seg: Segment): EmitFn | null {
     const off = f.offset;
     const size = f.size;
     return (r, o) => {
+      if (pl) o.chunk(pre);
       const len = size || r.size - off;
       const start = r.offset + off;
       if (start < 0) { writeCString(o, r.page, 0, 0, width, left); return; }
@@ -204,6 +262,7 @@ function compileEmitStr(c: ArgCompiler, seg: Segment): EmitFn | null {
     const f = arg.field ?? findAnyField(c.ctx, arg.strName);
     if (!f) return null;
     return (r, o) => {
+      if (pl) o.chunk(pre);
       const [off, len] = dynamicOffset(r, f, le);
       if (!len) return; // prints nothing at all, not even the padding
       const start = r.offset + off;

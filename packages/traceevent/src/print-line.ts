@@ -7,6 +7,8 @@
 import type { TraceRecord } from './types.js';
 import type { EventFormat } from './event-format.js';
 import type { PrintMode, Tep } from './tep.js';
+import { OutBuffer, makeChunk, putChunk, putDec, putDecFixed, decLength, type Chunk } from './out-buffer.js';
+import type { EmitFn } from './print-emit.js';
 
 export interface LineOptions {
   /** -l: latency format (`%8.8s-%-5d %3d` + flags). */
@@ -32,6 +34,17 @@ const DEFAULT_LINE_OPTIONS: Readonly<LineOptions> = Object.freeze({
 });
 
 const SPACES20 = '                    ';
+
+interface EventColumns {
+  event: EventFormat;
+  /** `" NAME: "` padded. */
+  name: Chunk;
+  mode: PrintMode;
+  info: EmitFn;
+  /** Tep.handlerVersion `info` was resolved for. */
+  version: number;
+}
+const NO_INFO: EmitFn = () => {};
 const UNKNOWN = '[UNKNOWN EVENT]';
 
 /** `%5llu.%06llu` of (ts+500)/1000, `%5llu.%09llu` of ts, or `%12llu` (libtraceevent print_event_time). */
@@ -91,12 +104,28 @@ export class LinePrinter {
   private lastSec = -1;
   private lastSecText = '';
   private latencyExtras: { md: boolean; ld: boolean } | undefined;
+  // emit(): byte chunks of the columns, and the last ones used
+  private readonly emitFast: boolean;
+  private readonly timeCode: number; // 0 usec, 1 nsec, 2 raw
+  private readonly taskChunks = new Map<number, { comm: string; chunk: Chunk }>();
+  /** Per event id: its name column, print mode and info emitter (valid for one handler version). */
+  private eventCols: Array<EventColumns | null> = [];
+  private lastPid = -2;
+  private lastCpu = -1;
+  private lastVersion = -1;
+  private lastTask: Chunk | null = null;
+  private lastEvent: EventFormat | null = null;
+  private lastCols: EventColumns | null = null;
+  private secNum = -1;
+  private secChunk: Chunk | null = null;
 
   constructor(tep: Tep, opts: Partial<LineOptions> = {}) {
     this.tep = tep;
     this.opts = { ...DEFAULT_LINE_OPTIONS, ...opts };
     this.timeMode = !this.opts.inUsecs ? 'raw' : this.opts.nsec ? 'nsec' : 'usec';
     this.mode = this.opts.mode ?? (this.opts.raw ? 'raw' : 'default');
+    this.emitFast = !this.opts.latency && !this.opts.tsDiff;
+    this.timeCode = this.timeMode === 'usec' ? 0 : this.timeMode === 'nsec' ? 1 : 2;
   }
 
   private cpuText(cpu: number): string {
@@ -173,7 +202,15 @@ export class LinePrinter {
     let nc = this.nameCol.get(event);
     if (nc === undefined) { nc = eventNameColumn(event.name); this.nameCol.set(event, nc); }
     out += nc;
+    let info = tep.formatInfo(rec, event, this.modeFor(event));
+    if (info.length && info.charCodeAt(info.length - 1) === 10) info = info.slice(0, -1);
+    return out + info;
+  }
+
+  /** The print mode of an event's info column (the printer's mode, or the per-event override). */
+  private modeFor(event: EventFormat): PrintMode {
     let mode = this.mode;
+    const o = this.opts;
     if (o.eventMode && mode !== 'raw') {
       let m = this.modeOf.get(event);
       if (m === undefined) {
@@ -183,9 +220,102 @@ export class LinePrinter {
       }
       mode = m;
     }
-    let info = tep.formatInfo(rec, event, mode);
-    if (info.length && info.charCodeAt(info.length - 1) === 10) info = info.slice(0, -1);
-    return out + info;
+    return mode;
+  }
+
+  /**
+   * format(rec) written into `o` as bytes (the same text, no trailing newline): the
+   * columns come from cached byte chunks, the info column from Tep.emitInfo.
+   */
+  emit(rec: TraceRecord, o: OutBuffer): void {
+    const r = rec as TraceRecord & { tsNum?: number; tsBig?: bigint };
+    const ts = r.tsNum;
+    if (!this.emitFast || ts === undefined || r.tsBig !== undefined || !(ts >= 0 && (ts < 1e15 || (this.timeCode === 2 && ts <= Number.MAX_SAFE_INTEGER)))) {
+      o.latin1(this.format(rec));
+      return;
+    }
+    const tep = this.tep;
+    const type = tep.typeOf(rec);
+    const event = type >= 0 ? tep.findEventById(type) : undefined;
+    if (!event) { o.latin1(this.format(rec)); return; }
+    if (rec.missedEvents !== 0) o.latin1(LinePrinter.missedLine(rec));
+    // "comm-pid [cpu]", kept while pid, cpu and the comm table stay the same
+    const pid = tep.pidOf(rec);
+    const cpu = rec.cpu;
+    const version = tep.cmdlines.version;
+    let task = this.lastTask!;
+    if (pid !== this.lastPid || cpu !== this.lastCpu || version !== this.lastVersion || task === null) {
+      const comm = tep.commOf(pid);
+      const key = pid * 4096 + (cpu & 4095);
+      let col = this.taskChunks.get(key);
+      if (col === undefined || col.comm !== comm) {
+        col = { comm, chunk: makeChunk(comm.padStart(16) + '-' + String(pid).padEnd(5) + this.cpuText(cpu)) };
+        if (cpu >= 0 && cpu < 4096) this.taskChunks.set(key, col);
+      }
+      task = this.lastTask = col.chunk;
+      this.lastPid = pid;
+      this.lastCpu = cpu;
+      this.lastVersion = version;
+    }
+    let ec = this.lastCols!;
+    if (event !== this.lastEvent) {
+      ec = this.columnsOf(type, event);
+      this.lastEvent = event;
+      this.lastCols = ec;
+    }
+    if (ec.version !== tep.handlerVersion) this.refresh(ec, event);
+    const tc = this.timeCode;
+    let sec = 0, frac = 0;
+    if (tc === 0) {
+      const t = Math.floor((ts + 500) / 1000);
+      sec = Math.floor(t / 1e6);
+      frac = t - sec * 1e6;
+    } else if (tc === 1) {
+      sec = Math.floor(ts / 1e9);
+      frac = ts - sec * 1e9;
+    }
+    let secC = this.secChunk!;
+    if (tc !== 2 && (sec !== this.secNum || secC === null)) {
+      this.secNum = sec;
+      secC = this.secChunk = makeChunk(' ' + String(sec).padStart(5) + '.');
+    }
+    const name = ec.name;
+    const need = task.room + name.room + (tc === 2 ? 24 : secC.room + 12);
+    let p = o.pos;
+    if (p + need > o.buf.length) o.grow(need);
+    const b = o.buf;
+    const dv = o.dv;
+    p = putChunk(dv, p, task);
+    if (tc === 2) {
+      // %12llu
+      for (let i = decLength(ts); i < 12; i++) b[p++] = 32;
+      p = putDec(b, p, ts);
+    } else {
+      p = putChunk(dv, p, secC);
+      p = putDecFixed(b, p, frac, tc === 0 ? 6 : 9);
+    }
+    b[p++] = 58;
+    p = putChunk(dv, p, name);
+    o.pos = p;
+    ec.info(rec, o);
+    if (o.pos > p && o.buf[o.pos - 1] === 10) o.pos--;
+  }
+
+  private columnsOf(type: number, event: EventFormat): EventColumns {
+    let ec = type < 65536 ? this.eventCols[type] : undefined;
+    if (ec && ec.event === event) return ec;
+    ec = { event, name: makeChunk(eventNameColumn(event.name)), mode: this.modeFor(event), info: NO_INFO, version: -1 };
+    if (type < 65536) {
+      const cols = this.eventCols;
+      while (cols.length <= type) cols.push(null);
+      cols[type] = ec;
+    }
+    return ec;
+  }
+
+  private refresh(ec: EventColumns, event: EventFormat): void {
+    ec.version = this.tep.handlerVersion;
+    ec.info = this.tep.infoEmitter(event, ec.mode);
   }
 
   private latency(rec: TraceRecord, event: EventFormat): string {

@@ -15,6 +15,7 @@ import { buildSegments, compileSegments, runSegments, compileFieldsRaw, compileS
 import { readNumberBig } from './record-data.js';
 import type { OutBuffer } from './out-buffer.js';
 import { compileEmitSegments, chainEmitters, emitString, type EmitFn } from './print-emit.js';
+import { compileEmitFieldsRaw } from './raw-emit.js';
 
 /** What a TepEvent needs from its Tep. */
 export interface EventHost extends EvalHost {
@@ -172,34 +173,40 @@ export class TepEvent implements EventFormat, ParserContext {
   private prettyEmit: EmitFn | null = null;
   private rawEmit: EmitFn | null = null;
 
-  /** prettyInfo() written into `o` (same bytes). */
-  emitPrettyInfo(r: TraceRecord, o: OutBuffer): void {
+  /** The compiled emitter of prettyInfo() (same bytes, written into an OutBuffer). */
+  prettyEmitter(): EmitFn {
     let fn = this.prettyEmit;
-    if (!fn) {
-      const list = this.ensureCompiled();
-      if (this.flags & (EventFlag.Failed | EventFlag.IsBprint) || !list) {
-        // rare: the string path, which also handles bprint's per-record formats and late failures
-        fn = emitString((rec) => this.prettyInfo(rec));
-        this.prettyEmit = fn;
-        return fn(r, o);
-      }
+    if (fn) return fn;
+    const list = this.ensureCompiled();
+    if (this.flags & (EventFlag.Failed | EventFlag.IsBprint) || !list) {
+      // rare: the string path, which also handles bprint's per-record formats and late failures
+      fn = emitString((rec) => this.prettyInfo(rec));
+    } else {
       const body = chainEmitters(compileEmitSegments(this.compiler!, list.segs));
       fn = (rec, out) => {
         const start = out.pos;
         body(rec, out);
         if (out.pos > start && out.buf[out.pos - 1] === 10) out.pos--;
       };
-      this.prettyEmit = fn;
     }
-    fn(r, o);
+    return (this.prettyEmit = fn);
   }
 
-  /** rawInfo() written into `o` (same bytes). */
-  emitRawInfo(r: TraceRecord, o: OutBuffer): void {
+  /** The compiled emitter of rawInfo(). */
+  rawEmitter(): EmitFn {
     let fn = this.rawEmit;
-    if (!fn) fn = this.rawEmit = emitString((rec) => this.rawInfo(rec));
-    fn(r, o);
+    if (fn) return fn;
+    const list = this.ensureCompiled();
+    const segs = this.flags & EventFlag.Failed || !list ? null : list.segs;
+    fn = compileEmitFieldsRaw(this.compiler!, this.fields, segs, this.host.littleEndian);
+    return (this.rawEmit = fn);
   }
+
+  /** prettyInfo() written into `o`. */
+  emitPrettyInfo(r: TraceRecord, o: OutBuffer): void { (this.prettyEmit ?? this.prettyEmitter())(r, o); }
+
+  /** rawInfo() written into `o`. */
+  emitRawInfo(r: TraceRecord, o: OutBuffer): void { (this.rawEmit ?? this.rawEmitter())(r, o); }
 
   /** raw() without the one trailing newline. */
   rawInfo(r: TraceRecord): string {

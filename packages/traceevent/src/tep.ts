@@ -24,6 +24,7 @@ import { KallsymsTable } from './kallsyms.js';
 import { PrintkTable } from './printk.js';
 import { CmdlineTable } from './cmdlines.js';
 import type { OutBuffer } from './out-buffer.js';
+import type { EmitFn } from './print-emit.js';
 import { readNumberBig, readNumberSmall, dynamicOffset, boundedCString, bytesToString } from './record-data.js';
 
 /** What the print engine prints for an event's info column. */
@@ -339,6 +340,24 @@ export class Tep {
    * formatInfo() written into `out` as bytes (one per char): the same text, without
    * building a string on the compiled fast paths. Plugin handlers still return strings.
    */
+  /** Changes whenever event handlers are registered or removed (emitters from infoEmitter() then go stale). */
+  get handlerVersion(): number { return this.#handlerVersion; }
+
+  /**
+   * The function emitInfo(·, event, mode, ·) runs, resolved once: callers printing many
+   * records keep it while `handlerVersion` stays the same.
+   */
+  infoEmitter(event: EventFormat, mode: PrintMode): EmitFn {
+    const ev = event as TepEvent;
+    if (mode === 'raw') return ev.rawEmitter();
+    const h = mode === 'default' ? this.handlerOf(ev) : undefined;
+    if (!h) return ev.prettyEmitter();
+    return (record, out) => {
+      const s = h(record, ev, this);
+      out.latin1(s.length && s.charCodeAt(s.length - 1) === 10 ? s.slice(0, -1) : s);
+    };
+  }
+
   emitInfo(record: TraceRecord, event: EventFormat, mode: PrintMode, out: OutBuffer): void {
     const ev = event as TepEvent;
     if (mode === 'raw') { ev.emitRawInfo(record, out); return; }
@@ -359,5 +378,6 @@ export class Tep {
 }
 
 export type { TepField };
-export { OutBuffer, latin1Bytes, decLength } from './out-buffer.js';
+export { OutBuffer, latin1Bytes, decLength, makeChunk, putChunk, putDec, putDecFixed, putHex32, putHex64 } from './out-buffer.js';
+export type { Chunk } from './out-buffer.js';
 export type { EmitFn } from './print-emit.js';

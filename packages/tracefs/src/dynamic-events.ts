@@ -143,13 +143,31 @@ export function createEprobe(name: string, system: string, event: string, args: 
   return { kind: 'eprobe', group, name, definition: def };
 }
 
+/**
+ * Where synthetic events are defined, as libtracefs decides: dynamic_events (lines prefixed
+ * `s:`) when the kernel has it and knows synthetic events there (its README lists `s:[synthetic/]`),
+ * else synthetic_events (bare lines); undefined when the kernel offers neither.
+ * `has(rel)` tells whether a top-level tracefs file exists; `readme` is the README text.
+ */
+export function syntheticCommandFile(has: (rel: string) => boolean, readme: () => string): { file: string; prefix: string } | undefined {
+  if (has('dynamic_events') && /\bs:\[synthetic\//.test(readme())) return { file: 'dynamic_events', prefix: 's:' };
+  if (has('synthetic_events')) return { file: 'synthetic_events', prefix: '' };
+  return undefined;
+}
+
+function syntheticFile(): { file: string; prefix: string } {
+  const readme = (): string => { try { return readTraceFile(top('README')); } catch { return ''; } };
+  const f = syntheticCommandFile((rel) => existsSync(top(rel)), readme);
+  if (!f) throw new TraceFsError(TraceFsErrorCode.Unsupported, 'This kernel has no synthetic events (no synthetic_events, and dynamic_events does not take s: lines)', { file: top('synthetic_events') });
+  return f;
+}
+
 /** Creates a synthetic event: `synthetic('wakeup_lat', ['pid_t pid', 'u64 lat'])`. */
 export function createSynthetic(name: string, fields: string[]): DynamicEvent {
   checkName(name, 'event');
-  if (!existsSync(top('synthetic_events'))) throw new TraceFsError(TraceFsErrorCode.Unsupported, 'This kernel has no synthetic events (synthetic_events is missing)', { file: top('synthetic_events') });
-  const file = top('synthetic_events');
+  const { file, prefix } = syntheticFile();
   const def = `${name} ${fields.join('; ')}`;
-  writeTraceFile(file, (file.endsWith('dynamic_events') ? 's:' : '') + def + '\n', { append: true, errorLog: top('error_log') });
+  writeTraceFile(top(file), prefix + def + '\n', { append: true, errorLog: top('error_log') });
   return { kind: 'synthetic', group: 'synthetic', name, definition: def };
 }
 
@@ -157,7 +175,11 @@ export function createSynthetic(name: string, fields: string[]): DynamicEvent {
 export function removeDynamicEvent(ev: Pick<DynamicEvent, 'kind' | 'group' | 'name'>): void {
   let file: string;
   let cmd: string;
-  if (ev.kind === 'synthetic') { file = commandFile('synthetic_events'); cmd = `!${ev.name}`; if (file.endsWith('dynamic_events')) cmd = `-:${ev.name}`; }
+  if (ev.kind === 'synthetic') {
+    const f = syntheticFile();
+    file = top(f.file);
+    cmd = f.prefix ? `-:synthetic/${ev.name}` : `!${ev.name}`;
+  }
   else {
     file = ev.kind === 'uprobe' || ev.kind === 'uretprobe' ? (existsSync(top('uprobe_events')) ? top('uprobe_events') : commandFile('dynamic_events'))
       : commandFile(ev.kind === 'eprobe' ? 'dynamic_events' : 'kprobe_events');

@@ -12,10 +12,11 @@ export { elfSymbols, elfSymbolOffset, elfVaddrToOffset } from './elf-symbols.js'
 export type { ElfSymbol } from './elf-symbols.js';
 export {
   listDynamicEvents, createUprobe, createKprobe, createEprobe, createSynthetic, removeDynamicEvent,
-  removeDynamicEventsOfGroup, parseUprobeSpec, utpGroup,
+  removeDynamicEventsOfGroup, parseUprobeSpec, utpGroup, syntheticCommandFile,
 } from './dynamic-events.js';
 export type { DynamicEvent, DynamicEventKind, UprobeSpec } from './dynamic-events.js';
 export { CpuReader, Waiter, readTracePipe } from './cpu-reader.js';
+export { parseCpuList, configuredCpuCount, recordingCpuCount } from './cpu-count.js';
 export { createPrivateInstance, destroyInstance, sweepStale, pidAlive, ownerPid } from './private-instance.js';
 export type { SweepResult } from './private-instance.js';
 export { traceFsState, diffTraceFsState } from './tracefs-state.js';

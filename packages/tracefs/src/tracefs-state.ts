@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { tracingDir } from './paths.js';
 import { Instance } from './instance.js';
+import { ownerPid, pidAlive } from './private-instance.js';
 
 const TOP_FILES = [
   'tracing_on', 'current_tracer', 'set_event', 'set_event_pid', 'buffer_size_kb', 'buffer_subbuf_size_kb',
@@ -30,12 +31,19 @@ export interface DiffOptions {
   /**
    * Tolerate other tracing users working at the same time: compare only utp's instances
    * (`utp-*`) and probe groups, and the top-level files only when no foreign instance
-   * existed at either moment (a concurrent trace-cmd toggles top-level files).
+   * existed at either moment (a concurrent trace-cmd toggles top-level files). Instances and
+   * probe groups of another live utp process (not this one; a dead owner's are leftovers, as
+   * from our own children) are foreign too.
    */
   ignoreForeign: boolean;
 }
 
-const isUtp = (name: string): boolean => /^utp-\d+-\d+$/.test(name);
+/** A utp name owned by this process or by a dead one (a leftover that counts against us). */
+const isUtp = (name: string): boolean => {
+  if (!/^utp-\d+-\d+$/.test(name)) return false;
+  const pid = ownerPid(name)!;
+  return pid === process.pid || !pidAlive(pid);
+};
 
 /** Lines naming what differs between two states ([] when equal). */
 export function diffTraceFsState(a: TraceFsState, b: TraceFsState, opts: Partial<DiffOptions> = {}): string[] {
@@ -48,7 +56,10 @@ export function diffTraceFsState(a: TraceFsState, b: TraceFsState, opts: Partial
     if (ua !== ub) out.push(`utp instances: ${JSON.stringify(ua)} -> ${JSON.stringify(ub)}`);
     keys.delete('instances');
     if (foreign) {
-      const probes = (t: string | undefined): string => (t ?? '').split('\n').filter((l) => /:utp_\d+\//.test(l)).join('\n');
+      const probes = (t: string | undefined): string => (t ?? '').split('\n').filter((l) => {
+        const g = /:(utp_\d+)\//.exec(l)?.[1];
+        return g !== undefined && (ownerPid(g) === process.pid || !pidAlive(ownerPid(g)!));
+      }).join('\n');
       for (const f of ['dynamic_events', 'uprobe_events', 'kprobe_events']) {
         if (probes(a[f]) !== probes(b[f])) out.push(`utp probes in ${f}: ${JSON.stringify(probes(a[f]))} -> ${JSON.stringify(probes(b[f]))}`);
       }

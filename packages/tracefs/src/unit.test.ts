@@ -1,9 +1,15 @@
 /// <reference types="node" />
 // Pure functions of @utp/tracefs (no kernel needed).
 import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import { strict as assert } from 'node:assert';
 const code = (e: unknown): string | undefined => (e as { code?: string }).code;
-import { globMatch, parseUprobeSpec, lastErrorLogEntry, parseCpuStats, ownerPid } from './index.js';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import {
+  globMatch, parseUprobeSpec, lastErrorLogEntry, parseCpuStats, ownerPid, parseCpuList, configuredCpuCount, recordingCpuCount,
+  syntheticCommandFile,
+} from './index.js';
 
 test('glob matching as fnmatch', () => {
   const table: Array<[string, string, boolean]> = [
@@ -38,4 +44,37 @@ test('owner pids of utp names', () => {
   assert.equal(ownerPid('utp_77'), 77);
   assert.equal(ownerPid('mkref_2881'), undefined);
   assert.equal(ownerPid('utp-x-1'), undefined);
+});
+
+test('CPU lists and the CPU count trace-cmd uses (sysconf(_SC_NPROCESSORS_CONF) as glibc computes it)', () => {
+  assert.deepEqual(parseCpuList('0-3\n'), [0, 1, 2, 3]);
+  assert.deepEqual(parseCpuList('0,2-3,7'), [0, 2, 3, 7]);
+  assert.deepEqual(parseCpuList(''), []);
+  assert.throws(() => parseCpuList('0-x'), (e: unknown) => code(e) === 'TRACEFS_BAD_ARGUMENT');
+  const sys = mkdtempSync(`${tmpdir()}/utp-cpus-`);
+  try {
+    // No possible file: count the cpuN directories (cpufreq etc. do not count).
+    for (const d of ['cpu0', 'cpu1', 'cpu5', 'cpufreq', 'cpuidle']) mkdirSync(`${sys}/${d}`);
+    assert.equal(configuredCpuCount(sys), 3);
+    writeFileSync(`${sys}/possible`, '0-3\n');
+    assert.equal(configuredCpuCount(sys), 4);
+    // Never fewer slots than the highest per_cpu id + 1 (a CPU's data must not be dropped).
+    assert.equal(recordingCpuCount([0, 1], sys), 4);
+    assert.equal(recordingCpuCount([0, 6], sys), 7);
+    // The callers used to pass cpus.length: one CPU id 3 alone needs 4 slots, not 1.
+    assert.equal(recordingCpuCount([3], `${sys}/none`), 4);
+  } finally { rmSync(sys, { recursive: true, force: true }); }
+  assert.equal(configuredCpuCount(), Number(spawnSync('getconf', ['_NPROCESSORS_CONF']).stdout.toString().trim()) || configuredCpuCount());
+});
+
+test('synthetic events go to dynamic_events (s:) when the kernel takes them there, else synthetic_events', () => {
+  const readmeSynth = '\t  e[:[<group>/][<event>]] <attached-group>.<attached-event> [<args>]\n\t           s:[synthetic/]<event> <field> [<field>]\n';
+  const readmeNo = '\t  e[:[<group>/][<event>]] <attached-group>.<attached-event> [<args>]\n';
+  const has = (...files: string[]) => (rel: string): boolean => files.includes(rel);
+  assert.deepEqual(syntheticCommandFile(has('dynamic_events', 'synthetic_events'), () => readmeSynth), { file: 'dynamic_events', prefix: 's:' });
+  assert.deepEqual(syntheticCommandFile(has('dynamic_events'), () => readmeSynth), { file: 'dynamic_events', prefix: 's:' });
+  assert.deepEqual(syntheticCommandFile(has('synthetic_events'), () => readmeNo), { file: 'synthetic_events', prefix: '' });
+  assert.deepEqual(syntheticCommandFile(has('dynamic_events', 'synthetic_events'), () => readmeNo), { file: 'synthetic_events', prefix: '' });
+  assert.equal(syntheticCommandFile(has('dynamic_events'), () => readmeNo), undefined);
+  assert.equal(syntheticCommandFile(has(), () => readmeSynth), undefined);
 });

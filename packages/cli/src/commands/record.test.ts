@@ -4,7 +4,7 @@
 import { test, before, afterEach } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { tracingUnavailableReason, traceFsState, diffTraceFsState, sweepStale, Instance, type TraceFsState } from '@utp/tracefs';
@@ -121,8 +121,135 @@ test('stream prints live events as report prints them, and cleans up', { skip },
   const r = utp(['stream', '-e', 'sched:sched_process_exec', '-e', 'sched:sched_process_exit', '--', '/bin/sh', '-c', 'sleep 0.2; /bin/true']);
   assert.equal(r.status, 0, String(r.stderr));
   const lines = String(r.stdout).split('\n').filter(Boolean);
-  assert.ok(lines.some((l) => /^ +true-\d+ +\[\d{3}\] +\d+\.\d{6}: sched_process_exec: +filename=\/bin\/true pid=\d+ old_pid=\d+$/.test(l)), lines.join('\n'));
+  assert.ok(lines.some((l) => /^ +(true|<\.\.\.>)-\d+ +\[\d{3}\] +\d+\.\d{6}: sched_process_exec: +filename=\/bin\/true pid=\d+ old_pid=\d+$/.test(l)), lines.join('\n'));
   assert.ok(lines.some((l) => /sched_process_exit: +comm=true pid=\d+ prio=120/.test(l)));
+});
+
+// ---- trace-cmd report == utp report of files `utp record` wrote, per option ----
+
+/** trace-cmd report and utp report of `file` must print the same bytes; returns the text. */
+function sameReport(file: string, what: string): string {
+  const want = execFileSync('trace-cmd', ['report', '-i', file], { maxBuffer: 1 << 27 });
+  const ours = spawnSync(process.execPath, [main, 'report', '-i', file], { maxBuffer: 1 << 27 });
+  assert.equal(ours.status, 0, `${what}: utp report failed: ${String(ours.stderr)}`);
+  assert.equal(ours.stdout.toString('latin1'), want.toString('latin1'), `${what}: utp report == trace-cmd report`);
+  return want.toString('latin1');
+}
+const dumpOptions = (file: string): string => execFileSync('trace-cmd', ['dump', '--options', '-i', file], { maxBuffer: 1 << 26 }).toString('latin1');
+/** TRACECLOCK text, BUFFER options (name, clock, page size, CPU ids), CPUCOUNT of a file. */
+function optionsOf(file: string): { traceClock: string; buffers: Array<{ name: string; clock: string; page: number; cpus: number[] }>; cpuCount: number } {
+  const t = dumpOptions(file);
+  const traceClock = /\[Option TRACECLOCK, \d+ bytes\]\n([^\n]*)/.exec(t)?.[1] ?? '';
+  const buffers = [...t.matchAll(/\[Option BUFFER, \d+ bytes\]\n\d+ \[offset\]\n"([^"]*)" \[name\]\n"([^"]*)" \[clock\]\n(\d+) \[Page size, bytes\]\n\d+ \[CPUs\]:\n((?:\s+\d+ \d+\s+\d+\s+\[id, data offset and size\]\n)*)/g)]
+    .map((m) => ({ name: m[1]!, clock: m[2]!, page: Number(m[3]), cpus: [...m[4]!.matchAll(/^\s+(\d+) /gm)].map((x) => Number(x[1])) }));
+  const cpuCount = Number(/\[Option CPUCOUNT, 4 bytes\]\n(\d+)/.exec(t)?.[1] ?? NaN);
+  return { traceClock, buffers, cpuCount };
+}
+const rec = (args: string[]): void => {
+  const r = utp(['record', '-q', ...args]);
+  assert.equal(r.status, 0, `utp record ${args.join(' ')}: ${String(r.stderr)}`);
+};
+
+test('-C CLOCK, every clock of trace_clock: the file stores [CLOCK]; trace-cmd report == utp report', { skip }, () => {
+  const clocks = Instance.top().clocks().available;
+  assert.ok(clocks.includes('counter') && clocks.length >= 3, clocks.join(' '));
+  for (const clock of clocks) {
+    const out = `${dir}/clock-${clock}.dat`;
+    rec(['-C', clock, '-e', 'sched', '-e', 'irq', '-o', out, '--', '/bin/sh', '-c', 'sleep 0.02; ls / >/dev/null']);
+    const o = optionsOf(out);
+    assert.match(o.traceClock, new RegExp(`(^| )\\[${clock}\\]( |$)`), `${clock}: TRACECLOCK holds the recorded instance's clock`);
+    assert.deepEqual(o.buffers.map((b) => b.clock), [clock], `${clock}: BUFFER clock`);
+    const text = sameReport(out, `-C ${clock}`);
+    assert.ok(text.split('\n').length > 5, `${clock}: events recorded`);
+    // counter and x86-tsc are raw counts: trace-cmd prints them without a decimal point.
+    if (clock === 'counter') assert.match(text.split('\n')[1]!, /\] +\d+: /);
+  }
+});
+
+test('-B NAME -C counter -M 1, v6 and v7: clock in TRACECLOCK and both BUFFER options, CPU 1 empty; reports equal', { skip }, () => {
+  const name = `utpB${process.pid}`;
+  const cpuCount = Number(execFileSync('getconf', ['_NPROCESSORS_CONF']).toString().trim());
+  for (const v of ['6', '7']) {
+    const out = `${dir}/B${v}.dat`;
+    rec(['-B', name, '-C', 'counter', '-M', '1', '--file-version', v, '-e', 'sched', '-e', 'irq', '-o', out,
+      '--', 'taskset', '-c', '0', '/bin/sh', '-c', 'ls -R /usr/share/doc >/dev/null']);
+    assert.equal(Instance.exists(name), false, 'the instance we created is removed');
+    const o = optionsOf(out);
+    assert.match(o.traceClock, /\[counter\]/);
+    const text = sameReport(out, `-B v${v}`);
+    assert.equal(text.split('\n')[0], `cpus=${cpuCount}`);
+    assert.match(text, new RegExp(`^${name}: .*\\[000\\] +\\d+: `, 'm'));
+    assert.doesNotMatch(text, /\[001\]/, 'tracing_cpumask 1: nothing on CPU 1');
+    if (v === '7') {
+      assert.equal(o.cpuCount, cpuCount, 'CPUCOUNT is the configured CPU count');
+      assert.deepEqual(o.buffers.map((b) => [b.name, b.clock, b.cpus]), [['', 'counter', []], [name, 'counter', [0]]], 'empty CPUs are left out');
+    }
+  }
+});
+
+test('-b KB --subbuf-size 8|16 with v7/zstd, v7/none, v6: page size stored; reports equal', { skip }, () => {
+  if (Instance.top().subbufSizeKb() === undefined) { console.log('# no buffer_subbuf_size_kb on this kernel'); return; }
+  for (const kb of [8, 16]) {
+    for (const [v, c] of [['7', 'zstd'], ['7', 'none'], ['6', 'none']] as const) {
+      const out = `${dir}/sb${kb}-v${v}-${c}.dat`;
+      rec(['-b', '512', '--subbuf-size', String(kb), '--file-version', v, '--compression', c, '-e', 'sched', '-e', 'irq', '-e', 'syscalls:sys_enter_openat',
+        '-o', out, '--', '/bin/sh', '-c', 'ls -R /usr/share/doc /usr/lib/python3* >/dev/null 2>&1']);
+      const head = readFileSync(out);
+      assert.equal(head.readUInt32LE(14), kb * 1024, `${kb} KiB v${v}/${c}: file header page size`);
+      if (v === '7') assert.deepEqual(optionsOf(out).buffers.map((b) => b.page), [kb * 1024]);
+      const text = sameReport(out, `--subbuf-size ${kb} v${v}/${c}`);
+      assert.ok(text.split('\n').length > 200, `${kb} KiB v${v}/${c}: several sub-buffers of events`);
+    }
+  }
+});
+
+test('-f filters bind to the preceding -e; reports equal', { skip }, () => {
+  const out = `${dir}/filter.dat`;
+  rec(['-e', 'sched:sched_switch', '-f', 'prev_pid != 0 && next_pid != 0', '-e', 'sched:sched_waking', '-f', 'target_cpu == 0', '-e', 'irq',
+    '-o', out, '--', '/bin/sh', '-c', 'ls -R /usr/share/doc >/dev/null']);
+  const text = sameReport(out, '-f');
+  assert.match(text, /sched_switch:/);
+  assert.doesNotMatch(text, /sched_switch: .*(swapper|<idle>)/, 'no switches from or to pid 0');
+  assert.doesNotMatch(text, /sched_waking: .*target_cpu=(?!000)/, 'wakings only onto CPU 0');
+});
+
+test('-P PID (without and with -c): only that pid (and with -c its children); reports equal', { skip }, async () => {
+  for (const follow of [false, true]) {
+    const bg = spawn('/bin/sh', ['-c', 'for i in 1 2 3 4 5 6 7 8 9 10 11 12; do cat /etc/hostname >/dev/null; sleep 0.02; done'], { stdio: 'ignore' });
+    const done = new Promise((res) => bg.on('exit', res));
+    const out = `${dir}/P${follow ? 'c' : ''}.dat`;
+    rec(['-P', String(bg.pid), ...(follow ? ['-c'] : []), '-e', 'syscalls:sys_enter_openat', '-e', 'sched:sched_process_exec', '-o', out, '--', 'sleep', '0.2']);
+    await done;
+    const text = sameReport(out, `-P${follow ? ' -c' : ''}`);
+    const opens = text.split('\n').filter((l) => l.includes('sys_enter_openat'));
+    assert.ok(opens.length > 0, 'the shell opens /dev/null for its redirections');
+    const foreign = opens.filter((l) => !new RegExp(`-${bg.pid} +\\[`).test(l));
+    if (follow) assert.ok(foreign.some((l) => /^ +cat-\d+ /.test(l)), '-c follows the forked cat processes');
+    else assert.deepEqual(foreign, [], 'without -c only the pid itself');
+  }
+});
+
+test('-F -c -- CMD: the command and its children; reports equal', { skip }, () => {
+  const out = `${dir}/Fc.dat`;
+  rec(['-F', '-c', '-e', 'sched:sched_process_exec', '-e', 'sched:sched_process_fork', '-e', 'syscalls:sys_enter_openat', '-o', out,
+    '--', '/bin/sh', '-c', 'ls / >/dev/null; cat /etc/hostname >/dev/null']);
+  const text = sameReport(out, '-F -c');
+  assert.match(text, /sched_process_exec: +filename=\/usr\/bin\/ls /);
+  assert.match(text, /^ +cat-\d+ .*sys_enter_openat/m);
+  assert.doesNotMatch(text, /^ +node-\d+ .*sys_enter_openat/m, 'not the recorder');
+});
+
+const cc = spawnSync('cc', ['--version']).status === 0;
+test('--uprobe with fetch args and a return probe on a compiled program; reports equal', { skip: skip || (!cc && 'needs a C compiler (cc)') }, () => {
+  const src = `${dir}/up.c`, bin = `${dir}/up`;
+  writeFileSync(src, '#include <stdio.h>\n__attribute__((noinline)) int utp_add(int a, int b) { return a + b; }\n' +
+    'int main(void) { volatile int s = 0; for (int i = 0; i < 3; i++) s += utp_add(i, 40 + i); printf("%d\\n", s); return 0; }\n');
+  execFileSync('cc', ['-O1', '-o', bin, src]);
+  const out = `${dir}/uprobe.dat`;
+  rec(['-F', '--uprobe', `${bin}:utp_add a=%di:s32 b=%si:s32`, '--uprobe', `${bin}:utp_add%return r=$retval:s32`, '-o', out, '--', bin]);
+  const text = sameReport(out, '--uprobe');
+  for (const [a, b] of [[0, 40], [1, 41], [2, 42]]) assert.match(text, new RegExp(`utp_add: +\\([0-9a-f]+\\) a=${a} b=${b}$`, 'm'));
+  assert.match(text, /utp_add__return: +\([0-9a-f]+ <- [0-9a-f]+\) r=44$/m);
 });
 
 test('cleanup of the temp dir', { skip }, () => { rmSync(dir, { recursive: true, force: true }); });

@@ -6,7 +6,8 @@
 import { statSync } from 'node:fs';
 import { describeError } from '@utp/bytes';
 import { FileSource } from '@utp/bytes/node';
-import { DEFAULT_PLUGIN_OPTIONS, LinePrinter, Tep, applyPluginOption, breToRegExp, formatTime, loadPlugins } from '@utp/traceevent';
+import { DEFAULT_PLUGIN_OPTIONS, LinePrinter, Tep, applyPluginOption, breToRegExp, formatTime, loadPlugins, makeChunk } from '@utp/traceevent';
+import type { Chunk } from '@utp/traceevent';
 import type { PluginOptions } from '@utp/traceevent';
 import type { Diagnostic, EventFormat, KRecord, PrintMode, TraceRecord } from '@utp/traceevent';
 import { TraceDat, mergeRecords } from '@utp/tracedat';
@@ -194,6 +195,12 @@ async function printTrace(inputs: Input[], args: ReportArgs, out: Output): Promi
   const wake = args.wakeup ? new WakeupLatency(inputs[0]!.td.tep) : undefined;
   const noIrq = args.noIrqs, noSoft = args.noSoftirqs;
   const sources: Array<RecordSource<Handle>> = handles.map((h) => ({ streams: h.streams, tag: h }));
+  const ob = out.buffer;
+  const prefixes = new Map<Handle, Chunk | null>(handles.map((h) => [h, h.prefix ? makeChunk(h.prefix) : null]));
+  const wakeOn = wake?.enabled === true;
+  let lastH: Handle | undefined;
+  let printer: LinePrinter | undefined;
+  let pre: Chunk | null = null;
   await mergeRecords(sources, (rec: KRecord, h: Handle, slot: number) => {
     const inp = h.input;
     if (inp.filter && !inp.filter(rec)) return;
@@ -203,9 +210,12 @@ async function printTrace(inputs: Input[], args: ReportArgs, out: Output): Promi
       if (noIrq && f & 0x08) return;
       if (noSoft && f & 0x10) return;
     }
-    let line = h.prefix + inp.printer!.format(rec);
-    if (wake?.enabled) line += wake.process(rec);
-    out.write(line + '\n');
+    if (h !== lastH) { lastH = h; printer = inp.printer!; pre = prefixes.get(h)!; }
+    if (pre) ob.chunk(pre);
+    printer!.emit(rec, ob);
+    if (wakeOn) ob.latin1(wake!.process(rec));
+    ob.byte(10);
+    out.lineDone();
   });
   if (wake?.enabled) out.write(wake.summary());
 }

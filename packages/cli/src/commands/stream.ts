@@ -4,7 +4,8 @@
  * Each batch (what poll(2) delivered) is merged across CPUs by time stamp before printing.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { RecordSession } from '@utp/tracecmd';
+import { endianness } from 'node:os';
+import { RecordSession, userLongSize } from '@utp/tracecmd';
 import { CpuReader, Waiter, Instance, tracingUnavailableReason, readWholeFile } from '@utp/tracefs';
 import * as traceevent from '@utp/traceevent';
 import { KBuffer, KRecord, LinePrinter, parseHeaderPage, Tep } from '@utp/traceevent';
@@ -13,10 +14,13 @@ import { parseRecordArgs } from './record.js';
 
 const latin1 = new TextDecoder('latin1');
 
+/**
+ * As trace-cmd reads a file we would write: the event parser's long size is the user-space one
+ * (the file header's, tep_set_long_size), the ring buffer's is the kernel's (header_page commit).
+ */
 function buildTep(inst: Instance, noPlugins: boolean): { tep: Tep; longSize: number } {
   const hp = parseHeaderPage(inst.read('events/header_page'));
-  const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-  const tep = new Tep({ littleEndian: le, longSize: hp.commitSize });
+  const tep = new Tep({ littleEndian: endianness() === 'LE', longSize: userLongSize() });
   if (!noPlugins) traceevent.loadPlugins(tep, {});
   const top = Instance.top();
   for (const ev of top.events('ftrace')) { try { tep.addEventFormat(top.eventFormat('ftrace', ev.name), 'ftrace'); } catch { /* */ } }

@@ -1,34 +1,38 @@
 /// <reference types="node" />
 import { writeSync } from 'node:fs';
+import { OutBuffer } from '@utp/traceevent';
+
+/** Buffered bytes are written out once there are more than this many. */
+const FLUSH_AT = 1 << 19;
 
 /**
- * Buffered stdout for report-style output: text is copied into one large buffer
- * (latin1: one byte per char, as the trace bytes were decoded) and written with few
- * big writes. EPIPE (reader went away) ends the process quietly with status 0.
+ * Buffered stdout for report-style output: text goes into one large OutBuffer (one
+ * byte per char, as the trace bytes were decoded; the line printer emits into it
+ * directly) and is written with few big writes. EPIPE (reader went away) ends the
+ * process quietly with status 0.
  */
 export class Output {
-  private buf: Buffer;
-  private pos = 0;
+  /** Where lines are emitted; call `lineDone()` after each line. */
+  readonly buffer: OutBuffer;
   constructor(private readonly fd = 1, size = 1 << 20) {
-    this.buf = Buffer.allocUnsafe(size);
+    this.buffer = new OutBuffer((b) => this.writeAll(b), size);
   }
 
   write(s: string): void {
-    if (s.length > this.buf.length - this.pos) {
-      this.flush();
-      if (s.length > this.buf.length) { this.writeAll(Buffer.from(s, 'latin1')); return; }
-    }
-    this.pos += this.buf.write(s, this.pos, 'latin1');
+    this.buffer.latin1(s);
+    this.buffer.flushIfOver(FLUSH_AT);
+  }
+
+  /** Writes the buffer out when it is full enough (call between lines). */
+  lineDone(): void {
+    if (this.buffer.pos > FLUSH_AT) this.buffer.flush();
   }
 
   flush(): void {
-    if (this.pos === 0) return;
-    const n = this.pos;
-    this.pos = 0;
-    this.writeAll(this.buf.subarray(0, n));
+    this.buffer.flush();
   }
 
-  private writeAll(b: Buffer): void {
+  private writeAll(b: Uint8Array): void {
     let off = 0;
     while (off < b.length) {
       try {

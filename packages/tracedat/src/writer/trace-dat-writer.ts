@@ -57,6 +57,11 @@ export interface TraceDatWriteOptions {
   longSize: number;
   /** Sub-buffer size (from header_page). */
   pageSize: number;
+  /**
+   * CPUs of the recording (trace-cmd: sysconf(_SC_NPROCESSORS_CONF)); every CPU id of the
+   * buffers must be below it. v6 writes a table slot per CPU (empty ones with size 0), v7
+   * stores it in the CPUCOUNT option and omits CPUs without data from BUFFER options.
+   */
   cpuCount: number;
   /** Whole trace_clock file text (TRACECLOCK option). */
   traceClock?: string;
@@ -103,6 +108,13 @@ export function writeTraceDat(sink: WriteSink, meta: TraceDatMetadata, buffers: 
   if (!buffers.length || buffers[0]!.name !== '') throw new UtpError(WriterErrorCode.BadInput, 'The first buffer must be the top buffer (name "")');
   if (opts.version !== 6 && opts.version !== 7) throw new UtpError(WriterErrorCode.BadInput, 'Unsupported file version', { context: { version: opts.version } });
   if (opts.version === 6 && opts.compression) throw new UtpError(WriterErrorCode.BadInput, 'trace.dat v6 cannot be compressed');
+  for (const b of buffers) {
+    for (const c of b.cpus) {
+      if (!Number.isInteger(c.cpu) || c.cpu < 0 || c.cpu >= opts.cpuCount) {
+        throw new UtpError(WriterErrorCode.BadInput, 'CPU id outside the CPU count', { context: { buffer: b.name, cpu: c.cpu, cpuCount: opts.cpuCount } });
+      }
+    }
+  }
   return new Writer(sink, meta, buffers, opts).run();
 }
 
@@ -211,6 +223,12 @@ class Writer {
     }
   }
 
+  /**
+   * One v6 flyrecord block: a {offset, size} slot for every CPU id below cpuCount. As trace-cmd
+   * does (it lseeks to each CPU's page-aligned start and writes only data), a CPU without data
+   * gets size 0 and the aligned offset where its data would start, and padding bytes are only
+   * written in front of data: a buffer ending in empty CPUs ends right after the last data.
+   */
   private flyrecordV6(buf: TraceDatBufferInput): void {
     const page = buf.pageSize ?? this.o.pageSize;
     this.put(enc('flyrecord\0'));
@@ -220,13 +238,21 @@ class Writer {
     const clock = enc(`[${buf.clock}]`);
     this.put(this.blk().u64(clock.length).bytes(clock).done());
     const byCpu = new Map(buf.cpus.map((c) => [c.cpu, c]));
+    let cursor = this.pos;
     for (let cpu = 0; cpu < n; cpu++) {
-      this.padTo(page);
-      const off = this.pos;
+      const off = Math.ceil(cursor / page) * page;
       const c = byCpu.get(cpu);
-      if (c) for (const chunk of c.data) this.put(chunk);
+      if (c) {
+        for (const chunk of c.data) {
+          if (!chunk.length) continue;
+          if (this.pos < off) this.put(new Uint8Array(off - this.pos));
+          this.put(chunk);
+        }
+      }
+      const size = this.pos > off ? this.pos - off : 0;
       this.patch64(table + cpu * 16, off);
-      this.patch64(table + cpu * 16 + 8, this.pos - off);
+      this.patch64(table + cpu * 16 + 8, size);
+      cursor = off + size;
     }
   }
 

@@ -171,3 +171,62 @@ test('refuses a compressed v6 and a missing top buffer', () => {
   assert.throws(() => writeTraceDat(sink, meta, [{ name: '', clock: 'local', cpus: [] }], o), (e: unknown) => (e as { code?: string }).code === 'TRACEDAT_WRITE_BAD_INPUT');
   assert.throws(() => writeTraceDat(sink, meta, [{ name: 'x', clock: 'local', cpus: [] }], { ...o, compression: null }), (e: unknown) => (e as { code?: string }).code === 'TRACEDAT_WRITE_BAD_INPUT');
 });
+
+// ---- sparse and empty CPUs (laid out by trace-cmd: testdata/writer/README.md) ----
+
+test('v6 with sparse and empty CPUs is what trace-cmd writes, byte for byte', async () => {
+  const ref = new Uint8Array(readFileSync(dir + 'writer/sparse-cpus-v6.dat'));
+  const { meta, buffers, opts } = parseV6(ref);
+  assert.equal(opts.cpuCount, 4);
+  // Only the CPUs with data are handed to the writer (as record/extract do for CPUs that had none).
+  const sparse = buffers.map((b) => ({ ...b, cpus: b.cpus.filter((c) => [...c.data].some((d) => d.length > 0)) }));
+  assert.deepEqual(sparse[0]!.cpus.map((c) => c.cpu), [1, 2]);
+  const ours = write(meta, sparse, opts);
+  assert.equal(ours.length, ref.length, 'no padding after the trailing empty CPU');
+  assert.ok(Buffer.from(ours).equals(Buffer.from(ref)), 'identical to trace-cmd\'s layout');
+  // v7 of the same: empty CPUs are left out of the BUFFER option; trace-cmd reports the same text.
+  const v7 = write(meta, sparse, { ...opts, version: 7 });
+  if (!haveTraceCmd) { console.log('# trace-cmd not installed: report comparison skipped'); return; }
+  const expected = gunzipSync(readFileSync(dir + 'writer/sparse-cpus-v6.report.txt.gz')).toString('latin1');
+  const tmp = mkdtempSync(`${tmpdir()}/utp-writer-`);
+  try {
+    writeFileSync(`${tmp}/v7.dat`, v7);
+    assert.equal(spawnSync('trace-cmd', ['report', '-i', `${tmp}/v7.dat`], { maxBuffer: 1 << 26 }).stdout.toString('latin1'), expected);
+    const dump = spawnSync('trace-cmd', ['dump', '--options', '-i', `${tmp}/v7.dat`]).stdout.toString('latin1');
+    assert.deepEqual([...dump.matchAll(/^ +(\d+) \d+\t\d+\t\[id, data offset and size\]$/gm)].map((m) => Number(m[1])), [1, 2]);
+  } finally { rmSync(tmp, { recursive: true, force: true }); }
+});
+
+test('v6: a buffer without data gets size-0 slots and no padding; the next block follows at once', () => {
+  const meta: TraceDatMetadata = { headerPage: '', headerEvent: '', ftraceFormats: [], systems: [], kallsyms: '', printk: '', cmdlines: '' };
+  const page = new Uint8Array(4096).fill(7);
+  const b = write(meta, [{ name: '', clock: 'local', cpus: [] }, { name: 'inst', clock: 'local', cpus: [{ cpu: 1, data: [page] }] }],
+    { version: 6, compression: null, littleEndian: true, longSize: 8, pageSize: 4096, cpuCount: 2 });
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const text = Buffer.from(b).toString('latin1');
+  const top = text.indexOf('flyrecord\0'), inst = text.indexOf('flyrecord\0', top + 1);
+  const afterTopClock = top + 10 + 32 + 8 + '[local]'.length;
+  // trace-cmd lseeks to each empty CPU's aligned start without writing: the file does not grow,
+  // so the instance's block starts right after the top block's clock.
+  assert.equal(inst, afterTopClock);
+  const aligned = Math.ceil(afterTopClock / 4096) * 4096;
+  for (let c = 0; c < 2; c++) {
+    assert.equal(Number(dv.getBigUint64(top + 10 + c * 16, true)), aligned, `top cpu${c} offset`);
+    assert.equal(Number(dv.getBigUint64(top + 10 + c * 16 + 8, true)), 0, `top cpu${c} size`);
+  }
+  // The instance block: its BUFFER option points at it; cpu0 empty (shares cpu1's aligned offset).
+  const o0 = Number(dv.getBigUint64(inst + 10, true)), o1 = Number(dv.getBigUint64(inst + 26, true));
+  assert.equal(o0, o1);
+  assert.equal(o1 % 4096, 0);
+  assert.equal(Number(dv.getBigUint64(inst + 34, true)), 4096);
+  assert.equal(b.length, o1 + 4096);
+});
+
+test('refuses CPU ids at or above the CPU count (they would be dropped silently)', () => {
+  const meta: TraceDatMetadata = { headerPage: '', headerEvent: '', ftraceFormats: [], systems: [], kallsyms: '', printk: '', cmdlines: '' };
+  for (const version of [6, 7] as const) {
+    assert.throws(() => writeTraceDat(new MemorySink(), meta, [{ name: '', clock: 'local', cpus: [{ cpu: 2, data: [new Uint8Array(4096)] }] }],
+      { version, compression: null, littleEndian: true, longSize: 8, pageSize: 4096, cpuCount: 2 }),
+    (e: unknown) => (e as { code?: string }).code === 'TRACEDAT_WRITE_BAD_INPUT');
+  }
+});

@@ -1,0 +1,98 @@
+// Builds the page-quirk fixtures: v7+zstd files whose CPU data trace-cmd 3.1.6 reads
+// only partly ("bad page offset"), plus what `trace-cmd report` prints for them.
+//
+//   node make-page-quirk.mjs I8.dat I4.dat
+//
+// I8.dat: a trace of an instance with buffer_subbuf_size_kb=8 (trace-cmd extract -B, v7+zstd or
+// none); I4.dat: a trace of a 4 KiB instance of the same kernel. Pages are taken from both
+// (converted with `trace-cmd convert --compression none` first) and written with our writer:
+//
+//   page-quirk-inst8.dat     empty top buffer + instance `s8` (8 KiB pages): the first CPU of `s8`
+//                            starts at virtual offset 4096 → only its first page is read
+//   page-quirk-top-inst.dat  top buffer with 4 KiB pages (3 per CPU → cursor 0x7000, not
+//                            8 KiB aligned), instance `s8` (8 KiB) and instance `s4` (4 KiB):
+//                            both instance handles start from the top handle's cursor
+//
+// The expected output always comes from running trace-cmd on the written file.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { MemorySource } from '@utp/bytes';
+import { Tep } from '@utp/traceevent';
+import { TraceDat, writeTraceDat, MemorySink } from '@utp/tracedat';
+import { zstdCompressor } from '@utp/tracecmd';
+
+const dir = fileURLToPath(new URL('./', import.meta.url));
+const [i8, i4] = process.argv.slice(2);
+if (!i8 || !i4) { console.error('usage: node make-page-quirk.mjs I8.dat I4.dat'); process.exit(2); }
+
+async function open(path) {
+  const td = await TraceDat.open(new MemorySource(new Uint8Array(readFileSync(path))), { tep: new Tep(), keepFormatTexts: true, exactPages: false });
+  return td;
+}
+
+/** Pages with events of each CPU of the file's (only) instance (the input must be uncompressed). */
+function pagesOf(td, maxPages, pageSize) {
+  const b = td.instances[0] ?? td.topBuffer;
+  if (b.compressed) throw new Error('convert the inputs with --compression none first');
+  const out = [];
+  for (const c of b.cpus) {
+    const data = c.size > 0 ? Buffer.from(td.src.readSync(c.offset, c.size)) : Buffer.alloc(0);
+    const pages = [];
+    for (let o = 0; o + pageSize <= data.length && pages.length < maxPages; o += pageSize) {
+      const page = data.subarray(o, o + pageSize);
+      if ((page.readUInt32LE(8) & 0x7ffffff) !== 0) pages.push(new Uint8Array(page));
+    }
+    out.push(pages);
+  }
+  return out;
+}
+
+function meta(td) {
+  const used = new Set(['sched', 'raw_syscalls', 'ftrace']);
+  const systems = new Map();
+  const ftrace = [];
+  for (const f of td.formatTexts) {
+    if (f.system === 'ftrace') { ftrace.push(f.text); continue; }
+    if (!used.has(f.system)) continue;
+    if (!systems.has(f.system)) systems.set(f.system, []);
+    systems.get(f.system).push(f.text);
+  }
+  return {
+    headerPage: td.headerPageText, headerEvent: td.headerEventText, ftraceFormats: ftrace,
+    systems: [...systems].map(([name, formats]) => ({ name, formats })), kallsyms: '', printk: '', cmdlines: '',
+  };
+}
+
+const a = await open(i8);
+const b4 = await open(i4);
+// (trace-cmd convert writes BUFFER page size 4096 for the 8 KiB instance: the data keeps 8 KiB pages)
+const p8 = { pages: pagesOf(a, 6, 8192) };
+const p4 = { pages: pagesOf(b4, 3, 4096) };
+const m = meta(a);
+const zstd = await zstdCompressor();
+const base = { version: 7, compression: zstd, littleEndian: true, longSize: 8, pageSize: 4096, cpuCount: 2, traceClock: '[local] global', uname: 'utp fixture', versionString: '3.1.6 utp-fixture' };
+const cpus = (pages, counts) => pages.map((ps, cpu) => ({ cpu, data: ps.slice(0, counts[cpu]) }));
+
+function write(name, buffers) {
+  const sink = new MemorySink();
+  writeTraceDat(sink, m, buffers, base);
+  const file = dir + name + '.dat';
+  writeFileSync(file, sink.finish());
+  for (const [suffix, args] of [['report', []], ['report-t', ['-t']]]) {
+    const r = execFileSync('trace-cmd', ['report', ...args, '-i', file], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 });
+    writeFileSync(`${dir}${name}.${suffix}.txt.gz`, gzipSync(r));
+  }
+  console.log(`${name}.dat: ${sink.finish().length} bytes`);
+}
+
+write('page-quirk-inst8', [
+  { name: '', clock: 'local', cpus: [] },
+  { name: 's8', clock: 'local', pageSize: 8192, cpus: cpus(p8.pages, [4, 4]) },
+]);
+write('page-quirk-top-inst', [
+  { name: '', clock: 'local', pageSize: 4096, cpus: cpus(p4.pages, [3, 3]) },
+  { name: 's8', clock: 'local', pageSize: 8192, cpus: cpus(p8.pages, [3, 3]) },
+  { name: 's4', clock: 'local', pageSize: 4096, cpus: cpus(p4.pages, [2, 3]) },
+]);

@@ -1,0 +1,105 @@
+/**
+ * The `-R` field list (tep_print_fields, see compileFieldsRaw) as byte emitters: the
+ * same per-event plan — fields printed by a matching print-fmt conversion reuse that
+ * conversion, the others the type-based rules of print_field_raw — writing digits
+ * straight into an OutBuffer. Arrays keep the string path (it also clears IS_STRING
+ * the way libtraceevent does).
+ */
+import type { TraceRecord } from './types.js';
+import { FieldFlag } from './types.js';
+import type { TepField } from './event-format.js';
+import type { ArgCompiler } from './print-eval.js';
+import type { Segment } from './print-compiler.js';
+import { rawFieldValue } from './print-compiler.js';
+import { compileEmitSegment, chainEmitters, type EmitFn } from './print-emit.js';
+import { makeChunk, type Chunk } from './out-buffer.js';
+
+const TWO32 = 4294967296;
+
+/** print_field_raw of one field after the label bytes. */
+function rawValueEmitter(f: TepField, le: boolean, label: Chunk): EmitFn {
+  const flags = f.flags;
+  const size = f.size;
+  const off = f.offset;
+  if (flags & FieldFlag.Array || (size !== 1 && size !== 2 && size !== 4 && size !== 8)) {
+    return (r, o) => { o.chunk(label); o.latin1(rawFieldValue(r, f, le)); };
+  }
+  const ptr = (flags & FieldFlag.Pointer) !== 0;
+  const sgn = (flags & FieldFlag.Signed) !== 0;
+  const lng = (flags & FieldFlag.Long) !== 0;
+  if (size === 8) {
+    const loOff = le ? 0 : 4;
+    const hiOff = le ? 4 : 0;
+    // hex: pointer, or long without sign; signed: decimal of the 64-bit signed value
+    const asHex = ptr || (lng && !sgn);
+    return (r, o) => {
+      o.chunk(label);
+      const at = r.offset + off;
+      let hi = 0, lo = 0;
+      if (at >= 0 && at + 8 <= r.page.length) { lo = r.view.getUint32(at + loOff, le); hi = r.view.getUint32(at + hiOff, le); }
+      if (asHex) { o.byte(48); o.byte(120); o.hex64(hi, lo); return; }
+      if (sgn && hi >= 0x80000000) {
+        if (hi >= 0xffe00000) { o.byte(45); o.dec((0xffffffff - hi) * TWO32 + (TWO32 - lo)); return; }
+        o.latin1(String(BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo))));
+        return;
+      }
+      if (hi < 0x200000) o.dec(hi * TWO32 + lo);
+      else o.latin1(((BigInt(hi) << 32n) | BigInt(lo)).toString());
+    };
+  }
+  // 1, 2 or 4 bytes (read unsigned, within the page)
+  const hexOut = ptr || (lng && (!sgn || size === 4));
+  return (r, o) => {
+    o.chunk(label);
+    const at = r.offset + off;
+    let v = 0;
+    if (at >= 0 && at + size <= r.page.length) v = size === 4 ? r.view.getUint32(at, le) : size === 2 ? r.view.getUint16(at, le) : r.page[at]!;
+    if (hexOut) { o.byte(48); o.byte(120); o.hex32(v); return; }
+    if (!sgn) { o.dec(v); return; }
+    if (size === 4) o.sdec(v | 0);
+    else if (size === 2) { const x = (v << 16) >> 16; if (x >= 0 && x < 10) o.byte(32); o.sdec(x); }
+    else o.sdec((v << 24) >> 24);
+  };
+}
+
+/**
+ * compileFieldsRaw(fields, segs, le, stripNewline = true) as an emitter: ` name=value`
+ * per event field, one trailing newline removed.
+ */
+export function compileEmitFieldsRaw(c: ArgCompiler, fields: readonly TepField[], segs: readonly Segment[] | null, le: boolean): EmitFn {
+  const list: EmitFn[] = [];
+  let parse: number | null = segs && segs.length ? 0 : null;
+  for (const f of fields) {
+    const labelText = ' ' + f.name + '=';
+    let em: EmitFn | null = null;
+    if (parse !== null && segs && !(f.flags & (FieldFlag.Array | FieldFlag.String))) {
+      const start = parse;
+      let p = start;
+      let has0x = false;
+      do {
+        const seg = segs[p]!;
+        if (seg.type === 'text') {
+          const t = seg.text;
+          has0x = t.length > 1 && t.endsWith('0x');
+        } else {
+          let a = seg.arg;
+          while (a && a.kind === 'type') a = a.item;
+          if (!a || a.kind !== 'field' || a.field !== f) has0x = false;
+          else {
+            em = compileEmitSegment(c, seg, makeChunk(labelText + (has0x ? '0x' : '')));
+            parse = p + 1 < segs.length ? p + 1 : null;
+            break;
+          }
+        }
+        p = p + 1 < segs.length ? p + 1 : 0;
+      } while (p !== start);
+    }
+    list.push(em ?? rawValueEmitter(f, le, makeChunk(labelText)));
+  }
+  const body = chainEmitters(list);
+  return (r: TraceRecord, o) => {
+    const start = o.pos;
+    body(r, o);
+    if (o.pos > start && o.buf[o.pos - 1] === 10) o.pos--;
+  };
+}
