@@ -23,6 +23,9 @@ export class Cursor {
     readonly where: string = 'file',
   ) {}
 
+  /** True when positions of this cursor are offsets in `src`. */
+  readsFrom(src: ByteSource): boolean { return this.src === src; }
+
   private async ensure(n: number, what: string): Promise<void> {
     if (this.pos >= this.bufStart && this.pos + n <= this.bufStart + this.buf.length) return;
     if (this.pos + n > this.end) {

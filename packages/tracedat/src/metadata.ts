@@ -52,6 +52,12 @@ export async function readMetadataSection(td: TraceDat, c: Cursor, id: number): 
     case OptionId.Kallsyms: {
       const size = await c.u32('kallsyms size');
       if (skip) { await c.skip(size, 'kallsyms'); return; }
+      if (td.lazyKallsyms && c.readsFrom(td.src)) {
+        const at = c.pos;
+        await c.skip(size, 'kallsyms');
+        await td.deferKallsymsText(at, size);
+        return;
+      }
       const text = await c.text(size, 'kallsyms');
       if (size) td.tep.loadKallsyms(text);
       return;

@@ -5,7 +5,7 @@
  * memory stays bounded whatever the file size.
  */
 import type { ByteSource } from '@utp/bytes';
-import { MemorySource } from '@utp/bytes';
+import { MemorySource, decodeLatin1 } from '@utp/bytes';
 import { Tep, parseHeaderPage } from '@utp/traceevent';
 import type { DiagnosticHandler, HeaderPage, KRecord } from '@utp/traceevent';
 import { Cursor } from './cursor.js';
@@ -17,7 +17,7 @@ import type { RawOption } from './options.js';
 import { CpuStream } from './cpu-stream.js';
 import type { TsAdjust } from './cpu-stream.js';
 import { readMetadataSection } from './metadata.js';
-import { readFully } from './read-fully.js';
+import { readFully, readFullySync } from './read-fully.js';
 import { mergeRecords } from './merge.js';
 import { recoverCompressedCpus } from './recover-buffers.js';
 import { placeHandles, readChunkTable, readChunkTableSync } from './page-layout.js';
@@ -310,6 +310,7 @@ export class TraceDat {
     {
       for (const s of this.pendingSections) {
         if (this.opts.skipMetadata && s.id !== OptionId.HeaderInfo) continue;
+        if (s.id === OptionId.Kallsyms && this.lazyKallsyms) { await this.deferKallsymsSection(s.offset); continue; }
         const body = await this.openSection(s.offset, s.id);
         await readMetadataSection(this, body, s.id);
       }
@@ -393,6 +394,63 @@ export class TraceDat {
     } catch (e) {
       throw new TraceDatError(TraceDatErrorCode.BadCompression, 'Cannot decompress section', { offset: bodyOffset - 16, context: { sectionId: id }, cause: e });
     }
+  }
+
+  /**
+   * The Tep's optional lazy entry point for kallsyms (`loadKallsymsLazy(get)`: `get()` returns
+   * the text when a symbol is first looked up). Files carry megabytes of kallsyms that most
+   * reports never read; with it, open() neither decompresses nor decodes them.
+   */
+  get lazyKallsyms(): ((get: () => string) => void) | undefined {
+    const f = (this.tep as unknown as { loadKallsymsLazy?: (get: () => string) => void }).loadKallsymsLazy;
+    return typeof f === 'function' ? f.bind(this.tep) : undefined;
+  }
+
+  /** Hands the kallsyms text at [offset, offset+size) to the Tep lazily (read now only when the source cannot read synchronously). */
+  async deferKallsymsText(offset: number, size: number): Promise<void> {
+    if (!size) return;
+    const early = this.src.readSync ? undefined : await readFully(this.src, offset, size);
+    this.lazyKallsyms!(() => {
+      const b = early ?? readFullySync(this.src, offset, size);
+      if (b.length < size) { this.diag('warning', TraceDatDiagnostic.Truncated, 'kallsyms cut short; the trace is truncated', offset + b.length); }
+      return decodeLatin1(b);
+    });
+  }
+
+  /** v7: checks the kallsyms section header now, reads/decompresses its body when the Tep asks. */
+  private async deferKallsymsSection(offset: number): Promise<void> {
+    const c = new Cursor(this.src, offset, this.littleEndian, this.src.size, 'section header');
+    const sid = await c.u16('section id');
+    const flags = await c.u16('section flags');
+    await c.u32('section description');
+    const size = await c.u64n('section size');
+    if (sid !== OptionId.Kallsyms) {
+      throw new TraceDatError(TraceDatErrorCode.BadSection, 'Section id does not match its option', { offset, context: { expected: OptionId.Kallsyms, found: sid } });
+    }
+    if (!(flags & 1)) {
+      const len = await c.u32('kallsyms size');
+      await this.deferKallsymsText(offset + 20, Math.min(len, Math.max(0, size - 4)));
+      return;
+    }
+    if (!this.decompressor) throw new TraceDatError(TraceDatErrorCode.BadCompression, 'Compressed section in a file without compression', { offset, context: { sectionId: sid } });
+    const bodyAt = offset + 16;
+    const early = this.src.readSync ? undefined : await readFully(this.src, bodyAt, size);
+    const decompress = this.decompressor;
+    this.lazyKallsyms!(() => {
+      try {
+        const b = early ?? readFullySync(this.src, bodyAt, size);
+        const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+        const csize = dv.getUint32(0, this.littleEndian);
+        const usize = dv.getUint32(4, this.littleEndian);
+        if (8 + csize > b.length) throw new Error(`need ${8 + csize} bytes, have ${b.length}`);
+        const body = decompress(b.subarray(8, 8 + csize), usize);
+        const n = new DataView(body.buffer, body.byteOffset, body.byteLength).getUint32(0, this.littleEndian);
+        return decodeLatin1(body.subarray(4, 4 + n));
+      } catch (e) {
+        this.diag('warning', TraceDatDiagnostic.Decompress, `Cannot read the kallsyms section: ${(e as Error).message}`, offset);
+        return '';
+      }
+    });
   }
 
   /** A cursor over a section's body after checking its id. */

@@ -16,6 +16,7 @@ import { readNumberBig } from './record-data.js';
 import type { OutBuffer } from './out-buffer.js';
 import { compileEmitSegments, chainEmitters, emitString, type EmitFn } from './print-emit.js';
 import { compileEmitFieldsRaw } from './raw-emit.js';
+import { compilePlan } from './print-plan.js';
 
 /** What a TepEvent needs from its Tep. */
 export interface EventHost extends EvalHost {
@@ -182,12 +183,18 @@ export class TepEvent implements EventFormat, ParserContext {
       // rare: the string path, which also handles bprint's per-record formats and late failures
       fn = emitString((rec) => this.prettyInfo(rec));
     } else {
-      const body = chainEmitters(compileEmitSegments(this.compiler!, list.segs));
-      fn = (rec, out) => {
-        const start = out.pos;
-        body(rec, out);
-        if (out.pos > start && out.buf[out.pos - 1] === 10) out.pos--;
-      };
+      const segs = list.segs;
+      const body = compilePlan(this.compiler!, segs) ?? chainEmitters(compileEmitSegments(this.compiler!, segs));
+      const last = segs[segs.length - 1];
+      if (last && last.type === 'text' && last.text.length && !last.text.endsWith('\n')) {
+        fn = body; // cannot end with a newline
+      } else {
+        fn = (rec, out) => {
+          const start = out.pos;
+          body(rec, out);
+          if (out.pos > start && out.buf[out.pos - 1] === 10) out.pos--;
+        };
+      }
     }
     return (this.prettyEmit = fn);
   }
