@@ -2,6 +2,8 @@
 // npm run bench: times utp and the reference tool side by side, in one run, and prints the ratio.
 //   report/v7-zstd/syscalls-2M  `trace-cmd report` vs `utp report` on a ~2M-event v7+zstd trace of this
 //                               machine (made on first use in bench/data/, reused afterwards), output to a file.
+//   report/v7-zstd/syscalls-2M/-R  the same with -R (raw field lists)
+//   report/v7-zstd/mixed        a trace with ~200 event types (kmem, syscalls, sched, irq, timer, ...; made on first use)
 //   tracecmd/record/raw_syscalls `utp record` vs a plain per-CPU `cat trace_pipe_raw` copy under a syscall storm:
 //                               events captured, events lost, recorder CPU time (packages/tracecmd/bench/record.mjs).
 // Options: --events N (default 2000000), --runs N (default 3), --only NAME, --keep-output
@@ -45,28 +47,51 @@ function makeTrace() {
   return file;
 }
 
+/** A trace with many event types (kmem/syscalls/sched/irq/timer/...: ~200 formats, plugins, %p, flags). */
+function makeMixedTrace() {
+  const file = join(DATA, 'mixed.dat');
+  if (existsSync(file)) return file;
+  const skip = liveSkipReason();
+  if (skip) { console.error(`bench: cannot make the trace: ${skip}`); process.exit(1); }
+  console.error(`bench: recording a mixed-events trace of this machine (once; reused from ${file})`);
+  recordReference(DATA, {
+    events: ['sched', 'irq', 'timer', 'syscalls', 'kmem', 'signal', 'workqueue', 'filemap', 'block', 'writeback', 'task', 'rcu'],
+    bufKb: 65536,
+    out: file,
+    run: () => spawnSync('sh', ['-c', 'for i in $(seq 1 150); do ls -la /usr/lib > /dev/null; cat /proc/self/status > /dev/null; sh -c "kill -0 $$"; done; '
+      + 'dd if=/dev/zero of=/tmp/utp-bench-mixed bs=64k count=200 2>/dev/null; sync; rm -f /tmp/utp-bench-mixed']),
+  });
+  return file;
+}
+
+/** `trace-cmd report FLAGS` vs `utp report FLAGS` on one file, RUNS times each, outputs compared. */
+function reportBench(file, flags = '') {
+  const lines = Number(spawnSync('sh', ['-c', `trace-cmd report -i ${file} ${flags} 2>/dev/null | wc -l`], { encoding: 'utf8' }).stdout.trim());
+  const ref = [], utp = [];
+  const refOut = join(DATA, 'ref.txt'), utpOut = join(DATA, 'utp.txt');
+  for (let i = 0; i < RUNS; i++) {
+    ref.push(timed(`trace-cmd report -i ${file} ${flags} 2>/dev/null`, refOut));
+    utp.push(timed(`${process.execPath} ${UTP} report -i ${file} ${flags}`, utpOut));
+  }
+  const same = spawnSync('cmp', ['-s', refOut, utpOut]).status === 0;
+  const failed = utp.find((r) => r.status !== 0);
+  if (failed) console.error(`bench: utp report failed: ${failed.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  if (!args.includes('--keep-output')) { rmSync(refOut, { force: true }); rmSync(utpOut, { force: true }); }
+  return {
+    what: `${lines} lines, ${(statSync(file).size / 1e6).toFixed(1)} MB file`,
+    ref: { name: `trace-cmd report${flags ? ' ' + flags : ''}`, s: median(ref.map((r) => r.seconds)), rss: Math.max(...ref.map((r) => r.maxRssKb)) },
+    utp: { name: `utp report${flags ? ' ' + flags : ''}`, s: median(utp.map((r) => r.seconds)), rss: Math.max(...utp.map((r) => r.maxRssKb)) },
+    identical: same,
+    lines,
+  };
+}
+
 const benches = {
-  'report/v7-zstd/syscalls-2M': () => {
-    const file = makeTrace();
-    const lines = Number(spawnSync('sh', ['-c', `trace-cmd report -i ${file} 2>/dev/null | wc -l`], { encoding: 'utf8' }).stdout.trim());
-    const ref = [], utp = [];
-    const refOut = join(DATA, 'ref.txt'), utpOut = join(DATA, 'utp.txt');
-    for (let i = 0; i < RUNS; i++) {
-      ref.push(timed(`trace-cmd report -i ${file} 2>/dev/null`, refOut));
-      utp.push(timed(`${process.execPath} ${UTP} report -i ${file}`, utpOut));
-    }
-    const same = spawnSync('cmp', ['-s', refOut, utpOut]).status === 0;
-    const failed = utp.find((r) => r.status !== 0);
-    if (failed) console.error(`bench: utp report failed: ${failed.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-    if (!args.includes('--keep-output')) { rmSync(refOut, { force: true }); rmSync(utpOut, { force: true }); }
-    return {
-      what: `${lines} lines, ${(statSync(file).size / 1e6).toFixed(1)} MB file`,
-      ref: { name: 'trace-cmd report', s: median(ref.map((r) => r.seconds)), rss: Math.max(...ref.map((r) => r.maxRssKb)) },
-      utp: { name: 'utp report', s: median(utp.map((r) => r.seconds)), rss: Math.max(...utp.map((r) => r.maxRssKb)) },
-      identical: same,
-      lines,
-    };
-  },
+  'report/v7-zstd/syscalls-2M': () => reportBench(makeTrace()),
+  // -R: every field printed raw (tep_print_fields), arrays included
+  'report/v7-zstd/syscalls-2M/-R': () => reportBench(makeTrace(), '-R'),
+  // many event types: plugins (kmem, sched_switch, hrtimer), %p/%pS, __print_flags/__print_symbolic, strings
+  'report/v7-zstd/mixed': () => reportBench(makeMixedTrace()),
 };
 
 // The recorder benchmark lives with its package; it prints its own side-by-side numbers and ratios.

@@ -159,7 +159,8 @@ export class CpuStream {
       this.place = p;
     }
     const pl = this.place;
-    const table = pl.table!;
+    const table = pl.table;
+    if (!table) { this.done = true; return false; }
     const ps = this.i.pageSize;
     const k = this.pageIndex;
     const rel = k * ps;

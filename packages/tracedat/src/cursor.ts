@@ -23,6 +23,12 @@ export class Cursor {
     readonly where: string = 'file',
   ) {}
 
+  /** `end` is the end of a v7 section (the whole rest belongs to one metadata block). */
+  bounded = false;
+
+  /** The bytes from here to `end` (a view when they fit the window), moving to `end`. */
+  async rest(what = 'data'): Promise<Uint8Array> { return this.bytes(this.end - this.pos, what); }
+
   /** True when positions of this cursor are offsets in `src`. */
   readsFrom(src: ByteSource): boolean { return this.src === src; }
 

@@ -8,5 +8,8 @@ export type { RawOption } from './options.js';
 export { zstdDecompressor, zlibDecompressor, decompressorFor } from './decompress.js';
 export type { Decompressor } from './decompress.js';
 export { CpuStream } from './cpu-stream.js';
+export type { CpuStreamInit, TsAdjust } from './cpu-stream.js';
+export { placeHandles } from './page-layout.js';
+export type { ChunkInfo, ChunkTable, CpuPlace, HandleInput } from './page-layout.js';
 export { mergeRecords } from './merge.js';
 export type { RecordSource } from './merge.js';

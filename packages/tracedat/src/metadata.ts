@@ -1,5 +1,7 @@
 import { OptionId } from './options.js';
+import { decodeLatin1 } from '@utp/bytes';
 import type { Cursor } from './cursor.js';
+import { deferKallsymsText, lazyKallsymsOf } from './lazy-kallsyms.js';
 import { TraceDatDiagnostic, TraceDatError, TraceDatErrorCode } from './errors.js';
 import type { TraceDat } from './trace-dat.js';
 
@@ -10,6 +12,12 @@ import type { TraceDat } from './trace-dat.js';
  */
 export async function readMetadataSection(td: TraceDat, c: Cursor, id: number): Promise<void> {
   const skip = td.opts.skipMetadata;
+  if ((id === OptionId.FtraceEvents || id === OptionId.EventFormats) && c.bounded) {
+    // a v7 section: parse the whole body synchronously (thousands of formats)
+    const base = c.pos;
+    readFormats(td, await c.rest('event formats'), base, id, c.where, skip);
+    return;
+  }
   switch (id) {
     case OptionId.HeaderInfo: {
       const at = c.pos;
@@ -52,10 +60,11 @@ export async function readMetadataSection(td: TraceDat, c: Cursor, id: number): 
     case OptionId.Kallsyms: {
       const size = await c.u32('kallsyms size');
       if (skip) { await c.skip(size, 'kallsyms'); return; }
-      if (td.lazyKallsyms && c.readsFrom(td.src)) {
+      const lazy = lazyKallsymsOf(td.tep);
+      if (lazy && c.readsFrom(td.src)) {
         const at = c.pos;
         await c.skip(size, 'kallsyms');
-        await td.deferKallsymsText(at, size);
+        await deferKallsymsText(td, lazy, at, size);
         return;
       }
       const text = await c.text(size, 'kallsyms');
@@ -85,5 +94,47 @@ function addFormat(td: TraceDat, text: string, system: string, offset: number): 
     td.tep.addEventFormat(text, system);
   } catch (e) {
     td.diag('warning', TraceDatDiagnostic.BadEventFormat, `Cannot parse event format of system ${system}: ${(e as Error).message}`, offset);
+  }
+}
+
+/** FtraceEvents / EventFormats from a whole section body: one latin1 decode, formats sliced out of it. */
+function readFormats(td: TraceDat, b: Uint8Array, base: number, id: number, where: string, skip: boolean): void {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const le = td.littleEndian;
+  const all = decodeLatin1(b);
+  let p = 0;
+  const need = (n: number, what: string): void => {
+    if (n > b.length - p) {
+      throw new TraceDatError(TraceDatErrorCode.Truncated, `Unexpected end of ${where} reading ${what}`, { offset: base + p, context: { need: n, have: b.length - p } });
+    }
+  };
+  const u32 = (what: string): number => { need(4, what); const v = dv.getUint32(p, le); p += 4; return v; };
+  const u64n = (what: string): number => {
+    need(8, what);
+    const v = dv.getBigUint64(p, le);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new TraceDatError(TraceDatErrorCode.BadHeader, `Value out of range reading ${what}`, { offset: base + p, context: { value: v } });
+    p += 8;
+    return Number(v);
+  };
+  const format = (system: string, what: string): void => {
+    const size = u64n('format size');
+    need(size, what);
+    const at = p;
+    p += size;
+    if (!skip) addFormat(td, all.slice(at, at + size), system, base + at);
+  };
+  if (id === OptionId.FtraceEvents) {
+    const n = u32('ftrace format count');
+    for (let i = 0; i < n; i++) format('ftrace', 'ftrace format');
+    return;
+  }
+  const systems = u32('system count');
+  for (let s = 0; s < systems; s++) {
+    const z = b.indexOf(0, p);
+    if (z < 0 || z - p > 4096) throw new TraceDatError(TraceDatErrorCode.Truncated, 'Unterminated system name', { offset: base + p });
+    const sys = all.slice(p, z);
+    p = z + 1;
+    const n = u32('event count');
+    for (let i = 0; i < n; i++) format(sys, 'event format');
   }
 }

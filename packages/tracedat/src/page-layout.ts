@@ -32,14 +32,13 @@ export interface ChunkTable {
 
 /** Reads the chunk table at `offset` (u32 count, then per chunk u32 zsize, u32 size, zsize bytes). */
 export function readChunkTableSync(src: ByteSource, offset: number, le: boolean): ChunkTable {
+  const w = new Window(src, le);
   const t: ChunkTable = { chunks: [], total: 0, truncated: false };
-  const h = readFullySync(src, offset, 4);
-  if (h.length < 4) { t.truncated = true; return t; }
-  const n = new DataView(h.buffer, h.byteOffset, 4).getUint32(0, le);
+  if (!w.haveSync(offset, 4)) { t.truncated = true; return t; }
+  const n = w.u32(offset);
   let p = offset + 4;
   for (let i = 0; i < n; i++) {
-    const b = readFullySync(src, p, 8);
-    if (!addChunk(t, b, p, le, src.size)) break;
+    if (!w.haveSync(p, 8) || !addChunk(t, w, p, src.size)) { t.truncated = true; break; }
     p += 8 + t.chunks[t.chunks.length - 1]!.zsize;
   }
   return t;
@@ -47,25 +46,43 @@ export function readChunkTableSync(src: ByteSource, offset: number, le: boolean)
 
 export async function readChunkTable(src: ByteSource, offset: number, le: boolean): Promise<ChunkTable> {
   if (src.readSync) return readChunkTableSync(src, offset, le);
+  const w = new Window(src, le);
   const t: ChunkTable = { chunks: [], total: 0, truncated: false };
-  const h = await readFully(src, offset, 4);
-  if (h.length < 4) { t.truncated = true; return t; }
-  const n = new DataView(h.buffer, h.byteOffset, 4).getUint32(0, le);
+  if (!(await w.have(offset, 4))) { t.truncated = true; return t; }
+  const n = w.u32(offset);
   let p = offset + 4;
   for (let i = 0; i < n; i++) {
-    const b = await readFully(src, p, 8);
-    if (!addChunk(t, b, p, le, src.size)) break;
+    if (!(await w.have(p, 8)) || !addChunk(t, w, p, src.size)) { t.truncated = true; break; }
     p += 8 + t.chunks[t.chunks.length - 1]!.zsize;
   }
   return t;
 }
 
-function addChunk(t: ChunkTable, b: Uint8Array, at: number, le: boolean, fileSize: number): boolean {
-  if (b.length < 8) { t.truncated = true; return false; }
-  const dv = new DataView(b.buffer, b.byteOffset, 8);
-  const zsize = dv.getUint32(0, le);
-  const size = dv.getUint32(4, le);
-  if (at + 8 + zsize > fileSize) { t.truncated = true; return false; }
+/** Reads ahead in 64 KiB windows: chunk headers are a few KiB apart. */
+class Window {
+  private buf: Uint8Array = new Uint8Array(0);
+  private view: DataView = new DataView(this.buf.buffer);
+  private start = 0;
+  constructor(private readonly src: ByteSource, private readonly le: boolean) {}
+  private inside(at: number, n: number): boolean { return at >= this.start && at + n <= this.start + this.buf.length; }
+  private take(at: number, b: Uint8Array): void {
+    this.buf = b; this.view = new DataView(b.buffer, b.byteOffset, b.byteLength); this.start = at;
+  }
+  haveSync(at: number, n: number): boolean {
+    if (!this.inside(at, n)) this.take(at, readFullySync(this.src, at, Math.max(n, Math.min(1 << 16, this.src.size - at))));
+    return this.inside(at, n);
+  }
+  async have(at: number, n: number): Promise<boolean> {
+    if (!this.inside(at, n)) this.take(at, await readFully(this.src, at, Math.max(n, Math.min(1 << 16, this.src.size - at))));
+    return this.inside(at, n);
+  }
+  u32(at: number): number { return this.view.getUint32(at - this.start, this.le); }
+}
+
+function addChunk(t: ChunkTable, w: Window, at: number, fileSize: number): boolean {
+  const zsize = w.u32(at);
+  const size = w.u32(at + 4);
+  if (at + 8 + zsize > fileSize) return false;
   t.chunks.push({ zoffset: at, zsize, offset: t.total, size });
   t.total += size;
   return true;
@@ -125,4 +142,78 @@ export function placeHandles(headerPageSize: number, top: HandleInput | undefine
   };
   const t = top ? place(top, headerPageSize) : { places: [], next: headerPageSize };
   return { top: t.places, instances: instances.map((h) => place(h, t.next).places) };
+}
+
+/** The buffers of a file as the placement needs them. */
+export interface PlacedBuffer {
+  name: string;
+  compressed: boolean;
+  latency: boolean;
+  cpus: Array<{ offset: number; size: number }>;
+}
+
+/**
+ * trace-cmd's placement of every buffer's CPUs, computed once on first use (it reads the
+ * chunk tables of all compressed CPU data: 8 bytes per chunk).
+ */
+export class BufferPlaces<B extends PlacedBuffer> {
+  private places: Map<B, CpuPlace[]> | undefined;
+  private loading: Promise<Map<B, CpuPlace[]>> | undefined;
+  private tables = new Map<number, ChunkTable>();
+
+  constructor(
+    private readonly src: ByteSource,
+    private readonly littleEndian: boolean,
+    private readonly headerPageSize: number,
+    /** The top buffer (if any) and the instances, in handle order. */
+    private readonly top: B | undefined,
+    private readonly instances: B[],
+    private readonly handlePageSize: (b: B) => number,
+  ) {}
+
+  /** Placement of CPU slot `i` of `b` (synchronous when the source reads synchronously). */
+  of(b: B, i: number): CpuPlace | Promise<CpuPlace> {
+    const pick = (m: Map<B, CpuPlace[]>): CpuPlace => m.get(b)?.[i] ?? { start: 0, size: 0, table: undefined };
+    if (this.places) return pick(this.places);
+    if (this.src.readSync) return pick(this.sync());
+    return this.all().then(pick);
+  }
+
+  /** All placements (loads the chunk tables). */
+  all(): Promise<Map<B, CpuPlace[]>> {
+    if (this.places) return Promise.resolve(this.places);
+    this.loading ??= (async () => {
+      for (const off of this.compressedCpus()) {
+        if (!this.tables.has(off)) this.tables.set(off, await readChunkTable(this.src, off, this.littleEndian));
+      }
+      return this.compute();
+    })();
+    return this.loading;
+  }
+
+  private sync(): Map<B, CpuPlace[]> {
+    for (const off of this.compressedCpus()) {
+      if (!this.tables.has(off)) this.tables.set(off, readChunkTableSync(this.src, off, this.littleEndian));
+    }
+    return this.compute();
+  }
+
+  private compressedCpus(): number[] {
+    const out: number[] = [];
+    for (const b of [this.top, ...this.instances]) {
+      if (b && b.compressed && !b.latency) for (const c of b.cpus) if (c.size > 0) out.push(c.offset);
+    }
+    return out;
+  }
+
+  private compute(): Map<B, CpuPlace[]> {
+    const input = (b: B): HandleInput => ({ pageSize: this.handlePageSize(b), compressed: b.compressed && !b.latency, cpus: b.cpus });
+    const empty: ChunkTable = { chunks: [], total: 0, truncated: true };
+    const r = placeHandles(this.headerPageSize, this.top ? input(this.top) : undefined, this.instances.map(input), (off) => this.tables.get(off) ?? empty);
+    const m = new Map<B, CpuPlace[]>();
+    if (this.top) m.set(this.top, r.top);
+    this.instances.forEach((b, k) => m.set(b, r.instances[k]!));
+    this.places = m;
+    return m;
+  }
 }

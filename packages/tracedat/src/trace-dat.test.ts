@@ -52,6 +52,8 @@ class PieceSource implements ByteSource {
 async function summarize(src: ByteSource, windowPages = 64): Promise<string[]> {
   const tep = new NameTep();
   const td = await TraceDat.open(src, { tep, windowPages });
+  // trace-cmd cannot set up the top handle: it prints nothing
+  if ((await td.initFailures()).some((f) => f.buffer.name === '')) return [];
   const out = [`cpus=${td.cpuCount}`];
   const multi = td.instances.length > 0;
   const maxLen = Math.max(0, ...td.instances.map((b) => b.name.length));
@@ -296,3 +298,16 @@ function readHeaderPage(): string {
   return 'field: u64 timestamp;\toffset:0;\tsize:8;\tsigned:0;\nfield: local_t commit;\toffset:8;\tsize:8;\tsigned:1;\n'
     + 'field: int overwrite;\toffset:8;\tsize:1;\tsigned:1;\nfield: char data;\toffset:16;\tsize:4080;\tsigned:1;\n';
 }
+
+test('reader: initFailures() names the handles trace-cmd cannot set up (first page larger than the handle\'s page size)', async () => {
+  const td = await TraceDat.open(new MemorySource(new Uint8Array(readFileSync(dir + 'init-fail/page-quirk-init-top.dat'))), { tep: new NameTep() });
+  const f = await td.initFailures();
+  assert.deepEqual(f.map((x) => [x.buffer.name, x.cpu, x.commit > 4096]), [['', 0, true]]);
+  // trace-cmd printed nothing for it
+  assert.equal(gunzipSync(readFileSync(dir + 'init-fail/page-quirk-init-top.report.txt.gz')).length, 0);
+  assert.deepEqual(await summarize(new MemorySource(new Uint8Array(readFileSync(dir + 'init-fail/page-quirk-init-top.dat')))), []);
+  for (const ok of ['page-quirk-inst8.dat', 'page-quirk-top-inst.dat', 'sched-irq-v6.dat', 'sched-irq-v7-zstd.dat']) {
+    const t = await TraceDat.open(new MemorySource(new Uint8Array(readFileSync(dir + ok))), { tep: new NameTep() });
+    assert.deepEqual(await t.initFailures(), [], ok);
+  }
+});

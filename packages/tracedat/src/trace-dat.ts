@@ -5,7 +5,7 @@
  * memory stays bounded whatever the file size.
  */
 import type { ByteSource } from '@utp/bytes';
-import { MemorySource, decodeLatin1 } from '@utp/bytes';
+import { MemorySource } from '@utp/bytes';
 import { Tep, parseHeaderPage } from '@utp/traceevent';
 import type { DiagnosticHandler, HeaderPage, KRecord } from '@utp/traceevent';
 import { Cursor } from './cursor.js';
@@ -17,11 +17,11 @@ import type { RawOption } from './options.js';
 import { CpuStream } from './cpu-stream.js';
 import type { TsAdjust } from './cpu-stream.js';
 import { readMetadataSection } from './metadata.js';
-import { readFully, readFullySync } from './read-fully.js';
+import { readFully } from './read-fully.js';
 import { mergeRecords } from './merge.js';
 import { recoverCompressedCpus } from './recover-buffers.js';
-import { placeHandles, readChunkTable, readChunkTableSync } from './page-layout.js';
-import type { ChunkTable, CpuPlace, HandleInput } from './page-layout.js';
+import { BufferPlaces } from './page-layout.js';
+import { deferKallsymsSection, lazyKallsymsOf } from './lazy-kallsyms.js';
 
 export interface TraceDatCpu {
   cpu: number;
@@ -138,10 +138,8 @@ export class TraceDat {
   private v7Instances: TraceDatBuffer[] = [];
   private pendingSections: Array<{ id: number; offset: number }> = [];
   private v6InstanceOffsets: Array<{ name: string; offset: number }> = [];
-  /** trace-cmd's placement of each buffer's CPUs (computed on first use). */
-  private places: Map<TraceDatBuffer, CpuPlace[]> | undefined;
-  private placesLoading: Promise<Map<TraceDatBuffer, CpuPlace[]>> | undefined;
-  private chunkTables = new Map<number, ChunkTable>();
+  /** trace-cmd's placement of each buffer's CPUs (made on first use). */
+  private placer: BufferPlaces<TraceDatBuffer> | undefined;
 
   private constructor(src: ByteSource, opts: TraceDatOptions) {
     this.src = src;
@@ -310,7 +308,8 @@ export class TraceDat {
     {
       for (const s of this.pendingSections) {
         if (this.opts.skipMetadata && s.id !== OptionId.HeaderInfo) continue;
-        if (s.id === OptionId.Kallsyms && this.lazyKallsyms) { await this.deferKallsymsSection(s.offset); continue; }
+        const lazy = s.id === OptionId.Kallsyms ? lazyKallsymsOf(this.tep) : undefined;
+        if (lazy) { await deferKallsymsSection(this, lazy, s.offset, this.decompressor); continue; }
         const body = await this.openSection(s.offset, s.id);
         await readMetadataSection(this, body, s.id);
       }
@@ -396,63 +395,6 @@ export class TraceDat {
     }
   }
 
-  /**
-   * The Tep's optional lazy entry point for kallsyms (`loadKallsymsLazy(get)`: `get()` returns
-   * the text when a symbol is first looked up). Files carry megabytes of kallsyms that most
-   * reports never read; with it, open() neither decompresses nor decodes them.
-   */
-  get lazyKallsyms(): ((get: () => string) => void) | undefined {
-    const f = (this.tep as unknown as { loadKallsymsLazy?: (get: () => string) => void }).loadKallsymsLazy;
-    return typeof f === 'function' ? f.bind(this.tep) : undefined;
-  }
-
-  /** Hands the kallsyms text at [offset, offset+size) to the Tep lazily (read now only when the source cannot read synchronously). */
-  async deferKallsymsText(offset: number, size: number): Promise<void> {
-    if (!size) return;
-    const early = this.src.readSync ? undefined : await readFully(this.src, offset, size);
-    this.lazyKallsyms!(() => {
-      const b = early ?? readFullySync(this.src, offset, size);
-      if (b.length < size) { this.diag('warning', TraceDatDiagnostic.Truncated, 'kallsyms cut short; the trace is truncated', offset + b.length); }
-      return decodeLatin1(b);
-    });
-  }
-
-  /** v7: checks the kallsyms section header now, reads/decompresses its body when the Tep asks. */
-  private async deferKallsymsSection(offset: number): Promise<void> {
-    const c = new Cursor(this.src, offset, this.littleEndian, this.src.size, 'section header');
-    const sid = await c.u16('section id');
-    const flags = await c.u16('section flags');
-    await c.u32('section description');
-    const size = await c.u64n('section size');
-    if (sid !== OptionId.Kallsyms) {
-      throw new TraceDatError(TraceDatErrorCode.BadSection, 'Section id does not match its option', { offset, context: { expected: OptionId.Kallsyms, found: sid } });
-    }
-    if (!(flags & 1)) {
-      const len = await c.u32('kallsyms size');
-      await this.deferKallsymsText(offset + 20, Math.min(len, Math.max(0, size - 4)));
-      return;
-    }
-    if (!this.decompressor) throw new TraceDatError(TraceDatErrorCode.BadCompression, 'Compressed section in a file without compression', { offset, context: { sectionId: sid } });
-    const bodyAt = offset + 16;
-    const early = this.src.readSync ? undefined : await readFully(this.src, bodyAt, size);
-    const decompress = this.decompressor;
-    this.lazyKallsyms!(() => {
-      try {
-        const b = early ?? readFullySync(this.src, bodyAt, size);
-        const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-        const csize = dv.getUint32(0, this.littleEndian);
-        const usize = dv.getUint32(4, this.littleEndian);
-        if (8 + csize > b.length) throw new Error(`need ${8 + csize} bytes, have ${b.length}`);
-        const body = decompress(b.subarray(8, 8 + csize), usize);
-        const n = new DataView(body.buffer, body.byteOffset, body.byteLength).getUint32(0, this.littleEndian);
-        return decodeLatin1(body.subarray(4, 4 + n));
-      } catch (e) {
-        this.diag('warning', TraceDatDiagnostic.Decompress, `Cannot read the kallsyms section: ${(e as Error).message}`, offset);
-        return '';
-      }
-    });
-  }
-
   /** A cursor over a section's body after checking its id. */
   private async openSection(offset: number, id: number): Promise<Cursor> {
     const c = new Cursor(this.src, offset, this.littleEndian, this.src.size, 'section header');
@@ -465,9 +407,13 @@ export class TraceDat {
     }
     if (flags & 1) {
       const body = await this.sectionBody(offset + 16, size, flags, id);
-      return new Cursor(new MemorySource(body), 0, this.littleEndian, body.length, `section ${id}`);
+      const mc = new Cursor(new MemorySource(body), 0, this.littleEndian, body.length, `section ${id}`);
+      mc.bounded = true;
+      return mc;
     }
-    return new Cursor(this.src, offset + 16, this.littleEndian, Math.min(this.src.size, offset + 16 + size), `section ${id}`);
+    const fc = new Cursor(this.src, offset + 16, this.littleEndian, Math.min(this.src.size, offset + 16 + size), `section ${id}`);
+    fc.bounded = true;
+    return fc;
   }
 
   private async readOptionsV7(offset: number): Promise<number> {
@@ -678,59 +624,16 @@ export class TraceDat {
         src: this.src, cpu: c.cpu, offset: c.offset, size: c.size, pageSize,
         littleEndian: this.littleEndian, longSize, decompressor: compressed ? this.decompressor : undefined,
         adjust, onDiagnostic: this.opts.onDiagnostic, windowPages: this.opts.windowPages, bufferName: b.name,
-        exactPages: exact, place: exact && compressed ? () => this.placeOf(b, i) : undefined,
+        exactPages: exact, place: exact && compressed ? () => this.places().of(b, i) : undefined,
       }));
     }
     return out;
   }
 
-  /** trace-cmd's placement of CPU slot `i` of buffer `b` (sync when the source reads synchronously). */
-  private placeOf(b: TraceDatBuffer, i: number): CpuPlace | Promise<CpuPlace> {
-    const pick = (m: Map<TraceDatBuffer, CpuPlace[]>): CpuPlace => m.get(b)?.[i] ?? { start: 0, size: 0, table: undefined };
-    if (this.places) return pick(this.places);
-    if (this.src.readSync) return pick(this.cpuPlaces());
-    return this.cpuPlacesAsync().then(pick);
-  }
-
-  private compressedCpus(): number[] {
-    const out: number[] = [];
-    for (const b of this.buffers) if (b.compressed && !b.latency) for (const c of b.cpus) if (c.size > 0) out.push(c.offset);
-    return out;
-  }
-
-  /** Places every buffer's CPUs as trace-cmd does (reads the chunk tables of compressed data). */
-  private cpuPlaces(): Map<TraceDatBuffer, CpuPlace[]> {
-    if (this.places) return this.places;
-    for (const off of this.compressedCpus()) {
-      if (!this.chunkTables.has(off)) this.chunkTables.set(off, readChunkTableSync(this.src, off, this.littleEndian));
-    }
-    return this.computePlaces();
-  }
-
-  private cpuPlacesAsync(): Promise<Map<TraceDatBuffer, CpuPlace[]>> {
-    if (this.places) return Promise.resolve(this.places);
-    this.placesLoading ??= (async () => {
-      for (const off of this.compressedCpus()) {
-        if (!this.chunkTables.has(off)) this.chunkTables.set(off, await readChunkTable(this.src, off, this.littleEndian));
-      }
-      return this.computePlaces();
-    })();
-    return this.placesLoading;
-  }
-
-  private computePlaces(): Map<TraceDatBuffer, CpuPlace[]> {
-    const input = (b: TraceDatBuffer): HandleInput => ({
-      pageSize: this.handlePageSize(b), compressed: b.compressed && !b.latency, cpus: b.cpus,
-    });
-    const top = this.topBuffer;
-    const inst = this.instances;
-    const empty: ChunkTable = { chunks: [], total: 0, truncated: true };
-    const r = placeHandles(this.pageSize, top ? input(top) : undefined, inst.map(input), (off) => this.chunkTables.get(off) ?? empty);
-    const m = new Map<TraceDatBuffer, CpuPlace[]>();
-    if (top) m.set(top, r.top);
-    inst.forEach((b, k) => m.set(b, r.instances[k]!));
-    this.places = m;
-    return m;
+  /** trace-cmd's placement of the buffers' CPUs. */
+  private places(): BufferPlaces<TraceDatBuffer> {
+    this.placer ??= new BufferPlaces(this.src, this.littleEndian, this.pageSize, this.topBuffer, this.instances, (b) => this.handlePageSize(b));
+    return this.placer;
   }
 
   /** Reads each BUFFER section header to learn whether its data is compressed (v7). */
@@ -747,11 +650,45 @@ export class TraceDat {
 
   /** trace-cmd's --stat offsets/sizes of a buffer's CPU data (virtual offsets and uncompressed sizes for compressed data). */
   async cpuDataInfo(b: TraceDatBuffer): Promise<Array<{ offset: number; size: number }>> {
-    const places = (await this.cpuPlacesAsync()).get(b) ?? [];
+    const places = (await this.places().all()).get(b) ?? [];
     return b.cpus.map((c, i) => {
       const p = places[i];
       return b.compressed && c.size > 0 && p ? { offset: p.start, size: p.size } : { offset: c.offset, size: c.size };
     });
+  }
+
+  /**
+   * What trace-cmd 3.1.6's handle setup rejects (init_cpu → update_page_info): it maps the first
+   * page of every CPU with data, in CPU order, and fails the whole handle at the first page whose
+   * commit is larger than the handle's page size. A failed top handle makes `trace-cmd report`
+   * print nothing at all (stderr `failed to init data`, exit status 2); a failed instance handle
+   * makes it crash. One entry per failing buffer (its first bad CPU). Reads one page (compressed:
+   * one chunk) per CPU.
+   */
+  async initFailures(): Promise<Array<{ buffer: TraceDatBuffer; cpu: number; commit: number }>> {
+    const out: Array<{ buffer: TraceDatBuffer; cpu: number; commit: number }> = [];
+    const long = this.headerPage?.commitSize ?? this.userLongSize;
+    const places = this.buffers.some((b) => b.compressed) ? await this.places().all() : undefined;
+    for (const b of this.buffers) {
+      if (b.latency) continue;
+      const ps = this.handlePageSize(b);
+      for (let i = 0; i < b.cpus.length; i++) {
+        const c = b.cpus[i]!;
+        if (c.size <= 0) continue;
+        let head: Uint8Array | undefined;
+        if (b.compressed && this.decompressor) {
+          const ch = places?.get(b)?.[i]?.table?.chunks[0];
+          if (!ch) continue;
+          const data = await readFully(this.src, ch.zoffset + 8, ch.zsize);
+          try { head = this.decompressor(data, ch.size).subarray(0, 16); } catch { continue; }
+        } else head = await readFully(this.src, c.offset, 16);
+        if (head.length < 8 + long) continue;
+        const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
+        const commit = dv.getUint32(long === 8 && !this.littleEndian ? 12 : 8, this.littleEndian) & ((1 << 27) - 1);
+        if (commit > ps) { out.push({ buffer: b, cpu: c.cpu, commit }); break; }
+      }
+    }
+    return out;
   }
 
   /**

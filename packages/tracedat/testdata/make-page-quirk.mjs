@@ -1,7 +1,7 @@
 // Builds the page-quirk fixtures: v7+zstd files whose CPU data trace-cmd 3.1.6 reads
 // only partly ("bad page offset"), plus what `trace-cmd report` prints for them.
 //
-//   node make-page-quirk.mjs I8.dat I4.dat
+//   node make-page-quirk.mjs I8.dat I4.dat [FULL8.dat]
 //
 // I8.dat: a trace of an instance with buffer_subbuf_size_kb=8 (trace-cmd extract -B, v7+zstd or
 // none); I4.dat: a trace of a 4 KiB instance of the same kernel. Pages are taken from both
@@ -13,9 +13,13 @@
 //                            8 KiB aligned), instance `s8` (8 KiB) and instance `s4` (4 KiB):
 //                            both instance handles start from the top handle's cursor
 //
+//   with FULL8.dat (`utp record --subbuf-size 8 --compression none`: 8 KiB pages filled past 4 KiB):
+//   init-fail/page-quirk-init-top.dat  the full pages in the top buffer of a file whose header says 4096:
+//                            trace-cmd dies with "failed to init data" and prints nothing
+//
 // The expected output always comes from running trace-cmd on the written file.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { MemorySource } from '@utp/bytes';
@@ -24,7 +28,7 @@ import { TraceDat, writeTraceDat, MemorySink } from '@utp/tracedat';
 import { zstdCompressor } from '@utp/tracecmd';
 
 const dir = fileURLToPath(new URL('./', import.meta.url));
-const [i8, i4] = process.argv.slice(2);
+const [i8, i4, full8] = process.argv.slice(2);
 if (!i8 || !i4) { console.error('usage: node make-page-quirk.mjs I8.dat I4.dat'); process.exit(2); }
 
 async function open(path) {
@@ -81,8 +85,10 @@ function write(name, buffers) {
   const file = dir + name + '.dat';
   writeFileSync(file, sink.finish());
   for (const [suffix, args] of [['report', []], ['report-t', ['-t']]]) {
-    const r = execFileSync('trace-cmd', ['report', ...args, '-i', file], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 });
-    writeFileSync(`${dir}${name}.${suffix}.txt.gz`, gzipSync(r));
+    // trace-cmd exits non-zero when it cannot init the top handle: keep what it printed
+    const r = spawnSync('trace-cmd', ['report', ...args, '-i', file], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 });
+    writeFileSync(`${dir}${name}.${suffix}.txt.gz`, gzipSync(r.stdout));
+    if (r.status !== 0 || r.stderr.length) console.log(`${name} ${suffix}: status ${r.status}, stderr: ${r.stderr.toString().trim().replace(/\n/g, ' / ')}`);
   }
   console.log(`${name}.dat: ${sink.finish().length} bytes`);
 }
@@ -96,3 +102,14 @@ write('page-quirk-top-inst', [
   { name: 's8', clock: 'local', pageSize: 8192, cpus: cpus(p8.pages, [3, 3]) },
   { name: 's4', clock: 'local', pageSize: 4096, cpus: cpus(p4.pages, [2, 3]) },
 ]);
+
+if (full8) {
+  // pages holding more than 4 KiB of events
+  const full = pagesOf(await open(full8), 1000, 8192).map((ps) => ps.filter((p) => (Buffer.from(p).readUInt32LE(8) & 0x7ffffff) > 4096).slice(0, 3));
+  if (full.some((ps) => ps.length < 2)) throw new Error(`${full8}: needs at least 2 pages with more than 4 KiB of events per CPU`);
+  // (the same pages in an instance whose BUFFER option says 4096 make trace-cmd 3.1.6 crash:
+  // no reference output, so no fixture)
+  write('init-fail/page-quirk-init-top', [
+    { name: '', clock: 'local', pageSize: 8192, cpus: full.map((ps, cpu) => ({ cpu, data: ps.slice(0, 2) })) },
+  ]);
+}

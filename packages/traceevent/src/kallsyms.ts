@@ -41,6 +41,8 @@ export class KallsymsTable {
   private sHi = new Uint32Array(0);
   private sLo = new Uint32Array(0);
   private cache = new Map<bigint, FunctionSymbol | null>();
+  /** Changes whenever symbols are added (callers caching lookups check it). */
+  version = 0;
 
   private texts: string[] = [];
   /** Called when a lazily parsed text turns out malformed. */
@@ -81,6 +83,7 @@ export class KallsymsTable {
     this.nameEnd[i] = ne;
     this.modStart[i] = ms;
     this.modEnd[i] = me;
+    this.version++;
     if (this.order) { this.order = null; this.cache.clear(); }
   }
 

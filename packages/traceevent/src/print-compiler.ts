@@ -189,7 +189,7 @@ export function runSegments(segs: readonly Segment[], r: TraceRecord): string {
 
 // ---- raw (-R) field printing ----
 
-function isPrintableArray(r: TraceRecord, off: number, len: number): boolean {
+export function isPrintableArray(r: TraceRecord, off: number, len: number): boolean {
   for (let i = 0; i < len; i++) {
     const b = byteAt(r, off + i);
     if (b === 0) break;

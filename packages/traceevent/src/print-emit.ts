@@ -82,6 +82,7 @@ export function compileEmitSegment(c: ArgCompiler, seg: Segment, pre: Chunk): Em
   if (seg.lenArg) return fallback(seg, pre);
   if (seg.type === 'digit') return compileEmitInt(c, seg, pre) ?? fallback(seg, pre);
   if (seg.type === 'str') return compileEmitStr(c, seg, pre) ?? fallback(seg, pre);
+  if (seg.type === 'ptr') return compileEmitPtr(c, seg, pre) ?? fallback(seg, pre);
   return fallback(seg, pre);
 }
 
@@ -205,14 +206,95 @@ function compileEmitInt(c: ArgCompiler, seg: Segment, pre: Chunk): EmitFn | null
     };
   }
   const sm = c.small(arg);
-  if (!sm) return null;
+  if (sm) {
+    return (r, o) => {
+      if (pl) o.chunk(pre);
+      const v = sm(r);
+      if (v >= 0 && v < TWO32 && v === Math.floor(v)) writeSmall(o, v, bits, signed, radix, upper, width, left, zero);
+      else o.latin1(formatIntSpec(s, v, bits, -1));
+    };
+  }
+  if (bits !== 64) return null;
+  // any other expression: unsigned 64-bit, as a number while below 2^53
+  const num = c.num(arg);
   return (r, o) => {
     if (pl) o.chunk(pre);
-    const v = sm(r);
-    if (v >= 0 && v < TWO32 && v === Math.floor(v)) writeSmall(o, v, bits, signed, radix, upper, width, left, zero);
+    const v = num(r);
+    if (typeof v === 'number' && v >= 0 && v <= Number.MAX_SAFE_INTEGER) o.int(false, v, radix, upper, width, left, zero);
     else o.latin1(formatIntSpec(s, v, bits, -1));
   };
 }
+
+/**
+ * `%p` (glibc: `(nil)` or 0x + hex) and `%pS`/`%ps`/`%pF`/`%pf` (symbol, with +0xoffset
+ * for the capitals): the text of a symbol conversion is kept per address.
+ */
+function compileEmitPtr(c: ArgCompiler, seg: Segment, pre: Chunk): EmitFn | null {
+  const spec = seg.text;
+  const arg = seg.arg!;
+  if (arg.kind === 'bstring') return null;
+  const pl = pre.length;
+  const ext = spec.slice(spec.indexOf('p') + 1);
+  if (ext === '') {
+    const loc = c.loc(arg);
+    if (loc && loc.size === 8) {
+      const le = c.host.littleEndian;
+      const off = loc.off;
+      const loOff = le ? 0 : 4;
+      const hiOff = le ? 4 : 0;
+      const K = pre.room + 18;
+      return (r, o) => {
+        let p = o.pos;
+        if (p + K > o.buf.length) o.grow(K);
+        const b = o.buf;
+        if (pl) p = putChunk(o.dv, p, pre);
+        let hi = 0, lo = 0;
+        if (off + 8 <= r.size) { const at = r.offset + off; lo = r.view.getUint32(at + loOff, le); hi = r.view.getUint32(at + hiOff, le); }
+        if (hi === 0 && lo === 0) { o.pos = putChunk(o.dv, p, NIL); return; }
+        b[p++] = 48; b[p++] = 120;
+        o.pos = putHex64(b, p, hi, lo);
+      };
+    }
+    const num = c.num(arg);
+    return (r, o) => {
+      if (pl) o.chunk(pre);
+      const v = num(r);
+      // eslint-disable-next-line eqeqeq
+      if (v == 0) { o.chunk(NIL); return; }
+      o.byte(48); o.byte(120);
+      if (typeof v === 'number' && v <= Number.MAX_SAFE_INTEGER) o.int(false, v, 16, false, 0, false, false);
+      else o.latin1(v.toString(16));
+    };
+  }
+  if (ext === 'S' || ext === 's' || ext === 'F' || ext === 'f') {
+    const loc = c.loc(arg);
+    if (!loc || loc.size !== 8) return null;
+    const run = seg.run!;
+    const le = c.host.littleEndian;
+    const off = loc.off;
+    const loOff = le ? 0 : 4;
+    const hiOff = le ? 4 : 0;
+    const kallsyms = c.host.kallsyms;
+    let version = -1;
+    // the text per address: low word → [high word, text] (a new high word replaces the entry)
+    const cache = new Map<number, { hi: number; text: Chunk }>();
+    return (r, o) => {
+      if (pl) o.chunk(pre);
+      let hi = 0, lo = 0;
+      if (off + 8 <= r.size) { const at = r.offset + off; lo = r.view.getUint32(at + loOff, le); hi = r.view.getUint32(at + hiOff, le); }
+      if (version !== kallsyms.version) { cache.clear(); version = kallsyms.version; }
+      let e = cache.get(lo);
+      if (e === undefined || e.hi !== hi) {
+        if (cache.size >= 65536) cache.clear();
+        e = { hi, text: makeChunk(run(r, -1)) };
+        cache.set(lo, e);
+      }
+      o.chunk(e.text);
+    };
+  }
+  return null;
+}
+const NIL = makeChunk('(nil)');
 
 /** An unsigned value 0 <= v < 2^32 printed after the C cast to `bits`. */
 function writeSmall(o: OutBuffer, v: number, bits: number, signed: boolean, radix: number, upper: boolean, width: number, left: boolean, zero: boolean): void {

@@ -7,7 +7,7 @@
 import type { TraceRecord } from './types.js';
 import type { EventFormat } from './event-format.js';
 import type { PrintMode, Tep } from './tep.js';
-import { OutBuffer, makeChunk, putChunk, putDec, putDecFixed, decLength, type Chunk } from './out-buffer.js';
+import { OutBuffer, makeChunk, putChunk, putDec, putDecFixed, putHex32, decLength, type Chunk } from './out-buffer.js';
 import type { EmitFn } from './print-emit.js';
 
 export interface LineOptions {
@@ -45,6 +45,7 @@ interface EventColumns {
   version: number;
 }
 const NO_INFO: EmitFn = () => {};
+const HEX_DIGITS = makeChunk('0123456789abcdef').bytes;
 const UNKNOWN = '[UNKNOWN EVENT]';
 
 /** `%5llu.%06llu` of (ts+500)/1000, `%5llu.%09llu` of ts, or `%12llu` (libtraceevent print_event_time). */
@@ -124,7 +125,7 @@ export class LinePrinter {
     this.opts = { ...DEFAULT_LINE_OPTIONS, ...opts };
     this.timeMode = !this.opts.inUsecs ? 'raw' : this.opts.nsec ? 'nsec' : 'usec';
     this.mode = this.opts.mode ?? (this.opts.raw ? 'raw' : 'default');
-    this.emitFast = !this.opts.latency && !this.opts.tsDiff;
+    this.emitFast = !this.opts.tsDiff;
     this.timeCode = this.timeMode === 'usec' ? 0 : this.timeMode === 'nsec' ? 1 : 2;
   }
 
@@ -249,7 +250,10 @@ export class LinePrinter {
       const key = pid * 4096 + (cpu & 4095);
       let col = this.taskChunks.get(key);
       if (col === undefined || col.comm !== comm) {
-        col = { comm, chunk: makeChunk(comm.padStart(16) + '-' + String(pid).padEnd(5) + this.cpuText(cpu)) };
+        const text = this.opts.latency
+          ? (comm.length > 8 ? comm.slice(0, 8) : comm.padStart(8)) + '-' + String(pid).padEnd(5) + ' ' + this.cpuText(cpu)
+          : comm.padStart(16) + '-' + String(pid).padEnd(5) + this.cpuText(cpu);
+        col = { comm, chunk: makeChunk(text) };
         if (cpu >= 0 && cpu < 4096) this.taskChunks.set(key, col);
       }
       task = this.lastTask = col.chunk;
@@ -280,25 +284,73 @@ export class LinePrinter {
       secC = this.secChunk = makeChunk(' ' + String(sec).padStart(5) + '.');
     }
     const name = ec.name;
-    const need = task.room + name.room + (tc === 2 ? 24 : secC.room + 12);
+    const need = task.room + name.room + (tc === 2 ? 24 : secC.room + 12) + 24;
     let p = o.pos;
     if (p + need > o.buf.length) o.grow(need);
     const b = o.buf;
     const dv = o.dv;
     p = putChunk(dv, p, task);
+    if (this.opts.latency) {
+      const lat = this.emitLatency(rec, event, b, p);
+      if (lat < 0) {
+        // the rare forms (extra columns, odd values): the text path
+        o.pos = p;
+        o.latin1(this.opts.raw ? '-0x' + tep.flagsOf(rec).toString(16) : this.latency(rec, event));
+        if (o.pos + need > o.buf.length) o.grow(need);
+        return this.emitRest(rec, o, ec, ts, tc, frac, secC);
+      }
+      p = lat;
+    }
+    o.pos = p;
+    this.emitRest(rec, o, ec, ts, tc, frac, secC);
+  }
+
+  /** From the time column on (room for it is reserved). */
+  private emitRest(rec: TraceRecord, o: OutBuffer, ec: EventColumns, ts: number, tc: number, frac: number, secC: Chunk | null): void {
+    const b = o.buf;
+    const dv = o.dv;
+    let p = o.pos;
     if (tc === 2) {
       // %12llu
       for (let i = decLength(ts); i < 12; i++) b[p++] = 32;
       p = putDec(b, p, ts);
     } else {
-      p = putChunk(dv, p, secC);
+      p = putChunk(dv, p, secC!);
       p = putDecFixed(b, p, frac, tc === 0 ? 6 : 9);
     }
     b[p++] = 58;
-    p = putChunk(dv, p, name);
+    p = putChunk(dv, p, ec.name);
     o.pos = p;
     ec.info(rec, o);
     if (o.pos > p && o.buf[o.pos - 1] === 10) o.pos--;
+  }
+
+  /**
+   * The latency columns written at b[p] (-l: the flag characters; -l -R: `-0x` and
+   * the flags in hex). Returns the new position, or -1 for the forms left to the text
+   * path (migrate-disable / lock-depth columns, common fields cut short).
+   */
+  private emitLatency(rec: TraceRecord, event: EventFormat, b: Uint8Array, p: number): number {
+    const tep = this.tep;
+    const flags = tep.flagsOf(rec);
+    if (flags < 0) return -1;
+    if (this.opts.raw) {
+      b[p++] = 45; b[p++] = 48; b[p++] = 120;
+      return putHex32(b, p, flags);
+    }
+    if (this.latencyExtras === undefined) {
+      this.latencyExtras = { md: !!event.field('common_migrate_disable'), ld: !!event.field('common_lock_depth') };
+    }
+    if (this.latencyExtras.md || this.latencyExtras.ld) return -1;
+    const pc = tep.preemptCountOf(rec);
+    if (pc < 0 || pc > 255) return -1;
+    const hard = flags & 0x08, soft = flags & 0x10;
+    b[p++] = flags & 0x01 ? 100 : flags & 0x02 ? 88 : 46; // d X .
+    b[p++] = flags & 0x04 ? 78 : 46; // N
+    b[p++] = hard && soft ? 72 : hard ? 104 : soft ? 115 : 46; // H h s
+    b[p++] = pc & 0xf ? HEX_DIGITS[pc & 0xf]! : 46;
+    b[p++] = pc & 0xf0 ? HEX_DIGITS[pc >>> 4]! : 46;
+    return p;
   }
 
   private columnsOf(type: number, event: EventFormat): EventColumns {

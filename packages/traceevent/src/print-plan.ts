@@ -10,7 +10,7 @@ import { findAnyField } from './print-fmt-parser.js';
 import type { ArgCompiler } from './print-eval.js';
 import type { Segment } from './print-compiler.js';
 import { parseConvSpec, formatIntSpec } from './printf.js';
-import { makeChunk, putChunk, putDec, putHex32, putHex64, MAX_NUMBER_BYTES, type Chunk } from './out-buffer.js';
+import { makeChunk, putChunk, putDec, putHex32, putHex64, MAX_NUMBER_BYTES, type Chunk, type OutBuffer } from './out-buffer.js';
 import type { EmitFn } from './print-emit.js';
 
 const TWO32 = 4294967296;
@@ -106,8 +106,9 @@ export function compilePlan(c: ArgCompiler, segs: readonly Segment[]): EmitFn | 
   const opA = Int32Array.from(ops);
   const offA = Int32Array.from(offs);
   const sizeA = Int32Array.from(sizes);
-  const big = (hi: number, lo: number, signed: boolean): string =>
-    formatIntSpec(parseConvSpec(signed ? '%lld' : '%llu'), (BigInt(hi) << 32n) | BigInt(lo), 64, -1);
+  const gen = generate(opA, offA, sizeA, pres, suffix, room, le);
+  if (gen) return gen;
+  const big = bigDec;
   return (r, o) => {
     let p = o.pos;
     if (p + room > o.buf.length) o.grow(room);
@@ -130,8 +131,7 @@ export function compilePlan(c: ArgCompiler, segs: readonly Segment[]): EmitFn | 
           else if (hi < 0x200000) p = putDec(b, p, hi * TWO32 + lo);
           else if (k === Op.Dec64S && hi >= 0xffe00000) { b[p++] = 45; p = putDec(b, p, (0xffffffff - hi) * TWO32 + (TWO32 - lo)); }
           else {
-            const t = big(hi, lo, k === Op.Dec64S);
-            for (let j = 0; j < t.length; j++) b[p++] = t.charCodeAt(j);
+            p = big(b, p, hi, lo, k === Op.Dec64S);
           }
           break;
         }
@@ -174,4 +174,111 @@ export function compilePlan(c: ArgCompiler, segs: readonly Segment[]): EmitFn | 
     if (suffix !== null) p = putChunk(dv, p, suffix);
     o.pos = p;
   };
+}
+
+/** The decimal text of a 64-bit value (signed or not) at b[p]; returns the new position. */
+function bigDec(b: Uint8Array, p: number, hi: number, lo: number, signed: boolean): number {
+  const t = formatIntSpec(parseConvSpec(signed ? '%lld' : '%llu'), (BigInt(hi) << 32n) | BigInt(lo), 64, -1);
+  for (let j = 0; j < t.length; j++) b[p++] = t.charCodeAt(j);
+  return p;
+}
+
+/** __get_str at o.pos (reserving `room` more after it); returns the new position. */
+function dstr(o: OutBuffer, p: number, page: Uint8Array, view: DataView, base: number, rsize: number, off: number, rel: boolean, le: boolean, room: number): number {
+  if (off + 4 > rsize) return p;
+  const val = view.getUint32(base + off, le);
+  const lo16 = val & 0xffff;
+  const l = val >>> 16;
+  if (lo16 + l > rsize || l === 0) return p;
+  let start = base + lo16;
+  if (rel) start += off + 4;
+  let j = start;
+  const end = page.length;
+  while (j < end && page[j] !== 0) j++;
+  const len = j - start;
+  if (p + len + room > o.buf.length) { o.pos = p; o.grow(len + room); }
+  const b = o.buf;
+  for (let q = start; q < j; q++) b[p++] = page[q]!;
+  return p;
+}
+
+function cstr(b: Uint8Array, p: number, page: Uint8Array, start: number, len: number): number {
+  const limit = Math.min(page.length, start + len);
+  for (let j = start; j < limit; j++) { const ch = page[j]!; if (ch === 0) break; b[p++] = ch; }
+  return p;
+}
+
+type Maker = (...helpers: unknown[]) => EmitFn;
+let canGenerate: boolean | undefined;
+
+/**
+ * The plan as straight-line code (new Function), so that V8 compiles one function per
+ * event format with its constants folded in. Only numbers are spliced into the source.
+ * Returns null where code generation is not allowed (e.g. a CSP without unsafe-eval).
+ */
+function generate(ops: Int32Array, offs: Int32Array, sizes: Int32Array, pres: ReadonlyArray<Chunk | null>, suffix: Chunk | null, room: number, le: boolean): EmitFn | null {
+  if (canGenerate === false) return null;
+  const L = le ? 'true' : 'false';
+  const loOff = le ? 0 : 4;
+  const hiOff = le ? 4 : 0;
+  const src: string[] = [];
+  const chunk = (c: Chunk): void => {
+    const w = c.words;
+    for (let k = 0; k < w.length; k++) src.push(`dv.setInt32(p + ${4 * k}, ${w[k]! | 0}, true);`);
+    src.push(`p += ${c.length};`);
+  };
+  let usesDv = suffix !== null;
+  for (let i = 0; i < ops.length; i++) {
+    const pre = pres[i];
+    if (pre) { chunk(pre); usesDv = true; }
+    const off = offs[i]!;
+    const size = sizes[i]!;
+    switch (ops[i]) {
+      case Op.Hex64: case Op.Dec64U: case Op.Dec64S: {
+        src.push(`hi = 0; lo = 0; if (${off + 8} <= rsize) { lo = view.getUint32(base + ${off + loOff}, ${L}); hi = view.getUint32(base + ${off + hiOff}, ${L}); }`);
+        if (ops[i] === Op.Hex64) src.push('p = putHex64(b, p, hi, lo);');
+        else if (ops[i] === Op.Dec64U) src.push('if (hi < 0x200000) p = putDec(b, p, hi * 4294967296 + lo); else p = bigDec(b, p, hi, lo, false);');
+        else {
+          src.push('if (hi < 0x200000) p = putDec(b, p, hi * 4294967296 + lo);');
+          src.push('else if (hi >= 0xffe00000) { b[p++] = 45; p = putDec(b, p, (0xffffffff - hi) * 4294967296 + (4294967296 - lo)); }');
+          src.push('else p = bigDec(b, p, hi, lo, true);');
+        }
+        break;
+      }
+      case Op.U32: case Op.Hex32: case Op.S32: {
+        const read = size === 4 ? `view.getUint32(base + ${off}, ${L})` : size === 2 ? `view.getUint16(base + ${off}, ${L})` : `page[base + ${off}]`;
+        src.push(`v = ${off + size} <= rsize ? ${read} : 0;`);
+        if (ops[i] === Op.Hex32) src.push('p = putHex32(b, p, v);');
+        else if (ops[i] === Op.S32) src.push('if (v >= 0x80000000) { b[p++] = 45; p = putDec(b, p, 4294967296 - v); } else p = putDec(b, p, v);');
+        else src.push('p = putDec(b, p, v);');
+        break;
+      }
+      case Op.CStr:
+        src.push(`p = cstr(b, p, page, base + ${off}, ${size});`);
+        break;
+      case Op.DStr:
+        src.push(`p = dstr(o, p, page, view, base, rsize, ${off}, ${size ? 'true' : 'false'}, ${L}, ${room}); b = o.buf; dv = o.dv;`);
+        break;
+    }
+  }
+  if (suffix) chunk(suffix);
+  const body = [
+    'return function emitPlan(r, o) {',
+    `let p = o.pos; if (p + ${room} > o.buf.length) o.grow(${room});`,
+    `let b = o.buf; let dv = ${usesDv ? 'o.dv' : 'null'};`,
+    'const view = r.view, page = r.page, base = r.offset, rsize = r.size;',
+    'let hi = 0, lo = 0, v = 0;',
+    ...src,
+    'o.pos = p;',
+    '};',
+  ].join('\n');
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    const make = new Function('putHex64', 'putHex32', 'putDec', 'bigDec', 'cstr', 'dstr', body) as Maker;
+    canGenerate = true;
+    return make(putHex64, putHex32, putDec, bigDec, cstr, dstr);
+  } catch {
+    canGenerate = false;
+    return null;
+  }
 }

@@ -10,7 +10,8 @@ import { FieldFlag } from './types.js';
 import type { TepField } from './event-format.js';
 import type { ArgCompiler } from './print-eval.js';
 import type { Segment } from './print-compiler.js';
-import { rawFieldValue } from './print-compiler.js';
+import { rawFieldValue, isPrintableArray } from './print-compiler.js';
+import { dynamicOffset } from './record-data.js';
 import { compileEmitSegment, chainEmitters, type EmitFn } from './print-emit.js';
 import { makeChunk, type Chunk } from './out-buffer.js';
 
@@ -21,7 +22,8 @@ function rawValueEmitter(f: TepField, le: boolean, label: Chunk): EmitFn {
   const flags = f.flags;
   const size = f.size;
   const off = f.offset;
-  if (flags & FieldFlag.Array || (size !== 1 && size !== 2 && size !== 4 && size !== 8)) {
+  if (flags & FieldFlag.Array) return rawArrayEmitter(f, le, label);
+  if (size !== 1 && size !== 2 && size !== 4 && size !== 8) {
     return (r, o) => { o.chunk(label); o.latin1(rawFieldValue(r, f, le)); };
   }
   const ptr = (flags & FieldFlag.Pointer) !== 0;
@@ -61,6 +63,50 @@ function rawValueEmitter(f: TepField, le: boolean, label: Chunk): EmitFn {
     else o.sdec((v << 24) >> 24);
   };
 }
+
+const ARRAY_OPEN = makeChunk('ARRAY[');
+
+/**
+ * print_field_raw of an array: its C string when the field is a string whose bytes up
+ * to the first NUL are all printable, else `ARRAY[xx, xx, ...]` — which also clears
+ * the field's IS_STRING flag for good, as libtraceevent does.
+ */
+function rawArrayEmitter(f: TepField, le: boolean, label: Chunk): EmitFn {
+  const dyn = (f.flags & FieldFlag.Dynamic) !== 0;
+  return (r, o) => {
+    o.chunk(label);
+    let off: number;
+    let len: number;
+    if (dyn) [off, len] = dynamicOffset(r, f, le);
+    else { off = f.offset; len = f.size; }
+    const page = r.page;
+    const at = r.offset + off;
+    if ((f.flags & FieldFlag.String) && isPrintableArray(r, off, len)) {
+      if (at < 0) return;
+      let j = at;
+      while (j < page.length && page[j] !== 0) j++;
+      o.bytes(page, at, j);
+      return;
+    }
+    o.chunk(ARRAY_OPEN);
+    const need = len * 4 + 1;
+    if (o.pos + need > o.buf.length) o.grow(need);
+    const b = o.buf;
+    let p = o.pos;
+    const n = page.length;
+    for (let i = 0; i < len; i++) {
+      if (i) { b[p++] = 44; b[p++] = 32; }
+      const k = at + i;
+      const v = k >= 0 && k < n ? page[k]! : 0;
+      b[p++] = HEXD[v >>> 4]!;
+      b[p++] = HEXD[v & 15]!;
+    }
+    b[p++] = 93;
+    o.pos = p;
+    f.flags &= ~FieldFlag.String;
+  };
+}
+const HEXD = makeChunk('0123456789abcdef').bytes;
 
 /**
  * compileFieldsRaw(fields, segs, le, stripNewline = true) as an emitter: ` name=value`

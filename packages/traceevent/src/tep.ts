@@ -37,7 +37,13 @@ export type PrintMode =
  * A plugin's replacement for an event's print fmt: return the info text.
  * (libtraceevent's tep_event_handler_func, but returning a string.)
  */
-export type EventHandler = (record: TraceRecord, event: EventFormat, tep: Tep) => string;
+export type EventHandler = ((record: TraceRecord, event: EventFormat, tep: Tep) => string) & {
+  /**
+   * Optional byte-writing form of the same handler: writes exactly the text the function
+   * returns into `out` (Tep.emitInfo uses it when present).
+   */
+  emit?: (record: TraceRecord, event: EventFormat, tep: Tep, out: OutBuffer) => void;
+};
 
 /** A plugin-registered print-fmt function, e.g. jiffies_to_msecs (tep_register_print_function). */
 export interface PrintFunction {
@@ -125,6 +131,7 @@ export class Tep {
     }
     const ev = new TepEvent(this.#host, head, system, text);
     this.#byId.set(ev.id, ev);
+    this.#idTable = [];
     this.#list.push(ev);
     this.#sortedList = null;
     this.#common = null;
@@ -135,10 +142,25 @@ export class Tep {
 
   findEventById(id: number): EventFormat | undefined {
     const last = this.#lastEvent;
-    if (last && last.id === id) return last;
-    const ev = this.#byId.get(id);
+    if (last !== undefined && last.id === id) return last;
+    let ev: TepEvent | undefined;
+    if (id >= 0 && id < this.#idTable.length) ev = this.#idTable[id] ?? undefined;
+    else {
+      ev = this.#byId.get(id);
+      if (ev && id >= 0 && id < 65536) this.#fillIdTable();
+    }
     if (ev) this.#lastEvent = ev;
     return ev;
+  }
+
+  /** Events by id for ids below 65536 (common_type is 16 bits), null where none. */
+  #idTable: Array<TepEvent | null> = [];
+  #fillIdTable(): void {
+    let max = -1;
+    for (const id of this.#byId.keys()) if (id < 65536 && id > max) max = id;
+    const t: Array<TepEvent | null> = new Array<TepEvent | null>(max + 1).fill(null);
+    for (const [id, ev] of this.#byId) if (id >= 0 && id < 65536) t[id] = ev;
+    this.#idTable = t;
   }
 
   /** By system (optional) and name, e.g. ('sched', 'sched_switch'). */
@@ -352,6 +374,14 @@ export class Tep {
     if (mode === 'raw') return ev.rawEmitter();
     const h = mode === 'default' ? this.handlerOf(ev) : undefined;
     if (!h) return ev.prettyEmitter();
+    const he = h.emit;
+    if (he) {
+      return (record, out) => {
+        const start = out.pos;
+        he(record, ev, this, out);
+        if (out.pos > start && out.buf[out.pos - 1] === 10) out.pos--;
+      };
+    }
     return (record, out) => {
       const s = h(record, ev, this);
       out.latin1(s.length && s.charCodeAt(s.length - 1) === 10 ? s.slice(0, -1) : s);
@@ -363,6 +393,12 @@ export class Tep {
     if (mode === 'raw') { ev.emitRawInfo(record, out); return; }
     const h = mode === 'default' ? this.handlerOf(ev) : undefined;
     if (!h) { ev.emitPrettyInfo(record, out); return; }
+    if (h.emit) {
+      const start = out.pos;
+      h.emit(record, ev, this, out);
+      if (out.pos > start && out.buf[out.pos - 1] === 10) out.pos--;
+      return;
+    }
     const s = h(record, ev, this);
     out.latin1(s.length && s.charCodeAt(s.length - 1) === 10 ? s.slice(0, -1) : s);
   }

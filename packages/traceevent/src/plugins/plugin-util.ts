@@ -18,11 +18,19 @@ export type SeqHandler = (out: PluginOut, record: TraceRecord, event: EventForma
 
 /** Wraps a SeqHandler into the Tep's EventHandler contract. */
 export function wrapHandler(h: SeqHandler): EventHandler {
-  return (record, event, tep) => {
+  const handler: EventHandler = (record, event, tep) => {
     const out: PluginOut = { s: '' };
     if (h(out, record, event, tep)) return out.s + tep.formatInfo(record, event, 'noplugins');
     return out.s;
   };
+  // the byte form: the handler's own text, then the print fmt emitted without a string
+  handler.emit = (record, event, tep, o) => {
+    const out: PluginOut = { s: '' };
+    const more = h(out, record, event, tep);
+    if (out.s.length) o.latin1(out.s);
+    if (more) tep.emitInfo(record, event, 'noplugins', o);
+  };
+  return handler;
 }
 
 const U64 = (1n << 64n) - 1n;

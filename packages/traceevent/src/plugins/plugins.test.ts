@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { Tep } from '../tep.js';
+import { Tep, OutBuffer } from '../tep.js';
 import type { TraceRecord } from '../types.js';
 import { TestingTep, testingRecord } from './testing-tep.js';
 import { applyPluginOption, DEFAULT_PLUGIN_OPTIONS, formatFuncRepeatTime, loadPlugins, pluginOptionsFromArgs, type PluginOptions } from './index.js';
@@ -171,6 +171,24 @@ test('real Tep: full info lines equal trace-cmd (skipped until the print engine 
     const out = tep.formatInfo(testingRecord(hexBytes(c.payload), c.cpu, BigInt(c.ts)), ev);
     assert.equal(out.replace(/\n$/, ''), c.expected, c.event);
   }
+});
+
+test('real Tep: the byte-emitting path (EventHandler.emit) prints the same', () => {
+  const tep = new Tep();
+  loadPlugins(tep, { fgraphLookahead: lookahead });
+  for (const [key, text] of Object.entries(fixture.formats)) tep.addEventFormat(text, key.split('/')[0]!);
+  tep.loadKallsyms(fixture.kallsyms);
+  const o = new OutBuffer(null, 16);
+  let emitted = 0;
+  for (const c of fixture.cases) {
+    const [sys, name] = c.event.split('/') as [string, string];
+    const ev = tep.findEvent(sys, name)!;
+    nextRecord = c.next ? testingRecord(hexBytes(c.next)) : undefined;
+    if (tep.handlerOf(ev)?.emit) emitted++;
+    tep.emitInfo(testingRecord(hexBytes(c.payload), c.cpu, BigInt(c.ts)), ev, 'default', o);
+    assert.equal(o.take().replace(/\n$/, ''), c.expected, c.event);
+  }
+  assert.ok(emitted > 50);
 });
 
 test('pluginOptionsFromArgs combines repeated -O like trace-cmd 3.1.6 (checked with trace-cmd report -O)', () => {
