@@ -116,6 +116,8 @@ export class CpuStream {
         if (this.i.exactPages && at !== this.i.offset && misaligned(at, ps)) {
           // get_page(): "bad page offset": trace-cmd ends this CPU here
           this.done = true;
+          this.win = NO_DATA;
+          this.winPos = 0;
           const left = Math.ceil((this.end - at) / ps);
           return this.skipped(at, left, () => this.countRaw(at)).then(() => (this.has = false));
         }

@@ -311,3 +311,13 @@ test('reader: initFailures() names the handles trace-cmd cannot set up (first pa
     assert.deepEqual(await t.initFailures(), [], ok);
   }
 });
+
+test('reader: uncompressed data: the page check runs on real file offsets', async () => {
+  const diags: Array<{ code: string; offset?: number }> = [];
+  const td = await TraceDat.open(new MemorySource(new Uint8Array(readFileSync(dir + 'page-quirk-raw-v7.dat'))), { tep: new NameTep(), onDiagnostic: (d) => diags.push(d) });
+  assert.equal(td.instances[0]!.compressed, false);
+  let s8cpu0 = 0;
+  await td.forEachRecord((rec: KRecord, b) => { if (b.name === 's8' && rec.cpu === 0) s8cpu0++; });
+  assert.equal(s8cpu0, 0);
+  assert.deepEqual(diags.map((d) => [d.code, d.offset]), [['TRACEDAT_PAGES_SKIPPED', 0x11000]]);
+});

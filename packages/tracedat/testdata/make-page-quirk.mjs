@@ -13,6 +13,8 @@
 //                            8 KiB aligned), instance `s8` (8 KiB) and instance `s4` (4 KiB):
 //                            both instance handles start from the top handle's cursor
 //
+//   page-quirk-raw-v7.dat    v7 uncompressed, top (4 KiB) + `s8` whose CPU 0 offset is patched to an
+//                            odd multiple of 4096: trace-cmd's check on real file offsets
 //   with FULL8.dat (`utp record --subbuf-size 8 --compression none`: 8 KiB pages filled past 4 KiB):
 //   init-fail/page-quirk-init-top.dat  the full pages in the top buffer of a file whose header says 4096:
 //                            trace-cmd dies with "failed to init data" and prints nothing
@@ -82,15 +84,19 @@ const cpus = (pages, counts) => pages.map((ps, cpu) => ({ cpu, data: ps.slice(0,
 function write(name, buffers) {
   const sink = new MemorySink();
   writeTraceDat(sink, m, buffers, base);
+  save(name, sink.finish());
+}
+
+function save(name, bytes) {
   const file = dir + name + '.dat';
-  writeFileSync(file, sink.finish());
+  writeFileSync(file, bytes);
   for (const [suffix, args] of [['report', []], ['report-t', ['-t']]]) {
     // trace-cmd exits non-zero when it cannot init the top handle: keep what it printed
     const r = spawnSync('trace-cmd', ['report', ...args, '-i', file], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 });
     writeFileSync(`${dir}${name}.${suffix}.txt.gz`, gzipSync(r.stdout));
     if (r.status !== 0 || r.stderr.length) console.log(`${name} ${suffix}: status ${r.status}, stderr: ${r.stderr.toString().trim().replace(/\n/g, ' / ')}`);
   }
-  console.log(`${name}.dat: ${sink.finish().length} bytes`);
+  console.log(`${name}.dat: ${bytes.length} bytes`);
 }
 
 write('page-quirk-inst8', [
@@ -102,6 +108,26 @@ write('page-quirk-top-inst', [
   { name: 's8', clock: 'local', pageSize: 8192, cpus: cpus(p8.pages, [3, 3]) },
   { name: 's4', clock: 'local', pageSize: 4096, cpus: cpus(p4.pages, [2, 3]) },
 ]);
+
+// v7 without compression: real file offsets, which trace-cmd checks the same way. Our writer
+// aligns s8's CPU data to 8 KiB; the BUFFER option is then patched so that CPU 0 starts 4 KiB
+// earlier (over zero padding): page 0 has no events, page 1 is refused ("bad page offset").
+{
+  const sink = new MemorySink();
+  writeTraceDat(sink, m, [
+    { name: '', clock: 'local', pageSize: 4096, cpus: cpus(p4.pages, [3, 3]) },
+    { name: 's8', clock: 'local', pageSize: 8192, cpus: cpus(p8.pages, [3, 3]) },
+  ], { ...base, compression: null });
+  const b = Buffer.from(sink.finish());
+  const at = b.indexOf(Buffer.from('s8\0local\0', 'latin1'));
+  const e0 = at + 9 + 8; // after page size and CPU count: cpu 0's {u32 cpu, u64 offset, u64 size}
+  if (at < 0 || b.readUInt32LE(at + 9) !== 8192 || b.readUInt32LE(e0) !== 0) throw new Error('BUFFER option of s8 not found');
+  const off = Number(b.readBigUInt64LE(e0 + 4));
+  if (b.subarray(off - 4096, off).some((x) => x !== 0)) throw new Error('no zero padding before s8 CPU 0');
+  b.writeBigUInt64LE(BigInt(off - 4096), e0 + 4);
+  b.writeBigUInt64LE(b.readBigUInt64LE(e0 + 12) + 4096n, e0 + 12);
+  save('page-quirk-raw-v7', b);
+}
 
 if (full8) {
   // pages holding more than 4 KiB of events

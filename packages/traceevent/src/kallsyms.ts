@@ -21,6 +21,9 @@ function hexVal(c: number): number {
   return -1;
 }
 
+/** modStart of a parsed symbol whose name end and module are not worked out yet. */
+const UNRESOLVED = -2;
+
 function growU32(a: Uint32Array, n: number): Uint32Array<ArrayBuffer> { const b = new Uint32Array(n); b.set(a); return b; }
 function growI32(a: Int32Array, n: number): Int32Array<ArrayBuffer> { const b = new Int32Array(n); b.set(a); return b; }
 
@@ -119,18 +122,11 @@ export class KallsymsTable {
       j++;
       while (j < eol && isWsCode(text.charCodeAt(j))) j++;
       const fs = j;
-      while (j < eol && !isWsCode(text.charCodeAt(j))) j++;
-      if (j === fs) return false;
-      let ms = -1;
-      let me = -1;
-      if (text.charCodeAt(j) === 9 && text.charCodeAt(j + 1) === 91) {
-        const m0 = j + 2;
-        let k = m0;
-        while (k < eol && !isWsCode(text.charCodeAt(k))) k++;
-        if (k > m0) { ms = m0; me = k - 1; }
-      }
+      // a name follows (it ends at the next space); where exactly, and the module after
+      // it, is worked out when a lookup returns this symbol (see resolve)
+      if (fs >= eol) return false;
       // 'A' and 'a' symbols and names starting with '$' are dropped
-      if (text.charCodeAt(fs) !== 36 && ch !== 65 && ch !== 97) this.push(hi, lo, tid, fs, j, ms, me);
+      if (text.charCodeAt(fs) !== 36 && ch !== 65 && ch !== 97) this.push(hi, lo, tid, fs, eol, UNRESOLVED, -1);
       pos = eol + 1;
     }
     return true;
@@ -175,7 +171,27 @@ export class KallsymsTable {
     return order;
   }
 
-  private nameOf(i: number): string { return this.srcTexts[this.textOf[i]!]!.slice(this.nameStart[i], this.nameEnd[i]); }
+  /** Finds the end of a parsed symbol's name and its `\t[module]` (nameEnd held the line end). */
+  private resolve(i: number): void {
+    if (this.modStart[i] !== UNRESOLVED) return;
+    const text = this.srcTexts[this.textOf[i]!]!;
+    const eol = this.nameEnd[i]!;
+    let j = this.nameStart[i]!;
+    while (j < eol && !isWsCode(text.charCodeAt(j))) j++;
+    this.nameEnd[i] = j;
+    this.modStart[i] = -1;
+    if (text.charCodeAt(j) === 9 && text.charCodeAt(j + 1) === 91) {
+      const m0 = j + 2;
+      let k = m0;
+      while (k < eol && !isWsCode(text.charCodeAt(k))) k++;
+      if (k > m0) { this.modStart[i] = m0; this.modEnd[i] = k - 1; }
+    }
+  }
+
+  private nameOf(i: number): string {
+    this.resolve(i);
+    return this.srcTexts[this.textOf[i]!]!.slice(this.nameStart[i], this.nameEnd[i]);
+  }
   private addrOf(i: number): bigint { return (BigInt(this.hi[i]!) << 32n) | BigInt(this.lo[i]!); }
 
   /** The symbol containing addr (find_func). */
@@ -216,7 +232,7 @@ export class KallsymsTable {
     const order = this.table();
     for (let k = 0; k < order.length; k++) {
       const i = order[k]!;
-      if (this.nameEnd[i]! - this.nameStart[i]! === name.length && this.nameOf(i) === name) return this.addrOf(i);
+      if (this.nameOf(i) === name) return this.addrOf(i);
     }
     return 0n;
   }

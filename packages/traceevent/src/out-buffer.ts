@@ -19,6 +19,30 @@ const DEC2H = new Uint8Array(100);
 const DEC2L = new Uint8Array(100);
 for (let i = 0; i < 100; i++) { DEC2H[i] = 48 + ((i / 10) | 0); DEC2L[i] = 48 + (i % 10); }
 
+// three decimal digits of 0..999 as a little-endian 24-bit value (for 4-byte writes)
+const DEC3 = new Int32Array(1000);
+for (let i = 0; i < 1000; i++) DEC3[i] = (48 + ((i / 100) | 0)) | ((48 + (((i / 10) | 0) % 10)) << 8) | ((48 + (i % 10)) << 16);
+
+/**
+ * Exactly 6 (or 9) decimal digits of 0 <= n < 10^6 (10^9), zero-padded, through `dv`
+ * (which may write one byte past them: reserve 1 more); returns p + 6 (p + 9).
+ */
+export function putDec6(dv: DataView, p: number, n: number): number {
+  const a = (n / 1000) | 0;
+  dv.setInt32(p, DEC3[a]!, true);
+  dv.setInt32(p + 3, DEC3[n - a * 1000]!, true);
+  return p + 6;
+}
+export function putDec9(dv: DataView, p: number, n: number): number {
+  const a = (n / 1000000) | 0;
+  const r = n - a * 1000000;
+  const b = (r / 1000) | 0;
+  dv.setInt32(p, DEC3[a]!, true);
+  dv.setInt32(p + 3, DEC3[b]!, true);
+  dv.setInt32(p + 6, DEC3[r - b * 1000]!, true);
+  return p + 9;
+}
+
 /** Most bytes one put* number writer produces (64-bit decimal with sign). */
 export const MAX_NUMBER_BYTES = 24;
 

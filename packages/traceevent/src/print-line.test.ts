@@ -10,6 +10,14 @@ import { strict as assert } from 'node:assert';
 import { Tep } from './tep.js';
 import { KRecord } from './kbuffer.js';
 import { LinePrinter, eventNameColumn, formatTime, latencyFlags } from './print-line.js';
+import { OutBuffer } from './out-buffer.js';
+
+/** LinePrinter.emit into a tiny buffer (so that it grows), as a string. */
+function emitted(p: LinePrinter, rec: KRecord): string {
+  const o = new OutBuffer(null, 16);
+  p.emit(rec, o);
+  return o.take();
+}
 
 const SCHED_WAKING = `name: sched_waking
 ID: 375
@@ -64,7 +72,31 @@ test('print-line: trace-cmd report layouts of one record', () => {
   ];
   for (const [name, opts, want] of cases) {
     assert.equal(new LinePrinter(tep, opts).format(rec), want, name);
+    // the byte-emitting path, twice on one printer (the second time from its caches)
+    const p = new LinePrinter(tep, opts);
+    assert.equal(emitted(p, rec), want, `${name} (emit)`);
+    assert.equal(emitted(p, rec), want, `${name} (emit, cached)`);
   }
+});
+
+test('print-line: emit follows comm changes, new seconds, other CPUs and events', () => {
+  const { tep, rec } = setup();
+  const p = new LinePrinter(tep, {});
+  const same = (what: string): void => assert.equal(emitted(p, rec), new LinePrinter(tep, {}).format(rec), what);
+  same('first');
+  tep.overrideComm(2935, 'renamed');
+  same('comm override');
+  rec.ts = 502000000999n;
+  same('next second');
+  rec.cpu = 17;
+  same('cpu 17');
+  rec.ts = 999999999999999n; // past the cached-seconds fast path
+  same('large time stamp');
+  rec.ts = 1n << 60n;
+  same('bigint time stamp');
+  rec.missedEvents = 12;
+  rec.ts = 502000000999n;
+  same('missed events');
 });
 
 test('print-line: --ts-diff shows (+N) from the second record on', () => {
@@ -88,6 +120,7 @@ test('print-line: missed events and unknown events', () => {
   rec.page = unknown;
   rec.view = new DataView(unknown.buffer);
   assert.equal(new LinePrinter(tep).format(rec), '[UNKNOWN EVENT][UNKNOWN EVENT] (NULL):               [UNKNOWN EVENT]');
+  assert.equal(emitted(new LinePrinter(tep), rec), '[UNKNOWN EVENT][UNKNOWN EVENT] (NULL):               [UNKNOWN EVENT]');
   assert.equal(new LinePrinter(tep, { latency: true, raw: true }).format(rec), '[UNKNOWN EVENT]-0x35[UNKNOWN EVENT] (NULL):               [UNKNOWN EVENT]');
 });
 

@@ -7,7 +7,7 @@
 import type { TraceRecord } from './types.js';
 import type { EventFormat } from './event-format.js';
 import type { PrintMode, Tep } from './tep.js';
-import { OutBuffer, makeChunk, putChunk, putDec, putDecFixed, putHex32, decLength, type Chunk } from './out-buffer.js';
+import { OutBuffer, makeChunk, putChunk, putDec, putDec6, putDec9, putHex32, decLength, type Chunk } from './out-buffer.js';
 import type { EmitFn } from './print-emit.js';
 
 export interface LineOptions {
@@ -45,6 +45,7 @@ interface EventColumns {
   version: number;
 }
 const NO_INFO: EmitFn = () => {};
+function latin1Of(b: Uint8Array): string { let s = ''; for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!); return s; }
 const HEX_DIGITS = makeChunk('0123456789abcdef').bytes;
 const UNKNOWN = '[UNKNOWN EVENT]';
 
@@ -119,6 +120,9 @@ export class LinePrinter {
   private lastCols: EventColumns | null = null;
   private secNum = -1;
   private secChunk: Chunk | null = null;
+  private headChunk: Chunk | null = null;
+  private headTask: Chunk | null = null;
+  private headSec: Chunk | null = null;
 
   constructor(tep: Tep, opts: Partial<LineOptions> = {}) {
     this.tep = tep;
@@ -289,6 +293,23 @@ export class LinePrinter {
     if (p + need > o.buf.length) o.grow(need);
     const b = o.buf;
     const dv = o.dv;
+    if (tc !== 2 && !this.opts.latency) {
+      // the usual line: "comm-pid [cpu] SSSSS." as one chunk, kept while both parts stay
+      let head = this.headChunk!;
+      if (task !== this.headTask || secC !== this.headSec || head === null) {
+        head = this.headChunk = makeChunk(latin1Of(task.bytes) + latin1Of(secC.bytes));
+        this.headTask = task;
+        this.headSec = secC;
+      }
+      p = putChunk(dv, p, head);
+      p = tc === 0 ? putDec6(dv, p, frac) : putDec9(dv, p, frac);
+      b[p++] = 58;
+      p = putChunk(dv, p, name);
+      o.pos = p;
+      ec.info(rec, o);
+      if (o.pos > p && o.buf[o.pos - 1] === 10) o.pos--;
+      return;
+    }
     p = putChunk(dv, p, task);
     if (this.opts.latency) {
       const lat = this.emitLatency(rec, event, b, p);
@@ -316,7 +337,7 @@ export class LinePrinter {
       p = putDec(b, p, ts);
     } else {
       p = putChunk(dv, p, secC!);
-      p = putDecFixed(b, p, frac, tc === 0 ? 6 : 9);
+      p = tc === 0 ? putDec6(dv, p, frac) : putDec9(dv, p, frac);
     }
     b[p++] = 58;
     p = putChunk(dv, p, ec.name);

@@ -174,6 +174,14 @@ export class Tep {
   /** All registered events (sorted by id, as libtraceevent keeps them). */
   get events(): readonly EventFormat[] { return this.#sorted(); }
 
+  /** The event with the lowest id (libtraceevent's events[0]), without sorting them all. */
+  #firstEvent(): TepEvent | undefined {
+    if (this.#sortedList) return this.#sortedList[0];
+    let first: TepEvent | undefined;
+    for (const ev of this.#list) if (first === undefined || ev.id < first.id) first = ev;
+    return first;
+  }
+
   #sorted(): TepEvent[] {
     if (!this.#sortedList) this.#sortedList = this.#list.slice().sort((a, b) => a.id - b.id);
     return this.#sortedList;
@@ -208,7 +216,7 @@ export class Tep {
   // ---- record accessors (common fields) ----
   #commonInfo(): CommonLoc | null {
     if (this.#common) return this.#common;
-    const first = this.#sorted()[0];
+    const first = this.#firstEvent();
     if (!first) return null;
     const loc = (name: string): [number, number] => {
       const f = first.commonFields.find((x) => x.name === name);
@@ -260,7 +268,7 @@ export class Tep {
   preemptCountOf(record: TraceRecord): number { return this.#readCommon(record, 'pc'); }
   /** Any common field by name (e.g. common_migrate_disable), or undefined when absent. */
   commonFieldOf(record: TraceRecord, name: string): number | undefined {
-    const first = this.#sorted()[0];
+    const first = this.#firstEvent();
     const f = first?.commonFields.find((x) => x.name === name);
     if (!f || f.offset + f.size > record.size) return undefined;
     return readNumberSmall(record, f.offset, f.size, this.littleEndian);
