@@ -28,11 +28,18 @@ export function tmpDir(tag = 'utp-test-') { return mkdtempSync(join(tmpdir(), ta
 function w(path, text) { writeFileSync(path, text); }
 function tryW(path, text) { try { writeFileSync(path, text); return true; } catch { return false; } }
 
+function foreignLive(name) {
+  const m = /^utp-(\d+)-/.exec(name);
+  if (!m || Number(m[1]) === process.pid) return false;
+  try { process.kill(Number(m[1]), 0); return true; } catch (e) { return e.code === 'EPERM'; }
+}
+
 /** Snapshot of global tracefs state that tests must not change. */
 export function tracefsState() {
   const read = (f) => { try { return readFileSync(join(T, f), 'utf8'); } catch { return ''; } };
   return {
-    instances: existsSync(join(T, 'instances')) ? readdirSync(join(T, 'instances')).sort().join(',') : '',
+    // Instances of other live utp processes (a concurrent recorder) are not ours to judge.
+    instances: existsSync(join(T, 'instances')) ? readdirSync(join(T, 'instances')).filter((n) => !foreignLive(n)).sort().join(',') : '',
     uprobes: read('uprobe_events'),
     dynamic: read('dynamic_events'),
     tracer: read('current_tracer'),
