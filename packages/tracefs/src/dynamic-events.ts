@@ -185,7 +185,18 @@ export function removeDynamicEvent(ev: Pick<DynamicEvent, 'kind' | 'group' | 'na
       : commandFile(ev.kind === 'eprobe' ? 'dynamic_events' : 'kprobe_events');
     cmd = `-:${ev.group}/${ev.name}`;
   }
-  writeTraceFile(file, cmd + '\n', { append: true, errorLog: top('error_log') });
+  // The kernel answers EBUSY while the event is still in use (e.g. an instance that enabled it is being
+  // torn down, or a traced task is in the probe): retry for up to a second before giving up.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeTraceFile(file, cmd + '\n', { append: true, errorLog: top('error_log') });
+      return;
+    } catch (e) {
+      const errno = (e as { context?: { errno?: unknown } }).context?.errno;
+      if (errno !== 'EBUSY' || attempt >= 50) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
 }
 
 /** Removes every dynamic event of `group` (default: this process's utp group). Returns how many. */
