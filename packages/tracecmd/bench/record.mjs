@@ -1,8 +1,14 @@
 #!/usr/bin/env node
-// Benchmark tracecmd/record/raw_syscalls: a syscall-heavy workload (dd with 1-byte blocks) recorded
-// (a) by a plain per-CPU `cat trace_pipe_raw > file` copy and (b) by utp's RecordSession, with the
-// same buffer size. Prints events, lost events and recorder CPU time for both, and the ratios.
-// Usage: node packages/tracecmd/bench/record.mjs [--seconds S] [--kb KB] [--compression none|zstd]
+// Benchmark tracecmd/record/raw_syscalls: the same syscall storm (dd with 1-byte blocks and a fixed
+// count, so both sides trace the same work) recorded with the same per-CPU buffer size
+//   (a) by a plain per-CPU `cat trace_pipe_raw > file` copy (one cat per CPU, blocking reads), and
+//   (b) by utp's RecordSession (drain threads splicing whole pages; then trace.dat is written).
+// Rounds alternate cat, utp, cat, utp... Prints per run: events read, events lost (overrun +
+// dropped, from per_cpu/cpuN/stats), CPU time (cat: the cats' own; utp: this process, all threads,
+// while tracing and for writing trace.dat), wall time, bytes; then the ratios and the goal
+// (utp loses no more than cat, at most 1.5x its CPU).
+// Usage: node packages/tracecmd/bench/record.mjs [--count N] [--seconds S] [--kb KB] [--rounds R]
+//          [--compression none|zstd|zlib] [--percent P] [--threads T] [--mode splice|read]
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,85 +16,119 @@ import { createPrivateInstance, destroyInstance, tracingUnavailableReason } from
 import { RecordSession } from '@utp/tracecmd';
 
 const arg = (n, d) => { const i = process.argv.indexOf(n); return i > 0 ? process.argv[i + 1] : d; };
-const seconds = Number(arg('--seconds', '3'));
+const count = Number(arg('--count', '3000000'));
+const seconds = arg('--seconds', undefined);
 const kb = Number(arg('--kb', '4096'));
+const rounds = Number(arg('--rounds', '2'));
 const compression = arg('--compression', 'zstd');
-const percent = arg('--percent', '0');
-const sleepMs = Number(arg('--sleep', '1000'));
-const minSleepMs = Number(arg('--min-sleep', '20'));
+const percent = Number(arg('--percent', '1'));
+const threads = arg('--threads', undefined);
+const mode = arg('--mode', 'splice');
 const why = tracingUnavailableReason();
 if (why) { console.log(`tracecmd/record/raw_syscalls: skipped (${why})`); process.exit(0); }
 const dir = mkdtempSync(`${tmpdir()}/utp-bench-`);
 const TCK = 100; // USER_HZ
-const cpuOf = (pid) => { const f = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) / TCK; };
-const workload = () => new Promise((res) => {
-  const c = spawn('timeout', [String(seconds), 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=1'], { stdio: 'ignore' });
-  c.on('exit', res);
-});
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** The workload: `count` 1-byte reads and writes (2 syscalls, 4 raw_syscalls events each), or `seconds` of them. */
+const workload = () => new Promise((res) => {
+  const argv = seconds ? ['timeout', seconds, 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=1'] : ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=1', `count=${count}`];
+  const t0 = performance.now();
+  spawn(argv[0], argv.slice(1), { stdio: 'ignore' }).on('exit', () => res((performance.now() - t0) / 1000));
+});
+const statsOf = (inst) => {
+  let events = 0, lost = 0, entries = 0;
+  for (const c of inst.cpus()) { const s = inst.cpuStats(c); events += s.readEvents; lost += s.overrun + s.droppedEvents; entries += s.entries; }
+  return { events, lost, entries };
+};
+
+/** Between runs: the previous run's files are deleted; write back other dirty data now, not during the next run. */
+function settle() { spawnSync('sync'); }
+
+/** Ends the copy loop of `cpu` (by the pid sh wrote) and the cat it runs (by parent pid). */
+function killCat(cpu, sig) {
+  let pid = '';
+  try { pid = readFileSync(`${dir}/cat.pid${cpu}`, 'latin1').trim(); } catch { return; }
+  spawnSync('pkill', [`-${sig.replace('SIG', '')}`, '-P', pid]);
+  try { process.kill(Number(pid), sig); } catch { /* gone */ }
+}
 
 async function plainCopy() {
   const inst = createPrivateInstance();
-  const cats = [];
+  const shells = [];
+  rmSync(`${dir}/stop`, { force: true });
   try {
     inst.setTracingOn(false);
     inst.setBufferSizeKb(kb);
     inst.enableEvent('raw_syscalls');
-    inst.setTracingOn(true); // (a blocking read returns EOF while tracing is off)
     for (const cpu of inst.cpus()) {
-      // sh reports its children's CPU time (cutime+cstime of /proc/self/stat) once cat is done.
-      cats.push(spawn('/bin/sh', ['-c', `(while [ ! -e ${dir}/stop ]; do cat ${inst.rawPipePath(cpu)}; done) > ${dir}/cat.cpu${cpu} & echo $! > ${dir}/cat.pid${cpu}; wait; read -r l < /proc/self/stat; echo "$l" > ${dir}/cat.stat${cpu}`], { stdio: 'ignore' }));
+      // A cat per CPU, blocking reads; a read may return EOF (e.g. when tracing_on changes), so
+      // cat is run again until the stop file exists; a read blocked with tracing off and nothing
+      // left is ended below. sh reports the CPU time of the loop and its cats (cutime+cstime).
+      const sh = spawn('/bin/sh', ['-c', `(while [ ! -e ${dir}/stop ]; do cat ${inst.rawPipePath(cpu)}; done) > ${dir}/cat.cpu${cpu} & echo $! > ${dir}/cat.pid${cpu}; wait; read -r l < /proc/self/stat; echo "$l" > ${dir}/cat.stat${cpu}`], { stdio: 'ignore' });
+      shells.push({ cpu, sh, exited: new Promise((r) => sh.on('exit', r)) });
     }
-    await sleep(100);
-    await workload();
+    await sleep(100); // the cats are in their first read
+    inst.setTracingOn(true);
+    const wall = await workload();
     inst.setTracingOn(false);
-    await sleep(500); // let cat drain what is left, then stop it (a blocked read may never see EOF)
+    // Let the cats copy what is left, then end them (a blocked read never sees EOF).
+    for (let i = 0; i < 100 && statsOf(inst).entries > 0; i++) await sleep(20);
+    await sleep(50);
     writeFileSync(`${dir}/stop`, '');
-    // cat may sit in a blocking read: end it; the loop then sees the stop file.
-    spawnSync('pkill', ['-TERM', '-P', cats.map((c) => readFileSync(`${dir}/cat.pid${inst.cpus()[cats.indexOf(c)]}`, 'latin1').trim()).join(',')]);
-    await Promise.all(cats.map((c) => (c.exitCode === null ? new Promise((r) => c.on('exit', r)) : 0)));
-    let cpu = 0;
-    for (const c of inst.cpus()) {
+    for (const s of shells) spawnSync('pkill', ['-TERM', '-P', readFileSync(`${dir}/cat.pid${s.cpu}`, 'latin1').trim()]);
+    await Promise.all(shells.map((s) => s.exited));
+    let cpu = 0, bytes = 0;
+    for (const { cpu: c } of shells) {
       const f = readFileSync(`${dir}/cat.stat${c}`, 'latin1').split(') ')[1].split(' ');
       cpu += (Number(f[13]) + Number(f[14])) / TCK; // cutime + cstime: the cat that sh waited for
-    }
-    let events = 0, lost = 0, bytes = 0;
-    for (const c of inst.cpus()) {
-      const s = inst.cpuStats(c);
-      events += s.readEvents; lost += s.overrun + s.droppedEvents;
       bytes += statSync(`${dir}/cat.cpu${c}`).size;
     }
-    return { events, lost, cpu, bytes };
+    const { events, lost } = statsOf(inst);
+    for (const { cpu: c } of shells) rmSync(`${dir}/cat.cpu${c}`, { force: true });
+    return { events, lost, cpu, wall, bytes };
   } finally {
-    for (const c of cats) c.kill('SIGKILL');
+    for (const s of shells) { killCat(s.cpu, 'SIGKILL'); s.sh.kill('SIGKILL'); }
     await sleep(100);
     destroyInstance(inst);
   }
 }
 
 async function utpRecord() {
-  const s = new RecordSession({ events: [{ spec: 'raw_syscalls' }], bufferSizeKb: kb, output: `${dir}/utp.dat`, compression, maxSleepMs: sleepMs, minSleepMs, ...(percent !== undefined ? { bufferPercent: Number(percent) } : {}) });
-  const c0 = process.cpuUsage();
+  const s = new RecordSession({
+    events: [{ spec: 'raw_syscalls' }], bufferSizeKb: kb, output: `${dir}/utp.dat`, compression, bufferPercent: percent, drainMode: mode,
+    ...(threads !== undefined ? { drainThreads: Number(threads) } : {}),
+  });
   s.setup();
+  const c0 = process.cpuUsage();
   s.start();
-  await workload();
+  const wall = await workload();
   const c1 = process.cpuUsage(c0);
-  const t0 = Date.now();
   const r = await s.stop();
   const c2 = process.cpuUsage(c0);
-  console.log(`  (utp: ${((c1.user + c1.system) / 1e6).toFixed(2)}s CPU while tracing, ${((c2.user + c2.system - c1.user - c1.system) / 1e6).toFixed(2)}s writing trace.dat in ${Date.now() - t0} ms)`);
   const events = r.cpus.reduce((a, c) => a + c.events, 0), lost = r.cpus.reduce((a, c) => a + c.lost, 0);
-  return { events, lost, cpu: (c2.user + c2.system) / 1e6, drainCpu: (c1.user + c1.system) / 1e6, bytes: r.size };
+  const tracing = (c1.user + c1.system) / 1e6, total = (c2.user + c2.system) / 1e6;
+  rmSync(`${dir}/utp.dat`, { force: true });
+  return { events, lost, cpu: total, tracingCpu: tracing, writeCpu: total - tracing, wall, bytes: r.cpus.reduce((a, c) => a + c.bytes, 0), size: r.size };
 }
 
+const pct = (x) => `${((x.lost / Math.max(1, x.events + x.lost)) * 100).toFixed(3)}%`;
+const line = (round, name, x) => `  round ${round}  ${name}  events=${x.events} lost=${x.lost} (${pct(x)}) cpu=${x.cpu.toFixed(2)}s` +
+  (x.tracingCpu !== undefined ? ` (tracing ${x.tracingCpu.toFixed(2)}s + writing trace.dat ${x.writeCpu.toFixed(2)}s)` : '') +
+  ` workload=${x.wall.toFixed(2)}s pages-bytes=${x.bytes}` + (x.size !== undefined ? ` trace.dat=${x.size}` : '');
 try {
-  const a = await plainCopy();
-  const b = await utpRecord();
-  const fmt = (n, x) => `${n.padEnd(6)} events=${x.events} lost=${x.lost} cpu=${x.cpu.toFixed(2)}s bytes=${x.bytes}`;
-  console.log(`tracecmd/record/raw_syscalls (${seconds}s dd bs=1, ${kb} KiB/CPU, utp ${compression})`);
-  console.log('  ' + fmt('cat', a));
-  console.log('  ' + fmt('utp', b));
-  const lostRate = (x) => x.lost / Math.max(1, x.events + x.lost);
-  console.log(`  lost fraction utp/cat: ${(lostRate(b) * 100).toFixed(3)}% / ${(lostRate(a) * 100).toFixed(3)}%` +
-    `   cpu per event utp/cat: ${((b.cpu / Math.max(1, b.events)) / (a.cpu / Math.max(1, a.events))).toFixed(2)}x`);
+  console.log(`tracecmd/record/raw_syscalls (dd bs=1 ${seconds ? `for ${seconds}s` : `count=${count}`}; ${kb} KiB/CPU; utp: ${mode}, buffer_percent ${percent}, ${compression}; ${rounds} rounds, cat and utp alternating)`);
+  const cats = [], utps = [];
+  for (let r = 1; r <= rounds; r++) {
+    settle();
+    const a = await plainCopy(); cats.push(a); console.log(line(r, 'cat', a));
+    settle();
+    const b = await utpRecord(); utps.push(b); console.log(line(r, 'utp', b));
+  }
+  const sum = (xs, k) => xs.reduce((a, x) => a + x[k], 0);
+  const A = { events: sum(cats, 'events'), lost: sum(cats, 'lost'), cpu: sum(cats, 'cpu') };
+  const B = { events: sum(utps, 'events'), lost: sum(utps, 'lost'), cpu: sum(utps, 'cpu'), tracingCpu: sum(utps, 'tracingCpu') };
+  const perEvent = (x, cpu) => cpu / Math.max(1, x.events + x.lost);
+  console.log(`  total    lost: utp ${pct(B)} vs cat ${pct(A)}   cpu utp/cat: ${(B.cpu / A.cpu).toFixed(2)}x with writing trace.dat, ` +
+    `${(B.tracingCpu / A.cpu).toFixed(2)}x while tracing (per traced event: ${(perEvent(B, B.cpu) / perEvent(A, A.cpu)).toFixed(2)}x, ${(perEvent(B, B.tracingCpu) / perEvent(A, A.cpu)).toFixed(2)}x)`);
+  console.log(`  goal     utp loses no more than cat: ${B.lost <= A.lost ? 'yes' : 'NO'}; utp CPU <= 1.5x cat: ${B.cpu <= 1.5 * A.cpu ? 'yes' : 'NO'}`);
 } finally { rmSync(dir, { recursive: true, force: true }); }

@@ -8,35 +8,14 @@ import { endianness } from 'node:os';
 import { CpuReader, Waiter, type Instance } from '@utp/tracefs';
 import { parseHeaderPage } from '@utp/traceevent';
 
-/**
- * What the drain needs to know of a ring-buffer sub-buffer: its size, and where the commit word
- * (a kernel `long`, in the kernel's byte order) and the data start. Taken from the instance's
- * events/header_page, as kbuffer takes it; the byte order is the running kernel's (= ours).
- */
-export interface PageLayout {
-  pageSize: number;
-  dataOffset: number;
-  commitOffset: number;
-  /** Kernel sizeof(long): 4 or 8. */
-  commitSize: number;
-  littleEndian: boolean;
-}
+import { pageCommit, fullCommitOf, type PageLayout } from './page-layout.js';
+
+export { pageCommit, fullCommitOf, type PageLayout };
 
 /** The sub-buffer layout of an instance (header_page follows buffer_subbuf_size_kb). */
 export function pageLayoutOf(instance: Instance): PageLayout {
   const hp = parseHeaderPage(instance.headerPage());
   return { pageSize: hp.subBufferSize, dataOffset: hp.dataOffset, commitOffset: hp.commitOffset, commitSize: hp.commitSize, littleEndian: endianness() === 'LE' };
-}
-
-/** Bytes of event data in the sub-buffer at `at` (the commit word without its flag bits). */
-export function pageCommit(view: DataView, at: number, l: PageLayout): number {
-  const off = at + l.commitOffset + (l.commitSize === 8 && !l.littleEndian ? 4 : 0);
-  return view.getUint32(off, l.littleEndian) & 0x7ffffff;
-}
-
-/** A page is "full" when its commit leaves room for no typical event (the writer moved on). */
-export function fullCommitOf(l: PageLayout): number {
-  return l.pageSize - l.dataOffset - Math.min(512, l.pageSize >> 3);
 }
 
 /** Where pages come from (a CpuReader; tests pass fakes). */

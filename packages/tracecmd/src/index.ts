@@ -4,6 +4,8 @@ export { RecordSession, DEFAULT_RECORD_OPTIONS, currentClock } from './record-se
 export type { RecordOptions, RecordResult, CpuResult, EventSpec } from './record-session.js';
 export { CpuDrain, CpuSink, fileChunks, pageLayoutOf, pageCommit, fullCommitOf } from './cpu-drain.js';
 export type { CpuDrainOptions, PageLayout, PageSource } from './cpu-drain.js';
+export { SpliceDrain, DEFAULT_SPLICE_DRAIN_OPTIONS } from './splice-drain.js';
+export type { SpliceDrainOptions } from './splice-drain.js';
 export { collectMetadata, unameString } from './metadata.js';
 export { writeTraceFile, compressorFor, userLongSize, UTP_VERSION_STRING, DEFAULT_OUTPUT } from './write-output.js';
 export type { CompressionName, OutputOptions } from './write-output.js';

@@ -10,7 +10,8 @@ import {
   TraceFsError, TraceFsErrorCode, pidAlive, recordingCpuCount, type EventName, type DynamicEvent, type SweepResult,
 } from '@utp/tracefs';
 import type { TraceDatBufferInput } from '@utp/tracedat';
-import { CpuDrain, fileChunks, pageLayoutOf } from './cpu-drain.js';
+import { fileChunks, pageLayoutOf } from './cpu-drain.js';
+import { SpliceDrain } from './splice-drain.js';
 import { collectMetadata, unameString } from './metadata.js';
 import { writeTraceFile, type CompressionName } from './write-output.js';
 import { TraceCmdError, TraceCmdErrorCode } from './errors.js';
@@ -50,17 +51,23 @@ export interface RecordOptions {
   /** Pause after a drain that found little data, in ms (lets pages fill). */
   minSleepMs: number;
   /**
-   * buffer_percent (poll wake-up threshold). Default 0: wake on any data, then pace the drain
-   * loop by minSleepMs (measured best against loss at millions of events a second).
-   * undefined keeps the instance's value.
+   * buffer_percent (poll wake-up threshold). Default 1: the drain threads wake when 1% of a
+   * CPU's buffer holds whole unread pages, splice them, and sleep again (most headroom, no
+   * spinning). 0 wakes at any data and paces the loop by minSleepMs. undefined keeps the
+   * instance's value.
    */
   bufferPercent: number | undefined;
+  /** Drain threads (default: one per CPU, at most 8). */
+  drainThreads: number | undefined;
+  /** 'splice' (whole sub-buffers spliced while tracing, as trace-cmd) or 'read' (page reads). */
+  drainMode: 'splice' | 'read';
 }
 
 export const DEFAULT_RECORD_OPTIONS: Readonly<RecordOptions> = Object.freeze({
   events: [], tracer: undefined, pids: [], followChildren: false, instanceName: undefined, top: false,
   bufferSizeKb: undefined, subbufSizeKb: undefined, clock: undefined, cpumask: undefined, uprobes: [],
-  output: 'trace.dat', fileVersion: 7, compression: 'any', date: false, maxSleepMs: 1000, minSleepMs: 20, bufferPercent: 0,
+  output: 'trace.dat', fileVersion: 7, compression: 'any', date: false, maxSleepMs: 1000, minSleepMs: 20, bufferPercent: 1,
+  drainThreads: undefined, drainMode: 'splice',
 });
 
 export interface CpuResult { cpu: number; events: number; lost: number; bytes: number }
@@ -96,7 +103,7 @@ export class RecordSession {
   private ownsInstance = false;
   private restores: Restore[] = [];
   private probes: DynamicEvent[] = [];
-  private drain: CpuDrain | undefined;
+  private drain: SpliceDrain | undefined;
   private enabled: EventName[] = [];
   private baseline = new Map<number, { read: number; lost: number }>();
   private cleaned = false;
@@ -211,7 +218,12 @@ export class RecordSession {
       const s = inst.cpuStats(c);
       this.baseline.set(c, { read: s.readEvents, lost: s.overrun + s.droppedEvents });
     }
-    this.drain = new CpuDrain(inst, cpus, this.tempPrefix, pageLayoutOf(inst), { maxSleepMs: this.opts.maxSleepMs, minSleepMs: this.opts.minSleepMs });
+    // poll(2) waits for buffer_percent of a CPU's buffer; at 0 (or without the file) it wakes at
+    // any data, and the drain threads pace themselves instead.
+    const pace = (inst.bufferPercent() ?? 0) === 0;
+    this.drain = new SpliceDrain(inst, cpus, this.tempPrefix, pageLayoutOf(inst), {
+      maxSleepMs: this.opts.maxSleepMs, minSleepMs: this.opts.minSleepMs, pace, threads: this.opts.drainThreads, mode: this.opts.drainMode,
+    });
     this.drain.start();
     inst.setTracingOn(true);
   }

@@ -6,7 +6,8 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir, endianness } from 'node:os';
 import { parseHeaderPage } from '@utp/traceevent';
-import { CpuSink, pageCommit, fullCommitOf, userLongSize, currentClock, writeTraceFile, type PageLayout, type PageSource } from './index.js';
+import { CpuSink, pageCommit, fullCommitOf, userLongSize, currentClock, writeTraceFile, zstdCompressor, type PageLayout, type PageSource } from './index.js';
+import { init as zstdInit, compress as zstdCompress, decompress as zstdDecompress } from '@bokuweb/zstd-wasm';
 
 /** header_page texts as 64- and 32-bit kernels print them. */
 const HP64 = '\tfield: u64 timestamp;\toffset:0;\tsize:8;\tsigned:0;\n\tfield: local_t commit;\toffset:8;\tsize:8;\tsigned:1;\n' +
@@ -99,4 +100,18 @@ test('the current clock of a trace_clock text', () => {
   assert.equal(currentClock('local global [counter] uptime\n'), 'counter');
   assert.equal(currentClock('local mono [x86-tsc]\n'), 'x86-tsc');
   assert.equal(currentClock(''), 'local');
+});
+
+test('zstd: one reused context gives the frames ZSTD_compress gives, and they decompress to the input', async () => {
+  const c = await zstdCompressor();
+  await zstdInit();
+  assert.equal(c.name, 'zstd');
+  const inputs = [new Uint8Array(0), new Uint8Array(40960).fill(7), Uint8Array.from({ length: 40960 }, (_, i) => (i * 2654435761) >>> 24)];
+  for (let round = 0; round < 2; round++) {
+    for (const d of inputs) {
+      const z = c.compress(d);
+      assert.deepEqual(Buffer.from(z), Buffer.from(zstdCompress(d, 3)), 'same frame as ZSTD_compress at level 3');
+      assert.deepEqual(Buffer.from(zstdDecompress(z)), Buffer.from(d));
+    }
+  }
 });

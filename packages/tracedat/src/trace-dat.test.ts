@@ -268,11 +268,13 @@ test('reader: kallsyms go to a Tep with loadKallsymsLazy unread, and come out id
   class LazyTep extends Tep {
     thunks: Array<() => string> = [];
     eager: string[] = [];
-    loadKallsymsLazy(get: () => string): void { this.thunks.push(get); }
+    override loadKallsymsLazy(get: () => string): void { this.thunks.push(get); }
     override loadKallsyms(text: string): void { this.eager.push(text); }
   }
   class EagerTep extends Tep {
     eager: string[] = [];
+    // a Tep without loadKallsymsLazy (Tep has one): the reader must hand the text over at once
+    constructor() { super(); (this as unknown as { loadKallsymsLazy?: unknown }).loadKallsymsLazy = undefined; }
     override loadKallsyms(text: string): void { this.eager.push(text); }
   }
   const variants: Array<[string, 6 | 7, ReturnType<typeof zlibCompressor> | null]> = [['v6', 6, null], ['v7/none', 7, null], ['v7/zlib', 7, zlibCompressor()]];

@@ -20,6 +20,19 @@ test('kallsyms: between-rule, last symbol exact only, A/a and $ dropped, modules
   assert.equal(k.addressOf('nope'), 0n);
 });
 
+test('kallsyms: lazily given texts are read on the first lookup, in load order', () => {
+  const k = new KallsymsTable();
+  let calls = 0;
+  k.load('ffffffff81000000 T first\n');
+  k.loadLazy(() => { calls++; return 'ffffffff81000000 T second\nffffffff81000100 t later\t[mod]\nffffffff81000200 T end\n'; });
+  assert.equal(calls, 0);
+  assert.deepEqual(k.find(0xffffffff81000105n), { name: 'later', addr: 0xffffffff81000100n, module: 'mod' });
+  assert.equal(calls, 1);
+  k.find(0xffffffff81000000n);
+  assert.equal(calls, 1);
+  assert.equal(k.count, 4);
+});
+
 test('kallsyms: parsing stops at a malformed line', () => {
   const k = new KallsymsTable();
   assert.equal(k.parse('ffffffff81000000 T a\nzzz\nffffffff81000100 T b\n'), false);

@@ -47,7 +47,8 @@ export class KallsymsTable {
   /** Changes whenever symbols are added (callers caching lookups check it). */
   version = 0;
 
-  private texts: string[] = [];
+  /** Texts (or functions returning them) not parsed yet, in load order. */
+  private texts: Array<string | (() => string)> = [];
   /** Called when a lazily parsed text turns out malformed. */
   onMalformed: (() => void) | undefined;
 
@@ -56,11 +57,14 @@ export class KallsymsTable {
   /** Keeps kallsyms text to parse on first use (most reports never look a symbol up). */
   load(text: string): void { this.texts.push(text); }
 
+  /** Like load(), with the text itself produced on first use (read, decompressed, decoded). */
+  loadLazy(get: () => string): void { this.texts.push(get); }
+
   private flushTexts(): void {
     if (!this.texts.length) return;
     const texts = this.texts;
     this.texts = [];
-    for (const t of texts) if (!this.parse(t)) this.onMalformed?.();
+    for (const t of texts) if (!this.parse(typeof t === 'string' ? t : t())) this.onMalformed?.();
   }
 
   private reserve(extra: number): void {

@@ -351,5 +351,49 @@ function compileEmitStr(c: ArgCompiler, seg: Segment, pre: Chunk): EmitFn | null
       writeCString(o, r.page, start < 0 ? 0 : start, start < 0 ? 0 : r.page.length, width, left);
     };
   }
-  return null;
+  if (width || left) return null;
+  const e = plainStrEmitter(c, arg, 0);
+  if (!e) return null;
+  if (!pl) return e;
+  return (r, o) => { o.chunk(pre); e(r, o); };
+}
+
+/**
+ * Plain `%s` of constant text, `cond ? a : b`, or __print_flags / __print_symbolic (whose
+ * text depends only on the value: kept per value, a bounded cache).
+ */
+function plainStrEmitter(c: ArgCompiler, arg: PrintArg, depth: number): EmitFn | null {
+  if (depth > 8) return null;
+  switch (arg.kind) {
+    case 'atom': case 'bstring': return emitText(arg.atom);
+    case 'op': {
+      if (arg.op[0] !== '?' || !arg.left || !arg.right?.left || !arg.right.right) return null;
+      const cond = c.num(arg.left);
+      const id = (x: string): string => x;
+      const a = plainStrEmitter(c, arg.right.left, depth + 1) ?? emitStrFn(c.str(arg.right.left, id));
+      const b = plainStrEmitter(c, arg.right.right, depth + 1) ?? emitStrFn(c.str(arg.right.right, id));
+      return (r, o) => { if (cond(r)) a(r, o); else b(r, o); };
+    }
+    case 'flags': case 'symbol': {
+      const num = c.num(arg.sub!);
+      const text = c.str(arg, (x) => x);
+      const cache = new Map<number, Chunk>();
+      return (r, o) => {
+        const v = num(r);
+        if (typeof v !== 'number') { o.latin1(text(r, -1)); return; }
+        let t = cache.get(v);
+        if (t === undefined) {
+          if (cache.size >= 4096) cache.clear();
+          t = makeChunk(text(r, -1));
+          cache.set(v, t);
+        }
+        o.chunk(t);
+      };
+    }
+    default: return null;
+  }
+}
+
+function emitStrFn(fn: (r: TraceRecord, star: number) => string): EmitFn {
+  return (r, o) => o.latin1(fn(r, -1));
 }

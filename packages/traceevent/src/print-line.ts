@@ -45,7 +45,8 @@ interface EventColumns {
   version: number;
 }
 const NO_INFO: EmitFn = () => {};
-function latin1Of(b: Uint8Array): string { let s = ''; for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!); return s; }
+/** "comm-pid [cpu]" of one (pid, cpu), and that plus the seconds column of the time. */
+interface TaskColumn { comm: string; chunk: Chunk; head: Chunk | null; headSec: Chunk | null }
 const HEX_DIGITS = makeChunk('0123456789abcdef').bytes;
 const UNKNOWN = '[UNKNOWN EVENT]';
 
@@ -109,7 +110,7 @@ export class LinePrinter {
   // emit(): byte chunks of the columns, and the last ones used
   private readonly emitFast: boolean;
   private readonly timeCode: number; // 0 usec, 1 nsec, 2 raw
-  private readonly taskChunks = new Map<number, { comm: string; chunk: Chunk }>();
+  private readonly taskChunks = new Map<number, TaskColumn>();
   /** Per event id: its name column, print mode and info emitter (valid for one handler version). */
   private eventCols: Array<EventColumns | null> = [];
   private lastPid = -2;
@@ -120,9 +121,7 @@ export class LinePrinter {
   private lastCols: EventColumns | null = null;
   private secNum = -1;
   private secChunk: Chunk | null = null;
-  private headChunk: Chunk | null = null;
-  private headTask: Chunk | null = null;
-  private headSec: Chunk | null = null;
+  private lastCol: TaskColumn | null = null;
 
   constructor(tep: Tep, opts: Partial<LineOptions> = {}) {
     this.tep = tep;
@@ -257,9 +256,10 @@ export class LinePrinter {
         const text = this.opts.latency
           ? (comm.length > 8 ? comm.slice(0, 8) : comm.padStart(8)) + '-' + String(pid).padEnd(5) + ' ' + this.cpuText(cpu)
           : comm.padStart(16) + '-' + String(pid).padEnd(5) + this.cpuText(cpu);
-        col = { comm, chunk: makeChunk(text) };
+        col = { comm, chunk: makeChunk(text), head: null, headSec: null };
         if (cpu >= 0 && cpu < 4096) this.taskChunks.set(key, col);
       }
+      this.lastCol = col;
       task = this.lastTask = col.chunk;
       this.lastPid = pid;
       this.lastCpu = cpu;
@@ -295,11 +295,14 @@ export class LinePrinter {
     const dv = o.dv;
     if (tc !== 2 && !this.opts.latency) {
       // the usual line: "comm-pid [cpu] SSSSS." as one chunk, kept while both parts stay
-      let head = this.headChunk!;
-      if (task !== this.headTask || secC !== this.headSec || head === null) {
-        head = this.headChunk = makeChunk(latin1Of(task.bytes) + latin1Of(secC.bytes));
-        this.headTask = task;
-        this.headSec = secC;
+      const col = this.lastCol!;
+      let head = col.head;
+      if (col.headSec !== secC || head === null) {
+        const hb = new Uint8Array(task.length + secC.length);
+        hb.set(task.bytes);
+        hb.set(secC.bytes, task.length);
+        head = col.head = makeChunk(hb);
+        col.headSec = secC;
       }
       p = putChunk(dv, p, head);
       p = tc === 0 ? putDec6(dv, p, frac) : putDec9(dv, p, frac);

@@ -192,6 +192,14 @@ export class Tep {
     this.kallsyms.onMalformed ??= () => this.#diag('warning', 'TRACEEVENT_KALLSYMS', 'Failed to parse kallsyms; the rest is ignored');
     this.kallsyms.load(text);
   }
+  /**
+   * `/proc/kallsyms` text given as a function called on the first symbol lookup (the
+   * trace.dat reader uses it so that opening a file neither decompresses nor decodes them).
+   */
+  loadKallsymsLazy(get: () => string): void {
+    this.kallsyms.onMalformed ??= () => this.#diag('warning', 'TRACEEVENT_KALLSYMS', 'Failed to parse kallsyms; the rest is ignored');
+    this.kallsyms.loadLazy(get);
+  }
   /** `printk_formats` text (`0xADDR : "fmt"` lines). */
   loadPrintk(text: string): void { this.printk.parse(text); }
   /** `saved_cmdlines` text (`PID COMM` lines). */

@@ -16,6 +16,7 @@ export {
 } from './dynamic-events.js';
 export type { DynamicEvent, DynamicEventKind, UprobeSpec } from './dynamic-events.js';
 export { CpuReader, Waiter, readTracePipe } from './cpu-reader.js';
+export { CpuSplice, WakePipe, pollSync } from './cpu-splice.js';
 export { parseCpuList, configuredCpuCount, recordingCpuCount } from './cpu-count.js';
 export { createPrivateInstance, destroyInstance, sweepStale, pidAlive, ownerPid } from './private-instance.js';
 export type { SweepResult } from './private-instance.js';

@@ -4,11 +4,11 @@
 import { test, before, afterEach } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import {
   tracingUnavailableReason, Instance, createPrivateInstance, destroyInstance, traceFsState, diffTraceFsState,
-  CpuReader, Waiter, readTracePipe, createUprobe, removeDynamicEvent, listDynamicEvents, sweepStale, elfSymbolOffset, elfSymbols,
+  CpuReader, Waiter, readTracePipe, CpuSplice, createUprobe, removeDynamicEvent, listDynamicEvents, sweepStale, elfSymbolOffset, elfSymbols,
   type TraceFsState,
 } from './index.js';
 
@@ -254,5 +254,59 @@ test('kprobes, eprobes, synthetic events: created and removed, or reported as un
     assert.ok(listDynamicEvents().some((d) => d.name === ev.name));
     removeDynamicEvent(ev as Parameters<typeof removeDynamicEvent>[0]);
     assert.equal(listDynamicEvents().some((d) => d.name === ev.name), false);
+  }
+});
+
+test('splice: only whole sub-buffers while tracing, the partly filled rest with readRest(), all in order', live, () => {
+  const dir = mkdtempSync(`${tmpdir()}/utp-splice-`);
+  const inst = createPrivateInstance();
+  const readers: CpuReader[] = [];
+  const splicers: CpuSplice[] = [];
+  const outs: number[] = [];
+  try {
+    inst.enableEvent('ftrace', 'print');
+    const ps = inst.subBufferSize();
+    for (const cpu of inst.cpus()) {
+      const r = new CpuReader(inst, cpu);
+      readers.push(r);
+      outs.push(openSync(`${dir}/cpu${cpu}`, 'w'));
+      splicers.push(new CpuSplice(r.fd, outs[outs.length - 1]!, ps));
+    }
+    const moveAll = (): number => splicers.reduce((a, s) => a + s.moveFull(), 0);
+    inst.writeMarker('utp-splice-first');
+    assert.equal(moveAll(), 0, 'the page being written is not spliced (no chasing the writer)');
+    const N = 3000;
+    for (let i = 0; i < N; i++) inst.writeMarker(`utp-splice-${i}.`);
+    const moved = moveAll();
+    assert.ok(moved >= 4 * ps, `whole pages were spliced while tracing (${moved} bytes)`);
+    assert.equal(moved % ps, 0, 'in whole sub-buffers');
+    inst.setTracingOn(false);
+    const rest = splicers.reduce((a, s) => a + s.readRest(), 0);
+    assert.ok(rest >= ps && rest % ps === 0, 'the partly filled pages came with readRest');
+    assert.equal(splicers.reduce((a, s) => a + s.readRest(), 0), 0, 'nothing left');
+    for (const fd of outs.splice(0)) closeSync(fd);
+    const files = inst.cpus().map((c) => readFileSync(`${dir}/cpu${c}`));
+    const data = Buffer.concat(files);
+    assert.equal(data.length, moved + rest);
+    assert.ok(data.includes('utp-splice-first'));
+    // Every marker once, and within each CPU's file in the order written.
+    let count = 0;
+    for (const f of files) {
+      let last = -1;
+      for (let at = f.indexOf('utp-splice-'); at >= 0; at = f.indexOf('utp-splice-', at + 1)) {
+        const m = /^utp-splice-(\d+)\./.exec(f.toString('latin1', at, at + 24));
+        if (!m) continue;
+        assert.ok(Number(m[1]) > last, 'pages kept in order');
+        last = Number(m[1]);
+        count++;
+      }
+    }
+    assert.equal(count, N, 'every marker is in the files once');
+  } finally {
+    for (const s of splicers) s.close();
+    for (const r of readers) r.close();
+    for (const fd of outs) closeSync(fd);
+    destroyInstance(inst);
+    rmSync(dir, { recursive: true, force: true });
   }
 });

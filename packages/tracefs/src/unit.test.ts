@@ -8,7 +8,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import {
   globMatch, parseUprobeSpec, lastErrorLogEntry, parseCpuStats, ownerPid, parseCpuList, configuredCpuCount, recordingCpuCount,
-  syntheticCommandFile,
+  syntheticCommandFile, WakePipe, pollSync,
 } from './index.js';
 
 test('glob matching as fnmatch', () => {
@@ -77,4 +77,23 @@ test('synthetic events go to dynamic_events (s:) when the kernel takes them ther
   assert.deepEqual(syntheticCommandFile(has('dynamic_events', 'synthetic_events'), () => readmeNo), { file: 'synthetic_events', prefix: '' });
   assert.equal(syntheticCommandFile(has('dynamic_events'), () => readmeNo), undefined);
   assert.equal(syntheticCommandFile(has(), () => readmeSynth), undefined);
+});
+
+test('pollSync waits for the timeout, returns at once on a wake, and WakePipe.clear() rearms it', () => {
+  const w = new WakePipe();
+  try {
+    const ready = new Uint8Array(1);
+    let t0 = performance.now();
+    assert.equal(pollSync([w.readFd], 120, ready), 0);
+    assert.ok(performance.now() - t0 >= 100, 'waited for the timeout');
+    assert.equal(ready[0], 0);
+    w.wake();
+    w.wake(); // a second wake before the clear is harmless
+    t0 = performance.now();
+    assert.equal(pollSync([w.readFd], 5000, ready), 1);
+    assert.ok(performance.now() - t0 < 1000, 'woken at once');
+    assert.equal(ready[0], 1);
+    w.clear();
+    assert.equal(pollSync([w.readFd], 0, ready), 0, 'cleared');
+  } finally { w.close(); }
 });

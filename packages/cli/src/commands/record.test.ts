@@ -36,6 +36,8 @@ test('argument parsing follows trace-cmd (-f binds to the previous -e; CMD after
   assert.throws(() => parseRecordArgs(['-f', 'x']), /must follow an -e/);
   assert.throws(() => parseRecordArgs(['--compression', 'lz4']), /compression/);
   assert.equal(parseRecordArgs(['--file-version', '6']).opts.compression, 'none');
+  const d = parseRecordArgs(['--no-splice', '--buffer-percent', '5', '--sleep', '200', '-e', 'sched']).opts;
+  assert.deepEqual([d.drainMode, d.bufferPercent, d.maxSleepMs], ['read', 5, 200]);
 });
 
 test('record -- CMD: traces the command, prints per-CPU counts, report reads the file', { skip }, () => {

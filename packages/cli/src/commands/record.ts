@@ -28,6 +28,9 @@ const HELP = `usage: utp record [OPTIONS] [--] [CMD [ARGS...]]
   --file-version N 6 or 7 (default 7)
   --compression C  none, zlib, zstd or any (default: zstd for v7)
   --date           store the date (DATE option)
+  --buffer-percent P  wake the drain threads when P% of a CPU's buffer is filled (default 1)
+  --sleep MS       longest sleep of the drain threads (default 1000)
+  --no-splice      copy pages with read() instead of splice(2)
   -q               quiet: no per-CPU summary
   --json           print the summary as JSON
 Without CMD, records until SIGINT (Ctrl-C) or SIGTERM.`;
@@ -104,6 +107,7 @@ export function parseRecordArgs(argv: string[]): Parsed {
         break;
       }
       case '--date': opts.date = true; break;
+      case '--no-splice': opts.drainMode = 'read'; break;
       case '-q': quiet = true; break;
       case '--json': json = true; break;
       case '-h': case '--help': throw new HelpRequest();

@@ -221,6 +221,8 @@ async function printTrace(inputs: Input[], args: ReportArgs, out: Output): Promi
 }
 
 async function report(argv: string[]): Promise<number> {
+  // the WebAssembly zstd decoder compiles in the background while the inputs are opened
+  void fastZstd();
   const args = parseReportArgs(argv);
   const out = new Output();
   const multi = args.inputs.length > 1;

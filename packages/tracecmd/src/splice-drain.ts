@@ -1,0 +1,139 @@
+/**
+ * Drains every CPU's trace_pipe_raw into per-CPU temp files while tracing, on worker threads
+ * (drain-worker.ts): each sleeps in poll(2) until buffer_percent of a CPU's buffer is filled and
+ * then splices the whole sub-buffers into the file, as trace-cmd's recorders do; the partly
+ * filled pages are read once tracing is off. The main thread only starts and stops it.
+ */
+import { Worker } from 'node:worker_threads';
+import { openSync, closeSync, unlinkSync } from 'node:fs';
+import { CpuReader, WakePipe, type Instance } from '@utp/tracefs';
+import type { PageLayout } from './page-layout.js';
+import {
+  CTL_COMMAND, CTL_STATE, CMD_FINISH, CMD_ABORT, STATE_STARTING, STATE_RUNNING, STATE_FAILED, type DrainWorkerData,
+} from './drain-worker.js';
+import { TraceCmdError, TraceCmdErrorCode } from './errors.js';
+
+export interface SpliceDrainOptions {
+  /** Longest poll(2) sleep, in ms. */
+  maxSleepMs: number;
+  /** Pause after a drain when pacing (buffer_percent 0), in ms. */
+  minSleepMs: number;
+  /** The instance's buffer_percent is 0 (poll wakes at any data): pace the loop by minSleepMs. */
+  pace: boolean;
+  /** Drain threads (CPUs are dealt round-robin); default: one per CPU, at most 8. */
+  threads: number | undefined;
+  /** 'splice' (default) or 'read' (page reads, no splice). */
+  mode: 'splice' | 'read';
+  /** How long start() waits for the threads to run, in ms. */
+  startTimeoutMs: number;
+}
+
+export const DEFAULT_SPLICE_DRAIN_OPTIONS: Readonly<SpliceDrainOptions> = Object.freeze({
+  maxSleepMs: 1000, minSleepMs: 20, pace: false, threads: undefined, mode: 'splice', startTimeoutMs: 10000,
+});
+
+interface ThreadState { worker: Worker; ctl: Int32Array; done: Promise<void> }
+
+export class SpliceDrain {
+  readonly readers: CpuReader[] = [];
+  readonly outFds: number[] = [];
+  readonly pageSize: number;
+  private readonly filePaths: string[];
+  private readonly wake: WakePipe;
+  private readonly bytes: Float64Array;
+  private threads: ThreadState[] = [];
+  private readonly opts: SpliceDrainOptions;
+  private disposed = false;
+
+  /** `layout`: the instance's sub-buffer layout (`pageLayoutOf(instance)`). */
+  constructor(readonly instance: Instance, readonly cpus: number[], tempPrefix: string, readonly layout: PageLayout, opts: Partial<SpliceDrainOptions> = {}) {
+    this.opts = { ...DEFAULT_SPLICE_DRAIN_OPTIONS, ...opts };
+    this.pageSize = layout.pageSize;
+    this.filePaths = cpus.map((c) => `${tempPrefix}.cpu${c}`);
+    this.bytes = new Float64Array(new SharedArrayBuffer(8 * Math.max(1, cpus.length)));
+    this.wake = new WakePipe();
+    try {
+      for (const [i, cpu] of cpus.entries()) {
+        this.readers.push(new CpuReader(instance, cpu, layout.pageSize));
+        this.outFds.push(openSync(this.filePaths[i]!, 'w', 0o600));
+      }
+    } catch (e) { this.dispose(); throw e; }
+  }
+
+  /** Starts the drain threads and returns once they run (tracing may be turned on then). */
+  start(): void {
+    const n = Math.max(1, Math.min(this.cpus.length, this.opts.threads ?? Math.min(8, this.cpus.length)));
+    for (let t = 0; t < n; t++) {
+      const mine = this.cpus.map((cpu, slot) => ({ cpu, slot })).filter((x) => x.slot % n === t);
+      const ctl = new Int32Array(new SharedArrayBuffer(8));
+      const data: DrainWorkerData = {
+        cpus: mine.map(({ cpu, slot }) => ({ cpu, slot, traceFd: this.readers[slot]!.fd, outFd: this.outFds[slot]! })),
+        layout: this.layout, wakeFd: this.wake.readFd, ctl: ctl.buffer as SharedArrayBuffer, bytes: this.bytes.buffer as SharedArrayBuffer,
+        maxSleepMs: this.opts.maxSleepMs, minSleepMs: this.opts.minSleepMs, pace: this.opts.pace, mode: this.opts.mode,
+      };
+      const worker = new Worker(new URL('./drain-worker.js', import.meta.url), { workerData: { drain: data } });
+      const done = new Promise<void>((resolve, reject) => {
+        worker.on('message', (m: { done?: boolean; error?: { message: string; code?: string } }) => {
+          if (m.error) reject(new TraceCmdError(TraceCmdErrorCode.Write, `Drain thread failed: ${m.error.message}`, { context: { code: m.error.code ?? '' } }));
+          else if (m.done) resolve();
+        });
+        worker.on('error', (e) => reject(new TraceCmdError(TraceCmdErrorCode.Write, 'Drain thread failed', { cause: e })));
+        worker.on('exit', () => resolve());
+      });
+      done.catch(() => { /* reported by stop() */ });
+      this.threads.push({ worker, ctl, done });
+    }
+    // The threads boot on their own (no help from this event loop): wait until each runs.
+    const deadline = Date.now() + this.opts.startTimeoutMs;
+    for (const t of this.threads) {
+      while (Atomics.load(t.ctl, CTL_STATE) === STATE_STARTING && Date.now() < deadline) {
+        Atomics.wait(t.ctl, CTL_STATE, STATE_STARTING, Math.max(1, deadline - Date.now()));
+      }
+      const st = Atomics.load(t.ctl, CTL_STATE);
+      if (st !== STATE_RUNNING) {
+        throw new TraceCmdError(TraceCmdErrorCode.Write, st === STATE_FAILED ? 'Drain thread failed to start' : 'Drain thread did not start in time');
+      }
+    }
+  }
+
+  /** Stops the threads after they collected everything (call after tracing_on=0). */
+  async stop(): Promise<void> {
+    for (const t of this.threads) { Atomics.store(t.ctl, CTL_COMMAND, CMD_FINISH); Atomics.notify(t.ctl, CTL_COMMAND); }
+    this.wake.wake();
+    try {
+      await Promise.all(this.threads.map((t) => t.done));
+    } finally {
+      await Promise.all(this.threads.map((t) => t.worker.terminate()));
+      this.threads = [];
+    }
+  }
+
+  /** Bytes written per CPU so far (live while tracing). */
+  bytesPerCpu(): number[] { return Array.from(this.bytes); }
+  paths(): string[] { return this.filePaths.slice(); }
+
+  /**
+   * Synchronous: stops the threads (waiting briefly until they leave their loop), closes every fd,
+   * and with `removeFiles` deletes the temp files. Safe from exit handlers.
+   */
+  dispose(removeFiles = true): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const t of this.threads) { Atomics.store(t.ctl, CTL_COMMAND, CMD_ABORT); Atomics.notify(t.ctl, CTL_COMMAND); }
+    this.wake.wake();
+    const deadline = Date.now() + 3000;
+    for (const t of this.threads) {
+      for (let st = Atomics.load(t.ctl, CTL_STATE); (st === STATE_RUNNING || st === STATE_STARTING) && Date.now() < deadline; st = Atomics.load(t.ctl, CTL_STATE)) {
+        Atomics.wait(t.ctl, CTL_STATE, st, Math.max(1, deadline - Date.now()));
+      }
+      void t.worker.terminate();
+    }
+    this.threads = [];
+    for (const r of this.readers) r.close();
+    for (const fd of this.outFds) { try { closeSync(fd); } catch { /* */ } }
+    this.outFds.length = 0;
+    this.wake.close();
+    if (removeFiles) for (const p of this.filePaths) { try { unlinkSync(p); } catch { /* */ } }
+  }
+}
+
