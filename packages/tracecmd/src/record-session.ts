@@ -157,6 +157,7 @@ export class RecordSession {
       }
       if (o.pids.length) this.setPids(o.pids);
       this.change(inst, 'trace', () => inst.clearTrace(), () => '');
+      this.prepareDrain(inst);
     } catch (e) { this.cleanup(); throw e; }
   }
 
@@ -210,21 +211,29 @@ export class RecordSession {
     return this.instance;
   }
 
-  /** Starts draining and turns tracing on. */
-  start(): void {
-    const inst = this.mustInstance();
-    const cpus = inst.cpus();
-    for (const c of cpus) {
-      const s = inst.cpuStats(c);
-      this.baseline.set(c, { read: s.readEvents, lost: s.overrun + s.droppedEvents });
-    }
+  /**
+   * Opens every CPU's trace_pipe_raw and launches the drain threads (done at the end of setup(),
+   * so their start-up overlaps the caller's own; start() waits until they run).
+   */
+  private prepareDrain(inst: Instance): void {
     // poll(2) waits for buffer_percent of a CPU's buffer; at 0 (or without the file) it wakes at
     // any data, and the drain threads pace themselves instead.
     const pace = (inst.bufferPercent() ?? 0) === 0;
-    this.drain = new SpliceDrain(inst, cpus, this.tempPrefix, pageLayoutOf(inst), {
+    this.drain = new SpliceDrain(inst, inst.cpus(), this.tempPrefix, pageLayoutOf(inst), {
       maxSleepMs: this.opts.maxSleepMs, minSleepMs: this.opts.minSleepMs, pace, threads: this.opts.drainThreads, mode: this.opts.drainMode,
     });
-    this.drain.start();
+    this.drain.launch();
+  }
+
+  /** Starts draining (once the drain threads run) and turns tracing on. */
+  start(): void {
+    const inst = this.mustInstance();
+    if (!this.drain) this.prepareDrain(inst);
+    for (const c of inst.cpus()) {
+      const s = inst.cpuStats(c);
+      this.baseline.set(c, { read: s.readEvents, lost: s.overrun + s.droppedEvents });
+    }
+    this.drain!.start();
     inst.setTracingOn(true);
   }
 

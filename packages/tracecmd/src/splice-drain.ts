@@ -60,8 +60,12 @@ export class SpliceDrain {
     } catch (e) { this.dispose(); throw e; }
   }
 
-  /** Starts the drain threads and returns once they run (tracing may be turned on then). */
-  start(): void {
+  /**
+   * Starts the drain threads without waiting for them (idempotent): call it early (e.g. while
+   * setting up) so that `start()` finds them running.
+   */
+  launch(): void {
+    if (this.threads.length || this.disposed) return;
     const n = Math.max(1, Math.min(this.cpus.length, this.opts.threads ?? Math.min(8, this.cpus.length)));
     for (let t = 0; t < n; t++) {
       const mine = this.cpus.map((cpu, slot) => ({ cpu, slot })).filter((x) => x.slot % n === t);
@@ -83,6 +87,11 @@ export class SpliceDrain {
       done.catch(() => { /* reported by stop() */ });
       this.threads.push({ worker, ctl, done });
     }
+  }
+
+  /** Starts the drain threads (if `launch()` did not) and returns once they run: tracing may be turned on then. */
+  start(): void {
+    this.launch();
     // The threads boot on their own (no help from this event loop): wait until each runs.
     const deadline = Date.now() + this.opts.startTimeoutMs;
     for (const t of this.threads) {

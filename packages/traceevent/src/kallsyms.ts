@@ -234,10 +234,24 @@ export class KallsymsTable {
   /** test_for_symbol: the address of the first symbol with this name, or 0. */
   addressOf(name: string): bigint {
     const order = this.table();
+    const known = this.byName.get(name);
+    if (known !== undefined && known[0] === this.version) return known[1];
+    let addr = 0n;
+    const len = name.length;
+    const c0 = name.charCodeAt(0);
     for (let k = 0; k < order.length; k++) {
       const i = order[k]!;
-      if (this.nameOf(i) === name) return this.addrOf(i);
+      const text = this.srcTexts[this.textOf[i]!]!;
+      const ns = this.nameStart[i]!;
+      if (text.charCodeAt(ns) !== c0) continue;
+      this.resolve(i);
+      if (this.nameEnd[i]! - ns !== len || text.slice(ns, ns + len) !== name) continue;
+      addr = this.addrOf(i);
+      break;
     }
-    return 0n;
+    if (this.byName.size >= 4096) this.byName.clear();
+    this.byName.set(name, [this.version, addr]);
+    return addr;
   }
+  private byName = new Map<string, [number, bigint]>();
 }

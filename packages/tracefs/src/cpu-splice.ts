@@ -40,7 +40,7 @@ const SPLICE_F_NONBLOCK = 2;
 const F_SETPIPE_SZ = 1031;
 const F_GETPIPE_SZ = 1032;
 const O_CLOEXEC = 0o2000000;
-const EINTR = 4, EAGAIN = 11;
+const { EINTR, EAGAIN, EINVAL, ENOSYS, EOPNOTSUPP } = osConstants.errno;
 const POLLIN = 1;
 /** struct pollfd is in the machine's byte order. */
 const LE = endianness() === 'LE';
@@ -114,6 +114,9 @@ export class CpuSplice {
   /** Bytes asked of one splice: whole sub-buffers, as many as the pipe holds. */
   readonly chunk: number;
   private readBuf: Uint8Array | undefined;
+  private copyBuf: Uint8Array | undefined;
+  /** False once the output file refused splice (then the pipe is copied with read/write). */
+  private spliceOut = true;
 
   constructor(readonly traceFd: number, readonly outFd: number, readonly pageSize: number, pipeBytes = 1 << 20) {
     const fds = new Int32Array(2);
@@ -153,15 +156,28 @@ export class CpuSplice {
   private toFile(n: number): void {
     const l = lib();
     let left = n;
-    while (left > 0) {
+    while (left > 0 && this.spliceOut) {
       const m = Number(l.splice(this.pipeR, null, this.outFd, null, left, SPLICE_F_MOVE));
       if (m < 0) {
         const e = koffi.errno();
         if (e === EINTR || e === EAGAIN) continue;
+        if (e === EINVAL || e === ENOSYS || e === EOPNOTSUPP) { this.spliceOut = false; break; } // the file system takes no splice
         throw new TraceFsError(TraceFsErrorCode.ReadFailed, 'splice into the output file failed', { errno: errnoName(e) });
       }
       if (m === 0) throw new TraceFsError(TraceFsErrorCode.ReadFailed, 'splice into the output file made no progress');
       left -= m;
+    }
+    // Without splice into the file: copy out of the pipe (it holds exactly `left` bytes).
+    if (left > 0) {
+      this.copyBuf ??= new Uint8Array(1 << 16);
+      const b = this.copyBuf;
+      while (left > 0) {
+        const got = readSync(this.pipeR, b, 0, Math.min(b.length, left), null);
+        if (got <= 0) throw new TraceFsError(TraceFsErrorCode.ReadFailed, 'the splice pipe ran dry');
+        let o = 0;
+        while (o < got) o += writeSync(this.outFd, b, o, got - o, null);
+        left -= got;
+      }
     }
   }
 

@@ -217,10 +217,11 @@ test('-f filters bind to the preceding -e; reports equal', { skip }, () => {
 
 test('-P PID (without and with -c): only that pid (and with -c its children); reports equal', { skip }, async () => {
   for (const follow of [false, true]) {
-    const bg = spawn('/bin/sh', ['-c', 'for i in 1 2 3 4 5 6 7 8 9 10 11 12; do cat /etc/hostname >/dev/null; sleep 0.02; done'], { stdio: 'ignore' });
+    // Runs ~1 s, well past the recorder's start even on a loaded machine.
+    const bg = spawn('/bin/sh', ['-c', 'i=0; while [ $i -lt 50 ]; do cat /etc/hostname >/dev/null; sleep 0.02; i=$((i+1)); done'], { stdio: 'ignore' });
     const done = new Promise((res) => bg.on('exit', res));
     const out = `${dir}/P${follow ? 'c' : ''}.dat`;
-    rec(['-P', String(bg.pid), ...(follow ? ['-c'] : []), '-e', 'syscalls:sys_enter_openat', '-e', 'sched:sched_process_exec', '-o', out, '--', 'sleep', '0.2']);
+    rec(['-P', String(bg.pid), ...(follow ? ['-c'] : []), '-e', 'syscalls:sys_enter_openat', '-e', 'sched:sched_process_exec', '-o', out, '--', 'sleep', '0.3']);
     await done;
     const text = sameReport(out, `-P${follow ? ' -c' : ''}`);
     const opens = text.split('\n').filter((l) => l.includes('sys_enter_openat'));
