@@ -1,13 +1,12 @@
 /**
- * Drains every CPU's trace_pipe_raw of an instance into per-CPU temp files while tracing,
- * sleeping in poll(2) between drains (woken by buffer_percent or a timeout), as trace-cmd's
- * recorder threads do with splice.
+ * Page reads of every CPU's trace_pipe_raw into per-CPU temp files on the calling thread:
+ * `drainAll()` for a one-shot copy (extract), or a poll-paced loop on the event loop. Recording
+ * uses SpliceDrain (drain threads, splice) instead: a loop on the event loop stalls with it.
  */
 import { openSync, writeSync, closeSync, unlinkSync, statSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { CpuReader, Waiter, type Instance } from '@utp/tracefs';
 import { parseHeaderPage } from '@utp/traceevent';
-
 import { pageCommit, fullCommitOf, type PageLayout } from './page-layout.js';
 
 export { pageCommit, fullCommitOf, type PageLayout };

@@ -138,16 +138,22 @@ const traceClockOption = (file: string): string =>
 test('record in a named instance with its own clock: TRACECLOCK and every BUFFER option carry it', { skip }, async () => {
   const name = `utp-clk-${process.pid}`;
   const topClock = Instance.top().clocks().current;
-  const s = new RecordSession({ instanceName: name, clock: 'counter', events: [{ spec: 'sched' }], output: `${dir}/clk.dat`, fileVersion: 7, compression: 'none' });
-  s.setup();
-  s.start();
-  workload();
-  const r = await s.stop();
-  assert.equal(Instance.top().clocks().current, topClock, 'the top clock is untouched');
-  assert.match(traceClockOption(r.output), /(^| )\[counter\]( |$)/);
-  assert.deepEqual(buffersOf(r.output).map((b) => [b.name, b.clock]), [['', 'counter'], [name, 'counter']]);
-  // Raw counter values: trace-cmd prints them as integers.
-  assert.match(report(r.output).split('\n')[1]!, new RegExp(`^${name}: .*\\] +\\d+: `));
+  try {
+    const s = new RecordSession({ instanceName: name, clock: 'counter', events: [{ spec: 'sched' }], output: `${dir}/clk.dat`, fileVersion: 7, compression: 'none' });
+    s.setup();
+    s.start();
+    workload();
+    const r = await s.stop();
+    assert.equal(Instance.top().clocks().current, topClock, 'the top clock is untouched');
+    assert.match(traceClockOption(r.output), /(^| )\[counter\]( |$)/);
+    assert.deepEqual(buffersOf(r.output).map((b) => [b.name, b.clock]), [['', 'counter'], [name, 'counter']]);
+    // Raw counter values: trace-cmd prints them as integers.
+    assert.match(report(r.output).split('\n')[1]!, new RegExp(`^${name}: .*\\] +\\d+: `));
+  } finally {
+    // A named instance (-B) is the user's: the session leaves it; the test removes the one it named.
+    const inst = Instance.open(name);
+    if (inst.exists()) destroyInstance(inst);
+  }
 });
 
 test('extract of an instance with its own clock stores that clock', { skip }, async () => {

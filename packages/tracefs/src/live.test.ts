@@ -257,7 +257,8 @@ test('kprobes, eprobes, synthetic events: created and removed, or reported as un
   }
 });
 
-test('splice: only whole sub-buffers while tracing, the partly filled rest with readRest(), all in order', live, () => {
+for (const flags of ['w', 'a'] as const) {
+test(`splice: only whole sub-buffers while tracing, the partly filled rest with readRest(), all in order (output opened '${flags}'${flags === 'a' ? ': O_APPEND refuses splice, the pipe is copied' : ''})`, live, () => {
   const dir = mkdtempSync(`${tmpdir()}/utp-splice-`);
   const inst = createPrivateInstance();
   const readers: CpuReader[] = [];
@@ -269,7 +270,7 @@ test('splice: only whole sub-buffers while tracing, the partly filled rest with 
     for (const cpu of inst.cpus()) {
       const r = new CpuReader(inst, cpu);
       readers.push(r);
-      outs.push(openSync(`${dir}/cpu${cpu}`, 'w'));
+      outs.push(openSync(`${dir}/cpu${cpu}`, flags));
       splicers.push(new CpuSplice(r.fd, outs[outs.length - 1]!, ps));
     }
     const moveAll = (): number => splicers.reduce((a, s) => a + s.moveFull(), 0);
@@ -310,3 +311,4 @@ test('splice: only whole sub-buffers while tracing, the partly filled rest with 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+}

@@ -13,7 +13,8 @@ export interface FunctionPluginOptions {
   parent: boolean;
   indent: boolean;
   offset: boolean;
-  funcRepeatTime: FuncRepeatTimeFormat;
+  /** A format, or a function giving it at print time (the CLI learns the clock after the plugins are loaded). */
+  funcRepeatTime: FuncRepeatTimeFormat | (() => FuncRepeatTimeFormat);
 }
 
 /** print_event_time with trace-cmd's func_repeat format. */
@@ -93,7 +94,8 @@ export function registerFunctionPlugin(tep: Tep, opts: FunctionPluginOptions): v
     const bottom = getFieldVal(out, tep, record, event, 'bottom_delta_ts', true);
     if (bottom === undefined) { out.s += '!'; return true; }
     out.s += ` (count: ${lld(count)}  last_ts: `;
-    out.s += formatFuncRepeatTime(record.ts - ((top << 32n) | bottom), opts.funcRepeatTime);
+    const fmt = opts.funcRepeatTime;
+    out.s += formatFuncRepeatTime(record.ts - ((top << 32n) | bottom), typeof fmt === 'function' ? fmt() : fmt);
     out.s += ')';
     return false;
   };

@@ -28,8 +28,8 @@ export interface PluginOptions {
   /** ftrace:offset — print `+0xOFF ` after function names (default off). */
   functionOffset: boolean;
   /** How func_repeats prints `last_ts:`: trace-cmd uses 'usecs' by default, 'nsecs' with -t,
-   *  'counter' for non-time clocks, 'raw' with --raw-ts. */
-  funcRepeatTime: FuncRepeatTimeFormat;
+   *  'counter' for non-time clocks, 'raw' with --raw-ts; or a function asked at print time. */
+  funcRepeatTime: FuncRepeatTimeFormat | (() => FuncRepeatTimeFormat);
   /** fgraph:tailprint — ` /* func *\/` after a funcgraph_exit brace. */
   fgraphTailprint: boolean;
   /** fgraph:depth — ` (depth)` after funcgraph lines. */
