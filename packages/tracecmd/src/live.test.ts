@@ -151,8 +151,7 @@ test('record in a named instance with its own clock: TRACECLOCK and every BUFFER
     assert.match(report(r.output).split('\n')[1]!, new RegExp(`^${name}: .*\\] +\\d+: `));
   } finally {
     // A named instance (-B) is the user's: the session leaves it; the test removes the one it named.
-    const inst = Instance.open(name);
-    if (inst.exists()) destroyInstance(inst);
+    if (Instance.exists(name)) destroyInstance(Instance.open(name));
   }
 });
 
