@@ -302,12 +302,12 @@ function readHeaderPage(): string {
 }
 
 test('reader: initFailures() names the handles trace-cmd cannot set up (first page larger than the handle\'s page size)', async () => {
-  const td = await TraceDat.open(new MemorySource(new Uint8Array(readFileSync(dir + 'init-fail/page-quirk-init-top.dat'))), { tep: new NameTep() });
+  const td = await TraceDat.open(new MemorySource(new Uint8Array(readFileSync(dir + 'page-quirk-init-top.dat'))), { tep: new NameTep() });
   const f = await td.initFailures();
   assert.deepEqual(f.map((x) => [x.buffer.name, x.cpu, x.commit > 4096]), [['', 0, true]]);
   // trace-cmd printed nothing for it
-  assert.equal(gunzipSync(readFileSync(dir + 'init-fail/page-quirk-init-top.report.txt.gz')).length, 0);
-  assert.deepEqual(await summarize(new MemorySource(new Uint8Array(readFileSync(dir + 'init-fail/page-quirk-init-top.dat')))), []);
+  assert.equal(gunzipSync(readFileSync(dir + 'page-quirk-init-top.report.txt.gz')).length, 0);
+  assert.deepEqual(await summarize(new MemorySource(new Uint8Array(readFileSync(dir + 'page-quirk-init-top.dat')))), []);
   for (const ok of ['page-quirk-inst8.dat', 'page-quirk-top-inst.dat', 'sched-irq-v6.dat', 'sched-irq-v7-zstd.dat']) {
     const t = await TraceDat.open(new MemorySource(new Uint8Array(readFileSync(dir + ok))), { tep: new NameTep() });
     assert.deepEqual(await t.initFailures(), [], ok);

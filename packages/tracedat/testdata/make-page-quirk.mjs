@@ -16,7 +16,7 @@
 //   page-quirk-raw-v7.dat    v7 uncompressed, top (4 KiB) + `s8` whose CPU 0 offset is patched to an
 //                            odd multiple of 4096: trace-cmd's check on real file offsets
 //   with FULL8.dat (`utp record --subbuf-size 8 --compression none`: 8 KiB pages filled past 4 KiB):
-//   init-fail/page-quirk-init-top.dat  the full pages in the top buffer of a file whose header says 4096:
+//   page-quirk-init-top.dat  the full pages in the top buffer of a file whose header says 4096:
 //                            trace-cmd dies with "failed to init data" and prints nothing
 //
 // The expected output always comes from running trace-cmd on the written file.
@@ -135,7 +135,7 @@ if (full8) {
   if (full.some((ps) => ps.length < 2)) throw new Error(`${full8}: needs at least 2 pages with more than 4 KiB of events per CPU`);
   // (the same pages in an instance whose BUFFER option says 4096 make trace-cmd 3.1.6 crash:
   // no reference output, so no fixture)
-  write('init-fail/page-quirk-init-top', [
+  write('page-quirk-init-top', [
     { name: '', clock: 'local', pageSize: 8192, cpus: full.map((ps, cpu) => ({ cpu, data: ps.slice(0, 2) })) },
   ]);
 }

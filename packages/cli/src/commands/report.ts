@@ -6,20 +6,26 @@
 import { statSync } from 'node:fs';
 import { describeError } from '@utp/bytes';
 import { FileSource } from '@utp/bytes/node';
-import { DEFAULT_PLUGIN_OPTIONS, LinePrinter, Tep, applyPluginOption, breToRegExp, formatTime, loadPlugins, makeChunk } from '@utp/traceevent';
-import type { Chunk } from '@utp/traceevent';
-import type { PluginOptions } from '@utp/traceevent';
+import { LinePrinter, Tep, breToRegExp, formatTime, loadPlugins, makeChunk, pluginOptionsFromArgs } from '@utp/traceevent';
+import type { Chunk, FuncRepeatTimeFormat } from '@utp/traceevent';
 import type { Diagnostic, EventFormat, KRecord, PrintMode, TraceRecord } from '@utp/traceevent';
-import { TraceDat, mergeRecords } from '@utp/tracedat';
-import type { CpuStream, Decompressor, RecordSource, TraceDatBuffer } from '@utp/tracedat';
+import { TraceDat, TraceDatDiagnostic } from '@utp/tracedat';
+import type { CpuStream, Decompressor, TraceDatBuffer } from '@utp/tracedat';
 import type { Command } from '../command.js';
 import { parseReportArgs } from '../report/args.js';
 import type { ReportArgs } from '../report/args.js';
 import { Output } from '../report/output.js';
 import { WakeupLatency } from '../report/wakeup.js';
 import { makeRecordFilter } from '../report/filter.js';
+import { HandleLookahead, printMerged } from '../report/print-loop.js';
+import type { PrintSource } from '../report/print-loop.js';
 
 class InputError extends Error {}
+/** trace-cmd cannot set up a handle (tracecmd_init_data): nothing printed, exit status 2. */
+class InitError extends Error {}
+
+/** Shared by the plugins of every input: set once all inputs are open (see report()). */
+interface PluginState { funcRepeatTime: FuncRepeatTimeFormat; lookahead: HandleLookahead }
 
 /** One `-i` input. */
 interface Input {
@@ -33,7 +39,22 @@ interface Input {
 }
 
 /** One trace-cmd handle in iteration order (a file's top buffer or one of its instances). */
-interface Handle { input: Input; prefix: string; streams: Array<CpuStream | undefined>; buffer: TraceDatBuffer | undefined }
+interface Handle {
+  input: Input; prefix: string; streams: Array<CpuStream | undefined>; buffer: TraceDatBuffer | undefined;
+  /** Sub-buffer size the streams step with, and where record data starts in a sub-buffer (--boundary). */
+  pageSize: number; dataStart: number;
+}
+
+/**
+ * --boundary: is the record's event header the first thing in its sub-buffer (trace-cmd's
+ * tracecmd_record_at_buffer_start)? Sub-buffers sit at multiples of the page size in the
+ * stream's windows; a header is 4 bytes, or 8 when the length is in array[0] (type_len 0).
+ */
+function atBufferStart(rec: KRecord, at: number, h: Handle, littleEndian: boolean): boolean {
+  const ps = h.pageSize;
+  if ((at - 4) % ps === h.dataStart) return true;
+  return (at - 8) % ps === h.dataStart && (rec.view.getUint32(rec.offset - 8, littleEndian) & 31) === 0;
+}
 
 /** A native-speed (WebAssembly) zstd decoder for Node, loaded once; fzstd stays the fallback. */
 let zstdWasm: Promise<Decompressor | undefined> | undefined;
@@ -45,7 +66,7 @@ function fastZstd(): Promise<Decompressor | undefined> {
   return zstdWasm;
 }
 
-async function openTrace(file: string, args: ReportArgs, tsOffset: bigint, ts2secsHz: bigint): Promise<Input> {
+async function openTrace(file: string, args: ReportArgs, tsOffset: bigint, ts2secsHz: bigint, ps: PluginState): Promise<Input> {
   let st;
   try {
     st = statSync(file);
@@ -63,9 +84,9 @@ async function openTrace(file: string, args: ReportArgs, tsOffset: bigint, ts2se
   const tep = new Tep();
   // plugins are registered before the formats are parsed, as trace-cmd does
   if (!args.noPlugins) {
-    const po: PluginOptions = { ...DEFAULT_PLUGIN_OPTIONS, funcRepeatTime: args.rawTs ? 'raw' : args.nsec ? 'nsecs' : 'usecs' };
-    for (const o of args.pluginOptions) applyPluginOption(po, o);
-    loadPlugins(tep, po);
+    // -O: repeated options combine as in libtraceevent; the func_repeats time format and the
+    // funcgraph lookahead are only known once the inputs are open
+    loadPlugins(tep, pluginOptionsFromArgs(args.pluginOptions, { funcRepeatTime: () => ps.funcRepeatTime, fgraphLookahead: ps.lookahead }));
   }
   const diags: Diagnostic[] = [];
   const zstd = await fastZstd();
@@ -73,7 +94,7 @@ async function openTrace(file: string, args: ReportArgs, tsOffset: bigint, ts2se
     const td = await TraceDat.open(src, {
       decompressors: zstd ? { zstd } : {},
       onDiagnostic: (d) => { diags.push(d); }, tep, ignoreDate: args.nodate, rawTs: args.rawTs, tsOffset,
-      keepFormatTexts: args.formats, ts2secsHz,
+      keepFormatTexts: args.formats, ts2secsHz, exactPages: !args.allPages,
     });
     return { file, name: file.slice(file.lastIndexOf('/') + 1), td, diags };
   } catch (e) {
@@ -167,7 +188,7 @@ function eventModes(args: ReportArgs): ((e: EventFormat) => PrintMode | undefine
   return (e) => (hit(raw, e) ? 'raw' : hit(noh, e) ? 'noplugins' : undefined);
 }
 
-async function printTrace(inputs: Input[], args: ReportArgs, out: Output): Promise<void> {
+async function printTrace(inputs: Input[], args: ReportArgs, out: Output, lookahead: HandleLookahead | undefined): Promise<void> {
   const multi = inputs.length > 1;
   // the handle list: every file's top handle, then the instances of each file
   const instanceCount = inputs.reduce((n, i) => n + i.td.instances.length, 0);
@@ -186,7 +207,9 @@ async function printTrace(inputs: Input[], args: ReportArgs, out: Output): Promi
     });
     for (const h of inp.td.handles()) {
       const isTop = h.buffer === undefined || h.buffer.name === '';
-      const entry: Handle = { input: inp, prefix: prefix(isTop ? (multi ? inp.name : undefined) : h.buffer!.name), streams: h.streams, buffer: h.buffer };
+      const pageSize = !h.buffer ? inp.td.pageSize : args.allPages ? h.buffer.pageSize : inp.td.handlePageSize(h.buffer);
+      const dataStart = 8 + (inp.td.headerPage?.commitSize ?? 8);
+      const entry: Handle = { input: inp, prefix: prefix(isTop ? (multi ? inp.name : undefined) : h.buffer!.name), streams: h.streams, buffer: h.buffer, pageSize, dataStart };
       (isTop ? handles : later).push(entry);
     }
   }
@@ -194,14 +217,20 @@ async function printTrace(inputs: Input[], args: ReportArgs, out: Output): Promi
   const cpuSet = args.cpus ? new Set(args.cpus) : undefined;
   const wake = args.wakeup ? new WakeupLatency(inputs[0]!.td.tep) : undefined;
   const noIrq = args.noIrqs, noSoft = args.noSoftirqs;
-  const sources: Array<RecordSource<Handle>> = handles.map((h) => ({ streams: h.streams, tag: h }));
+  const boundary = args.boundary;
+  const sources: Array<PrintSource<Handle>> = handles.map((h) => {
+    const tep = h.input.td.tep;
+    const entry = lookahead ? tep.findEvent('ftrace', 'funcgraph_entry') : undefined;
+    return { streams: h.streams, tag: h, tep, entryId: entry ? entry.id : -1 };
+  });
   const ob = out.buffer;
   const prefixes = new Map<Handle, Chunk | null>(handles.map((h) => [h, h.prefix ? makeChunk(h.prefix) : null]));
   const wakeOn = wake?.enabled === true;
   let lastH: Handle | undefined;
   let printer: LinePrinter | undefined;
   let pre: Chunk | null = null;
-  await mergeRecords(sources, (rec: KRecord, h: Handle, slot: number) => {
+  const useLookahead = lookahead && sources.some((s) => s.entryId >= 0) ? lookahead : undefined;
+  await printMerged(sources, useLookahead, (rec: KRecord, h: Handle, slot: number, at: number) => {
     const inp = h.input;
     if (inp.filter && !inp.filter(rec)) return;
     if (cpuSet && !cpuSet.has(slot)) return;
@@ -212,12 +241,38 @@ async function printTrace(inputs: Input[], args: ReportArgs, out: Output): Promi
     }
     if (h !== lastH) { lastH = h; printer = inp.printer!; pre = prefixes.get(h)!; }
     if (pre) ob.chunk(pre);
-    printer!.emit(rec, ob);
+    if (boundary && atBufferStart(rec, at, h, inp.td.littleEndian)) {
+      // trace_show_data: the dropped-events line, then the boundary line, then the record
+      const missed = rec.missedEvents;
+      if (missed !== 0) ob.latin1(LinePrinter.missedLine(rec));
+      ob.latin1(`CPU:${rec.cpu} [SUBBUFFER START]\n`);
+      rec.missedEvents = 0;
+      printer!.emit(rec, ob);
+      rec.missedEvents = missed;
+    } else printer!.emit(rec, ob);
     if (wakeOn) ob.latin1(wake!.process(rec));
     ob.byte(10);
     out.lineDone();
   });
   if (wake?.enabled) out.write(wake.summary());
+}
+
+/** Diagnostics printed on stderr without -V (besides truncation, summed up above). */
+const DEFAULT_SHOWN: ReadonlySet<string> = new Set([TraceDatDiagnostic.PagesSkipped, TraceDatDiagnostic.Decompress, TraceDatDiagnostic.BadEventFormat]);
+
+/**
+ * trace-cmd's tracecmd_init_data: a top buffer whose first page does not fit the handle's page
+ * size makes `trace-cmd report` print nothing and exit 2 ("failed to init data"); for an
+ * instance it crashes, we stop the same way with a clear message. --all-pages reads such
+ * buffers with their real sub-buffer size instead.
+ */
+async function checkInit(inp: Input, args: ReportArgs): Promise<void> {
+  if (args.allPages) return;
+  const fails = await inp.td.initFailures();
+  if (fails.length === 0) return;
+  const f = fails.find((x) => x.buffer.name === '') ?? fails[0]!;
+  const which = f.buffer.name === '' ? 'top buffer' : `instance '${f.buffer.name}'`;
+  throw new InitError(`failed to init data: ${inp.file}: ${which}, cpu=${f.cpu}: sub-buffer commit ${f.commit} is larger than the page size ${inp.td.handlePageSize(f.buffer)} trace-cmd 3.1.6 reads it with (--all-pages reads it)`);
 }
 
 async function report(argv: string[]): Promise<number> {
@@ -231,17 +286,20 @@ async function report(argv: string[]): Promise<number> {
     return 1;
   }
   const inputs: Input[] = [];
+  const ps: PluginState = { funcRepeatTime: 'usecs', lookahead: new HandleLookahead() };
   try {
     for (let k = 0; k < args.inputs.length; k++) {
       const hz = args.ts2secs.get(k) || args.ts2secs.get(-1) || 0n;
-      inputs.push(await openTrace(args.inputs[k]!, args, k > 0 ? args.tsOffsets.get(k) ?? 0n : 0n, hz));
+      inputs.push(await openTrace(args.inputs[k]!, args, k > 0 ? args.tsOffsets.get(k) ?? 0n : 0n, hz, ps));
     }
   } catch (e) {
     for (const i of inputs) await i.td.close();
     if (e instanceof InputError) { process.stderr.write(`utp report: ${e.message}\n`); return 1; }
     throw e;
   }
-  const first = inputs[0]!;
+  // trace-cmd sets tep_func_repeat_format once, from the last input's flags
+  const lastTd = inputs[inputs.length - 1]!.td;
+  ps.funcRepeatTime = args.rawTs ? 'raw' : !lastTd.inUsecs ? 'counter' : args.nsec ? 'nsecs' : 'usecs';
   let status = 0;
   const run = async (): Promise<void> => {
     // trace-cmd handles -e/-p/-E/--cpus per input while opening them
@@ -250,11 +308,12 @@ async function report(argv: string[]): Promise<number> {
       if (args.pageSize) { out.write(`file page size is ${inp.td.pageSize}, and host page size is 4096\n`); return; }
       if (args.formats) { printFormats(inp.td, out); return; }
       if (args.events) { listEvents(inp.td.tep, out); return; }
-      if (args.showCpus) await showCpus(inp, args, out);
+      if (args.showCpus) { await checkInit(inp, args); await showCpus(inp, args, out); }
     }
     if (args.showCpus) return;
     for (let k = 0; k < inputs.length; k++) {
       const inp = inputs[k]!;
+      await checkInit(inp, args);
       try {
         inp.filter = makeRecordFilter(inp.td.tep, filtersFor(args, k));
       } catch (e) {
@@ -279,12 +338,17 @@ async function report(argv: string[]): Promise<number> {
       if (args.stat) { await showStat(inp.td, out); continue; }
     }
     if (args.version || args.uname || args.stat) return;
-    await printTrace(inputs, args, out);
+    await printTrace(inputs, args, out, args.noPlugins ? undefined : ps.lookahead);
   };
   try {
     await run();
   } catch (e) {
     out.flush();
+    if (e instanceof InitError) {
+      process.stderr.write(`utp report: ${e.message}\n`);
+      status = 2;
+      return status;
+    }
     process.stderr.write(`utp report: ${e instanceof InputError ? e.message : describeError(e)}\n`);
     if (process.env['UTP_DEBUG']) process.stderr.write(String((e as Error).stack) + '\n');
     status = 1;
@@ -300,15 +364,14 @@ async function report(argv: string[]): Promise<number> {
         // a cut file is an input error; a damaged page only costs that CPU's remaining data
         if (trunc.some((x) => x.code === 'TRACEDAT_TRUNCATED')) status = 1;
       }
-      if (args.verbose) {
-        for (const d of inp.diags) {
-          if (trunc.includes(d)) continue;
-          process.stderr.write(`utp report: ${d.level}: ${d.message}${d.offset !== undefined ? ` (offset=${d.offset})` : ''}\n`);
-        }
+      for (const d of inp.diags) {
+        if (trunc.includes(d)) continue;
+        // data trace-cmd would not show (its page walk), or lost: one line each, status unchanged
+        if (DEFAULT_SHOWN.has(d.code)) process.stderr.write(`utp report: ${d.level}: ${inp.file}: ${d.message.replace('exactPages: false', 'utp report --all-pages')}\n`);
+        else if (args.verbose) process.stderr.write(`utp report: ${d.level}: ${d.message}${d.offset !== undefined ? ` (offset=${d.offset})` : ''}\n`);
       }
     }
   }
-  void first;
   return status;
 }
 

@@ -39,6 +39,10 @@ export interface ReportArgs {
   noHandlerEvents: string[];
   /** -O plugin options, in order. */
   pluginOptions: string[];
+  /** --all-pages: decode every page with its real sub-buffer size (TraceDat exactPages: false). */
+  allPages: boolean;
+  /** --boundary: `CPU:N [SUBBUFFER START]` before the first record of each sub-buffer. */
+  boundary: boolean;
 }
 
 /** trace-cmd's parse_cpulist: "0,3", "2-4". */
@@ -67,7 +71,12 @@ export const REPORT_USAGE = `usage: utp report [options] [-i] FILE   (options af
   -I / -S        hide hard / soft interrupt events
   -w             wakeup latency summary       --ts-diff  time since previous event
   --stat --uname --version --cpus --first-event --last-event -e -p -E --events
-  --nodate --raw-ts --ts2secs HZ --ts-offset NS (after a second -i) -q --verbose`;
+  --nodate --raw-ts --ts2secs HZ --ts-offset NS (after a second -i) -q --verbose
+  --boundary     print CPU:N [SUBBUFFER START] before the first record of each sub-buffer
+  --all-pages    read every page of every CPU with its buffer's real sub-buffer size; by default
+                 utp reads pages as trace-cmd 3.1.6 does, which loses pages of non-4K sub-buffers
+                 in compressed files (a warning on stderr tells where) and cannot open a top
+                 buffer whose sub-buffers are larger than the file's page size`;
 
 /** Options of trace-cmd report that take a value (getopt "i:H:r:n:F:O:" and the long ones). */
 const SHORT_WITH_VALUE = new Set(['i', 'H', 'r', 'n', 'F', 'O']);
@@ -167,6 +176,8 @@ export function parseReportArgs(argvIn: string[]): ReportArgs {
         nodate: { type: 'boolean' },
         'raw-ts': { type: 'boolean' },
         verbose: { type: 'boolean' },
+        'all-pages': { type: 'boolean' },
+        boundary: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -214,5 +225,7 @@ export function parseReportArgs(argvIn: string[]): ReportArgs {
     pluginOptions: [...(v.O ?? [])],
     rawEvents: [...(v.r ?? [])],
     noHandlerEvents: [...(v.n ?? [])],
+    allPages: !!v['all-pages'],
+    boundary: !!v.boundary,
   };
 }
