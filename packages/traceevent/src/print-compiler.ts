@@ -243,12 +243,14 @@ type FieldPrinter = (r: TraceRecord) => string;
  * after the previous match, wrapping; a literal `0x` just before it is kept); others use
  * rawFieldValue. The search depends only on the format, so it is done once.
  */
-export function compileFieldsRaw(fields: readonly TepField[], segs: readonly Segment[] | null, le: boolean, stripNewline = false): (r: TraceRecord) => string {
-  const printers: FieldPrinter[] = [];
+/** For each event field, the print-fmt conversion that prints it directly (or null) and whether
+ *  a literal `0x` stands just before it — libtraceevent's raw-mode search: from after the previous
+ *  match, wrapping around; arrays and strings never match. Depends only on the format. */
+export function matchRawConversions(fields: readonly TepField[], segs: readonly Segment[] | null): Array<{ seg: Segment; has0x: boolean } | null> {
+  const out: Array<{ seg: Segment; has0x: boolean } | null> = [];
   let parse: number | null = segs && segs.length ? 0 : null;
   for (const f of fields) {
-    const label = ' ' + f.name + '=';
-    let printer: FieldPrinter | null = null;
+    let found: { seg: Segment; has0x: boolean } | null = null;
     if (parse !== null && segs && !(f.flags & (FieldFlag.Array | FieldFlag.String))) {
       const start = parse;
       let p = start;
@@ -263,9 +265,7 @@ export function compileFieldsRaw(fields: readonly TepField[], segs: readonly Seg
           while (a && a.kind === 'type') a = a.item;
           if (!a || a.kind !== 'field' || a.field !== f) has0x = false;
           else {
-            const run = seg.run!;
-            const pre = label + (has0x ? '0x' : '');
-            printer = (r) => pre + run(r, -1);
+            found = { seg, has0x };
             parse = p + 1 < segs.length ? p + 1 : null;
             break;
           }
@@ -273,8 +273,21 @@ export function compileFieldsRaw(fields: readonly TepField[], segs: readonly Seg
         p = p + 1 < segs.length ? p + 1 : 0;
       } while (p !== start);
     }
-    printers.push(printer ?? ((r) => label + rawFieldValue(r, f, le)));
+    out.push(found);
   }
+  return out;
+}
+
+export function compileFieldsRaw(fields: readonly TepField[], segs: readonly Segment[] | null, le: boolean, stripNewline = false): (r: TraceRecord) => string {
+  const matches = matchRawConversions(fields, segs);
+  const printers: FieldPrinter[] = fields.map((f, i) => {
+    const label = ' ' + f.name + '=';
+    const m = matches[i];
+    if (!m) return (r: TraceRecord) => label + rawFieldValue(r, f, le);
+    const run = m.seg.run!;
+    const pre = label + (m.has0x ? '0x' : '');
+    return (r: TraceRecord) => pre + run(r, -1);
+  });
   const n = printers.length;
   if (stripNewline && n) {
     const last = printers[n - 1]!;

@@ -10,7 +10,7 @@ import { FieldFlag } from './types.js';
 import type { TepField } from './event-format.js';
 import type { ArgCompiler } from './print-eval.js';
 import type { Segment } from './print-compiler.js';
-import { rawFieldValue, isPrintableArray } from './print-compiler.js';
+import { rawFieldValue, isPrintableArray, matchRawConversions } from './print-compiler.js';
 import { dynamicOffset } from './record-data.js';
 import { compileEmitSegment, chainEmitters, type EmitFn } from './print-emit.js';
 import { makeChunk, type Chunk } from './out-buffer.js';
@@ -113,35 +113,12 @@ const HEXD = makeChunk('0123456789abcdef').bytes;
  * per event field, one trailing newline removed.
  */
 export function compileEmitFieldsRaw(c: ArgCompiler, fields: readonly TepField[], segs: readonly Segment[] | null, le: boolean): EmitFn {
-  const list: EmitFn[] = [];
-  let parse: number | null = segs && segs.length ? 0 : null;
-  for (const f of fields) {
+  const matches = matchRawConversions(fields, segs);
+  const list: EmitFn[] = fields.map((f, i) => {
     const labelText = ' ' + f.name + '=';
-    let em: EmitFn | null = null;
-    if (parse !== null && segs && !(f.flags & (FieldFlag.Array | FieldFlag.String))) {
-      const start = parse;
-      let p = start;
-      let has0x = false;
-      do {
-        const seg = segs[p]!;
-        if (seg.type === 'text') {
-          const t = seg.text;
-          has0x = t.length > 1 && t.endsWith('0x');
-        } else {
-          let a = seg.arg;
-          while (a && a.kind === 'type') a = a.item;
-          if (!a || a.kind !== 'field' || a.field !== f) has0x = false;
-          else {
-            em = compileEmitSegment(c, seg, makeChunk(labelText + (has0x ? '0x' : '')));
-            parse = p + 1 < segs.length ? p + 1 : null;
-            break;
-          }
-        }
-        p = p + 1 < segs.length ? p + 1 : 0;
-      } while (p !== start);
-    }
-    list.push(em ?? rawValueEmitter(f, le, makeChunk(labelText)));
-  }
+    const m = matches[i];
+    return m ? compileEmitSegment(c, m.seg, makeChunk(labelText + (m.has0x ? '0x' : ''))) : rawValueEmitter(f, le, makeChunk(labelText));
+  });
   const body = chainEmitters(list);
   return (r: TraceRecord, o) => {
     const start = o.pos;
