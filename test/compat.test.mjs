@@ -70,6 +70,20 @@ describe('utp report matches trace-cmd report on fresh traces', { skip }, () => 
     assert.equal(problems.join('\n'), '');
   });
 
+  test('every event of this kernel at once (events/enable), v7+zstd and v6', () => {
+    const { file } = recordReference(dir, {
+      events: ['.'], bufKb: 8192,
+      run: (I) => {
+        workload(I);
+        spawnSync('sh', ['-c', 'dd if=/dev/urandom of=/tmp/utp-compat-dd-$$ bs=64k count=20 conv=fsync 2>/dev/null; rm -f /tmp/utp-compat-dd-$$; ping -c 1 127.0.0.1 >/dev/null 2>&1']);
+      },
+    });
+    const v6 = convert(file, join(dir, 'all-v6.dat'), { version: 6, compression: 'none' });
+    const problems = [];
+    for (const f of [file, v6]) for (const m of [[], ['-N'], ['-R']]) { const d = diffReports(f, m); if (d) problems.push(d); }
+    assert.equal(problems.join('\n'), '');
+  });
+
   for (const clock of ['local', 'global', 'counter', 'uptime', 'perf', 'mono', 'mono_raw', 'boot', 'tai', 'x86-tsc']) {
     test(`trace clock ${clock}`, () => {
       const avail = readFileSync(join(T, 'trace_clock'), 'utf8');
