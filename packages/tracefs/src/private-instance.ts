@@ -2,6 +2,7 @@
  * utp's private instances (`utp-<pid>-<n>`) and the sweep of those whose owner is dead, with
  * their probe groups (`utp_<pid>`). Used at the start of every record and by `utp reset`.
  */
+import { readFileSync } from 'node:fs';
 import { Instance } from './instance.js';
 import { listDynamicEvents, removeDynamicEvent } from './dynamic-events.js';
 
@@ -20,7 +21,14 @@ export function createPrivateInstance(): Instance {
 /** True when a process with this pid exists. */
 export function pidAlive(pid: number): boolean {
   if (pid === process.pid) return true;
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try { process.kill(pid, 0); } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  // A killed recorder may linger as a zombie until its parent reaps it: that owner is dead too.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
+  }
 }
 
 /** Owner pid of a utp instance or probe-group name, or undefined if it is not one of ours. */

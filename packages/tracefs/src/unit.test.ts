@@ -7,7 +7,7 @@ const code = (e: unknown): string | undefined => (e as { code?: string }).code;
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import {
-  globMatch, parseUprobeSpec, lastErrorLogEntry, parseCpuStats, ownerPid, parseCpuList, configuredCpuCount, recordingCpuCount,
+  pidAlive, globMatch, parseUprobeSpec, lastErrorLogEntry, parseCpuStats, ownerPid, parseCpuList, configuredCpuCount, recordingCpuCount,
   syntheticCommandFile, WakePipe, pollSync,
 } from './index.js';
 
@@ -96,4 +96,16 @@ test('pollSync waits for the timeout, returns at once on a wake, and WakePipe.cl
     w.clear();
     assert.equal(pollSync([w.readFd], 0, ready), 0, 'cleared');
   } finally { w.close(); }
+});
+
+test('pidAlive: this process is alive; a zombie (killed recorder not yet reaped) and a gone pid are not', async () => {
+  assert.equal(pidAlive(process.pid), true);
+  // `sleep 0 &` then exec: the background child exits and stays a zombie of `sleep 1`, which never reaps it.
+  const { spawn } = await import('node:child_process');
+  const sh = spawn('/bin/sh', ['-c', 'sleep 0 & echo $!; exec sleep 1'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const zombie = await new Promise<number>((res) => sh.stdout!.once('data', (d: Buffer) => res(Number(String(d).trim()))));
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(pidAlive(zombie), false, `pid ${zombie} is a zombie`);
+  sh.kill();
+  assert.equal(pidAlive(2 ** 22 + 12345), false);
 });
