@@ -60,7 +60,7 @@ export interface RecordOptions {
   /** Drain threads (default: one per CPU, at most 8). */
   drainThreads: number | undefined;
   /** 'splice' (whole sub-buffers spliced while tracing, as trace-cmd) or 'read' (page reads). */
-  drainMode: 'splice' | 'read';
+  drainMode: 'splice' | 'read' | 'none';
 }
 
 export const DEFAULT_RECORD_OPTIONS: Readonly<RecordOptions> = Object.freeze({
@@ -157,7 +157,8 @@ export class RecordSession {
       }
       if (o.pids.length) this.setPids(o.pids);
       this.change(inst, 'trace', () => inst.clearTrace(), () => '');
-      this.prepareDrain(inst);
+      // 'none': the caller reads trace_pipe_raw itself (utp stream); no drain may compete for its pages.
+      if (this.opts.drainMode !== 'none') this.prepareDrain(inst);
     } catch (e) { this.cleanup(); throw e; }
   }
 
@@ -201,8 +202,14 @@ export class RecordSession {
   private change(inst: Instance, rel: string, apply: () => void, fromFile: (text: string) => string = (t) => t.trim()): void {
     if (!this.ownsInstance && rel !== 'trace') {
       const old = fromFile(inst.read(rel));
+      // Registered before applying: a write the kernel refuses may still have changed the file (a filter
+      // that fails to parse replaces the old one), so the old value must come back either way.
+      if (rel === 'buffer_size_kb' && old === 'X') {
+        // Per-CPU sizes differ: restore each CPU's own size.
+        const perCpu = inst.cpus().map((c) => [`per_cpu/cpu${c}/buffer_size_kb`, inst.read(`per_cpu/cpu${c}/buffer_size_kb`).trim()] as const);
+        this.restores.push(() => { for (const [f, v] of perCpu) inst.write(f, v); });
+      } else this.restores.push(() => inst.write(rel, old));
       apply();
-      this.restores.push(() => inst.write(rel, old));
     } else apply();
   }
 
@@ -220,7 +227,7 @@ export class RecordSession {
     // any data, and the drain threads pace themselves instead.
     const pace = (inst.bufferPercent() ?? 0) === 0;
     this.drain = new SpliceDrain(inst, inst.cpus(), this.tempPrefix, pageLayoutOf(inst), {
-      maxSleepMs: this.opts.maxSleepMs, minSleepMs: this.opts.minSleepMs, pace, threads: this.opts.drainThreads, mode: this.opts.drainMode,
+      maxSleepMs: this.opts.maxSleepMs, minSleepMs: this.opts.minSleepMs, pace, threads: this.opts.drainThreads, mode: this.opts.drainMode === 'read' ? 'read' : 'splice',
     });
     this.drain.launch();
   }
@@ -273,9 +280,13 @@ export class RecordSession {
       });
       return { output: this.opts.output, size, cpus: results, sweep: this.sweep };
     } finally {
-      this.cleanup();
+      // The file is written: a setting the kernel would not take back is a warning, not a failed recording.
+      try { this.cleanup(); } catch (e) { this.cleanupError = e; }
     }
   }
+
+  /** Set when stop() wrote the file but could not restore everything (the caller reports it). */
+  cleanupError: unknown = undefined;
 
   /**
    * Undoes everything (synchronous, idempotent; safe from signal and exit handlers): closes

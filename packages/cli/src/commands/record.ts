@@ -5,8 +5,12 @@
  *              [--compression none|zlib|zstd|any] [--date] [-- CMD ARGS]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { RecordSession, type EventSpec, type RecordOptions, type RecordResult, type CompressionName } from '@utp/tracecmd';
+import { accessSync, constants as fsConstants, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { RecordSession, DEFAULT_RECORD_OPTIONS, type EventSpec, type RecordOptions, type RecordResult, type CompressionName } from '@utp/tracecmd';
 import { tracingUnavailableReason } from '@utp/tracefs';
+import { describeError } from '@utp/bytes';
 import { UsageError, type Command } from '../command.js';
 
 const HELP = `usage: utp record [OPTIONS] [--] [CMD [ARGS...]]
@@ -120,10 +124,38 @@ export function parseRecordArgs(argv: string[]): Parsed {
 
 class HelpRequest extends Error {}
 
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Refuses an output that cannot be replaced by a renamed temporary file before anything is recorded:
+ * a directory, a device or other non-regular file (writing would replace the node), or an unwritable folder.
+ * A symbolic link is followed: the file it points to is written, as trace-cmd does.
+ */
+export function checkOutputPath(output: string): string {
+  let target = output;
+  try {
+    if (lstatSync(output).isSymbolicLink()) {
+      try { target = realpathSync(output); } catch { target = resolve(dirname(output), readlinkSync(output)); }
+    }
+  } catch { /* does not exist yet */ }
+  let st;
+  try { st = statSync(target); } catch { st = undefined; }
+  if (st && st.isDirectory()) throw new UsageError(`record: output '${output}' is a directory`);
+  if (st && !st.isFile()) throw new UsageError(`record: output '${output}' is not a regular file (refusing to replace it)`);
+  const dir = dirname(resolve(target));
+  try { accessSync(dir, fsConstants.W_OK); } catch {
+    throw new UsageError(`record: cannot write the output in '${dir}' (missing or not writable)`);
+  }
+  return target;
+}
+
 /** Spawns CMD held at a gate (sh waits on fd 3), so pid filters are set before it runs. */
 function spawnGated(cmd: string[]): { child: ChildProcess; release(): void } {
-  const child = spawn('/bin/sh', ['-c', 'read _ <&3; exec 3<&-; exec "$@"', 'sh', ...cmd], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
+  // `read` fails at end of file: if the recorder dies before releasing the gate, the command never runs untraced.
+  const child = spawn('/bin/sh', ['-c', 'read _ <&3 && exec 3<&- && exec "$@"', 'sh', ...cmd], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
   const gate = child.stdio[3] as NodeJS.WritableStream;
+  // The gated shell may already be gone (e.g. killed by the same Ctrl-C): a closed gate is not an error here.
+  gate.on('error', () => { /* EPIPE: the child exited; its exit status tells the rest */ });
   return { child, release: () => { gate.write('\n'); gate.end(); } };
 }
 
@@ -146,6 +178,7 @@ const command: Command = {
     }
     const why = tracingUnavailableReason();
     if (why) { process.stderr.write(`utp record: cannot trace here: ${why}\n`); return 1; }
+    parsed.opts.output = checkOutputPath(parsed.opts.output ?? DEFAULT_RECORD_OPTIONS.output);
     const session = new RecordSession(parsed.opts);
     const onExit = (): void => { try { session.cleanup(); } catch { /* best effort at exit */ } };
     process.on('exit', onExit);
@@ -155,12 +188,12 @@ const command: Command = {
     let child: ChildProcess | undefined;
     const onSignal = (sig: NodeJS.Signals): void => {
       signals++;
-      if (signals > 1) { onExit(); process.exit(128 + (sig === 'SIGINT' ? 2 : 15)); }
+      if (signals > 1) { onExit(); process.exit(128 + (osConstants.signals[sig] ?? 15)); }
       if (child && child.exitCode === null && child.signalCode === null) child.kill(sig);
       stopRequested!();
     };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    // SIGHUP too: closing the terminal must not leave the instance or changed settings behind.
+    for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
     try {
       try { session.setup(); } catch (e) {
         const err = e as Error & { code?: string };
@@ -180,7 +213,7 @@ const command: Command = {
       let status = 0;
       if (gated && child) {
         const c = child;
-        const exited = new Promise<void>((res) => c.once('exit', (code, sig) => { status = code ?? (sig ? 128 : 1); res(); }));
+        const exited = new Promise<void>((res) => c.once('exit', (code, sig) => { status = code ?? (sig ? 128 + (osConstants.signals[sig] ?? 0) : 1); res(); }));
         c.once('error', () => stopRequested!());
         gated.release();
         await Promise.race([exited, stopPromise]);
@@ -192,11 +225,11 @@ const command: Command = {
       const result = await session.stop();
       if (parsed.json) process.stdout.write(JSON.stringify({ output: result.output, size: result.size, cpus: result.cpus, commandStatus: status }) + '\n');
       else if (!parsed.quiet) printSummary(result);
+      if (session.cleanupError !== undefined) process.stderr.write(`utp record: warning: ${describeError(session.cleanupError)}\n`);
       if (status !== 0) process.stderr.write(`utp record: the command exited with status ${status}\n`);
       return 0;
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
       onExit();
       process.off('exit', onExit);
     }

@@ -57,7 +57,7 @@ const command: Command = {
     if (parsed.opts.tracer !== undefined) throw new UsageError('stream: -p is not supported; stream events with -e');
     const why = tracingUnavailableReason();
     if (why) { process.stderr.write(`utp stream: cannot trace here: ${why}\n`); return 1; }
-    const session = new RecordSession({ ...parsed.opts, bufferPercent: 0, output: '/dev/null' });
+    const session = new RecordSession({ ...parsed.opts, bufferPercent: 0, output: '/dev/null', drainMode: 'none' });
     const readers: CpuReader[] = [];
     let waiter: Waiter | undefined;
     // Our fds keep the instance busy: close them before the session removes it (also on exit).
@@ -76,6 +76,7 @@ const command: Command = {
       waiter?.wake();
     };
     process.on('SIGINT', onSignal);
+    process.on('SIGHUP', onSignal);
     process.on('SIGTERM', onSignal);
     try {
       session.setup();
@@ -144,6 +145,7 @@ const command: Command = {
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      process.off('SIGHUP', onSignal);
       onExit();
       process.off('exit', onExit);
     }
