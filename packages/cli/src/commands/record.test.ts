@@ -256,3 +256,40 @@ test('--uprobe with fetch args and a return probe on a compiled program; reports
 });
 
 test('cleanup of the temp dir', { skip }, () => { rmSync(dir, { recursive: true, force: true }); });
+
+test('reset -B NAME takes back triggers (with filters and enable_event), tracing_cpumask and buffer_percent', { skip }, () => {
+  const name = `utp-reset-test-${process.pid}`;
+  const inst = Instance.create(name);
+  try {
+    inst.addEventTrigger('sched', 'sched_switch', 'stacktrace if prev_pid < -5');
+    inst.addEventTrigger('sched', 'sched_wakeup', 'enable_event:irq:irq_handler_entry');
+    inst.setCpumask('1');
+    inst.setBufferPercent(7);
+    const r = utp(['reset', '-B', name]);
+    assert.equal(r.status, 0, String(r.stderr));
+    assert.deepEqual(inst.eventTriggers('sched', 'sched_switch'), []);
+    assert.deepEqual(inst.eventTriggers('sched', 'sched_wakeup'), []);
+    assert.equal(inst.read('events/irq/irq_handler_entry/enable').trim(), '0');
+    assert.equal(BigInt('0x' + inst.cpumask().replace(/,/g, '')), (1n << BigInt(Math.max(...inst.cpus()) + 1)) - 1n);
+    assert.equal(inst.bufferPercent(), 50);
+  } finally {
+    if (Instance.exists(name)) { Instance.open(name).disableEvent(); Instance.open(name).remove(); }
+  }
+});
+
+test('record refuses an output that is a directory or a device before recording, and writes through a symlink', { skip }, () => {
+  const dir = mkdtempSync(`${tmpdir()}/utp-out-`);
+  try {
+    const d = utp(['record', '-e', 'sched:sched_switch', '-o', dir, '--', 'true']);
+    assert.equal(d.status, 2); assert.match(String(d.stderr), /is a directory/);
+    const n = utp(['record', '-e', 'sched:sched_switch', '-o', '/dev/null', '--', 'true']);
+    assert.equal(n.status, 2); assert.match(String(n.stderr), /not a regular file/);
+    execFileSync('ln', ['-s', `${dir}/target.dat`, `${dir}/link.dat`]);
+    const l = utp(['record', '-q', '-e', 'sched:sched_switch', '-o', `${dir}/link.dat`, '--', 'true']);
+    assert.equal(l.status, 0, String(l.stderr));
+    assert.ok(existsSync(`${dir}/target.dat`), 'the link target was written');
+    assert.equal(execFileSync('readlink', [`${dir}/link.dat`]).toString().trim(), `${dir}/target.dat`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -9,6 +9,16 @@ import { UsageError, type Command } from '../command.js';
 function resetInstance(inst: Instance, bufferKb: number | undefined): void {
   inst.setTracingOn(false);
   if (inst.currentTracer() !== 'nop') inst.setTracer('nop');
+  // Triggers (a recorder killed with SIGKILL cannot take its own back): '!' + the command without its
+  // count and filter removes one (`stacktrace:unlimited if …` → `!stacktrace`).
+  for (const ev of inst.events()) {
+    const rel = `events/${ev.system}/${ev.name}/trigger`;
+    if (!inst.hasFile(rel)) continue;
+    for (const t of inst.eventTriggers(ev.system, ev.name)) {
+      const cmd = t.split(' if ')[0]!.replace(/:(unlimited|count=\d+|\d+)$/, '');
+      try { inst.removeEventTrigger(ev.system, ev.name, cmd); } catch { /* already gone */ }
+    }
+  }
   inst.disableEvent();
   if (inst.eventPids().length) inst.clearEventPids();
   for (const ev of inst.events()) {
@@ -16,6 +26,15 @@ function resetInstance(inst: Instance, bufferKb: number | undefined): void {
     if (inst.hasFile(`${rel}/filter`) && inst.read(`${rel}/filter`).trim() !== 'none') inst.clearEventFilter(ev.system, ev.name);
   }
   if (inst.hasFile('options/event-fork')) inst.setOption('event-fork', false);
+  // All CPUs traced again, and the kernel's default wake-up threshold.
+  const n = Math.max(...inst.cpus()) + 1;
+  if (n > 0 && inst.hasFile('tracing_cpumask')) {
+    const hex = ((1n << BigInt(n)) - 1n).toString(16);
+    const words: string[] = [];
+    for (let end = hex.length; end > 0; end -= 8) words.unshift(hex.slice(Math.max(0, end - 8), end));
+    inst.setCpumask(words.join(','));
+  }
+  if (inst.bufferPercent() !== undefined && inst.bufferPercent() !== 50) inst.setBufferPercent(50);
   if (inst.clocks().current !== 'local') inst.setClock('local');
   if (bufferKb !== undefined) inst.setBufferSizeKb(bufferKb);
   inst.clearTrace();
