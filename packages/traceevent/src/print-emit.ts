@@ -256,9 +256,21 @@ function compileEmitPtr(c: ArgCompiler, seg: Segment, pre: Chunk): EmitFn | null
       };
     }
     const num = c.num(arg);
+    const K = pre.room + 18;
     return (r, o) => {
-      if (pl) o.chunk(pre);
       const v = num(r);
+      if (typeof v === 'number' && v >= 0 && v <= Number.MAX_SAFE_INTEGER) {
+        // computed addresses below 2^53 (e.g. vmemmap_base + pfn): in place, no bigint
+        let p = o.pos;
+        if (p + K > o.buf.length) o.grow(K);
+        const b = o.buf;
+        if (pl) p = putChunk(o.dv, p, pre);
+        if (v === 0) { o.pos = putChunk(o.dv, p, NIL); return; }
+        b[p++] = 48; b[p++] = 120;
+        o.pos = putHex64(b, p, Math.floor(v / TWO32), v % TWO32);
+        return;
+      }
+      if (pl) o.chunk(pre);
       // eslint-disable-next-line eqeqeq
       if (v == 0) { o.chunk(NIL); return; }
       o.byte(48); o.byte(120);

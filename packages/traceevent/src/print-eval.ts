@@ -18,6 +18,7 @@ export { HEX2 } from './record-data.js';
 import type { StrFormatter } from './printf.js';
 import type { KallsymsTable } from './kallsyms.js';
 import { bitmaskText, cpumaskText } from './mask-format.js';
+import { compileSafe, isViaBig } from './print-safe.js';
 import type { PrintkTable } from './printk.js';
 
 /** What evaluation needs from the Tep. */
@@ -191,7 +192,11 @@ export class ArgCompiler {
         return (r) => (off + 8 <= r.size ? readNumberMixed(r, off, 8, le) : 0);
       }
     }
-    return this.big(arg);
+    // computed values: numbers while the exact result stays below 2^53, else bigint
+    const safe = compileSafe(this, arg);
+    const big = this.big(arg);
+    if (isViaBig(safe)) return big;
+    return (r) => { const v = safe(r); return v >= 0 ? v : big(r); };
   }
 
   /** The value as lowercase hex digits (C `%llx`), fast for 8-byte fields (no bigint). */
