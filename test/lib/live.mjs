@@ -119,7 +119,11 @@ export function recordReference(dir, opts) {
     const file = opts.out ?? join(dir, `ref-${id}.dat`);
     const args = ['extract', '-o', file];
     for (const n of names) args.push('-B', n);
+    // trace-cmd extract turns the top-level tracing_on off while it reads and puts back what it saw;
+    // two extracts that overlap (parallel test runs) can leave it off: put back what we saw.
+    const topOn = readFileSync(join(T, 'tracing_on'), 'utf8');
     const r = spawnSync('trace-cmd', args, { encoding: 'utf8' });
+    if (readFileSync(join(T, 'tracing_on'), 'utf8') !== topOn) tryW(join(T, 'tracing_on'), topOn.trim());
     if (r.status !== 0 || !existsSync(file)) throw new Error(`trace-cmd extract failed: ${r.stderr}`);
     return { file, instances: names };
   } finally {
