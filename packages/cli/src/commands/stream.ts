@@ -121,11 +121,15 @@ const command: Command = {
         process.stdout.write(pending.map((rec) => printer.format(rec)).join('\n') + '\n');
         pending = [];
       };
+      let failed = false;
       if (parsed.command.length) {
         child = spawn(parsed.command[0]!, parsed.command.slice(1), { stdio: ['inherit', 'inherit', 'inherit'] });
         if (parsed.filterCmd) session.setPids([child.pid!]);
         child.on('exit', () => { stopping = true; waiter?.wake(); });
-        child.on('error', () => { stopping = true; waiter?.wake(); });
+        child.on('error', (e) => {
+          process.stderr.write(`utp stream: cannot run '${parsed.command[0]}': ${e.message}\n`);
+          failed = true; stopping = true; waiter?.wake();
+        });
       }
       waiter = new Waiter();
       inst.setTracingOn(true);
@@ -141,7 +145,7 @@ const command: Command = {
       await new Promise((r) => setTimeout(r, 20)); // a context switch or two saves the last comms
       collect();
       flush(true);
-      return 0;
+      return failed ? 1 : 0;
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
