@@ -11,5 +11,5 @@ export { CpuStream } from './cpu-stream.js';
 export type { CpuStreamInit, TsAdjust } from './cpu-stream.js';
 export { placeHandles } from './page-layout.js';
 export type { ChunkInfo, ChunkTable, CpuPlace, HandleInput } from './page-layout.js';
-export { mergeRecords } from './merge.js';
+export { mergeRecords, earliestLive } from './merge.js';
 export type { RecordSource } from './merge.js';

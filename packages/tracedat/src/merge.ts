@@ -28,27 +28,9 @@ export async function mergeRecords<T>(handles: Array<RecordSource<T>>, cb: (rec:
     if (typeof r !== 'boolean') r = await r;
     if (r) live.push(i);
   }
-  let anyBig = false;
   for (;;) {
-    let best = -1;
-    let bestPos = -1;
-    let bestNum = 0;
-    for (let k = 0; k < live.length; k++) {
-      const i = live[k]!;
-      const rec = streams[i]!.rec;
-      if (rec.tsBig !== undefined) { anyBig = true; break; }
-      if (best < 0 || rec.tsNum < bestNum) { best = i; bestPos = k; bestNum = rec.tsNum; }
-    }
-    if (anyBig) {
-      // exact comparison in bigint space once any timestamp left the safe-integer range
-      best = -1;
-      let bestBig = 0n;
-      for (let k = 0; k < live.length; k++) {
-        const i = live[k]!;
-        const t = streams[i]!.rec.ts;
-        if (best < 0 || t < bestBig) { best = i; bestPos = k; bestBig = t; }
-      }
-    }
+    const bestPos = earliestLive(streams, live);
+    const best = bestPos < 0 ? -1 : live[bestPos]!;
     if (best < 0) return;
     const s = streams[best]!;
     if (cb(s.rec, tags[best]!, slots[best]!) === false) return;
@@ -56,4 +38,28 @@ export async function mergeRecords<T>(handles: Array<RecordSource<T>>, cb: (rec:
     if (typeof r !== 'boolean') r = await r;
     if (!r) live.splice(bestPos, 1);
   }
+}
+
+/**
+ * Position in `live` (stream indexes, ascending) of the stream whose current record comes first:
+ * smallest timestamp, ties to the earlier entry (trace-cmd's strict `<`); -1 when `live` is empty.
+ * Compares plain numbers while every timestamp is a safe integer, exactly in bigint otherwise.
+ */
+export function earliestLive(streams: readonly CpuStream[], live: readonly number[]): number {
+  let bestPos = -1;
+  let bestNum = 0;
+  let k = 0;
+  for (; k < live.length; k++) {
+    const rec = streams[live[k]!]!.rec;
+    if (rec.tsBig !== undefined) break;
+    if (bestPos < 0 || rec.tsNum < bestNum) { bestPos = k; bestNum = rec.tsNum; }
+  }
+  if (k === live.length) return bestPos;
+  bestPos = -1;
+  let bestBig = 0n;
+  for (k = 0; k < live.length; k++) {
+    const t = streams[live[k]!]!.rec.ts;
+    if (bestPos < 0 || t < bestBig) { bestPos = k; bestBig = t; }
+  }
+  return bestPos;
 }

@@ -14,6 +14,7 @@
 import { KRecord } from '@utp/traceevent';
 import type { FgraphLookahead, Tep, TraceRecord } from '@utp/traceevent';
 import type { CpuStream } from '@utp/tracedat';
+import { earliestLive } from '@utp/tracedat';
 
 export interface PrintSource<T> {
   streams: Array<CpuStream | undefined>;
@@ -90,7 +91,6 @@ export async function printMerged<T>(handles: Array<PrintSource<T>>, lookahead: 
   const live: number[] = [];
   for (let i = 0; i < streams.length; i++) if (await step(streams[i]!)) live.push(i);
   const held = new KRecord();
-  let anyBig = false;
   /** Streams with trace-cmd's dangling record (see STALE_TS); rare. */
   const stale = new Set<CpuStream>();
   for (;;) {
@@ -106,24 +106,9 @@ export async function printMerged<T>(handles: Array<PrintSource<T>>, lookahead: 
       }
       if (best >= 0) stale.delete(streams[best]!);
       else stale.clear();
-    } else if (!anyBig) {
-      let bestNum = 0;
-      for (let k = 0; k < live.length; k++) {
-        const i = live[k]!;
-        const rec = streams[i]!.rec;
-        if (rec.tsBig !== undefined) { anyBig = true; break; }
-        if (best < 0 || rec.tsNum < bestNum) { best = i; bestPos = k; bestNum = rec.tsNum; }
-      }
-    }
-    if (anyBig && !viaStale) {
-      // exact comparison in bigint space once any timestamp left the safe-integer range
-      best = -1;
-      let bestBig = 0n;
-      for (let k = 0; k < live.length; k++) {
-        const i = live[k]!;
-        const t = streams[i]!.rec.ts;
-        if (best < 0 || t < bestBig) { best = i; bestPos = k; bestBig = t; }
-      }
+    } else {
+      bestPos = earliestLive(streams, live);
+      best = bestPos < 0 ? -1 : live[bestPos]!;
     }
     if (best < 0) return;
     const s = streams[best]!;
