@@ -196,23 +196,11 @@ class Parser {
       arg.right = right;
       [ty, tok] = this.processArg(right);
     } else if (token === '?') {
-      const left = arg.clone();
-      const fresh = new PrintArg();
-      arg.assign(fresh);
-      arg.kind = 'op';
-      arg.op = token;
-      arg.left = left;
-      arg.right = null;
+      becomeOp(arg, token);
       arg.prio = 0;
       [ty, tok] = this.processCond(arg);
     } else if (BINARY_OPS.has(token)) {
-      const left = arg.clone();
-      const fresh = new PrintArg();
-      arg.assign(fresh);
-      arg.kind = 'op';
-      arg.op = token;
-      arg.left = left;
-      arg.right = null;
+      const left = becomeOp(arg, token);
       arg.prio = left.kind === 'null' ? 0 : getOpPrio(token);
       if (arg.prio === -1) { this.failed = true; return [ERR, '']; }
       [ty, tok] = this.nextItem();
@@ -236,13 +224,7 @@ class Parser {
         arg.right = right;
       }
     } else if (token === '[') {
-      const left = arg.clone();
-      const fresh = new PrintArg();
-      arg.assign(fresh);
-      arg.kind = 'op';
-      arg.op = token;
-      arg.left = left;
-      arg.right = null;
+      becomeOp(arg, token);
       arg.prio = 0;
       [ty, tok] = this.processArray(arg);
     } else {
@@ -526,3 +508,14 @@ function isItemType(t: TokType): boolean {
   return t === TokType.Item || t === TokType.SQuote || t === TokType.DQuote;
 }
 
+
+/** Turns `arg` into an operator node `op` whose left operand is what `arg` was; returns that operand. */
+function becomeOp(arg: PrintArg, op: string): PrintArg {
+  const left = arg.clone();
+  arg.assign(new PrintArg());
+  arg.kind = 'op';
+  arg.op = op;
+  arg.left = left;
+  arg.right = null;
+  return left;
+}
