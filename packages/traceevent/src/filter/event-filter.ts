@@ -17,10 +17,10 @@
  *   not apply to that record.
  */
 import { UtpError } from '@utp/bytes';
-import type { Tep } from '../tep.js';
-import type { Field, TraceRecord } from '../types.js';
-import { FieldFlag } from '../types.js';
-import type { EventFormat } from '../event-format.js';
+import type { Tep } from '../tep/tep.js';
+import type { Field, TraceRecord } from '../core/types.js';
+import { FieldFlag } from '../core/types.js';
+import type { EventFormat } from '../core/event-format.js';
 import { breToRegExp } from './posix-regex.js';
 import { FilterErrorCode, FilterParser, type FilterNode, type FilterPseudoField } from './filter-parser.js';
 

@@ -10,8 +10,8 @@
  * - strings compare with `==` `!=` (exact) and `=~` `!~` (POSIX basic regex, case-insensitive).
  */
 import { UtpError } from '@utp/bytes';
-import type { Field } from '../types.js';
-import type { EventFormat } from '../event-format.js';
+import type { Field } from '../core/types.js';
+import type { EventFormat } from '../core/event-format.js';
 import { FilterTokenizer, type FilterToken } from './filter-tokenizer.js';
 import { breToRegExp } from './posix-regex.js';
 

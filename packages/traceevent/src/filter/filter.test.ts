@@ -7,7 +7,7 @@ import { TestingTep, testingRecord } from '../plugins/testing-tep.js';
 import { loadPlugins } from '../plugins/index.js';
 import { EventFilter, FilterErrorCode, breToRegExp } from './index.js';
 import { FilterTokenizer } from './filter-tokenizer.js';
-import type { TraceRecord } from '../types.js';
+import type { TraceRecord } from '../core/types.js';
 
 interface FilterCases {
   formats: Record<string, string>;

@@ -3,7 +3,7 @@
  * parents, per CPU), ftrace:kernel_stack, ftrace:raw_data, ftrace:func_repeats.
  * Options (trace-cmd `-O`): parent (` <-- parent`), indent (default on), offset (`+0xOFF `).
  */
-import type { Tep } from '../tep.js';
+import type { Tep } from '../tep/tep.js';
 import { anyField, getFieldVal, hex, hex32, lld, lluPad, wrapHandler, type PluginOut, type SeqHandler } from './plugin-util.js';
 
 /** How func_repeats prints its `last_ts:` (trace-cmd's tep_func_repeat_format). */

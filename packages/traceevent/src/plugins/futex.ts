@@ -1,5 +1,5 @@
 /** libtraceevent 1.7.1 plugin_futex: syscalls:sys_enter_futex as `op=NAME[|flags] uaddr=… …`. */
-import type { Tep } from '../tep.js';
+import type { Tep } from '../tep/tep.js';
 import { getFieldVal, hex, llu, wrapHandler, type SeqHandler } from './plugin-util.js';
 
 type Conv = ((v: bigint) => string) | null;

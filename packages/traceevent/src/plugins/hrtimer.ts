@@ -2,10 +2,10 @@
  * libtraceevent 1.7.1 plugin_hrtimer: hrtimer_expire_entry and hrtimer_start.
  * The function is printed as `name/0x(symbol address - value)` (wraps for a non-zero offset).
  */
-import type { Tep } from '../tep.js';
+import type { Tep } from '../tep/tep.js';
 import { eventField, funcFieldText, hex, llu, printNumField, readNum, wrapHandler, type SeqHandler, type PluginOut } from './plugin-util.js';
-import type { TraceRecord } from '../types.js';
-import type { EventFormat } from '../event-format.js';
+import type { TraceRecord } from '../core/types.js';
+import type { EventFormat } from '../core/event-format.js';
 
 const hx = (v: bigint): string => '0x' + hex(v);
 

@@ -4,7 +4,7 @@
  * parsed, as in trace-cmd, so that plugin print functions (jiffies_to_msecs, …) are known
  * when the formats that call them are parsed. `trace-cmd report -N` = do not call it.
  */
-import type { Tep } from '../tep.js';
+import type { Tep } from '../tep/tep.js';
 import { registerSchedSwitchPlugin } from './sched-switch.js';
 import { registerKmemPlugin } from './kmem.js';
 import { registerHrtimerPlugin } from './hrtimer.js';

@@ -3,10 +3,10 @@
  * kmem_cache_alloc_node/kmem_cache_free with `(func+0xOFF) ` from call_site, then prints the
  * event's own format.
  */
-import type { Field, TraceRecord } from '../types.js';
-import type { EventFormat } from '../event-format.js';
-import type { EventHandler, Tep } from '../tep.js';
-import { makeChunk, type Chunk, type OutBuffer } from '../out-buffer.js';
+import type { Field, TraceRecord } from '../core/types.js';
+import type { EventFormat } from '../core/event-format.js';
+import type { EventHandler, Tep } from '../tep/tep.js';
+import { makeChunk, type Chunk, type OutBuffer } from '../core/out-buffer.js';
 import { eventField, hex32, readNum, wrapHandler, type SeqHandler } from './plugin-util.js';
 
 export function registerKmemPlugin(tep: Tep): void {

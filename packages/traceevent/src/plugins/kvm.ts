@@ -3,9 +3,9 @@
  * kvm_entry, kvm_emulate_insn, kvm_nested_vmexit(_inject), the kvmmmu page-role events,
  * and the print function is_writable_pte.
  */
-import type { Tep } from '../tep.js';
-import type { TraceRecord } from '../types.js';
-import type { EventFormat } from '../event-format.js';
+import type { Tep } from '../tep/tep.js';
+import type { TraceRecord } from '../core/types.js';
+import type { EventFormat } from '../core/event-format.js';
 import { eventField, getFieldVal, hex, llu, printNumField, u32, wrapHandler, type PluginOut, type SeqHandler } from './plugin-util.js';
 import { SVM_EXIT_REASONS, VMX_EXIT_REASONS } from './kvm-exit-reasons.js';
 

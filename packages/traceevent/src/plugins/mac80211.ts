@@ -1,7 +1,7 @@
 /** libtraceevent 1.7.1 plugin_mac80211: drv_bss_info_changed as a multi-line field dump. */
-import type { Tep } from '../tep.js';
-import type { TraceRecord } from '../types.js';
-import type { EventFormat } from '../event-format.js';
+import type { Tep } from '../tep/tep.js';
+import type { TraceRecord } from '../core/types.js';
+import type { EventFormat } from '../core/event-format.js';
 import { d32, eventField, printNumField, readNum, wrapHandler, type PluginOut, type SeqHandler } from './plugin-util.js';
 
 const INDENT = '\n' + ' '.repeat(65);

@@ -2,9 +2,9 @@
  * Helpers shared by the plugins: field reads with libtraceevent's error texts, and the
  * few printf conversions the plugins use. Internal to plugins/ (not re-exported).
  */
-import type { Field, TraceRecord } from '../types.js';
-import type { EventFormat } from '../event-format.js';
-import type { EventHandler, Tep } from '../tep.js';
+import type { Field, TraceRecord } from '../core/types.js';
+import type { EventFormat } from '../core/event-format.js';
+import type { EventHandler, Tep } from '../tep/tep.js';
 
 /** Output of a plugin handler: text, and whether the event's own print fmt follows it
  *  (libtraceevent prints the pretty format after a handler that returns non-zero). */

@@ -2,8 +2,9 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { Tep, OutBuffer } from '../tep.js';
-import type { TraceRecord } from '../types.js';
+import { Tep } from '../tep/tep.js';
+import { OutBuffer } from '../core/out-buffer.js';
+import type { TraceRecord } from '../core/types.js';
 import { TestingTep, testingRecord } from './testing-tep.js';
 import { applyPluginOption, DEFAULT_PLUGIN_OPTIONS, formatFuncRepeatTime, loadPlugins, pluginOptionsFromArgs, type PluginOptions } from './index.js';
 

@@ -4,7 +4,7 @@
  * (__le16_to_cpup and scsi_trace_parse_cdb dereference pointers to record data, which the
  * PrintFunction contract cannot express; they are not registered.)
  */
-import type { PrintFunction, Tep } from '../tep.js';
+import type { PrintFunction, Tep } from '../tep/tep.js';
 
 const num = (a: bigint | string | undefined): bigint => (typeof a === 'bigint' ? a : 0n);
 

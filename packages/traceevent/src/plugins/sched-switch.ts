@@ -3,9 +3,9 @@
  * Prints `comm:pid [prio] STATE ==> comm:pid [prio]` with the hard-coded `SDTtZXxW` state
  * letters, and registers every comm it prints with the Tep (later `<...>` comms get names).
  */
-import type { Tep } from '../tep.js';
-import type { TraceRecord } from '../types.js';
-import type { EventFormat } from '../event-format.js';
+import type { Tep } from '../tep/tep.js';
+import type { TraceRecord } from '../core/types.js';
+import type { EventFormat } from '../core/event-format.js';
 import { anyField, d32, getFieldVal, lld, lluPad, wrapHandler, type PluginOut } from './plugin-util.js';
 
 const STATES = 'SDTtZXxW';

@@ -4,14 +4,15 @@
  * independently of the print engine. `formatInfo` returns the plugin handler's text; the
  * event's own print fmt is represented by `pretty(record, event)` (default `<pretty>`).
  */
-import { Tep, type EventHandler, type FunctionSymbol, type PrintFunction, type PrintMode } from '../tep.js';
-import type { Field, TraceRecord } from '../types.js';
-import { FieldFlag } from '../types.js';
-import type { EventFormat } from '../event-format.js';
-import { parseFormatText } from '../format-parser.js';
-import { KallsymsTable } from '../kallsyms.js';
-import { CmdlineTable } from '../cmdlines.js';
-import { boundedCString, dynamicOffset, readNumberBig } from '../record-data.js';
+import { Tep, type EventHandler, type PrintFunction, type PrintMode } from '../tep/tep.js';
+import type { FunctionSymbol } from '../core/types.js';
+import type { Field, TraceRecord } from '../core/types.js';
+import { FieldFlag } from '../core/types.js';
+import type { EventFormat } from '../core/event-format.js';
+import { parseFormatText } from '../format/format-parser.js';
+import { KallsymsTable } from '../symbols/kallsyms.js';
+import { CmdlineTable } from '../symbols/cmdlines.js';
+import { boundedCString, dynamicOffset, readNumberBig } from '../core/record-data.js';
 
 export class TestingTep extends Tep {
   private readonly byId = new Map<number, EventFormat>();

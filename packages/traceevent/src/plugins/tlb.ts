@@ -1,5 +1,5 @@
 /** libtraceevent 1.7.1 plugin_tlb: tlb:tlb_flush as `pages=N reason=TEXT (N)`. */
-import type { Tep } from '../tep.js';
+import type { Tep } from '../tep/tep.js';
 import { getFieldVal, lld, printNumField, wrapHandler, type SeqHandler } from './plugin-util.js';
 
 const REASONS = ['flush on task switch', 'remote shootdown', 'local shootdown', 'local mm shootdown'];

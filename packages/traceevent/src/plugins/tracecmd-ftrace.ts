@@ -4,9 +4,9 @@
  * function plugin when that is loaded), funcgraph_entry / funcgraph_exit (graph layout).
  * Options (`-O fgraph:tailprint`, `-O fgraph:depth`).
  */
-import type { Tep } from '../tep.js';
-import type { TraceRecord } from '../types.js';
-import type { EventFormat } from '../event-format.js';
+import type { Tep } from '../tep/tep.js';
+import type { TraceRecord } from '../core/types.js';
+import type { EventFormat } from '../core/event-format.js';
 import { eventField, getFieldVal, hex, lld, readNum, wrapHandler, type PluginOut, type SeqHandler } from './plugin-util.js';
 
 /**
