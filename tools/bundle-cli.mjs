@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// Bundles the compiled CLI (packages/cli/dist/main.js and everything it imports) into one
+// CommonJS file, packages/cli/dist/bundle/utp.js, that packages/cli/bin/utp.js loads with
+// V8's code cache: starting `utp` then reads and compiles one file instead of resolving and
+// linking ~150 ES modules. Subcommands stay lazy (each module's body runs on first import).
+// Run after `tsc -b` (npm run build does both).
+//
+// Kept outside the bundle: koffi (a native addon) and @foxglove/wasm-zstd (loads its .wasm
+// from its own folder); both are required lazily, only by the code that needs them.
+// tracecmd's drain worker is bundled as a second file next to it, because splice-drain.ts
+// starts it as new URL('./drain-worker.js', import.meta.url).
+import { build } from 'esbuild';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const out = join(root, 'packages/cli/dist/bundle');
+const tmp = out + '.tmp';
+rmSync(tmp, { recursive: true, force: true });
+mkdirSync(tmp, { recursive: true });
+await build({
+  absWorkingDir: root,
+  entryPoints: { utp: 'packages/cli/dist/main.js', 'drain-worker': 'packages/tracecmd/dist/drain-worker.js' },
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  outdir: tmp,
+  external: ['koffi', '@foxglove/wasm-zstd'],
+  // import() of the externals becomes a lazy require(): the file is run as a plain script
+  supported: { 'dynamic-import': false },
+  define: { 'import.meta.url': '__utpImportMetaUrl' },
+  banner: { js: 'var __utpImportMetaUrl = require("url").pathToFileURL(__filename).href;' },
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+// bin/utp.js wraps utp.js in a function: main.ts's `#!` line must go; and the banner goes
+// after "use strict", which must stay the first statement
+const banner = 'var __utpImportMetaUrl = require("url").pathToFileURL(__filename).href;\n';
+for (const name of ['utp.js', 'drain-worker.js']) {
+  const file = join(tmp, name);
+  let text = readFileSync(file, 'utf8').replace(/^#![^\n]*\n/, '');
+  if (!text.startsWith(banner)) throw new Error(`bundle-cli: unexpected start of ${name}`);
+  text = text.slice(banner.length);
+  text = text.startsWith('"use strict";\n') ? '"use strict";\n' + banner + text.slice(14) : banner + text;
+  writeFileSync(file, text);
+}
+// the folder's .js files are CommonJS (packages/cli is "type": "module")
+writeFileSync(join(tmp, 'package.json'), '{ "type": "commonjs" }\n');
+rmSync(out, { recursive: true, force: true });
+renameSync(tmp, out);
