@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Bundles the compiled CLI (packages/cli/dist/main.js and everything it imports) into one
-// CommonJS file, packages/cli/dist/bundle/utp.js, that packages/cli/bin/utp.js loads with
+// CommonJS file, packages/cli/dist/bundle/utp.js, that packages/cli/bin/utp.cjs loads with
 // V8's code cache: starting `utp` then reads and compiles one file instead of resolving and
 // linking ~150 ES modules. Subcommands stay lazy (each module's body runs on first import).
 // Run after `tsc -b` (npm run build does both).
@@ -12,6 +12,7 @@
 import { build } from 'esbuild';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
 const out = join(root, 'packages/cli/dist/bundle');
@@ -34,7 +35,7 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
-// bin/utp.js wraps utp.js in a function: main.ts's `#!` line must go; and the banner goes
+// bin/utp.cjs wraps utp.js in a function: main.ts's `#!` line must go; and the banner goes
 // after "use strict", which must stay the first statement
 const banner = 'var __utpImportMetaUrl = require("url").pathToFileURL(__filename).href;\n';
 for (const name of ['utp.js', 'drain-worker.js']) {
@@ -49,3 +50,8 @@ for (const name of ['utp.js', 'drain-worker.js']) {
 writeFileSync(join(tmp, 'package.json'), '{ "type": "commonjs" }\n');
 rmSync(out, { recursive: true, force: true });
 renameSync(tmp, out);
+
+// The code cache: bin/utp.cjs writes it after a run when it is missing, holding what that run
+// compiled. Make it from a report of a small committed trace, the command that most wants it.
+const r = spawnSync(process.execPath, [join(root, 'packages/cli/bin/utp.cjs'), 'report', '-i', join(root, 'packages/tracedat/testdata/sched-irq-v7-zstd.dat')], { stdio: ['ignore', 'ignore', 'inherit'] });
+if (r.status !== 0) throw new Error(`bundle-cli: the bundled utp report failed (status ${r.status})`);
