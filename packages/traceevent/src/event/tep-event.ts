@@ -21,6 +21,8 @@ import { compilePlan } from '../print/emit/print-plan.js';
 
 /** What a TepEvent needs from its Tep. */
 export interface EventHost extends EvalHost {
+  /** May print formats be compiled to JavaScript source (see Tep.codegen)? */
+  readonly codegen: boolean;
   findParserFunction(name: string): ParserFunction | undefined;
   /** Told when an event's field lists cannot be read. */
   onFormatFailed?(ev: TepEvent): void;
@@ -182,7 +184,7 @@ export class TepEvent implements EventFormat, ParserContext {
       fn = emitString((rec) => this.prettyInfo(rec));
     } else {
       const segs = list.segs;
-      const body = compilePlan(this.compiler!, segs) ?? chainEmitters(compileEmitSegments(this.compiler!, segs));
+      const body = compilePlan(this.compiler!, segs, this.host.codegen) ?? chainEmitters(compileEmitSegments(this.compiler!, segs));
       const last = segs[segs.length - 1];
       if (last && last.type === 'text' && last.text.length && !last.text.endsWith('\n')) {
         fn = body; // cannot end with a newline

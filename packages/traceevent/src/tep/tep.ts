@@ -95,7 +95,15 @@ export class Tep {
   #common: CommonLoc | null = null;
   readonly #host: EventHost;
 
-  constructor(opts: { littleEndian?: boolean; longSize?: number; onDiagnostic?: DiagnosticHandler } = {}) {
+  /**
+   * Whether print formats may be compiled to JavaScript source (new Function, one function per
+   * format: the fastest path). Off, or where the page forbids it (a CSP without unsafe-eval,
+   * detected), the same bytes come from chains of closures.
+   */
+  readonly codegen: boolean;
+
+  constructor(opts: { littleEndian?: boolean; longSize?: number; onDiagnostic?: DiagnosticHandler; codegen?: boolean } = {}) {
+    this.codegen = opts.codegen ?? true;
     if (opts.littleEndian !== undefined) this.littleEndian = opts.littleEndian;
     if (opts.longSize !== undefined) this.longSize = opts.longSize;
     this.onDiagnostic = opts.onDiagnostic;
@@ -104,6 +112,7 @@ export class Tep {
     this.#host = {
       get littleEndian() { return tep.littleEndian; },
       get longSize() { return tep.longSize; },
+      codegen: this.codegen,
       kallsyms: this.kallsyms,
       printk: this.printk,
       callFunction: (name, args) => {
