@@ -1,22 +1,30 @@
 #!/usr/bin/env node
 // npm run bench: times utp and the reference tool side by side, in one run, and prints the ratio.
-//   report/v7-zstd/syscalls-2M  `trace-cmd report` vs `utp report` on a ~2M-event v7+zstd trace of this
-//                               machine (made on first use in bench/data/, reused afterwards), output to a file.
-//   report/v7-zstd/syscalls-2M/-R  the same with -R (raw field lists)
-//   report/v7-zstd/mixed        a trace with ~200 event types (kmem, syscalls, sched, irq, timer, ...; made on first use)
+// `utp` is run as users run it: packages/cli/bin/utp.cjs (the bundle with its code cache).
+// Traces are recorded on first use into bench/data/ (with trace-cmd, holding /tmp/utp-live.lock
+// only while recording; bench/traces.mjs has the recipes) and reused afterwards.
+//   report/SHAPE[/-N|/-R]  `trace-cmd report` vs `utp report` (default, -N, -R), output to a file;
+//                          outputs compared byte for byte. Shapes: small (a few hundred events),
+//                          syscalls (storm, v7+zstd), syscalls-v6, syscalls-v7-none, mixed (~200
+//                          event types), all-events (every kernel event enabled), subbuf-64k,
+//                          instances (two instances in one file).
 //   tracecmd/record/raw_syscalls `utp record` vs a plain per-CPU `cat trace_pipe_raw` copy under a syscall storm:
 //                               events captured, events lost, recorder CPU time (packages/tracecmd/bench/record.mjs).
-// Options: --events N (default 2000000), --runs N (default 3), --only NAME, --keep-output
-import { existsSync, mkdirSync, statSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+// Wall time is the median of --runs runs (small files: 3x as many), RSS the median peak; the machine
+// is shared and noisy, so each run of utp directly follows one of trace-cmd on the same file.
+// Options: --events N (storm traces, default 1000000), --runs N (default 3), --only NAME, --keep-output
+import { existsSync, mkdirSync, statSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { liveSkipReason, recordReference, UTP } from '../test/lib/live.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
-const EVENTS = Number(opt('--events', 2_000_000));
+const EVENTS = Number(opt('--events', 1_000_000));
 const RUNS = Number(opt('--runs', 3));
+const ROOT = new URL('..', import.meta.url).pathname;
+const UTP = join(ROOT, 'packages/cli/bin/utp.cjs');
 const DATA = new URL('./data/', import.meta.url).pathname;
+const LOCK = '/tmp/utp-live.lock';
 mkdirSync(DATA, { recursive: true });
 
 /** Runs a shell command under /usr/bin/time; returns { seconds, maxRssKb, status }. */
@@ -29,47 +37,22 @@ function timed(cmd, outFile) {
 
 function median(xs) { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; }
 
-function makeTrace() {
-  const file = join(DATA, `syscalls-${EVENTS}.dat`);
+/** The trace of a shape, recorded (under the live lock) on first use. */
+function trace(shape) {
+  const file = join(DATA, `${shape}${/^syscalls|subbuf|instances/.test(shape) ? '-' + EVENTS : ''}.dat`);
   if (existsSync(file)) return file;
-  const skip = liveSkipReason();
-  if (skip) { console.error(`bench: cannot make the trace: ${skip}`); process.exit(1); }
-  console.error(`bench: recording a ~${EVENTS}-event trace of this machine (once; reused from ${file})`);
-  // raw_syscalls enter+exit: dd with 1-byte blocks makes 2 syscalls (4 events) per block.
-  const blocks = Math.ceil(EVENTS / 4);
-  const kb = Math.ceil((EVENTS * 80) / 1024 / 2) + 65536; // per CPU, with headroom
-  recordReference(DATA, {
-    events: ['raw_syscalls', 'sched', 'irq', 'timer'],
-    bufKb: kb,
-    out: file,
-    run: () => spawnSync('sh', ['-c', `dd if=/dev/zero of=/dev/null bs=1 count=${blocks} 2>/dev/null`]),
-  });
-  return file;
-}
-
-/** A trace with many event types (kmem/syscalls/sched/irq/timer/...: ~200 formats, plugins, %p, flags). */
-function makeMixedTrace() {
-  const file = join(DATA, 'mixed.dat');
-  if (existsSync(file)) return file;
-  const skip = liveSkipReason();
-  if (skip) { console.error(`bench: cannot make the trace: ${skip}`); process.exit(1); }
-  console.error(`bench: recording a mixed-events trace of this machine (once; reused from ${file})`);
-  recordReference(DATA, {
-    events: ['sched', 'irq', 'timer', 'syscalls', 'kmem', 'signal', 'workqueue', 'filemap', 'block', 'writeback', 'task', 'rcu'],
-    bufKb: 65536,
-    out: file,
-    run: () => spawnSync('sh', ['-c', 'for i in $(seq 1 150); do ls -la /usr/lib > /dev/null; cat /proc/self/status > /dev/null; sh -c "kill -0 $$"; done; '
-      + 'dd if=/dev/zero of=/tmp/utp-bench-mixed bs=64k count=200 2>/dev/null; sync; rm -f /tmp/utp-bench-mixed']),
-  });
+  console.error(`bench: recording the ${shape} trace of this machine (once; reused from ${file})`);
+  const r = spawnSync('flock', [LOCK, process.execPath, join(ROOT, 'bench/traces.mjs'), shape, file, String(EVENTS)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0 || !existsSync(file)) { console.error(`bench: recording ${shape} failed`); process.exit(1); }
   return file;
 }
 
 /** `trace-cmd report FLAGS` vs `utp report FLAGS` on one file, RUNS times each, outputs compared. */
-function reportBench(file, flags = '') {
+function reportBench(file, flags = '', runs = RUNS) {
   const lines = Number(spawnSync('sh', ['-c', `trace-cmd report -i ${file} ${flags} 2>/dev/null | wc -l`], { encoding: 'utf8' }).stdout.trim());
   const ref = [], utp = [];
   const refOut = join(DATA, 'ref.txt'), utpOut = join(DATA, 'utp.txt');
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < runs; i++) {
     ref.push(timed(`trace-cmd report -i ${file} ${flags} 2>/dev/null`, refOut));
     utp.push(timed(`${process.execPath} ${UTP} report -i ${file} ${flags}`, utpOut));
   }
@@ -79,20 +62,20 @@ function reportBench(file, flags = '') {
   if (!args.includes('--keep-output')) { rmSync(refOut, { force: true }); rmSync(utpOut, { force: true }); }
   return {
     what: `${lines} lines, ${(statSync(file).size / 1e6).toFixed(1)} MB file`,
-    ref: { name: `trace-cmd report${flags ? ' ' + flags : ''}`, s: median(ref.map((r) => r.seconds)), rss: Math.max(...ref.map((r) => r.maxRssKb)) },
-    utp: { name: `utp report${flags ? ' ' + flags : ''}`, s: median(utp.map((r) => r.seconds)), rss: Math.max(...utp.map((r) => r.maxRssKb)) },
+    ref: { name: `trace-cmd report${flags ? ' ' + flags : ''}`, s: median(ref.map((r) => r.seconds)), rss: median(ref.map((r) => r.maxRssKb)) },
+    utp: { name: `utp report${flags ? ' ' + flags : ''}`, s: median(utp.map((r) => r.seconds)), rss: median(utp.map((r) => r.maxRssKb)) },
     identical: same,
     lines,
   };
 }
 
-const benches = {
-  'report/v7-zstd/syscalls-2M': () => reportBench(makeTrace()),
-  // -R: every field printed raw (tep_print_fields), arrays included
-  'report/v7-zstd/syscalls-2M/-R': () => reportBench(makeTrace(), '-R'),
-  // many event types: plugins (kmem, sched_switch, hrtimer), %p/%pS, __print_flags/__print_symbolic, strings
-  'report/v7-zstd/mixed': () => reportBench(makeMixedTrace()),
-};
+const SHAPES = ['small', 'syscalls', 'syscalls-v6', 'syscalls-v7-none', 'mixed', 'all-events', 'subbuf-64k', 'instances'];
+const benches = {};
+for (const shape of SHAPES) {
+  for (const flags of ['', '-N', '-R']) {
+    benches[`report/${shape}${flags ? '/' + flags : ''}`] = () => reportBench(trace(shape), flags, shape === 'small' ? RUNS * 3 : RUNS);
+  }
+}
 
 // The recorder benchmark lives with its package; it prints its own side-by-side numbers and ratios.
 const externalBenches = {
@@ -100,6 +83,7 @@ const externalBenches = {
 };
 
 const only = opt('--only');
+if (!existsSync(join(ROOT, 'packages/cli/dist/bundle/utp.js'))) console.error('bench: no bundle (npm run build makes it): utp runs unbundled');
 const results = [];
 for (const [name, fn] of Object.entries(benches)) {
   if (only && !name.includes(only)) continue;
@@ -109,10 +93,15 @@ for (const [name, fn] of Object.entries(benches)) {
   console.log(`${name}  (${r.what})`);
   console.log(`  ${r.ref.name.padEnd(18)} ${r.ref.s.toFixed(2)} s  ${(r.lines / r.ref.s / 1000).toFixed(0)}k lines/s  peak RSS ${(r.ref.rss / 1024).toFixed(0)} MB`);
   console.log(`  ${r.utp.name.padEnd(18)} ${r.utp.s.toFixed(2)} s  ${(r.lines / r.utp.s / 1000).toFixed(0)}k lines/s  peak RSS ${(r.utp.rss / 1024).toFixed(0)} MB`);
-  console.log(`  ratio: utp is ${ratio.toFixed(2)}x ${ratio >= 1 ? 'faster' : 'slower'} than ${r.ref.name}; outputs ${r.identical ? 'identical' : 'DIFFER'}`);
+  const mem = r.utp.rss / r.ref.rss;
+  console.log(`  ratio: utp is ${ratio.toFixed(2)}x ${ratio >= 1 ? 'faster' : 'slower'} than ${r.ref.name}, RSS ${mem.toFixed(2)}x; outputs ${r.identical ? 'identical' : 'DIFFER'}`);
 }
 for (const [name, cmd] of Object.entries(externalBenches)) {
   if (only && !name.includes(only)) continue;
   spawnSync(process.execPath, cmd, { stdio: 'inherit' });
 }
 writeFileSync(join(DATA, 'last-results.json'), JSON.stringify(results, null, 2));
+if (results.length) {
+  console.log('\nsummary (wall-time ratio trace-cmd/utp, RSS utp/trace-cmd; medians of a noisy shared machine):');
+  for (const r of results) console.log(`  ${r.name.padEnd(34)} ${r.ratio.toFixed(2).padStart(6)}x  RSS ${(r.utp.rss / r.ref.rss).toFixed(2)}x  ${r.identical ? '' : 'OUTPUT DIFFERS'}`);
+}

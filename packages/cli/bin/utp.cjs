@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // The `utp` executable: a committed stub (npm links it at install time, before the build exists).
 // It runs the one-file bundle dist/bundle/utp.js (tools/bundle-cli.mjs) through V8's code cache,
-// so a start compiles almost nothing: the cache (dist/bundle/utp.js.cache) holds the bytecode of
-// every function a previous run used, and is written again whenever V8 rejects it (another Node)
-// or it is missing. Without a bundle (only `tsc -b` was run) it runs dist/main.js, the same
-// program as separate modules. Build: `npm run build` at the repository root.
+// so a start compiles almost nothing: the cache (dist/bundle/utp.js[.FLAGS].cache) holds the
+// bytecode of every function a report run used, and a report writes it again whenever it is
+// missing or V8 rejects it (another Node, other flags). Without a bundle (only `tsc -b` was
+// run) it runs dist/main.js, the same program as separate modules. Build: `npm run build` at the
+// repository root.
 // CommonJS on purpose: an ES-module entry would make Node set up its ESM loader first (~15 ms).
 'use strict';
 const { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } = require('node:fs');
@@ -33,8 +34,41 @@ function freshBundle() {
   return true;
 }
 
+/**
+ * V8 flags for this run, set before anything is compiled (the code cache is kept per flag set,
+ * since V8 rejects a cache made under other flags). A report of small inputs is over before
+ * optimised code would pay for its compilation: it runs on V8's baseline tiers only (no
+ * TurboFan, no optimising wasm tier-up for the zstd decoder, which alone costs ~20 MB RSS).
+ * The sizes come from the report's -i arguments (default trace.dat); getting them wrong only
+ * costs speed, never changes output.
+ */
+function flagsFor(argv) {
+  if (argv[0] !== 'report') return '';
+  const files = [];
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') break;
+    if (a === '-i' || a === '--input') { if (i + 1 < argv.length) files.push(argv[++i]); }
+    else if (a.startsWith('--input=')) files.push(a.slice(8));
+    else if (a.startsWith('-i') && a.length > 2) files.push(a.slice(2));
+  }
+  if (files.length === 0) files.push('trace.dat');
+  let total = 0;
+  for (const f of files) {
+    try { total += statSync(f).size; } catch { return ''; }
+  }
+  if (total < SMALL_INPUT) return '--liftoff-only --no-opt';
+  if (total < MEDIUM_INPUT) return '--liftoff-only';
+  return '';
+}
+/** Inputs below these sizes (bytes, all -i files together) run without TurboFan / without wasm tier-up. */
+const SMALL_INPUT = 2 << 20;
+const MEDIUM_INPUT = 16 << 20;
+
 if (freshBundle()) {
-  const cacheFile = bundle + '.cache';
+  const flags = flagsFor(process.argv.slice(2));
+  if (flags) require('node:v8').setFlagsFromString(flags);
+  const cacheFile = `${bundle}${flags ? '.' + flags.replace(/[^a-z]+/g, '-').replace(/^-|-$/g, '') : ''}.cache`;
   let cachedData;
   try { cachedData = readFileSync(cacheFile); } catch { /* first run */ }
   const source = readFileSync(bundle, 'utf8');
@@ -43,7 +77,8 @@ if (freshBundle()) {
     cachedData,
     importModuleDynamically: undefined,
   });
-  if (cachedData === undefined || script.cachedDataRejected) {
+  // made by a report (the command that wants it most), so that it holds the report's functions
+  if ((cachedData === undefined || script.cachedDataRejected) && process.argv[2] === 'report') {
     // after the run, so that the cache holds the functions this run compiled
     process.once('exit', () => {
       try {

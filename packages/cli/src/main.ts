@@ -55,11 +55,29 @@ async function main(argv: string[]): Promise<number> {
   return mod.default.run(rest);
 }
 
-// EPIPE on stdout (e.g. `utp report | head`) ends quietly.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+// EPIPE on stdout (e.g. `utp list | head`) ends quietly. The handler is attached when a command
+// first touches process.stdout: creating that stream loads Node's whole stream machinery (~20 ms),
+// which `utp report` never needs (it writes with fs.writeSync and handles EPIPE itself).
+function onStdoutError(e: NodeJS.ErrnoException): void {
   if (e.code === 'EPIPE') process.exit(0);
   throw e;
-});
+}
+const stdoutDesc = Object.getOwnPropertyDescriptor(process, 'stdout');
+if (stdoutDesc?.get && stdoutDesc.configurable) {
+  const get = stdoutDesc.get;
+  Object.defineProperty(process, 'stdout', {
+    configurable: true,
+    enumerable: stdoutDesc.enumerable ?? true,
+    get() {
+      const stream = get.call(process) as NodeJS.WriteStream;
+      Object.defineProperty(process, 'stdout', { configurable: true, enumerable: stdoutDesc.enumerable ?? true, get: () => stream });
+      stream.on('error', onStdoutError);
+      return stream;
+    },
+  });
+} else {
+  process.stdout.on('error', onStdoutError);
+}
 
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },

@@ -3,7 +3,6 @@
  * utp report: prints trace.dat files exactly as `trace-cmd report` 3.1.6 does
  * (tracecmd/trace-read.c): one or several inputs, their instance buffers merged by time.
  */
-import { setFlagsFromString } from 'node:v8';
 import { statSync } from 'node:fs';
 import { describeError } from '@utp/bytes';
 import { FileSource } from '@utp/bytes/node';
@@ -57,16 +56,9 @@ function atBufferStart(rec: KRecord, at: number, h: Handle, littleEndian: boolea
   return (at - 8) % ps === h.dataStart && (rec.view.getUint32(rec.offset - 8, littleEndian) & 31) === 0;
 }
 
-/**
- * A native-speed (WebAssembly) zstd decoder for Node, loaded once; fzstd stays the fallback.
- * For a small file V8's baseline wasm code is enough: optimising the decoder in the background
- * (tier-up) would cost more CPU time and memory than the few sections it decodes.
- */
-/** Below this size (bytes) a trace.dat counts as small (see fastZstd). */
-const SMALL_FILE = 16 << 20;
+/** A native-speed (WebAssembly) zstd decoder for Node, loaded once; fzstd stays the fallback. */
 let zstdWasm: Promise<Decompressor | undefined> | undefined;
-function fastZstd(fileSize: number): Promise<Decompressor | undefined> {
-  if (zstdWasm === undefined && fileSize < SMALL_FILE) setFlagsFromString('--liftoff-only');
+function fastZstd(): Promise<Decompressor | undefined> {
   zstdWasm ??= import('@foxglove/wasm-zstd').then(async (m) => {
     await m.isLoaded;
     return (data: Uint8Array, usize: number) => m.decompress(data, usize);
@@ -97,7 +89,7 @@ async function openTrace(file: string, args: ReportArgs, tsOffset: bigint, ts2se
     loadPlugins(tep, pluginOptionsFromArgs(args.pluginOptions, { funcRepeatTime: () => ps.funcRepeatTime, fgraphLookahead: ps.lookahead }));
   }
   const diags: Diagnostic[] = [];
-  const zstd = await fastZstd(st.size);
+  const zstd = await fastZstd();
   try {
     const td = await TraceDat.open(src, {
       decompressors: zstd ? { zstd } : {},
@@ -284,9 +276,9 @@ async function checkInit(inp: Input, args: ReportArgs): Promise<void> {
 }
 
 async function report(argv: string[]): Promise<number> {
-  const args = parseReportArgs(argv);
   // the WebAssembly zstd decoder compiles in the background while the inputs are opened
-  void fastZstd(args.inputs.reduce((n, f) => { try { return n + statSync(f).size; } catch { return n; } }, 0));
+  void fastZstd();
+  const args = parseReportArgs(argv);
   const out = new Output();
   const multi = args.inputs.length > 1;
   if (multi && args.wakeup) {
