@@ -136,7 +136,10 @@ export async function printMerged<T>(handles: Array<PrintSource<T>>, lookahead: 
       continue;
     }
     cb(s.rec, tags[best]!, slots[best]!, s.rec.offset);
-    if (!(await step(s))) live.splice(bestPos, 1);
+    // advance() answers synchronously while the stream's window holds the next record: no
+    // promise and no microtask per record then (await step() would cost both)
+    const r = s.advance();
+    if (!(typeof r === 'boolean' ? r : await r)) live.splice(bestPos, 1);
   }
 }
 
