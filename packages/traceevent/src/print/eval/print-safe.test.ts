@@ -12,7 +12,7 @@ import { Tep } from '../../tep/tep.js';
 import { ArgCompiler } from './print-eval.js';
 import type { EvalHost } from './eval-types.js';
 import { compileSafe } from './print-safe.js';
-import type { TepEvent } from '../../event/tep-event.js';
+import { TepEvent } from '../../event/tep-event.js';
 import type { TraceRecord } from '../../core/types.js';
 
 const EXPRS = [
@@ -70,13 +70,18 @@ test('computed expressions: number path equals the bigint evaluator', () => {
   for (const symbol of [0x1000n, 0xffffea0000000000n]) {
     const tep = new Tep({ littleEndian: true, longSize: 8 });
     tep.loadKallsyms(`${symbol.toString(16).padStart(16, '0')} D vmemmap_base\n`);
-    const ev = tep.addEventFormat(FORMAT, 'test') as unknown as TepEvent;
+    const ev = tep.addEventFormat(FORMAT, 'test');
+    assert.ok(ev instanceof TepEvent);
     const page = new Uint8Array(32);
     const view = new DataView(page.buffer);
     const rec: TraceRecord = { ts: 0n, cpu: 0, page, view, offset: 0, size: 28, missedEvents: 0 };
-    tep.formatInfo(rec, ev as never, 'noplugins'); // parses the print fmt
+    tep.formatInfo(rec, ev, 'noplugins'); // parses the print fmt
     assert.equal(ev.args.length, EXPRS.length);
-    const c = new ArgCompiler((ev as unknown as { host: EvalHost }).host, ev);
+    const host: EvalHost = {
+      littleEndian: tep.littleEndian, longSize: tep.longSize, kallsyms: tep.kallsyms, printk: tep.printk,
+      callFunction: () => 0n, functionReturns: () => 'number',
+    };
+    const c = new ArgCompiler(host, ev);
     const fns = ev.args.map((arg) => ({ num: c.num(arg), big: c.big(arg), safe: compileSafe(c, arg) }));
     let known = 0;
     for (const a of EDGES) {
