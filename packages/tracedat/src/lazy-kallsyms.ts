@@ -4,7 +4,6 @@
  * reports never read: with it, open() neither decompresses nor decodes them.
  */
 import type { ByteSource } from '@utp/bytes';
-import { decodeLatin1 } from '@utp/bytes';
 import type { Tep } from '@utp/traceevent';
 import { Cursor } from './cursor.js';
 import type { Decompressor } from './decompress.js';
@@ -12,7 +11,8 @@ import { TraceDatDiagnostic, TraceDatError, TraceDatErrorCode } from './errors.j
 import { OptionId } from './options.js';
 import { readFully, readFullySync } from './read-fully.js';
 
-export type LazyKallsyms = (get: () => string) => void;
+/** The Tep's lazy kallsyms loader; `get` returns the text's bytes (the table parses them undecoded). */
+export type LazyKallsyms = (get: () => string | Uint8Array) => void;
 
 /** The Tep's `loadKallsymsLazy`, bound, or undefined when it has none. */
 export function lazyKallsymsOf(tep: Tep): LazyKallsyms | undefined {
@@ -34,7 +34,7 @@ export async function deferKallsymsText(host: LazyHost, load: LazyKallsyms, offs
   load(() => {
     const b = early ?? readFullySync(src, offset, size);
     if (b.length < size) host.diag('warning', TraceDatDiagnostic.Truncated, 'kallsyms cut short; the trace is truncated', offset + b.length);
-    return decodeLatin1(b);
+    return b;
   });
 }
 
@@ -67,7 +67,7 @@ export async function deferKallsymsSection(host: LazyHost, load: LazyKallsyms, o
       if (8 + csize > b.length) throw new Error(`need ${8 + csize} bytes, have ${b.length}`);
       const body = decompress(b.subarray(8, 8 + csize), usize);
       const n = new DataView(body.buffer, body.byteOffset, body.byteLength).getUint32(0, le);
-      return decodeLatin1(body.subarray(4, 4 + n));
+      return body.subarray(4, 4 + n);
     } catch (e) {
       host.diag('warning', TraceDatDiagnostic.Decompress, `Cannot read the kallsyms section: ${(e as Error).message}`, offset);
       return '';

@@ -7,14 +7,23 @@
  * only exactly.
  *
  * Storage is a set of parallel typed arrays (address halves, name and module offsets
- * into the source text): parsing a 100k-line kallsyms allocates no object per symbol,
- * and names become strings only when a lookup returns them.
+ * into the source bytes): parsing a 100k-line kallsyms allocates no object per symbol,
+ * the text is never decoded as a whole, and names become strings only when a lookup
+ * returns them.
  */
 import type { FunctionSymbol } from '../core/types.js';
 import { glibcBsearch } from '../core/glibc-bsearch.js';
+import { bytesToString } from '../core/record-data.js';
+import { latin1Bytes } from '../core/out-buffer.js';
 
-function isWsCode(c: number): boolean { return c === 32 || (c >= 9 && c <= 13); }
-function hexVal(c: number): number {
+function isWsCode(c: number | undefined): boolean { return c === 32 || (c !== undefined && c >= 9 && c <= 13); }
+/** Whether bytes[at ..] start with the byte string s. */
+function sameText(bytes: Uint8Array, at: number, s: string): boolean {
+  for (let k = 0; k < s.length; k++) if (bytes[at + k] !== s.charCodeAt(k)) return false;
+  return true;
+}
+function hexVal(c: number | undefined): number {
+  if (c === undefined) return -1;
   if (c >= 48 && c <= 57) return c - 48;
   const l = c | 0x20;
   if (l >= 97 && l <= 102) return l - 87;
@@ -38,7 +47,8 @@ export class KallsymsTable {
   private modStart = new Int32Array(0);
   private modEnd = new Int32Array(0);
   private textOf = new Int32Array(0);
-  private srcTexts: string[] = [];
+  /** The source bytes symbols point into (kallsyms files, registered names). */
+  private srcTexts: Uint8Array[] = [];
   /** Symbol indices in lookup order, with their addresses (null: to be sorted). */
   private order: Int32Array | null = null;
   private sHi = new Uint32Array(0);
@@ -47,8 +57,8 @@ export class KallsymsTable {
   /** Changes whenever symbols are added (callers caching lookups check it). */
   version = 0;
 
-  /** Texts (or functions returning them) not parsed yet, in load order. */
-  private texts: Array<string | (() => string)> = [];
+  /** Texts (or functions returning them, as a byte string or its bytes) not parsed yet, in load order. */
+  private texts: Array<string | Uint8Array | (() => string | Uint8Array)> = [];
   /** Called when a lazily parsed text turns out malformed. */
   onMalformed: (() => void) | undefined;
 
@@ -57,14 +67,14 @@ export class KallsymsTable {
   /** Keeps kallsyms text to parse on first use (most reports never look a symbol up). */
   load(text: string): void { this.texts.push(text); }
 
-  /** Like load(), with the text itself produced on first use (read, decompressed, decoded). */
-  loadLazy(get: () => string): void { this.texts.push(get); }
+  /** Like load(), with the text itself produced on first use (read, decompressed; bytes need no decoding). */
+  loadLazy(get: () => string | Uint8Array): void { this.texts.push(get); }
 
   private flushTexts(): void {
     if (!this.texts.length) return;
     const texts = this.texts;
     this.texts = [];
-    for (const t of texts) if (!this.parse(typeof t === 'string' ? t : t())) this.onMalformed?.();
+    for (const t of texts) if (!this.parse(typeof t === 'function' ? t() : t)) this.onMalformed?.();
   }
 
   private reserve(extra: number): void {
@@ -95,7 +105,8 @@ export class KallsymsTable {
   }
 
   /** tep_parse_kallsyms. Returns false when a line could not be parsed (the rest is ignored). */
-  parse(text: string): boolean {
+  parse(source: string | Uint8Array): boolean {
+    const text = typeof source === 'string' ? latin1Bytes(source) : source;
     const n = text.length;
     const tid = this.srcTexts.length;
     this.srcTexts.push(text);
@@ -103,34 +114,34 @@ export class KallsymsTable {
     this.reserve(Math.ceil(n / 32));
     let pos = 0;
     while (pos < n) {
-      let eol = text.indexOf('\n', pos);
+      let eol = text.indexOf(10, pos);
       if (eol < 0) eol = n;
       if (eol === pos) { pos++; continue; }
       let j = pos;
-      while (j < eol && isWsCode(text.charCodeAt(j))) j++;
-      if (text.charCodeAt(j) === 48 && (text.charCodeAt(j + 1) | 0x20) === 120 && hexVal(text.charCodeAt(j + 2)) >= 0) j += 2;
+      while (j < eol && isWsCode(text[j])) j++;
+      if (text[j] === 48 && (text[j + 1] | 0x20) === 120 && hexVal(text[j + 2]) >= 0) j += 2;
       const hexStart = j;
       let hi = 0;
       let lo = 0;
       while (j < eol && j - hexStart < 16) {
-        const d = hexVal(text.charCodeAt(j));
+        const d = hexVal(text[j]);
         if (d < 0) break;
         hi = ((hi << 4) | (lo >>> 28)) >>> 0;
         lo = ((lo << 4) | d) >>> 0;
         j++;
       }
       if (j === hexStart) return false;
-      while (j < eol && isWsCode(text.charCodeAt(j))) j++;
+      while (j < eol && isWsCode(text[j])) j++;
       if (j >= eol) return false;
-      const ch = text.charCodeAt(j);
+      const ch = text[j];
       j++;
-      while (j < eol && isWsCode(text.charCodeAt(j))) j++;
+      while (j < eol && isWsCode(text[j])) j++;
       const fs = j;
       // a name follows (it ends at the next space); where exactly, and the module after
       // it, is worked out when a lookup returns this symbol (see resolve)
       if (fs >= eol) return false;
       // 'A' and 'a' symbols and names starting with '$' are dropped
-      if (text.charCodeAt(fs) !== 36 && ch !== 65 && ch !== 97) this.push(hi, lo, tid, fs, eol, UNRESOLVED, -1);
+      if (text[fs] !== 36 && ch !== 65 && ch !== 97) this.push(hi, lo, tid, fs, eol, UNRESOLVED, -1);
       pos = eol + 1;
     }
     return true;
@@ -140,7 +151,7 @@ export class KallsymsTable {
   register(name: string, addr: bigint, module?: string): void {
     this.flushTexts();
     const tid = this.srcTexts.length;
-    this.srcTexts.push(module === undefined ? name : name + '\n' + module);
+    this.srcTexts.push(latin1Bytes(module === undefined ? name : name + '\n' + module));
     const ms = module === undefined ? -1 : name.length + 1;
     const me = module === undefined ? -1 : name.length + 1 + module.length;
     this.push(Number((addr >> 32n) & 0xffffffffn), Number(addr & 0xffffffffn), tid, 0, name.length, ms, me);
@@ -181,20 +192,20 @@ export class KallsymsTable {
     const text = this.srcTexts[this.textOf[i]!]!;
     const eol = this.nameEnd[i]!;
     let j = this.nameStart[i]!;
-    while (j < eol && !isWsCode(text.charCodeAt(j))) j++;
+    while (j < eol && !isWsCode(text[j])) j++;
     this.nameEnd[i] = j;
     this.modStart[i] = -1;
-    if (text.charCodeAt(j) === 9 && text.charCodeAt(j + 1) === 91) {
+    if (text[j] === 9 && text[j + 1] === 91) {
       const m0 = j + 2;
       let k = m0;
-      while (k < eol && !isWsCode(text.charCodeAt(k))) k++;
+      while (k < eol && !isWsCode(text[k])) k++;
       if (k > m0) { this.modStart[i] = m0; this.modEnd[i] = k - 1; }
     }
   }
 
   private nameOf(i: number): string {
     this.resolve(i);
-    return this.srcTexts[this.textOf[i]!]!.slice(this.nameStart[i], this.nameEnd[i]);
+    return bytesToString(this.srcTexts[this.textOf[i]!]!, this.nameStart[i]!, this.nameEnd[i]!);
   }
   private addrOf(i: number): bigint { return (BigInt(this.hi[i]!) << 32n) | BigInt(this.lo[i]!); }
 
@@ -223,7 +234,7 @@ export class KallsymsTable {
       const name = this.nameOf(i);
       const ms = this.modStart[i]!;
       res = ms >= 0
-        ? { name, addr: this.addrOf(i), module: this.srcTexts[this.textOf[i]!]!.slice(ms, this.modEnd[i]) }
+        ? { name, addr: this.addrOf(i), module: bytesToString(this.srcTexts[this.textOf[i]!]!, ms, this.modEnd[i]!) }
         : { name, addr: this.addrOf(i) };
     }
     if (this.cache.size > 100000) this.cache.clear();
@@ -243,9 +254,9 @@ export class KallsymsTable {
       const i = order[k]!;
       const text = this.srcTexts[this.textOf[i]!]!;
       const ns = this.nameStart[i]!;
-      if (text.charCodeAt(ns) !== c0) continue;
+      if (text[ns] !== c0) continue;
       this.resolve(i);
-      if (this.nameEnd[i]! - ns !== len || text.slice(ns, ns + len) !== name) continue;
+      if (this.nameEnd[i]! - ns !== len || !sameText(text, ns, name)) continue;
       addr = this.addrOf(i);
       break;
     }

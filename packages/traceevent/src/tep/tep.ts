@@ -198,10 +198,11 @@ export class Tep {
     this.kallsyms.load(text);
   }
   /**
-   * `/proc/kallsyms` text given as a function called on the first symbol lookup (the
-   * trace.dat reader uses it so that opening a file neither decompresses nor decodes them).
+   * `/proc/kallsyms` text given as a function called on the first symbol lookup, returning
+   * the text or its bytes (the trace.dat reader uses it so that opening a file neither
+   * decompresses nor decodes them; bytes are parsed without being decoded at all).
    */
-  loadKallsymsLazy(get: () => string): void {
+  loadKallsymsLazy(get: () => string | Uint8Array): void {
     this.kallsyms.onMalformed ??= () => this.#diag('warning', 'TRACEEVENT_KALLSYMS', 'Failed to parse kallsyms; the rest is ignored');
     this.kallsyms.loadLazy(get);
   }
