@@ -29,7 +29,7 @@ export const RECIPES = {
   // ~200 event types
   mixed: (out) => recordReference('/tmp', { events: MIXED_EVENTS, bufKb: 65536, out, run: sh(MIXED_RUN) }),
   // every event of the kernel enabled at once (events/enable)
-  'all-events': (out) => recordReference('/tmp', { events: ['.'], bufKb: 65536, out, run: sh(MIXED_RUN) }),
+  'all-events': (out) => recordReference('/tmp', { events: ['.'], bufKb: 16384, out, run: sh(MIXED_RUN) }),
   // 64 KiB sub-buffers instead of the page size
   'subbuf-64k': (out, n) => recordReference('/tmp', { events: ['raw_syscalls', 'sched', 'irq', 'timer', 'kmem'], bufKb: stormKb(n), subbufKb: 64, out, run: sh(storm(n)) }),
   // two instances in one file, merged by time
