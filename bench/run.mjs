@@ -27,12 +27,12 @@ const DATA = new URL('./data/', import.meta.url).pathname;
 const LOCK = '/tmp/utp-live.lock';
 mkdirSync(DATA, { recursive: true });
 
-/** Runs a shell command under /usr/bin/time; returns { seconds, maxRssKb, status }. */
+/** Runs a shell command under /usr/bin/time; returns { seconds, cpu (user+sys s), maxRssKb, status }. */
 function timed(cmd, outFile) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', 'sh', '-c', `${cmd} > ${outFile}`], { encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', 'sh', '-c', `${cmd} > ${outFile}`], { encoding: 'utf8' });
   const last = r.stderr.trim().split('\n').pop() ?? '';
-  const [sec, rss] = last.split(' ').map(Number);
-  return { seconds: sec, maxRssKb: rss, status: r.status, stderr: r.stderr };
+  const [sec, rss, user, sys] = last.split(' ').map(Number);
+  return { seconds: sec, cpu: user + sys, maxRssKb: rss, status: r.status, stderr: r.stderr };
 }
 
 function median(xs) { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; }
@@ -62,8 +62,8 @@ function reportBench(file, flags = '', runs = RUNS) {
   if (!args.includes('--keep-output')) { rmSync(refOut, { force: true }); rmSync(utpOut, { force: true }); }
   return {
     what: `${lines} lines, ${(statSync(file).size / 1e6).toFixed(1)} MB file`,
-    ref: { name: `trace-cmd report${flags ? ' ' + flags : ''}`, s: median(ref.map((r) => r.seconds)), rss: median(ref.map((r) => r.maxRssKb)) },
-    utp: { name: `utp report${flags ? ' ' + flags : ''}`, s: median(utp.map((r) => r.seconds)), rss: median(utp.map((r) => r.maxRssKb)) },
+    ref: { name: `trace-cmd report${flags ? ' ' + flags : ''}`, s: median(ref.map((r) => r.seconds)), cpu: median(ref.map((r) => r.cpu)), rss: median(ref.map((r) => r.maxRssKb)) },
+    utp: { name: `utp report${flags ? ' ' + flags : ''}`, s: median(utp.map((r) => r.seconds)), cpu: median(utp.map((r) => r.cpu)), rss: median(utp.map((r) => r.maxRssKb)) },
     identical: same,
     lines,
   };
@@ -91,10 +91,10 @@ for (const [name, fn] of Object.entries(benches)) {
   const ratio = r.ref.s / r.utp.s;
   results.push({ name, ...r, ratio });
   console.log(`${name}  (${r.what})`);
-  console.log(`  ${r.ref.name.padEnd(18)} ${r.ref.s.toFixed(2)} s  ${(r.lines / r.ref.s / 1000).toFixed(0)}k lines/s  peak RSS ${(r.ref.rss / 1024).toFixed(0)} MB`);
-  console.log(`  ${r.utp.name.padEnd(18)} ${r.utp.s.toFixed(2)} s  ${(r.lines / r.utp.s / 1000).toFixed(0)}k lines/s  peak RSS ${(r.utp.rss / 1024).toFixed(0)} MB`);
+  console.log(`  ${r.ref.name.padEnd(18)} ${r.ref.s.toFixed(2)} s (CPU ${r.ref.cpu.toFixed(2)} s)  ${(r.lines / r.ref.s / 1000).toFixed(0)}k lines/s  peak RSS ${(r.ref.rss / 1024).toFixed(0)} MB`);
+  console.log(`  ${r.utp.name.padEnd(18)} ${r.utp.s.toFixed(2)} s (CPU ${r.utp.cpu.toFixed(2)} s)  ${(r.lines / r.utp.s / 1000).toFixed(0)}k lines/s  peak RSS ${(r.utp.rss / 1024).toFixed(0)} MB`);
   const mem = r.utp.rss / r.ref.rss;
-  console.log(`  ratio: utp is ${ratio.toFixed(2)}x ${ratio >= 1 ? 'faster' : 'slower'} than ${r.ref.name}, RSS ${mem.toFixed(2)}x; outputs ${r.identical ? 'identical' : 'DIFFER'}`);
+  console.log(`  ratio: utp is ${ratio.toFixed(2)}x ${ratio >= 1 ? 'faster' : 'slower'} than ${r.ref.name} (CPU time ${(r.ref.cpu / r.utp.cpu).toFixed(2)}x), RSS ${mem.toFixed(2)}x; outputs ${r.identical ? 'identical' : 'DIFFER'}`);
 }
 for (const [name, cmd] of Object.entries(externalBenches)) {
   if (only && !name.includes(only)) continue;
@@ -102,6 +102,6 @@ for (const [name, cmd] of Object.entries(externalBenches)) {
 }
 writeFileSync(join(DATA, 'last-results.json'), JSON.stringify(results, null, 2));
 if (results.length) {
-  console.log('\nsummary (wall-time ratio trace-cmd/utp, RSS utp/trace-cmd; medians of a noisy shared machine):');
-  for (const r of results) console.log(`  ${r.name.padEnd(34)} ${r.ratio.toFixed(2).padStart(6)}x  RSS ${(r.utp.rss / r.ref.rss).toFixed(2)}x  ${r.identical ? '' : 'OUTPUT DIFFERS'}`);
+  console.log('\nsummary (trace-cmd/utp wall and CPU time, utp/trace-cmd RSS; medians — on a loaded machine the CPU ratio is the steadier one):');
+  for (const r of results) console.log(`  ${r.name.padEnd(34)} wall ${r.ratio.toFixed(2).padStart(5)}x  CPU ${(r.ref.cpu / r.utp.cpu).toFixed(2).padStart(5)}x  RSS ${(r.utp.rss / r.ref.rss).toFixed(2)}x  ${r.identical ? '' : 'OUTPUT DIFFERS'}`);
 }
