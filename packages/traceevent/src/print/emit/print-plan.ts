@@ -99,53 +99,51 @@ export function compilePlan(c: ArgCompiler, segs: readonly Segment[], codegen = 
 
 /** A plain read of a fixed field: its op, field offset and size, and the room its text needs; else null. */
 function plainOp(c: ArgCompiler, seg: Segment): { op: Op; off: number; size: number; room: number } | null {
-  {
-    if (seg.lenArg) return null;
-    let op: Op;
-    let off = 0;
-    let size = 0;
-    let room = 0;
-    if (seg.type === 'digit') {
-      const bits = LS_BITS[String(seg.ls)];
-      const s = parseConvSpec(seg.text);
-      if (bits === undefined || s.invalid || s.alt || s.left || s.zero || s.width >= 0 || s.precision >= 0 || s.starWidth || s.starPrecision) return null;
-      const cv = s.conv;
-      if (cv !== 'd' && cv !== 'i' && cv !== 'u' && cv !== 'x') return null;
-      const loc = c.loc(seg.arg!);
-      if (!loc) return null;
-      off = loc.off;
-      size = loc.size;
-      const signed = cv === 'd' || cv === 'i';
-      if (size === 8) {
-        if (bits !== 64) return null;
-        op = cv === 'x' ? Op.Hex64 : signed ? Op.Dec64S : Op.Dec64U;
-      } else if (size === 4 || size === 2 || size === 1) {
-        if (bits !== 64 && bits !== 32) return null;
-        // read unsigned; only a signed 32-bit cast of a 4-byte value can turn negative
-        op = cv === 'x' ? Op.Hex32 : signed && bits === 32 && size === 4 ? Op.S32 : Op.U32;
-      } else return null;
-      room += MAX_NUMBER_BYTES;
-    } else if (seg.type === 'str') {
-      const s = parseConvSpec(seg.text);
-      if (s.invalid || s.width >= 0 || s.precision >= 0 || s.starWidth || s.starPrecision) return null;
-      const arg = seg.arg!;
-      if (arg.kind === 'field') {
-        const f = arg.field ?? findAnyField(c.ctx, arg.fieldName);
-        if (!f || f.size <= 0 || (!(f.flags & FieldFlag.Array) && f.size === c.host.longSize)) return null;
-        op = Op.CStr;
-        off = f.offset;
-        size = f.size;
-        room += size;
-      } else if (arg.kind === 'string') {
-        const f = arg.field ?? findAnyField(c.ctx, arg.strName);
-        if (!f || f.size !== 4) return null;
-        op = Op.DStr;
-        off = f.offset;
-        size = f.flags & FieldFlag.Relative ? 1 : 0;
-      } else return null;
+  if (seg.lenArg) return null;
+  let op: Op;
+  let off = 0;
+  let size = 0;
+  let room = 0;
+  if (seg.type === 'digit') {
+    const bits = LS_BITS[String(seg.ls)];
+    const s = parseConvSpec(seg.text);
+    if (bits === undefined || s.invalid || s.alt || s.left || s.zero || s.width >= 0 || s.precision >= 0 || s.starWidth || s.starPrecision) return null;
+    const cv = s.conv;
+    if (cv !== 'd' && cv !== 'i' && cv !== 'u' && cv !== 'x') return null;
+    const loc = c.loc(seg.arg!);
+    if (!loc) return null;
+    off = loc.off;
+    size = loc.size;
+    const signed = cv === 'd' || cv === 'i';
+    if (size === 8) {
+      if (bits !== 64) return null;
+      op = cv === 'x' ? Op.Hex64 : signed ? Op.Dec64S : Op.Dec64U;
+    } else if (size === 4 || size === 2 || size === 1) {
+      if (bits !== 64 && bits !== 32) return null;
+      // read unsigned; only a signed 32-bit cast of a 4-byte value can turn negative
+      op = cv === 'x' ? Op.Hex32 : signed && bits === 32 && size === 4 ? Op.S32 : Op.U32;
     } else return null;
-    return { op, off, size, room };
-  }
+    room += MAX_NUMBER_BYTES;
+  } else if (seg.type === 'str') {
+    const s = parseConvSpec(seg.text);
+    if (s.invalid || s.width >= 0 || s.precision >= 0 || s.starWidth || s.starPrecision) return null;
+    const arg = seg.arg!;
+    if (arg.kind === 'field') {
+      const f = arg.field ?? findAnyField(c.ctx, arg.fieldName);
+      if (!f || f.size <= 0 || (!(f.flags & FieldFlag.Array) && f.size === c.host.longSize)) return null;
+      op = Op.CStr;
+      off = f.offset;
+      size = f.size;
+      room += size;
+    } else if (arg.kind === 'string') {
+      const f = arg.field ?? findAnyField(c.ctx, arg.strName);
+      if (!f || f.size !== 4) return null;
+      op = Op.DStr;
+      off = f.offset;
+      size = f.flags & FieldFlag.Relative ? 1 : 0;
+    } else return null;
+  } else return null;
+  return { op, off, size, room };
 }
 
 /** The op list as a loop (no code generation; plain reads only). */
