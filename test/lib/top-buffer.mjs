@@ -63,6 +63,7 @@ export function parseV6(b) {
   };
   if (tag !== 'flyrecord') throw new Error(`expected flyrecord, found ${JSON.stringify(tag)}`);
   const top = flyrecord('');
+  top.cpuStats = stats;
   const buffers = [top];
   for (const inst of instances) {
     p = inst.at;
