@@ -54,7 +54,12 @@ const notes = missingTools.map((t) => `reference tool ${t.name} is missing (apt-
 if (CI) {
   if (process.getuid?.() !== 0) notes.push('not running as root: the live tests need root');
   if (!existsSync('/sys/kernel/tracing/events')) notes.push('tracefs is not mounted at /sys/kernel/tracing');
-  problems.push(...notes.map((n) => `CI: ${n}`));
+  if (notes.length) {
+    // Nothing on CI may skip for want of these: say so now rather than after a run that compares less.
+    console.error('run-tests: FAILED before running any test:');
+    for (const n of notes) console.error(`  - CI: ${n}`);
+    process.exit(1);
+  }
 } else for (const n of notes) console.log(`run-tests: note: ${n}; tests that need it will skip`);
 
 // ---- run each file ----
