@@ -3,11 +3,12 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync, rmSync, existsSync, readFileSync } from 'node:fs';
+import { writeFileSync, rmSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  liveSkipReason, tmpDir, recordReference, convert, diffReports, tracefsState, buildProbeTarget, symbolOffset, T, UTP,
+  liveSkipReason, tmpDir, recordReference, convert, diffReports, tracefsState, buildProbeTarget, symbolOffset, runTraceCmd, T, UTP,
 } from './lib/live.mjs';
+import { topBufferCopy, withoutBufferPrefix } from './lib/top-buffer.mjs';
 
 const skip = liveSkipReason();
 if (skip) console.log(`# skipping live compatibility tests: ${skip}`);
@@ -49,6 +50,28 @@ function availableEvents(list) {
   return list.filter((e) => existsSync(join(T, 'events', e)));
 }
 
+/** trace-cmd report's own text of a file (the oracle says what the recording holds). */
+function referenceText(file, args = []) {
+  const r = runTraceCmd(['report', ...args, '-i', file]);
+  assert.equal(r.status, 0, `trace-cmd report ${args.join(' ')} failed (${r.signal ?? r.status}): ${r.stderr}`);
+  return r.stdout.toString('latin1');
+}
+
+/** Lost events seen by the instances so far (per_cpu/cpuN/stats overrun + dropped events). */
+function lostSoFar(instDirs) {
+  let n = 0;
+  for (const I of instDirs) {
+    for (const c of readdirSync(join(I, 'per_cpu'))) {
+      const st = readFileSync(join(I, 'per_cpu', c, 'stats'), 'utf8');
+      n += Number(/^overrun: (\d+)/m.exec(st)?.[1] ?? 0) + Number(/^dropped events: (\d+)/m.exec(st)?.[1] ?? 0);
+    }
+  }
+  return n;
+}
+
+/** trace-cmd 3.1.6 dies by SIGSEGV on every -F over a file whose data is in instance buffers. */
+const F_CRASH = 'trace-cmd 3.1.6 segfaults on -F over instance-buffer files';
+
 describe('utp report matches trace-cmd report on fresh traces', { skip }, () => {
   let dir, before0;
   before(() => { dir = tmpDir('utp-compat-'); before0 = tracefsState(); });
@@ -61,6 +84,14 @@ describe('utp report matches trace-cmd report on fresh traces', { skip }, () => 
 
   test('many event systems, markers with odd bytes: v7+zstd, v7 uncompressed, v6', () => {
     const { file } = recordReference(dir, { events: availableEvents(MANY), bufKb: 4096, run: workload });
+    // The recording holds what the case is about: every odd marker and both raw markers, as trace-cmd prints them.
+    const text = referenceText(file);
+    for (const m of ODD_MARKERS.filter(Boolean)) { // (an empty write makes no event)
+      const shown = Buffer.from(m.endsWith('\n') ? m : m + '\n').toString('latin1'); // the kernel adds a missing newline
+      assert.ok(text.includes(`tracing_mark_write: ${shown}`), `marker ${JSON.stringify(m)} not in trace-cmd's report`);
+    }
+    assert.match(text, /raw_data: +# 1 de ad be ef$/m, 'raw marker 1');
+    assert.match(text, /raw_data: +# 7 41 42 43 00$/m, 'raw marker 7 (3 bytes; the kernel pads the record to 4)');
     const v7none = convert(file, join(dir, 'many-none.dat'), { compression: 'none' });
     const v6 = convert(file, join(dir, 'many-v6.dat'), { version: 6, compression: 'none' });
     const problems = [];
@@ -78,6 +109,8 @@ describe('utp report matches trace-cmd report on fresh traces', { skip }, () => 
         spawnSync('sh', ['-c', 'dd if=/dev/urandom of=/tmp/utp-compat-dd-$$ bs=64k count=20 conv=fsync 2>/dev/null; rm -f /tmp/utp-compat-dd-$$; ping -c 1 127.0.0.1 >/dev/null 2>&1']);
       },
     });
+    const kinds = new Set([...referenceText(file).matchAll(/^.{16,}?\] [ .\w]*\d+\.\d+: ([\w:]+):/gm)].map((m) => m[1]));
+    assert.ok(kinds.size >= 20, `every event enabled, yet trace-cmd shows only ${kinds.size} kinds: ${[...kinds].join(' ')}`);
     const v6 = convert(file, join(dir, 'all-v6.dat'), { version: 6, compression: 'none' });
     const problems = [];
     for (const f of [file, v6]) for (const m of [[], ['-N'], ['-R']]) { const d = diffReports(f, m); if (d) problems.push(d); }
@@ -85,9 +118,9 @@ describe('utp report matches trace-cmd report on fresh traces', { skip }, () => 
   });
 
   for (const clock of ['local', 'global', 'counter', 'uptime', 'perf', 'mono', 'mono_raw', 'boot', 'tai', 'x86-tsc']) {
-    test(`trace clock ${clock}`, () => {
-      const avail = readFileSync(join(T, 'trace_clock'), 'utf8');
-      if (!avail.includes(clock)) return;
+    test(`trace clock ${clock}`, (t) => {
+      const avail = readFileSync(join(T, 'trace_clock'), 'utf8').replace(/[[\]\n]/g, '').split(' ');
+      if (!avail.includes(clock)) { t.skip(`this kernel has no ${clock} trace clock (trace_clock: ${avail.join(' ')})`); return; }
       const { file } = recordReference(dir, { events: ['sched', 'irq', 'timer'], clock, run: workload });
       const problems = [];
       for (const m of [[], ['-t'], ['-R']]) { const d = diffReports(file, m); if (d) problems.push(d); }
@@ -96,8 +129,8 @@ describe('utp report matches trace-cmd report on fresh traces', { skip }, () => 
   }
 
   for (const subbufKb of [8, 16, 64]) {
-    test(`sub-buffer size ${subbufKb} KiB`, () => {
-      if (!existsSync(join(T, 'buffer_subbuf_size_kb'))) return;
+    test(`sub-buffer size ${subbufKb} KiB`, (t) => {
+      if (!existsSync(join(T, 'buffer_subbuf_size_kb'))) { t.skip('this kernel has no buffer_subbuf_size_kb'); return; }
       const { file } = recordReference(dir, { events: ['sched', 'irq', 'timer', 'raw_syscalls'], subbufKb, run: workload });
       const v6 = convert(file, join(dir, `sub${subbufKb}-v6.dat`), { version: 6, compression: 'none' });
       const problems = [];
@@ -107,7 +140,9 @@ describe('utp report matches trace-cmd report on fresh traces', { skip }, () => 
   }
 
   test('two instances in one file (v7 and v6)', () => {
-    const { file } = recordReference(dir, { events: ['sched', 'irq'], instances: 2, run: workload });
+    const { file, instances } = recordReference(dir, { events: ['sched', 'irq'], instances: 2, run: workload });
+    const text = referenceText(file);
+    for (const n of instances) assert.match(text, new RegExp(`^ *${n}: .*tracing_mark_write: hello from utp$`, 'm'), `instance ${n}'s marker`);
     const v6 = convert(file, join(dir, 'two-v6.dat'), { version: 6, compression: 'none' });
     const problems = [];
     for (const f of [file, v6]) for (const m of [[], ['-N'], ['-t']]) { const d = diffReports(f, m); if (d) problems.push(d); }
@@ -115,10 +150,19 @@ describe('utp report matches trace-cmd report on fresh traces', { skip }, () => 
   });
 
   test('overflowing buffer: lost events reported as trace-cmd does', () => {
+    let lost = 0;
     const { file } = recordReference(dir, {
       events: ['sched', 'irq', 'timer', 'raw_syscalls', 'kmem'], bufKb: 64,
-      run: (I) => { spawnSync('sh', ['-c', 'for i in $(seq 1 300); do cat /proc/self/stat > /dev/null; done']); workload(I); },
+      run: (I) => {
+        // Repeat until the 64 KiB buffer has overflowed (a condition, not a guess at how much is enough).
+        const deadline = Date.now() + 60_000;
+        do spawnSync('sh', ['-c', 'for i in $(seq 1 300); do cat /proc/self/stat > /dev/null; done']);
+        while ((lost = lostSoFar(I)) === 0 && Date.now() < deadline);
+        workload(I);
+      },
     });
+    assert.ok(lost > 0, 'the buffer never overflowed within 60 s');
+    assert.match(referenceText(file), /^(\S+: +)?CPU:\d+ \[\d+ EVENTS DROPPED\]$/m, 'trace-cmd reports no dropped events in the recording');
     const problems = [];
     for (const m of [[], ['-t']]) { const d = diffReports(file, m); if (d) problems.push(d); }
     assert.equal(problems.join('\n'), '');
@@ -136,23 +180,54 @@ describe('utp report matches trace-cmd report on fresh traces', { skip }, () => 
       ],
       run: () => spawnSync(bin, ['5']),
     });
+    // Five calls: five entry and five return hits, with the arguments the target passed.
+    const text = referenceText(file);
+    for (let i = 0; i < 5; i++) {
+      assert.match(text, new RegExp(`enter: +\\([0-9a-f]+\\) a=${i - 1} b=${-1000 * i} bx=0x[0-9a-f]+ s=`), `uprobe hit ${i} (a=${i - 1}) not in trace-cmd's report`);
+    }
+    assert.equal(text.match(/ enter: /g)?.length, 5, 'five entry hits');
+    assert.equal(text.match(/ leave: /g)?.length, 5, 'five return hits');
     const problems = [];
     for (const m of [[], ['-N'], ['-R'], ['-t']]) { const d = diffReports(file, m); if (d) problems.push(d); }
     assert.equal(problems.join('\n'), '');
   });
 
-  test('report flags: --cpu, -F, -v, --stat, --uname, --cpus, --first-event, --last-event, --ts-diff, -w, -I, -S', () => {
+  test('report flags: --cpu, -F, -v, --stat, --uname, --cpus, --first-event, --last-event, --ts-diff, -w, -I, -S', async () => {
     const { file } = recordReference(dir, { events: ['sched', 'irq', 'timer', 'raw_syscalls'], run: workload });
     const problems = [];
+    // --cpu: on a file whose data is in an instance buffer, trace-cmd 3.1.6 prints no event at all (utp
+    // copies that); the selection itself is compared on the top-buffer copy below.
     const flagSets = [
       ['--cpu', '0'], ['--cpu', '1'], ['--cpu', '0,1'],
-      ['-F', 'sched_switch'], ['-F', 'sched_switch: prev_pid > 0 && next_comm ~ "s*"'],
-      ['-F', 'sched/sched_wakeup: prio < 120 || comm == "sh"'], ['-v', '-F', 'sched_switch'],
-      ['-F', 'irq', '-F', 'timer: expires > 0'], ['-F', 'COMM == "sh"'],
       ['--stat'], ['--uname'], ['--cpus'], ['--first-event'], ['--last-event'], ['--ts-diff'], ['-w'], ['-I'], ['-S'],
       ['--version'],
     ];
     for (const m of flagSets) { const d = diffReports(file, m); if (d) problems.push(d); }
+    // -F: this file's data is in an instance buffer, where trace-cmd crashes. Compare -F for real on a
+    // copy with the same pages in the top buffer, checked first against trace-cmd's own plain report;
+    // on the instance file, utp must print what trace-cmd prints for the copy (less the buffer prefix).
+    const filterSets = [
+      ['-F', 'sched_switch'], ['-F', 'sched_switch: prev_pid > 0 && next_comm ~ "s*"'],
+      ['-F', 'sched/sched_wakeup: prio < 120 || comm == "sh"'], ['-v', '-F', 'sched_switch'],
+      ['-F', 'irq', '-F', 'timer: expires > 0'],
+    ];
+    const { file: top, name } = await topBufferCopy(file, join(dir, 'flags-top.dat'), dir);
+    assert.equal(referenceText(top), withoutBufferPrefix(referenceText(file), name), 'the top-buffer copy prints as the original');
+    for (const m of [['--cpu', '0'], ['--cpu', '1'], ['--cpu', '0,1'], ['--cpu', '1', '-F', 'sched_switch']]) {
+      const d = diffReports(top, m); if (d) problems.push(d);
+    }
+    // A filter without an event name that names a field: trace-cmd refuses it ("Failed to create event filter").
+    for (const f of [top, file]) { const d = diffReports(f, ['-F', 'COMM == "sh"'], { bothRefuse: 'trace-cmd cannot create that event filter' }); if (d) problems.push(d); }
+    let nonEmpty = 0;
+    for (const m of filterSets) {
+      const d = diffReports(top, m);
+      if (d) { problems.push(d); continue; }
+      const expected = runTraceCmd(['report', ...m, '-i', top]).stdout;
+      if (expected.toString('latin1').split('\n').filter(Boolean).length > 1) nonEmpty++;
+      const e = diffReports(file, m, { knownCrash: { signal: 'SIGSEGV', why: F_CRASH, expected, from: 'trace-cmd on the top-buffer copy', normalize: (b) => Buffer.from(withoutBufferPrefix(b.toString('latin1'), name), 'latin1') } });
+      if (e) problems.push(e);
+    }
+    assert.ok(nonEmpty >= 4, `the -F cases selected events (${nonEmpty} of ${filterSets.length} printed any)`);
     assert.equal(problems.join('\n'), '');
   });
 });

@@ -51,6 +51,12 @@ for (const [name, make] of Object.entries(fixtures)) {
     else copyFileSync(file, join(dest, 'trace.dat'));
     for (const [out, args] of Object.entries(MODES)) {
       const r = runTraceCmd(['report', ...args, '-i', file]);
+      // A crash or a refusal must never become an expected output.
+      if (r.status !== 0 || r.signal) {
+        throw new Error(`trace-cmd report ${args.join(' ')} -i ${name} failed (${r.signal ?? 'exit ' + r.status}): ${r.stderr.toString().trim().slice(0, 300)}`);
+      }
+      if (r.stderr.length) console.error(`${name} ${out}: trace-cmd said: ${r.stderr.toString().trim().slice(0, 300)}`);
+      if (r.stdout.toString('latin1').split('\n').filter(Boolean).length < 2) throw new Error(`trace-cmd report ${args.join(' ')} -i ${name} printed no event`);
       writeFileSync(join(dest, `${out}.txt`), r.stdout);
     }
     console.log(`${name}: ${bytes.length} bytes, ${readFileSync(join(dest, 'report.txt'), 'utf8').split('\n').length - 1} lines`);

@@ -1,12 +1,32 @@
 #!/usr/bin/env node
-// Runs every compiled test file (packages/*/dist/**/*.test.js, test/*.test.mjs) with node's test runner.
+// Runs every compiled test file (packages/*/dist/**/*.test.js, test/**/*.test.mjs) with node's test runner,
+// one file at a time, and counts what each file really did (tools/test-counts-reporter.mjs).
 // Usage: node tools/run-tests.mjs [FILTER]  — FILTER keeps only paths containing it.
-import { readdirSync, statSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+//
+// The run fails when a file fails, exits non-zero, times out, or declares no test at all; and with CI=true
+// (.ci/run) also when it is not root, tracefs is not mounted, a reference tool is missing, or any test or
+// suite was skipped: on CI every comparison must have run. Outside CI a file whose tests were all skipped
+// is listed loudly at the end (with the reasons) but does not fail the run.
+import { readdirSync, statSync, existsSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
+const reporter = join(root, 'tools/test-counts-reporter.mjs');
 const filter = process.argv[2];
+const CI = process.env.CI === 'true' || process.env.CI === '1';
+const FILE_TIMEOUT_MS = 12 * 60_000;
+
+/** The reference tools the suite compares against. CI must have every one; elsewhere a missing one is noted. */
+// (`trace-cmd --version` exits 255 after printing its version: the check is on what it prints.)
+const REFERENCE_TOOLS = [
+  { name: 'trace-cmd', check: ['trace-cmd', ['--version']], prints: /trace-cmd version \d/, apt: 'trace-cmd' },
+  { name: 'babeltrace2', check: ['babeltrace2', ['--version']], prints: /Babeltrace \d/, apt: 'babeltrace2' },
+  { name: 'perf', check: ['perf', ['--version']], prints: /perf version \d/, apt: 'linux-perf' },
+  { name: 'chromium', check: ['/usr/bin/chromium', ['--version']], prints: /Chromium \d/, apt: 'chromium' },
+];
+
 const files = [];
 function walk(dir) {
   for (const e of readdirSync(dir)) {
@@ -22,6 +42,80 @@ for (const pkg of readdirSync(join(root, 'packages'))) {
 }
 if (existsSync(join(root, 'test'))) walk(join(root, 'test'));
 const selected = files.filter((f) => !filter || f.includes(filter)).sort();
-if (selected.length === 0) { console.error('no test files found'); process.exit(1); }
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...selected], { stdio: 'inherit', cwd: root });
-process.exit(r.status ?? 1);
+if (selected.length === 0) { console.error('run-tests: no test files found' + (filter ? ` matching ${filter}` : '')); process.exit(1); }
+
+// ---- prerequisites ----
+const problems = [];
+const missingTools = REFERENCE_TOOLS.filter((t) => {
+  const r = spawnSync(t.check[0], t.check[1], { encoding: 'utf8', timeout: 60_000 });
+  return r.error !== undefined || !t.prints.test(`${r.stdout}${r.stderr}`);
+});
+const notes = missingTools.map((t) => `reference tool ${t.name} is missing (apt-get install -y ${t.apt})`);
+if (CI) {
+  if (process.getuid?.() !== 0) notes.push('not running as root: the live tests need root');
+  if (!existsSync('/sys/kernel/tracing/events')) notes.push('tracefs is not mounted at /sys/kernel/tracing');
+  if (notes.length) {
+    // Nothing on CI may skip for want of these: say so now rather than after a run that compares less.
+    console.error('run-tests: FAILED before running any test:');
+    for (const n of notes) console.error(`  - CI: ${n}`);
+    process.exit(1);
+  }
+} else for (const n of notes) console.log(`run-tests: note: ${n}; tests that need it will skip`);
+
+// ---- run each file ----
+const work = mkdtempSync(join(tmpdir(), 'utp-run-tests-'));
+const rows = [];
+const t0 = Date.now();
+try {
+  for (const [i, file] of selected.entries()) {
+    const rel = relative(root, file);
+    const out = join(work, `${i}.jsonl`);
+    console.log(`\n▶▶ ${rel}`);
+    const start = Date.now();
+    const r = spawnSync(process.execPath, [
+      '--test', `--test-reporter=${reporter}`, `--test-reporter-destination=${out}`,
+      '--test-reporter=spec', '--test-reporter-destination=stdout', file,
+    ], { stdio: 'inherit', cwd: root, timeout: FILE_TIMEOUT_MS, killSignal: 'SIGTERM' });
+    const events = existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+    const row = { rel, pass: 0, fail: 0, skip: 0, todo: 0, skips: [], fails: [], status: r.status, signal: r.signal, timedOut: r.error?.code === 'ETIMEDOUT', secs: (Date.now() - start) / 1000 };
+    for (const e of events) {
+      // A passing suite is only a container; a skipped suite is one skip (its tests never ran);
+      // a failing suite (a hook failed, or the file itself failed to load) is one failure.
+      if (e.kind === 'suite' && e.result === 'pass' && e.skip === undefined) continue;
+      if (e.result === 'fail') { row.fail++; row.fails.push(`${e.name}${e.error ? `: ${e.error.split('\n')[0]}` : ''}`); }
+      else if (e.skip !== undefined) { row.skip++; row.skips.push(`${e.kind === 'suite' ? 'suite ' : ''}${e.name}: ${e.skip}`); }
+      else if (e.todo !== undefined) row.todo++;
+      else row.pass++;
+    }
+    rows.push(row);
+  }
+} finally { rmSync(work, { recursive: true, force: true }); }
+
+// ---- summary ----
+const allSkipped = [];
+console.log('\n── tests per file ──────────────────────────────────────────────');
+console.log(`${'pass'.padStart(5)} ${'fail'.padStart(5)} ${'skip'.padStart(5)} ${'secs'.padStart(6)}  file`);
+for (const r of rows) {
+  console.log(`${String(r.pass).padStart(5)} ${String(r.fail).padStart(5)} ${String(r.skip).padStart(5)} ${r.secs.toFixed(1).padStart(6)}  ${r.rel}`);
+  if (r.timedOut) problems.push(`${r.rel}: timed out after ${FILE_TIMEOUT_MS / 60_000} min`);
+  else if (r.status !== 0) problems.push(`${r.rel}: exited ${r.status ?? r.signal}${r.fail ? ` with ${r.fail} failure(s): ${r.fails.slice(0, 5).join(' | ')}` : ''}`);
+  else if (r.fail) problems.push(`${r.rel}: ${r.fail} failure(s): ${r.fails.slice(0, 5).join(' | ')}`);
+  if (r.pass + r.fail + r.skip + r.todo === 0) problems.push(`${r.rel}: ran zero tests (none declared, or the runner saw none)`);
+  else if (r.pass + r.fail === 0) allSkipped.push(r);
+  if (CI) for (const s of r.skips) problems.push(`CI: ${r.rel}: skipped ${s}`);
+}
+const total = rows.reduce((a, r) => ({ pass: a.pass + r.pass, fail: a.fail + r.fail, skip: a.skip + r.skip }), { pass: 0, fail: 0, skip: 0 });
+const minutes = (Date.now() - t0) / 60_000;
+console.log(`${String(total.pass).padStart(5)} ${String(total.fail).padStart(5)} ${String(total.skip).padStart(5)} ${(minutes * 60).toFixed(1).padStart(6)}  total, ${rows.length} files`);
+if (!CI) {
+  for (const r of allSkipped) console.log(`run-tests: WARNING: ${r.rel} ran no test, all ${r.skip} skipped: ${r.skips.slice(0, 3).join(' | ')}`);
+  const someSkipped = rows.filter((r) => r.skip && r.pass + r.fail > 0);
+  for (const r of someSkipped) console.log(`run-tests: note: ${r.rel} skipped ${r.skip}: ${r.skips.slice(0, 3).join(' | ')}`);
+}
+if (minutes > 15) console.log(`run-tests: WARNING: the suite took ${minutes.toFixed(1)} min (budget: 15 min)`);
+if (problems.length) {
+  console.error(`\nrun-tests: FAILED (${problems.length} problem${problems.length > 1 ? 's' : ''}):`);
+  for (const p of problems) console.error(`  - ${p}`);
+  process.exit(1);
+}
+console.log(`run-tests: ok${CI ? ' (CI: nothing skipped, every reference tool present)' : ''}`);

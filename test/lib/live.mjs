@@ -163,24 +163,43 @@ export function runUtp(args, opts = {}) {
   return spawnSync(process.execPath, [UTP, ...args], { encoding: 'buffer', maxBuffer: 1 << 30, ...opts });
 }
 
-/** Compares `trace-cmd report ARGS -i FILE` and `utp report ARGS -i FILE` byte for byte.
- *  Returns undefined when identical, else a short description of the first difference. */
-export function diffReports(file, args = [], onNote = (m) => console.log(`# ${m}`)) {
+/**
+ * Compares `trace-cmd report ARGS -i FILE` and `utp report ARGS -i FILE` byte for byte.
+ * Returns undefined when identical, else a short description of the first difference.
+ *
+ * A trace-cmd that fails (non-zero exit, a signal, its fatal exit 255) is a difference, never a pass,
+ * unless the caller names the case:
+ * - opts.knownCrash = { signal, why, expected }: trace-cmd is known to die by `signal` here (`why`);
+ *   when it does, utp must exit 0 and print exactly `expected` (a Buffer the caller got from the
+ *   reference tool another way; `normalize(stdout)` maps utp's output first). If trace-cmd does not crash, the plain comparison applies.
+ * - opts.bothRefuse = 'why': trace-cmd is expected to refuse (non-zero exit); utp must refuse too, and
+ *   what both printed to stdout before refusing must agree.
+ */
+export function diffReports(file, args = [], opts = {}) {
+  const what = `report ${args.join(' ')} on ${file.split('/').pop()}`;
   const ref = runTraceCmd(['report', ...args, '-i', file]);
-  if (ref.signal || ref.status > 128) {
-    // trace-cmd 3.1.6 itself crashes on some inputs (e.g. -F on files whose data is in instance buffers):
-    // there is no reference output to compare with.
-    onNote(`not compared: trace-cmd report ${args.join(' ')} crashed (${ref.signal ?? 'status ' + ref.status}) on ${file.split('/').pop()}`);
-    return undefined;
-  }
   const got = runUtp(['report', ...args, '-i', file]);
-  if (ref.status !== 0 && got.status !== 0) {
-    // Both refuse (e.g. a filter naming no event): what they printed before refusing must still agree.
-    return firstDifference(ref.stdout, got.stdout, `report ${args.join(' ')} (both exit non-zero)`);
+  const refDied = ref.signal ?? (ref.status > 128 && ref.status !== 255 ? `status ${ref.status}` : undefined);
+  if (refDied) {
+    const k = opts.knownCrash;
+    if (!k || k.signal !== ref.signal) {
+      return `trace-cmd ${what} crashed (${refDied}); no reference output${k ? ` (the known crash is ${k.signal}: ${k.why})` : ''}`;
+    }
+    if (got.status !== 0) return `utp ${what} exited ${got.status} where trace-cmd crashes (${k.why}): ${got.stderr.toString().slice(0, 300)}`;
+    if (got.stdout.length === 0) return `utp ${what} printed nothing where trace-cmd crashes (${k.why})`;
+    return firstDifference(k.expected, k.normalize ? k.normalize(got.stdout) : got.stdout, `${what} (trace-cmd crashes: ${k.why}; expected output from ${k.from ?? 'the reference'})`);
   }
-  if (got.status !== 0) return `utp report ${args.join(' ')} exited ${got.status}: ${got.stderr.toString().slice(0, 500)}`;
-  if (ref.status !== 0) return `trace-cmd report ${args.join(' ')} exited ${ref.status} (${ref.stderr.toString().trim().slice(0, 200)}) but utp report succeeded`;
-  return firstDifference(ref.stdout, got.stdout, `report ${args.join(' ')}`);
+  if (opts.bothRefuse) {
+    if (ref.status === 0) return `trace-cmd ${what} was expected to refuse (${opts.bothRefuse}) but exited 0`;
+    if (got.status === 0) return `utp ${what} exited 0 where trace-cmd refuses (exit ${ref.status}: ${ref.stderr.toString().trim().slice(0, 200)})`;
+    return firstDifference(ref.stdout, got.stdout, `${what} (both exit non-zero: ${opts.bothRefuse})`);
+  }
+  if (ref.status !== 0) {
+    return `trace-cmd ${what} failed (exit ${ref.status}: ${ref.stderr.toString().trim().slice(0, 200)}); utp exited ${got.status}`;
+  }
+  if (got.status !== 0) return `utp ${what} exited ${got.status}: ${got.stderr.toString().slice(0, 500)}`;
+  if (ref.stdout.length === 0) return `trace-cmd ${what} printed nothing: nothing to compare`;
+  return firstDifference(ref.stdout, got.stdout, what);
 }
 
 export function firstDifference(refBuf, gotBuf, what) {

@@ -122,12 +122,16 @@ test('extract: consumes the ring buffer of an instance into a file trace-cmd rea
   } finally { destroyInstance(inst); }
 });
 
-test('record: setup errors clean up (refused tracer, unknown event)', { skip }, () => {
+test('record: setup errors clean up (refused tracer, unknown event)', { skip }, (t) => {
   const avail = Instance.top().availableTracers();
   if (avail.includes('function')) {
     const s = new RecordSession({ tracer: 'function', events: [{ spec: 'sched' }], output: `${dir}/x.dat` });
-    try { s.setup(); s.cleanup(); } catch (e) { assert.match((e as Error).message, /function/); }
-  }
+    let refused: Error | undefined;
+    try { s.setup(); s.cleanup(); } catch (e) { refused = e as Error; } // a failed setup cleans up itself (afterEach checks)
+    // This kernel refuses the function tracer (EPERM); one that allows it sets up cleanly.
+    if (refused) assert.match(refused.message, /function/, 'the refusal names the tracer');
+    else t.diagnostic('this kernel allows the function tracer: only the clean set-up is checked');
+  } else t.diagnostic('no function tracer on this kernel: the refused-tracer half did not run');
   const s2 = new RecordSession({ events: [{ spec: 'sched' }, { spec: 'no_such_event_xyz' }], output: `${dir}/y.dat` });
   assert.throws(() => s2.setup(), (e: unknown) => (e as { code?: string }).code === 'TRACEFS_NOT_FOUND');
 });
@@ -166,8 +170,8 @@ test('extract of an instance with its own clock stores that clock', { skip }, as
   } finally { destroyInstance(inst); }
 });
 
-test('the drain and the file take the sub-buffer layout from header_page (16 KiB sub-buffers)', { skip }, async () => {
-  if (Instance.top().subbufSizeKb() === undefined) return;
+test('the drain and the file take the sub-buffer layout from header_page (16 KiB sub-buffers)', { skip }, async (t) => {
+  if (Instance.top().subbufSizeKb() === undefined) { t.skip('this kernel has no buffer_subbuf_size_kb'); return; }
   const s = new RecordSession({ subbufSizeKb: 16, events: [{ spec: 'sched' }, { spec: 'irq' }], output: `${dir}/sb16.dat`, fileVersion: 6, compression: 'none' });
   s.setup();
   const { pageLayoutOf } = await import('./index.js');
@@ -214,7 +218,11 @@ test('splice drain: keeps up with a marker storm in a small buffer; dispose() mi
     let count = 0;
     for (let at = data.indexOf('utp-storm-'); at >= 0; at = data.indexOf('utp-storm-', at + 1)) count++;
     assert.equal(count + lost, N, 'every marker is in the files or counted as lost');
-    assert.ok(count > N / 2, `the threads kept up (${count} of ${N}, ${lost} lost)`);
+    // More markers came out than the buffer holds at once: the threads drained while we wrote. (A bound
+    // from the buffer size, not a share of N that a loaded machine could miss.)
+    const perPage = Math.floor(pageLayoutOf(inst).pageSize / 24); // a marker record is at least 24 bytes
+    const capacity = (64 * 1024 / pageLayoutOf(inst).pageSize) * perPage * inst.cpus().length;
+    assert.ok(count > capacity, `the threads drained during the storm (${count} of ${N} out, ${lost} lost, the buffer holds at most ${capacity})`);
     assert.deepEqual(drain.bytesPerCpu().reduce((a, b) => a + b, 0), data.length, 'byte counters match the files');
     drain.dispose();
     // A second drain, disposed while its threads wait in poll: synchronous, and the instance can go.
@@ -222,7 +230,7 @@ test('splice drain: keeps up with a marker storm in a small buffer; dispose() mi
     drain.start();
     const t0 = Date.now();
     drain.dispose();
-    assert.ok(Date.now() - t0 < 2000, 'dispose woke the threads');
+    assert.ok(Date.now() - t0 < 30_000, 'dispose woke the threads (they wait up to 60 s otherwise)');
     assert.equal(readdirSync(dir).filter((f) => f.startsWith('storm')).length, 0, 'temp files removed');
   } finally {
     drain?.dispose();

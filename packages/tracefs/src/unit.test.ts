@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { spawnSync } from 'node:child_process';
 import { strict as assert } from 'node:assert';
 const code = (e: unknown): string | undefined => (e as { code?: string }).code;
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import {
   pidAlive, globMatch, parseUprobeSpec, lastErrorLogEntry, parseCpuStats, ownerPid, parseCpuList, configuredCpuCount, recordingCpuCount,
@@ -46,7 +46,7 @@ test('owner pids of utp names', () => {
   assert.equal(ownerPid('utp-x-1'), undefined);
 });
 
-test('CPU lists and the CPU count trace-cmd uses (sysconf(_SC_NPROCESSORS_CONF) as glibc computes it)', () => {
+test('CPU lists and the CPU count trace-cmd uses (sysconf(_SC_NPROCESSORS_CONF) as glibc computes it)', (t) => {
   assert.deepEqual(parseCpuList('0-3\n'), [0, 1, 2, 3]);
   assert.deepEqual(parseCpuList('0,2-3,7'), [0, 2, 3, 7]);
   assert.deepEqual(parseCpuList(''), []);
@@ -64,7 +64,10 @@ test('CPU lists and the CPU count trace-cmd uses (sysconf(_SC_NPROCESSORS_CONF) 
     // The callers used to pass cpus.length: one CPU id 3 alone needs 4 slots, not 1.
     assert.equal(recordingCpuCount([3], `${sys}/none`), 4);
   } finally { rmSync(sys, { recursive: true, force: true }); }
-  assert.equal(configuredCpuCount(), Number(spawnSync('getconf', ['_NPROCESSORS_CONF']).stdout.toString().trim()) || configuredCpuCount());
+  // glibc's own answer, from getconf (the reference), not from the function under test
+  const g = spawnSync('getconf', ['_NPROCESSORS_CONF']);
+  if (g.error || g.status !== 0) { t.skip('getconf is not available: the live CPU count is not compared'); return; }
+  assert.equal(configuredCpuCount(), Number(g.stdout.toString().trim()));
 });
 
 test('synthetic events go to dynamic_events (s:) when the kernel takes them there, else synthetic_events', () => {
@@ -90,8 +93,9 @@ test('pollSync waits for the timeout, returns at once on a wake, and WakePipe.cl
     w.wake();
     w.wake(); // a second wake before the clear is harmless
     t0 = performance.now();
-    assert.equal(pollSync([w.readFd], 5000, ready), 1);
-    assert.ok(performance.now() - t0 < 1000, 'woken at once');
+    // A 60 s timeout: returning ready well before it proves the wake, however loaded the machine is.
+    assert.equal(pollSync([w.readFd], 60_000, ready), 1);
+    assert.ok(performance.now() - t0 < 30_000, 'woken, not timed out');
     assert.equal(ready[0], 1);
     w.clear();
     assert.equal(pollSync([w.readFd], 0, ready), 0, 'cleared');
@@ -102,9 +106,12 @@ test('pidAlive: this process is alive; a zombie (killed recorder not yet reaped)
   assert.equal(pidAlive(process.pid), true);
   // `sleep 0 &` then exec: the background child exits and stays a zombie of `sleep 1`, which never reaps it.
   const { spawn } = await import('node:child_process');
-  const sh = spawn('/bin/sh', ['-c', 'sleep 0 & echo $!; exec sleep 1'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const sh = spawn('/bin/sh', ['-c', 'sleep 0 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
   const zombie = await new Promise<number>((res) => sh.stdout!.once('data', (d: Buffer) => res(Number(String(d).trim()))));
-  await new Promise((r) => setTimeout(r, 200));
+  // Wait (with a deadline) until the kernel shows it as a zombie, instead of guessing how long that takes.
+  const state = (): string => { try { return /\) (\S)/.exec(readFileSync(`/proc/${zombie}/stat`, 'latin1'))?.[1] ?? '?'; } catch { return 'gone'; } };
+  for (const deadline = Date.now() + 30_000; state() !== 'Z' && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(state(), 'Z', `pid ${zombie} became a zombie`);
   assert.equal(pidAlive(zombie), false, `pid ${zombie} is a zombie`);
   sh.kill();
   assert.equal(pidAlive(2 ** 22 + 12345), false);

@@ -24,6 +24,20 @@ afterEach(() => { if (!skip) assert.deepEqual(diffTraceFsState(state, traceFsSta
 const utp = (args: string[]): ReturnType<typeof spawnSync> => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8' });
 const report = (file: string): string => execFileSync('trace-cmd', ['report', '-i', file], { maxBuffer: 1 << 27 }).toString();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Waits until cond() holds, polling; fails the test with `what` after the deadline (no fixed sleeps). */
+async function waitFor(cond: () => boolean, what: string, ms = 30_000): Promise<void> {
+  for (const deadline = Date.now() + ms; !cond();) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms / 1000} s waiting until ${what}`);
+    await sleep(20);
+  }
+}
+/** Events a recording instance has taken in so far (its per-CPU stats), 0 while it does not exist. */
+function eventsIn(name: string): number {
+  try {
+    const inst = Instance.open(name);
+    return inst.cpus().reduce((a, c) => { const s = inst.cpuStats(c); return a + s.entries + s.readEvents + s.overrun; }, 0);
+  } catch { return 0; }
+}
 
 test('argument parsing follows trace-cmd (-f binds to the previous -e; CMD after options)', () => {
   const p = parseRecordArgs(['-e', 'sched', '-f', 'prev_pid != 0', '-e', 'irq', '-b', '64', '-o', 'x.dat', '-c', '-F', 'ls', '-l']);
@@ -64,9 +78,9 @@ test('a failing command still gives a file and a clean tracefs', { skip }, () =>
   assert.equal(r2.status, 0);
 });
 
-test('-p function is refused with a clear message', { skip }, () => {
+test('-p function is refused with a clear message', { skip }, (t) => {
   const r = utp(['record', '-p', 'function', '-e', 'sched', '-o', `${dir}/fn.dat`, '--', 'true']);
-  if (r.status === 0) return; // a kernel that allows it
+  if (r.status === 0) { t.skip('this kernel allows the function tracer: no refusal to check'); return; }
   assert.equal(r.status, 1);
   assert.match(String(r.stderr), /function/);
   assert.equal(existsSync(`${dir}/fn.dat`), false);
@@ -78,7 +92,8 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     const child = spawn(process.execPath, [main, 'record', '-e', 'sched', '-o', out], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.on('data', (d) => { stdout += d; });
-    await sleep(700);
+    // Signal once the recording instance has taken events in (not after a guessed delay).
+    await waitFor(() => eventsIn(`utp-${child.pid}-0`) > 0, `utp-${child.pid}-0 records events`);
     child.kill(sig);
     const code = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
     assert.equal(code, 0);
@@ -90,8 +105,9 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 test('SIGKILL leaves an instance that the next utp reset removes', { skip }, async () => {
   const child = spawn(process.execPath, [main, 'record', '-e', 'sched', '-o', `${dir}/kill.dat`], { stdio: 'ignore' });
   const name = `utp-${child.pid}-0`;
-  for (let i = 0; i < 50 && !Instance.exists(name); i++) await sleep(50);
-  await sleep(200);
+  // Kill once it records and its per-CPU temp files exist (conditions, each with a deadline).
+  await waitFor(() => eventsIn(name) > 0, `${name} records events`);
+  await waitFor(() => readdirSync(dir).some((f) => f.startsWith(`.kill.dat.utp-${child.pid}.`)), 'the per-CPU temp files exist');
   assert.ok(Instance.exists(name), 'recording instance exists');
   child.kill('SIGKILL');
   await new Promise((res) => child.on('exit', res));
@@ -108,11 +124,15 @@ test('SIGKILL leaves an instance that the next utp reset removes', { skip }, asy
 });
 
 test('two records at once do not disturb each other', { skip }, async () => {
-  const run = (name: string, ev: string): Promise<number | null> => new Promise((res) => {
-    const c = spawn(process.execPath, [main, 'record', '-q', '-e', ev, '-o', `${dir}/${name}.dat`, '--', '/bin/sh', '-c', 'sleep 0.5; ls -R /usr/share/doc >/dev/null']);
+  // Each traced command says it runs, then waits (up to 60 s) for the other's: both recorders are
+  // certainly recording at the same time, whatever the scheduling.
+  const run = (name: string, other: string, ev: string): Promise<number | null> => new Promise((res) => {
+    const c = spawn(process.execPath, [main, 'record', '-q', '-e', ev, '-o', `${dir}/${name}.dat`, '--', '/bin/sh', '-c',
+      `touch ${dir}/${name}.go; i=0; while [ ! -e ${dir}/${other}.go ] && [ $i -lt 6000 ]; do sleep 0.01; i=$((i+1)); done; ls -R /usr/share/doc >/dev/null`]);
     c.on('exit', res);
   });
-  const [a, b] = await Promise.all([run('a', 'sched'), run('b', 'irq')]);
+  const [a, b] = await Promise.all([run('a', 'b', 'sched'), run('b', 'a', 'irq')]);
+  assert.ok(existsSync(`${dir}/a.go`) && existsSync(`${dir}/b.go`), 'both commands ran');
   assert.equal(a, 0); assert.equal(b, 0);
   const ta = report(`${dir}/a.dat`), tb = report(`${dir}/b.dat`);
   assert.match(ta, /sched_switch/); assert.doesNotMatch(ta, /irq_handler_entry|softirq_raise/);
@@ -190,8 +210,8 @@ test('-B NAME -C counter -M 1, v6 and v7: clock in TRACECLOCK and both BUFFER op
   }
 });
 
-test('-b KB --subbuf-size 8|16 with v7/zstd, v7/none, v6: page size stored; reports equal', { skip }, () => {
-  if (Instance.top().subbufSizeKb() === undefined) { console.log('# no buffer_subbuf_size_kb on this kernel'); return; }
+test('-b KB --subbuf-size 8|16 with v7/zstd, v7/none, v6: page size stored; reports equal', { skip }, (t) => {
+  if (Instance.top().subbufSizeKb() === undefined) { t.skip('this kernel has no buffer_subbuf_size_kb'); return; }
   for (const kb of [8, 16]) {
     for (const [v, c] of [['7', 'zstd'], ['7', 'none'], ['6', 'none']] as const) {
       const out = `${dir}/sb${kb}-v${v}-${c}.dat`;
@@ -218,11 +238,14 @@ test('-f filters bind to the preceding -e; reports equal', { skip }, () => {
 
 test('-P PID (without and with -c): only that pid (and with -c its children); reports equal', { skip }, async () => {
   for (const follow of [false, true]) {
-    // Runs ~1 s, well past the recorder's start even on a loaded machine.
-    const bg = spawn('/bin/sh', ['-c', 'i=0; while [ $i -lt 50 ]; do cat /etc/hostname >/dev/null; sleep 0.02; i=$((i+1)); done'], { stdio: 'ignore' });
+    // Runs until the record is over (a stop file; 60 s at most), so it is busy during the whole recording.
+    const stop = `${dir}/P-stop-${follow}`;
+    const bg = spawn('/bin/sh', ['-c', `i=0; while [ ! -e ${stop} ] && [ $i -lt 3000 ]; do cat /etc/hostname >/dev/null; sleep 0.02; i=$((i+1)); done`], { stdio: 'ignore' });
     const done = new Promise((res) => bg.on('exit', res));
     const out = `${dir}/P${follow ? 'c' : ''}.dat`;
-    rec(['-P', String(bg.pid), ...(follow ? ['-c'] : []), '-e', 'syscalls:sys_enter_openat', '-e', 'sched:sched_process_exec', '-o', out, '--', 'sleep', '0.3']);
+    try {
+      rec(['-P', String(bg.pid), ...(follow ? ['-c'] : []), '-e', 'syscalls:sys_enter_openat', '-e', 'sched:sched_process_exec', '-o', out, '--', 'sleep', '0.3']);
+    } finally { writeFileSync(stop, ''); }
     await done;
     const text = sameReport(out, `-P${follow ? ' -c' : ''}`);
     const opens = text.split('\n').filter((l) => l.includes('sys_enter_openat'));

@@ -83,7 +83,20 @@ test('every format of this machine parses; exactly libtraceevent 1.7.1\'s 18 fai
     }
   }
   assert.ok(n > 100);
-  // what libtraceevent 1.7.1 (no plugins) flags on Linux 6.18 (tracedat.md §6.7)
-  const known = new Set(['dma', 'jbd2', 'kvm', 'kvmmmu', 'maple_tree', 'ras']);
-  for (const f of failed) assert.ok(known.has(f.split(':')[0]!), `unexpected failure ${f}`);
+  // What libtraceevent 1.7.1 (no plugins) flags FAILED on this machine's Linux 6.18 (tracedat.md §6.7):
+  // 7 dma (sizeof(u64), statement expressions), 2 jbd2 (jiffies_to_msecs), 1 kvm (string concatenation),
+  // 4 kvmmmu (trace_seq_printf), 3 maple_tree (TAB in the string), 1 ras (unknown function).
+  const expected = ['dma:dma_alloc_sgt', 'dma:dma_free_sgt', 'dma:dma_map_sg', 'dma:dma_map_sg_err', 'dma:dma_sync_sg_for_cpu',
+    'dma:dma_sync_sg_for_device', 'dma:dma_unmap_sg', 'jbd2:jbd2_checkpoint_stats', 'jbd2:jbd2_run_stats', 'kvm:kvm_inj_exception',
+    'kvmmmu:kvm_mmu_get_page', 'kvmmmu:kvm_mmu_prepare_zap_page', 'kvmmmu:kvm_mmu_sync_page', 'kvmmmu:kvm_mmu_unsync_page',
+    'maple_tree:ma_op', 'maple_tree:ma_read', 'maple_tree:ma_write', 'ras:mc_event'];
+  const present = expected.filter((f) => existsSync(`${base}/${f.replace(':', '/')}/format`));
+  if (present.length !== expected.length) {
+    // Another kernel: its formats differ, so the count of 18 does not apply; still none outside those systems.
+    const known = new Set(expected.map((f) => f.split(':')[0]!));
+    for (const f of failed) assert.ok(known.has(f.split(':')[0]!), `unexpected failure ${f}`);
+    t.skip(`not the reference kernel (${expected.length - present.length} of the 18 known failing events absent): the exact list is not checked`);
+    return;
+  }
+  assert.deepEqual(failed.sort(), expected, 'exactly the 18 formats libtraceevent 1.7.1 flags');
 });

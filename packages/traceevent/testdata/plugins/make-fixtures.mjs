@@ -15,16 +15,21 @@ const here = new URL('.', import.meta.url).pathname;
 const [pluginFiles, filterFile] = process.argv.slice(2);
 
 class CapturingTep extends TestingTep {
-  formats = new Map(); kallsyms = ''; cmdlines = '';
+  formats = new Map(); kallsymsText = ''; cmdlines = '';
   addEventFormat(text, system) { const e = super.addEventFormat(text, system); this.formats.set(`${system}/${e.name}`, text); return e; }
-  loadKallsyms(t) { this.kallsyms += t; super.loadKallsyms(t); }
+  loadKallsyms(t) { this.kallsymsText += t; super.loadKallsyms(t); }
+  loadKallsymsLazy(get) { this.kallsymsText += get(); super.loadKallsymsLazy(get); }
   loadCmdlines(t) { this.cmdlines += t; super.loadCmdlines(t); }
 }
 
 function report(file, args = []) {
   let out;
   try { out = execFileSync('stdbuf', ['-oL', 'trace-cmd', 'report', ...args, '-i', file], { encoding: 'latin1', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'] }); }
-  catch (e) { out = e.stdout; }
+  catch (e) {
+    // Only a clean refusal (trace-cmd's exit 255 after printing what it had) may be used; a crash may not.
+    if (e.signal || e.status !== 255) throw new Error(`trace-cmd report ${args.join(' ')} -i ${file} failed (${e.signal ?? 'exit ' + e.status}): ${String(e.stderr).trim()}`);
+    out = e.stdout;
+  }
   return out.split(/\n(?!=> )/).filter((l) => l && !l.startsWith('cpus=') && !/^(\S+: +)?CPU:\d+ \[/.test(l));
 }
 function infoOf(line) {
@@ -66,7 +71,7 @@ const addrs = new Set();
 const seen = new Map();
 for (const file of pluginFiles.split(',')) {
   const { tep, td } = await open(file);
-  kallsymsText = kallsymsText || tep.kallsyms;
+  kallsymsText = kallsymsText || tep.kallsymsText;
   const lines = report(file);
   let i = 0;
   let prev = null; // [record copy, event] waiting for its successor (funcgraph leaf lookahead)
@@ -144,11 +149,18 @@ for (const args of filterSpecs) {
   const shown = [];
   let k = 0;
   for (let r = 0; r < records.length && k < keys.length; r++) if (records[r].key === keys[k]) { shown.push(r); k++; }
+  // Every line trace-cmd printed for the first N records must have found its record: a line that did
+  // not (utp formats it differently) would silently drop it and every line after it. The lines left
+  // over must all lie after the last of the N records.
+  const lastUs = records.length ? (BigInt(records[records.length - 1].ts) + 500n) / 1000n : 0n; // as the keys round
+  const usOf = (key) => { const m = /@(\d+)\.(\d{6}) /.exec(key); return BigInt(m[1]) * 1000000n + BigInt(m[2]); };
+  const unmatched = keys.slice(k).filter((key) => usOf(key) < lastUs); // (a line at the last record's µs may be the next record's)
+  if (unmatched.length) throw new Error(`filter ${args.join(' ')}: ${unmatched.length} trace-cmd line(s) within the first ${N} records match no record, e.g. ${unmatched[0]}`);
   filters.push({ args, shown });
 }
 writeFileSync(here + 'filter-cases.json', JSON.stringify({
   note: 'The first records of a real trace (sched_switch/sched_wakeup + stacktrace); shown = indexes trace-cmd 3.1.6 `report` prints with these -F/-v arguments.',
-  formats: fmts, kallsyms: kallsymsSubset(tep.kallsyms, []), cmdlines: tep.cmdlines,
+  formats: fmts, kallsyms: kallsymsSubset(tep.kallsymsText, []), cmdlines: tep.cmdlines,
   records: records.map(({ cpu, ts, payload }) => ({ cpu, ts, payload })), filters,
 }, null, 1) + '\n');
 console.log('filter records', records.length, 'filters', filters.length);
