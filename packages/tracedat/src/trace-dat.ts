@@ -662,7 +662,7 @@ export class TraceDat {
    * page of every CPU with data, in CPU order, and fails the whole handle at the first page whose
    * commit is larger than the handle's page size. A failed top handle makes `trace-cmd report`
    * print nothing at all (stderr `failed to init data`, exit status 2); a failed instance handle
-   * makes it crash. One entry per failing buffer (its first bad CPU). Reads one page (compressed:
+   * is left out ("could not retrieve handle NAME", exit 0). One entry per failing buffer (its first bad CPU). Reads one page (compressed:
    * one chunk) per CPU.
    */
   async initFailures(): Promise<Array<{ buffer: TraceDatBuffer; cpu: number; commit: number }>> {
