@@ -51,6 +51,7 @@ for (const [name, make] of Object.entries(fixtures)) {
     else copyFileSync(file, join(dest, 'trace.dat'));
     for (const [out, args] of Object.entries(MODES)) {
       const r = runTraceCmd(['report', ...args, '-i', file]);
+      if (r.error || r.signal || r.status !== 0) throw new Error(`${name}: trace-cmd report ${args.join(' ')} failed (${r.error?.message ?? r.signal ?? 'status ' + r.status}): ${r.stderr}`);
       writeFileSync(join(dest, `${out}.txt`), r.stdout);
     }
     console.log(`${name}: ${bytes.length} bytes, ${readFileSync(join(dest, 'report.txt'), 'utf8').split('\n').length - 1} lines`);
