@@ -5,7 +5,7 @@
  * memory stays bounded whatever the file size.
  */
 import type { ByteSource } from '@utp/bytes';
-import { MemorySource } from '@utp/bytes';
+import { MemorySource, decodeLatin1 as latin1 } from '@utp/bytes';
 import { Tep, parseHeaderPage } from '@utp/traceevent';
 import type { DiagnosticHandler, HeaderPage, KRecord } from '@utp/traceevent';
 import { Cursor } from './cursor.js';
@@ -746,8 +746,3 @@ function isCut(e: unknown, offset: number, size: number): boolean {
   return false;
 }
 
-function latin1(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode(...b.subarray(i, Math.min(b.length, i + 8192)));
-  return s;
-}

@@ -8,6 +8,8 @@
  * (the caller has reserved room) and return the new position.
  */
 
+import { decodeLatin1 } from '@utp/bytes';
+
 const TWO32 = 4294967296;
 const HEXC = new Uint8Array([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102]);
 const HEXU = new Uint8Array([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 65, 66, 67, 68, 69, 70]);
@@ -204,11 +206,7 @@ export class OutBuffer {
     const b = this.buf;
     const n = this.pos;
     this.pos = 0;
-    let s = '';
-    for (let i = 0; i < n; i += 8192) {
-      s += String.fromCharCode.apply(null, b.subarray(i, Math.min(n, i + 8192)) as unknown as number[]);
-    }
-    return s;
+    return decodeLatin1(b, 0, n);
   }
 
   /** Constant text prepared with makeChunk. */
