@@ -12,7 +12,10 @@ const CHROMIUM = '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? undefined : `no ${CHROMIUM} (apt-get install -y chromium)`;
 if (skip) console.log(`# skipping browser test: ${skip}`);
 
-const FIXTURE = join(ROOT, 'testdata/succeed/many-v7-zstd');
+const SUCCEED = join(ROOT, 'testdata/succeed');
+// many-v7-zstd: the usual events; utf8-comm-marker: bytes 0x80-0x9f in a comm (saved_cmdlines) and in markers,
+// which a TextDecoder('latin1') decodes as windows-1252 in a browser (0x80 -> U+20AC), unlike Node
+const FIXTURES = ['many-v7-zstd', 'utf8-comm-marker'];
 
 describe('decoding in a browser', { skip }, () => {
   let server, browser, page, base;
@@ -26,8 +29,8 @@ describe('decoding in a browser', { skip }, () => {
     const files = {
       '/': ['text/html', '<!doctype html><meta charset="utf-8"><script type="module" src="/utp.js"></script>'],
       '/utp.js': ['text/javascript', js],
-      '/trace.dat': ['application/octet-stream', readFileSync(join(FIXTURE, 'trace.dat'))],
     };
+    for (const f of FIXTURES) files[`/${f}.dat`] = ['application/octet-stream', readFileSync(join(SUCCEED, f, 'trace.dat'))];
     server = createServer((req, res) => {
       const f = files[req.url];
       if (!f) { res.writeHead(404); res.end(); return; }
@@ -50,11 +53,23 @@ describe('decoding in a browser', { skip }, () => {
   });
   after(async () => { await browser?.close(); server?.close(); });
 
-  for (const [mode, expected, opts] of [['default', 'report.txt', {}], ['-N', 'report-N.txt', { noPlugins: true }]]) {
-    test(`a v7+zstd trace.dat prints as trace-cmd report ${mode} prints it`, async () => {
-      const r = await page.evaluate(([u, o]) => globalThis.utpReport(u, o), [base + '/trace.dat', opts]);
+  test('the browser decodes TextDecoder("latin1") as windows-1252 (what the one byte-string decoder avoids)', async () => {
+    const r = await page.evaluate(() => globalThis.utpLatin1Probe());
+    assert.equal(r.textDecoder, 0x20ac, 'TextDecoder("latin1") maps 0x80 to U+20AC here');
+    assert.equal(r.decodeLatin1, 0x80, 'decodeLatin1 keeps 0x80');
+    assert.equal(r.native, false, 'decodeLatin1 does not use the windows-1252 TextDecoder');
+  });
+
+  for (const f of FIXTURES) for (const [mode, expected, opts] of [['default', 'report.txt', {}], ['-N', 'report-N.txt', { noPlugins: true }]]) {
+    test(`${f}: a v7+zstd trace.dat prints as trace-cmd report ${mode} prints it`, async () => {
+      const r = await page.evaluate(([u, o]) => globalThis.utpReport(u, o), [`${base}/${f}.dat`, opts]);
       assert.match(r.userAgent, /Chrome/);
-      const want = readFileSync(join(FIXTURE, expected), 'latin1').split('\n');
+      const want = readFileSync(join(SUCCEED, f, expected), 'latin1').split('\n');
+      if (f === 'utf8-comm-marker') {
+        // the comm column (from saved_cmdlines) and a marker hold bytes 0x80-0x9f
+        assert.ok(want.some((l) => /^\S*\s*utp\u00e2\u0082\u00ac/.test(l.replace(/^[^:]+: +/, ''))), 'a comm with 0x82');
+        assert.ok(want.some((l) => l.includes('tracing_mark_write: raw \u0080\u0085')), 'a marker with 0x80 0x85');
+      }
       assert.equal(want[0], `cpus=${r.cpus}`);
       const body = want.slice(1, -1);
       assert.equal(r.lines.length, body.length, 'line count');

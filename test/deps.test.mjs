@@ -128,3 +128,17 @@ for (const pkg of pkgs) {
     });
   }
 }
+
+// One byte-string decoder (packages/bytes/src/latin1.ts): TextDecoder('latin1') is windows-1252 in
+// browsers (0x80-0x9f decode to other characters than in Node), so no other source may use it.
+test('bytes are decoded to byte strings only through @utp/bytes decodeLatin1', () => {
+  const bad = [];
+  for (const pkg of readdirSync(join(ROOT, 'packages'))) {
+    for (const f of sources(join(ROOT, 'packages', pkg, 'src'))) {
+      if (f.endsWith('packages/bytes/src/latin1.ts')) continue;
+      const code = readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, '');
+      if (/TextDecoder\(\s*['"](latin1|iso-8859-1|ascii|windows-1252|l1)['"]/i.test(code)) bad.push(f.slice(ROOT.length));
+    }
+  }
+  assert.deepEqual(bad, []);
+});

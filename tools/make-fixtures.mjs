@@ -26,6 +26,16 @@ const fixtures = {
   'counter-clock-v7-none': (dir) => convert(recordReference(dir, { events: ['sched', 'timer'], clock: 'counter', run: work }).file, join(dir, 'c.dat'), { compression: 'none' }),
   'two-instances-subbuf8k': (dir) => recordReference(dir, { events: ['sched', 'irq'], instances: 2, subbufKb: 8, run: work }).file,
   'lost-events': (dir) => recordReference(dir, { events: ['sched', 'irq', 'timer', 'raw_syscalls'], bufKb: 32, run: (I) => { spawnSync('sh', ['-c', 'for i in $(seq 1 200); do cat /proc/self/stat >/dev/null; done']); work(I); } }).file,
+  // bytes 0x80-0x9f (windows-1252 differs from latin1 there) in a comm (saved_cmdlines), a file name and markers
+  'utf8-comm-marker': (dir) => recordReference(dir, {
+    events: ['sched', 'raw_syscalls', 'syscalls/sys_enter_openat'],
+    run: (I) => {
+      mark(I, ['euro € check ✓ ellipsis … quote “x”']);
+      for (const d of I) writeFileSync(join(d, 'trace_marker'), Buffer.from([0x72, 0x61, 0x77, 0x20, 0x80, 0x85, 0x8d, 0x90, 0x93, 0x9c, 0x9f, 0x20, 0xa0, 0xff]));
+      // the shell renames itself (children would get their binary's name back at exec) and works under that name
+      spawnSync('sh', ['-c', 'printf "utp\\342\\202\\254\\342\\234\\223\\302\\205" > /proc/$$/comm; f=/tmp/utp-fixture-\\342\\202\\254-$$; for i in 1 2 3 4 5 6 7 8; do echo x > "$(printf "$f")"; done; rm -f "$(printf "$f")"; sleep 0.02']);
+    },
+  }).file,
   'uprobe-args': (dir) => {
     const bin = buildProbeTarget(dir); const off = symbolOffset(bin, 'utp_probe_me'); const g = 'utp_fixture';
     return recordReference(dir, {

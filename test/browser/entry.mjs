@@ -1,6 +1,6 @@
 // Browser entry for the browser test: decode a trace.dat with the universal packages only
 // (bytes, traceevent, tracedat) and print it as trace-cmd report does.
-import { MemorySource } from '@utp/bytes';
+import { MemorySource, decodeLatin1, latin1IsNative } from '@utp/bytes';
 import { Tep, LinePrinter, loadPlugins, DEFAULT_PLUGIN_OPTIONS } from '@utp/traceevent';
 import { TraceDat } from '@utp/tracedat';
 
@@ -22,3 +22,10 @@ async function utpReport(url, { noPlugins = false } = {}) {
   return { cpus: td.cpuCount, lines, userAgent: navigator.userAgent };
 }
 globalThis.utpReport = utpReport;
+
+/** How this browser decodes byte 0x80: TextDecoder('latin1') against our decodeLatin1. */
+globalThis.utpLatin1Probe = () => ({
+  textDecoder: new TextDecoder('latin1').decode(Uint8Array.of(0x80)).charCodeAt(0),
+  decodeLatin1: decodeLatin1(new Uint8Array(100).fill(0x80)).charCodeAt(0),
+  native: latin1IsNative,
+});

@@ -1,7 +1,7 @@
 import { UtpError, BytesErrorCode } from './errors.js';
+import { decodeLatin1 } from './latin1.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
-const latin1 = new TextDecoder('latin1');
 
 /**
  * A cursor over a Uint8Array with a fixed endianness. Reads past the end throw
@@ -63,7 +63,7 @@ export class ByteReader {
     if (end < 0) {
       throw new UtpError(BytesErrorCode.BadString, `Unterminated ${what}`, { offset: this.base + this.pos });
     }
-    const s = latin1.decode(this.bytes.subarray(this.pos, end));
+    const s = decodeLatin1(this.bytes, this.pos, end);
     this.pos = end + 1;
     return s;
   }
@@ -73,5 +73,4 @@ export class ByteReader {
 }
 
 export function decodeUtf8(b: Uint8Array): string { return decoder.decode(b); }
-export function decodeLatin1(b: Uint8Array): string { return latin1.decode(b); }
 export function dataView(b: Uint8Array): DataView { return new DataView(b.buffer, b.byteOffset, b.byteLength); }

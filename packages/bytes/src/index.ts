@@ -1,6 +1,7 @@
 export { UtpError, BytesErrorCode, isUtpError, describeError } from './errors.js';
 export type { UtpErrorOptions } from './errors.js';
-export { ByteReader, decodeUtf8, decodeLatin1, dataView } from './byte-reader.js';
+export { ByteReader, decodeUtf8, dataView } from './byte-reader.js';
+export { decodeLatin1, latin1IsNative } from './latin1.js';
 export { ByteWriter } from './byte-writer.js';
 export { MemorySource, BlobSource } from './byte-source.js';
 export type { ByteSource } from './byte-source.js';

@@ -122,8 +122,13 @@ export class CpuStream {
           return this.skipped(at, left, () => this.countRaw(at)).then(() => (this.has = false));
         }
         kbuf.load(this.win, this.winPos, ps, this.winView, at);
+        const pageStart = this.winPos;
         this.winPos += ps;
         if (kbuf.size > ps) return (this.has = this.badPageRead(at));
+        if (kbuf.pendingCount >= 0) {
+          const r = this.fetchCount(pageStart + kbuf.pendingCount);
+          if (r) return r.then(() => this.advance());
+        }
         continue;
       }
       if (this.done) return (this.has = false);
@@ -201,7 +206,7 @@ export class CpuStream {
     return true;
   }
 
-  private loadExactPage(): boolean {
+  private loadExactPage(): boolean | Promise<boolean> {
     const ps = this.i.pageSize;
     const rel = this.pageIndex * ps;
     const c = this.place!.table!.chunks[this.chunkIndex]!;
@@ -210,7 +215,80 @@ export class CpuStream {
     this.kbuf.load(this.win, start, ps, this.winView, c.zoffset);
     this.pageIndex++;
     if (this.kbuf.size > ps) return this.badPageRead(c.zoffset);
+    if (this.kbuf.pendingCount >= 0) {
+      const r = this.fetchCount(start + this.kbuf.pendingCount);
+      if (r) return r.then(() => true);
+    }
     return true;
+  }
+
+  // ------------------------------------------------------------ a missed-events count past the loaded bytes
+
+  /**
+   * The kernel stores a missed-events count right after the data, inside its real sub-buffer,
+   * which may be larger than the page size the stream steps by: the count can then lie past the
+   * loaded window or chunk (`winAt` is its offset in the current window, >= its end). It is read
+   * from what follows in this CPU's data (trace-cmd reads the memory after the page); past the
+   * end of the CPU's data it stays unknown (-1). Returns a promise only when async I/O is needed.
+   */
+  private fetchCount(winAt: number): Promise<void> | undefined {
+    const n = this.i.longSize === 4 ? 4 : 8;
+    const have = this.win.subarray(Math.min(winAt, this.win.length), Math.min(winAt + n, this.win.length));
+    const need = n - have.length;
+    const finish = (rest: Uint8Array): void => {
+      if (have.length === 0) { this.kbuf.setMissedCount(rest); return; }
+      const b = new Uint8Array(have.length + rest.length);
+      b.set(have); b.set(rest, have.length);
+      this.kbuf.setMissedCount(b);
+    };
+    const skip = Math.max(0, winAt - this.win.length);
+    if (!this.i.decompressor) {
+      // raw data: the window holds file bytes from winFileOffset on
+      const at = this.winFileOffset + this.win.length + skip;
+      const len = Math.max(0, Math.min(need, this.end - at));
+      if (this.sync) { finish(len ? readFullySync(this.i.src, at, len) : NO_DATA); return undefined; }
+      return readFully(this.i.src, at, len).then(finish);
+    }
+    // compressed: the window is a chunk; the count is at the start of the following one(s)
+    const next = this.exactZ ? this.exactChunkAfter() : this.nextChunkHeader();
+    if (this.sync) { finish(this.chunkHead(next, skip, need)); return undefined; }
+    return this.chunkHeadAsync(next, skip, need).then(finish);
+  }
+
+  /** File offset of the chunk header after the current exact-pages chunk (-1: none). */
+  private exactChunkAfter(): number {
+    const c = this.place?.table?.chunks[this.chunkIndex + 1];
+    return c ? c.zoffset : -1;
+  }
+
+  /** File offset of the next chunk header of the in-order walk (-1: none). */
+  private nextChunkHeader(): number {
+    return this.chunksLeft > 0 ? this.next : -1;
+  }
+
+  /** `need` uncompressed bytes from `skip` on in the chunk whose header is at `at` (fewer when absent). */
+  private chunkHead(at: number, skip: number, need: number): Uint8Array {
+    if (at < 0 || need <= 0) return NO_DATA;
+    const h = readFullySync(this.i.src, at, 8);
+    if (h.length < 8) return NO_DATA;
+    const dv = new DataView(h.buffer, h.byteOffset, 8);
+    const csize = dv.getUint32(0, this.i.littleEndian), usize = dv.getUint32(4, this.i.littleEndian);
+    return this.headOf(readFullySync(this.i.src, at + 8, csize), csize, usize, at, skip, need);
+  }
+
+  private async chunkHeadAsync(at: number, skip: number, need: number): Promise<Uint8Array> {
+    if (at < 0 || need <= 0) return NO_DATA;
+    const h = await readFully(this.i.src, at, 8);
+    if (h.length < 8) return NO_DATA;
+    const dv = new DataView(h.buffer, h.byteOffset, 8);
+    const csize = dv.getUint32(0, this.i.littleEndian), usize = dv.getUint32(4, this.i.littleEndian);
+    return this.headOf(await readFully(this.i.src, at + 8, csize), csize, usize, at, skip, need);
+  }
+
+  private headOf(data: Uint8Array, csize: number, usize: number, at: number, skip: number, need: number): Uint8Array {
+    if (data.length < csize) return NO_DATA;
+    const out = this.decompress(data, usize, at);
+    return out ? out.subarray(Math.min(skip, out.length), Math.min(skip + need, out.length)) : NO_DATA;
   }
 
   private decompress(data: Uint8Array, usize: number, at: number): Uint8Array | undefined {

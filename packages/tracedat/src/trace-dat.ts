@@ -5,7 +5,7 @@
  * memory stays bounded whatever the file size.
  */
 import type { ByteSource } from '@utp/bytes';
-import { MemorySource } from '@utp/bytes';
+import { MemorySource, decodeLatin1 as latin1 } from '@utp/bytes';
 import { Tep, parseHeaderPage } from '@utp/traceevent';
 import type { DiagnosticHandler, HeaderPage, KRecord } from '@utp/traceevent';
 import { Cursor } from './cursor.js';
@@ -662,7 +662,7 @@ export class TraceDat {
    * page of every CPU with data, in CPU order, and fails the whole handle at the first page whose
    * commit is larger than the handle's page size. A failed top handle makes `trace-cmd report`
    * print nothing at all (stderr `failed to init data`, exit status 2); a failed instance handle
-   * makes it crash. One entry per failing buffer (its first bad CPU). Reads one page (compressed:
+   * is left out ("could not retrieve handle NAME", exit 0). One entry per failing buffer (its first bad CPU). Reads one page (compressed:
    * one chunk) per CPU.
    */
   async initFailures(): Promise<Array<{ buffer: TraceDatBuffer; cpu: number; commit: number }>> {
@@ -746,8 +746,3 @@ function isCut(e: unknown, offset: number, size: number): boolean {
   return false;
 }
 
-function latin1(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode(...b.subarray(i, Math.min(b.length, i + 8192)));
-  return s;
-}

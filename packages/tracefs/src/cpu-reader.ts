@@ -5,6 +5,7 @@
  */
 import { openSync, readSync, closeSync, writeSync, constants } from 'node:fs';
 import koffi from 'koffi';
+import { decodeLatin1 } from '@utp/bytes';
 import { TraceFsError, TraceFsErrorCode } from './errors.js';
 import type { Instance } from './instance.js';
 
@@ -142,7 +143,6 @@ export async function* readTracePipe(instance: Instance, opts: { cpu?: number; s
   const onAbort = (): void => waiter.wake();
   opts.signal?.addEventListener('abort', onAbort);
   const buf = new Uint8Array(1 << 16);
-  const dec = new TextDecoder('latin1');
   try {
     while (!opts.signal?.aborted) {
       let text = '';
@@ -154,7 +154,7 @@ export async function* readTracePipe(instance: Instance, opts: { cpu?: number; s
           throw new TraceFsError(TraceFsErrorCode.ReadFailed, 'Cannot read trace_pipe', { file: path, errno: code, cause: e });
         }
         if (n <= 0) break;
-        text += dec.decode(buf.subarray(0, n));
+        text += decodeLatin1(buf, 0, n);
       }
       if (text) yield text;
       else await waiter.wait([fd], 1000);

@@ -3,6 +3,7 @@
  * instances/NAME. Every per-instance file of tracefs is reachable from here.
  */
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { decodeLatin1 } from '@utp/bytes';
 import { TraceFsError, TraceFsErrorCode } from './errors.js';
 import { tracingDir } from './paths.js';
 import { readTraceFile, writeTraceFile, readWholeFile } from './tracefs-file.js';
@@ -259,12 +260,12 @@ export class Instance {
   /** Empties the ring buffer (writes to `trace`). */
   clearTrace(): void { this.write('trace', ''); }
   /** Text of the `trace` file (non-consuming). */
-  readTrace(): string { return new TextDecoder('latin1').decode(this.readBytes('trace')); }
+  readTrace(): string { return decodeLatin1(this.readBytes('trace')); }
   /** Snapshot: take (1), clear (2), free (0), read. */
   takeSnapshot(): void { this.snapshotWrite('1'); }
   clearSnapshot(): void { this.snapshotWrite('2'); }
   freeSnapshot(): void { this.snapshotWrite('0'); }
-  readSnapshot(): string { return new TextDecoder('latin1').decode(this.readBytes('snapshot')); }
+  readSnapshot(): string { return decodeLatin1(this.readBytes('snapshot')); }
   private snapshotWrite(v: string): void {
     if (!this.hasFile('snapshot')) throw new TraceFsError(TraceFsErrorCode.Unsupported, 'This kernel has no snapshot support', { file: this.file('snapshot') });
     this.write('snapshot', v);

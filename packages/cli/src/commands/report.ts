@@ -36,6 +36,8 @@ interface Input {
   diags: Diagnostic[];
   filter?: ((rec: TraceRecord) => boolean) | undefined;
   printer?: LinePrinter;
+  /** Instances trace-cmd cannot set up (it warns and leaves them out). */
+  skipped?: Set<TraceDatBuffer>;
 }
 
 /** One trace-cmd handle in iteration order (a file's top buffer or one of its instances). */
@@ -194,7 +196,7 @@ async function printTrace(inputs: Input[], args: ReportArgs, out: Output, lookah
   const instanceCount = inputs.reduce((n, i) => n + i.td.instances.length, 0);
   const names: string[] = [];
   if (multi) for (const i of inputs) names.push(i.name);
-  for (const i of inputs) for (const b of i.td.instances) names.push(b.name);
+  for (const i of inputs) for (const b of i.td.instances) if (!i.skipped?.has(b)) names.push(b.name);
   const maxLen = Math.max(0, ...names.map((n) => n.length));
   const showPrefix = multi || instanceCount > 0;
   const prefix = (name: string | undefined): string => (!showPrefix ? '' : name ? name.padStart(maxLen) + ': ' : ' '.repeat(maxLen + 2));
@@ -206,6 +208,7 @@ async function printTrace(inputs: Input[], args: ReportArgs, out: Output, lookah
       tsDiff: args.tsDiff, useTraceClock: inp.td.useTraceClock, eventMode: eventModes(args),
     });
     for (const h of inp.td.handles()) {
+      if (h.buffer && inp.skipped?.has(h.buffer)) continue;
       const isTop = h.buffer === undefined || h.buffer.name === '';
       const pageSize = !h.buffer ? inp.td.pageSize : args.allPages ? h.buffer.pageSize : inp.td.handlePageSize(h.buffer);
       const dataStart = 8 + (inp.td.headerPage?.commitSize ?? 8);
@@ -262,17 +265,23 @@ const DEFAULT_SHOWN: ReadonlySet<string> = new Set([TraceDatDiagnostic.PagesSkip
 
 /**
  * trace-cmd's tracecmd_init_data: a top buffer whose first page does not fit the handle's page
- * size makes `trace-cmd report` print nothing and exit 2 ("failed to init data"); for an
- * instance it crashes, we stop the same way with a clear message. --all-pages reads such
- * buffers with their real sub-buffer size instead.
+ * size makes `trace-cmd report` print nothing and exit 2 ("failed to init data"). An instance
+ * whose handle cannot be set up that way is left out with a warning ("could not retrieve
+ * handle NAME"; seen with v6 and v7 files, exit 0). --all-pages reads such buffers with their
+ * real sub-buffer size instead.
  */
 async function checkInit(inp: Input, args: ReportArgs): Promise<void> {
-  if (args.allPages) return;
+  if (args.allPages || inp.skipped) return;
   const fails = await inp.td.initFailures();
+  inp.skipped = new Set();
   if (fails.length === 0) return;
-  const f = fails.find((x) => x.buffer.name === '') ?? fails[0]!;
-  const which = f.buffer.name === '' ? 'top buffer' : `instance '${f.buffer.name}'`;
-  throw new InitError(`failed to init data: ${inp.file}: ${which}, cpu=${f.cpu}: sub-buffer commit ${f.commit} is larger than the page size ${inp.td.handlePageSize(f.buffer)} trace-cmd 3.1.6 reads it with (--all-pages reads it)`);
+  const why = (f: (typeof fails)[number]): string => `cpu=${f.cpu}: sub-buffer commit ${f.commit} is larger than the page size ${inp.td.handlePageSize(f.buffer)} trace-cmd 3.1.6 reads it with (--all-pages reads it)`;
+  const top = fails.find((x) => x.buffer.name === '');
+  if (top) throw new InitError(`failed to init data: ${inp.file}: top buffer, ${why(top)}`);
+  for (const f of fails) {
+    inp.skipped.add(f.buffer);
+    process.stderr.write(`utp report: warning: ${inp.file}: could not retrieve handle ${f.buffer.name}: ${why(f)}; it is left out, as trace-cmd does\n`);
+  }
 }
 
 async function report(argv: string[]): Promise<number> {
@@ -319,7 +328,7 @@ async function report(argv: string[]): Promise<number> {
       } catch (e) {
         throw new InputError(`Failed to create event filter: ${describeError(e)}`);
       }
-      const names = [...(multi ? inputs.map((i) => i.name) : []), ...inputs.flatMap((i) => i.td.instances.map((b) => b.name))];
+      const names = [...(multi ? inputs.map((i) => i.name) : []), ...inputs.flatMap((i) => i.td.instances.filter((b) => !i.skipped?.has(b)).map((b) => b.name))];
       const maxLen = Math.max(0, ...names.map((n) => n.length));
       out.write((multi ? inp.name.padStart(maxLen) + ': ' : '') + `cpus=${inp.td.cpuCount}\n`);
       if (inp.td.isLatency) {

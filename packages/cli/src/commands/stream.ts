@@ -9,10 +9,10 @@ import { RecordSession, userLongSize } from '@utp/tracecmd';
 import { CpuReader, Waiter, Instance, tracingUnavailableReason, readWholeFile } from '@utp/tracefs';
 import * as traceevent from '@utp/traceevent';
 import { KBuffer, KRecord, LinePrinter, parseHeaderPage, Tep } from '@utp/traceevent';
+import { decodeLatin1 } from '@utp/bytes';
 import { UsageError, type Command } from '../command.js';
 import { parseRecordArgs } from './record.js';
 
-const latin1 = new TextDecoder('latin1');
 
 /**
  * As trace-cmd reads a file we would write: the event parser's long size is the user-space one
@@ -28,7 +28,7 @@ function buildTep(inst: Instance, noPlugins: boolean): { tep: Tep; longSize: num
     const [sys, name] = line.split(':');
     if (sys && name) tep.addEventFormat(inst.eventFormat(sys, name), sys);
   }
-  try { tep.loadKallsyms(latin1.decode(readWholeFile('/proc/kallsyms'))); } catch { /* no symbols */ }
+  try { tep.loadKallsyms(decodeLatin1(readWholeFile('/proc/kallsyms'))); } catch { /* no symbols */ }
   tep.loadPrintk(top.read('printk_formats'));
   tep.loadCmdlines(top.read('saved_cmdlines'));
   return { tep, longSize: hp.commitSize };

@@ -9,6 +9,7 @@
  */
 import { TWO32 } from './c-number.js';
 
+import { decodeLatin1 } from '@utp/bytes';
 const HEXC = new Uint8Array([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102]);
 const HEXU = new Uint8Array([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 65, 66, 67, 68, 69, 70]);
 // two digits at a time: high and low digit of a byte in hex, of 0..99 in decimal
@@ -204,11 +205,7 @@ export class OutBuffer {
     const b = this.buf;
     const n = this.pos;
     this.pos = 0;
-    let s = '';
-    for (let i = 0; i < n; i += 8192) {
-      s += String.fromCharCode.apply(null, b.subarray(i, Math.min(n, i + 8192)) as unknown as number[]);
-    }
-    return s;
+    return decodeLatin1(b, 0, n);
   }
 
   /** Constant text prepared with makeChunk. */

@@ -5,6 +5,7 @@
  *
  * Strings are "byte strings": one JS char per byte (char code 0..255).
  */
+import { decodeLatin1 } from '@utp/bytes';
 import type { TraceRecord } from './types.js';
 import { TWO32 } from './c-number.js';
 import { FieldFlag } from './types.js';
@@ -83,18 +84,7 @@ export function cStringAt(r: TraceRecord, off: number): string {
 
 /** Bytes of page[start, end) as a byte string. */
 export function bytesToString(b: Uint8Array, start: number, end: number): string {
-  const n = end - start;
-  if (n <= 0) return '';
-  if (n <= 16) {
-    let s = '';
-    for (let i = start; i < end; i++) s += String.fromCharCode(b[i]!);
-    return s;
-  }
-  let s = '';
-  for (let i = start; i < end; i += 8192) {
-    s += String.fromCharCode.apply(null, b.subarray(i, Math.min(end, i + 8192)) as unknown as number[]);
-  }
-  return s;
+  return decodeLatin1(b, start, end);
 }
 
 /** A C string within [off, off+len) of the payload: stops at the first NUL or at len. */

@@ -68,6 +68,12 @@ export class KBuffer {
   size = 0;
   /** -1: some events lost (count unknown), n > 0: count, 0: none. */
   lostEvents = 0;
+  /**
+   * Offset from the sub-buffer start of a stored missed-events count that lies past the
+   * bytes given to `load()` (-1 when there is none): the caller may read it from what
+   * follows in its stream and hand it to `setMissedCount()`; `lostEvents` is -1 until then.
+   */
+  pendingCount = -1;
   private next = 0;
   private t = 0;
   private tb: bigint | undefined = undefined;
@@ -85,6 +91,13 @@ export class KBuffer {
   /**
    * Loads the sub-buffer at `page[base .. base+pageSize)`. `view` must cover the same
    * bytes as `page` (pass it to avoid creating one). Reading then starts at the first record.
+   *
+   * Records must lie inside `pageSize` bytes, but the missed-events count is read wherever
+   * the kernel stored it: right after the data, inside the *real* sub-buffer, which can be
+   * larger than the `pageSize` a reader steps by (a file whose header says 4096 holding 8 KiB
+   * sub-buffers; trace-cmd's kbuffer reads the count at data+commit with no bound). So the
+   * count is bounded by the bytes of `page` only; when it lies past them, `pendingCount`
+   * says where.
    */
   load(page: Uint8Array, base = 0, pageSize = page.length - base, view?: DataView, fileOffset?: number): void {
     this.page = page;
@@ -95,7 +108,7 @@ export class KBuffer {
     this.corrupt = false;
     const v = this.view;
     const le = this.littleEndian;
-    if (base + this.start > this.limit) { this.size = 0; this.lostEvents = 0; this.next = 0; this.corrupt = true; return; }
+    if (base + this.start > this.limit) { this.size = 0; this.lostEvents = 0; this.pendingCount = -1; this.next = 0; this.corrupt = true; return; }
     const lo = v.getUint32(base, le);
     const hi = v.getUint32(base + 4, le);
     const tsLo = le ? lo : hi;
@@ -108,15 +121,34 @@ export class KBuffer {
     if (flags & MISSING_EVENTS) {
       if (flags & MISSING_STORED) {
         const at = base + this.start + this.size;
-        let n = 0;
-        if (at + this.longSize <= this.limit) {
-          n = this.longSize === 8 ? v.getUint32(at + (le ? 0 : 4), le) : v.getUint32(at, le);
+        if (at + this.longSize <= page.length) {
+          this.lostEvents = this.countAt(v, at);
+          this.pendingCount = -1;
+        } else {
+          this.lostEvents = -1;
+          this.pendingCount = this.start + this.size;
         }
-        // kbuffer_missed_events returns an int
-        this.lostEvents = n | 0;
-      } else this.lostEvents = -1;
-    } else this.lostEvents = 0;
+      } else { this.lostEvents = -1; this.pendingCount = -1; }
+    } else { this.lostEvents = 0; this.pendingCount = -1; }
     this.next = 0;
+  }
+
+  /** The stored count (a kernel long) at `at`; kbuffer_missed_events returns an int. */
+  private countAt(v: DataView, at: number): number {
+    const le = this.littleEndian;
+    return (this.longSize === 8 ? v.getUint32(at + (le ? 0 : 4), le) : v.getUint32(at, le)) | 0;
+  }
+
+  /**
+   * Completes a `pendingCount` with the bytes that follow the loaded ones in the caller's
+   * stream (`bytes` starts at the count; fewer than a long: the count stays unknown, -1).
+   * Call before the first `nextRecord()` of the page.
+   */
+  setMissedCount(bytes: Uint8Array): void {
+    if (this.pendingCount < 0) return;
+    this.pendingCount = -1;
+    if (bytes.length < this.longSize) return;
+    this.lostEvents = this.countAt(new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0);
   }
 
   /** The page timestamp as loaded (before any record). */

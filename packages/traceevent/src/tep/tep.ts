@@ -6,9 +6,9 @@
  * TEXT ENCODING: every string this class takes (format files, kallsyms, printk formats,
  * saved_cmdlines) and returns (formatInfo, commOf, readString) is a *byte string*: one
  * JS char per byte (char codes 0..255), so that output is byte-identical to the C
- * tools. Decode input bytes with `bytesToLatin1` and write output with
+ * tools. Decode input bytes with `decodeLatin1` of @utp/bytes and write output with
  * `Buffer.from(text, 'latin1')` (not UTF-8, and not TextDecoder('latin1'), which is
- * windows-1252).
+ * windows-1252 in browsers).
  */
 import { UtpError } from '@utp/bytes';
 import type { Field, TraceRecord, DiagnosticHandler, FunctionSymbol } from '../core/types.js';
