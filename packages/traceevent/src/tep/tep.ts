@@ -96,9 +96,10 @@ export class Tep {
   readonly #host: EventHost;
 
   /**
-   * Whether print formats may be compiled to JavaScript source (new Function, one function per
-   * format: the fastest path). Off, or where the page forbids it (a CSP without unsafe-eval,
-   * detected), the same bytes come from chains of closures.
+   * Whether print formats made only of plain field reads may be compiled to JavaScript source
+   * (new Function, one straight-line function per format: the fastest path). Off, or where the
+   * page forbids it (a CSP without unsafe-eval, detected), the same bytes come from a loop over
+   * the format's op list.
    */
   readonly codegen: boolean;
 

@@ -1,15 +1,15 @@
 /**
- * The fastest form of an event's print fmt: one function per event format.
- *
- * Conversions that are a plain read of a fixed field (`%d %u %x %ld %lu %lx %llx` without
- * width, `%s` of a char array or of __get_str) are written inline; any other conversion calls
- * its byte emitter from print-emit.ts. Where code generation is allowed the plan is built as
- * JavaScript source (new Function) so that V8 sees one straight-line function per format, whose
- * call sites each see a single emitter (monomorphic, inlinable) and whose cost does not depend
- * on how many event types a trace holds. Where it is not allowed (a CSP page, or
- * `new Tep({ codegen: false })`), a format made only of plain reads runs as an op-list loop and
- * any other format returns null: the caller chains the per-segment emitters instead. All paths
- * print the same bytes (print-cases.test.ts runs the trace-cmd cases through both).
+ * The fastest form of an event's print fmt: when every conversion is a plain read of a
+ * fixed field (`%d %u %x %ld %lu %lx %llx` without width, `%s` of a char array or of
+ * __get_str), the whole info column runs as one function — generated JavaScript source
+ * (new Function: one straight-line function per format, constants folded in) where code
+ * generation is allowed, else a loop over a compact op list; one room check, one pass, no
+ * closure per conversion. Anything else returns null and the per-segment emitters of
+ * print-emit.ts are chained. (Generating one function per format for those too, calling
+ * their emitters from call sites of their own, measured slower: every event type then warms
+ * up its own code, which costs more than the shared closures on traces of many types.)
+ * `new Tep({ codegen: false })`, or a page that forbids code generation (detected), keeps
+ * to the op-list loop; print-cases.test.ts runs the trace-cmd cases through both.
  */
 import { FieldFlag } from '../../core/types.js';
 import { findAnyField } from '../parse/context.js';
@@ -17,9 +17,7 @@ import type { ArgCompiler } from '../eval/print-eval.js';
 import type { Segment } from './print-compiler.js';
 import { parseConvSpec, formatIntSpec } from '../../core/printf.js';
 import { makeChunk, putChunk, putDec, putHex32, putHex64, MAX_NUMBER_BYTES, type Chunk, type OutBuffer } from '../../core/out-buffer.js';
-import { compileEmitSegment, type EmitFn } from './print-emit.js';
-
-const NO_CHUNK = makeChunk('');
+import type { EmitFn } from './print-emit.js';
 import { LS_BITS, TWO32 } from '../../core/c-number.js';
 
 const enum Op {
@@ -39,8 +37,6 @@ const enum Op {
   CStr,
   /** __get_str with a 4-byte __data_loc / __rel_loc field, %s */
   DStr,
-  /** any other conversion: its print-emit.ts emitter (which writes its own preceding text) */
-  Call,
 }
 
 /** The plan of a print cache, or null when some conversion needs the general emitters. */
@@ -49,108 +45,73 @@ export function compilePlan(c: ArgCompiler, segs: readonly Segment[], codegen = 
   const offs: number[] = [];
   const sizes: number[] = [];
   const pres: Array<Chunk | null> = [];
-  const calls: Array<EmitFn | null> = [];
   let text = '';
   let room = 0;
-  let hasCall = false;
-  const call = (seg: Segment): void => {
-    const pre = text.length ? makeChunk(text) : NO_CHUNK;
-    text = '';
-    ops.push(Op.Call);
-    offs.push(0);
-    sizes.push(0);
-    pres.push(null);
-    calls.push(compileEmitSegment(c, seg, pre));
-    hasCall = true;
-  };
   for (const seg of segs) {
     if (seg.type === 'text') { text += seg.text; continue; }
-    const op = plainOp(c, seg);
-    if (op === null) {
-      if (!codegen || canGenerate === false) return null;
-      call(seg);
-      continue;
-    }
+    if (seg.lenArg) return null;
+    let op: Op;
+    let off = 0;
+    let size = 0;
+    if (seg.type === 'digit') {
+      const bits = LS_BITS[String(seg.ls)];
+      const s = parseConvSpec(seg.text);
+      if (bits === undefined || s.invalid || s.alt || s.left || s.zero || s.width >= 0 || s.precision >= 0 || s.starWidth || s.starPrecision) return null;
+      const cv = s.conv;
+      if (cv !== 'd' && cv !== 'i' && cv !== 'u' && cv !== 'x') return null;
+      const loc = c.loc(seg.arg!);
+      if (!loc) return null;
+      off = loc.off;
+      size = loc.size;
+      const signed = cv === 'd' || cv === 'i';
+      if (size === 8) {
+        if (bits !== 64) return null;
+        op = cv === 'x' ? Op.Hex64 : signed ? Op.Dec64S : Op.Dec64U;
+      } else if (size === 4 || size === 2 || size === 1) {
+        if (bits !== 64 && bits !== 32) return null;
+        // read unsigned; only a signed 32-bit cast of a 4-byte value can turn negative
+        op = cv === 'x' ? Op.Hex32 : signed && bits === 32 && size === 4 ? Op.S32 : Op.U32;
+      } else return null;
+      room += MAX_NUMBER_BYTES;
+    } else if (seg.type === 'str') {
+      const s = parseConvSpec(seg.text);
+      if (s.invalid || s.width >= 0 || s.precision >= 0 || s.starWidth || s.starPrecision) return null;
+      const arg = seg.arg!;
+      if (arg.kind === 'field') {
+        const f = arg.field ?? findAnyField(c.ctx, arg.fieldName);
+        if (!f || f.size <= 0 || (!(f.flags & FieldFlag.Array) && f.size === c.host.longSize)) return null;
+        op = Op.CStr;
+        off = f.offset;
+        size = f.size;
+        room += size;
+      } else if (arg.kind === 'string') {
+        const f = arg.field ?? findAnyField(c.ctx, arg.strName);
+        if (!f || f.size !== 4) return null;
+        op = Op.DStr;
+        off = f.offset;
+        size = f.flags & FieldFlag.Relative ? 1 : 0;
+      } else return null;
+    } else return null;
     const pre = text.length ? makeChunk(text) : null;
     text = '';
     if (pre) room += pre.room;
-    room += op.room;
-    ops.push(op.op);
-    offs.push(op.off);
-    sizes.push(op.size);
+    ops.push(op);
+    offs.push(off);
+    sizes.push(size);
     pres.push(pre);
-    calls.push(null);
   }
   const n = ops.length;
   if (n === 0) return null;
   const suffix = text.length ? makeChunk(text) : null;
   if (suffix) room += suffix.room;
   const le = c.host.littleEndian;
+  const loOff = le ? 0 : 4;
+  const hiOff = le ? 4 : 0;
   const opA = Int32Array.from(ops);
   const offA = Int32Array.from(offs);
   const sizeA = Int32Array.from(sizes);
-  if (codegen) {
-    const gen = generate(opA, offA, sizeA, pres, calls, suffix, le);
-    if (gen) return gen;
-    if (hasCall) return null;
-  }
-  return interpret(opA, offA, sizeA, pres, suffix, room, le);
-}
-
-/** A plain read of a fixed field: its op, field offset and size, and the room its text needs; else null. */
-function plainOp(c: ArgCompiler, seg: Segment): { op: Op; off: number; size: number; room: number } | null {
-  if (seg.lenArg) return null;
-  let op: Op;
-  let off = 0;
-  let size = 0;
-  let room = 0;
-  if (seg.type === 'digit') {
-    const bits = LS_BITS[String(seg.ls)];
-    const s = parseConvSpec(seg.text);
-    if (bits === undefined || s.invalid || s.alt || s.left || s.zero || s.width >= 0 || s.precision >= 0 || s.starWidth || s.starPrecision) return null;
-    const cv = s.conv;
-    if (cv !== 'd' && cv !== 'i' && cv !== 'u' && cv !== 'x') return null;
-    const loc = c.loc(seg.arg!);
-    if (!loc) return null;
-    off = loc.off;
-    size = loc.size;
-    const signed = cv === 'd' || cv === 'i';
-    if (size === 8) {
-      if (bits !== 64) return null;
-      op = cv === 'x' ? Op.Hex64 : signed ? Op.Dec64S : Op.Dec64U;
-    } else if (size === 4 || size === 2 || size === 1) {
-      if (bits !== 64 && bits !== 32) return null;
-      // read unsigned; only a signed 32-bit cast of a 4-byte value can turn negative
-      op = cv === 'x' ? Op.Hex32 : signed && bits === 32 && size === 4 ? Op.S32 : Op.U32;
-    } else return null;
-    room += MAX_NUMBER_BYTES;
-  } else if (seg.type === 'str') {
-    const s = parseConvSpec(seg.text);
-    if (s.invalid || s.width >= 0 || s.precision >= 0 || s.starWidth || s.starPrecision) return null;
-    const arg = seg.arg!;
-    if (arg.kind === 'field') {
-      const f = arg.field ?? findAnyField(c.ctx, arg.fieldName);
-      if (!f || f.size <= 0 || (!(f.flags & FieldFlag.Array) && f.size === c.host.longSize)) return null;
-      op = Op.CStr;
-      off = f.offset;
-      size = f.size;
-      room += size;
-    } else if (arg.kind === 'string') {
-      const f = arg.field ?? findAnyField(c.ctx, arg.strName);
-      if (!f || f.size !== 4) return null;
-      op = Op.DStr;
-      off = f.offset;
-      size = f.flags & FieldFlag.Relative ? 1 : 0;
-    } else return null;
-  } else return null;
-  return { op, off, size, room };
-}
-
-/** The op list as a loop (no code generation; plain reads only). */
-function interpret(opA: Int32Array, offA: Int32Array, sizeA: Int32Array, pres: ReadonlyArray<Chunk | null>, suffix: Chunk | null, room: number, le: boolean): EmitFn {
-  const n = opA.length;
-  const loOff = le ? 0 : 4;
-  const hiOff = le ? 4 : 0;
+  const gen = codegen ? generate(opA, offA, sizeA, pres, suffix, room, le) : null;
+  if (gen) return gen;
   const big = bigDec;
   return (r, o) => {
     let p = o.pos;
@@ -256,42 +217,24 @@ let canGenerate: boolean | undefined;
 
 /**
  * The plan as straight-line code (new Function), so that V8 compiles one function per
- * event format with its constants folded in. Only numbers are spliced into the source;
- * emitters of other conversions are passed in and called from their own call site. Returns
- * null where code generation is not allowed (e.g. a CSP without unsafe-eval).
+ * event format with its constants folded in. Only numbers are spliced into the source.
+ * Returns null where code generation is not allowed (e.g. a CSP without unsafe-eval).
  */
-function generate(ops: Int32Array, offs: Int32Array, sizes: Int32Array, pres: ReadonlyArray<Chunk | null>, calls: ReadonlyArray<EmitFn | null>, suffix: Chunk | null, le: boolean): EmitFn | null {
+function generate(ops: Int32Array, offs: Int32Array, sizes: Int32Array, pres: ReadonlyArray<Chunk | null>, suffix: Chunk | null, room: number, le: boolean): EmitFn | null {
   if (canGenerate === false) return null;
   const L = le ? 'true' : 'false';
   const loOff = le ? 0 : 4;
   const hiOff = le ? 4 : 0;
-  // the room each run of inline writes needs (a run ends at a call, which makes its own room)
-  const runRoom: number[] = [];
-  let acc = 0;
-  for (let i = 0; i < ops.length; i++) {
-    if (ops[i] === Op.Call) { runRoom.push(acc); acc = 0; continue; }
-    const pre = pres[i];
-    if (pre) acc += pre.room;
-    const op = ops[i];
-    acc += op === Op.CStr ? sizes[i]! : op === Op.DStr ? 0 : MAX_NUMBER_BYTES;
-  }
-  if (suffix) acc += suffix.room;
-  runRoom.push(acc);
   const src: string[] = [];
   const chunk = (c: Chunk): void => {
     const w = c.words;
     for (let k = 0; k < w.length; k++) src.push(`dv.setInt32(p + ${4 * k}, ${w[k]! | 0}, true);`);
     src.push(`p += ${c.length};`);
   };
-  const args: EmitFn[] = [];
-  let run = 0;
-  const reserve = (room: number): void => {
-    if (room > 0) src.push(`if (p + ${room} > b.length) { o.pos = p; o.grow(${room}); b = o.buf; dv = o.dv; }`);
-  };
-  reserve(runRoom[0]!);
+  let usesDv = suffix !== null;
   for (let i = 0; i < ops.length; i++) {
     const pre = pres[i];
-    if (pre) chunk(pre);
+    if (pre) { chunk(pre); usesDv = true; }
     const off = offs[i]!;
     const size = sizes[i]!;
     switch (ops[i]) {
@@ -318,22 +261,15 @@ function generate(ops: Int32Array, offs: Int32Array, sizes: Int32Array, pres: Re
         src.push(`p = cstr(b, p, page, base + ${off}, ${size});`);
         break;
       case Op.DStr:
-        src.push(`p = dstr(o, p, page, view, base, rsize, ${off}, ${size ? 'true' : 'false'}, ${L}, ${runRoom[run]!}); b = o.buf; dv = o.dv;`);
-        break;
-      case Op.Call:
-        src.push(`o.pos = p; e${args.length}(r, o); p = o.pos; b = o.buf; dv = o.dv;`);
-        args.push(calls[i]!);
-        run++;
-        reserve(runRoom[run]!);
+        src.push(`p = dstr(o, p, page, view, base, rsize, ${off}, ${size ? 'true' : 'false'}, ${L}, ${room}); b = o.buf; dv = o.dv;`);
         break;
     }
   }
   if (suffix) chunk(suffix);
   const body = [
-    ...args.map((_, k) => `const e${k} = E[${k}];`),
     'return function emitPlan(r, o) {',
-    'let p = o.pos;',
-    'let b = o.buf; let dv = o.dv;',
+    `let p = o.pos; if (p + ${room} > o.buf.length) o.grow(${room});`,
+    `let b = o.buf; let dv = ${usesDv ? 'o.dv' : 'null'};`,
     'const view = r.view, page = r.page, base = r.offset, rsize = r.size;',
     'let hi = 0, lo = 0, v = 0;',
     ...src,
@@ -342,9 +278,9 @@ function generate(ops: Int32Array, offs: Int32Array, sizes: Int32Array, pres: Re
   ].join('\n');
   try {
     // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    const make = new Function('putHex64', 'putHex32', 'putDec', 'bigDec', 'cstr', 'dstr', 'E', body) as Maker;
+    const make = new Function('putHex64', 'putHex32', 'putDec', 'bigDec', 'cstr', 'dstr', body) as Maker;
     canGenerate = true;
-    return make(putHex64, putHex32, putDec, bigDec, cstr, dstr, args);
+    return make(putHex64, putHex32, putDec, bigDec, cstr, dstr);
   } catch {
     canGenerate = false;
     return null;
