@@ -1,0 +1,8 @@
+// Public API of @utp/ctf (CTF 1.8: the babeltrace role).
+export { CtfError, CtfErrorCode } from './errors.js';
+export { ValueEncoder } from './event-class.js';
+export type { CtfClock, CtfEventClass, CtfField, CtfFieldType, CtfIntBase, CtfIntType, CtfStringType, CtfTextType, CtfArrayType, CtfSequenceType } from './event-class.js';
+export { CtfWriter, CtfStream, CTF_MAGIC, tsdlIdent } from './writer.js';
+export type { CtfWriterOptions } from './writer.js';
+export { traceDatToCtf } from './from-tracedat.js';
+export type { TraceDatToCtfOptions, TraceDatToCtfResult } from './from-tracedat.js';
