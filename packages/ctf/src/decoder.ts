@@ -1,0 +1,369 @@
+/**
+ * Compiles CTF types into decode-and-print closures (one per type, built once), producing
+ * babeltrace2's text for each value as it decodes it (`babeltrace2` 2.0.4 `sink.text.pretty`
+ * default options: field names shown, one `_` stripped from each name).
+ *
+ * Text is kept as "byte strings" (one char per byte, latin1) so that bytes come out unchanged.
+ */
+import { alignOf } from './metadata.js';
+import type { CtfType, EnumT, IntT, Member, StructT } from './metadata.js';
+
+/** The bit cursor over one packet (bit 0 = the packet's first bit). */
+export interface Cursor {
+  buf: Uint8Array;
+  dv: DataView;
+  /** Position in bits. */
+  pos: number;
+  /** End of the readable content in bits. */
+  end: number;
+  /** Integers recorded by name for sequence lengths and variant tags. */
+  vals: Map<string, number | bigint>;
+  /** Set when an integer mapped to a clock was read (value, width). */
+  onClock: ((v: number | bigint, size: number) => void) | undefined;
+}
+
+export class DecodeError extends Error {
+  constructor(readonly bitPos: number, message: string) { super(message); }
+}
+
+export type Printer = (c: Cursor) => string;
+
+const TWO32 = 4294967296;
+
+function need(c: Cursor, bits: number): void {
+  if (c.pos + bits > c.end) throw new DecodeError(c.pos, 'past the end of the packet content');
+}
+
+function align(c: Cursor, a: number): void {
+  if (a > 1) {
+    const r = c.pos % a;
+    if (r) c.pos += a - r;
+  }
+}
+
+/** Reads an integer (value as number when exact, else bigint). */
+export function readInt(c: Cursor, t: IntT): number | bigint {
+  align(c, t.align);
+  const size = t.size;
+  need(c, size);
+  const pos = c.pos;
+  c.pos = pos + size;
+  if ((pos & 7) === 0 && (size & 7) === 0) {
+    const o = pos >>> 3, dv = c.dv, le = t.le;
+    switch (size) {
+      case 8: return t.signed ? dv.getInt8(o) : dv.getUint8(o);
+      case 16: return t.signed ? dv.getInt16(o, le) : dv.getUint16(o, le);
+      case 32: return t.signed ? dv.getInt32(o, le) : dv.getUint32(o, le);
+      case 64: {
+        const lo = dv.getUint32(le ? o : o + 4, le), hi = dv.getUint32(le ? o + 4 : o, le);
+        if (t.signed) {
+          if (hi < 0x200000) return hi * TWO32 + lo;
+          if (hi >= 0xffe00000) return (hi - TWO32) * TWO32 + lo;
+          return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));
+        }
+        if (hi < 0x200000) return hi * TWO32 + lo;
+        return (BigInt(hi) << 32n) | BigInt(lo);
+      }
+    }
+  }
+  // bit field: LE fills from the least significant bit of each byte, BE from the most significant
+  let v = 0n;
+  if (t.le) {
+    for (let i = 0; i < size;) {
+      const bit = pos + i, byte = c.buf[bit >>> 3]!, sh = bit & 7;
+      const take = Math.min(8 - sh, size - i);
+      v |= BigInt((byte >>> sh) & ((1 << take) - 1)) << BigInt(i);
+      i += take;
+    }
+  } else {
+    for (let i = 0; i < size;) {
+      const bit = pos + i, byte = c.buf[bit >>> 3]!, sh = bit & 7;
+      const take = Math.min(8 - sh, size - i);
+      v = (v << BigInt(take)) | BigInt((byte >>> (8 - sh - take)) & ((1 << take) - 1));
+      i += take;
+    }
+  }
+  if (t.signed) v = BigInt.asIntN(size, v);
+  return size <= 53 ? Number(v) : v;
+}
+
+function hexUpper(v: number | bigint): string { return v.toString(16).toUpperCase(); }
+
+/** babeltrace2's text for an integer of class `t`. */
+export function formatInt(t: IntT, v: number | bigint): string {
+  switch (t.base) {
+    case 16: {
+      let u = v;
+      if (typeof u === 'number' ? u < 0 : u < 0n) {
+        const bits = t.size < 64 ? (t.size + 3) & ~3 : 64;
+        u = BigInt.asUintN(bits, BigInt(u));
+      }
+      return '0x' + hexUpper(u);
+    }
+    case 8: {
+      let u = v;
+      if (typeof u === 'number' ? u < 0 : u < 0n) {
+        const bits = t.size < 64 ? Math.floor((t.size - 1) / 3 + 1) * 3 : 64;
+        u = BigInt.asUintN(bits, BigInt(u));
+      }
+      return '0' + u.toString(8);
+    }
+    case 2: {
+      const u = BigInt.asUintN(t.size, BigInt(v));
+      return '0b' + u.toString(2).padStart(t.size, '0');
+    }
+    default: return typeof v === 'number' ? String(v) : v.toString();
+  }
+}
+
+/** C's printf("%g"). */
+export function formatG(x: number): string {
+  if (Number.isNaN(x)) return x < 0 ? '-nan' : 'nan';
+  if (!Number.isFinite(x)) return x < 0 ? '-inf' : 'inf';
+  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
+  const e = Math.floor(Math.log10(Math.abs(x)));
+  let s = x.toExponential(5);
+  let [m, ex] = s.split('e') as [string, string];
+  let exp = Number(ex);
+  if (exp < -4 || exp >= 6) {
+    m = m.includes('.') ? m.replace(/0+$/, '').replace(/\.$/, '') : m;
+    return `${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  }
+  void e;
+  s = x.toFixed(Math.max(0, 5 - exp));
+  if (s.includes('.')) s = s.replace(/0+$/, '').replace(/\.$/, '');
+  return s;
+}
+
+const ESC: Record<number, string> = { 0: '\\0', 7: '\\a', 8: '\\b', 27: '\\e', 12: '\\f', 10: '\\n', 13: '\\r', 9: '\\t', 11: '\\v' };
+
+/** babeltrace2's quoted string: bytes[a, b) escaped as its pretty printer does. */
+export function quoteBytes(buf: Uint8Array, a: number, b: number): string {
+  let s = '"';
+  let run = a;
+  for (let i = a; i < b; i++) {
+    const ch = buf[i]!;
+    if (ch >= 32 && ch !== 127 && ch !== 92 && ch !== 39 && ch !== 34 && ch !== 63) continue;
+    if (i > run) s += latin1(buf, run, i);
+    run = i + 1;
+    if (ch === 92) s += '\\\\';
+    else if (ch === 39) s += "\\'";
+    else if (ch === 34) s += '\\"';
+    else if (ch === 63) s += '\\?';
+    else s += ESC[ch] ?? '\\x' + ch.toString(16).padStart(2, '0');
+  }
+  if (b > run) s += latin1(buf, run, b);
+  return s + '"';
+}
+
+function latin1(buf: Uint8Array, a: number, b: number): string {
+  if (b - a < 64) {
+    let s = '';
+    for (let i = a; i < b; i++) s += String.fromCharCode(buf[i]!);
+    return s;
+  }
+  let s = '';
+  for (let i = a; i < b; i += 4096) s += String.fromCharCode.apply(null, Array.from(buf.subarray(i, Math.min(b, i + 4096))));
+  return s;
+}
+
+/** A UTF-8 metadata string as a byte string. */
+export function utf8Bytes(s: string): string {
+  const b = new TextEncoder().encode(s);
+  return latin1(b, 0, b.length);
+}
+
+/** Field name as babeltrace2 shows it: one leading underscore removed. */
+export function shownName(n: string): string { return n.startsWith('_') ? n.slice(1) : n; }
+
+const isText = (t: CtfType): boolean => t.k === 'int' && t.size === 8 && t.encoding;
+
+export class Compiler {
+  /** Names whose integer values must be kept (sequence lengths, variant tags). */
+  readonly refs = new Set<string>();
+  private readonly cache = new Map<CtfType, Printer>();
+
+  collectRefs(t: CtfType | undefined): void {
+    if (!t) return;
+    switch (t.k) {
+      case 'struct': for (const m of t.fields) this.collectRefs(m.type); break;
+      case 'variant': this.refs.add(t.tag[t.tag.length - 1]!); for (const m of t.options) this.collectRefs(m.type); break;
+      case 'array': this.collectRefs(t.elem); break;
+      case 'seq': this.refs.add(t.lenPath[t.lenPath.length - 1]!); this.collectRefs(t.elem); break;
+      default: break;
+    }
+  }
+
+  /** A printer for a value of type `t` stored under `name` (for refs). */
+  compile(t: CtfType, name = ''): Printer {
+    const key = this.refs.has(name) || t.k === 'int' || t.k === 'enum' ? undefined : t;
+    if (key) { const c = this.cache.get(key); if (c) return c; }
+    const p = this.make(t, name);
+    if (key) this.cache.set(key, p);
+    return p;
+  }
+
+  private make(t: CtfType, name: string): Printer {
+    const keep = this.refs.has(name);
+    switch (t.k) {
+      case 'int': {
+        const clock = t.clock !== undefined;
+        if (keep || clock) {
+          return (c) => {
+            const v = readInt(c, t);
+            if (keep) c.vals.set(name, v);
+            if (clock && c.onClock) c.onClock(v, t.size);
+            return formatInt(t, v);
+          };
+        }
+        if (t.base === 10) return (c) => String(readInt(c, t));
+        return (c) => formatInt(t, readInt(c, t));
+      }
+      case 'enum': {
+        const e: EnumT = t;
+        return (c) => {
+          const v = readInt(c, e.int);
+          if (keep) c.vals.set(name, v);
+          if (e.int.clock !== undefined && c.onClock) c.onClock(v, e.int.size);
+          return '( ' + enumLabels(e, v) + ' : container = ' + formatInt(e.int, v) + ' )';
+        };
+      }
+      case 'float': {
+        return (c) => {
+          align(c, t.align);
+          need(c, t.size);
+          if (c.pos & 7) throw new DecodeError(c.pos, 'unaligned floating point numbers are not supported');
+          const o = c.pos >>> 3;
+          c.pos += t.size;
+          return formatG(t.size === 32 ? c.dv.getFloat32(o, t.le) : c.dv.getFloat64(o, t.le));
+        };
+      }
+      case 'string': {
+        return (c) => {
+          align(c, 8);
+          const a = c.pos >>> 3, endB = c.end >>> 3, buf = c.buf;
+          let z = a;
+          while (z < endB && buf[z] !== 0) z++;
+          if (z >= endB) throw new DecodeError(c.pos, 'unterminated string');
+          c.pos = (z + 1) * 8;
+          return quoteBytes(buf, a, z);
+        };
+      }
+      case 'struct': return this.struct(t);
+      case 'variant': {
+        const opts = t.options.map((m) => ({ label: m.name, p: this.compile(m.type, m.name) }));
+        const tagName = t.tag[t.tag.length - 1]!;
+        return (c) => {
+          const v = c.vals.get(tagName);
+          if (v === undefined) throw new DecodeError(c.pos, `variant tag '${t.tag.join('.')}' not found`);
+          const e = this.tagEnums.get(tagName);
+          const lbl = e ? firstLabel(e, v) : undefined;
+          const o = opts.find((x) => x.label === lbl || shownName(x.label) === lbl);
+          if (!o) throw new DecodeError(c.pos, `no variant option for tag value ${v}`);
+          return '{ ' + o.p(c) + ' }';
+        };
+      }
+      case 'array': {
+        if (isText(t.elem)) {
+          const n = t.len;
+          return (c) => {
+            align(c, 8);
+            need(c, n * 8);
+            const a = c.pos >>> 3;
+            c.pos += n * 8;
+            let z = a;
+            while (z < a + n && c.buf[z] !== 0) z++;
+            return quoteBytes(c.buf, a, z);
+          };
+        }
+        const el = this.compile(t.elem);
+        const n = t.len, al = alignOf(t.elem);
+        return (c) => {
+          align(c, al);
+          if (n === 0) return '[ ]';
+          let s = '[';
+          for (let i = 0; i < n; i++) s += (i ? ', [' : ' [') + i + '] = ' + el(c);
+          return s + ' ]';
+        };
+      }
+      case 'seq': {
+        const lenName = t.lenPath[t.lenPath.length - 1]!;
+        const al = alignOf(t.elem);
+        if (isText(t.elem)) {
+          return (c) => {
+            const n = Number(c.vals.get(lenName) ?? -1);
+            if (n < 0) throw new DecodeError(c.pos, `sequence length '${t.lenPath.join('.')}' not found`);
+            align(c, 8);
+            need(c, n * 8);
+            const a = c.pos >>> 3;
+            c.pos += n * 8;
+            let z = a;
+            while (z < a + n && c.buf[z] !== 0) z++;
+            return quoteBytes(c.buf, a, z);
+          };
+        }
+        const el = this.compile(t.elem);
+        return (c) => {
+          const n = Number(c.vals.get(lenName) ?? -1);
+          if (n < 0) throw new DecodeError(c.pos, `sequence length '${t.lenPath.join('.')}' not found`);
+          align(c, al);
+          if (n === 0) return '[ ]';
+          let s = '[';
+          for (let i = 0; i < n; i++) s += (i ? ', [' : ' [') + i + '] = ' + el(c);
+          return s + ' ]';
+        };
+      }
+    }
+  }
+
+  /** Enums used as variant tags, by member name. */
+  readonly tagEnums = new Map<string, EnumT>();
+
+  noteTagEnums(t: CtfType | undefined, parent?: StructT): void {
+    if (!t) return;
+    if (t.k === 'struct') {
+      for (const m of t.fields) {
+        if (m.type.k === 'enum' && this.refs.has(m.name)) this.tagEnums.set(m.name, m.type);
+        this.noteTagEnums(m.type, t);
+      }
+    } else if (t.k === 'variant') for (const m of t.options) this.noteTagEnums(m.type, parent);
+    else if (t.k === 'array' || t.k === 'seq') this.noteTagEnums(t.elem, parent);
+  }
+
+  /** A struct printer; `hide` lists member names decoded but not shown. */
+  struct(t: StructT, hide?: Set<string>): Printer {
+    const ms: Array<{ label: string; p: Printer; show: boolean }> = t.fields.map((m: Member) => ({
+      label: utf8Bytes(shownName(m.name)) + ' = ', p: this.compile(m.type, m.name), show: !hide?.has(m.name),
+    }));
+    const al = t.align;
+    return (c) => {
+      align(c, al);
+      let s = '{', n = 0;
+      for (let i = 0; i < ms.length; i++) {
+        const m = ms[i]!;
+        const v = m.p(c);
+        if (!m.show) continue;
+        s += (n++ ? ', ' : ' ') + m.label + v;
+      }
+      return n ? s + ' }' : '{ }';
+    };
+  }
+}
+
+function firstLabel(e: EnumT, v: number | bigint): string | undefined {
+  const x = BigInt(v);
+  for (const m of e.mappings) if (x >= m.lo && x <= m.hi) return m.label;
+  return undefined;
+}
+
+function enumLabels(e: EnumT, v: number | bigint): string {
+  const x = BigInt(v);
+  const out: string[] = [];
+  for (const m of e.mappings) if (x >= m.lo && x <= m.hi) out.push(quoteLabel(m.label));
+  return out.length ? out.join(', ') : '<unknown>';
+}
+
+function quoteLabel(l: string): string {
+  const b = new TextEncoder().encode(l);
+  return quoteBytes(b, 0, b.length);
+}

@@ -1,0 +1,368 @@
+/**
+ * CtfTrace: reads a CTF 1.8 trace (metadata + data streams, each a ByteSource) and prints it
+ * as `babeltrace2 TRACE` does: events of all streams merged by time, one line each, and the
+ * discarded-events/packets warnings (on the diagnostic channel, as babeltrace2 writes them to
+ * stderr). Packets are read one at a time, so memory stays bounded.
+ */
+import type { ByteSource } from '@utp/bytes';
+import { CtfError, CtfErrorCode } from './errors.js';
+import { Compiler, DecodeError, readInt, utf8Bytes } from './decoder.js';
+import type { Cursor, Printer } from './decoder.js';
+import { metadataText, parseMetadata } from './metadata.js';
+import type { ClockClass, EventClassT, IntT, StreamClassT, StructT, TraceClass } from './metadata.js';
+import type { Diagnostic } from '@utp/traceevent';
+
+export interface CtfStreamInput { name: string; source: ByteSource }
+
+export interface CtfPrintOptions {
+  /** Receives output text (byte strings: one char per byte). */
+  write: (s: string) => void;
+  /** Warnings babeltrace2 prints on stderr (discarded events/packets) and reader problems. */
+  onDiagnostic?: (d: Diagnostic) => void;
+  /** Time zone offset in minutes east of UTC for a given epoch second (default: the host's local time). */
+  localTime?: (sec: number) => { h: number; m: number; s: number };
+}
+
+const HIDDEN_CONTEXT = new Set(['timestamp_begin', 'timestamp_end', 'content_size', 'packet_size', 'packet_seq_num', 'events_discarded']);
+const WINDOW = 1 << 20;
+const U64 = (1n << 64n) - 1n;
+
+interface StreamPlan {
+  sc: StreamClassT;
+  context: Printer | undefined;
+  header: Printer | undefined;
+  eventContext: Printer | undefined;
+  events: Map<number, { ec: EventClassT; name: string; context: Printer | undefined; fields: Printer | undefined }>;
+}
+
+/** Reading state of one data stream file. */
+class StreamState {
+  off = 0; // file offset of the current packet
+  buf: Uint8Array = new Uint8Array(0);
+  cur: Cursor;
+  packetEnd = 0; // content end in bits
+  packetBits = 0;
+  plan: StreamPlan | undefined;
+  ctxText: string | undefined;
+  clock = 0n;
+  pendingTs = 0n;
+  pendingId = 0;
+  hasEvent = false;
+  done = false;
+  discarded = -1n;
+  seq = -1n;
+  prevEnd: bigint | undefined;
+  tsBegin: bigint | undefined;
+  tsEnd: bigint | undefined;
+  streamId = 0;
+  constructor(readonly input: CtfStreamInput, vals: Map<string, number | bigint>) {
+    this.cur = { buf: this.buf, dv: new DataView(this.buf.buffer), pos: 0, end: 0, vals, onClock: undefined };
+  }
+}
+
+export class CtfTrace {
+  readonly tc: TraceClass;
+  private readonly compiler = new Compiler();
+  private readonly plans = new Map<number, StreamPlan>();
+  private headerPrinter: Printer | undefined;
+  readonly hostname: string | undefined;
+  readonly name: string;
+
+  private constructor(tc: TraceClass, readonly streams: CtfStreamInput[], readonly path: string) {
+    this.tc = tc;
+    const c = this.compiler;
+    c.refs.add('id').add('timestamp').add('stream_id').add('magic').add('content_size').add('packet_size')
+      .add('events_discarded').add('packet_seq_num').add('stream_instance_id').add('timestamp_begin').add('timestamp_end');
+    c.collectRefs(tc.packetHeader);
+    for (const sc of tc.streams.values()) {
+      c.collectRefs(sc.packetContext); c.collectRefs(sc.eventHeader); c.collectRefs(sc.eventContext);
+      for (const ec of sc.events.values()) { c.collectRefs(ec.context); c.collectRefs(ec.fields); }
+    }
+    const all = [tc.packetHeader, ...[...tc.streams.values()].flatMap((sc) => [sc.packetContext, sc.eventHeader, sc.eventContext, ...[...sc.events.values()].flatMap((e) => [e.context, e.fields])])];
+    for (const t of all) c.noteTagEnums(t);
+    this.headerPrinter = tc.packetHeader ? c.compile(tc.packetHeader) : undefined;
+    for (const sc of tc.streams.values()) {
+      const events = new Map<number, { ec: EventClassT; name: string; context: Printer | undefined; fields: Printer | undefined }>();
+      for (const ec of sc.events.values()) {
+        events.set(ec.id, { ec, name: utf8Bytes(ec.name), context: ec.context ? c.compile(ec.context) : undefined, fields: ec.fields ? c.compile(ec.fields) : undefined });
+      }
+      this.plans.set(sc.id, {
+        sc,
+        context: sc.packetContext ? c.struct(sc.packetContext, HIDDEN_CONTEXT) : undefined,
+        header: sc.eventHeader ? c.compile(sc.eventHeader) : undefined,
+        eventContext: sc.eventContext ? c.compile(sc.eventContext) : undefined,
+        events,
+      });
+    }
+    const h = tc.env.get('hostname');
+    this.hostname = typeof h === 'string' ? h : undefined;
+    this.name = this.hostname ?? '';
+  }
+
+  /** Parses the metadata (plain or packetized). `path` names the trace in messages. */
+  static open(metadata: Uint8Array, streams: CtfStreamInput[], path = ''): CtfTrace {
+    const tc = parseMetadata(metadataText(metadata));
+    const sorted = [...streams].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return new CtfTrace(tc, sorted, path);
+  }
+
+  private clockOf(): ClockClass | undefined {
+    // the clock the event header timestamps map to (the first one)
+    for (const sc of this.tc.streams.values()) {
+      const ts = findClockInt(sc.eventHeader) ?? findClockInt(sc.packetContext);
+      if (ts?.clock) return this.tc.clocks.get(ts.clock);
+    }
+    return this.tc.clocks.values().next().value;
+  }
+
+  /** Prints every event as babeltrace2 does. Returns the number of events printed. */
+  async print(opts: CtfPrintOptions): Promise<number> {
+    const clock = this.clockOf();
+    const freq = clock?.freq ?? 1000000000n;
+    const baseNs = clock ? clock.offsetS * 1000000000n + (freq === 1000000000n ? clock.offset : (clock.offset * 1000000000n) / freq) : 0n;
+    const toNs = freq === 1000000000n ? (v: bigint) => baseNs + v : (v: bigint) => baseNs + BigInt(Math.trunc(Number(v) * 1e9 / Number(freq)));
+    const hasClock = clock !== undefined;
+    const localTime = opts.localTime ?? ((sec: number) => { const d = new Date(sec * 1000); return { h: d.getHours(), m: d.getMinutes(), s: d.getSeconds() }; });
+    const host = this.hostname !== undefined ? utf8Bytes(this.hostname) + ' ' : '';
+    const states: StreamState[] = [];
+    const vals = new Map<string, number | bigint>();
+    this.streams.forEach((s, i) => { const st = new StreamState(s, vals); st.streamId = i; states.push(st); });
+    for (const st of states) {
+      st.cur.vals = new Map();
+      await this.nextEvent(st, opts, toNs);
+    }
+    let lastNs: bigint | undefined;
+    let count = 0;
+    let out = '';
+    let cacheSec = -1n, cacheText = '';
+    const two9 = 1000000000n;
+    for (;;) {
+      // the stream whose next event is the oldest (ties: lowest stream id)
+      let best: StreamState | undefined;
+      for (const st of states) {
+        if (!st.hasEvent) continue;
+        if (!best || st.pendingTs < best.pendingTs) best = st;
+      }
+      if (!best) break;
+      const st = best;
+      const plan = st.plan!;
+      const ev = plan.events.get(st.pendingId);
+      let line = '';
+      if (hasClock) {
+        const ns = toNs(st.pendingTs);
+        let sec = ns / two9, frac = ns % two9;
+        if (frac < 0n) { frac += two9; sec -= 1n; }
+        if (sec !== cacheSec) {
+          cacheSec = sec;
+          const t = localTime(Number(sec));
+          cacheText = '[' + p2(t.h) + ':' + p2(t.m) + ':' + p2(t.s) + '.';
+        }
+        line = cacheText + String(frac).padStart(9, '0') + '] (';
+        if (lastNs === undefined) line += '+?.?????????) ';
+        else {
+          const d = BigInt.asUintN(64, ns - lastNs);
+          line += '+' + (d / two9) + '.' + String(d % two9).padStart(9, '0') + ') ';
+        }
+        lastNs = ns;
+      }
+      line += host + (ev ? ev.name : '<unknown>') + ': ';
+      let first = true;
+      const c = st.cur;
+      try {
+        if (st.ctxText !== undefined) { line += st.ctxText; first = false; }
+        if (plan.eventContext) { line += (first ? '' : ', ') + plan.eventContext(c); first = false; }
+        if (ev?.context) { line += (first ? '' : ', ') + ev.context(c); first = false; }
+        if (ev?.fields) { line += (first ? '' : ', ') + ev.fields(c); first = false; }
+      } catch (e) {
+        this.decodeProblem(st, e, opts);
+        st.hasEvent = false;
+        st.done = true;
+        continue;
+      }
+      if (!ev) {
+        opts.onDiagnostic?.({ level: 'error', code: CtfErrorCode.BadPacket, message: `unknown event class id ${st.pendingId} in stream '${st.input.name}'` });
+        st.done = true; st.hasEvent = false;
+        continue;
+      }
+      out += line + '\n';
+      count++;
+      if (out.length > 1 << 16) { opts.write(out); out = ''; }
+      await this.nextEvent(st, opts, toNs);
+    }
+    if (out) opts.write(out);
+    return count;
+  }
+
+  private decodeProblem(st: StreamState, e: unknown, opts: CtfPrintOptions): void {
+    if (e instanceof DecodeError || e instanceof RangeError) {
+      const bit = e instanceof DecodeError ? e.bitPos : st.cur.pos;
+      opts.onDiagnostic?.({
+        level: 'warning', code: CtfErrorCode.Truncated,
+        message: `Cannot decode an event in stream '${st.input.name}' (${e.message}): offset=${st.off + Math.floor(bit / 8)}; the rest of that stream is skipped`,
+        offset: st.off + Math.floor(bit / 8),
+      });
+      return;
+    }
+    throw e;
+  }
+
+  /** Advances `st` to its next event (reading packets as needed); decodes the event header. */
+  private async nextEvent(st: StreamState, opts: CtfPrintOptions, toNs: (v: bigint) => bigint): Promise<void> {
+    st.hasEvent = false;
+    const c = st.cur;
+    for (;;) {
+      if (st.done) return;
+      if (!st.plan || c.pos >= st.packetEnd) {
+        if (st.plan) st.off += st.packetBits / 8;
+        if (!(await this.readPacket(st, opts, toNs))) { st.done = true; return; }
+        continue;
+      }
+      try {
+        c.vals.clear();
+        c.onClock = (v, size) => { st.clock = updateClock(st.clock, v, size); };
+        if (st.plan.header) st.plan.header(c);
+        c.onClock = undefined;
+        const id = c.vals.get('id');
+        st.pendingId = id === undefined ? (st.plan.events.size === 1 ? st.plan.events.keys().next().value! : 0) : Number(id);
+        st.pendingTs = st.clock;
+        st.hasEvent = true;
+        return;
+      } catch (e) {
+        this.decodeProblem(st, e, opts);
+        st.done = true;
+        return;
+      }
+    }
+  }
+
+  /** Reads the packet at `st.off`: header, context, size. False at the end of the stream. */
+  private async readPacket(st: StreamState, opts: CtfPrintOptions, toNs: (v: bigint) => bigint): Promise<boolean> {
+    const src = st.input.source;
+    if (st.off >= src.size) return false;
+    let buf = await src.read(st.off, Math.min(WINDOW, src.size - st.off));
+    const c = st.cur;
+    const setBuf = (b: Uint8Array): void => {
+      st.buf = b; c.buf = b; c.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    };
+    setBuf(buf);
+    c.pos = 0;
+    c.end = buf.length * 8;
+    c.vals.clear();
+    const where = `stream '${st.input.name}' at offset=${st.off}`;
+    try {
+      if (this.headerPrinter) {
+        const ph = this.tc.packetHeader!;
+        const first = ph.fields[0];
+        if (first?.name === 'magic' && first.type.k === 'int') {
+          const m = readInt(c, first.type);
+          if (Number(m) !== 0xc1fc1fc1) {
+            throw new CtfError(CtfErrorCode.BadMagic, `Bad packet magic 0x${m.toString(16)} (expected 0xc1fc1fc1) in ${where}`, { offset: st.off });
+          }
+          c.pos = 0;
+        }
+        this.headerPrinter(c);
+      }
+      const sid = Number(c.vals.get('stream_id') ?? (this.tc.streams.keys().next().value ?? 0));
+      const plan = this.plans.get(sid);
+      if (!plan) throw new CtfError(CtfErrorCode.BadPacket, `Unknown stream class id ${sid} in ${where}`, { offset: st.off });
+      const inst = c.vals.get('stream_instance_id');
+      if (inst !== undefined) st.streamId = Number(inst);
+      st.plan = plan;
+      c.onClock = undefined;
+      st.ctxText = plan.context ? plan.context(c) : undefined;
+      const cs = c.vals.get('content_size'), ps = c.vals.get('packet_size');
+      let content = cs !== undefined ? Number(cs) : ps !== undefined ? Number(ps) : (src.size - st.off) * 8;
+      let size = ps !== undefined ? Number(ps) : content;
+      if (content > size) throw new CtfError(CtfErrorCode.BadPacket, `Packet content size ${content} exceeds its size ${size} in ${where}`, { offset: st.off });
+      if (size <= 0 || size % 8) throw new CtfError(CtfErrorCode.BadPacket, `Bad packet size ${size} in ${where}`, { offset: st.off });
+      const avail = (src.size - st.off) * 8;
+      if (size > avail) {
+        opts.onDiagnostic?.({ level: 'warning', code: CtfErrorCode.Truncated, message: `Packet in ${where} needs ${size / 8} bytes, the file holds ${avail / 8}: reading what is there`, offset: st.off });
+        size = avail;
+        if (content > avail) content = avail;
+      }
+      if (size / 8 > buf.length) {
+        const pos = c.pos;
+        buf = await src.read(st.off, size / 8);
+        setBuf(buf);
+        c.pos = pos;
+      }
+      c.end = content;
+      st.packetEnd = content;
+      st.packetBits = size;
+      const tb = c.vals.get('timestamp_begin');
+      const te = c.vals.get('timestamp_end');
+      const prevEnd = st.tsEnd;
+      st.tsBegin = tb !== undefined ? BigInt(tb) : undefined;
+      st.tsEnd = te !== undefined ? BigInt(te) : undefined;
+      if (tb !== undefined) st.clock = BigInt(tb);
+      const disc = c.vals.get('events_discarded');
+      if (disc !== undefined) {
+        const d = BigInt(disc);
+        if (st.discarded >= 0n ? d > st.discarded : d > 0n) {
+          this.discardedMessage(st, opts, toNs, 'event', st.discarded >= 0n ? d - st.discarded : -1n, st.discarded >= 0n ? prevEnd : st.tsBegin, st.tsEnd);
+        }
+        st.discarded = d;
+      }
+      const seq = c.vals.get('packet_seq_num');
+      if (seq !== undefined) {
+        const q = BigInt(seq);
+        if (st.seq >= 0n && q > st.seq + 1n) this.discardedMessage(st, opts, toNs, 'packet', q - st.seq - 1n, prevEnd, st.tsBegin);
+        st.seq = q;
+      }
+      return true;
+    } catch (e) {
+      if (e instanceof CtfError) {
+        opts.onDiagnostic?.({ level: 'error', code: e.code, message: e.message, ...(e.offset !== undefined ? { offset: e.offset } : {}) });
+        return false;
+      }
+      if (e instanceof DecodeError || e instanceof RangeError) {
+        opts.onDiagnostic?.({ level: 'warning', code: CtfErrorCode.Truncated, message: `Cannot read the packet header/context in ${where}: the stream ends early`, offset: st.off });
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  private discardedMessage(st: StreamState, opts: CtfPrintOptions, toNs: (v: bigint) => bigint, what: string, count: bigint, from: bigint | undefined, to: bigint | undefined): void {
+    const range = from !== undefined && to !== undefined ? `between [${this.wall(toNs(from))}] and [${this.wall(toNs(to))}]` : '(unknown time range)';
+    const n = count < 0n ? `Tracer may have discarded ${what}s` : `Tracer discarded ${count} ${what}${count === 1n ? '' : 's'}`;
+    const uuid = this.tc.uuid ? `(UUID: ${this.tc.uuid}) ` : '(no UUID) ';
+    const path = this.path ? `${this.path.replace(/\/+$/, '')}/${st.input.name}` : st.input.name;
+    opts.onDiagnostic?.({
+      level: 'warning', code: 'CTF_DISCARDED',
+      message: `WARNING: ${n} ${range} in trace "${this.name}" ${uuid}within stream "${path}" (stream class ID: ${st.plan?.sc.id ?? 0}, stream ID: ${st.streamId}).`,
+    });
+  }
+
+  private wall(ns: bigint): string {
+    const two9 = 1000000000n;
+    const sec = ns / two9, frac = ns % two9;
+    const d = new Date(Number(sec) * 1000);
+    return p2(d.getHours()) + ':' + p2(d.getMinutes()) + ':' + p2(d.getSeconds()) + '.' + String(frac).padStart(9, '0');
+  }
+}
+
+function p2(n: number): string { return n < 10 ? '0' + n : String(n); }
+
+function findClockInt(s: StructT | undefined): IntT | undefined {
+  if (!s) return undefined;
+  for (const m of s.fields) {
+    const t = m.type;
+    if (t.k === 'int' && t.clock) return t;
+    if (t.k === 'enum' && t.int.clock) return t.int;
+    if (t.k === 'struct') { const x = findClockInt(t); if (x) return x; }
+    if (t.k === 'variant') for (const o of t.options) if (o.type.k === 'struct') { const x = findClockInt(o.type); if (x) return x; }
+  }
+  return undefined;
+}
+
+/** babeltrace's clock update from an N-bit value: wrap when the low bits go back. */
+function updateClock(cur: bigint, v: number | bigint, size: number): bigint {
+  const nv = BigInt.asUintN(64, BigInt(v));
+  if (size >= 64) return nv;
+  const mask = (1n << BigInt(size)) - 1n;
+  let c = cur;
+  if (nv < (c & mask)) c += mask + 1n;
+  return ((c & ~mask) | nv) & U64;
+}
