@@ -79,6 +79,8 @@ export interface TraceDatToCtfOptions {
   uuid?: Uint8Array;
   /** Called every ~64k events with the count so far (progress). */
   onProgress?: (events: number) => void;
+  /** Declare a class for every event format of the file, not only those with records (default false). */
+  allFormats?: boolean;
   /** Checked between batches. */
   signal?: AbortSignal;
 }
@@ -125,11 +127,16 @@ export async function traceDatToCtf(td: TraceDat, options: TraceDatToCtfOptions)
   });
 
   const plans = new Map<number, Plan>();
-  for (const ev of tep.events) {
-    if (ev.failed) continue;
-    const m = mapFields(ev.fields);
-    plans.set(ev.id, { id: w.addEventClass({ name: ev.name, fields: m.ctf }), steps: m.steps });
-  }
+  const planFor = (ev: EventFormat): Plan => {
+    let p = plans.get(ev.id);
+    if (!p) {
+      const m = mapFields(ev.fields);
+      p = { id: w.addEventClass({ name: ev.name, fields: m.ctf }), steps: m.steps };
+      plans.set(ev.id, p);
+    }
+    return p;
+  };
+  if (options.allFormats) for (const ev of tep.events) if (!ev.failed) planFor(ev);
   const streams = new Map<TraceDatBuffer, Array<CtfStream | undefined>>();
   const names: string[] = [];
   let scratch = new Uint8Array(4096);
@@ -191,8 +198,8 @@ export async function traceDatToCtf(td: TraceDat, options: TraceDatToCtfOptions)
     if (rec.missedEvents > 0) st.discard(rec.missedEvents);
     else if (rec.missedEvents < 0) unknownLosses++;
     const ev: EventFormat | undefined = tep.eventOf(rec);
-    const plan = ev ? plans.get(ev.id) : undefined;
-    if (!plan) return;
+    if (!ev || ev.failed) return;
+    const plan = planFor(ev);
     let len = run(rec, commonMap.steps, 0);
     len = run(rec, plan.steps, len);
     let ts: number | bigint;

@@ -55,6 +55,8 @@ class StreamState {
   tsBegin: bigint | undefined;
   tsEnd: bigint | undefined;
   streamId = 0;
+  /** Set when the current packet runs past the end of the file. */
+  cutNote: string | undefined;
   constructor(readonly input: CtfStreamInput, vals: Map<string, number | bigint>) {
     this.cur = { buf: this.buf, dv: new DataView(this.buf.buffer), pos: 0, end: 0, vals, onClock: undefined };
   }
@@ -194,6 +196,11 @@ export class CtfTrace {
   }
 
   private decodeProblem(st: StreamState, e: unknown, opts: CtfPrintOptions): void {
+    if (st.cutNote && (e instanceof DecodeError || e instanceof RangeError)) {
+      opts.onDiagnostic?.({ level: 'warning', code: CtfErrorCode.Truncated, message: st.cutNote, offset: st.off });
+      st.cutNote = undefined;
+      return;
+    }
     if (e instanceof DecodeError || e instanceof RangeError) {
       const bit = e instanceof DecodeError ? e.bitPos : st.cur.pos;
       opts.onDiagnostic?.({
@@ -213,6 +220,12 @@ export class CtfTrace {
     for (;;) {
       if (st.done) return;
       if (!st.plan || c.pos >= st.packetEnd) {
+        if (st.cutNote) {
+          opts.onDiagnostic?.({ level: 'warning', code: CtfErrorCode.Truncated, message: st.cutNote, offset: st.off });
+          st.cutNote = undefined;
+          st.done = true;
+          return;
+        }
         if (st.plan) st.off += st.packetBits / 8;
         if (!(await this.readPacket(st, opts, toNs))) { st.done = true; return; }
         continue;
@@ -277,7 +290,7 @@ export class CtfTrace {
       if (size <= 0 || size % 8) throw new CtfError(CtfErrorCode.BadPacket, `Bad packet size ${size} in ${where}`, { offset: st.off });
       const avail = (src.size - st.off) * 8;
       if (size > avail) {
-        opts.onDiagnostic?.({ level: 'warning', code: CtfErrorCode.Truncated, message: `Packet in ${where} needs ${size / 8} bytes, the file holds ${avail / 8}: reading what is there`, offset: st.off });
+        st.cutNote = `Stream '${st.input.name}' is cut: its packet at offset=${st.off} needs ${size / 8} bytes, the file holds ${avail / 8}; the events before offset=${st.off + avail / 8} are kept`;
         size = avail;
         if (content > avail) content = avail;
       }

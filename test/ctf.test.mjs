@@ -1,0 +1,227 @@
+// CTF 1.8 compatibility: utp convert → babeltrace2 (every event and value of trace-cmd report -R),
+// utp report on CTF == babeltrace2 (committed fixtures, fresh LTTng and utp traces), damaged CTF.
+// Live parts need root + tracefs (+ lttng for LTTng) and must run under /tmp/utp-live.lock.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync, openSync, writeSync, closeSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { liveSkipReason, recordReference, runUtp, tmpDir, tracefsState, firstDifference } from './lib/live.mjs';
+import { compareReports } from './lib/ctf-compare.mjs';
+import { buildTracepointProgram, lttngSkipReason, recordLttng } from './lib/lttng.mjs';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const FIX = join(ROOT, 'testdata/ctf');
+const UTC = { env: { ...process.env, TZ: 'UTC' } };
+
+function babeltrace(dir, env = UTC.env) {
+  return spawnSync('babeltrace2', [dir], { env, encoding: 'buffer', maxBuffer: 1 << 30 });
+}
+function btMissing() { return spawnSync('babeltrace2', ['--version']).error ? 'babeltrace2 is not installed (apt-get install -y babeltrace2)' : undefined; }
+
+/** A one-line error on stderr, no stack trace. */
+function assertOneLine(stderr, what) {
+  const s = stderr.toString();
+  const lines = s.split('\n').filter(Boolean);
+  assert.ok(lines.length >= 1, `${what}: no message`);
+  assert.ok(!/^\s+at /m.test(s), `${what}: a stack trace: ${s}`);
+  return lines;
+}
+
+// ---------------------------------------------------------------- committed fixtures (no root)
+
+for (const name of existsSync(FIX) ? readdirSync(FIX).filter((n) => statSync(join(FIX, n)).isDirectory()) : []) {
+  test(`utp report -i testdata/ctf/${name} prints what babeltrace2 printed (fixture)`, () => {
+    const want = readFileSync(join(FIX, `${name}.babeltrace2.txt`));
+    const got = runUtp(['report', '-i', join(FIX, name)], UTC);
+    assert.equal(firstDifference(want, got.stdout, name), undefined);
+    assert.ok(want.length > 0);
+  });
+}
+
+test('utp report accepts the metadata file path of a CTF trace', () => {
+  const dir = join(FIX, 'lttng-ust-types');
+  const want = readFileSync(join(FIX, 'lttng-ust-types.babeltrace2.txt'));
+  const got = runUtp(['report', join(dir, 'metadata')], UTC);
+  assert.equal(got.status, 0, got.stderr.toString());
+  assert.equal(firstDifference(want, got.stdout, 'metadata path'), undefined);
+});
+
+test('the time zone is honoured as by babeltrace2', (t) => {
+  const why = btMissing();
+  if (why) return t.skip(why);
+  const dir = join(FIX, 'utp-uprobe-args');
+  const env = { ...process.env, TZ: 'Asia/Kolkata' };
+  const ref = babeltrace(dir, env);
+  const got = runUtp(['report', '-i', dir], { env });
+  assert.equal(ref.status, 0);
+  assert.equal(firstDifference(ref.stdout, got.stdout, 'TZ'), undefined);
+});
+
+// ---------------------------------------------------------------- damaged CTF
+
+function copyFixture(name) {
+  const d = tmpDir('utp-ctf-bad-');
+  cpSync(join(FIX, name), join(d, name), { recursive: true });
+  return { root: d, dir: join(d, name) };
+}
+
+test('damaged CTF: a cut stream prints what it holds, then one line', () => {
+  const { root, dir } = copyFixture('utp-lost-events');
+  try {
+    const stream = readdirSync(dir).find((n) => n !== 'metadata');
+    const full = runUtp(['report', '-i', dir], UTC).stdout.toString().split('\n');
+    truncateSync(join(dir, stream), Math.floor(statSync(join(dir, stream)).size / 2) + 3);
+    const r = runUtp(['report', '-i', dir], UTC);
+    assert.notEqual(r.status, 0);
+    const lines = assertOneLine(r.stderr, 'cut stream').filter((l) => !l.startsWith('WARNING: Tracer'));
+    assert.equal(lines.length, 1, r.stderr.toString());
+    assert.match(lines[0], /utp report: .*stream '.*' .*offset=\d+/);
+    const got = r.stdout.toString().split('\n').filter(Boolean);
+    assert.ok(got.length > 100 && got.length < full.length - 1, `kept ${got.length} of ${full.length}`);
+    // every line printed is a line of the whole trace's output
+    const all = new Set(full);
+    for (const l of got) assert.ok(all.has(l), `not in the full output: ${l}`);
+  } finally { rmSync(root, { recursive: true, force: true }); }
+});
+
+test('damaged CTF: bad packet magic in one stream keeps the other streams', () => {
+  const { root, dir } = copyFixture('lttng-ust-libc');
+  try {
+    const fd = openSync(join(dir, 'channel0_1'), 'r+');
+    writeSync(fd, Buffer.from([0xde, 0xad, 0xbe, 0xef]), 0, 4, 0);
+    closeSync(fd);
+    const r = runUtp(['report', '-i', dir], UTC);
+    assert.equal(r.status, 1);
+    const lines = assertOneLine(r.stderr, 'bad magic');
+    assert.equal(lines.length, 1, r.stderr.toString());
+    assert.match(lines[0], /Bad packet magic 0xefbeadde .*channel0_1/);
+    const full = readFileSync(join(FIX, 'lttng-ust-libc.babeltrace2.txt'), 'latin1').split('\n');
+    const got = r.stdout.toString('latin1').split('\n').filter(Boolean);
+    assert.ok(got.length > 0);
+    const all = new Set(full);
+    for (const l of got) assert.ok(all.has(l), l);
+  } finally { rmSync(root, { recursive: true, force: true }); }
+});
+
+test('damaged CTF: bad metadata is one line and exit 1', () => {
+  const { root, dir } = copyFixture('utp-uprobe-args');
+  try {
+    const text = readFileSync(join(dir, 'metadata'), 'utf8');
+    writeFileSync(join(dir, 'metadata'), text.replace('stream {', 'stream { bogus := wat;'));
+    let r = runUtp(['report', '-i', dir], UTC);
+    assert.equal(r.status, 1);
+    assert.equal(assertOneLine(r.stderr, 'bad metadata').length, 1);
+    assert.match(r.stderr.toString(), /metadata.*line=\d+/);
+    writeFileSync(join(dir, 'metadata'), 'not metadata at all');
+    r = runUtp(['report', '-i', dir], UTC);
+    assert.equal(r.status, 1);
+    assert.equal(assertOneLine(r.stderr, 'garbage metadata').length, 1);
+    assert.match(r.stderr.toString(), /CTF 1\.8/);
+  } finally { rmSync(root, { recursive: true, force: true }); }
+});
+
+test('utp convert refuses to write over its input and unknown output formats', () => {
+  const d = tmpDir('utp-ctf-conv-');
+  try {
+    const dat = join(d, 'in.dat');
+    cpSync(join(ROOT, 'testdata/succeed/uprobe-args/trace.dat'), dat);
+    let r = runUtp(['convert', dat, '-o', dat, '--to', 'ctf']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr.toString(), /would replace the input/);
+    r = runUtp(['convert', dat, '-o', join(d, 'out.xyz')]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr.toString(), /--to ctf/);
+    r = runUtp(['convert', dat, '-o', join(d, 'out.ctf')]);
+    assert.equal(r.status, 0, r.stderr.toString());
+    assert.equal(r.stderr.length, 0, 'quiet when not on a TTY');
+    assert.ok(existsSync(join(d, 'out.ctf', 'metadata')));
+    assert.deepEqual(readdirSync(d).filter((n) => n.startsWith('.')), [], 'no temporary directory left');
+  } finally { rmSync(d, { recursive: true, force: true }); }
+});
+
+// ---------------------------------------------------------------- fresh traces
+
+test('live: trace.dat → utp convert → babeltrace2 shows every event and value of trace-cmd report -R', (t) => {
+  const why = liveSkipReason() ?? btMissing();
+  if (why) return t.skip(why);
+  const before = tracefsState();
+  const d = tmpDir('utp-ctf-live-');
+  try {
+    const { file } = recordReference(d, {
+      events: ['sched', 'irq', 'timer', 'raw_syscalls', 'syscalls/sys_enter_openat', 'syscalls/sys_exit_openat', 'ftrace/print'],
+      run: (insts) => {
+        spawnSync('sh', ['-c', 'ls -la /usr/lib > /dev/null; cat /proc/self/status > /dev/null']);
+        for (const I of insts) try { writeFileSync(join(I, 'trace_marker'), 'ctf "quoted" \\ marker\n'); } catch { /* no marker */ }
+      },
+    });
+    const out = join(d, 'out.ctf');
+    const c = runUtp(['convert', file, '-o', out]);
+    assert.equal(c.status, 0, c.stderr.toString());
+    const bt = spawnSync('babeltrace2', ['--clock-seconds', out], { encoding: 'latin1', maxBuffer: 1 << 30 });
+    assert.equal(bt.status, 0, bt.stderr);
+    assert.equal(bt.stderr, '', 'babeltrace2 warns or errs');
+    const tc = spawnSync('trace-cmd', ['report', '-R', '-t', '-i', file], { encoding: 'latin1', maxBuffer: 1 << 30 });
+    assert.equal(tc.status, 0);
+    // trace-cmd shows %ps/%pS arguments and printk strings by name: resolve them with the trace's own tables
+    const syms = spawnSync('trace-cmd', ['report', '-f', '-i', file], { encoding: 'latin1', maxBuffer: 1 << 30 }).stdout;
+    const table = [];
+    for (const l of syms.split('\n')) { const m = /^([0-9a-f]{16}) (\S+)/.exec(l); if (m) table.push([BigInt('0x' + m[1]), m[2]]); }
+    table.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const printk = new Map();
+    for (const l of spawnSync('trace-cmd', ['report', '--printk', '-i', file], { encoding: 'latin1', maxBuffer: 1 << 30 }).stdout.split('\n')) {
+      const m = /^([0-9a-f]+) : "(.*)"$/.exec(l); if (m) printk.set(BigInt('0x' + m[1]), m[2]);
+    }
+    const symbol = (v) => {
+      const a = BigInt.asUintN(64, v);
+      const out = [];
+      if (printk.has(a)) out.push(printk.get(a));
+      let lo = 0, hi = table.length - 1, k = -1;
+      while (lo <= hi) { const m = (lo + hi) >> 1; if (table[m][0] <= a) { k = m; lo = m + 1; } else hi = m - 1; }
+      if (k >= 0) out.push(table[k][1], `${table[k][1]}+0x${(a - table[k][0]).toString(16)}`);
+      return out;
+    };
+    const r = compareReports(tc.stdout, bt.stdout, symbol);
+    assert.equal(r.error, undefined);
+    assert.ok(r.count > 50, `only ${r.count} events`);
+    console.log(`# ${r.count} events, ${r.fields} field values equal`);
+    // and utp reads its own CTF as babeltrace2 does
+    const ref = babeltrace(out);
+    const got = runUtp(['report', '-i', out], UTC);
+    assert.equal(firstDifference(ref.stdout, got.stdout, 'utp report on utp CTF'), undefined);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+    assert.deepEqual(tracefsState(), before, 'tracefs left as found');
+  }
+});
+
+test('live: an LTTng user-space trace: utp report == babeltrace2', (t) => {
+  const why = lttngSkipReason() ?? btMissing();
+  if (why) return t.skip(why);
+  const d = tmpDir('utp-ctf-lttng-');
+  try {
+    const bin = buildTracepointProgram(d);
+    const dir = recordLttng(join(d, 's1'), {
+      events: ['utp_test:*', 'lttng_ust_libc:*'], contexts: ['vtid', 'procname'],
+      run: (env) => {
+        spawnSync(bin, [], { env, stdio: 'ignore' });
+        spawnSync('ls', ['/usr'], { env: { ...env, LD_PRELOAD: 'liblttng-ust-libc-wrapper.so' }, stdio: 'ignore' });
+      },
+    });
+    for (const tz of ['UTC', 'Europe/Paris']) {
+      const env = { ...process.env, TZ: tz };
+      const ref = babeltrace(dir, env);
+      assert.equal(ref.status, 0, ref.stderr.toString());
+      const got = runUtp(['report', '-i', dir], { env });
+      assert.equal(got.status, 0, got.stderr.toString());
+      assert.equal(firstDifference(ref.stdout, got.stdout, `lttng TZ=${tz}`), undefined);
+      assert.ok(ref.stdout.length > 1000);
+    }
+    // the session directory (babeltrace2 finds the trace below it) works too
+    const top = join(d, 's1', 'trace');
+    assert.equal(firstDifference(babeltrace(top).stdout, runUtp(['report', '-i', top], UTC).stdout, 'session dir'), undefined);
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
+  assert.notEqual(spawnSync('pgrep', ['-x', 'lttng-sessiond']).status, 0, 'the session daemon was stopped');
+});
