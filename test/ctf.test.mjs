@@ -76,7 +76,7 @@ test('damaged CTF: a cut stream prints what it holds, then one line', () => {
     assert.notEqual(r.status, 0);
     const lines = assertOneLine(r.stderr, 'cut stream').filter((l) => !l.startsWith('WARNING: Tracer'));
     assert.equal(lines.length, 1, r.stderr.toString());
-    assert.match(lines[0], /utp report: .*stream '.*' .*offset=\d+/);
+    assert.match(lines[0], /utp report: .*Stream '.*' is cut.*offset=\d+/);
     const got = r.stdout.toString().split('\n').filter(Boolean);
     assert.ok(got.length > 100 && got.length < full.length - 1, `kept ${got.length} of ${full.length}`);
     // every line printed is a line of the whole trace's output
