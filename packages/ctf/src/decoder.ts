@@ -26,7 +26,57 @@ export class DecodeError extends Error {
   constructor(readonly bitPos: number, message: string) { super(message); }
 }
 
-export type Printer = (c: Cursor) => string;
+/** Output bytes: printers append here. */
+export class Out {
+  buf = new Uint8Array(1 << 17);
+  pos = 0;
+  room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const b = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
+    b.set(this.buf.subarray(0, this.pos));
+    this.buf = b;
+  }
+  /** A byte string (chars < 256). */
+  str(s: string): void {
+    const n = s.length;
+    this.room(n);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
+    this.pos = p;
+  }
+  bytes(src: Uint8Array, a = 0, e = src.length): void {
+    const n = e - a;
+    this.room(n);
+    const b = this.buf;
+    let p = this.pos;
+    if (n < 48) for (let i = a; i < e; i++) b[p++] = src[i]!;
+    else { b.set(src.subarray(a, e), p); p += n; }
+    this.pos = p;
+  }
+  /** A non-negative integer below 2^53 in decimal. */
+  dec(v: number): void {
+    this.room(20);
+    const b = this.buf;
+    if (v < 10) { b[this.pos++] = 48 + v; return; }
+    let n = v, len = 0;
+    while (n >= 1) { n = Math.floor(n / 10); len++; }
+    let p = this.pos + len;
+    this.pos = p;
+    n = v;
+    while (len-- > 0) { const q = Math.floor(n / 10); b[--p] = 48 + (n - q * 10); n = q; }
+  }
+  /** Zero-padded 9-digit fraction. */
+  dec9(v: number): void {
+    this.room(9);
+    const b = this.buf;
+    let p = this.pos + 9, n = v;
+    this.pos = p;
+    for (let i = 0; i < 9; i++) { const q = Math.floor(n / 10); b[--p] = 48 + (n - q * 10); n = q; }
+  }
+}
+
+export type Printer = (c: Cursor, o: Out) => void;
 
 const TWO32 = 4294967296;
 
@@ -209,108 +259,115 @@ export class Compiler {
       case 'int': {
         const clock = t.clock !== undefined;
         if (keep || clock) {
-          return (c) => {
+          return (c, o) => {
             const v = readInt(c, t);
             if (keep) c.vals.set(name, v);
             if (clock && c.onClock) c.onClock(v, t.size);
-            return formatInt(t, v);
+            putInt(o, t, v);
           };
         }
-        if (t.base === 10) return (c) => String(readInt(c, t));
-        return (c) => formatInt(t, readInt(c, t));
+        if (t.base === 10) {
+          return (c, o) => {
+            const v = readInt(c, t);
+            if (typeof v === 'number' && v >= 0) o.dec(v); else o.str(String(v));
+          };
+        }
+        return (c, o) => putInt(o, t, readInt(c, t));
       }
       case 'enum': {
         const e: EnumT = t;
-        return (c) => {
+        return (c, o) => {
           const v = readInt(c, e.int);
           if (keep) c.vals.set(name, v);
           if (e.int.clock !== undefined && c.onClock) c.onClock(v, e.int.size);
-          return '( ' + enumLabels(e, v) + ' : container = ' + formatInt(e.int, v) + ' )';
+          o.str('( ' + enumLabels(e, v) + ' : container = ');
+          putInt(o, e.int, v);
+          o.str(' )');
         };
       }
       case 'float': {
-        return (c) => {
+        return (c, o) => {
           align(c, t.align);
           need(c, t.size);
           if (c.pos & 7) throw new DecodeError(c.pos, 'unaligned floating point numbers are not supported');
-          const o = c.pos >>> 3;
+          const at = c.pos >>> 3;
           c.pos += t.size;
-          return formatG(t.size === 32 ? c.dv.getFloat32(o, t.le) : c.dv.getFloat64(o, t.le));
+          o.str(formatG(t.size === 32 ? c.dv.getFloat32(at, t.le) : c.dv.getFloat64(at, t.le)));
         };
       }
       case 'string': {
-        return (c) => {
+        return (c, o) => {
           align(c, 8);
           const a = c.pos >>> 3, endB = c.end >>> 3, buf = c.buf;
           let z = a;
           while (z < endB && buf[z] !== 0) z++;
           if (z >= endB) throw new DecodeError(c.pos, 'unterminated string');
           c.pos = (z + 1) * 8;
-          return quoteBytes(buf, a, z);
+          putQuoted(o, buf, a, z);
         };
       }
       case 'struct': return this.struct(t);
       case 'variant': {
         const opts = t.options.map((m) => ({ label: m.name, p: this.compile(m.type, m.name) }));
         const tagName = t.tag[t.tag.length - 1]!;
-        return (c) => {
+        return (c, o) => {
           const v = c.vals.get(tagName);
           if (v === undefined) throw new DecodeError(c.pos, `variant tag '${t.tag.join('.')}' not found`);
           const e = this.tagEnums.get(tagName);
           const lbl = e ? firstLabel(e, v) : undefined;
-          const o = opts.find((x) => x.label === lbl || shownName(x.label) === lbl);
-          if (!o) throw new DecodeError(c.pos, `no variant option for tag value ${v}`);
-          return '{ ' + o.p(c) + ' }';
+          const opt = opts.find((x) => x.label === lbl || shownName(x.label) === lbl);
+          if (!opt) throw new DecodeError(c.pos, `no variant option for tag value ${v}`);
+          o.str('{ ');
+          opt.p(c, o);
+          o.str(' }');
         };
       }
       case 'array': {
         if (isText(t.elem)) {
           const n = t.len;
-          return (c) => {
+          return (c, o) => {
             align(c, 8);
             need(c, n * 8);
             const a = c.pos >>> 3;
             c.pos += n * 8;
             let z = a;
             while (z < a + n && c.buf[z] !== 0) z++;
-            return quoteBytes(c.buf, a, z);
+            putQuoted(o, c.buf, a, z);
           };
         }
         const el = this.compile(t.elem);
         const n = t.len, al = alignOf(t.elem);
-        return (c) => {
+        return (c, o) => {
           align(c, al);
-          if (n === 0) return '[ ]';
-          let s = '[';
-          for (let i = 0; i < n; i++) s += (i ? ', [' : ' [') + i + '] = ' + el(c);
-          return s + ' ]';
+          if (n === 0) { o.str('[ ]'); return; }
+          o.str('[');
+          for (let i = 0; i < n; i++) { o.str(i ? ', [' : ' ['); o.dec(i); o.str('] = '); el(c, o); }
+          o.str(' ]');
         };
       }
       case 'seq': {
         const lenName = t.lenPath[t.lenPath.length - 1]!;
         const al = alignOf(t.elem);
-        if (isText(t.elem)) {
-          return (c) => {
-            const n = Number(c.vals.get(lenName) ?? -1);
-            if (n < 0) throw new DecodeError(c.pos, `sequence length '${t.lenPath.join('.')}' not found`);
+        const text = isText(t.elem);
+        const el = text ? undefined : this.compile(t.elem);
+        return (c, o) => {
+          const n = Number(c.vals.get(lenName) ?? -1);
+          if (n < 0) throw new DecodeError(c.pos, `sequence length '${t.lenPath.join('.')}' not found`);
+          if (text) {
             align(c, 8);
             need(c, n * 8);
             const a = c.pos >>> 3;
             c.pos += n * 8;
             let z = a;
             while (z < a + n && c.buf[z] !== 0) z++;
-            return quoteBytes(c.buf, a, z);
-          };
-        }
-        const el = this.compile(t.elem);
-        return (c) => {
-          const n = Number(c.vals.get(lenName) ?? -1);
-          if (n < 0) throw new DecodeError(c.pos, `sequence length '${t.lenPath.join('.')}' not found`);
+            putQuoted(o, c.buf, a, z);
+            return;
+          }
           align(c, al);
-          if (n === 0) return '[ ]';
-          let s = '[';
-          for (let i = 0; i < n; i++) s += (i ? ', [' : ' [') + i + '] = ' + el(c);
-          return s + ' ]';
+          if (n === 0) { o.str('[ ]'); return; }
+          o.str('[');
+          for (let i = 0; i < n; i++) { o.str(i ? ', [' : ' ['); o.dec(i); o.str('] = '); el!(c, o); }
+          o.str(' ]');
         };
       }
     }
@@ -332,22 +389,44 @@ export class Compiler {
 
   /** A struct printer; `hide` lists member names decoded but not shown. */
   struct(t: StructT, hide?: Set<string>): Printer {
-    const ms: Array<{ label: string; p: Printer; show: boolean }> = t.fields.map((m: Member) => ({
-      label: utf8Bytes(shownName(m.name)) + ' = ', p: this.compile(m.type, m.name), show: !hide?.has(m.name),
+    const ms = t.fields.map((m: Member) => ({
+      first: '{ ' + utf8Bytes(shownName(m.name)) + ' = ', next: ', ' + utf8Bytes(shownName(m.name)) + ' = ',
+      p: this.compile(m.type, m.name), show: !hide?.has(m.name),
     }));
     const al = t.align;
-    return (c) => {
+    const n = ms.length;
+    return (c, o) => {
       align(c, al);
-      let s = '{', n = 0;
-      for (let i = 0; i < ms.length; i++) {
+      let shown = 0;
+      for (let i = 0; i < n; i++) {
         const m = ms[i]!;
-        const v = m.p(c);
-        if (!m.show) continue;
-        s += (n++ ? ', ' : ' ') + m.label + v;
+        const at = o.pos;
+        o.str(shown ? m.next : m.first);
+        m.p(c, o);
+        if (m.show) shown++;
+        else o.pos = at;
       }
-      return n ? s + ' }' : '{ }';
+      o.str(shown ? ' }' : '{ }');
     };
   }
+}
+
+/** babeltrace2's text for an integer. */
+function putInt(o: Out, t: IntT, v: number | bigint): void {
+  if (t.base === 10 && typeof v === 'number' && v >= 0) { o.dec(v); return; }
+  o.str(formatInt(t, v));
+}
+
+/** A quoted, escaped string (see quoteBytes). */
+function putQuoted(o: Out, buf: Uint8Array, a: number, b: number): void {
+  for (let i = a; i < b; i++) {
+    const ch = buf[i]!;
+    if (ch < 32 || ch === 127 || ch === 92 || ch === 39 || ch === 34 || ch === 63) { o.str(quoteBytes(buf, a, b)); return; }
+  }
+  o.room(b - a + 2);
+  o.buf[o.pos++] = 34;
+  o.bytes(buf, a, b);
+  o.buf[o.pos++] = 34;
 }
 
 function firstLabel(e: EnumT, v: number | bigint): string | undefined {

@@ -69,7 +69,14 @@ function mapFields(fields: readonly Field[]): { ctf: CtfField[]; steps: Step[] }
     ctf.push({ name: f.name, type: t });
     steps.push({ op: Op.Fixed, field: f, offset: f.offset, size: f.size, elem: 1 });
   }
-  return { ctf, steps };
+  // adjacent fixed fields are one copy
+  const merged: Step[] = [];
+  for (const st of steps) {
+    const last = merged[merged.length - 1];
+    if (last && last.op === Op.Fixed && st.op === Op.Fixed && last.offset + last.size === st.offset) merged[merged.length - 1] = { ...last, size: last.size + st.size };
+    else merged.push(st);
+  }
+  return { ctf, steps: merged };
 }
 
 export interface TraceDatToCtfOptions {
@@ -153,10 +160,12 @@ export async function traceDatToCtf(td: TraceDat, options: TraceDatToCtfOptions)
       const s = steps[i]!;
       if (s.op === Op.Fixed) {
         if (p + s.size > scratch.length) grow(p + s.size);
-        const a = base + s.offset;
-        if (a + s.size <= end) scratch.set(page.subarray(a, a + s.size), p);
-        else { scratch.fill(0, p, p + s.size); if (a < end) scratch.set(page.subarray(a, end), p); }
-        p += s.size;
+        const a = base + s.offset, n = s.size;
+        if (a + n <= end) {
+          if (n <= 32) for (let k = 0; k < n; k++) scratch[p + k] = page[a + k]!;
+          else scratch.set(page.subarray(a, a + n), p);
+        } else { scratch.fill(0, p, p + n); if (a < end) scratch.set(page.subarray(a, end), p); }
+        p += n;
       } else {
         const [o, len] = tep.fieldExtent(rec, s.field);
         const a = Math.min(end, base + o), b = Math.min(end, a + Math.max(0, len));
@@ -164,8 +173,7 @@ export async function traceDatToCtf(td: TraceDat, options: TraceDatToCtfOptions)
           let z = a;
           while (z < b && page[z] !== 0) z++;
           if (p + (z - a) + 1 > scratch.length) grow(p + (z - a) + 1);
-          scratch.set(page.subarray(a, z), p);
-          p += z - a;
+          for (let k = a; k < z; k++) scratch[p++] = page[k]!;
           scratch[p++] = 0;
         } else {
           const n = Math.floor((b - a) / s.elem);

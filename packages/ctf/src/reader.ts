@@ -6,7 +6,7 @@
  */
 import type { ByteSource } from '@utp/bytes';
 import { CtfError, CtfErrorCode } from './errors.js';
-import { Compiler, DecodeError, readInt, utf8Bytes } from './decoder.js';
+import { Compiler, DecodeError, Out, readInt, utf8Bytes } from './decoder.js';
 import type { Cursor, Printer } from './decoder.js';
 import { metadataText, parseMetadata } from './metadata.js';
 import type { ClockClass, EventClassT, IntT, StreamClassT, StructT, TraceClass } from './metadata.js';
@@ -15,8 +15,8 @@ import type { Diagnostic } from '@utp/traceevent';
 export interface CtfStreamInput { name: string; source: ByteSource }
 
 export interface CtfPrintOptions {
-  /** Receives output text (byte strings: one char per byte). */
-  write: (s: string) => void;
+  /** Receives the output bytes (valid only during the call). */
+  write: (bytes: Uint8Array) => void;
   /** Warnings babeltrace2 prints on stderr (discarded events/packets) and reader problems. */
   onDiagnostic?: (d: Diagnostic) => void;
   /** Time zone offset in minutes east of UTC for a given epoch second (default: the host's local time). */
@@ -43,7 +43,7 @@ class StreamState {
   packetEnd = 0; // content end in bits
   packetBits = 0;
   plan: StreamPlan | undefined;
-  ctxText: string | undefined;
+  ctxText: Uint8Array | undefined;
   clock = 0n;
   pendingTs = 0n;
   pendingId = 0;
@@ -57,6 +57,7 @@ class StreamState {
   streamId = 0;
   /** Set when the current packet runs past the end of the file. */
   cutNote: string | undefined;
+  readonly clockCb = (v: number | bigint, size: number): void => { this.clock = updateClock(this.clock, v, size); };
   constructor(readonly input: CtfStreamInput, vals: Map<string, number | bigint>) {
     this.cur = { buf: this.buf, dv: new DataView(this.buf.buffer), pos: 0, end: 0, vals, onClock: undefined };
   }
@@ -67,6 +68,8 @@ export class CtfTrace {
   private readonly compiler = new Compiler();
   private readonly plans = new Map<number, StreamPlan>();
   private headerPrinter: Printer | undefined;
+  /** Output of the decoders whose text is not shown (headers). */
+  private readonly sink = new Out();
   readonly hostname: string | undefined;
   readonly name: string;
 
@@ -134,10 +137,16 @@ export class CtfTrace {
       await this.nextEvent(st, opts, toNs);
     }
     let lastNs: bigint | undefined;
+    let lastNum = -1;
     let count = 0;
-    let out = '';
+    const o = new Out();
     let cacheSec = -1n, cacheText = '';
     const two9 = 1000000000n;
+    // the clock base split into seconds and nanoseconds: event times below 2^53 stay numbers
+    const baseSec = baseNs / two9, baseFrac = Number(baseNs % two9);
+    const baseSecNum = Number(baseSec);
+    let cacheSecNum = -1;
+    const exactNum = freq === 1000000000n && baseNs >= 0n && Number.isSafeInteger(baseSecNum);
     for (;;) {
       // the stream whose next event is the oldest (ties: lowest stream id)
       let best: StreamState | undefined;
@@ -149,49 +158,77 @@ export class CtfTrace {
       const st = best;
       const plan = st.plan!;
       const ev = plan.events.get(st.pendingId);
-      let line = '';
+      const lineStart = o.pos;
       if (hasClock) {
-        const ns = toNs(st.pendingTs);
-        let sec = ns / two9, frac = ns % two9;
-        if (frac < 0n) { frac += two9; sec -= 1n; }
-        if (sec !== cacheSec) {
-          cacheSec = sec;
-          const t = localTime(Number(sec));
+        const raw = st.pendingTs;
+        let sec: number, frac: number, nsNum = -1;
+        if (exactNum && raw < 4503599627370496n) {
+          const r = Number(raw) + baseFrac;
+          const q = Math.floor(r / 1e9);
+          sec = baseSecNum + q;
+          frac = r - q * 1e9;
+          nsNum = Number(raw);
+        } else {
+          const ns = toNs(raw);
+          let bs = ns / two9, bf = ns % two9;
+          if (bf < 0n) { bf += two9; bs -= 1n; }
+          sec = Number(bs); frac = Number(bf);
+          void cacheSec;
+        }
+        if (sec !== cacheSecNum) {
+          cacheSecNum = sec;
+          const t = localTime(sec);
           cacheText = '[' + p2(t.h) + ':' + p2(t.m) + ':' + p2(t.s) + '.';
         }
-        line = cacheText + String(frac).padStart(9, '0') + '] (';
-        if (lastNs === undefined) line += '+?.?????????) ';
-        else {
-          const d = BigInt.asUintN(64, ns - lastNs);
-          line += '+' + (d / two9) + '.' + String(d % two9).padStart(9, '0') + ') ';
+        o.str(cacheText);
+        o.dec9(frac);
+        o.str('] (');
+        if (nsNum >= 0 && lastNum >= 0) {
+          const d = nsNum - lastNum;
+          o.str('+');
+          const q = Math.floor(d / 1e9);
+          o.dec(q); o.str('.'); o.dec9(d - q * 1e9); o.str(') ');
+        } else {
+          const ns = toNs(raw);
+          if (lastNs === undefined) o.str('+?.?????????) ');
+          else {
+            const d = BigInt.asUintN(64, ns - lastNs);
+            o.str('+' + (d / two9) + '.' + String(d % two9).padStart(9, '0') + ') ');
+          }
         }
-        lastNs = ns;
+        lastNs = nsNum >= 0 ? undefined : toNs(raw);
+        if (nsNum < 0) lastNum = -1; else { lastNum = nsNum; lastNs = baseNs + raw; }
       }
-      line += host + (ev ? ev.name : '<unknown>') + ': ';
+      o.str(host);
+      o.str(ev ? ev.name : '<unknown>');
+      o.str(': ');
       let first = true;
       const c = st.cur;
       try {
-        if (st.ctxText !== undefined) { line += st.ctxText; first = false; }
-        if (plan.eventContext) { line += (first ? '' : ', ') + plan.eventContext(c); first = false; }
-        if (ev?.context) { line += (first ? '' : ', ') + ev.context(c); first = false; }
-        if (ev?.fields) { line += (first ? '' : ', ') + ev.fields(c); first = false; }
+        if (st.ctxText !== undefined) { o.bytes(st.ctxText); first = false; }
+        if (plan.eventContext) { if (!first) o.str(', '); plan.eventContext(c, o); first = false; }
+        if (ev?.context) { if (!first) o.str(', '); ev.context(c, o); first = false; }
+        if (ev?.fields) { if (!first) o.str(', '); ev.fields(c, o); first = false; }
       } catch (e) {
+        o.pos = lineStart;
         this.decodeProblem(st, e, opts);
         st.hasEvent = false;
         st.done = true;
         continue;
       }
       if (!ev) {
+        o.pos = lineStart;
         opts.onDiagnostic?.({ level: 'error', code: CtfErrorCode.BadPacket, message: `unknown event class id ${st.pendingId} in stream '${st.input.name}'` });
         st.done = true; st.hasEvent = false;
         continue;
       }
-      out += line + '\n';
+      o.room(1);
+      o.buf[o.pos++] = 10;
       count++;
-      if (out.length > 1 << 16) { opts.write(out); out = ''; }
+      if (o.pos > 1 << 16) { opts.write(o.buf.subarray(0, o.pos)); o.pos = 0; }
       await this.nextEvent(st, opts, toNs);
     }
-    if (out) opts.write(out);
+    if (o.pos) opts.write(o.buf.subarray(0, o.pos));
     return count;
   }
 
@@ -232,8 +269,9 @@ export class CtfTrace {
       }
       try {
         c.vals.clear();
-        c.onClock = (v, size) => { st.clock = updateClock(st.clock, v, size); };
-        if (st.plan.header) st.plan.header(c);
+        c.onClock = st.clockCb;
+        if (st.plan.header) st.plan.header(c, this.sink);
+        this.sink.pos = 0;
         c.onClock = undefined;
         const id = c.vals.get('id');
         st.pendingId = id === undefined ? (st.plan.events.size === 1 ? st.plan.events.keys().next().value! : 0) : Number(id);
@@ -273,7 +311,8 @@ export class CtfTrace {
           }
           c.pos = 0;
         }
-        this.headerPrinter(c);
+        this.headerPrinter(c, this.sink);
+        this.sink.pos = 0;
       }
       const sid = Number(c.vals.get('stream_id') ?? (this.tc.streams.keys().next().value ?? 0));
       const plan = this.plans.get(sid);
@@ -282,7 +321,11 @@ export class CtfTrace {
       if (inst !== undefined) st.streamId = Number(inst);
       st.plan = plan;
       c.onClock = undefined;
-      st.ctxText = plan.context ? plan.context(c) : undefined;
+      if (plan.context) {
+        const co = new Out();
+        plan.context(c, co);
+        st.ctxText = co.buf.slice(0, co.pos);
+      } else st.ctxText = undefined;
       const cs = c.vals.get('content_size'), ps = c.vals.get('packet_size');
       let content = cs !== undefined ? Number(cs) : ps !== undefined ? Number(ps) : (src.size - st.off) * 8;
       let size = ps !== undefined ? Number(ps) : content;

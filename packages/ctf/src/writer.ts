@@ -207,7 +207,9 @@ export class CtfStream {
     if (p === PACKET_PREFIX) { this.tsBegin = t; this.tsBeginBig = typeof ts === 'bigint' ? ts : undefined; }
     this.tsEnd = t;
     this.tsEndBig = typeof ts === 'bigint' ? ts : undefined;
-    this.buf.set(data.subarray(start, end), p + EVENT_HEADER);
+    const b = this.buf, o = p + EVENT_HEADER - start;
+    if (end - start <= 64) for (let k = start; k < end; k++) b[o + k] = data[k]!;
+    else b.set(data.subarray(start, end), p + EVENT_HEADER);
     this.pos = p + n;
     this.count++;
   }

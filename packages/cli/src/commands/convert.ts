@@ -80,7 +80,12 @@ async function convert(argv: string[]): Promise<number> {
   const src = new FileSource(input);
   let td: TraceDat;
   try {
-    td = await TraceDat.open(src);
+    // the WebAssembly zstd decoder (as report uses) when it loads; fzstd otherwise
+    const zstd = await import('@foxglove/wasm-zstd').then(async (m) => {
+      await m.isLoaded;
+      return (data: Uint8Array, usize: number) => m.decompress(data, usize);
+    }, () => undefined);
+    td = await TraceDat.open(src, { decompressors: zstd ? { zstd } : {} });
   } catch (e) {
     await src.close();
     process.stderr.write(`utp convert: ${input}: ${describeError(e)}\n`);

@@ -105,8 +105,8 @@ export async function reportCtf(argv: string[], dir: string): Promise<number> {
   try {
     const tr = CtfTrace.open(readFileSync(join(tdir, 'metadata')), sources, abs);
     await tr.print({
-      write: (s) => {
-        const b = Buffer.from(s, 'latin1');
+      write: (bytes) => {
+        const b = Buffer.from(bytes);
         pending.push(b);
         size += b.length;
         if (size > 1 << 20) flush();
