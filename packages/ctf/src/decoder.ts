@@ -66,6 +66,18 @@ export class Out {
     n = v;
     while (len-- > 0) { const q = Math.floor(n / 10); b[--p] = 48 + (n - q * 10); n = q; }
   }
+  /** `0x` and upper-case hex digits of a non-negative integer below 2^53. */
+  hex(v: number): void {
+    this.room(18);
+    const b = this.buf;
+    b[this.pos++] = 48; b[this.pos++] = 120;
+    let n = v, len = 0;
+    do { n = Math.floor(n / 16); len++; } while (n >= 1);
+    let p = this.pos + len;
+    this.pos = p;
+    n = v;
+    while (len-- > 0) { const q = Math.floor(n / 16); const d = n - q * 16; b[--p] = d < 10 ? 48 + d : 55 + d; n = q; }
+  }
   /** Zero-padded 9-digit fraction. */
   dec9(v: number): void {
     this.room(9);
@@ -389,8 +401,9 @@ export class Compiler {
 
   /** A struct printer; `hide` lists member names decoded but not shown. */
   struct(t: StructT, hide?: Set<string>): Printer {
+    const enc = (x: string): Uint8Array => Uint8Array.from(x, (ch) => ch.charCodeAt(0));
     const ms = t.fields.map((m: Member) => ({
-      first: '{ ' + utf8Bytes(shownName(m.name)) + ' = ', next: ', ' + utf8Bytes(shownName(m.name)) + ' = ',
+      first: enc('{ ' + utf8Bytes(shownName(m.name)) + ' = '), next: enc(', ' + utf8Bytes(shownName(m.name)) + ' = '),
       p: this.compile(m.type, m.name), show: !hide?.has(m.name),
     }));
     const al = t.align;
@@ -401,7 +414,7 @@ export class Compiler {
       for (let i = 0; i < n; i++) {
         const m = ms[i]!;
         const at = o.pos;
-        o.str(shown ? m.next : m.first);
+        o.bytes(shown ? m.next : m.first);
         m.p(c, o);
         if (m.show) shown++;
         else o.pos = at;
@@ -413,7 +426,10 @@ export class Compiler {
 
 /** babeltrace2's text for an integer. */
 function putInt(o: Out, t: IntT, v: number | bigint): void {
-  if (t.base === 10 && typeof v === 'number' && v >= 0) { o.dec(v); return; }
+  if (typeof v === 'number' && v >= 0) {
+    if (t.base === 10) { o.dec(v); return; }
+    if (t.base === 16) { o.hex(v); return; }
+  }
   o.str(formatInt(t, v));
 }
 

@@ -44,8 +44,8 @@ class StreamState {
   packetBits = 0;
   plan: StreamPlan | undefined;
   ctxText: Uint8Array | undefined;
-  clock = 0n;
-  pendingTs = 0n;
+  clock: number | bigint = 0;
+  pendingTs: number | bigint = 0;
   pendingId = 0;
   hasEvent = false;
   done = false;
@@ -161,15 +161,16 @@ export class CtfTrace {
       const lineStart = o.pos;
       if (hasClock) {
         const raw = st.pendingTs;
+        const rawBig = typeof raw === 'bigint' ? raw : BigInt(raw);
         let sec: number, frac: number, nsNum = -1;
-        if (exactNum && raw < 4503599627370496n) {
+        if (exactNum && typeof raw === 'number') {
           const r = Number(raw) + baseFrac;
           const q = Math.floor(r / 1e9);
           sec = baseSecNum + q;
           frac = r - q * 1e9;
           nsNum = Number(raw);
         } else {
-          const ns = toNs(raw);
+          const ns = toNs(rawBig);
           let bs = ns / two9, bf = ns % two9;
           if (bf < 0n) { bf += two9; bs -= 1n; }
           sec = Number(bs); frac = Number(bf);
@@ -189,15 +190,14 @@ export class CtfTrace {
           const q = Math.floor(d / 1e9);
           o.dec(q); o.str('.'); o.dec9(d - q * 1e9); o.str(') ');
         } else {
-          const ns = toNs(raw);
+          const ns = toNs(rawBig);
           if (lastNs === undefined) o.str('+?.?????????) ');
           else {
             const d = BigInt.asUintN(64, ns - lastNs);
             o.str('+' + (d / two9) + '.' + String(d % two9).padStart(9, '0') + ') ');
           }
         }
-        lastNs = nsNum >= 0 ? undefined : toNs(raw);
-        if (nsNum < 0) lastNum = -1; else { lastNum = nsNum; lastNs = baseNs + raw; }
+        if (nsNum < 0) { lastNum = -1; lastNs = toNs(rawBig); } else { lastNum = nsNum; lastNs = baseNs + rawBig; }
       }
       o.str(host);
       o.str(ev ? ev.name : '<unknown>');
@@ -226,7 +226,7 @@ export class CtfTrace {
       o.buf[o.pos++] = 10;
       count++;
       if (o.pos > 1 << 16) { opts.write(o.buf.subarray(0, o.pos)); o.pos = 0; }
-      await this.nextEvent(st, opts, toNs);
+      if (!this.nextInPacket(st, opts)) await this.nextEvent(st, opts, toNs);
     }
     if (o.pos) opts.write(o.buf.subarray(0, o.pos));
     return count;
@@ -248,6 +248,28 @@ export class CtfTrace {
       return;
     }
     throw e;
+  }
+
+  /** The next event of the current packet, without reading: false when a packet must be read. */
+  private nextInPacket(st: StreamState, opts: CtfPrintOptions): boolean {
+    const c = st.cur;
+    if (st.done || !st.plan || c.pos >= st.packetEnd) return false;
+    try {
+      c.vals.clear();
+      c.onClock = st.clockCb;
+      if (st.plan.header) st.plan.header(c, this.sink);
+      this.sink.pos = 0;
+      c.onClock = undefined;
+      const id = c.vals.get('id');
+      st.pendingId = id === undefined ? (st.plan.events.size === 1 ? st.plan.events.keys().next().value! : 0) : Number(id);
+      st.pendingTs = st.clock;
+      st.hasEvent = true;
+    } catch (e) {
+      this.decodeProblem(st, e, opts);
+      st.hasEvent = false;
+      st.done = true;
+    }
+    return true;
   }
 
   /** Advances `st` to its next event (reading packets as needed); decodes the event header. */
@@ -351,7 +373,7 @@ export class CtfTrace {
       const prevEnd = st.tsEnd;
       st.tsBegin = tb !== undefined ? BigInt(tb) : undefined;
       st.tsEnd = te !== undefined ? BigInt(te) : undefined;
-      if (tb !== undefined) st.clock = BigInt(tb);
+      if (tb !== undefined) st.clock = tb;
       const disc = c.vals.get('events_discarded');
       if (disc !== undefined) {
         const d = BigInt(disc);
@@ -414,7 +436,21 @@ function findClockInt(s: StructT | undefined): IntT | undefined {
 }
 
 /** babeltrace's clock update from an N-bit value: wrap when the low bits go back. */
-function updateClock(cur: bigint, v: number | bigint, size: number): bigint {
+function updateClock(cur: number | bigint, v: number | bigint, size: number): number | bigint {
+  if (typeof v === 'number' && v >= 0) {
+    if (size >= 64) return v;
+    if (typeof cur === 'number' && size <= 32 && cur < 4503599627370496) {
+      const m = 2 ** size;
+      const low = cur % m;
+      const r = cur - low + v + (v < low ? m : 0);
+      if (r < 9007199254740992) return r;
+    }
+  }
+  const r = updateClockBig(typeof cur === 'bigint' ? cur : BigInt(cur), v, size);
+  return r < 9007199254740992n ? Number(r) : r;
+}
+
+function updateClockBig(cur: bigint, v: number | bigint, size: number): bigint {
   const nv = BigInt.asUintN(64, BigInt(v));
   if (size >= 64) return nv;
   const mask = (1n << BigInt(size)) - 1n;
