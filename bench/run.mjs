@@ -4,6 +4,8 @@
 //                               machine (made on first use in bench/data/, reused afterwards), output to a file.
 //   report/v7-zstd/syscalls-2M/-R  the same with -R (raw field lists)
 //   report/v7-zstd/mixed        a trace with ~200 event types (kmem, syscalls, sched, irq, timer, ...; made on first use)
+//   ctf/convert/syscalls-1M     `utp convert --to ctf` of a ~1M-event trace vs `babeltrace2` printing the result
+//   ctf/report/syscalls-1M      `utp report` vs `babeltrace2` on that CTF (outputs compared)
 //   tracecmd/record/raw_syscalls `utp record` vs a plain per-CPU `cat trace_pipe_raw` copy under a syscall storm:
 //                               events captured, events lost, recorder CPU time (packages/tracecmd/bench/record.mjs).
 // Options: --events N (default 2000000), --runs N (default 3), --only NAME, --keep-output
@@ -29,7 +31,8 @@ function timed(cmd, outFile) {
 
 function median(xs) { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; }
 
-function makeTrace() {
+function makeTrace(events = EVENTS) {
+  const EVENTS = events;
   const file = join(DATA, `syscalls-${EVENTS}.dat`);
   if (existsSync(file)) return file;
   const skip = liveSkipReason();
@@ -86,12 +89,43 @@ function reportBench(file, flags = '') {
   };
 }
 
+/**
+ * CTF: `utp convert --to ctf` of a trace.dat vs `babeltrace2` reading the result back (printing it),
+ * then `utp report` vs `babeltrace2` printing that CTF (outputs compared byte for byte).
+ */
+function ctfBenches(file) {
+  const out = join(DATA, 'bench.ctf');
+  const refOut = join(DATA, 'ref.txt'), utpOut = join(DATA, 'utp.txt');
+  const conv = [], read = [], print = [];
+  for (let i = 0; i < RUNS; i++) {
+    rmSync(out, { recursive: true, force: true });
+    conv.push(timed(`${process.execPath} ${UTP} convert ${file} -o ${out} --to ctf -q`, '/dev/null'));
+    read.push(timed(`TZ=UTC babeltrace2 ${out} 2>/dev/null`, refOut));
+    print.push(timed(`TZ=UTC ${process.execPath} ${UTP} report -i ${out}`, utpOut));
+  }
+  const same = spawnSync('cmp', ['-s', refOut, utpOut]).status === 0;
+  const lines = Number(spawnSync('sh', ['-c', `wc -l < ${refOut}`], { encoding: 'utf8' }).stdout.trim());
+  if (!args.includes('--keep-output')) { rmSync(refOut, { force: true }); rmSync(utpOut, { force: true }); rmSync(out, { recursive: true, force: true }); }
+  const m = (xs) => ({ s: median(xs.map((r) => r.seconds)), rss: Math.max(...xs.map((r) => r.maxRssKb)) });
+  const bt = { name: 'babeltrace2 (read back)', ...m(read) };
+  return {
+    convert: { what: `${lines} events, ${(statSync(file).size / 1e6).toFixed(1)} MB trace.dat`, ref: bt, utp: { name: 'utp convert --to ctf', ...m(conv) }, identical: conv.every((r) => r.status === 0), lines },
+    report: { what: `${lines} lines`, ref: { name: 'babeltrace2', ...m(read) }, utp: { name: 'utp report (CTF)', ...m(print) }, identical: same, lines },
+  };
+}
+let ctfResult;
+const ctf = () => (ctfResult ??= ctfBenches(makeTrace(1_000_000)));
+
 const benches = {
   'report/v7-zstd/syscalls-2M': () => reportBench(makeTrace()),
   // -R: every field printed raw (tep_print_fields), arrays included
   'report/v7-zstd/syscalls-2M/-R': () => reportBench(makeTrace(), '-R'),
   // many event types: plugins (kmem, sched_switch, hrtimer), %p/%pS, __print_flags/__print_symbolic, strings
   'report/v7-zstd/mixed': () => reportBench(makeMixedTrace()),
+  // trace.dat → CTF: goal: utp converts faster than babeltrace2 reads the result back
+  'ctf/convert/syscalls-1M': () => ctf().convert,
+  // CTF → text: goal: utp prints it at least 2x faster than babeltrace2 (same bytes)
+  'ctf/report/syscalls-1M': () => ctf().report,
 };
 
 // The recorder benchmark lives with its package; it prints its own side-by-side numbers and ratios.
