@@ -88,6 +88,15 @@ export class Out {
   }
 }
 
+/** An Out that keeps nothing (for headers, whose text is never shown). */
+export class NullOut extends Out {
+  override str(): void { /* dropped */ }
+  override bytes(): void { /* dropped */ }
+  override dec(): void { /* dropped */ }
+  override hex(): void { /* dropped */ }
+  override dec9(): void { /* dropped */ }
+}
+
 export type Printer = (c: Cursor, o: Out) => void;
 
 const TWO32 = 4294967296;

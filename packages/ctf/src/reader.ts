@@ -6,7 +6,7 @@
  */
 import type { ByteSource } from '@utp/bytes';
 import { CtfError, CtfErrorCode } from './errors.js';
-import { Compiler, DecodeError, Out, readInt, utf8Bytes } from './decoder.js';
+import { Compiler, DecodeError, NullOut, Out, readInt, utf8Bytes } from './decoder.js';
 import type { Cursor, Printer } from './decoder.js';
 import { metadataText, parseMetadata } from './metadata.js';
 import type { ClockClass, EventClassT, IntT, StreamClassT, StructT, TraceClass } from './metadata.js';
@@ -24,7 +24,7 @@ export interface CtfPrintOptions {
 }
 
 const HIDDEN_CONTEXT = new Set(['timestamp_begin', 'timestamp_end', 'content_size', 'packet_size', 'packet_seq_num', 'events_discarded']);
-const WINDOW = 1 << 20;
+const WINDOW = 1 << 12; // first read of a packet: its header and context (the rest once its size is known)
 const U64 = (1n << 64n) - 1n;
 
 interface StreamPlan {
@@ -33,6 +33,8 @@ interface StreamPlan {
   header: Printer | undefined;
   eventContext: Printer | undefined;
   events: Map<number, { ec: EventClassT; name: string; context: Printer | undefined; fields: Printer | undefined }>;
+  /** Byte-aligned `{ uN id; u64 timestamp; }` header (what we write): read directly. */
+  fastHeader: { idBytes: number; le: boolean; bytes: number } | undefined;
 }
 
 /** Reading state of one data stream file. */
@@ -69,7 +71,7 @@ export class CtfTrace {
   private readonly plans = new Map<number, StreamPlan>();
   private headerPrinter: Printer | undefined;
   /** Output of the decoders whose text is not shown (headers). */
-  private readonly sink = new Out();
+  private readonly sink: Out = new NullOut();
   readonly hostname: string | undefined;
   readonly name: string;
 
@@ -97,6 +99,7 @@ export class CtfTrace {
         header: sc.eventHeader ? c.compile(sc.eventHeader) : undefined,
         eventContext: sc.eventContext ? c.compile(sc.eventContext) : undefined,
         events,
+        fastHeader: fastHeaderOf(sc.eventHeader),
       });
     }
     const h = tc.env.get('hostname');
@@ -161,7 +164,6 @@ export class CtfTrace {
       const lineStart = o.pos;
       if (hasClock) {
         const raw = st.pendingTs;
-        const rawBig = typeof raw === 'bigint' ? raw : BigInt(raw);
         let sec: number, frac: number, nsNum = -1;
         if (exactNum && typeof raw === 'number') {
           const r = Number(raw) + baseFrac;
@@ -170,7 +172,7 @@ export class CtfTrace {
           frac = r - q * 1e9;
           nsNum = Number(raw);
         } else {
-          const ns = toNs(rawBig);
+          const ns = toNs(BigInt(raw));
           let bs = ns / two9, bf = ns % two9;
           if (bf < 0n) { bf += two9; bs -= 1n; }
           sec = Number(bs); frac = Number(bf);
@@ -190,14 +192,14 @@ export class CtfTrace {
           const q = Math.floor(d / 1e9);
           o.dec(q); o.str('.'); o.dec9(d - q * 1e9); o.str(') ');
         } else {
-          const ns = toNs(rawBig);
-          if (lastNs === undefined) o.str('+?.?????????) ');
+          const ns = toNs(BigInt(raw));
+          if (lastNs === undefined && lastNum < 0) o.str('+?.?????????) ');
           else {
-            const d = BigInt.asUintN(64, ns - lastNs);
+            const d = BigInt.asUintN(64, ns - (lastNs ?? baseNs + BigInt(lastNum)));
             o.str('+' + (d / two9) + '.' + String(d % two9).padStart(9, '0') + ') ');
           }
         }
-        if (nsNum < 0) { lastNum = -1; lastNs = toNs(rawBig); } else { lastNum = nsNum; lastNs = baseNs + rawBig; }
+        if (nsNum < 0) { lastNum = -1; lastNs = toNs(BigInt(raw)); } else { lastNum = nsNum; lastNs = undefined; }
       }
       o.str(host);
       o.str(ev ? ev.name : '<unknown>');
@@ -254,6 +256,19 @@ export class CtfTrace {
   private nextInPacket(st: StreamState, opts: CtfPrintOptions): boolean {
     const c = st.cur;
     if (st.done || !st.plan || c.pos >= st.packetEnd) return false;
+    const fh = st.plan.fastHeader;
+    if (fh && (c.pos & 7) === 0 && c.pos + fh.bytes * 8 <= c.end) {
+      const at = c.pos >>> 3, dv = c.dv, le = fh.le;
+      st.pendingId = fh.idBytes === 4 ? dv.getUint32(at, le) : fh.idBytes === 2 ? dv.getUint16(at, le) : dv.getUint8(at);
+      const t = at + fh.idBytes;
+      const lo = dv.getUint32(le ? t : t + 4, le), hi = dv.getUint32(le ? t + 4 : t, le);
+      st.clock = hi < 0x200000 ? hi * 4294967296 + lo : (BigInt(hi) << 32n) | BigInt(lo);
+      st.pendingTs = st.clock;
+      c.pos += fh.bytes * 8;
+      c.vals.clear();
+      st.hasEvent = true;
+      return true;
+    }
     try {
       c.vals.clear();
       c.onClock = st.clockCb;
@@ -419,6 +434,15 @@ export class CtfTrace {
     const d = new Date(Number(sec) * 1000);
     return p2(d.getHours()) + ':' + p2(d.getMinutes()) + ':' + p2(d.getSeconds()) + '.' + String(frac).padStart(9, '0');
   }
+}
+
+function fastHeaderOf(h: StructT | undefined): StreamPlan['fastHeader'] {
+  if (!h || h.fields.length !== 2) return undefined;
+  const [a, b] = h.fields;
+  if (a!.name !== 'id' || b!.name !== 'timestamp' || a!.type.k !== 'int' || b!.type.k !== 'int') return undefined;
+  const id = a!.type, ts = b!.type;
+  if (id.signed || ![8, 16, 32].includes(id.size) || id.align > 8 || ts.size !== 64 || ts.align > 8 || ts.signed || !ts.clock || id.le !== ts.le || h.align > 8) return undefined;
+  return { idBytes: id.size / 8, le: id.le, bytes: id.size / 8 + 8 };
 }
 
 function p2(n: number): string { return n < 10 ? '0' + n : String(n); }
