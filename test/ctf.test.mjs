@@ -281,3 +281,78 @@ test('CtfWriter fed from plain values (no trace.dat): babeltrace2 reads it witho
     assert.equal(ref.stdout.toString().split('\n').length - 1, 44);
   } finally { if (!process.env.KEEP) rmSync(d, { recursive: true, force: true }); else console.log('kept', d); }
 });
+
+// ---------------------------------------------------------------- TSDL the writer never produces
+
+test('hand-written big-endian CTF (bit fields, typedef, nested arrays, variant, sequence of strings, double, align, no clock): utp prints what babeltrace2 prints', (t) => {
+  const why = btMissing();
+  if (why) return t.skip(why);
+  const metadata = `/* CTF 1.8 */
+typealias integer { size = 8; align = 8; signed = false; } := uint8_t;
+typealias integer { size = 32; align = 32; signed = false; } := uint32_t;
+typedef integer { size = 16; align = 16; signed = true; } s16;
+trace { major = 1; minor = 8; byte_order = be; };
+env { hostname = "be-host"; number = -5; };
+enum kind : uint8_t { ZERO, ONE, TWO, "MANY VALUES" = 3 ... 200, LAST };
+event {
+  name = "be_event";
+  fields := struct {
+    uint8_t first;
+    integer { size = 3; align = 1; signed = false; } b3;
+    integer { size = 5; align = 1; signed = true; } b5;
+    integer { size = 13; align = 1; signed = false; base = 16; } b13;
+    integer { size = 3; align = 1; signed = false; base = 2; } b3b;
+    s16 grid[2][3];
+    enum kind k;
+    variant <k> { uint32_t ZERO; string ONE; s16 TWO; } v;
+    enum kind k2;
+    uint32_t n;
+    string names[n];
+    floating_point { exp_dig = 11; mant_dig = 53; align = 64; } d;
+    struct { uint8_t x; } align(32) aligned;
+    integer { size = 64; align = 8; signed = true; byte_order = le; } le64;
+  };
+};
+`;
+  // a big-endian bit writer: fields fill from the most significant bit
+  const bytes = [];
+  let bit = 0;
+  const put = (v, size) => {
+    const x = BigInt.asUintN(size, BigInt(v));
+    for (let i = size - 1; i >= 0; i--) {
+      const b = Number((x >> BigInt(i)) & 1n);
+      const at = bit >> 3;
+      while (bytes.length <= at) bytes.push(0);
+      bytes[at] |= b << (7 - (bit & 7));
+      bit++;
+    }
+  };
+  const align = (a) => { while (bit % a) put(0, 1); };
+  const str = (s) => { align(8); for (const c of Buffer.from(s + '\0')) put(c, 8); };
+  for (let e = 0; e < 6; e++) {
+    align(64); put(200 + e, 8); // the payload struct aligns to its largest member (the double)
+    put(e, 3); put(-e - 1, 5); put(0x1abc + e, 13); put(e % 8, 3);
+    for (let i = 0; i < 6; i++) { align(16); put(-100 * e + i, 16); }
+    const k = e % 3;
+    align(8); put(k, 8);
+    if (k === 0) { align(32); put(0xdead0000 + e, 32); } else if (k === 1) str(`one "${e}"\n`); else { align(16); put(-e, 16); }
+    align(8); put(e === 5 ? 201 : 3 + e * 40, 8); // enum values: a range label and past it
+    align(32); put(e % 3, 32);
+    for (let i = 0; i < e % 3; i++) str(`n${i}\t`);
+    align(64);
+    const f = Buffer.alloc(8); f.writeDoubleBE(e * 1.25e-5 - 2); for (const c of f) put(c, 8);
+    align(32); put(e, 8);
+    align(8); const l = Buffer.alloc(8); l.writeBigInt64LE(-(10n ** 15n) * BigInt(e)); for (const c of l) put(c, 8);
+  }
+  const d = tmpDir('utp-ctf-be-');
+  try {
+    writeFileSync(join(d, 'metadata'), metadata);
+    writeFileSync(join(d, 'data'), Buffer.from(bytes));
+    const ref = babeltrace(d);
+    assert.equal(ref.status, 0, ref.stderr.toString());
+    assert.equal(ref.stderr.length, 0);
+    const got = runUtp(['report', '-i', d], UTC);
+    assert.equal(firstDifference(ref.stdout, got.stdout, 'big-endian hand-written'), undefined);
+    assert.equal(ref.stdout.toString().split('\n').length - 1, 6);
+  } finally { rmSync(d, { recursive: true, force: true }); }
+});
