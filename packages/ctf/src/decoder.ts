@@ -59,6 +59,16 @@ export class Out {
     this.room(20);
     const b = this.buf;
     if (v < 10) { b[this.pos++] = 48 + v; return; }
+    if (v < 2147483648) {
+      // int arithmetic while it fits
+      let x = v | 0;
+      const len = x < 100 ? 2 : x < 1000 ? 3 : x < 10000 ? 4 : x < 100000 ? 5 : x < 1000000 ? 6 : x < 10000000 ? 7 : x < 100000000 ? 8 : x < 1000000000 ? 9 : 10;
+      let p = this.pos + len;
+      this.pos = p;
+      while (x >= 10) { const q = (x / 10) | 0; b[--p] = 48 + (x - q * 10); x = q; }
+      b[--p] = 48 + x;
+      return;
+    }
     let n = v, len = 0;
     while (n >= 1) { n = Math.floor(n / 10); len++; }
     let p = this.pos + len;
@@ -82,9 +92,9 @@ export class Out {
   dec9(v: number): void {
     this.room(9);
     const b = this.buf;
-    let p = this.pos + 9, n = v;
+    let p = this.pos + 9, n = v | 0;
     this.pos = p;
-    for (let i = 0; i < 9; i++) { const q = Math.floor(n / 10); b[--p] = 48 + (n - q * 10); n = q; }
+    for (let i = 0; i < 9; i++) { const q = (n / 10) | 0; b[--p] = 48 + (n - q * 10); n = q; }
   }
 }
 
@@ -358,11 +368,13 @@ export class Compiler {
         }
         const el = this.compile(t.elem);
         const n = t.len, al = alignOf(t.elem);
+        const pre = Array.from({ length: n }, (_, i) => Uint8Array.from((i ? ', [' : ' [') + i + '] = ', (ch) => ch.charCodeAt(0)));
         return (c, o) => {
           align(c, al);
           if (n === 0) { o.str('[ ]'); return; }
-          o.str('[');
-          for (let i = 0; i < n; i++) { o.str(i ? ', [' : ' ['); o.dec(i); o.str('] = '); el(c, o); }
+          o.room(1);
+          o.buf[o.pos++] = 91;
+          for (let i = 0; i < n; i++) { o.bytes(pre[i]!); el(c, o); }
           o.str(' ]');
         };
       }
