@@ -168,6 +168,26 @@ export function readInt(c: Cursor, t: IntT): number | bigint {
   return size <= 53 ? Number(v) : v;
 }
 
+/** A reader specialised for one integer class (byte-aligned classes read through the DataView directly). */
+export function intReader(t: IntT): (c: Cursor) => number | bigint {
+  const size = t.size, le = t.le, al = t.align;
+  if (al % 8 !== 0 || size % 8 !== 0 || size === 64) return (c) => readInt(c, t);
+  const bytes = size >>> 3;
+  const get = size === 8 ? (t.signed ? (dv: DataView, o: number) => dv.getInt8(o) : (dv: DataView, o: number) => dv.getUint8(o))
+    : size === 16 ? (t.signed ? (dv: DataView, o: number) => dv.getInt16(o, le) : (dv: DataView, o: number) => dv.getUint16(o, le))
+      : size === 32 ? (t.signed ? (dv: DataView, o: number) => dv.getInt32(o, le) : (dv: DataView, o: number) => dv.getUint32(o, le))
+        : undefined;
+  if (!get) return (c) => readInt(c, t);
+  return (c) => {
+    let pos = c.pos;
+    if (al > 8) { const r = pos % al; if (r) pos += al - r; }
+    if (pos + size > c.end) { c.pos = pos; throw new DecodeError(pos, 'past the end of the packet content'); }
+    c.pos = pos + size;
+    return get(c.dv, pos >>> 3);
+  };
+  void bytes;
+}
+
 function hexUpper(v: number | bigint): string { return v.toString(16).toUpperCase(); }
 
 /** babeltrace2's text for an integer of class `t`. */
@@ -297,13 +317,14 @@ export class Compiler {
             putInt(o, t, v);
           };
         }
+        const rd = intReader(t);
         if (t.base === 10) {
           return (c, o) => {
-            const v = readInt(c, t);
+            const v = rd(c);
             if (typeof v === 'number' && v >= 0) o.dec(v); else o.str(String(v));
           };
         }
-        return (c, o) => putInt(o, t, readInt(c, t));
+        return (c, o) => putInt(o, t, rd(c));
       }
       case 'enum': {
         const e: EnumT = t;
