@@ -109,7 +109,7 @@ function ctfBenches(file) {
   const m = (xs) => ({ s: median(xs.map((r) => r.seconds)), rss: Math.max(...xs.map((r) => r.maxRssKb)) });
   const bt = { name: 'babeltrace2 (read back)', ...m(read) };
   return {
-    convert: { what: `${lines} events, ${(statSync(file).size / 1e6).toFixed(1)} MB trace.dat`, ref: bt, utp: { name: 'utp convert --to ctf', ...m(conv) }, identical: conv.every((r) => r.status === 0), lines },
+    convert: { what: `${lines} events, ${(statSync(file).size / 1e6).toFixed(1)} MB trace.dat`, ref: bt, utp: { name: 'utp convert --to ctf', ...m(conv) }, identical: same && conv.every((r) => r.status === 0), lines },
     report: { what: `${lines} lines`, ref: { name: 'babeltrace2', ...m(read) }, utp: { name: 'utp report (CTF)', ...m(print) }, identical: same, lines },
   };
 }
