@@ -8,6 +8,8 @@
 //                          syscalls (storm, v7+zstd), syscalls-v6, syscalls-v7-none, mixed (~200
 //                          event types), all-events (every kernel event enabled), subbuf-64k,
 //                          instances (two instances in one file).
+//   ctf/convert/syscalls        `utp convert --to ctf` of the syscalls trace vs `babeltrace2` printing the result
+//   ctf/report/syscalls         `utp report` vs `babeltrace2` on that CTF (outputs compared)
 //   tracecmd/record/raw_syscalls `utp record` vs a plain per-CPU `cat trace_pipe_raw` copy under a syscall storm:
 //                               events captured, events lost, recorder CPU time (packages/tracecmd/bench/record.mjs).
 // Wall time is the median of --runs runs (small files: 3x as many), RSS the median peak; the machine
@@ -76,6 +78,36 @@ for (const shape of SHAPES) {
     benches[`report/${shape}${flags ? '/' + flags : ''}`] = () => reportBench(trace(shape), flags, shape === 'small' ? RUNS * 3 : RUNS);
   }
 }
+
+/**
+ * CTF: `utp convert --to ctf` of a trace.dat vs `babeltrace2` reading the result back (printing it),
+ * then `utp report` vs `babeltrace2` printing that CTF (outputs compared byte for byte).
+ */
+function ctfBenches(file) {
+  const out = join(DATA, 'bench.ctf');
+  const refOut = join(DATA, 'ref.txt'), utpOut = join(DATA, 'utp.txt');
+  const conv = [], read = [], print = [];
+  for (let i = 0; i < RUNS; i++) {
+    rmSync(out, { recursive: true, force: true });
+    conv.push(timed(`${process.execPath} ${UTP} convert ${file} -o ${out} --to ctf -q`, '/dev/null'));
+    read.push(timed(`TZ=UTC babeltrace2 ${out} 2>/dev/null`, refOut));
+    print.push(timed(`TZ=UTC ${process.execPath} ${UTP} report -i ${out}`, utpOut));
+  }
+  const same = spawnSync('cmp', ['-s', refOut, utpOut]).status === 0;
+  const lines = Number(spawnSync('sh', ['-c', `wc -l < ${refOut}`], { encoding: 'utf8' }).stdout.trim());
+  if (!args.includes('--keep-output')) { rmSync(refOut, { force: true }); rmSync(utpOut, { force: true }); rmSync(out, { recursive: true, force: true }); }
+  const m = (xs) => ({ s: median(xs.map((r) => r.seconds)), cpu: median(xs.map((r) => r.cpu)), rss: median(xs.map((r) => r.maxRssKb)) });
+  return {
+    convert: { what: `${lines} events, ${(statSync(file).size / 1e6).toFixed(1)} MB trace.dat`, ref: { name: 'babeltrace2 (read back)', ...m(read) }, utp: { name: 'utp convert --to ctf', ...m(conv) }, identical: same && conv.every((r) => r.status === 0), lines },
+    report: { what: `${lines} lines`, ref: { name: 'babeltrace2', ...m(read) }, utp: { name: 'utp report (CTF)', ...m(print) }, identical: same, lines },
+  };
+}
+let ctfResult;
+const ctf = () => (ctfResult ??= ctfBenches(trace('syscalls')));
+// trace.dat → CTF: goal: utp converts faster than babeltrace2 reads the result back
+benches['ctf/convert/syscalls'] = () => ctf().convert;
+// CTF → text: goal: utp prints it at least 2x faster than babeltrace2 (same bytes)
+benches['ctf/report/syscalls'] = () => ctf().report;
 
 // The recorder benchmark lives with its package; it prints its own side-by-side numbers and ratios.
 const externalBenches = {

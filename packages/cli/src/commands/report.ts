@@ -285,6 +285,10 @@ async function checkInit(inp: Input, args: ReportArgs): Promise<void> {
 }
 
 async function report(argv: string[]): Promise<number> {
+  // CTF input (a trace directory or its metadata file): printed as babeltrace2 does
+  const ctf = await import('../report-ctf/index.js');
+  const ctfDir = ctf.ctfInput(argv);
+  if (ctfDir !== undefined) return ctf.reportCtf(argv, ctfDir);
   // the WebAssembly zstd decoder compiles in the background while the inputs are opened
   void fastZstd();
   const args = parseReportArgs(argv);

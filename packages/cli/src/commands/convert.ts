@@ -1,0 +1,129 @@
+/// <reference types="node" />
+/**
+ * utp convert [-i] IN -o OUT [--to ctf]: converts a trace between formats (the Babeltrace
+ * role). Input detected from its content (trace.dat); output format from --to or the name
+ * (a directory or `.ctf` → CTF). Progress on a TTY, quiet when piped; the output is written
+ * under a temporary name and renamed; it never replaces the input.
+ */
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { dirname, extname, resolve, sep } from 'node:path';
+import { describeError } from '@utp/bytes';
+import { FileSource } from '@utp/bytes/node';
+import { TraceDat } from '@utp/tracedat';
+import { traceDatToCtf } from '@utp/ctf';
+import { ctfDirSink } from '@utp/ctf/node';
+import type { Command } from '../command.js';
+import { UsageError } from '../command.js';
+
+const HELP = `usage: utp convert [-i] INPUT -o OUTPUT [--to FORMAT]
+
+  -i INPUT      the input trace (trace.dat; detected from its content)
+  -o OUTPUT     the output (a directory or NAME.ctf for CTF)
+  --to FORMAT   ctf (default: from the output name)
+  -q            no progress output
+`;
+
+type Format = 'ctf';
+
+function outputFormat(out: string, to: string | undefined): Format {
+  if (to !== undefined) {
+    if (to === 'ctf') return 'ctf';
+    throw new UsageError(`convert: unsupported output format '${to}' (supported: ctf)`);
+  }
+  if (extname(out) === '.ctf') return 'ctf';
+  try { if (statSync(out).isDirectory()) return 'ctf'; } catch { /* does not exist */ }
+  if (out.endsWith('/')) return 'ctf';
+  throw new UsageError(`convert: cannot tell the output format from '${out}': use --to ctf (or a name ending in .ctf)`);
+}
+
+function real(p: string): string {
+  try { return realpathSync(p); } catch { return resolve(p); }
+}
+
+async function convert(argv: string[]): Promise<number> {
+  let input: string | undefined, output: string | undefined, to: string | undefined, quiet = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const val = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`convert: option ${a} needs a value`);
+      return v;
+    };
+    if (a === '-h' || a === '--help') { process.stdout.write(HELP); return 0; }
+    else if (a === '-i') input = val();
+    else if (a === '-o') output = val();
+    else if (a === '--to') to = val();
+    else if (a.startsWith('--to=')) to = a.slice(5);
+    else if (a === '-q' || a === '--quiet') quiet = true;
+    else if (a.startsWith('-')) throw new UsageError(`convert: unknown option '${a}'`);
+    else if (input === undefined) input = a;
+    else throw new UsageError(`convert: unexpected argument '${a}'`);
+  }
+  if (input === undefined) throw new UsageError('convert: no input given (utp convert IN -o OUT)');
+  if (output === undefined) throw new UsageError('convert: no output given (-o OUT)');
+  const fmt = outputFormat(output, to);
+  if (!existsSync(input)) { process.stderr.write(`utp convert: cannot open '${input}': No such file or directory\n`); return 1; }
+  const rin = real(input), rout = real(output.replace(/\/+$/, '') || output);
+  if (rin === rout || rin.startsWith(rout + sep)) {
+    process.stderr.write(`utp convert: the output '${output}' would replace the input '${input}'\n`);
+    return 1;
+  }
+  if (statSync(input).isDirectory()) {
+    process.stderr.write(`utp convert: '${input}' is a directory: only trace.dat input is supported for now\n`);
+    return 1;
+  }
+  if (!existsSync(dirname(resolve(output)))) {
+    process.stderr.write(`utp convert: cannot write '${output}': No such directory '${dirname(output)}'\n`);
+    return 1;
+  }
+  const tty = !quiet && process.stderr.isTTY === true;
+  const src = new FileSource(input);
+  let td: TraceDat;
+  try {
+    // the WebAssembly zstd decoder (as report uses) when it loads; fzstd otherwise
+    const zstd = await import('@foxglove/wasm-zstd').then(async (m) => {
+      await m.isLoaded;
+      return (data: Uint8Array, usize: number) => m.decompress(data, usize);
+    }, () => undefined);
+    td = await TraceDat.open(src, { decompressors: zstd ? { zstd } : {} });
+  } catch (e) {
+    await src.close();
+    process.stderr.write(`utp convert: ${input}: ${describeError(e)}\n`);
+    return 1;
+  }
+  if (fmt === 'ctf') {
+    let sink;
+    try {
+      sink = ctfDirSink(output);
+    } catch (e) {
+      await td.close();
+      process.stderr.write(`utp convert: ${describeError(e)}\n`);
+      return 1;
+    }
+    const t0 = Date.now();
+    try {
+      const r = await traceDatToCtf(td, {
+        sink: sink.sink,
+        onProgress: tty ? (n) => process.stderr.write(`\rutp convert: ${n} events`) : undefined,
+      });
+      sink.commit(r.metadata);
+      if (tty) process.stderr.write(`\rutp convert: ${r.events} events in ${r.streams.length} streams, ${((Date.now() - t0) / 1000).toFixed(1)} s → ${output}\n`);
+      if (r.unknownLosses) process.stderr.write(`utp convert: warning: ${r.unknownLosses} losses of unknown size ("[LOST EVENTS]") cannot be counted in CTF\n`);
+    } catch (e) {
+      sink.abort();
+      if (tty) process.stderr.write('\n');
+      process.stderr.write(`utp convert: ${describeError(e)}\n`);
+      return 1;
+    } finally {
+      await td.close();
+    }
+  }
+  return 0;
+}
+
+const command: Command = {
+  name: 'convert',
+  summary: 'convert a trace.dat to CTF 1.8 (a directory babeltrace2 reads)',
+  run: convert,
+};
+export default command;

@@ -1,0 +1,2 @@
+export { ctfDirSink, isCtfDir } from './write-dir.js';
+export type { CtfDirSink } from './write-dir.js';
