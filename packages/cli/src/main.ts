@@ -17,6 +17,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ default:
   list: { summary: 'list available events, tracers, options', load: () => import('./commands/list.js') },
   stat: { summary: 'show the state of the tracing system', load: () => import('./commands/stat.js') },
   stream: { summary: 'record and print events live', load: () => import('./commands/stream.js') },
+  view: { summary: 'open trace.dat files in the viewer (a page served on 127.0.0.1)', load: () => import('./commands/view.js') },
 };
 
 export const VERSION = '0.1.0';

@@ -150,7 +150,8 @@ export class TraceModel {
 
   // ------------------------------------------------------------------ level of detail
 
-  private binsOver(idx: Int32Array, t0: number, t1: number, n: number, dominant: (lo: number, hi: number, a: number, b: number, k0: number, k1: number) => number): Bins {
+  /** Bins over any time-ordered list of event indexes (a row's events, or its filtered ones). */
+  binsOver(idx: Int32Array, t0: number, t1: number, n: number, dominant: (lo: number, hi: number, a: number, b: number, k0: number, k1: number) => number): Bins {
     const first = new Int32Array(n).fill(-1);
     const count = new Int32Array(n);
     const dom = new Int32Array(n).fill(-1);
@@ -174,8 +175,8 @@ export class TraceModel {
   }
 
   /** KernelShark's histogram for a CPU row: `n` equal bins over [t0, t1) (model time, before `shift`). */
-  cpuBins(cpu: number, t0: number, t1: number, n: number): Bins {
-    const idx = this.store.eventsOfCpu(cpu);
+  cpuBins(cpu: number, t0: number, t1: number, n: number, events?: Int32Array): Bins {
+    const idx = events ?? this.store.eventsOfCpu(cpu);
     const iv = this.analyses.cpuIntervals[cpu];
     const pids = this.store.pid;
     let j = iv ? Math.max(0, iv.lowerBound(t0) - 1) : 0;
@@ -208,8 +209,8 @@ export class TraceModel {
   }
 
   /** The same for a task row; `dominant` is the CPU of the bin's middle event. */
-  taskBins(pid: number, t0: number, t1: number, n: number): Bins {
-    const idx = this.store.eventsOfTask(pid);
+  taskBins(pid: number, t0: number, t1: number, n: number, events?: Int32Array): Bins {
+    const idx = events ?? this.store.eventsOfTask(pid);
     const cpu = this.store.cpu;
     return this.binsOver(idx, t0, t1, n, (_a, _b, _bin, _n, k0, k1) => (k1 > k0 ? cpu[idx[k0 + ((k1 - k0) >> 1)]!]! : -1));
   }
