@@ -115,6 +115,7 @@ function buildRows(): void {
   rows = [];
   for (const c of summary?.cpus ?? []) if (!view.hiddenCpus.includes(c)) rows.push({ kind: 'cpu', cpu: c });
   for (const p of view.taskRows) rows.push({ kind: 'task', pid: p });
+  document.body.dataset.rows = rows.map((r) => (r.kind === 'cpu' ? `CPU ${r.cpu}` : `${taskName(r.pid)}-${r.pid}`)).join('|');
 }
 
 const canvas = $<HTMLCanvasElement>('graph');
@@ -201,7 +202,10 @@ function paint(): void {
     g.fillStyle = fg;
     g.font = '12px system-ui, sans-serif';
     const label = row.kind === 'cpu' ? `CPU ${row.cpu}` : `${taskName(row.pid)}-${row.pid}`;
-    g.fillText(label.length > 20 ? label.slice(0, 19) + '…' : label, 6, y + 15);
+    const room = LABEL_W - (row.kind === 'task' ? 32 : 10);
+    let text = label;
+    while (text.length > 2 && g.measureText(text).width > room) text = text.slice(0, -2) + '…';
+    g.fillText(text, 6, y + 15);
     if (row.kind === 'task') { g.fillStyle = muted; g.fillText('×', LABEL_W - 14, y + 15); g.fillStyle = colorOf(row.pid); g.fillRect(LABEL_W - 24, y + 7, 6, 10); }
     if (row.kind === 'cpu') {
       // the task running on the CPU fills the row; event ticks above it
@@ -537,7 +541,8 @@ async function openTrace(req: { url?: string; file?: Blob; name: string }): Prom
   $('progress').style.width = '100%';
   setTimeout(() => { $('progress').style.width = '0'; }, 400);
   $('event-count').textContent = String(s.events);
-  showError(s.error ? `${s.name}: ${s.error}${s.events ? ` — showing the ${s.events} events read before it` : ''}` : undefined);
+  showError(s.error ? `${s.name}: ${s.error}${s.events ? ` — showing the ${s.events} events read before it` : ''}`
+    : s.warnings.length ? `${s.name}: ${s.warnings.slice(0, 3).join('; ')}` : undefined);
   showBuffer = s.buffers.some((b) => b !== '');
   (list.querySelector('.head .c-buf') as HTMLElement).hidden = !showBuffer;
   view = freshView();

@@ -274,6 +274,13 @@ function applyFilter(f: FilterState): { count: number; error?: string } {
 }
 
 async function handle(r: Request): Promise<unknown> {
+  if (!model && r.type !== 'open') {
+    // nothing could be read: empty answers, the page shows the error
+    if (r.type === 'frame') return { t0: r.req.t0, t1: r.req.t1, rows: [], wakeups: [], markers: [] } satisfies FrameData;
+    if (r.type === 'list') return [];
+    if (r.type === 'filter') return { count: 0 };
+    return -1;
+  }
   switch (r.type) {
     case 'open': return open(r);
     case 'frame': return frame(r.req);
