@@ -264,6 +264,7 @@ describe('utp view: the page', { skip: noBrowser ?? noApp }, () => {
 
   test('task rows: add one by name, its bins are drawn; state in the URL restores the view', async () => {
     const pid = Number(/-(\d+)\s+\[/.exec(report.find((l) => / sched_switch: /.test(l) && !/-0 /.test(l)))[1]);
+    await page.waitForFunction(() => document.body.dataset.tasks !== undefined);
     const task = await page.evaluate((p) => [...document.querySelectorAll('#tasklist option')].map((o) => o.value).find((v) => v.endsWith(`-${p}`)), pid);
     assert.ok(task, 'the task is offered');
     await page.fill('[data-testid=add-task]', task);
@@ -279,7 +280,7 @@ describe('utp view: the page', { skip: noBrowser ?? noApp }, () => {
     assert.match(url, /theme=dark/);
     const p2 = await browser.newPage({ viewport: { width: 1500, height: 900 } });
     await p2.goto(url);
-    await p2.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+    await p2.waitForFunction(() => document.body.dataset.state === 'ready' && document.body.dataset.tasks !== undefined, null, { timeout: 60_000 });
     assert.equal(await p2.evaluate(() => document.body.dataset.rows), await page.evaluate(() => document.body.dataset.rows));
     assert.equal(await p2.evaluate(() => document.documentElement.dataset.theme), 'dark');
     await p2.close();

@@ -30,7 +30,7 @@ export class EventStore {
   /** Event indexes by CPU (CSR: cpuStart[c] .. cpuStart[c+1] in cpuIndex), sorted by time. */
   cpuIndex = new Int32Array(0);
   cpuStart = new Int32Array(1);
-  /** Event indexes by task, grouped by pid (taskPids sorted; taskStart CSR offsets). */
+  /** Event indexes by task, grouped by pid (taskPids sorted; taskStart CSR offsets); built on first use (tasks(), eventsOfTask()). */
   taskIndex = new Int32Array(0);
   taskPids = new Int32Array(0);
   taskStart = new Int32Array(1);
@@ -76,7 +76,7 @@ export class EventStore {
     this.preempt = this.preempt.slice(0, n); this.buffer = this.buffer.slice(0, n);
   }
 
-  /** Builds the per-CPU and per-task indexes (counting sorts; stable, so each stays in time order). */
+  /** Builds the per-CPU index now and marks the per-task one stale (built on first use). */
   index(): void {
     const n = this.length;
     if (this.indexed === n && this.cpuIndex.length === n) return;
@@ -90,6 +90,15 @@ export class EventStore {
     for (let i = 0; i < n; i++) ci[fill[cpu[i]!]!++] = i;
     this.cpuIndex = ci;
     this.cpuStart = cs;
+    this.indexed = n;
+    this.tasksIndexed = -1;
+  }
+
+  private tasksIndexed = -1;
+  /** The per-task index (counting sort by pid, stable). */
+  private indexTasks(): void {
+    const n = this.length;
+    if (this.tasksIndexed === n) return;
     // tasks: distinct pids, sorted
     const pid = this.pid;
     const seen = new Map<number, number>();
@@ -116,7 +125,13 @@ export class EventStore {
     this.taskIndex = ti;
     this.taskPids = pids;
     this.taskStart = ts;
-    this.indexed = n;
+    this.tasksIndexed = n;
+  }
+
+  /** Distinct pids (sorted) and their event counts (CSR offsets in `taskStart`). */
+  tasks(): { pids: Int32Array; start: Int32Array } {
+    this.indexTasks();
+    return { pids: this.taskPids, start: this.taskStart };
   }
 
   /** Event indexes of one CPU (a view, time order). */
@@ -127,6 +142,7 @@ export class EventStore {
 
   /** Event indexes of one task (a view, time order). */
   eventsOfTask(pid: number): Int32Array {
+    this.indexTasks();
     const k = lowerBoundI32(this.taskPids, pid);
     if (k >= this.taskPids.length || this.taskPids[k] !== pid) return new Int32Array(0);
     return this.taskIndex.subarray(this.taskStart[k]!, this.taskStart[k + 1]!);
@@ -143,8 +159,9 @@ export class EventStore {
     return lo;
   }
 
-  /** Bytes held by the columns and indexes. */
+  /** Bytes held by the columns and indexes (the task index counted as built). */
   get byteLength(): number {
+    this.indexTasks();
     return this.ts.byteLength + this.loc.byteLength + this.pid.byteLength + this.cpu.byteLength + this.cls.byteLength
       + this.flags.byteLength + this.preempt.byteLength + this.buffer.byteLength + this.cpuIndex.byteLength
       + this.cpuStart.byteLength + this.taskIndex.byteLength + this.taskPids.byteLength + this.taskStart.byteLength;

@@ -113,11 +113,11 @@ export class TraceModel {
 
   /** Every task with its (latest) name and event count, by pid. */
   tasks(): Array<{ pid: number; name: string; count: number }> {
-    const st = this.store;
+    const { pids, start } = this.store.tasks();
     const out: Array<{ pid: number; name: string; count: number }> = [];
-    for (let k = 0; k < st.taskPids.length; k++) {
-      const pid = st.taskPids[k]!;
-      out.push({ pid, name: this.analyses.nameAt(pid, Infinity), count: st.taskStart[k + 1]! - st.taskStart[k]! });
+    for (let k = 0; k < pids.length; k++) {
+      const pid = pids[k]!;
+      out.push({ pid, name: this.analyses.nameAt(pid, Infinity), count: start[k + 1]! - start[k]! });
     }
     return out;
   }

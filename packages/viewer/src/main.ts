@@ -156,6 +156,7 @@ function redraw(): void {
     else if (!firstFrameDone) {
       firstFrameDone = true;
       requestAnimationFrame(() => { document.body.dataset.state = 'ready'; });
+      void loadTasks();
     }
   }, (e: Error) => { inFlight = false; showError(e.message); });
   saveUrl();
@@ -551,8 +552,6 @@ async function openTrace(req: { url?: string; file?: Blob; name: string }): Prom
   view.taskRows = (params.get('tasks') ?? '').split(',').filter(Boolean).map(Number);
   if (params.has('a')) view.a = Number(params.get('a'));
   if (params.has('b')) view.b = Number(params.get('b'));
-  const dl = $('tasklist');
-  dl.replaceChildren(...s.tasks.slice().sort((x, y) => y.count - x.count).slice(0, 2000).map((t) => { const o = document.createElement('option'); o.value = `${t.name}-${t.pid}`; return o; }));
   view.filterText = { events: params.get('ev') ?? '', tasks: params.get('tk') ?? '', cpus: params.get('cpu') ?? '', expr: params.get('x') ?? '' };
   $<HTMLInputElement>('f-events').value = view.filterText.events;
   $<HTMLInputElement>('f-tasks').value = view.filterText.tasks;
@@ -560,7 +559,7 @@ async function openTrace(req: { url?: string; file?: Blob; name: string }): Prom
   $<HTMLInputElement>('f-expr').value = view.filterText.expr;
   listCount = s.events;
   $('shown').textContent = '';
-  $('side').innerHTML = `<h3>${s.name}</h3><p>${s.events} events, ${s.cpus.length} CPUs, ${s.tasks.length} tasks, ${s.classes.length} event types.</p>${s.warnings.length ? `<p>${s.warnings.map((w) => w.replace(/</g, '&lt;')).join('<br>')}</p>` : ''}<p>Click an event in the graph or the list to see its fields.</p>`;
+  $('side').innerHTML = `<h3>${s.name}</h3><p>${s.events} events, ${s.cpus.length} CPUs, <span id="ntasks">…</span> tasks, ${s.classes.length} event types.</p>${s.warnings.length ? `<p>${s.warnings.map((w) => w.replace(/</g, '&lt;')).join('<br>')}</p>` : ''}<p>Click an event in the graph or the list to see its fields.</p>`;
   buildRows();
   if (Object.values(view.filterText).some(Boolean) && s.events) await applyFilters();
   else renderList();
@@ -568,6 +567,20 @@ async function openTrace(req: { url?: string; file?: Blob; name: string }): Prom
   const sel = params.get('sel');
   if (sel !== null && s.events) select(Number(sel), false);
   if (!s.events) requestAnimationFrame(() => { document.body.dataset.state = 'ready'; });
+}
+
+/** The task list (names, counts) comes after the first frame: the page is usable sooner. */
+async function loadTasks(): Promise<void> {
+  const s = summary;
+  if (!s || !s.events) return;
+  s.tasks = await call<Summary['tasks']>({ type: 'tasks' });
+  const dl = $('tasklist');
+  dl.replaceChildren(...s.tasks.slice().sort((x, y) => y.count - x.count).slice(0, 2000).map((t) => { const o = document.createElement('option'); o.value = `${t.name}-${t.pid}`; return o; }));
+  document.body.dataset.tasks = String(s.tasks.length);
+  const nt = document.getElementById('ntasks');
+  if (nt) nt.textContent = String(s.tasks.length);
+  buildRows();
+  paint();
 }
 
 function openFile(f: File): void {

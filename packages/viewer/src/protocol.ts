@@ -75,6 +75,7 @@ export type Request =
   | { type: 'pick'; row: RowSpec; t: number; tolerance: number }
   | { type: 'search'; text: string; from: number; dir: 1 | -1 }
   | { type: 'details'; index: number }
+  | { type: 'tasks' }
   | { type: 'stats' };
 
 export interface Progress { type: 'progress'; done: number; total: number; events: number }

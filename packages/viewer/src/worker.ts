@@ -88,7 +88,7 @@ async function open(r: Extract<Request, { type: 'open' }>): Promise<Summary> {
     start: m?.start ?? 0,
     end: m?.end ?? 0,
     cpus: m?.cpus() ?? [],
-    tasks: m?.tasks() ?? [],
+    tasks: [], // sent after the first frame ('tasks'): the per-task index is built then
     classes: (src?.classes ?? []).map((c) => ({ id: c.id, system: c.system, name: c.name })),
     buffers: [...(src?.meta.buffers ?? [])],
     error,
@@ -294,6 +294,7 @@ async function handle(r: Request): Promise<unknown> {
     case 'pick': return pick(r.row, r.t, r.tolerance);
     case 'search': return model!.search(r.text, r.from, r.dir, visible);
     case 'details': return details(r.index);
+    case 'tasks': return model!.tasks();
     case 'stats': {
       const s = model!.stats(visible);
       return { ...s, perTask: s.perTask.slice(0, 50), wakeups: model!.analyses.wakeups.length, states: stateName(0) };
