@@ -185,22 +185,17 @@ export class TraceModel {
         const s = iv.start.data, e = iv.end.data, p = iv.a.data;
         while (j < iv.length && e[j]! <= a) j++;
         let best = -1, bestLen = 0;
-        let m = j, seen = 0;
-        // few intervals: exact longest overlap; many: sample points across the bin
-        while (m < iv.length && s[m]! < b && seen <= SAMPLE) {
+        // intervals starting before the bin's end: exact longest overlap when few, a strided sample when many
+        let lo = j, hi = iv.length;
+        while (lo < hi) { const q = (lo + hi) >>> 1; if (s[q]! < b) lo = q + 1; else hi = q; }
+        const mEnd = lo;
+        const stride = mEnd - j > SAMPLE ? (mEnd - j) / SAMPLE : 1;
+        for (let f = j; f < mEnd; f += stride) {
+          const m = Math.floor(f);
           const len = Math.min(e[m]!, b) - Math.max(s[m]!, a);
           if (len > bestLen) { bestLen = len; best = p[m]!; }
-          m++; seen++;
         }
-        if (seen > SAMPLE) {
-          const counts = new Map<number, number>();
-          for (let q = 0; q < SAMPLE; q++) {
-            const t = a + ((b - a) * (q + 0.5)) / SAMPLE;
-            const r = iv.lowerBound(t) - 1;
-            if (r >= 0 && e[r]! > t) counts.set(p[r]!, (counts.get(p[r]!) ?? 0) + 1);
-          }
-          for (const [pid, c] of counts) if (c > bestLen) { bestLen = c; best = pid; }
-        }
+        if (mEnd > j + 1) j = mEnd - 1;
         if (best >= 0 || bestLen > 0) return best;
       }
       if (k1 <= k0) return -1;

@@ -542,6 +542,9 @@ async function openTrace(req: { url?: string; file?: Blob; name: string }): Prom
   $('progress').style.width = '100%';
   setTimeout(() => { $('progress').style.width = '0'; }, 400);
   $('event-count').textContent = String(s.events);
+  document.body.dataset.bytesPerEvent = s.bytesPerEvent.toFixed(1);
+  document.body.dataset.start = String(s.start);
+  document.body.dataset.end = String(s.end);
   showError(s.error ? `${s.name}: ${s.error}${s.events ? ` — showing the ${s.events} events read before it` : ''}`
     : s.warnings.length ? `${s.name}: ${s.warnings.slice(0, 3).join('; ')}` : undefined);
   showBuffer = s.buffers.some((b) => b !== '');
@@ -672,5 +675,17 @@ async function boot(): Promise<void> {
   }
   document.body.dataset.state = 'empty';
 }
+/** For benchmarks and automation: set the window and resolve when that frame is painted (ms). */
+(window as unknown as { utpFrame: (t0: number, t1: number) => Promise<number> }).utpFrame = (t0, t1) => new Promise((ok) => {
+  const start = performance.now();
+  view.t0 = t0; view.t1 = t1;
+  sizeCanvas();
+  call<FrameData>({ type: 'frame', req: { t0, t1, bins: Math.round(plotWidth()), rows } }).then((f) => {
+    frame = f;
+    paint();
+    ok(performance.now() - start);
+  });
+});
+
 startWorker();
 void boot();
