@@ -543,6 +543,7 @@ async function openTrace(req: { url?: string; file?: Blob; name: string }): Prom
   setTimeout(() => { $('progress').style.width = '0'; }, 400);
   $('event-count').textContent = String(s.events);
   document.body.dataset.bytesPerEvent = s.bytesPerEvent.toFixed(1);
+  document.body.dataset.timings = JSON.stringify(s.timings);
   document.body.dataset.start = String(s.start);
   document.body.dataset.end = String(s.end);
   showError(s.error ? `${s.name}: ${s.error}${s.events ? ` — showing the ${s.events} events read before it` : ''}`

@@ -56,6 +56,8 @@ export interface Summary {
   error: string | undefined;
   warnings: string[];
   bytesPerEvent: number;
+  /** ms since the open request: fetch done, metadata parsed, model built. */
+  timings: Record<string, number>;
 }
 
 export interface FilterState {

@@ -76,7 +76,7 @@ export async function serveView(files: string[], port = 0): Promise<ViewServer> 
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
     'Cross-Origin-Resource-Policy': 'same-origin',
-    'Content-Security-Policy': "default-src 'self'; script-src 'self'; worker-src blob:; connect-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+    'Content-Security-Policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src blob:; connect-src 'self' data:; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
   };
   const deny = (res: ServerResponse, code: number, text: string) => {
     res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', ...security });
