@@ -38,8 +38,9 @@ export class EventStore {
 
   private ensure(n: number): void {
     if (n <= this.ts.length) return;
-    let cap = this.ts.length * 2;
+    let cap = Math.max(1024, this.ts.length * 2);
     while (cap < n) cap *= 2;
+    if (n > this.ts.length * 2) cap = n;
     this.ts = grow(this.ts, cap, (k) => new Float64Array(k));
     this.loc = grow(this.loc, cap, (k) => new Float64Array(k));
     this.pid = grow(this.pid, cap, (k) => new Int32Array(k));
@@ -49,6 +50,9 @@ export class EventStore {
     this.preempt = grow(this.preempt, cap, (k) => new Uint8Array(k));
     this.buffer = grow(this.buffer, cap, (k) => new Uint8Array(k));
   }
+
+  /** Makes room for `n` events in all (a source's estimate: fewer copies while loading). */
+  reserve(n: number): void { if (n > this.ts.length) this.ensure(Math.min(n, 1 << 28)); }
 
   append(e: StreamEvent, ts: number = e.ts): number {
     const i = this.length;
@@ -71,6 +75,7 @@ export class EventStore {
   /** Drops spare capacity (call when a source is done). */
   trim(): void {
     const n = this.length;
+    if (this.ts.length === n) return;
     this.ts = this.ts.slice(0, n); this.loc = this.loc.slice(0, n); this.pid = this.pid.slice(0, n);
     this.cpu = this.cpu.slice(0, n); this.cls = this.cls.slice(0, n); this.flags = this.flags.slice(0, n);
     this.preempt = this.preempt.slice(0, n); this.buffer = this.buffer.slice(0, n);

@@ -133,6 +133,8 @@ export interface SourceMeta {
 /** Where a source pushes. Returning false from `event` stops the source. */
 export interface EventSink {
   event(e: StreamEvent): boolean | void;
+  /** Before the first event: about how many events will come (0: unknown). */
+  expect?(events: number): void;
   lost?(l: LostEvents): void;
 }
 

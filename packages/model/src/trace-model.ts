@@ -86,6 +86,7 @@ export class TraceModel {
     const every = options.appendEvery ?? 0;
     const onAppend = options.onAppend;
     await this.source.read({
+      expect: (n) => store.reserve(store.length + n),
       event: (e) => {
         const i = store.append(e);
         an.event(e, i);

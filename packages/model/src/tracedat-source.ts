@@ -167,8 +167,14 @@ export class TraceDatSource implements EventSource {
     const lastPage = new Int32Array(nslots).fill(-1);
     const lastChunk = new Int32Array(nslots).fill(-1);
     const doneBytes = new Float64Array(nslots);
-    let totalBytes = 0;
-    for (const s of slots) totalBytes += s.size;
+    let totalBytes = 0, rawBytes = 0;
+    for (const s of slots) {
+      totalBytes += s.size;
+      if (!s.compressed) rawBytes += s.size;
+      else for (const u of s.chunkU) rawBytes += u;
+    }
+    // records are 12 bytes at least; most kernel events take 24-70 with their header
+    sink.expect?.(Math.ceil(rawBytes / 36));
     const span = this.pageSpan;
     const le = this.td.littleEndian;
     const tep = this.tep;
