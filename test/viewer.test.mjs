@@ -342,3 +342,34 @@ describe('the page without a server', { skip: noBrowser ?? noApp }, () => {
     await page.screenshot({ path: join(OUT, 'damaged.png') });
   });
 });
+
+describe('utp view with two files on one timeline', { skip: noBrowser ?? noApp }, () => {
+  test('rows of both files, events of both counted, the list follows the chosen file', async () => {
+    const s = await serveView([FIXTURE, LOST]);
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
+      await page.goto(s.url);
+      await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+      const a = utpReport(FIXTURE), b = utpReport(LOST);
+      assert.equal(await page.textContent('[data-testid=event-count]'), String(a.length + b.length));
+      const cpusOf = (r) => [...new Set(r.map((l) => Number(/\[(\d+)\]/.exec(l)[1])))].sort();
+      assert.equal(await page.evaluate(() => document.body.dataset.rows),
+        [...cpusOf(a).map((c) => `trace.dat: CPU ${c}`), ...cpusOf(b).map((c) => `trace.dat: CPU ${c}`)].join('|'));
+      // the list shows the first file, then the second when chosen
+      await page.click('[data-testid=event-row] >> nth=0');
+      await page.waitForTimeout(200);
+      assert.equal(await page.textContent('[data-testid=details-line]'), a[0]);
+      await page.selectOption('[data-testid=stream]', '1');
+      await page.waitForTimeout(400);
+      await page.click('[data-testid=event-row] >> nth=0');
+      await page.waitForTimeout(200);
+      assert.equal(await page.textContent('[data-testid=details-line]'), b[0]);
+      await page.screenshot({ path: join(OUT, 'two-files.png') });
+    } finally {
+      await browser.close();
+      await s.close();
+    }
+  });
+});

@@ -65,6 +65,9 @@ interface View {
 }
 
 let summary: Summary | undefined;
+/** Every open file (one timeline); `summary` is the active one's (list, filters, search, task rows). */
+let files: Summary[] = [];
+let active = 0;
 let view: View = freshView();
 let rows: RowSpec[] = [];
 let frame: FrameData | undefined;
@@ -113,9 +116,16 @@ function taskName(pid: number): string { return summary?.tasks.find((t) => t.pid
 
 function buildRows(): void {
   rows = [];
-  for (const c of summary?.cpus ?? []) if (!view.hiddenCpus.includes(c)) rows.push({ kind: 'cpu', cpu: c });
-  for (const p of view.taskRows) rows.push({ kind: 'task', pid: p });
-  document.body.dataset.rows = rows.map((r) => (r.kind === 'cpu' ? `CPU ${r.cpu}` : `${taskName(r.pid)}-${r.pid}`)).join('|');
+  files.forEach((f, k) => {
+    for (const c of f.cpus) if (k !== active || !view.hiddenCpus.includes(c)) rows.push({ kind: 'cpu', cpu: c, stream: k });
+  });
+  for (const p of view.taskRows) rows.push({ kind: 'task', pid: p, stream: active });
+  document.body.dataset.rows = rows.map(rowLabel).join('|');
+}
+
+function rowLabel(r: RowSpec): string {
+  const pre = files.length > 1 ? `${files[r.stream ?? 0]?.name ?? ''}: ` : '';
+  return r.kind === 'cpu' ? `${pre}CPU ${r.cpu}` : `${pre}${taskName(r.pid)}-${r.pid}`;
 }
 
 const canvas = $<HTMLCanvasElement>('graph');
@@ -202,7 +212,7 @@ function paint(): void {
     if (r % 2) { g.fillStyle = rowBg; g.fillRect(0, y, W, ROW_H); }
     g.fillStyle = fg;
     g.font = '12px system-ui, sans-serif';
-    const label = row.kind === 'cpu' ? `CPU ${row.cpu}` : `${taskName(row.pid)}-${row.pid}`;
+    const label = rowLabel(row);
     const room = LABEL_W - (row.kind === 'task' ? 32 : 10);
     let text = label;
     while (text.length > 2 && g.measureText(text).width > room) text = text.slice(0, -2) + '…';
@@ -258,7 +268,8 @@ function updateReadout(): void {
 // ------------------------------------------------------------------ zoom and pan
 
 function fullRange(): [number, number] {
-  const s = summary!.start, e = summary!.end;
+  const live = files.filter((f) => f.events > 0);
+  const s = Math.min(...live.map((f) => f.start)), e = Math.max(...live.map((f) => f.end));
   const pad = Math.max(1000, (e - s) * 0.01);
   return [s - pad, e + pad];
 }
@@ -325,9 +336,12 @@ window.addEventListener('mouseup', (e) => {
   if (e.shiftKey) { view.b = t; redraw(); return; }
   view.a = t;
   if (r >= 0) {
-    call<number>({ type: 'pick', row: rows[r]!, t, tolerance: (5 / plotWidth()) * (view.t1 - view.t0) }).then((i) => {
+    const row = rows[r]!;
+    const pick = () => call<number>({ type: 'pick', row, t, tolerance: (5 / plotWidth()) * (view.t1 - view.t0) }).then((i) => {
       if (i >= 0) select(i, false); else redraw();
     });
+    if ((row.stream ?? 0) !== active) void activate(row.stream ?? 0).then(pick);
+    else void pick();
   } else redraw();
 });
 
@@ -528,7 +542,7 @@ function setTheme(d: boolean): void {
 
 // ------------------------------------------------------------------ opening
 
-async function openTrace(req: { url?: string; file?: Blob; name: string }): Promise<void> {
+async function openTrace(req: { url?: string; file?: Blob; name: string; more?: Array<{ url: string; name: string }> }): Promise<void> {
   startWorker();
   document.body.dataset.state = 'loading';
   firstFrameDone = false;
@@ -539,9 +553,21 @@ async function openTrace(req: { url?: string; file?: Blob; name: string }): Prom
   const params = loadUrl();
   const s = await call<Summary>({ type: 'open', ...req, ...(req.url ? { url: new URL(req.url, location.href).href } : {}) });
   summary = s;
+  files = [s];
+  active = 0;
+  // more files on the same timeline (utp view a.dat b.dat); `sh=0,NS,…` in the URL shifts them by hand
+  const shifts = (params.get('sh') ?? '').split(',').map(Number);
+  for (let k = 0; k < (req.more ?? []).length; k++) {
+    const o = req.more![k]!;
+    const f = await call<Summary>({ type: 'open', add: true, name: o.name, url: new URL(o.url, location.href).href, shift: shifts[k + 1] || 0 });
+    files.push(f);
+    if (f.error) showError(`${f.name}: ${f.error}`);
+  }
+  updateStreams();
+  $('filename').textContent = files.map((f) => f.name).join(' + ');
   $('progress').style.width = '100%';
   setTimeout(() => { $('progress').style.width = '0'; }, 400);
-  $('event-count').textContent = String(s.events);
+  $('event-count').textContent = String(files.reduce((a, f) => a + f.events, 0));
   document.body.dataset.bytesPerEvent = s.bytesPerEvent.toFixed(1);
   document.body.dataset.timings = JSON.stringify(s.timings);
   document.body.dataset.start = String(s.start);
@@ -587,6 +613,33 @@ async function loadTasks(): Promise<void> {
   paint();
 }
 
+/** The file selector (several files): the active one feeds the list, filters, search and task rows. */
+function updateStreams(): void {
+  const sel = $<HTMLSelectElement>('stream');
+  sel.hidden = files.length < 2;
+  sel.replaceChildren(...files.map((f, k) => { const o = document.createElement('option'); o.value = String(k); o.textContent = f.name; return o; }));
+  sel.value = String(active);
+}
+
+async function activate(k: number): Promise<void> {
+  if (k === active || !files[k]) return;
+  listCount = await call<number>({ type: 'activate', stream: k });
+  active = k;
+  summary = files[k];
+  $<HTMLSelectElement>('stream').value = String(k);
+  view.taskRows = []; view.hiddenCpus = []; view.selected = undefined;
+  view.filterText = { events: '', tasks: '', cpus: '', expr: '' };
+  for (const id of ['f-events', 'f-tasks', 'f-cpus', 'f-expr']) $<HTMLInputElement>(id).value = '';
+  $('shown').textContent = '';
+  showBuffer = summary!.buffers.some((b) => b !== '');
+  (list.querySelector('.head .c-buf') as HTMLElement).hidden = !showBuffer;
+  buildRows();
+  list.scrollTop = 0;
+  renderList();
+  redraw();
+  void loadTasks();
+}
+
 function openFile(f: File): void {
   history.replaceState(null, '', location.pathname + location.search);
   void openTrace({ file: f, name: f.name });
@@ -595,6 +648,7 @@ function openFile(f: File): void {
 // ------------------------------------------------------------------ wiring
 
 $('open').addEventListener('click', () => $<HTMLInputElement>('picker').click());
+$('stream').addEventListener('change', (e) => void activate(Number((e.target as HTMLSelectElement).value)));
 $<HTMLInputElement>('picker').addEventListener('change', (e) => { const f = (e.target as HTMLInputElement).files?.[0]; if (f) openFile(f); });
 window.addEventListener('dragover', (e) => { e.preventDefault(); $('drop').style.display = 'flex'; });
 window.addEventListener('dragleave', (e) => { if (e.target === $('drop')) $('drop').style.display = 'none'; });
@@ -670,7 +724,7 @@ async function boot(): Promise<void> {
       const res = await fetch('traces.json', { cache: 'no-store' });
       if (res.ok) {
         const list = (await res.json()) as Array<{ name: string; url: string }>;
-        if (list[0]) { await openTrace({ url: list[0].url, name: list[0].name }); return; }
+        if (list[0]) { await openTrace({ url: list[0].url, name: list[0].name, more: list.slice(1) }); return; }
       }
     } catch { /* a static page without a server: wait for a file */ }
   }

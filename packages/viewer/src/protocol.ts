@@ -1,6 +1,7 @@
 /** Messages between the page and the decoding worker. */
 
-export type RowSpec = { kind: 'cpu'; cpu: number } | { kind: 'task'; pid: number };
+/** A row of the graph; `stream` is the file (0 = the first; the list shows the active one). */
+export type RowSpec = { kind: 'cpu'; cpu: number; stream?: number } | { kind: 'task'; pid: number; stream?: number };
 
 export interface FrameRequest {
   t0: number;
@@ -68,7 +69,8 @@ export interface FilterState {
 }
 
 export type Request =
-  | { type: 'open'; url?: string; file?: Blob; name: string; shift?: number }
+  | { type: 'open'; url?: string; file?: Blob; name: string; shift?: number; add?: boolean }
+  | { type: 'activate'; stream: number }
   | { type: 'frame'; req: FrameRequest }
   | { type: 'list'; from: number; count: number }
   | { type: 'filter'; filter: FilterState }

@@ -12,12 +12,14 @@ import type { FilterState, FrameData, FrameRequest, ListRow, Request, RowFrame, 
 interface Ctx { postMessage(m: unknown, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent) => void) | null }
 const ctx = self as unknown as Ctx;
 
+/** Every open file (one timeline); `model` is the active one (list, filters, search, details). */
+const models: TraceModel[] = [];
 let model: TraceModel | undefined;
 let visible: Int32Array | undefined; // filtered event indexes (undefined: all)
 let summary: Summary | undefined;
 const warnings: string[] = [];
-const taskStates = new Map<number, Int32Array>();
-let irqByCpu: Int32Array[] | undefined;
+const taskStatesOf = new Map<TraceModel, Map<number, Int32Array>>();
+const irqByCpuOf = new Map<TraceModel, Int32Array[]>();
 /** With a filter: the visible events split by CPU and by task (made on first use). */
 let visCpu: Map<number, Int32Array> | undefined;
 let visTask: Map<number, Int32Array> | undefined;
@@ -35,13 +37,13 @@ function splitVisible(key: Int32Array | Uint16Array): Map<number, Int32Array> {
   return out;
 }
 const EMPTY = new Int32Array(0);
-function cpuEvents(cpu: number): Int32Array | undefined {
-  if (!visible) return undefined;
+function cpuEvents(cpu: number, m: TraceModel = model!): Int32Array | undefined {
+  if (!visible || m !== model) return undefined;
   visCpu ??= splitVisible(model!.store.cpu);
   return visCpu.get(cpu) ?? EMPTY;
 }
-function taskEvents(pid: number): Int32Array | undefined {
-  if (!visible) return undefined;
+function taskEvents(pid: number, m: TraceModel = model!): Int32Array | undefined {
+  if (!visible || m !== model) return undefined;
   visTask ??= splitVisible(model!.store.pid);
   return visTask.get(pid) ?? EMPTY;
 }
@@ -90,9 +92,12 @@ async function open(r: Extract<Request, { type: 'open' }>): Promise<Summary> {
     error = describeError(e);
   }
   timings.open = performance.now() - T0;
+  if (!r.add) { models.length = 0; model = undefined; visible = undefined; warnings.length = 0; }
+  let m: TraceModel | undefined;
   if (src) {
-    const m = new TraceModel(src);
-    model = m;
+    m = new TraceModel(src);
+    models.push(m);
+    model ??= m;
     try {
       await m.ingest({
         progressEvery: 50000,
@@ -107,7 +112,6 @@ async function open(r: Extract<Request, { type: 'open' }>): Promise<Summary> {
     }
   }
   timings.model = performance.now() - T0;
-  const m = model;
   summary = {
     timings,
     name: r.name,
@@ -125,10 +129,12 @@ async function open(r: Extract<Request, { type: 'open' }>): Promise<Summary> {
   return summary;
 }
 
-function statesOf(pid: number): Int32Array {
+function statesOf(pid: number, m: TraceModel): Int32Array {
+  let taskStates = taskStatesOf.get(m);
+  if (!taskStates) { taskStates = new Map(); taskStatesOf.set(m, taskStates); }
   let s = taskStates.get(pid);
   if (!s) {
-    const st = model!.analyses.states;
+    const st = m.analyses.states;
     const out: number[] = [];
     const a = st.a.data;
     for (let k = 0; k < st.length; k++) if (a[k] === pid) out.push(k);
@@ -138,9 +144,10 @@ function statesOf(pid: number): Int32Array {
   return s;
 }
 
-function irqsOf(cpu: number): Int32Array {
+function irqsOf(cpu: number, m: TraceModel): Int32Array {
+  let irqByCpu = irqByCpuOf.get(m);
   if (!irqByCpu) {
-    const iv = model!.analyses.irqs;
+    const iv = m.analyses.irqs;
     const lists: number[][] = [];
     for (let k = 0; k < iv.length; k++) {
       const c = iv.a.get(k);
@@ -148,6 +155,7 @@ function irqsOf(cpu: number): Int32Array {
     }
     irqByCpu = [];
     for (let c = 0; c < lists.length; c++) irqByCpu[c] = Int32Array.from(lists[c] ?? []);
+    irqByCpuOf.set(m, irqByCpu);
   }
   return irqByCpu[cpu] ?? new Int32Array(0);
 }
@@ -163,19 +171,19 @@ function paint(o: Int8Array, t0: number, w: number, s: number, e: number, v: num
 }
 
 function frame(q: FrameRequest): FrameData {
-  const m = model!;
   const rows: RowFrame[] = [];
   const w = (q.t1 - q.t0) / q.bins;
   const wakeups: number[] = [];
   const taskRows = new Set<number>();
   for (const row of q.rows) {
+    const m = models[row.stream ?? 0] ?? model!;
     const overlay = new Int8Array(q.bins);
     const lost: number[] = [];
     let bins;
     if (row.kind === 'cpu') {
-      bins = m.cpuBins(row.cpu, q.t0, q.t1, q.bins, cpuEvents(row.cpu));
+      bins = m.cpuBins(row.cpu, q.t0, q.t1, q.bins, cpuEvents(row.cpu, m));
       const iv = m.analyses.irqs;
-      const list = irqsOf(row.cpu);
+      const list = irqsOf(row.cpu, m);
       // intervals of one CPU nest at most a few deep: start from the first starting in the window, minus a margin
       let lo = 0, hi = list.length;
       while (lo < hi) { const k = (lo + hi) >>> 1; if (iv.start.get(list[k]!) < q.t0) lo = k + 1; else hi = k; }
@@ -194,10 +202,10 @@ function frame(q: FrameRequest): FrameData {
         if (e >= q.t0 && s <= q.t1) lost.push(s, e, L.b.get(k));
       }
     } else {
-      bins = m.taskBins(row.pid, q.t0, q.t1, q.bins, taskEvents(row.pid));
-      taskRows.add(row.pid);
+      bins = m.taskBins(row.pid, q.t0, q.t1, q.bins, taskEvents(row.pid, m));
+      if (m === model) taskRows.add(row.pid);
       const st = m.analyses.states;
-      const list = statesOf(row.pid);
+      const list = statesOf(row.pid, m);
       let lo = 0, hi = list.length;
       while (lo < hi) { const k = (lo + hi) >>> 1; if (st.end.get(list[k]!) <= q.t0) lo = k + 1; else hi = k; }
       for (let k = lo; k < list.length; k++) {
@@ -211,6 +219,7 @@ function frame(q: FrameRequest): FrameData {
     }
     rows.push({ count: bins.count, first: bins.first, dominant: bins.dominant, overlay, lost });
   }
+  const m = model!;
   if (taskRows.size) {
     const wk = m.analyses.wakeups;
     let k = wk.lowerBound(q.t0 - 1e9);
@@ -253,7 +262,8 @@ function position(index: number): number {
 }
 
 function pick(row: RowSpec, t: number, tol: number): number {
-  const m = model!;
+  const m = models[row.stream ?? 0] ?? model!;
+  if (m !== model) return -1;
   const idx = row.kind === 'cpu' ? (cpuEvents(row.cpu) ?? m.store.eventsOfCpu(row.cpu)) : (taskEvents(row.pid) ?? m.store.eventsOfTask(row.pid));
   const ts = m.store.ts;
   let lo = 0, hi = idx.length;
@@ -322,6 +332,11 @@ async function handle(r: Request): Promise<unknown> {
     case 'search': return model!.search(r.text, r.from, r.dir, visible);
     case 'details': return details(r.index);
     case 'tasks': return model!.tasks();
+    case 'activate': {
+      model = models[r.stream] ?? model;
+      visible = undefined; visCpu = undefined; visTask = undefined;
+      return model!.length;
+    }
     case 'stats': {
       const s = model!.stats(visible);
       return { ...s, perTask: s.perTask.slice(0, 50), wakeups: model!.analyses.wakeups.length, states: stateName(0) };
