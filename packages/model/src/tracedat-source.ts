@@ -35,6 +35,20 @@ function streamField(f: Field): StreamField {
   } as StreamField;
 }
 
+/** An event class over a libtraceevent format; the field lists are parsed on first use (most formats of a file never occur). */
+class FormatClass implements EventClass {
+  readonly fileId: number;
+  readonly system: string;
+  readonly name: string;
+  private cf: StreamField[] | undefined;
+  private fs: StreamField[] | undefined;
+  constructor(readonly id: number, readonly format: EventFormat) {
+    this.fileId = format.id; this.system = format.system; this.name = format.name;
+  }
+  get commonFields(): readonly StreamField[] { return (this.cf ??= this.format.commonFields.map(streamField)); }
+  get fields(): readonly StreamField[] { return (this.fs ??= this.format.fields.map(streamField)); }
+}
+
 /** Per CPU slot of the merge: where its data lives. */
 interface Slot {
   buffer: number;
@@ -80,10 +94,7 @@ export class TraceDatSource implements EventSource {
     this.classOfId = new Int32Array(Math.min(maxId, 1 << 20) + 1).fill(-1);
     for (const f of formats) {
       const id = this.classes.length;
-      this.classes.push({
-        id, fileId: f.id, system: f.system, name: f.name, format: f,
-        commonFields: f.commonFields.map(streamField), fields: f.fields.map(streamField),
-      });
+      this.classes.push(new FormatClass(id, f));
       this.byFileId.set(f.id, id);
       if (f.id < this.classOfId.length) this.classOfId[f.id] = id;
     }
