@@ -39,7 +39,7 @@ export class Analyses {
   readonly taskNameTs = new GrowF64();
   readonly taskNameId = new GrowI32();
   private readonly currentName = new Map<number, number>();
-  /** Per CPU: task intervals. a = pid, b = prev_state at the switch-out (-1: open at the end). */
+  /** Per CPU (of `primaryBuffer`): task intervals. a = pid, b = prev_state at the switch-out (-1: open at the end). */
   readonly cpuIntervals: Intervals[] = [];
   /** Task state intervals: a = pid, b = TaskState, c = reason (prev_state for Blocked/Runnable), d = cpu. */
   readonly states = new Intervals();
@@ -55,6 +55,11 @@ export class Analyses {
   private readonly tasks = new Map<number, TaskNow>();
   private readonly irqOpen: Array<Array<{ start: number; irq: number; kind: number; name: number }>> = [];
   private lastTs = 0;
+  /**
+   * The buffer whose sched/irq events make the CPU intervals, task states, wakeups and irqs: the one
+   * of the first event. Instances recording the same CPUs would otherwise count every switch twice.
+   */
+  primaryBuffer = -1;
   // class ids of interest
   private readonly switchId: number; private readonly sw: Fields;
   private readonly wakingId: number; private readonly wakeupId: number; private readonly wakeupNewId: number; private readonly wk: Fields;
@@ -127,6 +132,9 @@ export class Analyses {
     if (e.pid >= 0) this.seePid(e.pid, ts);
     const k = e.classId;
     if (k < 0) return;
+    if (this.markerClass[k]) { this.markers.push(i); return; }
+    if (this.primaryBuffer < 0) this.primaryBuffer = e.buffer;
+    if (e.buffer !== this.primaryBuffer) return;
     const f = e.fields;
     if (k === this.switchId) {
       const sw = this.sw;
@@ -199,9 +207,7 @@ export class Analyses {
     if (k === this.renameId) {
       const rn = this.rn;
       if (rn.pid && rn.newcomm) this.noteName(f.int(rn.pid), ts, f.str(rn.newcomm));
-      return;
     }
-    if (this.markerClass[k]) this.markers.push(i);
   }
 
   lostEvents(l: LostEvents): void {
