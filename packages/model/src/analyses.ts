@@ -51,7 +51,7 @@ export class Analyses {
   readonly markers = new GrowI32();
   /** a = cpu, b = count (-1 unknown), c = buffer; start = last event before on that CPU (or ts). */
   readonly lost = new Intervals();
-  private readonly cpuCur: Array<{ pid: number; start: number; first: number; last: number } | undefined> = [];
+  private readonly cpuCur: Array<{ pid: number; start: number; first: number; last: number; seen: number } | undefined> = [];
   private readonly tasks = new Map<number, TaskNow>();
   private readonly irqOpen: Array<Array<{ start: number; irq: number; kind: number; name: number }>> = [];
   private lastTs = 0;
@@ -104,7 +104,7 @@ export class Analyses {
   private cpuState(cpu: number, ts: number) {
     let c = this.cpuCur[cpu];
     if (!c) {
-      c = { pid: -1, start: ts, first: ts, last: ts };
+      c = { pid: -1, start: ts, first: ts, last: ts, seen: -2 };
       this.cpuCur[cpu] = c;
       this.irqOpen[cpu] = [];
       while (this.cpuIntervals.length <= cpu) this.cpuIntervals.push(new Intervals());
@@ -126,10 +126,11 @@ export class Analyses {
   event(e: StreamEvent, i: number): void {
     const ts = e.ts;
     const cpu = e.cpu;
-    const c = this.cpuState(cpu, ts);
+    const c = this.cpuCur[cpu] ?? this.cpuState(cpu, ts);
     c.last = ts;
     this.lastTs = ts;
-    if (e.pid >= 0) this.seePid(e.pid, ts);
+    // most events come from the task that ran the last one on this CPU
+    if (e.pid !== c.seen) { c.seen = e.pid; if (e.pid >= 0) this.seePid(e.pid, ts); }
     const k = e.classId;
     if (k < 0) return;
     if (this.markerClass[k]) { this.markers.push(i); return; }

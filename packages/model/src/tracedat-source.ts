@@ -84,6 +84,8 @@ export class TraceDatSource implements EventSource {
   private cache = new Map<number, Uint8Array>();
   private readonly flagsOff: number;
   private readonly pcOff: number;
+  /** common_pid's offset when it is a 4-byte field (-1: ask the Tep). */
+  private readonly pidOff: number;
 
   private constructor(td: TraceDat, opts: TraceDatSourceOptions) {
     this.td = td;
@@ -101,6 +103,8 @@ export class TraceDatSource implements EventSource {
     const common = formats[0]?.commonFields ?? [];
     this.flagsOff = common.find((f) => f.name === 'common_flags')?.offset ?? -1;
     this.pcOff = common.find((f) => f.name === 'common_preempt_count')?.offset ?? -1;
+    const pidF = common.find((f) => f.name === 'common_pid');
+    this.pidOff = pidF && pidF.size === 4 ? pidF.offset : -1;
     let span = 1;
     for (const b of td.buffers) span = Math.max(span, td.handlePageSize(b), b.pageSize);
     this.pageSpan = 2 ** Math.ceil(Math.log2(span));
@@ -189,7 +193,8 @@ export class TraceDatSource implements EventSource {
     const span = this.pageSpan;
     const le = this.td.littleEndian;
     const tep = this.tep;
-    const flagsOff = this.flagsOff, pcOff = this.pcOff;
+    const flagsOff = this.flagsOff, pcOff = this.pcOff, pidOff = this.pidOff;
+    const classOfId = this.classOfId;
     const cur = { rec: undefined as KRecord | undefined };
     const fields: CurrentFields = {
       int: (f) => {
@@ -249,12 +254,13 @@ export class TraceDatSource implements EventSource {
       }
       const view = rec.view;
       const off = rec.offset;
-      const type = rec.size >= 2 ? view.getUint16(off, le) : -1;
+      const size = rec.size;
+      const type = size >= 2 ? view.getUint16(off, le) : -1;
       ev.ts = rec.tsNum; ev.tsBig = rec.tsBig;
       if (rec.tsBig !== undefined) ev.ts = Number(rec.tsBig);
       ev.cpu = rec.cpu;
-      ev.classId = type < 0 ? -1 : this.classOf(type);
-      ev.pid = tep.pidOf(rec);
+      ev.classId = type >= 0 && type < classOfId.length ? classOfId[type]! : type < 0 ? -1 : this.classOf(type);
+      ev.pid = pidOff >= 0 && pidOff + 4 <= size ? view.getInt32(off + pidOff, le) : tep.pidOf(rec);
       ev.flags = flagsOff >= 0 && flagsOff < rec.size ? view.getUint8(off + flagsOff) : 0;
       ev.preempt = pcOff >= 0 && pcOff < rec.size ? view.getUint8(off + pcOff) : 0;
       ev.buffer = s.buffer;
