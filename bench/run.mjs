@@ -112,6 +112,7 @@ benches['ctf/report/syscalls'] = () => ctf().report;
 // The recorder benchmark lives with its package; it prints its own side-by-side numbers and ratios.
 const externalBenches = {
   'tracecmd/record/raw_syscalls': [join(new URL('..', import.meta.url).pathname, 'packages/tracecmd/bench/record.mjs')],
+  'viewer/open+frames': [join(new URL('..', import.meta.url).pathname, 'packages/viewer/bench/open.mjs')],
 };
 
 const only = opt('--only');

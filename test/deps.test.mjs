@@ -29,7 +29,7 @@ const PACKAGES = {
   viewer: { runs: 'browser', deps: ['bytes', 'traceevent', 'tracedat', 'perf', 'ctf', 'elf', 'model', 'convert'] },
   tracefs: { runs: 'node', deps: ['bytes', 'elf'] },
   tracecmd: { runs: 'node', deps: ['bytes', 'traceevent', 'tracedat', 'tracefs'] },
-  cli: { runs: 'node', deps: ['bytes', 'traceevent', 'tracedat', 'tracefs', 'tracecmd', 'perf', 'ctf', 'elf', 'model', 'convert'] },
+  cli: { runs: 'node', deps: ['bytes', 'traceevent', 'tracedat', 'tracefs', 'tracecmd', 'perf', 'ctf', 'elf', 'model', 'convert', 'viewer'] },
 };
 
 function sources(dir, out = []) {

@@ -18,6 +18,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ default:
   stat: { summary: 'show the state of the tracing system', load: () => import('./commands/stat.js') },
   stream: { summary: 'record and print events live', load: () => import('./commands/stream.js') },
   convert: { summary: 'convert a trace.dat to CTF 1.8 (a directory babeltrace2 reads)', load: () => import('./commands/convert.js') },
+  view: { summary: 'open trace.dat files in the viewer (a page served on 127.0.0.1)', load: () => import('./commands/view.js') },
 };
 
 export const VERSION = '0.1.0';

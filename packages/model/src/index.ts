@@ -1,0 +1,9 @@
+// Public API of @utp/model: the unified event stream, its trace.dat source, the columnar model.
+export * from './event-stream.js';
+export { TraceDatSource } from './tracedat-source.js';
+export type { TraceDatSourceOptions } from './tracedat-source.js';
+export { EventStore, lowerBoundBy, lowerBoundI32 } from './event-store.js';
+export { Intervals, Strings } from './intervals.js';
+export { Analyses, TaskState, stateName } from './analyses.js';
+export { TraceModel, Timeline } from './trace-model.js';
+export type { Bins, EventColumns, FilterSpec, LoadOptions, Stats } from './trace-model.js';

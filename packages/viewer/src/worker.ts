@@ -1,0 +1,357 @@
+/**
+ * The decoding worker: opens a trace (URL or File), builds the model while posting progress, then
+ * answers the page's queries (frames of level-of-detail bins, list rows, filters, search, details).
+ * The page never decodes anything itself, so it never freezes.
+ */
+import { MemorySource, describeError } from '@utp/bytes';
+import { TraceDatSource, TraceModel, TaskState, stateName } from '@utp/model';
+import { latencyFlags } from '@utp/traceevent';
+import { ZSTDDecoder } from 'zstddec';
+import type { FilterState, FrameData, FrameRequest, ListRow, Request, RowFrame, RowSpec, Summary } from './protocol.js';
+
+interface Ctx { postMessage(m: unknown, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent) => void) | null }
+const ctx = self as unknown as Ctx;
+
+/** Every open file (one timeline); `model` is the active one (list, filters, search, details). */
+const models: TraceModel[] = [];
+let model: TraceModel | undefined;
+let visible: Int32Array | undefined; // filtered event indexes (undefined: all)
+let summary: Summary | undefined;
+const warnings: string[] = [];
+const taskStatesOf = new Map<TraceModel, Map<number, Int32Array>>();
+const irqByCpuOf = new Map<TraceModel, Int32Array[]>();
+/** With a filter: the visible events split by CPU and by task (made on first use). */
+let visCpu: Map<number, Int32Array> | undefined;
+let visTask: Map<number, Int32Array> | undefined;
+
+function splitVisible(key: Int32Array | Uint16Array): Map<number, Int32Array> {
+  const lists = new Map<number, number[]>();
+  for (const i of visible!) {
+    const k = key[i]!;
+    let l = lists.get(k);
+    if (!l) { l = []; lists.set(k, l); }
+    l.push(i);
+  }
+  const out = new Map<number, Int32Array>();
+  for (const [k, l] of lists) out.set(k, Int32Array.from(l));
+  return out;
+}
+const EMPTY = new Int32Array(0);
+function cpuEvents(cpu: number, m: TraceModel = model!): Int32Array | undefined {
+  if (!visible || m !== model) return undefined;
+  visCpu ??= splitVisible(model!.store.cpu);
+  return visCpu.get(cpu) ?? EMPTY;
+}
+function taskEvents(pid: number, m: TraceModel = model!): Int32Array | undefined {
+  if (!visible || m !== model) return undefined;
+  visTask ??= splitVisible(model!.store.pid);
+  return visTask.get(pid) ?? EMPTY;
+}
+
+/** zstd through WebAssembly (several times fzstd's speed); undefined: fzstd (the reader's default). */
+let zstdWasm: Promise<((data: Uint8Array, usize: number) => Uint8Array) | undefined> | undefined;
+function fastZstd() {
+  zstdWasm ??= (async () => {
+    try {
+      const z = new ZSTDDecoder();
+      await z.init();
+      return (data: Uint8Array, usize: number) => {
+        const out = z.decode(data, usize);
+        if (out.length !== usize) throw new Error(`zstd: ${out.length} bytes decompressed, ${usize} expected`);
+        return out;
+      };
+    } catch { return undefined; }
+  })();
+  return zstdWasm;
+}
+void fastZstd();
+
+function post(m: unknown, transfer: Transferable[] = []): void { ctx.postMessage(m, transfer); }
+
+async function open(r: Extract<Request, { type: 'open' }>): Promise<Summary> {
+  const T0 = performance.now();
+  const timings: Record<string, number> = {};
+  let bytes: Uint8Array;
+  if (r.file) bytes = new Uint8Array(await r.file.arrayBuffer());
+  else {
+    const res = await fetch(r.url!);
+    if (!res.ok) throw new Error(`Cannot fetch the trace: HTTP ${res.status}`);
+    bytes = new Uint8Array(await res.arrayBuffer());
+  }
+  timings.fetch = performance.now() - T0;
+  let error: string | undefined;
+  let src: TraceDatSource | undefined;
+  try {
+    const zstd = await fastZstd();
+    src = await TraceDatSource.open(new MemorySource(bytes, r.name), {
+      decompressors: zstd ? { zstd } : {},
+      onDiagnostic: (d) => { if (warnings.length < 50) warnings.push(d.message); },
+      tsOffset: BigInt(Math.round(r.shift ?? 0)),
+    });
+  } catch (e) {
+    error = describeError(e);
+  }
+  timings.open = performance.now() - T0;
+  if (!r.add) { models.length = 0; model = undefined; visible = undefined; warnings.length = 0; }
+  let m: TraceModel | undefined;
+  if (src) {
+    m = new TraceModel(src);
+    models.push(m);
+    model ??= m;
+    try {
+      await m.ingest({
+        progressEvery: 50000,
+        onProgress: (done, total, events) => post({ type: 'progress', done, total, events }),
+      });
+    } catch (e) {
+      // a damaged file: keep what was read
+      error = describeError(e);
+      m.analyses.finish();
+      m.store.trim();
+      m.store.index();
+    }
+  }
+  timings.model = performance.now() - T0;
+  summary = {
+    timings,
+    name: r.name,
+    events: m?.length ?? 0,
+    start: m?.start ?? 0,
+    end: m?.end ?? 0,
+    cpus: m?.cpus() ?? [],
+    tasks: [], // sent after the first frame ('tasks'): the per-task index is built then
+    classes: (src?.classes ?? []).map((c) => ({ id: c.id, system: c.system, name: c.name })),
+    buffers: [...(src?.meta.buffers ?? [])],
+    error,
+    warnings,
+    bytesPerEvent: m && m.length ? m.byteLength / m.length : 0,
+  };
+  return summary;
+}
+
+function statesOf(pid: number, m: TraceModel): Int32Array {
+  let taskStates = taskStatesOf.get(m);
+  if (!taskStates) { taskStates = new Map(); taskStatesOf.set(m, taskStates); }
+  let s = taskStates.get(pid);
+  if (!s) {
+    const st = m.analyses.states;
+    const out: number[] = [];
+    const a = st.a.data;
+    for (let k = 0; k < st.length; k++) if (a[k] === pid) out.push(k);
+    s = Int32Array.from(out);
+    taskStates.set(pid, s);
+  }
+  return s;
+}
+
+function irqsOf(cpu: number, m: TraceModel): Int32Array {
+  let irqByCpu = irqByCpuOf.get(m);
+  if (!irqByCpu) {
+    const iv = m.analyses.irqs;
+    const lists: number[][] = [];
+    for (let k = 0; k < iv.length; k++) {
+      const c = iv.a.get(k);
+      (lists[c] ??= []).push(k);
+    }
+    irqByCpu = [];
+    for (let c = 0; c < lists.length; c++) irqByCpu[c] = Int32Array.from(lists[c] ?? []);
+    irqByCpuOf.set(m, irqByCpu);
+  }
+  return irqByCpu[cpu] ?? new Int32Array(0);
+}
+
+/** Marks bins covered by [s, e) with `v` where `v` beats what is there (higher wins). */
+function paint(o: Int8Array, t0: number, w: number, s: number, e: number, v: number): void {
+  const n = o.length;
+  let b0 = Math.floor((s - t0) / w), b1 = Math.floor((e - t0) / w);
+  if (b1 < 0 || b0 >= n) return;
+  if (b0 < 0) b0 = 0;
+  if (b1 >= n) b1 = n - 1;
+  for (let b = b0; b <= b1; b++) if (o[b]! < v) o[b] = v;
+}
+
+function frame(q: FrameRequest): FrameData {
+  const rows: RowFrame[] = [];
+  const w = (q.t1 - q.t0) / q.bins;
+  const wakeups: number[] = [];
+  const taskRows = new Set<number>();
+  for (const row of q.rows) {
+    const m = models[row.stream ?? 0] ?? model!;
+    const overlay = new Int8Array(q.bins);
+    const lost: number[] = [];
+    let bins;
+    if (row.kind === 'cpu') {
+      bins = m.cpuBins(row.cpu, q.t0, q.t1, q.bins, cpuEvents(row.cpu, m));
+      const iv = m.analyses.irqs;
+      const list = irqsOf(row.cpu, m);
+      // intervals of one CPU nest at most a few deep: start from the first starting in the window, minus a margin
+      let lo = 0, hi = list.length;
+      while (lo < hi) { const k = (lo + hi) >>> 1; if (iv.start.get(list[k]!) < q.t0) lo = k + 1; else hi = k; }
+      for (let k = Math.max(0, lo - 4); k < list.length; k++) {
+        const j = list[k]!;
+        const s = iv.start.get(j);
+        if (s >= q.t1) break;
+        const e = iv.end.get(j);
+        if (e < q.t0) continue;
+        paint(overlay, q.t0, w, s, e, iv.c.get(j) === 0 ? 2 : 1);
+      }
+      const L = m.analyses.lost;
+      for (let k = 0; k < L.length; k++) {
+        if (L.a.get(k) !== row.cpu) continue;
+        const s = L.start.get(k), e = L.end.get(k);
+        if (e >= q.t0 && s <= q.t1) lost.push(s, e, L.b.get(k));
+      }
+    } else {
+      bins = m.taskBins(row.pid, q.t0, q.t1, q.bins, taskEvents(row.pid, m));
+      if (m === model) taskRows.add(row.pid);
+      const st = m.analyses.states;
+      const list = statesOf(row.pid, m);
+      let lo = 0, hi = list.length;
+      while (lo < hi) { const k = (lo + hi) >>> 1; if (st.end.get(list[k]!) <= q.t0) lo = k + 1; else hi = k; }
+      for (let k = lo; k < list.length; k++) {
+        const j = list[k]!;
+        const s = st.start.get(j);
+        if (s >= q.t1) break;
+        const state = st.b.get(j);
+        // running paints over runnable over blocked when they share a bin
+        paint(overlay, q.t0, w, s, st.end.get(j), state === TaskState.Running ? 3 : state === TaskState.Runnable ? 2 : 1);
+      }
+    }
+    rows.push({ count: bins.count, first: bins.first, dominant: bins.dominant, overlay, lost });
+  }
+  const m = model!;
+  if (taskRows.size) {
+    const wk = m.analyses.wakeups;
+    let k = wk.lowerBound(q.t0 - 1e9);
+    for (; k < wk.length && wakeups.length < 3000; k++) {
+      const s = wk.start.get(k);
+      if (s > q.t1) break;
+      const e = wk.end.get(k);
+      if (e < q.t0) continue;
+      const pid = wk.a.get(k);
+      if (taskRows.has(pid)) wakeups.push(s, e, pid);
+    }
+  }
+  const markers: FrameData['markers'] = [];
+  const mk = m.analyses.markers;
+  for (let k = 0; k < mk.length && markers.length < 200; k++) {
+    const i = mk.get(k);
+    const ts = m.store.ts[i]!;
+    if (ts >= q.t0 && ts <= q.t1) markers.push({ ts, text: m.columns(i).info, index: i });
+  }
+  return { t0: q.t0, t1: q.t1, rows, wakeups, markers };
+}
+
+function listRows(from: number, count: number): ListRow[] {
+  const m = model!;
+  const n = visible ? visible.length : m.length;
+  const out: ListRow[] = [];
+  for (let p = Math.max(0, from); p < Math.min(n, from + count); p++) {
+    const i = visible ? visible[p]! : p;
+    const c = m.columns(i);
+    out.push({ index: i, buffer: c.buffer, cpu: c.cpu, time: c.time, ts: c.ts, comm: c.comm, pid: c.pid, latency: c.latency, event: c.event, system: c.system, info: c.info });
+  }
+  return out;
+}
+
+function position(index: number): number {
+  if (!visible) return index;
+  let lo = 0, hi = visible.length;
+  while (lo < hi) { const k = (lo + hi) >>> 1; if (visible[k]! < index) lo = k + 1; else hi = k; }
+  return lo;
+}
+
+function pick(row: RowSpec, t: number, tol: number): number {
+  const m = models[row.stream ?? 0] ?? model!;
+  if (m !== model) return -1;
+  const idx = row.kind === 'cpu' ? (cpuEvents(row.cpu) ?? m.store.eventsOfCpu(row.cpu)) : (taskEvents(row.pid) ?? m.store.eventsOfTask(row.pid));
+  const ts = m.store.ts;
+  let lo = 0, hi = idx.length;
+  while (lo < hi) { const k = (lo + hi) >>> 1; if (ts[idx[k]!]! < t) lo = k + 1; else hi = k; }
+  let best = -1, bestD = tol;
+  for (const k of [lo - 1, lo]) {
+    if (k < 0 || k >= idx.length) continue;
+    const d = Math.abs(ts[idx[k]!]! - t);
+    if (d <= bestD) { bestD = d; best = idx[k]!; }
+  }
+  return best;
+}
+
+function show(v: unknown): string {
+  if (typeof v === 'bigint') return `${v} (0x${BigInt.asUintN(64, v).toString(16)})`;
+  if (typeof v === 'number') return `${v} (0x${(v >>> 0).toString(16)})`;
+  if (v instanceof Uint8Array) return Array.from(v.subarray(0, 256), (b) => b.toString(16).padStart(2, '0')).join(' ') + (v.length > 256 ? ' …' : '');
+  return JSON.stringify(v);
+}
+
+function details(index: number) {
+  const m = model!;
+  const c = m.columns(index);
+  const st = m.store;
+  return {
+    columns: c,
+    line: m.line(index),
+    flags: latencyFlags(st.flags[index]!, st.preempt[index]!),
+    task: m.analyses.nameAt(c.pid, c.ts),
+    fields: m.fields(index).map((f) => ({ name: f.name, value: show(f.value) })),
+  };
+}
+
+function applyFilter(f: FilterState): { count: number; error?: string } {
+  const m = model!;
+  visCpu = undefined; visTask = undefined;
+  const none = !f.events && !f.tasks && !f.cpus && !(f.expr && f.expr.trim());
+  if (none) { visible = undefined; return { count: m.length }; }
+  try {
+    visible = m.filter({ events: f.events, tasks: f.tasks, cpus: f.cpus, expr: f.expr });
+    return { count: visible.length };
+  } catch (e) {
+    return { count: visible ? visible.length : m.length, error: describeError(e) };
+  }
+}
+
+async function handle(r: Request): Promise<unknown> {
+  if (!model && r.type !== 'open') {
+    // nothing could be read: empty answers, the page shows the error
+    if (r.type === 'frame') return { t0: r.req.t0, t1: r.req.t1, rows: [], wakeups: [], markers: [] } satisfies FrameData;
+    if (r.type === 'list') return [];
+    if (r.type === 'filter') return { count: 0 };
+    return -1;
+  }
+  switch (r.type) {
+    case 'open': return open(r);
+    case 'frame': return frame(r.req);
+    case 'list': return listRows(r.from, r.count);
+    case 'filter': return applyFilter(r.filter);
+    case 'position': return position(r.index);
+    case 'positionAt': {
+      const i = model!.store.lowerBound(r.ts);
+      return position(i);
+    }
+    case 'pick': return pick(r.row, r.t, r.tolerance);
+    case 'search': return model!.search(r.text, r.from, r.dir, visible);
+    case 'details': return details(r.index);
+    case 'tasks': return model!.tasks();
+    case 'activate': {
+      model = models[r.stream] ?? model;
+      visible = undefined; visCpu = undefined; visTask = undefined;
+      return model!.length;
+    }
+    case 'stats': {
+      const s = model!.stats(visible);
+      return { ...s, perTask: s.perTask.slice(0, 50), wakeups: model!.analyses.wakeups.length, states: stateName(0) };
+    }
+  }
+}
+
+ctx.onmessage = (e: MessageEvent) => {
+  const { id, req } = e.data as { id: number; req: Request };
+  handle(req).then(
+    (result) => {
+      const transfer: Transferable[] = [];
+      if (req.type === 'frame') for (const row of (result as FrameData).rows) transfer.push(row.count.buffer, row.first.buffer, row.dominant.buffer, row.overlay.buffer);
+      post({ id, result }, transfer);
+    },
+    (err: unknown) => post({ id, error: describeError(err) }),
+  );
+};

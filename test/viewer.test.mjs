@@ -1,0 +1,375 @@
+// The viewer, driven in headless Chromium (Debian's, via playwright-core) through `utp view`'s own
+// server: rows and counts against the file, zoom/pan, markers, filters, search, clicking an event
+// (list and details against `utp report`, itself checked against trace-cmd report's fixture output),
+// the no-server page (file:// + a picked file), a damaged file; and the server's security.
+// Screenshots go to test-results/viewer/.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { gunzipSync } from 'node:zlib';
+import { request } from 'node:http';
+import { ROOT } from './lib/live.mjs';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FIXTURE = join(ROOT, 'testdata/succeed/many-v7-zstd/trace.dat');
+const LOST = join(ROOT, 'testdata/succeed/lost-events/trace.dat');
+const OUT = join(ROOT, 'test-results/viewer');
+const APP = join(ROOT, 'packages/viewer/app-dist/index.html');
+const UTP = join(ROOT, 'packages/cli/bin/utp.js');
+const noBrowser = existsSync(CHROMIUM) ? undefined : `no ${CHROMIUM} (apt-get install -y chromium)`;
+const noApp = existsSync(APP) ? undefined : 'the viewer is not built (npm run build)';
+if (noBrowser) console.log(`# skipping viewer browser tests: ${noBrowser}`);
+
+const { serveView } = await import(join(ROOT, 'packages/cli/dist/commands/view.js'));
+
+/** `utp report` lines of a file, without the instance prefix (the viewer shows it in its own column). */
+function utpReport(file) {
+  const r = spawnSync(process.execPath, [UTP, 'report', '-i', file], { encoding: 'latin1', maxBuffer: 1 << 28 });
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.split('\n').slice(1).filter((l) => l !== '' && !/(^|: )CPU:\d+ \[.*EVENTS DROPPED\]$/.test(l));
+  return lines.map((l) => l.replace(/^\s*utp-[\w-]+: /, ''));
+}
+
+function get(port, path, { method = 'GET', host = `127.0.0.1:${port}` } = {}) {
+  return new Promise((ok, fail) => {
+    const req = request({ host: '127.0.0.1', port, path, method, headers: { host } }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => ok({ status: res.statusCode, body: Buffer.concat(chunks), headers: res.headers }));
+    });
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+describe('utp view: the server', { skip: noApp }, () => {
+  let s;
+  before(async () => { s = await serveView([FIXTURE]); });
+  after(async () => { await s?.close(); });
+
+  test('listens on 127.0.0.1 and serves the page, the list of traces and the trace under the token', async () => {
+    assert.match(s.url, /^http:\/\/127\.0\.0\.1:\d+\/[\w-]{20,}\/$/);
+    const page = await get(s.port, `/${s.token}/`);
+    assert.equal(page.status, 200);
+    assert.match(page.body.toString(), /data-testid="event-count"/);
+    const list = JSON.parse((await get(s.port, `/${s.token}/traces.json`)).body.toString());
+    assert.deepEqual(list.map((t) => t.name), ['trace.dat']);
+    const trace = await get(s.port, `/${s.token}/${list[0].url}`);
+    assert.equal(trace.status, 200);
+    assert.ok(trace.body.equals(readFileSync(FIXTURE)));
+  });
+
+  test('refuses a missing or wrong token, traversal, listings, other methods and foreign Host headers', async () => {
+    const t = s.token;
+    for (const p of ['/', '/index.html', '/trace/0', `/${t.slice(0, -1)}x/`, `/${t}x/`, `/x/${t}/`]) assert.equal((await get(s.port, p)).status, 403, p);
+    for (const p of [`/${t}/../../etc/passwd`, `/${t}/%2e%2e/%2e%2e/etc/passwd`, `/${t}/trace/../../../etc/passwd`, `/${t}/trace/`, `/${t}/trace/1`,
+      `/${t}/trace/0/`, `/${t}/trace/-1`, `/${t}/trace/%30`, `/${t}/app-dist/`, `/${t}/package.json`, `/${t}//etc/passwd`]) {
+      const r = await get(s.port, p);
+      assert.ok(r.status === 404 || r.status === 403, `${p}: ${r.status}`);
+      assert.ok(!r.body.toString().includes('root:'), p);
+    }
+    assert.equal((await get(s.port, `/${t}/`, { method: 'POST' })).status, 405);
+    assert.equal((await get(s.port, `/${t}/`, { method: 'PUT' })).status, 405);
+    assert.equal((await get(s.port, `/${t}/`, { host: 'evil.example:80' })).status, 403);
+    const ok = await get(s.port, `/${t}/`);
+    assert.equal(ok.headers['cache-control'], 'no-store');
+    assert.match(ok.headers['content-security-policy'], /default-src 'self'/);
+  });
+
+  test('a new token every run', async () => {
+    const s2 = await serveView([FIXTURE]);
+    try {
+      assert.notEqual(s2.token, s.token);
+      assert.equal((await get(s2.port, `/${s.token}/`)).status, 403);
+    } finally { await s2.close(); }
+  });
+
+  test('utp view exits 1 on a missing file and 2 on bad usage', () => {
+    const a = spawnSync(process.execPath, [UTP, 'view', '--no-open', '/nonexistent/x.dat'], { encoding: 'utf8' });
+    assert.equal(a.status, 1);
+    assert.match(a.stderr, /cannot open '\/nonexistent\/x\.dat': No such file or directory/);
+    const b = spawnSync(process.execPath, [UTP, 'view', '--port', 'abc', FIXTURE], { encoding: 'utf8' });
+    assert.equal(b.status, 2);
+    assert.equal(b.stderr.split('\n').length, 2, 'one line');
+  });
+});
+
+describe('utp view: the page', { skip: noBrowser ?? noApp }, () => {
+  let browser, s, page, report;
+  const errors = [];
+  before(async () => {
+    mkdirSync(OUT, { recursive: true });
+    report = utpReport(FIXTURE);
+    // utp report is trace-cmd report here (the fixture's report.txt is trace-cmd's own output)
+    const want = readFileSync(join(ROOT, 'testdata/succeed/many-v7-zstd/report.txt'), 'latin1').split('\n').slice(1).filter(Boolean).map((l) => l.replace(/^\s*utp-[\w-]+: /, ''));
+    assert.deepEqual(report, want);
+    s = await serveView([FIXTURE]);
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(s.url);
+    await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+  });
+  after(async () => { await browser?.close(); await s?.close(); });
+
+  const hash = async () => Object.fromEntries(new URLSearchParams((await page.evaluate(() => location.hash)).slice(1)));
+  const shot = (name) => page.screenshot({ path: join(OUT, name) });
+
+  test('ready with every event loaded; CPU rows as in the file; the list shows report columns', async () => {
+    assert.deepEqual(errors, []);
+    assert.equal(await page.textContent('[data-testid=event-count]'), String(report.length));
+    await shot('loaded.png');
+    const rows = await page.$$eval('[data-testid=event-row]', (rs) => rs.map((r) => [...r.querySelectorAll('span')].map((s) => s.textContent)));
+    assert.ok(rows.length >= 10);
+    for (let k = 0; k < rows.length; k++) {
+      const [, cpu, time, comm, pid, , event, info] = rows[k];
+      const m = /^\s*(.*)-(\d+)\s+\[(\d+)\]\s+(\d+\.\d+): (\S+):\s*(.*)$/.exec(report[k]);
+      assert.deepEqual([comm, pid, cpu, time, event, info.trimEnd()], [m[1].trim(), m[2], String(Number(m[3])), m[4], m[5], m[6].trimEnd()], `row ${k}`);
+    }
+    const cpus = [...new Set(report.map((l) => Number(/\[(\d+)\]/.exec(l)[1])))].sort();
+    const labels = await page.evaluate(() => document.body.dataset.rows);
+    assert.equal(labels, cpus.map((c) => `CPU ${c}`).join('|'));
+  });
+
+  test('zoom (+, −, wheel), pan (arrows, drag) and zoom to fit move the window', async () => {
+    const h0 = await hash();
+    const w0 = h0.t1 - h0.t0;
+    await page.keyboard.press('+');
+    await page.waitForTimeout(150);
+    let h = await hash();
+    assert.ok(Math.abs((h.t1 - h.t0) - w0 / 2) < 2, 'zoomed in by 2');
+    await page.keyboard.press('ArrowRight');
+    await page.waitForTimeout(150);
+    const h2 = await hash();
+    assert.ok(Number(h2.t0) > Number(h.t0), 'panned right');
+    const box = await page.locator('#graph').boundingBox();
+    await page.mouse.move(box.x + 700, box.y + 40);
+    await page.mouse.wheel(0, 300);
+    await page.waitForTimeout(150);
+    h = await hash();
+    assert.ok(h.t1 - h.t0 > h2.t1 - h2.t0, 'wheel zooms out');
+    await page.mouse.move(box.x + 600, box.y + 40);
+    await page.mouse.down(); await page.mouse.move(box.x + 500, box.y + 40, { steps: 5 }); await page.mouse.up();
+    await page.waitForTimeout(150);
+    const h3 = await hash();
+    assert.ok(Number(h3.t0) > Number(h.t0), 'dragging left moves later');
+    await shot('zoomed.png');
+    await page.keyboard.press('0');
+    await page.waitForTimeout(150);
+    assert.deepEqual([(await hash()).t0, (await hash()).t1], [h0.t0, h0.t1]);
+  });
+
+  test('clicking an event in the graph selects it in the list and the details match utp report', async () => {
+    const h = await hash();
+    const t0 = Number(h.t0), t1 = Number(h.t1);
+    const box = await page.locator('#graph').boundingBox();
+    // the 200th event of CPU 1: its time from the report line
+    const lines = report.filter((l) => /\[001\]/.test(l));
+    const line = lines[200];
+    const ts = Number(/(\d+)\.(\d+):/.exec(line)[1]) * 1e9 + Number(/(\d+)\.(\d+):/.exec(line)[2]) * 1e3;
+    const plotW = box.width - 150;
+    const x = 150 + ((ts - t0) / (t1 - t0)) * plotW;
+    const rowsLabels = (await page.evaluate(() => document.body.dataset.rows)).split('|');
+    const y = 26 + rowsLabels.indexOf('CPU 1') * 24 + 12;
+    await page.mouse.click(box.x + x, box.y + y);
+    await page.waitForSelector('[data-testid=details-line]');
+    await page.waitForTimeout(200);
+    const sel = await page.$eval('.row.sel', (r) => Number(r.dataset.index));
+    const detail = await page.textContent('[data-testid=details-line]');
+    assert.equal(detail, report[sel], 'details line = utp report line of the selected event');
+    assert.match(detail, /\[001\]/);
+    const gotTs = /(\d+\.\d+):/.exec(detail)[1];
+    const clickedNs = Number(gotTs.split('.')[0]) * 1e9 + Number(gotTs.split('.')[1]) * 1e3;
+    assert.ok(Math.abs(clickedNs - ts) <= (6 / plotW) * (t1 - t0) + 1000, 'the event under the pointer');
+    // fields panel: every field of the format
+    const fields = await page.$$eval('[data-testid=details-fields] tr', (rs) => rs.map((r) => r.firstChild.textContent));
+    assert.ok(fields.includes('common_pid'));
+    await shot('selected.png');
+    // list → graph: clicking a list row moves marker A to it
+    await page.click(`[data-testid=event-row] >> nth=3`);
+    await page.waitForTimeout(200);
+    const idx = await page.$eval('.row.sel', (r) => Number(r.dataset.index));
+    assert.equal(await page.textContent('[data-testid=details-line]'), report[idx]);
+    const a = Number((await hash()).a);
+    assert.equal((await page.textContent('#ma')).replace('A: ', ''), (a / 1e9).toFixed(6));
+  });
+
+  test('markers A and B with their delta', async () => {
+    const box = await page.locator('#graph').boundingBox();
+    await page.mouse.click(box.x + 400, box.y + 10);
+    await page.keyboard.down('Shift');
+    await page.mouse.click(box.x + 900, box.y + 10);
+    await page.keyboard.up('Shift');
+    await page.waitForTimeout(150);
+    const h = await hash();
+    assert.ok(Number(h.b) > Number(h.a));
+    const delta = await page.textContent('#delta');
+    const d = Number(h.b) - Number(h.a);
+    assert.match(delta, d >= 1e6 ? /ms|s$/ : /µs/);
+    const num = Number(/Δ: ([\d.]+)/.exec(delta)[1]);
+    const unit = delta.endsWith(' ms') ? 1e6 : delta.endsWith(' µs') ? 1e3 : delta.endsWith(' s') ? 1e9 : 1;
+    assert.ok(Math.abs(num * unit - d) <= unit / 1000 + 1, `${delta} vs ${d} ns`);
+  });
+
+  test('filters by event, CPU and an advanced expression apply to the list and the graph', async () => {
+    await page.fill('[data-testid=filter-events]', 'sched_switch');
+    await page.click('[data-testid=apply-filter]');
+    await page.waitForTimeout(300);
+    const n = report.filter((l) => / sched_switch: /.test(l)).length;
+    assert.equal(await page.textContent('#shown'), `${n} shown`);
+    const evs = await page.$$eval('[data-testid=event-row] .c-ev', (s) => s.map((x) => x.textContent));
+    assert.ok(evs.length > 0 && evs.every((e) => e === 'sched_switch'));
+    await shot('filtered.png');
+    await page.fill('[data-testid=filter-events]', '');
+    await page.fill('[data-testid=filter-cpus]', '0');
+    await page.click('[data-testid=apply-filter]');
+    await page.waitForTimeout(300);
+    assert.equal(await page.textContent('#shown'), `${report.filter((l) => /\[000\]/.test(l)).length} shown`);
+    assert.equal(await page.evaluate(() => document.body.dataset.rows), 'CPU 0');
+    await page.fill('[data-testid=filter-cpus]', '');
+    await page.fill('[data-testid=filter-expr]', 'sys_enter:id==0');
+    await page.click('[data-testid=apply-filter]');
+    await page.waitForTimeout(300);
+    const m = report.filter((l) => / sys_enter: +NR 0 /.test(l)).length;
+    assert.ok(m > 0);
+    assert.equal(await page.textContent('#shown'), `${m} shown`);
+    await page.fill('[data-testid=filter-expr]', 'no_such_event_at_all');
+    await page.click('[data-testid=apply-filter]');
+    await page.waitForTimeout(300);
+    assert.match(await page.textContent('[data-testid=error]'), /no_such_event_at_all|not found|Unknown|No event/i);
+    await page.fill('[data-testid=filter-expr]', '');
+    await page.click('[data-testid=apply-filter]');
+    await page.waitForTimeout(300);
+  });
+
+  test('search next and previous in the text', async () => {
+    await page.click('[data-testid=event-row] >> nth=0');
+    await page.fill('[data-testid=search]', 'openat');
+    await page.press('[data-testid=search]', 'Enter');
+    await page.waitForTimeout(300);
+    const first = report.findIndex((l) => l.toLowerCase().includes('openat'));
+    assert.equal(await page.$eval('.row.sel', (r) => Number(r.dataset.index)), first);
+    await page.click('#next');
+    await page.waitForTimeout(300);
+    const second = report.findIndex((l, i) => i > first && l.toLowerCase().includes('openat'));
+    assert.equal(await page.$eval('.row.sel', (r) => Number(r.dataset.index)), second);
+    await page.click('#prev');
+    await page.waitForTimeout(300);
+    assert.equal(await page.$eval('.row.sel', (r) => Number(r.dataset.index)), first);
+  });
+
+  test('task rows: add one by name, its bins are drawn; state in the URL restores the view', async () => {
+    const pid = Number(/-(\d+)\s+\[/.exec(report.find((l) => / sched_switch: /.test(l) && !/-0 /.test(l)))[1]);
+    await page.waitForFunction(() => document.body.dataset.tasks !== undefined);
+    const task = await page.evaluate((p) => [...document.querySelectorAll('#tasklist option')].map((o) => o.value).find((v) => v.endsWith(`-${p}`)), pid);
+    assert.ok(task, 'the task is offered');
+    await page.fill('[data-testid=add-task]', task);
+    await page.press('[data-testid=add-task]', 'Enter');
+    await page.waitForTimeout(300);
+    assert.ok((await page.evaluate(() => document.body.dataset.rows)).endsWith(`|${task}`));
+    await page.evaluate(() => document.activeElement?.blur());
+    await page.keyboard.press('t'); // dark theme
+    await page.waitForTimeout(200);
+    await shot('task-row-dark.png');
+    const url = page.url();
+    assert.match(url, /tasks=\d+/);
+    assert.match(url, /theme=dark/);
+    const p2 = await browser.newPage({ viewport: { width: 1500, height: 900 } });
+    await p2.goto(url);
+    await p2.waitForFunction(() => document.body.dataset.state === 'ready' && document.body.dataset.tasks !== undefined, null, { timeout: 60_000 });
+    assert.equal(await p2.evaluate(() => document.body.dataset.rows), await page.evaluate(() => document.body.dataset.rows));
+    assert.equal(await p2.evaluate(() => document.documentElement.dataset.theme), 'dark');
+    await p2.close();
+    await page.keyboard.press('t');
+  });
+
+  test('statistics and keyboard help', async () => {
+    await page.evaluate(() => document.activeElement?.blur());
+    await page.keyboard.press('s');
+    await page.waitForSelector('[data-testid=stats] table');
+    const text = await page.textContent('[data-testid=stats]');
+    assert.match(text, new RegExp(`Events \\(${report.length}`));
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('?');
+    assert.ok(await page.isVisible('[data-testid=help]'));
+    await shot('help.png');
+    await page.keyboard.press('Escape');
+  });
+});
+
+describe('the page without a server', { skip: noBrowser ?? noApp }, () => {
+  let browser, page;
+  before(async () => {
+    mkdirSync(OUT, { recursive: true });
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    page = await browser.newPage({ viewport: { width: 1400, height: 800 } });
+    await page.goto('file://' + APP);
+  });
+  after(async () => { await browser?.close(); });
+
+  test('opens a picked file from file:// with lost events shown', async () => {
+    await page.setInputFiles('#picker', LOST);
+    await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+    const want = utpReport(LOST);
+    assert.equal(await page.textContent('[data-testid=event-count]'), String(want.length));
+    await page.screenshot({ path: join(OUT, 'file-url-lost-events.png') });
+  });
+
+  test('a damaged file shows what it holds and the error', async () => {
+    // a v6 file cut in its CPU data: the events before the cut, and the reason
+    const bytes = gunzipSync(readFileSync(join(ROOT, 'testdata/succeed/sched-v6/trace.dat.gz')));
+    const cut = join(OUT, 'cut.dat');
+    writeFileSync(cut, bytes.subarray(0, bytes.length - 6000)); // inside the last CPU's pages
+    await page.setInputFiles('#picker', cut);
+    await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+    const n = Number(await page.textContent('[data-testid=event-count]'));
+    writeFileSync(join(OUT, 'full-v6.dat'), bytes);
+    const all = utpReport(join(OUT, 'full-v6.dat'));
+    assert.ok(n > 0 && n <= all.length, `${n} events before the cut`);
+    assert.match(await page.textContent('[data-testid=error]'), /truncated/);
+    await page.screenshot({ path: join(OUT, 'truncated.png') });
+    const garbage = join(OUT, 'garbage.dat');
+    writeFileSync(garbage, Buffer.from('this is not a trace file at all, just text\n'.repeat(20)));
+    await page.setInputFiles('#picker', garbage);
+    await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+    assert.match(await page.textContent('[data-testid=error]'), /garbage\.dat: .*(magic|trace\.dat)/i);
+    assert.equal(await page.textContent('[data-testid=event-count]'), '0');
+    await page.screenshot({ path: join(OUT, 'damaged.png') });
+  });
+});
+
+describe('utp view with two files on one timeline', { skip: noBrowser ?? noApp }, () => {
+  test('rows of both files, events of both counted, the list follows the chosen file', async () => {
+    const s = await serveView([FIXTURE, LOST]);
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
+      await page.goto(s.url);
+      await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+      const a = utpReport(FIXTURE), b = utpReport(LOST);
+      assert.equal(await page.textContent('[data-testid=event-count]'), String(a.length + b.length));
+      const cpusOf = (r) => [...new Set(r.map((l) => Number(/\[(\d+)\]/.exec(l)[1])))].sort();
+      assert.equal(await page.evaluate(() => document.body.dataset.rows),
+        [...cpusOf(a).map((c) => `trace.dat: CPU ${c}`), ...cpusOf(b).map((c) => `trace.dat: CPU ${c}`)].join('|'));
+      // the list shows the first file, then the second when chosen
+      await page.click('[data-testid=event-row] >> nth=0');
+      await page.waitForTimeout(200);
+      assert.equal(await page.textContent('[data-testid=details-line]'), a[0]);
+      await page.selectOption('[data-testid=stream]', '1');
+      await page.waitForTimeout(400);
+      await page.click('[data-testid=event-row] >> nth=0');
+      await page.waitForTimeout(200);
+      assert.equal(await page.textContent('[data-testid=details-line]'), b[0]);
+      await page.screenshot({ path: join(OUT, 'two-files.png') });
+    } finally {
+      await browser.close();
+      await s.close();
+    }
+  });
+});
