@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const UNIVERSAL = ['bytes', 'traceevent', 'tracedat'];
+const UNIVERSAL = ['bytes', 'traceevent', 'tracedat', 'perf'];
 
 function sources(dir, out = []) {
   for (const e of readdirSync(dir)) {
