@@ -4,3 +4,5 @@ export { ByteReader, decodeUtf8, decodeLatin1, dataView } from './byte-reader.js
 export { ByteWriter } from './byte-writer.js';
 export { MemorySource, BlobSource } from './byte-source.js';
 export type { ByteSource } from './byte-source.js';
+export { ElfFile, ElfErrorCode, noteBuildId } from './elf.js';
+export type { ElfSymbol, ElfSegment, ElfSection } from './elf.js';
