@@ -307,6 +307,7 @@ export class PerfData {
   /** The evsel of a record, by its sample id (the only one when the file has one). */
   evselOf(id: number): PerfEvsel | undefined {
     if (this.evsels.length === 1) return this.evsels[0];
+    if (id === 0) return this.evsels[0]; // perf synthesizes records with id 0: they belong to the first event
     return this.#byId.get(id);
   }
 
