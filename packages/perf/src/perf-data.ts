@@ -208,7 +208,8 @@ export class PerfData {
             const fb = await this.#bytes(off, size, `feature ${FEATURE_NAMES[id] ?? id}`);
             this.#feature(id, fb, off);
           } catch (e) {
-            this.diag('warning', PerfDiagnostic.BadFeature, `Cannot read feature ${FEATURE_NAMES[id] ?? id}: ${(e as Error).message}`, off);
+            const code = (e as { code?: string }).code === PerfErrorCode.Truncated ? PerfDiagnostic.Truncated : PerfDiagnostic.BadFeature;
+            this.diag('warning', code, `Cannot read feature ${FEATURE_NAMES[id] ?? id}: ${(e as Error).message}`, off);
           }
         }
       }
@@ -265,6 +266,18 @@ export class PerfData {
     this.dataEnd = this.src.size;
     let pos = 16;
     const le = this.littleEndian;
+    try {
+      pos = await this.#pipeHeadRecords(pos, le);
+    } catch (e) {
+      if ((e as { code?: string }).code !== PerfErrorCode.Truncated) throw e;
+      this.diag('warning', PerfDiagnostic.Truncated, `The stream ends in its header records: ${(e as Error).message}`, (e as { offset?: number }).offset);
+      pos = this.dataEnd;
+    }
+    this.#pipeResume = pos;
+    this.#nameEvsels();
+  }
+
+  async #pipeHeadRecords(pos: number, le: boolean): Promise<number> {
     for (;;) {
       const got = await this.#win.ensure(pos, 8, this.dataEnd);
       if (got < 8) break;
@@ -300,8 +313,7 @@ export class PerfData {
         parseBuildIds(rec, le, this.features.buildIds);
       }
     }
-    this.#pipeResume = pos;
-    this.#nameEvsels();
+    return pos;
   }
 
   /** The evsel of a record, by its sample id (the only one when the file has one). */
