@@ -64,13 +64,29 @@ function makeMixedTrace() {
   return file;
 }
 
-/** `trace-cmd report FLAGS` vs `utp report FLAGS` on one file, RUNS times each, outputs compared. */
-function reportBench(file, flags = '') {
-  const lines = Number(spawnSync('sh', ['-c', `trace-cmd report -i ${file} ${flags} 2>/dev/null | wc -l`], { encoding: 'utf8' }).stdout.trim());
+/** A ~1M-sample perf.data recorded by Debian's perf (under the live lock): tracepoints, or cpu-clock -g. */
+function makePerfData(kind) {
+  const n = Number(opt('--perf-samples', 1_000_000));
+  const file = join(DATA, `perf-${kind}-${n}.data`);
+  if (existsSync(file)) return file;
+  const skip = liveSkipReason();
+  if (skip) { console.error(`bench: cannot record perf.data: ${skip}`); process.exit(1); }
+  console.error(`bench: recording ${file} with perf (once)`);
+  const cmd = kind === 'tracepoints'
+    ? `perf record -q -m 1024 -e raw_syscalls:sys_enter -e raw_syscalls:sys_exit -o ${file} -- dd if=/dev/zero of=/dev/null bs=1 count=${Math.ceil(n / 4)}`
+    : `perf record -q -g -m 1024 -e cpu-clock -c 10000 -o ${file} -- dd if=/dev/zero of=/dev/null bs=1 count=${n * 3}`;
+  const r = spawnSync('flock', ['/tmp/utp-live.lock', 'sh', '-c', `${cmd} >/dev/null 2>&1`]);
+  if (r.status !== 0) { console.error(`bench: perf record failed: ${cmd}`); process.exit(1); }
+  return file;
+}
+
+/** `trace-cmd report FLAGS` (or `perf script`) vs `utp report FLAGS` on one file, RUNS times each, outputs compared. */
+function reportBench(file, flags = '', refTool = 'trace-cmd report') {
+  const lines = Number(spawnSync('sh', ['-c', `${refTool} -i ${file} ${flags} 2>/dev/null | wc -l`], { encoding: 'utf8' }).stdout.trim());
   const ref = [], utp = [];
   const refOut = join(DATA, 'ref.txt'), utpOut = join(DATA, 'utp.txt');
   for (let i = 0; i < RUNS; i++) {
-    ref.push(timed(`trace-cmd report -i ${file} ${flags} 2>/dev/null`, refOut));
+    ref.push(timed(`${refTool} -i ${file} ${flags} 2>/dev/null`, refOut));
     utp.push(timed(`${process.execPath} ${UTP} report -i ${file} ${flags}`, utpOut));
   }
   const same = spawnSync('cmp', ['-s', refOut, utpOut]).status === 0;
@@ -79,7 +95,7 @@ function reportBench(file, flags = '') {
   if (!args.includes('--keep-output')) { rmSync(refOut, { force: true }); rmSync(utpOut, { force: true }); }
   return {
     what: `${lines} lines, ${(statSync(file).size / 1e6).toFixed(1)} MB file`,
-    ref: { name: `trace-cmd report${flags ? ' ' + flags : ''}`, s: median(ref.map((r) => r.seconds)), rss: Math.max(...ref.map((r) => r.maxRssKb)) },
+    ref: { name: `${refTool}${flags ? ' ' + flags : ''}`, s: median(ref.map((r) => r.seconds)), rss: Math.max(...ref.map((r) => r.maxRssKb)) },
     utp: { name: `utp report${flags ? ' ' + flags : ''}`, s: median(utp.map((r) => r.seconds)), rss: Math.max(...utp.map((r) => r.maxRssKb)) },
     identical: same,
     lines,
@@ -92,6 +108,9 @@ const benches = {
   'report/v7-zstd/syscalls-2M/-R': () => reportBench(makeTrace(), '-R'),
   // many event types: plugins (kmem, sched_switch, hrtimer), %p/%pS, __print_flags/__print_symbolic, strings
   'report/v7-zstd/mixed': () => reportBench(makeMixedTrace()),
+  // perf.data: utp report vs perf script (Debian perf 6.1) on ~1M samples
+  'perf/report/tracepoints-1M': () => reportBench(makePerfData('tracepoints'), '', 'perf script'),
+  'perf/report/cpu-clock-g-1M': () => reportBench(makePerfData('cpu-clock-g'), '', 'perf script'),
 };
 
 // The recorder benchmark lives with its package; it prints its own side-by-side numbers and ratios.
