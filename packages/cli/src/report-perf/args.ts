@@ -59,9 +59,8 @@ export function parsePerfReportArgs(argv: readonly string[]): PerfReportArgs {
       case '--show-mmap-events': a.showMmap = true; break;
       case '--show-lost-events': a.showLost = true; break;
       case '--cpu': case '-C': a.cpus = cpuList(val()); break;
-      case '--folded': a.folded = true; break;
-      case '--hist': a.hist = true; break;
-      case '--stat': a.stat = true; break;
+      case '--folded': case '--hist': case '--stat':
+        throw new UsageError(`option '${x}' is not implemented yet for perf.data input`);
       default: throw new UsageError(`option '${x}' is not supported for perf.data input`);
     }
   }
