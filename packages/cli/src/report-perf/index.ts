@@ -104,15 +104,27 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
   for (const b of pd.features.buildIds) buildIds.set(b.filename, b.buildId);
   const dsos = new DsoCache(buildIds);
   let kernel: SymTable | undefined | null = null;
-  const kernelSyms = (): SymTable | undefined => {
-    if (kernel !== null) return kernel;
-    kernel = undefined;
+  let kallsymsText: string | undefined | null = null;
+  const liveKallsyms = (): string | undefined => {
+    if (kallsymsText !== null) return kallsymsText;
+    kallsymsText = undefined;
     const want = buildIds.get('[kernel.kallsyms]');
     if (!want || want === liveKernelBuildId()) {
-      try { kernel = kallsymsTable(readFileSync('/proc/kallsyms', 'latin1')); } catch { kernel = undefined; }
+      try { kallsymsText = readFileSync('/proc/kallsyms', 'latin1'); } catch { kallsymsText = undefined; }
     }
+    return kallsymsText;
+  };
+  const kernelSyms = (): SymTable | undefined => {
+    if (kernel !== null) return kernel;
+    const text = liveKallsyms();
+    kernel = text ? kallsymsTable(text) : undefined;
     return kernel;
   };
+  // tracepoint %ps/%pS arguments: perf resolves them with the same kernel symbols
+  if (pd.hasTracingData && pd.evsels.some((e) => e.attr.type === AttrType.Tracepoint)) {
+    const text = liveKallsyms();
+    if (text) tep.loadKallsymsLazy(() => text);
+  }
   const nameWidth = Math.max(0, ...pd.evsels.map((e) => e.name.length));
   const outs = new Map<PerfEvsel, EvOut>();
   const outOf = (ev: PerfEvsel): EvOut => {

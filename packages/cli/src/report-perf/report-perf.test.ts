@@ -92,10 +92,11 @@ for (const [k, c] of LIVE.entries()) {
     if (!isRoot || !hasPerf || !hasFlock) { t.skip(`needs root, perf and flock (root=${isRoot} perf=${hasPerf} flock=${hasFlock})`); return; }
     const file = join(tmp, `live-${k}.data`);
     const cmd = c.record.replace(/\bF\b/, file);
-    const rec = spawnSync('flock', ['/tmp/utp-live.lock', 'sh', '-c', `${cmd} >/dev/null 2>&1 </dev/null`]);
+    const pipe = cmd.includes('-o -');
+    // a pipe recording writes the file on stdout (its `> F` must stay the last stdout redirection)
+    const rec = spawnSync('flock', ['/tmp/utp-live.lock', 'sh', '-c', pipe ? `${cmd} 2>/dev/null </dev/null` : `${cmd} >/dev/null 2>&1 </dev/null`]);
     assert.equal(rec.status, 0, `perf record failed: ${cmd}`);
     const opts = c.script ?? [];
-    const pipe = cmd.includes('-o -');
     const ps = spawnSync('sh', ['-c', `perf script ${pipe ? '-i - <' : '-i'} ${file} ${opts.join(' ')}`], { maxBuffer: 1 << 28 });
     assert.equal(ps.status, 0, 'perf script failed');
     const r = utp(['-i', file, ...opts]);
