@@ -9,6 +9,7 @@
 //                          event types), all-events (every kernel event enabled), subbuf-64k,
 //                          instances (two instances in one file).
 //   ctf/convert/syscalls        `utp convert --to ctf` of the syscalls trace vs `babeltrace2` printing the result
+//   perf/report/tracepoints-1M, perf/report/cpu-clock-g-1M  `utp report` vs `perf script` on ~1M-sample perf.data
 //   ctf/report/syscalls         `utp report` vs `babeltrace2` on that CTF (outputs compared)
 //   tracecmd/record/raw_syscalls `utp record` vs a plain per-CPU `cat trace_pipe_raw` copy under a syscall storm:
 //                               events captured, events lost, recorder CPU time (packages/tracecmd/bench/record.mjs).
@@ -49,13 +50,27 @@ function trace(shape) {
   return file;
 }
 
-/** `trace-cmd report FLAGS` vs `utp report FLAGS` on one file, RUNS times each, outputs compared. */
-function reportBench(file, flags = '', runs = RUNS) {
-  const lines = Number(spawnSync('sh', ['-c', `trace-cmd report -i ${file} ${flags} 2>/dev/null | wc -l`], { encoding: 'utf8' }).stdout.trim());
+/** A ~1M-sample perf.data recorded by Debian's perf (under the live lock): tracepoints, or cpu-clock -g. */
+function makePerfData(kind) {
+  const n = Number(opt('--perf-samples', 1_000_000));
+  const file = join(DATA, `perf-${kind}-${n}.data`);
+  if (existsSync(file)) return file;
+  console.error(`bench: recording ${file} with perf (once)`);
+  const cmd = kind === 'tracepoints'
+    ? `perf record -q -m 1024 -e raw_syscalls:sys_enter -e raw_syscalls:sys_exit -o ${file} -- dd if=/dev/zero of=/dev/null bs=1 count=${Math.ceil(n / 4)}`
+    : `perf record -q -g -m 1024 -e cpu-clock -c 10000 -o ${file} -- dd if=/dev/zero of=/dev/null bs=1 count=${n * 3}`;
+  const r = spawnSync('flock', [LOCK, 'sh', '-c', `${cmd} >/dev/null 2>&1`]);
+  if (r.status !== 0) { console.error(`bench: perf record failed: ${cmd}`); process.exit(1); }
+  return file;
+}
+
+/** `trace-cmd report FLAGS` (or `perf script`) vs `utp report FLAGS` on one file, RUNS times each, outputs compared. */
+function reportBench(file, flags = '', runs = RUNS, refTool = 'trace-cmd report') {
+  const lines = Number(spawnSync('sh', ['-c', `${refTool} -i ${file} ${flags} 2>/dev/null | wc -l`], { encoding: 'utf8' }).stdout.trim());
   const ref = [], utp = [];
   const refOut = join(DATA, 'ref.txt'), utpOut = join(DATA, 'utp.txt');
   for (let i = 0; i < runs; i++) {
-    ref.push(timed(`trace-cmd report -i ${file} ${flags} 2>/dev/null`, refOut));
+    ref.push(timed(`${refTool} -i ${file} ${flags} 2>/dev/null`, refOut));
     utp.push(timed(`${process.execPath} ${UTP} report -i ${file} ${flags}`, utpOut));
   }
   const same = spawnSync('cmp', ['-s', refOut, utpOut]).status === 0;
@@ -64,7 +79,7 @@ function reportBench(file, flags = '', runs = RUNS) {
   if (!args.includes('--keep-output')) { rmSync(refOut, { force: true }); rmSync(utpOut, { force: true }); }
   return {
     what: `${lines} lines, ${(statSync(file).size / 1e6).toFixed(1)} MB file`,
-    ref: { name: `trace-cmd report${flags ? ' ' + flags : ''}`, s: median(ref.map((r) => r.seconds)), cpu: median(ref.map((r) => r.cpu)), rss: median(ref.map((r) => r.maxRssKb)) },
+    ref: { name: `${refTool}${flags ? ' ' + flags : ''}`, s: median(ref.map((r) => r.seconds)), cpu: median(ref.map((r) => r.cpu)), rss: median(ref.map((r) => r.maxRssKb)) },
     utp: { name: `utp report${flags ? ' ' + flags : ''}`, s: median(utp.map((r) => r.seconds)), cpu: median(utp.map((r) => r.cpu)), rss: median(utp.map((r) => r.maxRssKb)) },
     identical: same,
     lines,
@@ -108,6 +123,9 @@ const ctf = () => (ctfResult ??= ctfBenches(trace('syscalls')));
 benches['ctf/convert/syscalls'] = () => ctf().convert;
 // CTF → text: goal: utp prints it at least 2x faster than babeltrace2 (same bytes)
 benches['ctf/report/syscalls'] = () => ctf().report;
+// perf.data: utp report vs perf script (Debian perf 6.1) on ~1M samples
+benches['perf/report/tracepoints-1M'] = () => reportBench(makePerfData('tracepoints'), '', RUNS, 'perf script');
+benches['perf/report/cpu-clock-g-1M'] = () => reportBench(makePerfData('cpu-clock-g'), '', RUNS, 'perf script');
 
 // The recorder benchmark lives with its package; it prints its own side-by-side numbers and ratios.
 const externalBenches = {

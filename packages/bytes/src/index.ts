@@ -5,3 +5,5 @@ export { decodeLatin1, latin1IsNative } from './latin1.js';
 export { ByteWriter } from './byte-writer.js';
 export { MemorySource, BlobSource } from './byte-source.js';
 export type { ByteSource } from './byte-source.js';
+export { ElfFile, ElfErrorCode, noteBuildId } from './elf.js';
+export type { ElfSymbol, ElfSegment, ElfSection } from './elf.js';

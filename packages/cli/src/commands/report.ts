@@ -289,6 +289,10 @@ async function report(argv: string[]): Promise<number> {
   const ctf = await import('../report-ctf/index.js');
   const ctfDir = ctf.ctfInput(argv);
   if (ctfDir !== undefined) return ctf.reportCtf(argv, ctfDir);
+  // perf.data input (PERFILE2 magic, file or pipe mode): perf script's output, see ../report-perf/
+  const perf = await import('../report-perf/index.js');
+  const perfInput = perf.inputOf(argv);
+  if (perfInput !== undefined && perf.isPerfDataFile(perfInput)) return perf.reportPerf(argv);
   // the WebAssembly zstd decoder compiles in the background while the inputs are opened
   void fastZstd();
   const args = parseReportArgs(argv);

@@ -1,0 +1,302 @@
+/// <reference types="node" />
+/**
+ * `utp report -i perf.data`: prints what `perf script` (Debian perf 6.1) prints for the file —
+ * tracepoints through @utp/traceevent's print engine, software events with ip/sym/dso, callchains
+ * of -g files, and perf's --show-task-events / --show-mmap-events lines.
+ */
+import { readFileSync } from 'node:fs';
+import { describeError } from '@utp/bytes';
+import { FileSource } from '@utp/bytes/node';
+import { Tep } from '@utp/traceevent';
+import type { Diagnostic, EventFormat, TraceRecord } from '@utp/traceevent';
+import { AttrType, CallchainContext, Misc, PerfData, RecordType, SampleType } from '@utp/perf';
+import type { PerfEvent, PerfEvsel } from '@utp/perf';
+import { Output } from '../report/output.js';
+import { UsageError } from '../command.js';
+import { parsePerfReportArgs } from './args.js';
+import type { FieldName, PerfReportArgs } from './args.js';
+import { Threads } from './threads.js';
+import { AddressSpaces } from './maps.js';
+import { DsoCache, kallsymsTable, liveKernelBuildId } from './symbols.js';
+import type { SymTable } from './symbols.js';
+
+/** True when the file starts with perf.data's magic. */
+export function isPerfDataFile(path: string): boolean {
+  try {
+    const src = new FileSource(path);
+    try {
+      const b = src.readSync(0, 8);
+      const m = String.fromCharCode(...b);
+      return m === 'PERFILE2' || m === '2ELIFREP';
+    } finally { src.close(); }
+  } catch { return false; }
+}
+
+/** The `-i` value of a report command line (default perf.data / trace.dat decided by the caller). */
+export function inputOf(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '-i' || argv[i] === '--input') return argv[i + 1];
+    if (argv[i]!.startsWith('--input=')) return argv[i]!.slice(8);
+  }
+  return undefined;
+}
+
+interface EvOut {
+  fields: Set<FieldName>;
+  tp: EventFormat | undefined;
+  callchain: boolean;
+}
+
+const TYPE_FIELDS: Record<string, FieldName[]> = {
+  tracepoint: ['comm', 'tid', 'cpu', 'time', 'event', 'trace'],
+  other: ['comm', 'tid', 'cpu', 'time', 'period', 'event', 'ip', 'sym', 'symoff', 'dso'],
+};
+
+function hex16(v: bigint): string { return v.toString(16).padStart(16); }
+/** C's %#lx: 0x prefix except for zero. */
+function alt(v: bigint): string { return v === 0n ? '0' : '0x' + v.toString(16); }
+
+export async function reportPerf(argv: readonly string[]): Promise<number> {
+  let args: PerfReportArgs;
+  try { args = parsePerfReportArgs(argv); } catch (e) {
+    if (e instanceof UsageError) { process.stderr.write(`utp report: ${e.message}\n`); return 2; }
+    throw e;
+  }
+  const diags: Diagnostic[] = [];
+  const tep = new Tep({ onDiagnostic: (d) => diags.push(d) });
+  // perf 6.1 as Debian builds it loads no libtraceevent plugins: every event prints its print fmt
+  let src: FileSource;
+  try { src = new FileSource(args.input); } catch (e) {
+    process.stderr.write(`utp report: cannot open '${args.input}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    return 1;
+  }
+  const out = new Output();
+  let status = 0;
+  try {
+    const pd = await PerfData.open(src, { tep, onDiagnostic: (d) => diags.push(d) });
+    status = run(pd, args, out);
+    await pd.forEach(handler!);
+    finish?.();
+  } catch (e) {
+    out.flush();
+    process.stderr.write(`utp report: ${args.input}: ${describeError(e)}\n`);
+    status = 1;
+  } finally {
+    out.flush();
+    src.close();
+  }
+  for (const d of diags) {
+    if (d.level === 'info') continue;
+    process.stderr.write(`utp report: ${args.input}: ${d.level}: ${d.message}${d.offset !== undefined ? ` (offset ${d.offset})` : ''}\n`);
+    if (d.code === 'PERF_TRUNCATED') status = status || 1;
+  }
+  return status;
+}
+
+let handler: ((ev: PerfEvent) => void) | undefined;
+let finish: (() => void) | undefined;
+
+function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
+  const tep = pd.tep;
+  const threads = new Threads();
+  const spaces = new AddressSpaces();
+  const buildIds = new Map<string, string>();
+  for (const b of pd.features.buildIds) buildIds.set(b.filename, b.buildId);
+  const dsos = new DsoCache(buildIds);
+  let kernel: SymTable | undefined | null = null;
+  let kallsymsText: string | undefined | null = null;
+  const liveKallsyms = (): string | undefined => {
+    if (kallsymsText !== null) return kallsymsText;
+    kallsymsText = undefined;
+    const want = buildIds.get('[kernel.kallsyms]');
+    if (!want || want === liveKernelBuildId()) {
+      try { kallsymsText = readFileSync('/proc/kallsyms', 'latin1'); } catch { kallsymsText = undefined; }
+    }
+    return kallsymsText;
+  };
+  const kernelSyms = (): SymTable | undefined => {
+    if (kernel !== null) return kernel;
+    const text = liveKallsyms();
+    kernel = text ? kallsymsTable(text) : undefined;
+    return kernel;
+  };
+  // tracepoint %ps/%pS arguments: perf resolves them with the same kernel symbols
+  if (pd.hasTracingData && pd.evsels.some((e) => e.attr.type === AttrType.Tracepoint)) {
+    const text = liveKallsyms();
+    if (text) tep.loadKallsymsLazy(() => text);
+  }
+  const nameWidth = Math.max(0, ...pd.evsels.map((e) => e.name.length));
+  const outs = new Map<PerfEvsel, EvOut>();
+  const outOf = (ev: PerfEvsel): EvOut => {
+    let o = outs.get(ev);
+    if (o) return o;
+    const isTp = ev.attr.type === AttrType.Tracepoint;
+    const st = ev.attr.sampleType;
+    let fields: Set<FieldName>;
+    if (args.fields) fields = new Set(args.fields);
+    else {
+      fields = new Set(TYPE_FIELDS[isTp ? 'tracepoint' : 'other']);
+      if (!(st & SampleType.Cpu)) fields.delete('cpu');
+      if (!(st & SampleType.Period)) fields.delete('period');
+      if (!(st & SampleType.Time)) fields.delete('time');
+      if (!(st & SampleType.Ip)) { fields.delete('ip'); fields.delete('sym'); fields.delete('symoff'); fields.delete('dso'); }
+      if (!(st & SampleType.Tid)) fields.delete('tid');
+    }
+    const tp = isTp ? tep.findEventById(Number(ev.attr.config)) : undefined;
+    o = { fields, tp, callchain: (st & SampleType.Callchain) !== 0 };
+    outs.set(ev, o);
+    return o;
+  };
+  const b = out.buffer;
+  const start = (o: EvOut, comm: string, s: PerfEvent['sample']): void => {
+    const f = o.fields;
+    if (f.has('comm')) out.write(o.callchain && f.has('ip') ? comm + ' ' : comm.padStart(16) + ' ');
+    if (f.has('pid') && f.has('tid')) out.write(String(s.pid).padStart(5) + '/' + String(s.tid).padEnd(5) + ' ');
+    else if (f.has('pid')) out.write(String(s.pid).padStart(5) + ' ');
+    else if (f.has('tid')) out.write(String(s.tid).padStart(5) + ' ');
+    if (f.has('cpu')) out.write('[' + String(s.cpu).padStart(3, '0') + '] ');
+    if (f.has('time')) {
+      const t = s.time < 0 ? 0 : s.time;
+      const sec = Math.floor(t / 1e9);
+      const ns = t - sec * 1e9;
+      out.write(String(sec).padStart(5) + '.' + (args.ns ? String(ns).padStart(9, '0') : String(Math.floor(ns / 1000)).padStart(6, '0')) + ': ');
+    }
+  };
+  const resolve = (pid: number, ip: bigint, kernelMode: boolean): { addr: bigint; sym: string; dso: string; user: boolean } => {
+    if (kernelMode) {
+      const k = kernelSyms();
+      const s = k?.find(ip);
+      return { addr: ip, sym: s ? `${s.name}+0x${(ip - s.start).toString(16)}` : '[unknown]', dso: '[kernel.kallsyms]', user: false };
+    }
+    const m = spaces.find(pid, ip);
+    if (!m) return { addr: ip, sym: '[unknown]', dso: '[unknown]', user: true };
+    const mapIp = ip - m.start + m.pgoff;
+    const d = dsos.get(m.name);
+    const s = d.syms?.find(mapIp);
+    return { addr: mapIp, sym: s ? `${s.name}+0x${(mapIp - s.start).toString(16)}` : '[unknown]', dso: m.name, user: true };
+  };
+  const record: TraceRecord = { ts: 0n, cpu: 0, page: new Uint8Array(0), view: new DataView(new ArrayBuffer(0)), offset: 0, size: 0, missedEvents: 0 };
+  const le = pd.littleEndian;
+  const dec = new TextDecoder('latin1');
+  const cstr = (data: Uint8Array, off: number, end: number): string => {
+    let z = data.indexOf(0, off);
+    if (z < 0 || z > end) z = end;
+    let s = '';
+    for (let i = off; i < z; i++) s += String.fromCharCode(data[i]!);
+    return s;
+  };
+  void dec;
+  const taskLine = (ev: PerfEvent, pid: number, tid: number, text: string): void => {
+    const s = ev.sample;
+    if (args.cpus && !args.cpus.has(s.cpu)) return;
+    const evsel = ev.evsel;
+    if (evsel) {
+      const o = outOf(evsel);
+      const t = tid !== -1 ? threads.findnew(pid, tid) : undefined;
+      start(o, t ? t.comm : ':-1', s);
+    }
+    out.write(text);
+    out.lineDone();
+  };
+  handler = (ev: PerfEvent): void => {
+    const dv = ev.view;
+    switch (ev.type) {
+      case RecordType.Sample: {
+        const s = ev.sample;
+        const evsel = ev.evsel!;
+        if (args.cpus && !args.cpus.has(s.cpu)) return;
+        const o = outOf(evsel);
+        const t = threads.findnew(s.pid, s.tid);
+        start(o, t.comm, s);
+        const f = o.fields;
+        if (f.has('period')) out.write(String(s.period).padStart(10) + ' ');
+        if (f.has('event')) out.write(evsel.name.padStart(nameWidth) + ': ');
+        if (f.has('trace') && s.raw && o.tp) {
+          record.page = s.raw; record.view = new DataView(s.raw.buffer, s.raw.byteOffset, s.raw.byteLength);
+          record.size = s.raw.length; record.cpu = s.cpu; record.ts = BigInt(Math.max(0, s.time));
+          tep.emitInfo(record, o.tp, 'default', b);
+        }
+        if (f.has('ip')) {
+          const kernelMode = (ev.misc & Misc.CpumodeMask) === Misc.Kernel;
+          const cc = o.callchain ? s.callchain : undefined;
+          if (cc) {
+            out.write('\n');
+            let mode = kernelMode;
+            for (let i = 0; i < cc.length; i++) {
+              const ip = cc[i]!;
+              if (ip >= CallchainContext.Max) {
+                if (ip === CallchainContext.Kernel) mode = true;
+                else if (ip === CallchainContext.User) mode = false;
+                continue;
+              }
+              const r = resolve(s.pid, ip, mode);
+              let line = '\t' + hex16(r.user && r.dso !== '[unknown]' ? r.addr : ip);
+              if (f.has('sym')) line += ' ' + (f.has('symoff') || r.sym === '[unknown]' ? r.sym : r.sym.replace(/\+0x[0-9a-f]+$/, ''));
+              if (f.has('dso')) line += ' (' + r.dso + ')';
+              out.write(line + '\n');
+            }
+          } else {
+            const r = resolve(s.pid, s.ip, kernelMode);
+            let line = ' ' + hex16(s.ip);
+            if (f.has('sym')) line += ' ' + (f.has('symoff') || r.sym === '[unknown]' ? r.sym : r.sym.replace(/\+0x[0-9a-f]+$/, ''));
+            if (f.has('dso')) line += ' (' + r.dso + ')';
+            out.write(line);
+          }
+        }
+        out.write('\n');
+        out.lineDone();
+        return;
+      }
+      case RecordType.Comm: {
+        const pid = dv.getInt32(8, le), tid = dv.getInt32(12, le);
+        const comm = cstr(ev.data, 16, ev.size);
+        threads.comm(pid, tid, comm);
+        if (args.showTask) taskLine(ev, pid, tid, `PERF_RECORD_COMM${ev.misc & Misc.CommExec ? ' exec' : ''}: ${comm}:${pid}/${tid}\n`);
+        return;
+      }
+      case RecordType.Fork: case RecordType.Exit: {
+        const pid = dv.getInt32(8, le), ppid = dv.getInt32(12, le), tid = dv.getInt32(16, le), ptid = dv.getInt32(20, le);
+        const text = `PERF_RECORD_${ev.type === RecordType.Fork ? 'FORK' : 'EXIT'}(${pid}:${tid}):(${ppid}:${ptid})\n`;
+        if (ev.type === RecordType.Fork) {
+          threads.fork(pid, tid, ppid, ptid);
+          spaces.fork(pid, ppid);
+          if (args.showTask) taskLine(ev, pid, tid, text);
+        } else if (args.showTask) taskLine(ev, pid, tid, text);
+        return;
+      }
+      case RecordType.Mmap: case RecordType.Mmap2: {
+        const pid = dv.getInt32(8, le), tid = dv.getInt32(12, le);
+        const start = dv.getBigUint64(16, le), len = dv.getBigUint64(24, le), pgoff = dv.getBigUint64(32, le);
+        let name: string;
+        let text: string;
+        if (ev.type === RecordType.Mmap) {
+          name = cstr(ev.data, 40, ev.size);
+          text = `PERF_RECORD_MMAP ${pid}/${tid}: [${alt(start)}(${alt(len)}) @ ${alt(pgoff)}]: ${ev.misc & Misc.MmapData ? 'r' : 'x'} ${name}\n`;
+        } else {
+          const prot = dv.getUint32(64, le), flags = dv.getUint32(68, le);
+          name = cstr(ev.data, 72, ev.size);
+          let mid: string;
+          if (ev.misc & Misc.Mmap2BuildId) {
+            const n = ev.data[40]!;
+            let id = '';
+            for (let i = 0; i < n; i++) id += ev.data[44 + i]!.toString(16).padStart(2, '0');
+            mid = `<${id}>`;
+          } else {
+            const maj = dv.getUint32(40, le), min = dv.getUint32(44, le), ino = dv.getBigUint64(48, le), gen = dv.getBigUint64(56, le);
+            mid = `${maj.toString(16).padStart(2, '0')}:${min.toString(16).padStart(2, '0')} ${ino} ${gen}`;
+          }
+          const p = (prot & 1 ? 'r' : '-') + (prot & 2 ? 'w' : '-') + (prot & 4 ? 'x' : '-') + (flags & 1 ? 's' : 'p');
+          text = `PERF_RECORD_MMAP2 ${pid}/${tid}: [${alt(start)}(${alt(len)}) @ ${alt(pgoff)} ${mid}]: ${p} ${name}\n`;
+        }
+        // perf names anonymous executable mappings after the JIT map file it would read
+        const mapName = name === '//anon' || name.startsWith('/anon_hugepage') || name.startsWith('/dev/zero') ? `/tmp/perf-${pid}.map` : name;
+        if (pid !== -1) spaces.add(pid, { start, end: start + len, pgoff, name: mapName });
+        if (args.showMmap) taskLine(ev, pid, tid, text);
+        return;
+      }
+      default: return;
+    }
+  };
+  finish = undefined;
+  return 0;
+}

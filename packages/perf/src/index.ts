@@ -1,0 +1,15 @@
+// Public API of @utp/perf. Reader half (universal); the live half (perf_event_open) adds its exports below.
+export { PerfData, isPerfData, zstdStreamDecoder } from './perf-data.js';
+export type { PerfDataOptions, PerfEvent, PerfEvsel, Decompressor } from './perf-data.js';
+export { parseAttr, attrFlag, sampleIdSize, sampleIdPos, trailerIdPos, readSize, AttrFlag } from './attr.js';
+export type { PerfEventAttr } from './attr.js';
+export { parseSample, parseSampleId, emptySample } from './sample.js';
+export type { PerfSample } from './sample.js';
+export { parseFeature, parseBuildIds, emptyFeatures } from './features.js';
+export type { PerfFeatures, EventDesc, BuildIdEntry, NrCpus, NumaNode, CacheLevel, CompressedInfo, ClockData } from './features.js';
+export { loadTracingData } from './tracing-data.js';
+export type { TracingDataInfo } from './tracing-data.js';
+export { eventName } from './event-names.js';
+export { RecordType, RECORD_NAMES, SampleType, ReadFormat, Feature, FEATURE_NAMES, Misc, AttrType, CallchainContext } from './constants.js';
+export { PerfError, PerfErrorCode, PerfDiagnostic } from './errors.js';
+// live half (perf_event_open through koffi): exports go here
