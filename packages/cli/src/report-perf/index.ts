@@ -5,7 +5,7 @@
  * of -g files, and perf's --show-task-events / --show-mmap-events lines.
  */
 import { readFileSync } from 'node:fs';
-import { describeError } from '@utp/bytes';
+import { decodeLatin1, describeError } from '@utp/bytes';
 import { FileSource } from '@utp/bytes/node';
 import { Tep } from '@utp/traceevent';
 import type { Diagnostic, EventFormat, TraceRecord } from '@utp/traceevent';
@@ -177,15 +177,11 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
   };
   const record: TraceRecord = { ts: 0n, cpu: 0, page: new Uint8Array(0), view: new DataView(new ArrayBuffer(0)), offset: 0, size: 0, missedEvents: 0 };
   const le = pd.littleEndian;
-  const dec = new TextDecoder('latin1');
   const cstr = (data: Uint8Array, off: number, end: number): string => {
     let z = data.indexOf(0, off);
     if (z < 0 || z > end) z = end;
-    let s = '';
-    for (let i = off; i < z; i++) s += String.fromCharCode(data[i]!);
-    return s;
+    return decodeLatin1(data, off, z);
   };
-  void dec;
   const taskLine = (ev: PerfEvent, pid: number, tid: number, text: string): void => {
     const s = ev.sample;
     if (args.cpus && !args.cpus.has(s.cpu)) return;
