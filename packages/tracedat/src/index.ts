@@ -1,7 +1,7 @@
 // Public API of @utp/tracedat.
 export * from './writer/index.js';
 export { TraceDat } from './trace-dat.js';
-export type { TraceDatBuffer, TraceDatCpu, TraceDatOptions, TraceDatSection, RecordCallback } from './trace-dat.js';
+export type { TraceDatBuffer, TraceDatCpu, TraceDatOptions, TraceDatSection, RecordCallback } from './types.js';
 export { TraceDatError, TraceDatErrorCode, TraceDatDiagnostic } from './errors.js';
 export { OptionId, optionString, strtoll } from './options.js';
 export type { RawOption } from './options.js';

@@ -3,14 +3,25 @@ import { decodeLatin1 } from '@utp/bytes';
 import type { Cursor } from './cursor.js';
 import { deferKallsymsText, lazyKallsymsOf } from './lazy-kallsyms.js';
 import { TraceDatDiagnostic, TraceDatError, TraceDatErrorCode } from './errors.js';
-import type { TraceDat } from './trace-dat.js';
+import type { LazyHost } from './lazy-kallsyms.js';
+import type { TraceDatOptions } from './types.js';
+import type { Tep } from '@utp/traceevent';
+
+/** Where the metadata readers put what they read (the parse state; a test may pass its own). */
+export interface MetadataSink extends LazyHost {
+  readonly tep: Tep;
+  readonly opts: Readonly<Pick<TraceDatOptions, 'skipMetadata' | 'keepFormatTexts'>>;
+  readonly formatTexts: Array<{ system: string; text: string }>;
+  /** header_page / header_event texts. */
+  setHeaderPage(pageText: string, eventText: string): void;
+}
 
 /**
  * Parses one metadata block (v6 file part or v7 section body; the bytes are the
  * same): header_page/header_event, ftrace formats, event formats, kallsyms, printk,
- * saved cmdlines. Results go into the TraceDat's Tep.
+ * saved cmdlines. Results go into the sink's Tep.
  */
-export async function readMetadataSection(td: TraceDat, c: Cursor, id: number): Promise<void> {
+export async function readMetadataSection(td: MetadataSink, c: Cursor, id: number): Promise<void> {
   const skip = td.opts.skipMetadata;
   if ((id === OptionId.FtraceEvents || id === OptionId.EventFormats) && c.bounded) {
     // a v7 section: parse the whole body synchronously (thousands of formats)
@@ -88,7 +99,7 @@ export async function readMetadataSection(td: TraceDat, c: Cursor, id: number): 
   }
 }
 
-function addFormat(td: TraceDat, text: string, system: string, offset: number): void {
+function addFormat(td: MetadataSink, text: string, system: string, offset: number): void {
   if (td.opts.keepFormatTexts) td.formatTexts.push({ system, text });
   try {
     td.tep.addEventFormat(text, system);
@@ -98,7 +109,7 @@ function addFormat(td: TraceDat, text: string, system: string, offset: number): 
 }
 
 /** FtraceEvents / EventFormats from a whole section body: one latin1 decode, formats sliced out of it. */
-function readFormats(td: TraceDat, b: Uint8Array, base: number, id: number, where: string, skip: boolean): void {
+function readFormats(td: MetadataSink, b: Uint8Array, base: number, id: number, where: string, skip: boolean): void {
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const le = td.littleEndian;
   const all = decodeLatin1(b);
