@@ -7,7 +7,7 @@ import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { tracingUnavailableReason, traceFsState, diffTraceFsState, sweepStale, Instance, type TraceFsState } from '@utp/tracefs';
+import { tracingUnavailableReason, traceFsState, diffTraceFsState, sweepStale, Instance, procStartTime, type TraceFsState } from '@utp/tracefs';
 import { parseRecordArgs } from './record.js';
 
 const main = fileURLToPath(new URL('../main.js', import.meta.url));
@@ -89,8 +89,9 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 
 test('SIGKILL leaves an instance that the next utp reset removes', { skip }, async () => {
   const child = spawn(process.execPath, [main, 'record', '-e', 'sched', '-o', `${dir}/kill.dat`], { stdio: 'ignore' });
-  const name = `utp-${child.pid}-0`;
-  for (let i = 0; i < 50 && !Instance.exists(name); i++) await sleep(50);
+  let name = '';
+  for (let i = 0; i < 50 && !(name = Instance.list(`utp-${child.pid}.*`)[0] ?? ''); i++) await sleep(50);
+  assert.equal(name, `utp-${child.pid}.${procStartTime(child.pid!)}-0`, 'the instance names its owner by pid and start time');
   await sleep(200);
   assert.ok(Instance.exists(name), 'recording instance exists');
   child.kill('SIGKILL');
@@ -117,6 +118,23 @@ test('two records at once do not disturb each other', { skip }, async () => {
   const ta = report(`${dir}/a.dat`), tb = report(`${dir}/b.dat`);
   assert.match(ta, /sched_switch/); assert.doesNotMatch(ta, /irq_handler_entry|softirq_raise/);
   assert.match(tb, /softirq|irq_handler/); assert.doesNotMatch(tb, /sched_switch/);
+});
+
+test('two records naming the same new -B NAME: the first to finish does not remove it under the other', { skip }, async () => {
+  const name = `utp_b_${process.pid}`;
+  const run = (out: string, secs: number): Promise<number | null> => new Promise((res) => {
+    const c = spawn(process.execPath, [main, 'record', '-q', '-B', name, '-e', 'sched', '-o', `${dir}/${out}.dat`, '--', '/bin/sh', '-c', `sleep ${secs}; ls -R /usr/share/doc >/dev/null`]);
+    c.on('exit', res);
+  });
+  const long = run('long', 1.5);
+  for (let i = 0; i < 60 && !Instance.exists(name); i++) await sleep(25);
+  const short = await run('short', 0.2);
+  assert.equal(short, 0);
+  assert.ok(Instance.exists(name), 'still there for the recorder that has not finished');
+  assert.equal(await long, 0);
+  assert.equal(Instance.exists(name), false, 'the last recorder removed it');
+  assert.match(report(`${dir}/long.dat`), /sched_switch/);
+  assert.match(report(`${dir}/short.dat`), /sched_switch/);
 });
 
 test('stream prints live events as report prints them, and cleans up', { skip }, () => {
