@@ -13,3 +13,4 @@ export { zstdCompressor } from './zstd-compressor.js';
 export { FileSink } from './file-sink.js';
 export { extractTrace, DEFAULT_EXTRACT_OPTIONS } from './extract.js';
 export type { ExtractOptions } from './extract.js';
+export * from './local/index.js';
