@@ -17,6 +17,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ default:
   list: { summary: 'list available events, tracers, options', load: () => import('./commands/list.js') },
   stat: { summary: 'show the state of the tracing system', load: () => import('./commands/stat.js') },
   stream: { summary: 'record and print events live', load: () => import('./commands/stream.js') },
+  dump: { summary: 'print the meta data of a trace.dat file', load: () => import('./commands/dump.js') },
 };
 
 export const VERSION = '0.1.0';
