@@ -60,6 +60,11 @@ export function makeInstance(name, kind = 'mixed') {
       w(`${dir}/buffer_size_kb`, '64');
       w(`${dir}/trace_clock`, 'mono');
       w(`${dir}/events/enable`, '0'); // a frozen buffer, so both tools read the same bytes
+    } else if (kind === 'quiet') {
+      // no events: turning tracing on records nothing new, so buffers compare after restart
+      w(`${dir}/buffer_size_kb`, '48');
+      w(`${dir}/trace_clock`, 'counter');
+      w(`${dir}/tracing_on`, '0');
     } else if (kind === 'systems') {
       w(`${dir}/events/sched/enable`, '1');
       w(`${dir}/events/irq/enable`, '1');

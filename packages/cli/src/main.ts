@@ -17,6 +17,11 @@ const commands: Record<string, { summary: string; load: () => Promise<{ default:
   list: { summary: 'list available events, tracers, options', load: () => import('./commands/list.js') },
   stat: { summary: 'show the state of the tracing system', load: () => import('./commands/stat.js') },
   stream: { summary: 'record and print events live', load: () => import('./commands/stream.js') },
+  restart: { summary: 'restart tracing (tracing_on=1)', load: () => import('./commands/restart.js') },
+  clear: { summary: 'clear the trace buffers', load: () => import('./commands/clear.js') },
+  snapshot: { summary: 'take, reset, free or show the snapshot buffer', load: () => import('./commands/snapshot.js') },
+  stack: { summary: 'output, enable or disable kernel stack tracing', load: () => import('./commands/stack.js') },
+  'check-events': { summary: 'parse trace event formats', load: () => import('./commands/check-events.js') },
   dump: { summary: 'print the meta data of a trace.dat file', load: () => import('./commands/dump.js') },
 };
 

@@ -7,3 +7,5 @@ export { SHOW_FILE_FLAGS, showInstanceFile, showInstanceDir, showPath, showEvent
 export type { ShowTarget } from './show.js';
 export { breToRegExp } from './posix-regex.js';
 export { countCpus, strstrip } from './tracefs-read.js';
+export { tracingTargets, setTracingOn, clearBuffers, snapshot, stackTracer, checkEvents } from './control.js';
+export type { Targets, SnapshotOptions, CheckEventsResult } from './control.js';
