@@ -30,7 +30,7 @@ test('list: every flag and event regex prints what trace-cmd list prints', opt, 
     ['-e', 'irq', '-F'], ['-F', '-e', 'sched:sched_switch'], ['-e', 'sched_switch', '-F', '--full'],
     ['-e', 'sched', '-l'], ['-e', 'timer', '-l'], ['-e', 'timer', '-R'], ['-e', 'sched_process', '-R'],
     ['-e', '-F'], ['-o', '-t', '-e', '-B', '-C', '-s'], ['-e', 'x[[:digit:]]'],
-    ['-f'], ['-f', 'sched'],
+    ['-f'], ['-f', 'sched'], ['-O'], ['-O', '-t'],
   ];
   for (const c of cases) same(['list', ...c]);
   // The plain list ends with the compression list (see the -c test).
@@ -90,3 +90,5 @@ test('show file flags of trace-cmd 3.2+ (not in 3.1.6) print the kernel file as 
   }
   assert.notEqual(utp(['show', '--trigger', 'no_such_event']).status, 0);
 });
+
+test('options: the plugin options table as trace-cmd options prints it', opt, () => same(['options']));

@@ -33,7 +33,7 @@ const command: Command = {
   summary: 'list available events, tracers, options',
   async run(argv: string[]): Promise<number> {
     const o: Partial<ListOptions> = { compressors: COMPRESSORS };
-    let json = false, pluginOptions = false;
+    let json = false;
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i]!;
       if (a[0] !== '-') continue;
@@ -49,7 +49,7 @@ const command: Command = {
         case 'l': o.filter = true; break;
         case 'p': case 't': o.tracers = true; break;
         case 'P': o.plugins = true; break;
-        case 'O': pluginOptions = true; break;
+        case 'O': o.pluginOptions = true; break;
         case 'o': o.options = true; break;
         case 'f': o.functions = true; if (arg !== undefined) o.functionRe = arg; else delete o.functionRe; break;
         case 's': o.systems = true; break;
@@ -63,11 +63,7 @@ const command: Command = {
         default: throw new UsageError(`list: invalid option -- '${a[1] ?? ''}'`);
       }
     }
-    if (pluginOptions) {
-      process.stderr.write('utp list: -O (trace-cmd plugin options) is not supported: utp\'s event plugins are built in and have no options\n');
-      return 1;
-    }
-    if (o.compression && !o.events && !o.tracers && !o.options && !o.clocks && !o.buffers && !o.functions && !o.systems && !o.plugins && !json) {
+    if ((o.compression || o.pluginOptions) && !o.events && !o.tracers && !o.options && !o.clocks && !o.buffers && !o.functions && !o.systems && !o.plugins && !json) {
       process.stdout.write(listReport(o));
       return 0;
     }

@@ -9,3 +9,4 @@ export { breToRegExp } from './posix-regex.js';
 export { countCpus, strstrip } from './tracefs-read.js';
 export { tracingTargets, setTracingOn, clearBuffers, snapshot, stackTracer, checkEvents } from './control.js';
 export type { Targets, SnapshotOptions, CheckEventsResult } from './control.js';
+export { pluginOptionsReport } from './plugin-options.js';

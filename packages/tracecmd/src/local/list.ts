@@ -9,6 +9,7 @@ import { TraceCmdError, TraceCmdErrorCode } from '../errors.js';
 import { entries, isDir, readOr } from './tracefs-read.js';
 import { breToRegExp } from './posix-regex.js';
 import { optionLines } from './stat.js';
+import { pluginOptionsReport } from './plugin-options.js';
 
 export interface ListOptions {
   /** -e [REGEX]: events; `eventRe` undefined lists available_events as the kernel orders it. */
@@ -18,7 +19,7 @@ export interface ListOptions {
   tracers: boolean; options: boolean;
   /** -f [REGEX]: available_filter_functions. */
   functions: boolean; functionRe?: string;
-  buffers: boolean; clocks: boolean; systems: boolean; plugins: boolean; compression: boolean;
+  buffers: boolean; clocks: boolean; systems: boolean; plugins: boolean; pluginOptions: boolean; compression: boolean;
   /** Compression algorithms this build writes, as `name, version` pairs. */
   compressors: Array<[string, string]>;
 }
@@ -86,10 +87,10 @@ export function partialOutput(e: unknown): string {
 export function listReport(opts: Partial<ListOptions> = {}): string {
   const o: ListOptions = {
     events: false, format: false, full: false, filter: false, trigger: false, tracers: false, options: false,
-    functions: false, buffers: false, clocks: false, systems: false, plugins: false, compression: false,
+    functions: false, buffers: false, clocks: false, systems: false, plugins: false, pluginOptions: false, compression: false,
     compressors: [], ...opts,
   };
-  const showAll = !(o.events || o.tracers || o.options || o.functions || o.buffers || o.clocks || o.systems || o.plugins || o.compression);
+  const showAll = !(o.events || o.tracers || o.options || o.functions || o.buffers || o.clocks || o.systems || o.plugins || o.pluginOptions || o.compression);
   let out = '';
   const flags = o.format || o.filter || o.trigger;
   const showEvents = (re: string | undefined, withFlags: boolean): void => {
@@ -137,6 +138,7 @@ export function listReport(opts: Partial<ListOptions> = {}): string {
   if (o.tracers) out += mustRead('available_tracers');
   if (o.options) out += optionLines(tracingDir());
   if (o.plugins) out += pluginFiles().map((p) => `  ${p}\n`).join('');
+  if (o.pluginOptions) out += pluginOptionsReport();
   if (o.functions) {
     const text = mustRead('available_filter_functions');
     if (o.functionRe === undefined || o.functionRe === '') out += text;
