@@ -23,6 +23,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ default:
   stack: { summary: 'output, enable or disable kernel stack tracing', load: () => import('./commands/stack.js') },
   'check-events': { summary: 'parse trace event formats', load: () => import('./commands/check-events.js') },
   options: { summary: 'list the plugin options available for utp report', load: () => import('./commands/options.js') },
+  restore: { summary: 'restore a crashed record from its per-CPU files', load: () => import('./commands/restore.js') },
   dump: { summary: 'print the meta data of a trace.dat file', load: () => import('./commands/dump.js') },
 };
 

@@ -14,3 +14,5 @@ export { FileSink } from './file-sink.js';
 export { extractTrace, DEFAULT_EXTRACT_OPTIONS } from './extract.js';
 export type { ExtractOptions } from './extract.js';
 export * from './local/index.js';
+export { restoreTrace } from './restore.js';
+export type { RestoreOptions } from './restore.js';
