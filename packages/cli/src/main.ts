@@ -19,6 +19,14 @@ const commands: Record<string, { summary: string; load: () => Promise<{ default:
   stream: { summary: 'record and print events live', load: () => import('./commands/stream.js') },
   convert: { summary: 'convert a trace.dat to CTF 1.8 (a directory babeltrace2 reads)', load: () => import('./commands/convert.js') },
   view: { summary: 'open trace.dat files in the viewer (a page served on 127.0.0.1)', load: () => import('./commands/view.js') },
+  restart: { summary: 'restart tracing (tracing_on=1)', load: () => import('./commands/restart.js') },
+  clear: { summary: 'clear the trace buffers', load: () => import('./commands/clear.js') },
+  snapshot: { summary: 'take, reset, free or show the snapshot buffer', load: () => import('./commands/snapshot.js') },
+  stack: { summary: 'output, enable or disable kernel stack tracing', load: () => import('./commands/stack.js') },
+  'check-events': { summary: 'parse trace event formats', load: () => import('./commands/check-events.js') },
+  options: { summary: 'list the plugin options available for utp report', load: () => import('./commands/options.js') },
+  restore: { summary: 'restore a crashed record from its per-CPU files', load: () => import('./commands/restore.js') },
+  dump: { summary: 'print the meta data of a trace.dat file', load: () => import('./commands/dump.js') },
 };
 
 export const VERSION = '0.1.0';

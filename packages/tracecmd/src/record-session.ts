@@ -6,7 +6,7 @@
 import { dirname, basename, join } from 'node:path';
 import { unlinkSync, readdirSync } from 'node:fs';
 import {
-  Instance, createPrivateInstance, destroyInstance, sweepStale, createUprobe, parseUprobeSpec, removeDynamicEvent,
+  Instance, createPrivateInstance, destroyInstance, acquireSharedInstance, type SharedInstance, sweepStale, createUprobe, parseUprobeSpec, removeDynamicEvent,
   TraceFsError, TraceFsErrorCode, pidAlive, recordingCpuCount, type EventName, type DynamicEvent, type SweepResult,
 } from '@utp/tracefs';
 import type { TraceDatBufferInput } from '@utp/tracedat';
@@ -101,6 +101,7 @@ export class RecordSession {
   readonly opts: RecordOptions;
   instance: Instance | undefined;
   private ownsInstance = false;
+  private shared: SharedInstance | undefined;
   private restores: Restore[] = [];
   private probes: DynamicEvent[] = [];
   private drain: SpliceDrain | undefined;
@@ -127,8 +128,10 @@ export class RecordSession {
     let inst: Instance;
     if (o.top) inst = Instance.top();
     else if (o.instanceName) {
-      if (Instance.exists(o.instanceName)) inst = Instance.open(o.instanceName);
-      else { inst = Instance.create(o.instanceName); this.ownsInstance = true; }
+      // Shared with any other recorder naming the same -B NAME: the last one to leave removes it
+      // (and only if utp created it). While others may use it, every change is undone one by one.
+      this.shared = acquireSharedInstance(o.instanceName);
+      inst = this.shared.instance;
     } else { inst = createPrivateInstance(); this.ownsInstance = true; }
     this.instance = inst;
     try {
@@ -303,6 +306,7 @@ export class RecordSession {
     if (inst && !this.ownsInstance) attempt(() => inst.setTracingOn(false));
     for (const r of this.restores.reverse()) attempt(r);
     if (inst && this.ownsInstance) attempt(() => destroyInstance(inst));
+    if (this.shared) attempt(() => this.shared!.release());
     for (const p of this.probes) attempt(() => removeDynamicEvent(p));
     if (errors.length) {
       throw new TraceFsError(TraceFsErrorCode.KernelRefused, `Cleanup was incomplete (${errors.length} problem(s))`, { cause: errors[0] });

@@ -13,3 +13,5 @@ export { placeHandles } from './page-layout.js';
 export type { ChunkInfo, ChunkTable, CpuPlace, HandleInput } from './page-layout.js';
 export { mergeRecords, earliestLive } from './merge.js';
 export type { RecordSource } from './merge.js';
+export { dumpTraceDat, DumpItem } from './dump.js';
+export type { DumpInput, DumpOptions } from './dump.js';

@@ -8,6 +8,7 @@ import { TraceFsError, TraceFsErrorCode } from './errors.js';
 import { tracingDir } from './paths.js';
 import { readTraceFile, writeTraceFile } from './tracefs-file.js';
 import { elfSymbolOffset } from './elf-symbols.js';
+import { selfStartTime } from './private-instance.js';
 
 export type DynamicEventKind = 'uprobe' | 'uretprobe' | 'kprobe' | 'kretprobe' | 'eprobe' | 'synthetic';
 
@@ -19,8 +20,11 @@ export interface DynamicEvent {
   definition: string;
 }
 
-/** The probe group utp uses for this process: `utp_<pid>` (swept when the pid is dead). */
-export function utpGroup(pid = process.pid): string { return `utp_${pid}`; }
+/**
+ * The probe group utp uses for this process: `utp_<pid>_<start>` (swept when that process, by pid
+ * and start time, is gone); another pid gives the legacy `utp_<pid>`.
+ */
+export function utpGroup(pid = process.pid): string { return pid === process.pid ? `utp_${pid}_${selfStartTime()}` : `utp_${pid}`; }
 
 function top(rel: string): string { return `${tracingDir()}/${rel}`; }
 

@@ -18,7 +18,12 @@ export type { DynamicEvent, DynamicEventKind, UprobeSpec } from './dynamic-event
 export { CpuReader, Waiter, readTracePipe } from './cpu-reader.js';
 export { CpuSplice, WakePipe, pollSync } from './cpu-splice.js';
 export { parseCpuList, configuredCpuCount, recordingCpuCount } from './cpu-count.js';
-export { createPrivateInstance, destroyInstance, sweepStale, pidAlive, ownerPid } from './private-instance.js';
-export type { SweepResult } from './private-instance.js';
+export {
+  createPrivateInstance, destroyInstance, sweepStale, pidAlive, ownerPid, ownerOf, ownerAlive, ownedBySelf, procStartTime,
+  selfStartTime, ownerToken,
+} from './private-instance.js';
+export type { SweepResult, Owner } from './private-instance.js';
+export { acquireSharedInstance, sharedInstanceUsers, runDir } from './shared-instance.js';
+export type { SharedInstance } from './shared-instance.js';
 export { traceFsState, diffTraceFsState } from './tracefs-state.js';
 export type { TraceFsState, DiffOptions } from './tracefs-state.js';

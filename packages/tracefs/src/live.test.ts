@@ -3,12 +3,13 @@
 // root or tracefs. Every test leaves tracefs as found (checked after each).
 import { test, before, afterEach } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync, existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import {
   tracingUnavailableReason, Instance, createPrivateInstance, destroyInstance, traceFsState, diffTraceFsState,
   CpuReader, Waiter, readTracePipe, CpuSplice, createUprobe, removeDynamicEvent, listDynamicEvents, sweepStale, elfSymbolOffset, elfSymbols,
+  selfStartTime, procStartTime, acquireSharedInstance, sharedInstanceUsers,
   type TraceFsState,
 } from './index.js';
 
@@ -29,7 +30,7 @@ const code = (e: unknown): string | undefined => (e as { code?: string }).code;
 test('instances: create, list, exists, remove, refuse duplicates', live, () => {
   const inst = createPrivateInstance();
   try {
-    assert.match(inst.name!, new RegExp(`^utp-${process.pid}-\\d+$`));
+    assert.match(inst.name!, new RegExp(`^utp-${process.pid}\\.${selfStartTime()}-\\d+$`));
     assert.ok(Instance.list('utp-*').includes(inst.name!));
     assert.ok(Instance.exists(inst.name!));
     assert.throws(() => Instance.create(inst.name!), (e: unknown) => code(e) === 'TRACEFS_EXISTS');
@@ -205,6 +206,69 @@ test('sweep removes instances of dead owners only', live, () => {
     assert.equal(mine.exists(), false);
     assert.equal(alive.exists(), true);
   } finally { alive.remove(); if (mine.exists()) mine.remove(); }
+});
+
+test('sweep does not trust a recycled pid: the owner start time (/proc/PID/stat field 22) must match', live, () => {
+  const start1 = procStartTime(1)!;
+  // pid 1 runs, but not the process that started at start1+1: that owner is dead (its pid was recycled).
+  const recycled = Instance.create(`utp-1.${start1 + 1}-0`);
+  const alive = Instance.create(`utp-1.${start1}-0`);
+  try {
+    const res = sweepStale();
+    assert.ok(res.instances.includes(recycled.name!), JSON.stringify(res));
+    assert.equal(recycled.exists(), false);
+    assert.equal(alive.exists(), true);
+    assert.ok(!res.instances.includes(alive.name!));
+  } finally { alive.remove(); if (recycled.exists()) recycled.remove(); }
+});
+
+/** A child process that acquires shared instance NAME, reports 'in', and releases on a line of stdin. */
+function sharedUser(name: string): { ready: Promise<void>; leave: () => Promise<string> } {
+  const url = new URL('./index.js', import.meta.url).href;
+  const code = `import { acquireSharedInstance } from ${JSON.stringify(url)};
+const s = acquireSharedInstance(${JSON.stringify(name)}); process.stdout.write('in\\n');
+process.stdin.once('data', () => { process.stdout.write(s.release() ? 'last\\n' : 'kept\\n'); process.exit(0); });`;
+  const c = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  const lines: Array<() => void> = [];
+  c.stdout!.on('data', (d: Buffer) => { out += d; lines.splice(0).forEach((f) => f()); });
+  const until = (re: RegExp): Promise<void> => new Promise((res) => { const chk = (): void => { if (re.test(out)) res(); else lines.push(chk); }; chk(); });
+  return {
+    ready: until(/^in$/m),
+    leave: async () => { c.stdin!.write('\n'); await until(/^(last|kept)$/m); await new Promise((r) => c.once('exit', r)); return /^(last|kept)$/m.exec(out)![1]!; },
+  };
+}
+
+test('a -B NAME instance shared by two recorders stays until the last one leaves; a foreign one is never removed', live, async () => {
+  const name = `utp_shared_${process.pid}`;
+  assert.equal(Instance.exists(name), false);
+  const a = sharedUser(name); await a.ready;
+  assert.ok(Instance.exists(name), 'first user created it');
+  const b = sharedUser(name); await b.ready;
+  assert.equal(sharedInstanceUsers(name).length, 2);
+  assert.equal(await a.leave(), 'kept', 'the creator leaves first: the other still uses it');
+  assert.ok(Instance.exists(name), 'not removed under the second recorder');
+  assert.equal(await b.leave(), 'last');
+  assert.equal(Instance.exists(name), false, 'the last user removed what utp created');
+  // An instance utp did not create survives its users.
+  const foreign = Instance.create(name);
+  try {
+    const s = acquireSharedInstance(name);
+    assert.equal(s.created, false);
+    assert.equal(s.release(), true);
+    assert.ok(foreign.exists(), 'a foreign instance is left alone');
+  } finally { foreign.remove(); }
+});
+
+test('a utp-created -B NAME instance whose users all died is swept', live, async () => {
+  const name = `utp_shared_dead_${process.pid}`;
+  const url = new URL('./index.js', import.meta.url).href;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', `import { acquireSharedInstance } from ${JSON.stringify(url)}; acquireSharedInstance(${JSON.stringify(name)}); process.kill(process.pid, 'SIGKILL');`]);
+  assert.equal(r.signal, 'SIGKILL');
+  assert.ok(Instance.exists(name), 'left by a killed recorder');
+  const res = sweepStale();
+  assert.ok(res.instances.includes(name), JSON.stringify(res));
+  assert.equal(Instance.exists(name), false);
 });
 
 const cc = spawnSync('cc', ['--version']).status === 0;

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { tracingDir } from './paths.js';
 import { Instance } from './instance.js';
-import { ownerPid, pidAlive } from './private-instance.js';
+import { ownerOf, ownerAlive, ownedBySelf } from './private-instance.js';
 
 const TOP_FILES = [
   'tracing_on', 'current_tracer', 'set_event', 'set_event_pid', 'buffer_size_kb', 'buffer_subbuf_size_kb',
@@ -40,9 +40,8 @@ export interface DiffOptions {
 
 /** A utp name owned by this process or by a dead one (a leftover that counts against us). */
 const isUtp = (name: string): boolean => {
-  if (!/^utp-\d+-\d+$/.test(name)) return false;
-  const pid = ownerPid(name)!;
-  return pid === process.pid || !pidAlive(pid);
+  if (!name.startsWith('utp-') || ownerOf(name) === undefined) return false;
+  return ownedBySelf(name) || !ownerAlive(name);
 };
 
 /** Lines naming what differs between two states ([] when equal). */
@@ -57,8 +56,8 @@ export function diffTraceFsState(a: TraceFsState, b: TraceFsState, opts: Partial
     keys.delete('instances');
     if (foreign) {
       const probes = (t: string | undefined): string => (t ?? '').split('\n').filter((l) => {
-        const g = /:(utp_\d+)\//.exec(l)?.[1];
-        return g !== undefined && (ownerPid(g) === process.pid || !pidAlive(ownerPid(g)!));
+        const g = /:(utp_\d+(?:_\d+)?)\//.exec(l)?.[1];
+        return g !== undefined && (ownedBySelf(g) || !ownerAlive(g));
       }).join('\n');
       for (const f of ['dynamic_events', 'uprobe_events', 'kprobe_events']) {
         if (probes(a[f]) !== probes(b[f])) out.push(`utp probes in ${f}: ${JSON.stringify(probes(a[f]))} -> ${JSON.stringify(probes(b[f]))}`);

@@ -7,7 +7,7 @@ const code = (e: unknown): string | undefined => (e as { code?: string }).code;
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import {
-  pidAlive, globMatch, parseUprobeSpec, lastErrorLogEntry, parseCpuStats, ownerPid, parseCpuList, configuredCpuCount, recordingCpuCount,
+  pidAlive, procStartTime, ownerOf, ownerAlive, globMatch, parseUprobeSpec, lastErrorLogEntry, parseCpuStats, ownerPid, parseCpuList, configuredCpuCount, recordingCpuCount,
   syntheticCommandFile, WakePipe, pollSync,
 } from './index.js';
 
@@ -44,6 +44,9 @@ test('owner pids of utp names', () => {
   assert.equal(ownerPid('utp_77'), 77);
   assert.equal(ownerPid('mkref_2881'), undefined);
   assert.equal(ownerPid('utp-x-1'), undefined);
+  assert.deepEqual(ownerOf('utp-123.456-7'), { pid: 123, start: 456 });
+  assert.deepEqual(ownerOf('utp_123_456'), { pid: 123, start: 456 });
+  assert.deepEqual(ownerOf('utp-123-7'), { pid: 123 });
 });
 
 test('CPU lists and the CPU count trace-cmd uses (sysconf(_SC_NPROCESSORS_CONF) as glibc computes it)', (t) => {
@@ -115,4 +118,15 @@ test('pidAlive: this process is alive; a zombie (killed recorder not yet reaped)
   assert.equal(pidAlive(zombie), false, `pid ${zombie} is a zombie`);
   sh.kill();
   assert.equal(pidAlive(2 ** 22 + 12345), false);
+});
+
+test('pidAlive with a start time: a recycled pid (same pid, other start) is dead', () => {
+  const start = procStartTime(process.pid)!;
+  const stat = readFileSync(`/proc/${process.pid}/stat`, 'latin1');
+  assert.equal(String(start), stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19], 'field 22 of /proc/PID/stat');
+  assert.equal(pidAlive(process.pid, start), true);
+  assert.equal(pidAlive(1, procStartTime(1)!), true);
+  assert.equal(pidAlive(1, procStartTime(1)! + 1), false);
+  assert.equal(ownerAlive(`utp-1.${procStartTime(1)! + 1}-0`), false);
+  assert.equal(ownerAlive('utp-1-0'), true, 'legacy names: by pid alone');
 });

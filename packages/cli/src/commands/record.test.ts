@@ -7,7 +7,7 @@ import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { tracingUnavailableReason, traceFsState, diffTraceFsState, sweepStale, Instance, type TraceFsState } from '@utp/tracefs';
+import { tracingUnavailableReason, traceFsState, diffTraceFsState, sweepStale, Instance, procStartTime, type TraceFsState } from '@utp/tracefs';
 import { parseRecordArgs } from './record.js';
 
 const main = fileURLToPath(new URL('../main.js', import.meta.url));
@@ -93,7 +93,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     let stdout = '';
     child.stdout.on('data', (d) => { stdout += d; });
     // Signal once the recording instance has taken events in (not after a guessed delay).
-    await waitFor(() => eventsIn(`utp-${child.pid}-0`) > 0, `utp-${child.pid}-0 records events`);
+    await waitFor(() => eventsIn(Instance.list(`utp-${child.pid}.*`)[0] ?? '') > 0, `utp-${child.pid}.* records events`);
     child.kill(sig);
     const code = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
     assert.equal(code, 0);
@@ -104,8 +104,9 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 
 test('SIGKILL leaves an instance that the next utp reset removes', { skip }, async () => {
   const child = spawn(process.execPath, [main, 'record', '-e', 'sched', '-o', `${dir}/kill.dat`], { stdio: 'ignore' });
-  const name = `utp-${child.pid}-0`;
+  const name = `utp-${child.pid}.${procStartTime(child.pid!)}-0`;
   // Kill once it records and its per-CPU temp files exist (conditions, each with a deadline).
+  await waitFor(() => Instance.list(`utp-${child.pid}.*`)[0] === name, 'the instance names its owner by pid and start time');
   await waitFor(() => eventsIn(name) > 0, `${name} records events`);
   await waitFor(() => readdirSync(dir).some((f) => f.startsWith(`.kill.dat.utp-${child.pid}.`)), 'the per-CPU temp files exist');
   assert.ok(Instance.exists(name), 'recording instance exists');
@@ -137,6 +138,23 @@ test('two records at once do not disturb each other', { skip }, async () => {
   const ta = report(`${dir}/a.dat`), tb = report(`${dir}/b.dat`);
   assert.match(ta, /sched_switch/); assert.doesNotMatch(ta, /irq_handler_entry|softirq_raise/);
   assert.match(tb, /softirq|irq_handler/); assert.doesNotMatch(tb, /sched_switch/);
+});
+
+test('two records naming the same new -B NAME: the first to finish does not remove it under the other', { skip }, async () => {
+  const name = `utp_b_${process.pid}`;
+  const run = (out: string, secs: number): Promise<number | null> => new Promise((res) => {
+    const c = spawn(process.execPath, [main, 'record', '-q', '-B', name, '-e', 'sched', '-o', `${dir}/${out}.dat`, '--', '/bin/sh', '-c', `sleep ${secs}; ls -R /usr/share/doc >/dev/null`]);
+    c.on('exit', res);
+  });
+  const long = run('long', 1.5);
+  for (let i = 0; i < 60 && !Instance.exists(name); i++) await sleep(25);
+  const short = await run('short', 0.2);
+  assert.equal(short, 0);
+  assert.ok(Instance.exists(name), 'still there for the recorder that has not finished');
+  assert.equal(await long, 0);
+  assert.equal(Instance.exists(name), false, 'the last recorder removed it');
+  assert.match(report(`${dir}/long.dat`), /sched_switch/);
+  assert.match(report(`${dir}/short.dat`), /sched_switch/);
 });
 
 test('stream prints live events as report prints them, and cleans up', { skip }, () => {

@@ -21,7 +21,7 @@ const HELP = `usage: utp record [OPTIONS] [--] [CMD [ARGS...]]
   -P PID           trace only PID (repeatable)
   -F               trace only CMD
   -c               with -P/-F, also trace their children
-  -B NAME          record in instance NAME   (default: a private instance utp-<pid>-<n>)
+  -B NAME          record in instance NAME   (default: a private instance utp-<pid>.<start>-<n>; a NAME several recorders share stays until the last one ends)
   --top            record in the top-level buffer (settings are restored afterwards)
   -b KB            per-CPU buffer size in KiB
   --subbuf-size KB sub-buffer size in KiB (kernel >= 6.8)

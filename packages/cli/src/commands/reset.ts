@@ -3,7 +3,7 @@
  * owner is dead (always), then resets the top instance (or NAME) to defaults; -a also removes
  * every other instance (except those of live utp processes); --stale only sweeps.
  */
-import { Instance, sweepStale, destroyInstance, ownerPid, pidAlive, tracingUnavailableReason } from '@utp/tracefs';
+import { Instance, sweepStale, destroyInstance, ownerAlive, sharedInstanceUsers, tracingUnavailableReason } from '@utp/tracefs';
 import { UsageError, type Command } from '../command.js';
 
 function resetInstance(inst: Instance, bufferKb: number | undefined): void {
@@ -65,8 +65,7 @@ const command: Command = {
     resetInstance(name ? Instance.open(name) : Instance.top(), bufferKb);
     if (all) {
       for (const n of Instance.list()) {
-        const owner = ownerPid(n);
-        if (owner !== undefined && pidAlive(owner)) continue; // a running utp record
+        if (ownerAlive(n) || sharedInstanceUsers(n).length) continue; // a running utp record
         destroyInstance(Instance.open(n));
         process.stdout.write(`removed instance ${n}\n`);
       }

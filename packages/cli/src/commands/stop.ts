@@ -1,26 +1,15 @@
-/** `utp stop [-B NAME] [-a]`: tracing_on=0 in the top instance (or NAME, or every instance with -a). */
-import { Instance, tracingUnavailableReason } from '@utp/tracefs';
-import { UsageError, type Command } from '../command.js';
+/** `utp stop [-B NAME]... [-a] [-t]`: tracing_on=0 where trace-cmd stop clears it. */
+import { type Command } from '../command.js';
+import { runTracingOn } from './restart.js';
+
+export const HELP = `usage: utp stop [-B buf [-B buf]..] [-a] [-t]
+          -B stop the given buffer instance (may specify multiple -B)
+          -a stop all buffer instances (and the top one)
+          -t stop the top instance too (useful with -B)`;
 
 const command: Command = {
   name: 'stop',
   summary: 'stop tracing (tracing_on=0)',
-  async run(argv: string[]): Promise<number> {
-    const names: string[] = [];
-    let all = false;
-    for (let i = 0; i < argv.length; i++) {
-      const a = argv[i]!;
-      if (a === '-B') { const v = argv[++i]; if (v === undefined) throw new UsageError('stop: -B needs a name'); names.push(v); }
-      else if (a === '-a') all = true;
-      else if (a === '-t') { /* top too: default */ }
-      else if (a === '-h' || a === '--help') { process.stdout.write('usage: utp stop [-B NAME]... [-a]\n'); return 0; }
-      else throw new UsageError(`stop: unknown option '${a}'`);
-    }
-    const why = tracingUnavailableReason();
-    if (why) { process.stderr.write(`utp stop: cannot reach tracefs: ${why}\n`); return 1; }
-    const targets = all ? [Instance.top(), ...Instance.list().map((n) => Instance.open(n))] : names.length ? names.map((n) => Instance.open(n)) : [Instance.top()];
-    for (const t of targets) t.setTracingOn(false);
-    return 0;
-  },
+  run: (argv) => runTracingOn('stop', HELP, argv, false),
 };
 export default command;
