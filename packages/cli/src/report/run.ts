@@ -1,0 +1,106 @@
+/// <reference types="node" />
+/**
+ * `utp report` from argv to exit status (trace-cmd 3.1.6 trace_report): open every input, run
+ * the info mode asked for or print the events, render the diagnostics.
+ */
+import { describeError } from '@utp/bytes';
+import { parseReportArgs } from './args.js';
+import { makeRecordFilter } from './filter.js';
+import { showCpus, showStat, listEvents, printFormats } from './info.js';
+import { InitError, InputError, checkInit, fastZstd, filtersFor, openTrace } from './inputs.js';
+import type { Input, PluginState } from './inputs.js';
+import { Output } from './output.js';
+import { HandleLookahead } from './print-loop.js';
+import { printTrace } from './print-trace.js';
+import { renderDiagnostics } from './diagnostics.js';
+import type { ReportArgs } from './args.js';
+
+/** Everything after opening the inputs: trace-cmd's per-input modes, then the listing. */
+async function run(inputs: Input[], args: ReportArgs, out: Output, ps: PluginState): Promise<void> {
+  const multi = inputs.length > 1;
+  // trace-cmd handles -e/-p/-E/--cpus per input while opening them
+  for (const inp of inputs) {
+    if (args.endian) { out.write(`file is ${inp.td.littleEndian ? 'little' : 'big'} endian and host is little endian\n`); return; }
+    if (args.pageSize) { out.write(`file page size is ${inp.td.pageSize}, and host page size is 4096\n`); return; }
+    if (args.formats) { printFormats(inp.td, out); return; }
+    if (args.events) { listEvents(inp.td.tep, out); return; }
+    if (args.showCpus) { await checkInit(inp, args); await showCpus(inp, args, out); }
+  }
+  if (args.showCpus) return;
+  for (let k = 0; k < inputs.length; k++) {
+    const inp = inputs[k]!;
+    await checkInit(inp, args);
+    try {
+      inp.filter = makeRecordFilter(inp.td.tep, filtersFor(args, k));
+    } catch (e) {
+      throw new InputError(`Failed to create event filter: ${describeError(e)}`);
+    }
+    const names = [...(multi ? inputs.map((i) => i.name) : []), ...inputs.flatMap((i) => i.td.instances.map((b) => b.name))];
+    const maxLen = Math.max(0, ...names.map((n) => n.length));
+    out.write((multi ? inp.name.padStart(maxLen) + ': ' : '') + `cpus=${inp.td.cpuCount}\n`);
+    if (inp.td.isLatency) {
+      if (multi) throw new InputError('latency traces do not work with multiple inputs');
+      out.write(await inp.td.latencyText());
+      out.write('\n');
+      return;
+    }
+    if (args.version) { out.write((inp.td.versionString ?? ' version was not recorded in this file') + '\n'); continue; }
+    if (args.uname) {
+      // trace-cmd falls through from --uname into --version
+      out.write((inp.td.uname ?? ' uname was not recorded in this file') + '\n');
+      out.write((inp.td.versionString ?? ' version was not recorded in this file') + '\n');
+      continue;
+    }
+    if (args.stat) { await showStat(inp.td, out); continue; }
+  }
+  if (args.version || args.uname || args.stat) return;
+  await printTrace(inputs, args, out, args.noPlugins ? undefined : ps.lookahead);
+}
+
+export async function report(argv: string[]): Promise<number> {
+  // the WebAssembly zstd decoder compiles in the background while the inputs are opened
+  void fastZstd();
+  const args = parseReportArgs(argv);
+  const out = new Output();
+  const multi = args.inputs.length > 1;
+  if (multi && args.wakeup) {
+    process.stderr.write('utp report: Wakeup tracing can only be done on a single input file\n');
+    return 1;
+  }
+  const inputs: Input[] = [];
+  const ps: PluginState = { funcRepeatTime: 'usecs', lookahead: new HandleLookahead() };
+  try {
+    for (let k = 0; k < args.inputs.length; k++) {
+      const hz = args.ts2secs.get(k) || args.ts2secs.get(-1) || 0n;
+      inputs.push(await openTrace(args.inputs[k]!, args, k > 0 ? args.tsOffsets.get(k) ?? 0n : 0n, hz, ps));
+    }
+  } catch (e) {
+    for (const i of inputs) await i.td.close();
+    if (e instanceof InputError) { process.stderr.write(`utp report: ${e.message}\n`); return 1; }
+    throw e;
+  }
+  // trace-cmd sets tep_func_repeat_format once, from the last input's flags
+  const lastTd = inputs[inputs.length - 1]!.td;
+  ps.funcRepeatTime = args.rawTs ? 'raw' : !lastTd.inUsecs ? 'counter' : args.nsec ? 'nsecs' : 'usecs';
+  let status = 0;
+  try {
+    await run(inputs, args, out, ps);
+  } catch (e) {
+    out.flush();
+    if (e instanceof InitError) {
+      process.stderr.write(`utp report: ${e.message}\n`);
+      status = 2;
+    } else {
+      process.stderr.write(`utp report: ${e instanceof InputError ? e.message : describeError(e)}\n`);
+      if (process.env['UTP_DEBUG']) process.stderr.write(String((e as Error).stack) + '\n');
+      status = 1;
+    }
+  } finally {
+    out.flush();
+    for (const inp of inputs) {
+      await inp.td.close();
+      if (renderDiagnostics(inp, args.verbose) !== 0 && status === 0) status = 1;
+    }
+  }
+  return status;
+}
