@@ -2,7 +2,7 @@
  * The info modes of `utp report` that print something about a file instead of its events:
  * --cpus/--first-event/--last-event, --stat, -E, --events (trace-cmd 3.1.6 trace_report).
  */
-import { formatTime } from '@utp/traceevent';
+import { breToRegExp, formatTime } from '@utp/traceevent';
 import type { KRecord, Tep } from '@utp/traceevent';
 import type { TraceDat } from '@utp/tracedat';
 import type { ReportArgs } from './args.js';
@@ -61,16 +61,51 @@ export function listEvents(tep: Tep, out: Output): void {
 }
 
 /**
- * --events: the format files as stored (tracecmd_print_events). In 3.1.6 this prints the
- * event systems of v6 files only (ftrace formats were already read when the file was
- * opened, and v7 headers are never re-read), nothing for v7.
+ * --events and --event RE: the format files as stored (tracecmd_print_events). In 3.1.6 this
+ * prints the event systems of v6 files only (ftrace formats were already read when the file
+ * was opened, and v7 headers are never re-read), nothing for v7.
+ *
+ * RE is `SYSTEM:EVENT` or one regex for both (POSIX basic, case-insensitive, unanchored): with a
+ * colon, the events of matching systems whose name matches EVENT; without, every event of a
+ * matching system and the events of other systems whose name matches.
  */
-export function printFormats(td: TraceDat, out: Output): void {
+export function printFormats(td: TraceDat, out: Output, regex?: string): void {
   if (td.version !== 6) return;
+  let sysRe: RegExp | undefined;
+  let evRe: RegExp | undefined;
+  let unique = false;
+  if (regex !== undefined) {
+    // strtok(":"): empty pieces vanish, a third piece is ignored
+    const parts = regex.split(':').filter((p) => p !== '');
+    const s = parts[0] ?? '';
+    unique = parts.length > 1;
+    sysRe = breToRegExp(s, 'i');
+    evRe = breToRegExp(unique ? parts[1]! : s, 'i');
+  }
   let system: string | undefined;
   for (const f of td.formatTexts) {
     if (f.system === 'ftrace') continue;
+    if (sysRe && evRe) {
+      const sysHit = sysRe.test(f.system);
+      if (!(sysHit && !unique)) {
+        if (!sysHit && unique) continue;
+        const first = f.text.split('\n').find((l) => l !== '') ?? '';
+        if (!evRe.test(first.startsWith('name: ') ? first.slice(6) : first)) continue;
+      }
+    }
     if (f.system !== system) { out.write(`\nsystem: ${f.system}\n`); system = f.system; }
     out.write(f.text + '\n');
   }
+}
+
+/** -f: the kernel symbols, as tep_print_funcs prints them. */
+export function showFuncs(tep: Tep, out: Output): void {
+  for (const f of tep.kallsyms.symbols()) {
+    out.write(`${f.addr.toString(16).padStart(16, '0')} ${f.name}${f.module !== undefined ? ` [${f.module}]` : ''}\n`);
+  }
+}
+
+/** -P: the printk formats, as tep_print_printk prints them. */
+export function showPrintk(tep: Tep, out: Output): void {
+  for (const [addr, fmt] of tep.printk.entries()) out.write(`${addr.toString(16).padStart(16, '0')} ${fmt}\n`);
 }

@@ -3,7 +3,7 @@
  * Opening the `-i` inputs of `utp report`: a Tep with the plugins registered first (as trace-cmd
  * does), a TraceDat over the file, and trace-cmd's "failed to init data" check.
  */
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { describeError } from '@utp/bytes';
 import { FileSource } from '@utp/bytes/node';
 import { Tep, loadPlugins, pluginOptionsFromArgs } from '@utp/traceevent';
@@ -64,13 +64,24 @@ export async function openTrace(file: string, args: ReportArgs, tsOffset: bigint
     // funcgraph lookahead are only known once the inputs are open
     loadPlugins(tep, pluginOptionsFromArgs(args.pluginOptions, { funcRepeatTime: () => ps.funcRepeatTime, fgraphLookahead: ps.lookahead }));
   }
+  if (args.kallsyms !== undefined) {
+    // --kallsyms: registered before the file's own symbols (trace-cmd's add_functions)
+    let text: string;
+    try {
+      text = readFileSync(args.kallsyms, 'latin1');
+    } catch (e) {
+      src.close();
+      throw new InputError(`Can't read file ${args.kallsyms}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    tep.loadKallsyms(text);
+  }
   const diags: Diagnostic[] = [];
   const zstd = await fastZstd();
   try {
     const td = await TraceDat.open(src, {
       decompressors: zstd ? { zstd } : {},
       onDiagnostic: (d) => { diags.push(d); }, tep, ignoreDate: args.nodate, rawTs: args.rawTs, tsOffset,
-      keepFormatTexts: args.formats, ts2secsHz, exactPages: !args.allPages,
+      keepFormatTexts: args.formats || args.printEvent !== undefined, ts2secsHz, exactPages: !args.allPages,
     });
     return { file, name: file.slice(file.lastIndexOf('/') + 1), td, diags };
   } catch (e) {

@@ -6,23 +6,42 @@
 import { describeError } from '@utp/bytes';
 import { parseReportArgs } from './args.js';
 import { makeRecordFilter } from './filter.js';
-import { showCpus, showStat, listEvents, printFormats } from './info.js';
+import { showCpus, showStat, listEvents, printFormats, showFuncs, showPrintk } from './info.js';
 import { InitError, InputError, checkInit, fastZstd, filtersFor, openTrace } from './inputs.js';
 import type { Input, PluginState } from './inputs.js';
 import { Output } from './output.js';
 import { HandleLookahead } from './print-loop.js';
 import { printTrace } from './print-trace.js';
 import { renderDiagnostics } from './diagnostics.js';
+import { REPORT_USAGE } from './args.js';
 import type { ReportArgs } from './args.js';
+
+/** Ends the run with this exit status and nothing more on stderr (trace-cmd's exit() in a mode). */
+class ExitStatus extends Error {
+  constructor(readonly status: number) { super(`exit ${status}`); }
+}
+
+/**
+ * --check-events: did every event format of the file parse (tracecmd_get_parsing_failures)?
+ * libtraceevent 1.7.1 counts only formats it could not make an event of (no name or ID); an
+ * event whose print fmt fails is kept (it prints [FAILED TO PARSE]) and does not count.
+ */
+function parsesAll(inp: Input): boolean {
+  return !inp.diags.some((d) => d.code === 'TRACEDAT_BAD_EVENT_FORMAT' && d.message.startsWith('Cannot parse event format'));
+}
 
 /** Everything after opening the inputs: trace-cmd's per-input modes, then the listing. */
 async function run(inputs: Input[], args: ReportArgs, out: Output, ps: PluginState): Promise<void> {
   const multi = inputs.length > 1;
-  // trace-cmd handles -e/-p/-E/--cpus per input while opening them
+  // trace-cmd handles these per input while opening them, in this order; most stop at the first input
   for (const inp of inputs) {
-    if (args.endian) { out.write(`file is ${inp.td.littleEndian ? 'little' : 'big'} endian and host is little endian\n`); return; }
     if (args.pageSize) { out.write(`file page size is ${inp.td.pageSize}, and host page size is 4096\n`); return; }
+    if (args.endian) { out.write(`file is ${inp.td.littleEndian ? 'little' : 'big'} endian and host is little endian\n`); return; }
     if (args.formats) { printFormats(inp.td, out); return; }
+    if (args.printEvent !== undefined) { printFormats(inp.td, out, args.printEvent); return; }
+    if (args.checkEvents) throw new ExitStatus(parsesAll(inp) ? 0 : 22);
+    if (args.showFuncs) { showFuncs(inp.td.tep, out); return; }
+    if (args.showPrintk) { showPrintk(inp.td.tep, out); return; }
     if (args.events) { listEvents(inp.td.tep, out); return; }
     if (args.showCpus) { await checkInit(inp, args); await showCpus(inp, args, out); }
   }
@@ -62,6 +81,7 @@ export async function report(argv: string[]): Promise<number> {
   void fastZstd();
   const args = parseReportArgs(argv);
   const out = new Output();
+  if (args.help) { out.write(REPORT_USAGE + '\n'); out.flush(); return 0; }
   const multi = args.inputs.length > 1;
   if (multi && args.wakeup) {
     process.stderr.write('utp report: Wakeup tracing can only be done on a single input file\n');
@@ -87,7 +107,9 @@ export async function report(argv: string[]): Promise<number> {
     await run(inputs, args, out, ps);
   } catch (e) {
     out.flush();
-    if (e instanceof InitError) {
+    if (e instanceof ExitStatus) {
+      status = e.status;
+    } else if (e instanceof InitError) {
       process.stderr.write(`utp report: ${e.message}\n`);
       status = 2;
     } else {
