@@ -1,3 +1,4 @@
+/// <reference types="node" />
 /**
  * The event listing of `utp report`: builds trace-cmd's handle list (every file's top buffer,
  * then each file's instances), applies the per-record selection (-F, --cpu, -I/-S) and prints
@@ -12,10 +13,13 @@ import type { Output } from './output.js';
 import { printMerged } from './print-loop.js';
 import type { HandleLookahead, PrintSource } from './print-loop.js';
 import { WakeupLatency } from './wakeup.js';
+import { JsonWriter, handleTail } from './json.js';
 
 /** One trace-cmd handle in iteration order (a file's top buffer or one of its instances). */
 export interface Handle {
-  input: Input; prefix: string; streams: Array<CpuStream | undefined>; buffer: TraceDatBuffer | undefined;
+  input: Input; prefix: string;
+  /** The instance name ('' for the top buffer). */
+  bufferName: string; streams: Array<CpuStream | undefined>; buffer: TraceDatBuffer | undefined;
   /** Sub-buffer size the streams step with, and where record data starts in a sub-buffer (--boundary). */
   pageSize: number; dataStart: number;
 }
@@ -57,12 +61,34 @@ export function buildHandles(inputs: Input[], args: ReportArgs): Handle[] {
       const isTop = h.buffer === undefined || h.buffer.name === '';
       const pageSize = !h.buffer ? inp.td.pageSize : args.allPages ? h.buffer.pageSize : inp.td.handlePageSize(h.buffer);
       const dataStart = 8 + (inp.td.headerPage?.commitSize ?? 8);
-      const entry: Handle = { input: inp, prefix: prefix(isTop ? (multi ? inp.name : undefined) : h.buffer!.name), streams: h.streams, buffer: h.buffer, pageSize, dataStart };
+      const entry: Handle = { input: inp, bufferName: isTop ? '' : h.buffer!.name, prefix: prefix(isTop ? (multi ? inp.name : undefined) : h.buffer!.name), streams: h.streams, buffer: h.buffer, pageSize, dataStart };
       (isTop ? handles : later).push(entry);
     }
   }
   handles.push(...later);
   return handles;
+}
+
+/**
+ * --align-ts: trace-cmd subtracts the smallest first time stamp of the files' top buffers from
+ * every time stamp (tracecmd_get_first_ts: the first page of each CPU with data; an input whose top
+ * buffer holds no data counts as 0). We take each CPU's first record, which starts its first page.
+ */
+async function firstTopTs(inputs: Input[]): Promise<bigint> {
+  let min: bigint | undefined;
+  for (const inp of inputs) {
+    const top = inp.td.handles()[0]!;
+    let first: bigint | undefined;
+    for (const s of top.streams) {
+      if (!s) continue;
+      const r = s.advance();
+      if (!(typeof r === 'boolean' ? r : await r)) continue;
+      if (first === undefined || s.rec.ts < first) first = s.rec.ts;
+    }
+    const ts = first ?? 0n;
+    if (min === undefined || ts < min) min = ts;
+  }
+  return min ?? 0n;
 }
 
 export async function printTrace(inputs: Input[], args: ReportArgs, out: Output, lookahead: HandleLookahead | undefined): Promise<void> {
@@ -84,11 +110,23 @@ export async function printTrace(inputs: Input[], args: ReportArgs, out: Output,
   });
   const ob = out.buffer;
   const prefixes = new Map<Handle, Chunk | null>(handles.map((h) => [h, h.prefix ? makeChunk(h.prefix) : null]));
-  const wakeOn = wake?.enabled === true;
+  const wakeOn = wake?.enabled === true && !args.json;
   let lastH: Handle | undefined;
   let printer: LinePrinter | undefined;
   let pre: Chunk | null = null;
   const useLookahead = lookahead && sources.some((s) => s.entryId >= 0) ? lookahead : undefined;
+  const align = args.alignTs ? await firstTopTs(inputs) : 0n;
+  const tsCheck = args.tsCheck && !args.quiet;
+  let lastTs = 0n;
+  const json = args.json;
+  const jsonWriters = new Map<Input, JsonWriter>();
+  const tails = new Map<Handle, Chunk | null>();
+  if (json) {
+    for (const inp of inputs) jsonWriters.set(inp, new JsonWriter(inp.td.tep, inp.td.littleEndian));
+    for (const h of handles) tails.set(h, handleTail(h.bufferName || undefined, inputs.length > 1 ? h.input.name : undefined));
+  }
+  let jw: JsonWriter | undefined;
+  let tail: Chunk | null = null;
   await printMerged(sources, useLookahead, (rec: KRecord, h: Handle, slot: number, at: number) => {
     const inp = h.input;
     if (inp.filter && !inp.filter(rec)) return;
@@ -97,6 +135,21 @@ export async function printTrace(inputs: Input[], args: ReportArgs, out: Output,
       const f = inp.td.tep.flagsOf(rec);
       if (noIrq && f & 0x08) return;
       if (noSoft && f & 0x10) return;
+    }
+    if (align !== 0n) rec.ts = BigInt.asUintN(64, rec.ts - align);
+    if (tsCheck) {
+      const ts = rec.ts;
+      if (lastTs > ts) {
+        const s = (v: bigint) => BigInt.asIntN(64, v).toString();
+        process.stderr.write(`  WARNING: Record on cpu ${slot} went backwards: ${s(lastTs)} to ${s(ts)} delta: -${s(lastTs - ts)}\n\n`);
+      }
+      lastTs = ts;
+    }
+    if (json) {
+      if (h !== lastH) { lastH = h; jw = jsonWriters.get(inp)!; tail = tails.get(h)!; }
+      jw!.write(rec, tail, ob);
+      out.lineDone();
+      return;
     }
     if (h !== lastH) { lastH = h; printer = inp.printer!; pre = prefixes.get(h)!; }
     if (pre) ob.chunk(pre);
@@ -113,5 +166,5 @@ export async function printTrace(inputs: Input[], args: ReportArgs, out: Output,
     ob.byte(10);
     out.lineDone();
   });
-  if (wake?.enabled) out.write(wake.summary());
+  if (wake?.enabled && !json) out.write(wake.summary());
 }

@@ -4,6 +4,7 @@
  * the info mode asked for or print the events, render the diagnostics.
  */
 import { describeError } from '@utp/bytes';
+import type { Field, TraceRecord } from '@utp/traceevent';
 import { parseReportArgs } from './args.js';
 import { makeRecordFilter } from './filter.js';
 import { showCpus, showStat, listEvents, printFormats, showFuncs, showPrintk } from './info.js';
@@ -30,6 +31,45 @@ function parsesAll(inp: Input): boolean {
   return !inp.diags.some((d) => d.code === 'TRACEDAT_BAD_EVENT_FORMAT' && d.message.startsWith('Cannot parse event format'));
 }
 
+/**
+ * --pid/--comm (trace-cmd's make_pid_filter): the filter `.*:(common_pid==P)||(pid==P)||(next_pid==P)`
+ * for each pid, the pids of each --comm looked up in the saved cmdlines (a warning when it has
+ * none). Alone, it is applied as a pid set (a comm can have thousands of pids); with -F filters,
+ * as one more positive filter per pid (positive filters are or-ed, as the one || chain is).
+ */
+function pidList(inp: Input, args: ReportArgs): number[] {
+  const pids: number[] = [];
+  for (const list of args.pids) for (const p of list.split(',')) if (p !== '') pids.push(Number.parseInt(p, 10) || 0);
+  for (const list of args.comms) {
+    for (const c of list.split(',')) {
+      if (c === '') continue;
+      const found = inp.td.tep.cmdlines.pidsOf(c);
+      if (found.length === 0) process.stderr.write(`  comm: ${c} not in cmdline list\n`);
+      pids.push(...found);
+    }
+  }
+  return pids;
+}
+
+/** The pid filter alone: common_pid, or a `pid` / `next_pid` field of the event, is in the set (a missing field is false, as in libtraceevent). */
+function pidPredicate(inp: Input, pids: number[]): (rec: TraceRecord) => boolean {
+  const tep = inp.td.tep;
+  const set = new Set(pids);
+  const byEvent = new Map<number, Field[]>();
+  return (rec) => {
+    if (set.has(tep.pidOf(rec))) return true;
+    const id = tep.typeOf(rec);
+    let fs = byEvent.get(id);
+    if (!fs) {
+      const ev = tep.findEventById(id);
+      fs = ev ? ev.fields.filter((f) => f.name === 'pid' || f.name === 'next_pid') : [];
+      byEvent.set(id, fs);
+    }
+    for (const f of fs) if (set.has(Number(BigInt.asIntN(32, tep.readFieldSigned(rec, f))))) return true;
+    return false;
+  };
+}
+
 /** Everything after opening the inputs: trace-cmd's per-input modes, then the listing. */
 async function run(inputs: Input[], args: ReportArgs, out: Output, ps: PluginState): Promise<void> {
   const multi = inputs.length > 1;
@@ -49,14 +89,21 @@ async function run(inputs: Input[], args: ReportArgs, out: Output, ps: PluginSta
   for (let k = 0; k < inputs.length; k++) {
     const inp = inputs[k]!;
     await checkInit(inp, args);
+    const filters = filtersFor(args, k);
+    // --pid/--comm: one more filter, for the first handle only (trace-cmd's make_pid_filter)
+    const pids = k === 0 ? pidList(inp, args) : [];
+    if (pids.length > 0 && filters.length > 0) for (const p of pids) filters.push({ filter: `.*:(common_pid==${p})||(pid==${p})||(next_pid==${p})`, negate: false });
+    if (args.testFilters && filters.length > 0) {
+      throw new InputError('-T (--filter-test) is not implemented: it prints libtraceevent\'s rewritten filter tree (tep_filter_make_string), which utp does not reproduce');
+    }
     try {
-      inp.filter = makeRecordFilter(inp.td.tep, filtersFor(args, k));
+      inp.filter = pids.length > 0 && filters.length === 0 ? pidPredicate(inp, pids) : makeRecordFilter(inp.td.tep, filters);
     } catch (e) {
       throw new InputError(`Failed to create event filter: ${describeError(e)}`);
     }
     const names = [...(multi ? inputs.map((i) => i.name) : []), ...inputs.flatMap((i) => i.td.instances.map((b) => b.name))];
     const maxLen = Math.max(0, ...names.map((n) => n.length));
-    out.write((multi ? inp.name.padStart(maxLen) + ': ' : '') + `cpus=${inp.td.cpuCount}\n`);
+    if (!args.json || args.version || args.uname || args.stat) out.write((multi ? inp.name.padStart(maxLen) + ': ' : '') + `cpus=${inp.td.cpuCount}\n`);
     if (inp.td.isLatency) {
       if (multi) throw new InputError('latency traces do not work with multiple inputs');
       out.write(await inp.td.latencyText());
@@ -83,6 +130,10 @@ export async function report(argv: string[]): Promise<number> {
   const out = new Output();
   if (args.help) { out.write(REPORT_USAGE + '\n'); out.flush(); return 0; }
   const multi = args.inputs.length > 1;
+  if (args.profile) {
+    process.stderr.write('utp report: --profile (and -H, -G, --by-comm with it) is not implemented yet\n');
+    return 1;
+  }
   if (multi && args.wakeup) {
     process.stderr.write('utp report: Wakeup tracing can only be done on a single input file\n');
     return 1;
