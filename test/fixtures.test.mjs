@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, existsSync, writeFileSync, rmSync } from 'no
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { runUtp, firstDifference, tmpDir, ROOT } from './lib/live.mjs';
+import { compareJsonToRaw } from './lib/json-vs-raw.mjs';
 
 const SUCCEED = join(ROOT, 'testdata/succeed');
 const MODES = { 'report': [], 'report-N': ['-N'], 'report-R': ['-R'], 'report-t': ['-t'], 'report-l': ['-l'] };
@@ -28,6 +29,16 @@ for (const name of readdirSync(SUCCEED).sort()) {
         assert.equal(r.status, 0, `exit ${r.status}: ${r.stderr}`);
         const d = firstDifference(readFileSync(expected), r.stdout, `${name} ${out}`);
         assert.equal(d, undefined, d);
+      });
+    }
+    if (existsSync(join(dir, 'report-R.txt'))) {
+      test('utp report --json: every field of every record equals trace-cmd report -R', () => {
+        const r = runUtp(['report', '--json', '-i', file]);
+        assert.equal(r.status, 0, `exit ${r.status}: ${r.stderr}`);
+        const stats = { records: 0, fields: 0 };
+        const d = compareJsonToRaw(r.stdout, readFileSync(join(dir, 'report-R.txt')), stats);
+        assert.equal(d, undefined, d);
+        assert.ok(stats.records > 0, 'records were compared');
       });
     }
   });

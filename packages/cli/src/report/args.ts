@@ -43,6 +43,35 @@ export interface ReportArgs {
   allPages: boolean;
   /** --boundary: `CPU:N [SUBBUFFER START]` before the first record of each sub-buffer. */
   boundary: boolean;
+  /** -h / --help: print REPORT_USAGE on stdout, exit 0. */
+  help: boolean;
+  /** -f: the function (kallsyms) list; -P: the printk formats. */
+  showFuncs: boolean;
+  showPrintk: boolean;
+  /** --kallsyms FILE: more symbols, registered before the file's own. */
+  kallsyms: string | undefined;
+  /** --event REGEX: the stored format files of matching events. */
+  printEvent: string | undefined;
+  /** --check-events: exit 0 when every event format parses, else 22 (EINVAL). */
+  checkEvents: boolean;
+  /** -T / --filter-test: print the filters as libtraceevent understood them, then exit. */
+  testFilters: boolean;
+  /** --pid / --comm (comma lists, in order given). */
+  pids: string[];
+  comms: string[];
+  /** --ts-check: warn on stderr when a time stamp goes backwards. */
+  tsCheck: boolean;
+  /** --align-ts: time stamps relative to the first event of all top buffers. */
+  alignTs: boolean;
+  /** --debug (implies --boundary in trace-cmd). */
+  debug: boolean;
+  /** --profile, -G, -H HOOK..., --by-comm. */
+  profile: boolean;
+  global: boolean;
+  hooks: string[];
+  byComm: boolean;
+  /** --json: one JSON object per event (NDJSON). */
+  json: boolean;
 }
 
 /** trace-cmd's parse_cpulist: "0,3", "2-4". */
@@ -67,19 +96,34 @@ export const REPORT_USAGE = `usage: utp report [options] [-i] FILE   (options af
   -O OPT         plugin option (parent, offset, indent, tailprint, depth)
   -t             nanosecond time stamps       -l   latency format
   -F FILTER      event filter ('-v' before it inverts)
+  -T, --filter-test  print the filters as they were understood, then exit
+  --pid PID[,PID]    only events of these pids (common_pid, pid or next_pid)
+  --comm COMM[,COMM] only events of the pids that had these comms (saved cmdlines)
   --cpu LIST     only these CPUs (0,3 or 2-4)
   -I / -S        hide hard / soft interrupt events
   -w             wakeup latency summary       --ts-diff  time since previous event
+  --ts-check     warn when a time stamp goes backwards
+  --align-ts     time stamps relative to the first event of the files
   --stat --uname --version --cpus --first-event --last-event -e -p -E --events
-  --nodate --raw-ts --ts2secs HZ --ts-offset NS (after a second -i) -q --verbose
+  --event RE     the stored format files of the events matching RE ([SYSTEM:]EVENT)
+  -f / -P        the function list (kallsyms) / the printk formats of the file
+  --kallsyms FILE   more kernel symbols (a /proc/kallsyms copy)
+  --check-events exit 0 when every event format of the file parses, else 22
+  --nodate --raw-ts --ts2secs HZ --ts-offset NS (after a second -i) -q -V[LEVEL] --verbose[=LEVEL]
   --boundary     print CPU:N [SUBBUFFER START] before the first record of each sub-buffer
+  --debug        as --boundary (the per-record byte offsets of trace-cmd --debug are not printed)
+  --json         one JSON object per event per line (NDJSON), after the same filters (docs/report-json.md)
+  --profile [-G] [-H HOOK] [--by-comm]   not implemented: refused with a message
   --all-pages    read every page of every CPU with its buffer's real sub-buffer size; by default
                  utp reads pages as trace-cmd 3.1.6 does, which loses pages of non-4K sub-buffers
                  in compressed files (a warning on stderr tells where) and cannot open a top
-                 buffer whose sub-buffers are larger than the file's page size`;
+                 buffer whose sub-buffers are larger than the file's page size
+  -h, --help     this text`;
 
 /** Options of trace-cmd report that take a value (getopt "i:H:r:n:F:O:" and the long ones). */
 const SHORT_WITH_VALUE = new Set(['i', 'H', 'r', 'n', 'F', 'O']);
+/** trace-cmd's --verbose levels (trace_set_verbose). */
+const VERBOSE_LEVELS = ['none', 'crit', 'err', 'warn', 'info', 'debug', 'all'];
 const LONG_WITH_VALUE = new Set(['--cpu', '--event', '--kallsyms', '--pid', '--comm', '--ts-offset', '--ts2secs']);
 
 /**
@@ -110,12 +154,24 @@ export function parseReportArgs(argvIn: string[]): ReportArgs {
   const tsOffsets = new Map<number, bigint>();
   const ts2secs = new Map<number, bigint>();
   let inputsSeen = 0;
+  let verbose = false;
   let negate = false;
   let input = -1;
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '-v') { negate = true; continue; }
+    if (a === '-v') {
+      if (negate) throw new UsageError('Only 1 -v can be used');
+      negate = true; continue;
+    }
+    // -V[level] and --verbose[=level]: optional attached values, which parseArgs cannot express
+    const vm = /^(?:-V|--verbose(?:=|$))(.*)$/.exec(a);
+    if (vm) {
+      const lv = vm[1]!;
+      if (lv !== '' && !VERBOSE_LEVELS.includes(lv) && !/^[0-6]$/.test(lv)) throw new UsageError(`invalid verbose level ${lv}`);
+      verbose = true;
+      continue;
+    }
     if (a === '-F') {
       const f = argv[++i];
       if (f === undefined) throw new UsageError("option '-F' needs an argument");
@@ -160,7 +216,23 @@ export function parseReportArgs(argvIn: string[]): ReportArgs {
         p: { type: 'boolean', short: 'p' },
         E: { type: 'boolean', short: 'E' },
         q: { type: 'boolean', short: 'q' },
-        V: { type: 'boolean', short: 'V' },
+        f: { type: 'boolean', short: 'f' },
+        P: { type: 'boolean', short: 'P' },
+        T: { type: 'boolean', short: 'T' },
+        G: { type: 'boolean', short: 'G' },
+        H: { type: 'string', short: 'H', multiple: true },
+        'filter-test': { type: 'boolean' },
+        kallsyms: { type: 'string' },
+        event: { type: 'string' },
+        pid: { type: 'string', multiple: true },
+        comm: { type: 'string', multiple: true },
+        'check-events': { type: 'boolean' },
+        'ts-check': { type: 'boolean' },
+        'align-ts': { type: 'boolean' },
+        debug: { type: 'boolean' },
+        profile: { type: 'boolean' },
+        'by-comm': { type: 'boolean' },
+        json: { type: 'boolean' },
         O: { type: 'string', short: 'O', multiple: true },
         r: { type: 'string', short: 'r', multiple: true },
         n: { type: 'string', short: 'n', multiple: true },
@@ -175,7 +247,6 @@ export function parseReportArgs(argvIn: string[]): ReportArgs {
         'ts-diff': { type: 'boolean' },
         nodate: { type: 'boolean' },
         'raw-ts': { type: 'boolean' },
-        verbose: { type: 'boolean' },
         'all-pages': { type: 'boolean' },
         boundary: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -185,7 +256,6 @@ export function parseReportArgs(argvIn: string[]): ReportArgs {
     throw new UsageError((e as Error).message.split('\n')[0]!);
   }
   const v = parsed.values;
-  if (v.help) throw new UsageError(REPORT_USAGE);
   const inputs = [...(v.input ?? [])];
   if (parsed.positionals.length > 0 && inputs.length === 0) inputs.push(parsed.positionals[0]!);
   else if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument '${parsed.positionals[0]}'`);
@@ -221,11 +291,28 @@ export function parseReportArgs(argvIn: string[]): ReportArgs {
     tsOffsets,
     ts2secs,
     quiet: !!v.q,
-    verbose: !!v.V || !!v.verbose,
+    verbose,
     pluginOptions: [...(v.O ?? [])],
     rawEvents: [...(v.r ?? [])],
     noHandlerEvents: [...(v.n ?? [])],
     allPages: !!v['all-pages'],
-    boundary: !!v.boundary,
+    boundary: !!v.boundary || !!v.debug,
+    help: !!v.help,
+    showFuncs: !!v.f,
+    showPrintk: !!v.P,
+    kallsyms: v.kallsyms,
+    printEvent: v.event,
+    checkEvents: !!v['check-events'],
+    testFilters: !!v.T || !!v['filter-test'],
+    pids: [...(v.pid ?? [])],
+    comms: [...(v.comm ?? [])],
+    tsCheck: !!v['ts-check'],
+    alignTs: !!v['align-ts'],
+    debug: !!v.debug,
+    profile: !!v.profile,
+    global: !!v.G,
+    hooks: [...(v.H ?? [])],
+    byComm: !!v['by-comm'],
+    json: !!v.json,
   };
 }

@@ -147,3 +147,31 @@ test('utp report --help documents --all-pages', () => {
   const r = utp(['--help']);
   assert.match(r.out.toString() + r.err, /--all-pages/);
 });
+
+test('utp report --help prints the usage on stdout and exits 0', () => {
+  const r = utp(['--help']);
+  assert.equal(r.status, 0);
+  assert.match(r.out.toString(), /^usage: utp report/);
+  assert.match(r.out.toString(), /--json/);
+  assert.equal(utp(['-h']).status, 0);
+});
+
+test('utp report --json: one JSON object per record, 64-bit integers as exact literals', () => {
+  const r = utp(['--json', '-i', datDir + 'sched-irq-v7-zstd.dat']);
+  assert.equal(r.status, 0, r.err);
+  const text = utp(['-i', datDir + 'sched-irq-v7-zstd.dat']).out.toString('latin1').split('\n').filter((l) => l !== '' && !l.startsWith('cpus='));
+  const lines = r.out.toString('utf8').trimEnd().split('\n');
+  assert.equal(lines.length, text.length);
+  for (const l of lines) {
+    const o = JSON.parse(l) as Record<string, unknown>;
+    assert.ok('lost' in o || (typeof o['ts'] === 'number' && typeof o['event'] === 'string' && typeof o['fields'] === 'object'), l);
+  }
+  // integer literals only (no exponent, no fraction)
+  assert.ok(!/"[^"]+":-?\d+(\.|e)/i.test(r.out.toString()));
+});
+
+test('utp report --profile is refused with one line, exit 1', () => {
+  const r = utp(['--profile', '-i', datDir + 'sched-irq-v6.dat']);
+  assert.equal(r.status, 1);
+  assert.equal(r.err.trimEnd().split('\n').length, 1);
+});

@@ -52,6 +52,13 @@ export class CmdlineTable {
 
   has(pid: number): boolean { return pid === 0 || this.init().has(pid); }
 
+  /** The pids whose comm is `comm` (tep_data_pid_from_comm, all of them), ascending. */
+  pidsOf(comm: string): number[] {
+    const out: number[] = [];
+    for (const [pid, c] of this.init()) if (c === comm) out.push(pid);
+    return out.sort((a, b) => a - b);
+  }
+
   comm(pid: number): string {
     if (!pid) return '<idle>';
     return this.init().get(pid) ?? '<...>';

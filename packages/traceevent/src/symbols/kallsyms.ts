@@ -242,6 +242,17 @@ export class KallsymsTable {
     return res ?? undefined;
   }
 
+  /** Every symbol in lookup order (tep_print_funcs' order). */
+  *symbols(): IterableIterator<FunctionSymbol> {
+    const order = this.table();
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k]!;
+      const name = this.nameOf(i);
+      const ms = this.modStart[i]!;
+      yield ms >= 0 ? { name, addr: this.addrOf(i), module: bytesToString(this.srcTexts[this.textOf[i]!]!, ms, this.modEnd[i]!) } : { name, addr: this.addrOf(i) };
+    }
+  }
+
   /** test_for_symbol: the address of the first symbol with this name, or 0. */
   addressOf(name: string): bigint {
     const order = this.table();

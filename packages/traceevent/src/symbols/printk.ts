@@ -6,6 +6,8 @@ import { strtoull } from '../core/c-number.js';
 
 export class PrintkTable {
   private map = new Map<bigint, string>();
+  /** Every registration, duplicates included (tep_print_printk prints them all). */
+  private all: Array<[bigint, string]> = [];
 
   get count(): number { return this.map.size; }
 
@@ -34,9 +36,16 @@ export class PrintkTable {
       // the C code compares the last three characters with "\\n": never equal
     }
     if (!this.map.has(addr)) this.map.set(addr, s);
+    this.all.push([addr, s]);
   }
 
   find(addr: bigint): string | undefined { return this.map.get(addr); }
+
+  /** Every registration by ascending address, later ones first among equal addresses
+   *  (libtraceevent prepends to a list, then sorts it: tep_print_printk's order). */
+  entries(): Array<[bigint, string]> {
+    return this.all.slice().reverse().sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  }
 }
 
 function strtoull16(s: string): bigint {

@@ -1,0 +1,187 @@
+/// <reference types="node" />
+/**
+ * `utp report` from argv to exit status (trace-cmd 3.1.6 trace_report): open every input, run
+ * the info mode asked for or print the events, render the diagnostics.
+ */
+import { describeError } from '@utp/bytes';
+import type { Field, TraceRecord } from '@utp/traceevent';
+import { parseReportArgs } from './args.js';
+import { makeRecordFilter } from './filter.js';
+import { showCpus, showStat, listEvents, printFormats, showFuncs, showPrintk } from './info.js';
+import { InitError, InputError, checkInit, fastZstd, filtersFor, openTrace } from './inputs.js';
+import type { Input, PluginState } from './inputs.js';
+import { Output } from './output.js';
+import { HandleLookahead } from './print-loop.js';
+import { printTrace } from './print-trace.js';
+import { renderDiagnostics } from './diagnostics.js';
+import { REPORT_USAGE } from './args.js';
+import type { ReportArgs } from './args.js';
+
+/** Ends the run with this exit status and nothing more on stderr (trace-cmd's exit() in a mode). */
+class ExitStatus extends Error {
+  constructor(readonly status: number) { super(`exit ${status}`); }
+}
+
+/**
+ * --check-events: did every event format of the file parse (tracecmd_get_parsing_failures)?
+ * libtraceevent 1.7.1 counts only formats it could not make an event of (no name or ID); an
+ * event whose print fmt fails is kept (it prints [FAILED TO PARSE]) and does not count.
+ */
+function parsesAll(inp: Input): boolean {
+  return !inp.diags.some((d) => d.code === 'TRACEDAT_BAD_EVENT_FORMAT' && d.message.startsWith('Cannot parse event format'));
+}
+
+/**
+ * --pid/--comm (trace-cmd's make_pid_filter): the filter `.*:(common_pid==P)||(pid==P)||(next_pid==P)`
+ * for each pid, the pids of each --comm looked up in the saved cmdlines (a warning when it has
+ * none). Alone, it is applied as a pid set (a comm can have thousands of pids); with -F filters,
+ * as one more positive filter per pid (positive filters are or-ed, as the one || chain is).
+ */
+function pidList(inp: Input, args: ReportArgs): number[] {
+  const pids: number[] = [];
+  for (const list of args.pids) for (const p of list.split(',')) if (p !== '') pids.push(Number.parseInt(p, 10) || 0);
+  for (const list of args.comms) {
+    for (const c of list.split(',')) {
+      if (c === '') continue;
+      const found = inp.td.tep.cmdlines.pidsOf(c);
+      if (found.length === 0) process.stderr.write(`  comm: ${c} not in cmdline list\n`);
+      pids.push(...found);
+    }
+  }
+  return pids;
+}
+
+/** The pid filter alone: common_pid, or a `pid` / `next_pid` field of the event, is in the set (a missing field is false, as in libtraceevent). */
+function pidPredicate(inp: Input, pids: number[]): (rec: TraceRecord) => boolean {
+  const tep = inp.td.tep;
+  const set = new Set(pids);
+  const byEvent = new Map<number, Field[]>();
+  return (rec) => {
+    if (set.has(tep.pidOf(rec))) return true;
+    const id = tep.typeOf(rec);
+    let fs = byEvent.get(id);
+    if (!fs) {
+      const ev = tep.findEventById(id);
+      fs = ev ? ev.fields.filter((f) => f.name === 'pid' || f.name === 'next_pid') : [];
+      byEvent.set(id, fs);
+    }
+    for (const f of fs) if (set.has(Number(BigInt.asIntN(32, tep.readFieldSigned(rec, f))))) return true;
+    return false;
+  };
+}
+
+/** Everything after opening the inputs: trace-cmd's per-input modes, then the listing. */
+async function run(inputs: Input[], args: ReportArgs, out: Output, ps: PluginState): Promise<void> {
+  const multi = inputs.length > 1;
+  // trace-cmd handles these per input while opening them, in this order; most stop at the first input
+  for (const inp of inputs) {
+    if (args.pageSize) { out.write(`file page size is ${inp.td.pageSize}, and host page size is 4096\n`); return; }
+    if (args.endian) { out.write(`file is ${inp.td.littleEndian ? 'little' : 'big'} endian and host is little endian\n`); return; }
+    if (args.formats) { printFormats(inp.td, out); return; }
+    if (args.printEvent !== undefined) { printFormats(inp.td, out, args.printEvent); return; }
+    if (args.checkEvents) throw new ExitStatus(parsesAll(inp) ? 0 : 22);
+    if (args.showFuncs) { showFuncs(inp.td.tep, out); return; }
+    if (args.showPrintk) { showPrintk(inp.td.tep, out); return; }
+    if (args.events) { listEvents(inp.td.tep, out); return; }
+    if (args.showCpus) { await checkInit(inp, args); await showCpus(inp, args, out); }
+  }
+  if (args.showCpus) return;
+  for (let k = 0; k < inputs.length; k++) {
+    const inp = inputs[k]!;
+    await checkInit(inp, args);
+    const filters = filtersFor(args, k);
+    // --pid/--comm: one more filter, for the first handle only (trace-cmd's make_pid_filter)
+    const pids = k === 0 ? pidList(inp, args) : [];
+    if (pids.length > 0 && filters.length > 0) for (const p of pids) filters.push({ filter: `.*:(common_pid==${p})||(pid==${p})||(next_pid==${p})`, negate: false });
+    if (args.testFilters && filters.length > 0) {
+      throw new InputError('-T (--filter-test) is not implemented: it prints libtraceevent\'s rewritten filter tree (tep_filter_make_string), which utp does not reproduce');
+    }
+    try {
+      inp.filter = pids.length > 0 && filters.length === 0 ? pidPredicate(inp, pids) : makeRecordFilter(inp.td.tep, filters);
+    } catch (e) {
+      throw new InputError(`Failed to create event filter: ${describeError(e)}`);
+    }
+    const names = [...(multi ? inputs.map((i) => i.name) : []), ...inputs.flatMap((i) => i.td.instances.filter((b) => !i.skipped?.has(b)).map((b) => b.name))];
+    const maxLen = Math.max(0, ...names.map((n) => n.length));
+    if (!args.json || args.version || args.uname || args.stat) out.write((multi ? inp.name.padStart(maxLen) + ': ' : '') + `cpus=${inp.td.cpuCount}\n`);
+    if (inp.td.isLatency) {
+      if (multi) throw new InputError('latency traces do not work with multiple inputs');
+      out.write(await inp.td.latencyText());
+      out.write('\n');
+      return;
+    }
+    if (args.version) { out.write((inp.td.versionString ?? ' version was not recorded in this file') + '\n'); continue; }
+    if (args.uname) {
+      // trace-cmd falls through from --uname into --version
+      out.write((inp.td.uname ?? ' uname was not recorded in this file') + '\n');
+      out.write((inp.td.versionString ?? ' version was not recorded in this file') + '\n');
+      continue;
+    }
+    if (args.stat) { await showStat(inp.td, out); continue; }
+  }
+  if (args.version || args.uname || args.stat) return;
+  await printTrace(inputs, args, out, args.noPlugins ? undefined : ps.lookahead);
+}
+
+export async function report(argv: string[]): Promise<number> {
+  // CTF input (a trace directory or its metadata file): printed as babeltrace2 does
+  const ctf = await import('../report-ctf/index.js');
+  const ctfDir = ctf.ctfInput(argv);
+  if (ctfDir !== undefined) return ctf.reportCtf(argv, ctfDir);
+  // perf.data input (PERFILE2 magic, file or pipe mode): perf script's output, see ../report-perf/
+  const perf = await import('../report-perf/index.js');
+  const perfInput = perf.inputOf(argv);
+  if (perfInput !== undefined && perf.isPerfDataFile(perfInput)) return perf.reportPerf(argv);
+  // the WebAssembly zstd decoder compiles in the background while the inputs are opened
+  void fastZstd();
+  const args = parseReportArgs(argv);
+  const out = new Output();
+  if (args.help) { out.write(REPORT_USAGE + '\n'); out.flush(); return 0; }
+  const multi = args.inputs.length > 1;
+  if (args.profile) {
+    process.stderr.write('utp report: --profile (and -H, -G, --by-comm with it) is not implemented yet\n');
+    return 1;
+  }
+  if (multi && args.wakeup) {
+    process.stderr.write('utp report: Wakeup tracing can only be done on a single input file\n');
+    return 1;
+  }
+  const inputs: Input[] = [];
+  const ps: PluginState = { funcRepeatTime: 'usecs', lookahead: new HandleLookahead() };
+  try {
+    for (let k = 0; k < args.inputs.length; k++) {
+      const hz = args.ts2secs.get(k) || args.ts2secs.get(-1) || 0n;
+      inputs.push(await openTrace(args.inputs[k]!, args, k > 0 ? args.tsOffsets.get(k) ?? 0n : 0n, hz, ps));
+    }
+  } catch (e) {
+    for (const i of inputs) await i.td.close();
+    if (e instanceof InputError) { process.stderr.write(`utp report: ${e.message}\n`); return 1; }
+    throw e;
+  }
+  // trace-cmd sets tep_func_repeat_format once, from the last input's flags
+  const lastTd = inputs[inputs.length - 1]!.td;
+  ps.funcRepeatTime = args.rawTs ? 'raw' : !lastTd.inUsecs ? 'counter' : args.nsec ? 'nsecs' : 'usecs';
+  let status = 0;
+  try {
+    await run(inputs, args, out, ps);
+  } catch (e) {
+    out.flush();
+    if (e instanceof ExitStatus) {
+      status = e.status;
+    } else if (e instanceof InitError) {
+      process.stderr.write(`utp report: ${e.message}\n`);
+      status = 2;
+    } else {
+      process.stderr.write(`utp report: ${e instanceof InputError ? e.message : describeError(e)}\n`);
+      if (process.env['UTP_DEBUG']) process.stderr.write(String((e as Error).stack) + '\n');
+      status = 1;
+    }
+  } finally {
+    out.flush();
+    for (const inp of inputs) {
+      await inp.td.close();
+      if (renderDiagnostics(inp, args.verbose) !== 0 && status === 0) status = 1;
+    }
+  }
+  return status;
+}
