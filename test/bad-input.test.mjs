@@ -52,9 +52,13 @@ describe('utp report rejects bad input cleanly', () => {
     const f = join(work, 'garbage.dat'); writeFileSync(f, Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919) & 0xff)));
     assert.match(oneLineError(run(['report', '-i', f]), 'garbage', f), /not a trace\.dat.*offset=0/i);
   });
-  test('another format (perf.data)', () => {
+  test('another format (an ELF file)', () => {
+    const f = join(work, 'prog.elf'); writeFileSync(f, Buffer.concat([Buffer.from('\x7fELF\x02\x01\x01'), Buffer.alloc(200)]));
+    assert.match(oneLineError(run(['report', '-i', f]), 'elf', f), /not a readable trace\.dat.*bad magic.*offset=0/i);
+  });
+  test('a perf.data with a damaged header names the field and offset', () => {
     const f = join(work, 'perf.data'); writeFileSync(f, Buffer.concat([Buffer.from('PERFILE2'), Buffer.alloc(200)]));
-    assert.match(oneLineError(run(['report', '-i', f]), 'perf.data', f), /not a trace\.dat.*offset=0/i);
+    assert.match(oneLineError(run(['report', '-i', f]), 'perf.data', f), /perf\.data header size: offset=8/i);
   });
   test('a bad option is a usage error (exit 2)', () => {
     const r = run(['report', '--no-such-flag']);

@@ -70,7 +70,7 @@ test('a fresh trace: the model line by line against trace-cmd report, then the p
     await page.click('[data-testid=event-row] >> nth=5');
     await page.waitForTimeout(300);
     const idx = await page.$eval('.row.sel', (r) => Number(r.dataset.index));
-    const utp = spawnSync(process.execPath, [join(ROOT, 'packages/cli/bin/utp.js'), 'report', '-i', file], { encoding: 'latin1', maxBuffer: 1 << 28 });
+    const utp = spawnSync(process.execPath, [join(ROOT, 'packages/cli/bin/utp.cjs'), 'report', '-i', file], { encoding: 'latin1', maxBuffer: 1 << 28 });
     const ul = utp.stdout.split('\n').slice(1).filter((l) => l && !/(^|: )CPU:\d+ \[.*EVENTS DROPPED\]$/.test(l)).map((l) => l.replace(/^\s*utp-[\w-]+: /, ''));
     assert.equal(await page.textContent('[data-testid=details-line]'), ul[idx]);
     mkdirSync(OUT, { recursive: true });

@@ -18,7 +18,7 @@ const FIXTURE = join(ROOT, 'testdata/succeed/many-v7-zstd/trace.dat');
 const LOST = join(ROOT, 'testdata/succeed/lost-events/trace.dat');
 const OUT = join(ROOT, 'test-results/viewer');
 const APP = join(ROOT, 'packages/viewer/app-dist/index.html');
-const UTP = join(ROOT, 'packages/cli/bin/utp.js');
+const UTP = join(ROOT, 'packages/cli/bin/utp.cjs');
 const noBrowser = existsSync(CHROMIUM) ? undefined : `no ${CHROMIUM} (apt-get install -y chromium)`;
 const noApp = existsSync(APP) ? undefined : 'the viewer is not built (npm run build)';
 if (noBrowser) console.log(`# skipping viewer browser tests: ${noBrowser}`);
