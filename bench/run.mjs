@@ -21,7 +21,10 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const args = process.argv.slice(2);
-const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
 const EVENTS = Number(opt('--events', 1_000_000));
 const RUNS = Number(opt('--runs', 3));
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -38,15 +41,23 @@ function timed(cmd, outFile) {
   return { seconds: sec, cpu: user + sys, maxRssKb: rss, status: r.status, stderr: r.stderr };
 }
 
-function median(xs) { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; }
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
 
 /** The trace of a shape, recorded (under the live lock) on first use. */
 function trace(shape) {
   const file = join(DATA, `${shape}${/^syscalls|subbuf|instances/.test(shape) ? '-' + EVENTS : ''}.dat`);
   if (existsSync(file)) return file;
   console.error(`bench: recording the ${shape} trace of this machine (once; reused from ${file})`);
-  const r = spawnSync('flock', [LOCK, process.execPath, join(ROOT, 'bench/traces.mjs'), shape, file, String(EVENTS)], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (r.status !== 0 || !existsSync(file)) { console.error(`bench: recording ${shape} failed`); process.exit(1); }
+  const r = spawnSync('flock', [LOCK, process.execPath, join(ROOT, 'bench/traces.mjs'), shape, file, String(EVENTS)], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (r.status !== 0 || !existsSync(file)) {
+    console.error(`bench: recording ${shape} failed`);
+    process.exit(1);
+  }
   return file;
 }
 
@@ -56,19 +67,25 @@ function makePerfData(kind) {
   const file = join(DATA, `perf-${kind}-${n}.data`);
   if (existsSync(file)) return file;
   console.error(`bench: recording ${file} with perf (once)`);
-  const cmd = kind === 'tracepoints'
-    ? `perf record -q -m 1024 -e raw_syscalls:sys_enter -e raw_syscalls:sys_exit -o ${file} -- dd if=/dev/zero of=/dev/null bs=1 count=${Math.ceil(n / 4)}`
-    : `perf record -q -g -m 1024 -e cpu-clock -c 10000 -o ${file} -- dd if=/dev/zero of=/dev/null bs=1 count=${n * 3}`;
+  const cmd =
+    kind === 'tracepoints'
+      ? `perf record -q -m 1024 -e raw_syscalls:sys_enter -e raw_syscalls:sys_exit -o ${file} -- dd if=/dev/zero of=/dev/null bs=1 count=${Math.ceil(n / 4)}`
+      : `perf record -q -g -m 1024 -e cpu-clock -c 10000 -o ${file} -- dd if=/dev/zero of=/dev/null bs=1 count=${n * 3}`;
   const r = spawnSync('flock', [LOCK, 'sh', '-c', `${cmd} >/dev/null 2>&1`]);
-  if (r.status !== 0) { console.error(`bench: perf record failed: ${cmd}`); process.exit(1); }
+  if (r.status !== 0) {
+    console.error(`bench: perf record failed: ${cmd}`);
+    process.exit(1);
+  }
   return file;
 }
 
 /** `trace-cmd report FLAGS` (or `perf script`) vs `utp report FLAGS` on one file, RUNS times each, outputs compared. */
 function reportBench(file, flags = '', runs = RUNS, refTool = 'trace-cmd report') {
   const lines = Number(spawnSync('sh', ['-c', `${refTool} -i ${file} ${flags} 2>/dev/null | wc -l`], { encoding: 'utf8' }).stdout.trim());
-  const ref = [], utp = [];
-  const refOut = join(DATA, 'ref.txt'), utpOut = join(DATA, 'utp.txt');
+  const ref = [],
+    utp = [];
+  const refOut = join(DATA, 'ref.txt'),
+    utpOut = join(DATA, 'utp.txt');
   for (let i = 0; i < runs; i++) {
     ref.push(timed(`${refTool} -i ${file} ${flags} 2>/dev/null`, refOut));
     utp.push(timed(`${process.execPath} ${UTP} report -i ${file} ${flags}`, utpOut));
@@ -76,11 +93,24 @@ function reportBench(file, flags = '', runs = RUNS, refTool = 'trace-cmd report'
   const same = spawnSync('cmp', ['-s', refOut, utpOut]).status === 0;
   const failed = utp.find((r) => r.status !== 0);
   if (failed) console.error(`bench: utp report failed: ${failed.stderr.trim().split('\n').slice(-3).join(' | ')}`);
-  if (!args.includes('--keep-output')) { rmSync(refOut, { force: true }); rmSync(utpOut, { force: true }); }
+  if (!args.includes('--keep-output')) {
+    rmSync(refOut, { force: true });
+    rmSync(utpOut, { force: true });
+  }
   return {
     what: `${lines} lines, ${(statSync(file).size / 1e6).toFixed(1)} MB file`,
-    ref: { name: `${refTool}${flags ? ' ' + flags : ''}`, s: median(ref.map((r) => r.seconds)), cpu: median(ref.map((r) => r.cpu)), rss: median(ref.map((r) => r.maxRssKb)) },
-    utp: { name: `utp report${flags ? ' ' + flags : ''}`, s: median(utp.map((r) => r.seconds)), cpu: median(utp.map((r) => r.cpu)), rss: median(utp.map((r) => r.maxRssKb)) },
+    ref: {
+      name: `${refTool}${flags ? ' ' + flags : ''}`,
+      s: median(ref.map((r) => r.seconds)),
+      cpu: median(ref.map((r) => r.cpu)),
+      rss: median(ref.map((r) => r.maxRssKb)),
+    },
+    utp: {
+      name: `utp report${flags ? ' ' + flags : ''}`,
+      s: median(utp.map((r) => r.seconds)),
+      cpu: median(utp.map((r) => r.cpu)),
+      rss: median(utp.map((r) => r.maxRssKb)),
+    },
     identical: same,
     lines,
   };
@@ -100,8 +130,11 @@ for (const shape of SHAPES) {
  */
 function ctfBenches(file) {
   const out = join(DATA, 'bench.ctf');
-  const refOut = join(DATA, 'ref.txt'), utpOut = join(DATA, 'utp.txt');
-  const conv = [], read = [], print = [];
+  const refOut = join(DATA, 'ref.txt'),
+    utpOut = join(DATA, 'utp.txt');
+  const conv = [],
+    read = [],
+    print = [];
   for (let i = 0; i < RUNS; i++) {
     rmSync(out, { recursive: true, force: true });
     conv.push(timed(`${process.execPath} ${UTP} convert ${file} -o ${out} --to ctf -q`, '/dev/null'));
@@ -110,11 +143,27 @@ function ctfBenches(file) {
   }
   const same = spawnSync('cmp', ['-s', refOut, utpOut]).status === 0;
   const lines = Number(spawnSync('sh', ['-c', `wc -l < ${refOut}`], { encoding: 'utf8' }).stdout.trim());
-  if (!args.includes('--keep-output')) { rmSync(refOut, { force: true }); rmSync(utpOut, { force: true }); rmSync(out, { recursive: true, force: true }); }
+  if (!args.includes('--keep-output')) {
+    rmSync(refOut, { force: true });
+    rmSync(utpOut, { force: true });
+    rmSync(out, { recursive: true, force: true });
+  }
   const m = (xs) => ({ s: median(xs.map((r) => r.seconds)), cpu: median(xs.map((r) => r.cpu)), rss: median(xs.map((r) => r.maxRssKb)) });
   return {
-    convert: { what: `${lines} events, ${(statSync(file).size / 1e6).toFixed(1)} MB trace.dat`, ref: { name: 'babeltrace2 (read back)', ...m(read) }, utp: { name: 'utp convert --to ctf', ...m(conv) }, identical: same && conv.every((r) => r.status === 0), lines },
-    report: { what: `${lines} lines`, ref: { name: 'babeltrace2', ...m(read) }, utp: { name: 'utp report (CTF)', ...m(print) }, identical: same, lines },
+    convert: {
+      what: `${lines} events, ${(statSync(file).size / 1e6).toFixed(1)} MB trace.dat`,
+      ref: { name: 'babeltrace2 (read back)', ...m(read) },
+      utp: { name: 'utp convert --to ctf', ...m(conv) },
+      identical: same && conv.every((r) => r.status === 0),
+      lines,
+    },
+    report: {
+      what: `${lines} lines`,
+      ref: { name: 'babeltrace2', ...m(read) },
+      utp: { name: 'utp report (CTF)', ...m(print) },
+      identical: same,
+      lines,
+    },
   };
 }
 let ctfResult;
@@ -134,7 +183,8 @@ const externalBenches = {
 };
 
 const only = opt('--only');
-if (!existsSync(join(ROOT, 'packages/cli/dist/bundle/utp.js'))) console.error('bench: no bundle (npm run build makes it): utp runs unbundled');
+if (!existsSync(join(ROOT, 'packages/cli/dist/bundle/utp.js')))
+  console.error('bench: no bundle (npm run build makes it): utp runs unbundled');
 const results = [];
 for (const [name, fn] of Object.entries(benches)) {
   if (only && !name.includes(only)) continue;
@@ -142,10 +192,16 @@ for (const [name, fn] of Object.entries(benches)) {
   const ratio = r.ref.s / r.utp.s;
   results.push({ name, ...r, ratio });
   console.log(`${name}  (${r.what})`);
-  console.log(`  ${r.ref.name.padEnd(18)} ${r.ref.s.toFixed(2)} s (CPU ${r.ref.cpu.toFixed(2)} s)  ${(r.lines / r.ref.s / 1000).toFixed(0)}k lines/s  peak RSS ${(r.ref.rss / 1024).toFixed(0)} MB`);
-  console.log(`  ${r.utp.name.padEnd(18)} ${r.utp.s.toFixed(2)} s (CPU ${r.utp.cpu.toFixed(2)} s)  ${(r.lines / r.utp.s / 1000).toFixed(0)}k lines/s  peak RSS ${(r.utp.rss / 1024).toFixed(0)} MB`);
+  console.log(
+    `  ${r.ref.name.padEnd(18)} ${r.ref.s.toFixed(2)} s (CPU ${r.ref.cpu.toFixed(2)} s)  ${(r.lines / r.ref.s / 1000).toFixed(0)}k lines/s  peak RSS ${(r.ref.rss / 1024).toFixed(0)} MB`,
+  );
+  console.log(
+    `  ${r.utp.name.padEnd(18)} ${r.utp.s.toFixed(2)} s (CPU ${r.utp.cpu.toFixed(2)} s)  ${(r.lines / r.utp.s / 1000).toFixed(0)}k lines/s  peak RSS ${(r.utp.rss / 1024).toFixed(0)} MB`,
+  );
   const mem = r.utp.rss / r.ref.rss;
-  console.log(`  ratio: utp is ${ratio.toFixed(2)}x ${ratio >= 1 ? 'faster' : 'slower'} than ${r.ref.name} (CPU time ${(r.ref.cpu / r.utp.cpu).toFixed(2)}x), RSS ${mem.toFixed(2)}x; outputs ${r.identical ? 'identical' : 'DIFFER'}`);
+  console.log(
+    `  ratio: utp is ${ratio.toFixed(2)}x ${ratio >= 1 ? 'faster' : 'slower'} than ${r.ref.name} (CPU time ${(r.ref.cpu / r.utp.cpu).toFixed(2)}x), RSS ${mem.toFixed(2)}x; outputs ${r.identical ? 'identical' : 'DIFFER'}`,
+  );
 }
 for (const [name, cmd] of Object.entries(externalBenches)) {
   if (only && !name.includes(only)) continue;
@@ -153,6 +209,11 @@ for (const [name, cmd] of Object.entries(externalBenches)) {
 }
 writeFileSync(join(DATA, 'last-results.json'), JSON.stringify(results, null, 2));
 if (results.length) {
-  console.log('\nsummary (trace-cmd/utp wall and CPU time, utp/trace-cmd RSS; medians — on a loaded machine the CPU ratio is the steadier one):');
-  for (const r of results) console.log(`  ${r.name.padEnd(34)} wall ${r.ratio.toFixed(2).padStart(5)}x  CPU ${(r.ref.cpu / r.utp.cpu).toFixed(2).padStart(5)}x  RSS ${(r.utp.rss / r.ref.rss).toFixed(2)}x  ${r.identical ? '' : 'OUTPUT DIFFERS'}`);
+  console.log(
+    '\nsummary (trace-cmd/utp wall and CPU time, utp/trace-cmd RSS; medians — on a loaded machine the CPU ratio is the steadier one):',
+  );
+  for (const r of results)
+    console.log(
+      `  ${r.name.padEnd(34)} wall ${r.ratio.toFixed(2).padStart(5)}x  CPU ${(r.ref.cpu / r.utp.cpu).toFixed(2).padStart(5)}x  RSS ${(r.utp.rss / r.ref.rss).toFixed(2)}x  ${r.identical ? '' : 'OUTPUT DIFFERS'}`,
+    );
 }

@@ -9,20 +9,26 @@ import { convert, liveSkipReason, recordReference } from '../test/lib/live.mjs';
 
 const sh = (cmd) => () => spawnSync('sh', ['-c', cmd]);
 // a few hundred thousand events of many types: sched, syscalls, page cache, kmem, block, signals
-const MIXED_RUN = 'for i in $(seq 1 150); do ls -la /usr/lib > /dev/null; cat /proc/self/status > /dev/null; sh -c "kill -0 $$"; done; '
-  + 'dd if=/dev/zero of=/tmp/utp-bench-mixed bs=64k count=200 2>/dev/null; sync; rm -f /tmp/utp-bench-mixed';
+const MIXED_RUN =
+  'for i in $(seq 1 150); do ls -la /usr/lib > /dev/null; cat /proc/self/status > /dev/null; sh -c "kill -0 $$"; done; ' +
+  'dd if=/dev/zero of=/tmp/utp-bench-mixed bs=64k count=200 2>/dev/null; sync; rm -f /tmp/utp-bench-mixed';
 const MIXED_EVENTS = ['sched', 'irq', 'timer', 'syscalls', 'kmem', 'signal', 'workqueue', 'filemap', 'block', 'writeback', 'task', 'rcu'];
 
 /** raw_syscalls enter+exit: dd with 1-byte blocks makes 2 syscalls (4 events) per block. */
-function storm(events) { return `dd if=/dev/zero of=/dev/null bs=1 count=${Math.ceil(events / 4)} 2>/dev/null`; }
-function stormKb(events) { return Math.ceil((events * 80) / 1024 / 2) + 65536; }
+function storm(events) {
+  return `dd if=/dev/zero of=/dev/null bs=1 count=${Math.ceil(events / 4)} 2>/dev/null`;
+}
+function stormKb(events) {
+  return Math.ceil((events * 80) / 1024 / 2) + 65536;
+}
 
 /** name -> (out, events) => void */
 export const RECIPES = {
   // a few hundred events, as most files opened interactively
   small: (out) => recordReference('/tmp', { events: ['sched', 'irq'], bufKb: 4096, out, run: sh('sleep 0.3') }),
   // a syscall storm (v7 + zstd, trace-cmd's default)
-  syscalls: (out, n) => recordReference('/tmp', { events: ['raw_syscalls', 'sched', 'irq', 'timer'], bufKb: stormKb(n), out, run: sh(storm(n)) }),
+  syscalls: (out, n) =>
+    recordReference('/tmp', { events: ['raw_syscalls', 'sched', 'irq', 'timer'], bufKb: stormKb(n), out, run: sh(storm(n)) }),
   // the same kind of trace as v6 (uncompressed) and as v7 without compression
   'syscalls-v6': (out, n) => viaConvert(out, n, { version: 6, compression: 'none' }),
   'syscalls-v7-none': (out, n) => viaConvert(out, n, { version: 7, compression: 'none' }),
@@ -31,23 +37,48 @@ export const RECIPES = {
   // every event of the kernel enabled at once (events/enable)
   'all-events': (out) => recordReference('/tmp', { events: ['.'], bufKb: 16384, out, run: sh(MIXED_RUN) }),
   // 64 KiB sub-buffers instead of the page size
-  'subbuf-64k': (out, n) => recordReference('/tmp', { events: ['raw_syscalls', 'sched', 'irq', 'timer', 'kmem'], bufKb: stormKb(n), subbufKb: 64, out, run: sh(storm(n)) }),
+  'subbuf-64k': (out, n) =>
+    recordReference('/tmp', {
+      events: ['raw_syscalls', 'sched', 'irq', 'timer', 'kmem'],
+      bufKb: stormKb(n),
+      subbufKb: 64,
+      out,
+      run: sh(storm(n)),
+    }),
   // two instances in one file, merged by time
-  instances: (out, n) => recordReference('/tmp', { events: ['raw_syscalls', 'sched', 'syscalls'], bufKb: stormKb(n / 2), instances: 2, out, run: sh(storm(n / 2)) }),
+  instances: (out, n) =>
+    recordReference('/tmp', {
+      events: ['raw_syscalls', 'sched', 'syscalls'],
+      bufKb: stormKb(n / 2),
+      instances: 2,
+      out,
+      run: sh(storm(n / 2)),
+    }),
 };
 
 function viaConvert(out, n, how) {
   const tmp = `${out}.src.dat`;
   RECIPES.syscalls(tmp, n);
-  try { convert(tmp, `${out}.tmp`, how); renameSync(`${out}.tmp`, out); } finally { rmSync(tmp, { force: true }); }
+  try {
+    convert(tmp, `${out}.tmp`, how);
+    renameSync(`${out}.tmp`, out);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [name, out, events] = process.argv.slice(2);
   const recipe = RECIPES[name];
-  if (!recipe || !out) { console.error(`usage: traces.mjs (${Object.keys(RECIPES).join('|')}) OUT.dat [EVENTS]`); process.exit(2); }
+  if (!recipe || !out) {
+    console.error(`usage: traces.mjs (${Object.keys(RECIPES).join('|')}) OUT.dat [EVENTS]`);
+    process.exit(2);
+  }
   const skip = liveSkipReason();
-  if (skip) { console.error(`bench: cannot record ${name}: ${skip}`); process.exit(1); }
+  if (skip) {
+    console.error(`bench: cannot record ${name}: ${skip}`);
+    process.exit(1);
+  }
   const tmp = `${out}.part`;
   recipe(tmp, Number(events ?? 1_000_000));
   renameSync(tmp, out);

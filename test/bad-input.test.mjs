@@ -41,23 +41,28 @@ describe('utp report rejects bad input cleanly', () => {
     assert.match(line, /No such file/);
   });
   test('a directory', () => {
-    const d = join(work, 'adir'); mkdirSync(d);
+    const d = join(work, 'adir');
+    mkdirSync(d);
     assert.match(oneLineError(run(['report', '-i', d]), 'directory', d), /directory/i);
   });
   test('an empty file', () => {
-    const f = join(work, 'empty.dat'); writeFileSync(f, '');
+    const f = join(work, 'empty.dat');
+    writeFileSync(f, '');
     assert.match(oneLineError(run(['report', '-i', f]), 'empty', f), /empty/i);
   });
   test('garbage', () => {
-    const f = join(work, 'garbage.dat'); writeFileSync(f, Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919) & 0xff)));
+    const f = join(work, 'garbage.dat');
+    writeFileSync(f, Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919) & 0xff)));
     assert.match(oneLineError(run(['report', '-i', f]), 'garbage', f), /not a trace\.dat.*offset=0/i);
   });
   test('another format (an ELF file)', () => {
-    const f = join(work, 'prog.elf'); writeFileSync(f, Buffer.concat([Buffer.from('\x7fELF\x02\x01\x01'), Buffer.alloc(200)]));
+    const f = join(work, 'prog.elf');
+    writeFileSync(f, Buffer.concat([Buffer.from('\x7fELF\x02\x01\x01'), Buffer.alloc(200)]));
     assert.match(oneLineError(run(['report', '-i', f]), 'elf', f), /not a readable trace\.dat.*bad magic.*offset=0/i);
   });
   test('a perf.data with a damaged header names the field and offset', () => {
-    const f = join(work, 'perf.data'); writeFileSync(f, Buffer.concat([Buffer.from('PERFILE2'), Buffer.alloc(200)]));
+    const f = join(work, 'perf.data');
+    writeFileSync(f, Buffer.concat([Buffer.from('PERFILE2'), Buffer.alloc(200)]));
     assert.match(oneLineError(run(['report', '-i', f]), 'perf.data', f), /perf\.data header size: offset=8/i);
   });
   test('a bad option is a usage error (exit 2)', () => {
@@ -70,13 +75,17 @@ describe('utp report rejects bad input cleanly', () => {
   });
   test('header cut inside the metadata', () => {
     for (const cut of [5, 12, 40, 300]) {
-      const f = join(work, `meta-${cut}.dat`); writeFileSync(f, v7.subarray(0, cut));
+      const f = join(work, `meta-${cut}.dat`);
+      writeFileSync(f, v7.subarray(0, cut));
       const line = oneLineError(run(['report', '-i', f]), `cut at ${cut}`, f);
       assert.match(line, /offset|truncat|end of/i, `cut at ${cut}: no position in: ${line}`);
     }
   });
 
-  for (const [name, bytes, full] of [['v7+zstd', v7, v7Report], ['v6', v6, v6Report]]) {
+  for (const [name, bytes, full] of [
+    ['v7+zstd', v7, v7Report],
+    ['v6', v6, v6Report],
+  ]) {
     test(`${name} cut inside the event data prints what it holds, then a warning`, () => {
       // trace-cmd's report of the whole file is the reference; each line is compared from the CPU column
       // on. The columns before it are ignored, for two reasons: (1) the buffer name: a v7 file cut at its
@@ -84,13 +93,17 @@ describe('utp report rejects bad input cleanly', () => {
       // buffer by its offset (`buffer@N: `); (2) the comm: the sched plugins register comms as a side effect
       // of the records printed before (sched_switch's next_comm), and a cut file lacks some of those
       // records, so a pid may print with the name it had before an exec (`sh-5871` for `ls-5871`).
-      const key = (l) => { const i = l.indexOf(' ['); return i < 0 ? l : l.slice(i); };
+      const key = (l) => {
+        const i = l.indexOf(' [');
+        return i < 0 ? l : l.slice(i);
+      };
       const fullLines = new Set(full.split('\n').map(key));
       // Both fixtures keep their (small) event data at the end of the file; v7 also has its last options
       // section (with the buffer's CPU table) and the strings after the data, so every cut loses those.
       for (const back of [1500, 5000, 9000]) {
         const cut = bytes.length - back;
-        const f = join(work, `cut-${name}-${back}.dat`); writeFileSync(f, bytes.subarray(0, cut));
+        const f = join(work, `cut-${name}-${back}.dat`);
+        writeFileSync(f, bytes.subarray(0, cut));
         const r = run(['report', '-i', f]);
         const stderr = r.stderr.toString();
         noStack(stderr);
@@ -99,7 +112,11 @@ describe('utp report rejects bad input cleanly', () => {
         assert.equal(r.status, 1, `${name} cut at ${cut}: exit ${r.status}`);
         const warn = stderr.trim().split('\n');
         assert.equal(warn.length, 1, `${name} cut at ${cut}: one warning line, got: ${stderr}`);
-        assert.match(warn[0], /^utp report: warning: .*cut-.*truncated.*offset=\d+/, `${name} cut at ${cut}: the warning says truncated, where`);
+        assert.match(
+          warn[0],
+          /^utp report: warning: .*cut-.*truncated.*offset=\d+/,
+          `${name} cut at ${cut}: the warning says truncated, where`,
+        );
         const out = r.stdout.toString('latin1').split('\n').filter(Boolean);
         assert.ok(out.length > 1, `${name} cut at ${cut}: printed nothing`);
         const foreign = out.filter((l) => !fullLines.has(key(l)));
@@ -111,7 +128,8 @@ describe('utp report rejects bad input cleanly', () => {
   test('corrupted event data does not hang or crash', () => {
     const bad = Buffer.from(v6);
     for (let i = bad.length - 200_000; i < bad.length; i += 97) bad[i] ^= 0x5a;
-    const f = join(work, 'corrupt.dat'); writeFileSync(f, bad);
+    const f = join(work, 'corrupt.dat');
+    writeFileSync(f, bad);
     const r = run(['report', '-i', f]);
     assert.notEqual(r.status, null, 'hang');
     noStack(r.stderr.toString());

@@ -36,7 +36,10 @@ function fixtures() {
 }
 
 test('the bin runs the bundle (npm run build made it)', (t) => {
-  if (!existsSync(BUNDLE)) { t.skip('no bundle: run `npm run build` (tsc -b alone does not bundle)'); return; }
+  if (!existsSync(BUNDLE)) {
+    t.skip('no bundle: run `npm run build` (tsc -b alone does not bundle)');
+    return;
+  }
   const r = run(['--version']);
   assert.equal(r.status, 0, r.stderr.toString());
   assert.match(r.stdout.toString(), /^utp version /);
@@ -44,10 +47,17 @@ test('the bin runs the bundle (npm run build made it)', (t) => {
 
 test('utp report through the bin is byte-identical to trace-cmd on every fixture (default, -N, -R)', (t) => {
   const list = fixtures();
-  if (list.length === 0) { t.skip('no fixtures in testdata/succeed'); return; }
+  if (list.length === 0) {
+    t.skip('no fixtures in testdata/succeed');
+    return;
+  }
   let n = 0;
   for (const { name, dir, file } of list) {
-    for (const [out, args] of [['report', []], ['report-N', ['-N']], ['report-R', ['-R']]]) {
+    for (const [out, args] of [
+      ['report', []],
+      ['report-N', ['-N']],
+      ['report-R', ['-R']],
+    ]) {
       const expected = join(dir, `${out}.txt`);
       if (!existsSync(expected)) continue;
       const r = run(['report', ...args, '-i', file]);
@@ -60,32 +70,51 @@ test('utp report through the bin is byte-identical to trace-cmd on every fixture
 });
 
 test('inputs above 16 MB (the flag set with every V8 tier) print what dist/main.js prints', (t) => {
-  const list = fixtures().map((f) => ({ ...f, size: statSync(f.file).size })).sort((a, b) => b.size - a.size);
-  if (list.length === 0) { t.skip('no fixtures in testdata/succeed'); return; }
+  const list = fixtures()
+    .map((f) => ({ ...f, size: statSync(f.file).size }))
+    .sort((a, b) => b.size - a.size);
+  if (list.length === 0) {
+    t.skip('no fixtures in testdata/succeed');
+    return;
+  }
   // several -i of the largest fixture (the bin sums the inputs' sizes); several inputs print with
   // a prefix per file, so the reference is the unbundled program, which test/fixtures.test.mjs and
   // the compat tests hold against trace-cmd
   const { file, size } = list[0];
   const copies = [];
-  for (let i = 0; i * size <= (16 << 20); i++) {
+  for (let i = 0; i * size <= 16 << 20; i++) {
     const c = join(work, `big-${i}.dat`);
     copyFileSync(file, c);
     copies.push('-i', c);
   }
   const viaBin = run(['report', ...copies]);
-  const viaMain = spawnSync(process.execPath, [join(ROOT, 'packages/cli/dist/main.js'), 'report', ...copies], { encoding: 'buffer', maxBuffer: 1 << 30 });
+  const viaMain = spawnSync(process.execPath, [join(ROOT, 'packages/cli/dist/main.js'), 'report', ...copies], {
+    encoding: 'buffer',
+    maxBuffer: 1 << 30,
+  });
   assert.equal(viaBin.status, 0, viaBin.stderr.toString());
   assert.equal(viaMain.status, 0, viaMain.stderr.toString());
   assert.ok(viaBin.stdout.length > 0 && viaBin.stdout.equals(viaMain.stdout), 'bin and dist/main.js outputs differ');
 });
 
 test('the code cache is kept once made (V8 accepts it)', (t) => {
-  if (!existsSync(BUNDLE)) { t.skip('no bundle: run `npm run build`'); return; }
+  if (!existsSync(BUNDLE)) {
+    t.skip('no bundle: run `npm run build`');
+    return;
+  }
   const list = fixtures();
-  if (list.length === 0) { t.skip('no fixtures in testdata/succeed'); return; }
+  if (list.length === 0) {
+    t.skip('no fixtures in testdata/succeed');
+    return;
+  }
   const dir = join(ROOT, 'packages/cli/dist/bundle');
   run(['report', '-i', list[0].file]);
-  const caches = () => Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith('.cache')).map((f) => [f, statSync(join(dir, f)).mtimeMs]));
+  const caches = () =>
+    Object.fromEntries(
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.cache'))
+        .map((f) => [f, statSync(join(dir, f)).mtimeMs]),
+    );
   const before = caches();
   assert.ok(Object.keys(before).length > 0, 'no code cache was written');
   run(['report', '-i', list[0].file]);

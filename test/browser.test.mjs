@@ -22,8 +22,13 @@ describe('decoding in a browser', { skip }, () => {
   before(async () => {
     const esbuild = await import('esbuild');
     const bundle = await esbuild.build({
-      entryPoints: [join(ROOT, 'test/browser/entry.mjs')], bundle: true, write: false, format: 'esm',
-      platform: 'browser', target: 'es2022', logLevel: 'silent',
+      entryPoints: [join(ROOT, 'test/browser/entry.mjs')],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      logLevel: 'silent',
     });
     const js = bundle.outputFiles[0].text;
     const files = {
@@ -33,7 +38,11 @@ describe('decoding in a browser', { skip }, () => {
     for (const f of FIXTURES) files[`/${f}.dat`] = ['application/octet-stream', readFileSync(join(SUCCEED, f, 'trace.dat'))];
     server = createServer((req, res) => {
       const f = files[req.url];
-      if (!f) { res.writeHead(404); res.end(); return; }
+      if (!f) {
+        res.writeHead(404);
+        res.end();
+        return;
+      }
       res.writeHead(200, { 'content-type': f[0] });
       res.end(f[1]);
     });
@@ -42,16 +51,29 @@ describe('decoding in a browser', { skip }, () => {
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
     });
     page = await browser.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(base + '/');
-    await page.waitForFunction(() => typeof globalThis.utpReport === 'function', null, { timeout: 20_000 })
-      .catch(() => { throw new Error(`bundle did not load: ${errors.join('; ')}`); });
+    await page
+      .waitForFunction(() => typeof globalThis.utpReport === 'function', null, { timeout: 20_000 })
+      .catch(() => {
+        throw new Error(`bundle did not load: ${errors.join('; ')}`);
+      });
   });
-  after(async () => { await browser?.close(); server?.close(); });
+  after(async () => {
+    await browser?.close();
+    server?.close();
+  });
 
   test('the browser decodes TextDecoder("latin1") as windows-1252 (what the one byte-string decoder avoids)', async () => {
     const r = await page.evaluate(() => globalThis.utpLatin1Probe());
@@ -60,23 +82,33 @@ describe('decoding in a browser', { skip }, () => {
     assert.equal(r.native, false, 'decodeLatin1 does not use the windows-1252 TextDecoder');
   });
 
-  for (const f of FIXTURES) for (const [mode, expected, opts] of [['default', 'report.txt', {}], ['-N', 'report-N.txt', { noPlugins: true }]]) {
-    test(`${f}: a v7+zstd trace.dat prints as trace-cmd report ${mode} prints it`, async () => {
-      const r = await page.evaluate(([u, o]) => globalThis.utpReport(u, o), [`${base}/${f}.dat`, opts]);
-      assert.match(r.userAgent, /Chrome/);
-      const want = readFileSync(join(SUCCEED, f, expected), 'latin1').split('\n');
-      if (f === 'utf8-comm-marker') {
-        // the comm column (from saved_cmdlines) and a marker hold bytes 0x80-0x9f
-        assert.ok(want.some((l) => /^\S*\s*utp\u00e2\u0082\u00ac/.test(l.replace(/^[^:]+: +/, ''))), 'a comm with 0x82');
-        assert.ok(want.some((l) => l.includes('tracing_mark_write: raw \u0080\u0085')), 'a marker with 0x80 0x85');
-      }
-      assert.equal(want[0], `cpus=${r.cpus}`);
-      const body = want.slice(1, -1);
-      assert.equal(r.lines.length, body.length, 'line count');
-      for (let i = 0; i < body.length; i++) {
-        // The browser strings are byte strings (one char per byte), like latin1 in Node.
-        if (r.lines[i] !== body[i]) assert.equal(r.lines[i], body[i], `line ${i + 2}`);
-      }
-    });
-  }
+  for (const f of FIXTURES)
+    for (const [mode, expected, opts] of [
+      ['default', 'report.txt', {}],
+      ['-N', 'report-N.txt', { noPlugins: true }],
+    ]) {
+      test(`${f}: a v7+zstd trace.dat prints as trace-cmd report ${mode} prints it`, async () => {
+        const r = await page.evaluate(([u, o]) => globalThis.utpReport(u, o), [`${base}/${f}.dat`, opts]);
+        assert.match(r.userAgent, /Chrome/);
+        const want = readFileSync(join(SUCCEED, f, expected), 'latin1').split('\n');
+        if (f === 'utf8-comm-marker') {
+          // the comm column (from saved_cmdlines) and a marker hold bytes 0x80-0x9f
+          assert.ok(
+            want.some((l) => /^\S*\s*utp\u00e2\u0082\u00ac/.test(l.replace(/^[^:]+: +/, ''))),
+            'a comm with 0x82',
+          );
+          assert.ok(
+            want.some((l) => l.includes('tracing_mark_write: raw \u0080\u0085')),
+            'a marker with 0x80 0x85',
+          );
+        }
+        assert.equal(want[0], `cpus=${r.cpus}`);
+        const body = want.slice(1, -1);
+        assert.equal(r.lines.length, body.length, 'line count');
+        for (let i = 0; i < body.length; i++) {
+          // The browser strings are byte strings (one char per byte), like latin1 in Node.
+          if (r.lines[i] !== body[i]) assert.equal(r.lines[i], body[i], `line ${i + 2}`);
+        }
+      });
+    }
 });

@@ -6,7 +6,17 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync, rmSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  liveSkipReason, tmpDir, recordReference, convert, diffReports, tracefsState, buildProbeTarget, symbolOffset, runTraceCmd, T, UTP,
+  liveSkipReason,
+  tmpDir,
+  recordReference,
+  convert,
+  diffReports,
+  tracefsState,
+  buildProbeTarget,
+  symbolOffset,
+  runTraceCmd,
+  T,
+  UTP,
 } from './lib/live.mjs';
 import { topBufferCopy, withoutBufferPrefix } from './lib/top-buffer.mjs';
 
@@ -34,16 +44,50 @@ const ODD_MARKERS = [
 
 function workload(instDirs) {
   mark(instDirs, ODD_MARKERS.slice(0, 3));
-  spawnSync('sh', ['-c', 'ls -la /usr/lib > /dev/null; cat /proc/self/status > /dev/null; dd if=/dev/zero of=/dev/null bs=4k count=200 2>/dev/null; sleep 0.05; echo x > /tmp/utp-compat-$$; sync; rm -f /tmp/utp-compat-$$']);
+  spawnSync('sh', [
+    '-c',
+    'ls -la /usr/lib > /dev/null; cat /proc/self/status > /dev/null; dd if=/dev/zero of=/dev/null bs=4k count=200 2>/dev/null; sleep 0.05; echo x > /tmp/utp-compat-$$; sync; rm -f /tmp/utp-compat-$$',
+  ]);
   mark(instDirs, ODD_MARKERS.slice(3));
   markRaw(instDirs, [Buffer.from([1, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef]), Buffer.from([7, 0, 0, 0, 0x41, 0x42, 0x43])]);
 }
 
 const MANY = [
-  'sched', 'irq', 'timer', 'kmem', 'raw_syscalls', 'syscalls/sys_enter_openat', 'syscalls/sys_exit_openat',
-  'syscalls/sys_enter_read', 'syscalls/sys_exit_read', 'syscalls/sys_enter_futex', 'workqueue', 'signal', 'task',
-  'block', 'writeback', 'filemap', 'rcu', 'ipi', 'power', 'net', 'sock', 'tcp', 'ftrace/print', 'ftrace/raw_data',
-  'pagemap', 'mmap', 'ext4', 'jbd2', 'tlb', 'percpu', 'oom', 'cgroup', 'compaction', 'vmscan', 'huge_memory',
+  'sched',
+  'irq',
+  'timer',
+  'kmem',
+  'raw_syscalls',
+  'syscalls/sys_enter_openat',
+  'syscalls/sys_exit_openat',
+  'syscalls/sys_enter_read',
+  'syscalls/sys_exit_read',
+  'syscalls/sys_enter_futex',
+  'workqueue',
+  'signal',
+  'task',
+  'block',
+  'writeback',
+  'filemap',
+  'rcu',
+  'ipi',
+  'power',
+  'net',
+  'sock',
+  'tcp',
+  'ftrace/print',
+  'ftrace/raw_data',
+  'pagemap',
+  'mmap',
+  'ext4',
+  'jbd2',
+  'tlb',
+  'percpu',
+  'oom',
+  'cgroup',
+  'compaction',
+  'vmscan',
+  'huge_memory',
 ];
 
 function availableEvents(list) {
@@ -79,7 +123,10 @@ const F_CRASH = 'trace-cmd 3.1.6 segfaults on -F over instance-buffer files';
 
 describe('utp report matches trace-cmd report on fresh traces', { skip }, () => {
   let dir, before0;
-  before(() => { dir = tmpDir('utp-compat-'); before0 = tracefsState(); });
+  before(() => {
+    dir = tmpDir('utp-compat-');
+    before0 = tracefsState();
+  });
   after(() => {
     rmSync(dir, { recursive: true, force: true });
     assert.deepEqual(tracefsState(), before0, 'tracefs state changed by the tests');
@@ -90,58 +137,96 @@ describe('utp report matches trace-cmd report on fresh traces', { skip }, () => 
   test('many event systems, markers with odd bytes: v7+zstd, v7 uncompressed, v6', () => {
     // With every system on, the ring buffer may wrap (overwrite mode) and lose the first markers: write
     // them all once more at the end, so the content check below does not depend on how busy the machine is.
-    const { file } = recordReference(dir, { events: availableEvents(MANY), bufKb: 4096, run: (I) => { workload(I); mark(I, ODD_MARKERS); } });
+    const { file } = recordReference(dir, {
+      events: availableEvents(MANY),
+      bufKb: 4096,
+      run: (I) => {
+        workload(I);
+        mark(I, ODD_MARKERS);
+      },
+    });
     // The recording holds what the case is about: every odd marker and both raw markers, as trace-cmd prints them.
     const text = referenceText(file);
-    for (const m of ODD_MARKERS.filter(Boolean)) { // (an empty write makes no event)
+    for (const m of ODD_MARKERS.filter(Boolean)) {
+      // (an empty write makes no event)
       const shown = Buffer.from(m.endsWith('\n') ? m : m + '\n').toString('latin1'); // the kernel adds a missing newline
       assert.ok(text.includes(`tracing_mark_write: ${shown}`), `marker ${JSON.stringify(m)} not in trace-cmd's report`);
     }
     assert.match(text, /raw_data: +# 1 de ad be ef$/m, 'raw marker 1');
-    assert.match(text, /raw_data: +# 7 41 42 43( [0-9a-f]{2})?$/m, 'raw marker 7 (3 bytes; the record is padded to 4, the pad byte is whatever the page held)');
+    assert.match(
+      text,
+      /raw_data: +# 7 41 42 43( [0-9a-f]{2})?$/m,
+      'raw marker 7 (3 bytes; the record is padded to 4, the pad byte is whatever the page held)',
+    );
     const v7none = convert(file, join(dir, 'many-none.dat'), { compression: 'none' });
     const v6 = convert(file, join(dir, 'many-v6.dat'), { version: 6, compression: 'none' });
     const problems = [];
     for (const f of [file, v7none, v6]) {
-      for (const m of MODES) { const d = diffReports(f, m); if (d) problems.push(`${f.split('/').pop()}: ${d}`); }
+      for (const m of MODES) {
+        const d = diffReports(f, m);
+        if (d) problems.push(`${f.split('/').pop()}: ${d}`);
+      }
     }
     noProblems(problems);
   });
 
   test('every event of this kernel at once (events/enable), v7+zstd and v6', () => {
     const { file } = recordReference(dir, {
-      events: ['.'], bufKb: 8192,
+      events: ['.'],
+      bufKb: 8192,
       run: (I) => {
         workload(I);
-        spawnSync('sh', ['-c', 'dd if=/dev/urandom of=/tmp/utp-compat-dd-$$ bs=64k count=20 conv=fsync 2>/dev/null; rm -f /tmp/utp-compat-dd-$$; ping -c 1 127.0.0.1 >/dev/null 2>&1']);
+        spawnSync('sh', [
+          '-c',
+          'dd if=/dev/urandom of=/tmp/utp-compat-dd-$$ bs=64k count=20 conv=fsync 2>/dev/null; rm -f /tmp/utp-compat-dd-$$; ping -c 1 127.0.0.1 >/dev/null 2>&1',
+        ]);
       },
     });
     const kinds = new Set([...referenceText(file).matchAll(/^.{16,}?\] [ .\w]*\d+\.\d+: ([\w:]+):/gm)].map((m) => m[1]));
     assert.ok(kinds.size >= 20, `every event enabled, yet trace-cmd shows only ${kinds.size} kinds: ${[...kinds].join(' ')}`);
     const v6 = convert(file, join(dir, 'all-v6.dat'), { version: 6, compression: 'none' });
     const problems = [];
-    for (const f of [file, v6]) for (const m of [[], ['-N'], ['-R']]) { const d = diffReports(f, m); if (d) problems.push(d); }
+    for (const f of [file, v6])
+      for (const m of [[], ['-N'], ['-R']]) {
+        const d = diffReports(f, m);
+        if (d) problems.push(d);
+      }
     noProblems(problems);
   });
 
   for (const clock of ['local', 'global', 'counter', 'uptime', 'perf', 'mono', 'mono_raw', 'boot', 'tai', 'x86-tsc']) {
     test(`trace clock ${clock}`, (t) => {
-      const avail = readFileSync(join(T, 'trace_clock'), 'utf8').replace(/[[\]\n]/g, '').split(' ');
-      if (!avail.includes(clock)) { t.skip(`this kernel has no ${clock} trace clock (trace_clock: ${avail.join(' ')})`); return; }
+      const avail = readFileSync(join(T, 'trace_clock'), 'utf8')
+        .replace(/[[\]\n]/g, '')
+        .split(' ');
+      if (!avail.includes(clock)) {
+        t.skip(`this kernel has no ${clock} trace clock (trace_clock: ${avail.join(' ')})`);
+        return;
+      }
       const { file } = recordReference(dir, { events: ['sched', 'irq', 'timer'], clock, run: workload });
       const problems = [];
-      for (const m of [[], ['-t'], ['-R']]) { const d = diffReports(file, m); if (d) problems.push(d); }
+      for (const m of [[], ['-t'], ['-R']]) {
+        const d = diffReports(file, m);
+        if (d) problems.push(d);
+      }
       noProblems(problems);
     });
   }
 
   for (const subbufKb of [8, 16, 64]) {
     test(`sub-buffer size ${subbufKb} KiB`, (t) => {
-      if (!existsSync(join(T, 'buffer_subbuf_size_kb'))) { t.skip('this kernel has no buffer_subbuf_size_kb'); return; }
+      if (!existsSync(join(T, 'buffer_subbuf_size_kb'))) {
+        t.skip('this kernel has no buffer_subbuf_size_kb');
+        return;
+      }
       const { file } = recordReference(dir, { events: ['sched', 'irq', 'timer', 'raw_syscalls'], subbufKb, run: workload });
       const v6 = convert(file, join(dir, `sub${subbufKb}-v6.dat`), { version: 6, compression: 'none' });
       const problems = [];
-      for (const f of [file, v6]) for (const m of [[], ['-t']]) { const d = diffReports(f, m); if (d) problems.push(d); }
+      for (const f of [file, v6])
+        for (const m of [[], ['-t']]) {
+          const d = diffReports(f, m);
+          if (d) problems.push(d);
+        }
       noProblems(problems);
     });
   }
@@ -149,17 +234,23 @@ describe('utp report matches trace-cmd report on fresh traces', { skip }, () => 
   test('two instances in one file (v7 and v6)', () => {
     const { file, instances } = recordReference(dir, { events: ['sched', 'irq'], instances: 2, run: workload });
     const text = referenceText(file);
-    for (const n of instances) assert.match(text, new RegExp(`^ *${n}: .*tracing_mark_write: hello from utp$`, 'm'), `instance ${n}'s marker`);
+    for (const n of instances)
+      assert.match(text, new RegExp(`^ *${n}: .*tracing_mark_write: hello from utp$`, 'm'), `instance ${n}'s marker`);
     const v6 = convert(file, join(dir, 'two-v6.dat'), { version: 6, compression: 'none' });
     const problems = [];
-    for (const f of [file, v6]) for (const m of [[], ['-N'], ['-t']]) { const d = diffReports(f, m); if (d) problems.push(d); }
+    for (const f of [file, v6])
+      for (const m of [[], ['-N'], ['-t']]) {
+        const d = diffReports(f, m);
+        if (d) problems.push(d);
+      }
     noProblems(problems);
   });
 
   test('overflowing buffer: lost events reported as trace-cmd does', () => {
     let lost = 0;
     const { file } = recordReference(dir, {
-      events: ['sched', 'irq', 'timer', 'raw_syscalls', 'kmem'], bufKb: 64,
+      events: ['sched', 'irq', 'timer', 'raw_syscalls', 'kmem'],
+      bufKb: 64,
       run: (I) => {
         // Repeat until the 64 KiB buffer has overflowed (a condition, not a guess at how much is enough).
         const deadline = Date.now() + 60_000;
@@ -171,7 +262,10 @@ describe('utp report matches trace-cmd report on fresh traces', { skip }, () => 
     assert.ok(lost > 0, 'the buffer never overflowed within 60 s');
     assert.match(referenceText(file), /^(\S+: +)?CPU:\d+ \[\d+ EVENTS DROPPED\]$/m, 'trace-cmd reports no dropped events in the recording');
     const problems = [];
-    for (const m of [[], ['-t']]) { const d = diffReports(file, m); if (d) problems.push(d); }
+    for (const m of [[], ['-t']]) {
+      const d = diffReports(file, m);
+      if (d) problems.push(d);
+    }
     noProblems(problems);
   });
 
@@ -190,12 +284,19 @@ describe('utp report matches trace-cmd report on fresh traces', { skip }, () => 
     // Five calls: five entry and five return hits, with the arguments the target passed.
     const text = referenceText(file);
     for (let i = 0; i < 5; i++) {
-      assert.match(text, new RegExp(`enter: +\\([0-9a-f]+\\) a=${i - 1} b=${-1000 * i} bx=0x[0-9a-f]+ s=`), `uprobe hit ${i} (a=${i - 1}) not in trace-cmd's report`);
+      assert.match(
+        text,
+        new RegExp(`enter: +\\([0-9a-f]+\\) a=${i - 1} b=${-1000 * i} bx=0x[0-9a-f]+ s=`),
+        `uprobe hit ${i} (a=${i - 1}) not in trace-cmd's report`,
+      );
     }
     assert.equal(text.match(/ enter: /g)?.length, 5, 'five entry hits');
     assert.equal(text.match(/ leave: /g)?.length, 5, 'five return hits');
     const problems = [];
-    for (const m of [[], ['-N'], ['-R'], ['-t']]) { const d = diffReports(file, m); if (d) problems.push(d); }
+    for (const m of [[], ['-N'], ['-R'], ['-t']]) {
+      const d = diffReports(file, m);
+      if (d) problems.push(d);
+    }
     noProblems(problems);
   });
 
@@ -205,33 +306,68 @@ describe('utp report matches trace-cmd report on fresh traces', { skip }, () => 
     // --cpu: on a file whose data is in an instance buffer, trace-cmd 3.1.6 prints no event at all (utp
     // copies that); the selection itself is compared on the top-buffer copy below.
     const flagSets = [
-      ['--cpu', '0'], ['--cpu', '1'], ['--cpu', '0,1'],
-      ['--stat'], ['--uname'], ['--cpus'], ['--first-event'], ['--last-event'], ['--ts-diff'], ['-w'], ['-I'], ['-S'],
+      ['--cpu', '0'],
+      ['--cpu', '1'],
+      ['--cpu', '0,1'],
+      ['--stat'],
+      ['--uname'],
+      ['--cpus'],
+      ['--first-event'],
+      ['--last-event'],
+      ['--ts-diff'],
+      ['-w'],
+      ['-I'],
+      ['-S'],
       ['--version'],
     ];
-    for (const m of flagSets) { const d = diffReports(file, m); if (d) problems.push(d); }
+    for (const m of flagSets) {
+      const d = diffReports(file, m);
+      if (d) problems.push(d);
+    }
     // -F: this file's data is in an instance buffer, where trace-cmd crashes. Compare -F for real on a
     // copy with the same pages in the top buffer, checked first against trace-cmd's own plain report;
     // on the instance file, utp must print what trace-cmd prints for the copy (less the buffer prefix).
     const filterSets = [
-      ['-F', 'sched_switch'], ['-F', 'sched_switch: prev_pid > 0 && next_comm ~ "s*"'],
-      ['-F', 'sched/sched_wakeup: prio < 120 || comm == "sh"'], ['-v', '-F', 'sched_switch'],
+      ['-F', 'sched_switch'],
+      ['-F', 'sched_switch: prev_pid > 0 && next_comm ~ "s*"'],
+      ['-F', 'sched/sched_wakeup: prio < 120 || comm == "sh"'],
+      ['-v', '-F', 'sched_switch'],
       ['-F', 'irq', '-F', 'timer: expires > 0'],
     ];
     const { file: top, name } = await topBufferCopy(file, join(dir, 'flags-top.dat'), dir);
     assert.equal(referenceText(top), withoutBufferPrefix(referenceText(file), name), 'the top-buffer copy prints as the original');
-    for (const m of [['--cpu', '0'], ['--cpu', '1'], ['--cpu', '0,1'], ['--cpu', '1', '-F', 'sched_switch']]) {
-      const d = diffReports(top, m); if (d) problems.push(d);
+    for (const m of [
+      ['--cpu', '0'],
+      ['--cpu', '1'],
+      ['--cpu', '0,1'],
+      ['--cpu', '1', '-F', 'sched_switch'],
+    ]) {
+      const d = diffReports(top, m);
+      if (d) problems.push(d);
     }
     // A filter without an event name that names a field: trace-cmd refuses it ("Failed to create event filter").
-    for (const f of [top, file]) { const d = diffReports(f, ['-F', 'COMM == "sh"'], { bothRefuse: 'trace-cmd cannot create that event filter' }); if (d) problems.push(d); }
+    for (const f of [top, file]) {
+      const d = diffReports(f, ['-F', 'COMM == "sh"'], { bothRefuse: 'trace-cmd cannot create that event filter' });
+      if (d) problems.push(d);
+    }
     let nonEmpty = 0;
     for (const m of filterSets) {
       const d = diffReports(top, m);
-      if (d) { problems.push(d); continue; }
+      if (d) {
+        problems.push(d);
+        continue;
+      }
       const expected = runTraceCmd(['report', ...m, '-i', top]).stdout;
       if (expected.toString('latin1').split('\n').filter(Boolean).length > 1) nonEmpty++;
-      const e = diffReports(file, m, { knownCrash: { signal: 'SIGSEGV', why: F_CRASH, expected, from: 'trace-cmd on the top-buffer copy', normalize: (b) => Buffer.from(withoutBufferPrefix(b.toString('latin1'), name), 'latin1') } });
+      const e = diffReports(file, m, {
+        knownCrash: {
+          signal: 'SIGSEGV',
+          why: F_CRASH,
+          expected,
+          from: 'trace-cmd on the top-buffer copy',
+          normalize: (b) => Buffer.from(withoutBufferPrefix(b.toString('latin1'), name), 'latin1'),
+        },
+      });
       if (e) problems.push(e);
     }
     noProblems(problems);
@@ -241,33 +377,66 @@ describe('utp report matches trace-cmd report on fresh traces', { skip }, () => 
 
 describe('files written by utp record read identically by trace-cmd report and utp report', { skip }, () => {
   let dir, before0;
-  before(() => { dir = tmpDir('utp-compat-rec-'); before0 = tracefsState(); });
+  before(() => {
+    dir = tmpDir('utp-compat-rec-');
+    before0 = tracefsState();
+  });
   after(() => {
     rmSync(dir, { recursive: true, force: true });
     assert.deepEqual(tracefsState(), before0, 'tracefs state changed by the tests');
   });
 
   const utpRecord = (out, args) => {
-    const r = spawnSync(process.execPath, [UTP, 'record', ...args, '-o', out, '--', 'sh', '-c',
-      'ls -la /usr/lib >/dev/null; cat /proc/self/status >/dev/null; sleep 0.2'], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [UTP, 'record', ...args, '-o', out, '--', 'sh', '-c', 'ls -la /usr/lib >/dev/null; cat /proc/self/status >/dev/null; sleep 0.2'],
+      { encoding: 'utf8' },
+    );
     assert.equal(r.status, 0, `utp record failed: ${r.stderr}`);
     return out;
   };
 
   for (const [what, args] of [
-    ['v7+zstd (default)', []], ['v7 uncompressed', ['--compression', 'none']], ['v6', ['--file-version', '6']],
+    ['v7+zstd (default)', []],
+    ['v7 uncompressed', ['--compression', 'none']],
+    ['v6', ['--file-version', '6']],
   ]) {
     test(`${what}: report modes and -F filters (top-level buffer data, where trace-cmd's -F works)`, () => {
-      const f = utpRecord(join(dir, `rec-${what.replace(/\W+/g, '_')}.dat`), ['-e', 'sched', '-e', 'irq', '-e', 'timer', '-e', 'raw_syscalls', ...args]);
+      const f = utpRecord(join(dir, `rec-${what.replace(/\W+/g, '_')}.dat`), [
+        '-e',
+        'sched',
+        '-e',
+        'irq',
+        '-e',
+        'timer',
+        '-e',
+        'raw_syscalls',
+        ...args,
+      ]);
       // The recording holds the events the filters below select (trace-cmd's own report says so).
       const text = referenceText(f);
-      for (const ev of ['sched_switch', 'sched_wakeup', 'sys_enter', 'hrtimer_start']) assert.match(text, new RegExp(` ${ev}: `), `no ${ev} event in the utp record file`);
+      for (const ev of ['sched_switch', 'sched_wakeup', 'sys_enter', 'hrtimer_start'])
+        assert.match(text, new RegExp(` ${ev}: `), `no ${ev} event in the utp record file`);
       const problems = [];
-      const sets = [[], ['-N'], ['-R'], ['-t'], ['-l'], ['--cpu', '1'], ['--stat'],
-        ['-F', 'sched_switch'], ['-F', 'sched_switch: prev_pid > 0 && next_pid != 0'],
-        ['-F', 'sched/sched_wakeup: prio < 120 || comm == "sh"'], ['-v', '-F', 'sched_switch'],
-        ['-F', 'irq', '-F', 'timer: expires > 0'], ['-F', 'sys_enter: id == 0 || id == 1']];
-      for (const m of sets) { const d = diffReports(f, m); if (d) problems.push(d); }
+      const sets = [
+        [],
+        ['-N'],
+        ['-R'],
+        ['-t'],
+        ['-l'],
+        ['--cpu', '1'],
+        ['--stat'],
+        ['-F', 'sched_switch'],
+        ['-F', 'sched_switch: prev_pid > 0 && next_pid != 0'],
+        ['-F', 'sched/sched_wakeup: prio < 120 || comm == "sh"'],
+        ['-v', '-F', 'sched_switch'],
+        ['-F', 'irq', '-F', 'timer: expires > 0'],
+        ['-F', 'sys_enter: id == 0 || id == 1'],
+      ];
+      for (const m of sets) {
+        const d = diffReports(f, m);
+        if (d) problems.push(d);
+      }
       noProblems(problems);
     });
   }

@@ -4,7 +4,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync, openSync, writeSync, closeSync, statSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+  openSync,
+  writeSync,
+  closeSync,
+  statSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { liveSkipReason, recordReference, runUtp, tmpDir, tracefsState, firstDifference } from './lib/live.mjs';
 import { compareReports } from './lib/ctf-compare.mjs';
@@ -17,7 +29,9 @@ const UTC = { env: { ...process.env, TZ: 'UTC' } };
 function babeltrace(dir, env = UTC.env) {
   return spawnSync('babeltrace2', [dir], { env, encoding: 'buffer', maxBuffer: 1 << 30 });
 }
-function btMissing() { return spawnSync('babeltrace2', ['--version']).error ? 'babeltrace2 is not installed (apt-get install -y babeltrace2)' : undefined; }
+function btMissing() {
+  return spawnSync('babeltrace2', ['--version']).error ? 'babeltrace2 is not installed (apt-get install -y babeltrace2)' : undefined;
+}
 
 /** A one-line error on stderr, no stack trace. */
 function assertOneLine(stderr, what) {
@@ -83,7 +97,9 @@ test('damaged CTF: a cut stream prints what it holds, then one line', () => {
     const noDelta = (l) => l.replace(/ \(\+[0-9?.]+\) /, ' ');
     const all = new Set(full.map(noDelta));
     for (const l of got) assert.ok(all.has(noDelta(l)), `not in the full output: ${l}`);
-  } finally { rmSync(root, { recursive: true, force: true }); }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 test('damaged CTF: bad packet magic in one stream keeps the other streams', () => {
@@ -103,7 +119,9 @@ test('damaged CTF: bad packet magic in one stream keeps the other streams', () =
     const noDelta = (l) => l.replace(/ \(\+[0-9?.]+\) /, ' ');
     const all = new Set(full.map(noDelta));
     for (const l of got) assert.ok(all.has(noDelta(l)), l);
-  } finally { rmSync(root, { recursive: true, force: true }); }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 test('damaged CTF: bad metadata is one line and exit 1', () => {
@@ -120,7 +138,9 @@ test('damaged CTF: bad metadata is one line and exit 1', () => {
     assert.equal(r.status, 1);
     assert.equal(assertOneLine(r.stderr, 'garbage metadata').length, 1);
     assert.match(r.stderr.toString(), /CTF 1\.8/);
-  } finally { rmSync(root, { recursive: true, force: true }); }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 test('utp convert refuses to write over its input and unknown output formats', () => {
@@ -138,8 +158,14 @@ test('utp convert refuses to write over its input and unknown output formats', (
     assert.equal(r.status, 0, r.stderr.toString());
     assert.equal(r.stderr.length, 0, 'quiet when not on a TTY');
     assert.ok(existsSync(join(d, 'out.ctf', 'metadata')));
-    assert.deepEqual(readdirSync(d).filter((n) => n.startsWith('.')), [], 'no temporary directory left');
-  } finally { rmSync(d, { recursive: true, force: true }); }
+    assert.deepEqual(
+      readdirSync(d).filter((n) => n.startsWith('.')),
+      [],
+      'no temporary directory left',
+    );
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
 });
 
 // ---------------------------------------------------------------- fresh traces
@@ -154,7 +180,12 @@ test('live: trace.dat → utp convert → babeltrace2 shows every event and valu
       events: ['sched', 'irq', 'timer', 'raw_syscalls', 'syscalls/sys_enter_openat', 'syscalls/sys_exit_openat', 'ftrace/print'],
       run: (insts) => {
         spawnSync('sh', ['-c', 'ls -la /usr/lib > /dev/null; cat /proc/self/status > /dev/null']);
-        for (const I of insts) try { writeFileSync(join(I, 'trace_marker'), 'ctf "quoted" \\ marker\n'); } catch { /* no marker */ }
+        for (const I of insts)
+          try {
+            writeFileSync(join(I, 'trace_marker'), 'ctf "quoted" \\ marker\n');
+          } catch {
+            /* no marker */
+          }
       },
     });
     const out = join(d, 'out.ctf');
@@ -168,18 +199,32 @@ test('live: trace.dat → utp convert → babeltrace2 shows every event and valu
     // trace-cmd shows %ps/%pS arguments and printk strings by name: resolve them with the trace's own tables
     const syms = spawnSync('trace-cmd', ['report', '-f', '-i', file], { encoding: 'latin1', maxBuffer: 1 << 30 }).stdout;
     const table = [];
-    for (const l of syms.split('\n')) { const m = /^([0-9a-f]{16}) (\S+)/.exec(l); if (m) table.push([BigInt('0x' + m[1]), m[2]]); }
+    for (const l of syms.split('\n')) {
+      const m = /^([0-9a-f]{16}) (\S+)/.exec(l);
+      if (m) table.push([BigInt('0x' + m[1]), m[2]]);
+    }
     table.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     const printk = new Map();
-    for (const l of spawnSync('trace-cmd', ['report', '--printk', '-i', file], { encoding: 'latin1', maxBuffer: 1 << 30 }).stdout.split('\n')) {
-      const m = /^([0-9a-f]+) : "(.*)"$/.exec(l); if (m) printk.set(BigInt('0x' + m[1]), m[2]);
+    for (const l of spawnSync('trace-cmd', ['report', '--printk', '-i', file], { encoding: 'latin1', maxBuffer: 1 << 30 }).stdout.split(
+      '\n',
+    )) {
+      const m = /^([0-9a-f]+) : "(.*)"$/.exec(l);
+      if (m) printk.set(BigInt('0x' + m[1]), m[2]);
     }
     const symbol = (v) => {
       const a = BigInt.asUintN(64, v);
       const out = [];
       if (printk.has(a)) out.push(printk.get(a));
-      let lo = 0, hi = table.length - 1, k = -1;
-      while (lo <= hi) { const m = (lo + hi) >> 1; if (table[m][0] <= a) { k = m; lo = m + 1; } else hi = m - 1; }
+      let lo = 0,
+        hi = table.length - 1,
+        k = -1;
+      while (lo <= hi) {
+        const m = (lo + hi) >> 1;
+        if (table[m][0] <= a) {
+          k = m;
+          lo = m + 1;
+        } else hi = m - 1;
+      }
       if (k >= 0) out.push(table[k][1], `${table[k][1]}+0x${(a - table[k][0]).toString(16)}`);
       return out;
     };
@@ -204,7 +249,8 @@ test('live: an LTTng user-space trace: utp report == babeltrace2', (t) => {
   try {
     const bin = buildTracepointProgram(d);
     const dir = recordLttng(join(d, 's1'), {
-      events: ['utp_test:*', 'lttng_ust_libc:*'], contexts: ['vtid', 'procname'],
+      events: ['utp_test:*', 'lttng_ust_libc:*'],
+      contexts: ['vtid', 'procname'],
       run: (env) => {
         spawnSync(bin, [], { env, stdio: 'ignore' });
         spawnSync('ls', ['/usr'], { env: { ...env, LD_PRELOAD: 'liblttng-ust-libc-wrapper.so' }, stdio: 'ignore' });
@@ -242,8 +288,11 @@ test('CtfWriter fed from plain values (no trace.dat): babeltrace2 reads it witho
     const u32 = { kind: 'int', size: 32, signed: false };
     const ctx = [{ name: 'tid', type: { kind: 'int', size: 32, signed: true } }];
     const w = new CtfWriter({
-      sink: sink.sink, clock: { name: 'mono', freq: 1e9, offsetS: 1700000000n, offset: 123n },
-      env: { hostname: 'api-host', tracer_name: 'utp-test', answer: 42 }, streamContext: ctx, packetSize: 512,
+      sink: sink.sink,
+      clock: { name: 'mono', freq: 1e9, offsetS: 1700000000n, offset: 123n },
+      env: { hostname: 'api-host', tracer_name: 'utp-test', answer: 42 },
+      streamContext: ctx,
+      packetSize: 512,
     });
     const fields = [
       { name: 'u8', type: { kind: 'int', size: 8, signed: false } },
@@ -267,19 +316,40 @@ test('CtfWriter fed from plain values (no trace.dat): babeltrace2 reads it witho
     for (let i = 0; i < 40; i++) {
       const s = streams[i % 2];
       if (i === 25) s.discard(7);
-      enc.reset().fields(ctx, [-i]).fields(fields, [i, -i * 300, 0xffff888000000000n + BigInt(i), -(2n ** 62n) + BigInt(i), -i, strs[i % 4], 'comm' + i, [i, 0xabcd, 0], i % 4, Array.from({ length: i % 4 }, (_, k) => k - 1), i]);
+      enc
+        .reset()
+        .fields(ctx, [-i])
+        .fields(fields, [
+          i,
+          -i * 300,
+          0xffff888000000000n + BigInt(i),
+          -(2n ** 62n) + BigInt(i),
+          -i,
+          strs[i % 4],
+          'comm' + i,
+          [i, 0xabcd, 0],
+          i % 4,
+          Array.from({ length: i % 4 }, (_, k) => k - 1),
+          i,
+        ]);
       s.event(a, 1000 + i * 17, enc.data);
       if (i % 10 === 0) s.event(b, 1000 + i * 17 + 1, enc.reset().fields(ctx, [i]).data);
     }
     sink.commit(w.finish());
     const ref = babeltrace(out);
     assert.equal(ref.status, 0, ref.stderr.toString());
-    assert.match(ref.stderr.toString(), /^WARNING: Tracer discarded 7 events between .* within stream ".*s1" \(stream class ID: 0, stream ID: 1\)\.\n$/);
+    assert.match(
+      ref.stderr.toString(),
+      /^WARNING: Tracer discarded 7 events between .* within stream ".*s1" \(stream class ID: 0, stream ID: 1\)\.\n$/,
+    );
     const got = runUtp(['report', '-i', out], UTC);
     assert.equal(firstDifference(ref.stdout, got.stdout, 'api trace'), undefined);
     assert.equal(got.stderr.toString(), ref.stderr.toString());
     assert.equal(ref.stdout.toString().split('\n').length - 1, 44);
-  } finally { if (!process.env.KEEP) rmSync(d, { recursive: true, force: true }); else console.log('kept', d); }
+  } finally {
+    if (!process.env.KEEP) rmSync(d, { recursive: true, force: true });
+    else console.log('kept', d);
+  }
 });
 
 // ---------------------------------------------------------------- TSDL the writer never produces
@@ -327,22 +397,50 @@ event {
       bit++;
     }
   };
-  const align = (a) => { while (bit % a) put(0, 1); };
-  const str = (s) => { align(8); for (const c of Buffer.from(s + '\0')) put(c, 8); };
+  const align = (a) => {
+    while (bit % a) put(0, 1);
+  };
+  const str = (s) => {
+    align(8);
+    for (const c of Buffer.from(s + '\0')) put(c, 8);
+  };
   for (let e = 0; e < 6; e++) {
-    align(64); put(200 + e, 8); // the payload struct aligns to its largest member (the double)
-    put(e, 3); put(-e - 1, 5); put(0x1abc + e, 13); put(e % 8, 3);
-    for (let i = 0; i < 6; i++) { align(16); put(-100 * e + i, 16); }
+    align(64);
+    put(200 + e, 8); // the payload struct aligns to its largest member (the double)
+    put(e, 3);
+    put(-e - 1, 5);
+    put(0x1abc + e, 13);
+    put(e % 8, 3);
+    for (let i = 0; i < 6; i++) {
+      align(16);
+      put(-100 * e + i, 16);
+    }
     const k = e % 3;
-    align(8); put(k, 8);
-    if (k === 0) { align(32); put(0xdead0000 + e, 32); } else if (k === 1) str(`one "${e}"\n`); else { align(16); put(-e, 16); }
-    align(8); put(e === 5 ? 201 : 3 + e * 40, 8); // enum values: a range label and past it
-    align(32); put(e % 3, 32);
+    align(8);
+    put(k, 8);
+    if (k === 0) {
+      align(32);
+      put(0xdead0000 + e, 32);
+    } else if (k === 1) str(`one "${e}"\n`);
+    else {
+      align(16);
+      put(-e, 16);
+    }
+    align(8);
+    put(e === 5 ? 201 : 3 + e * 40, 8); // enum values: a range label and past it
+    align(32);
+    put(e % 3, 32);
     for (let i = 0; i < e % 3; i++) str(`n${i}\t`);
     align(64);
-    const f = Buffer.alloc(8); f.writeDoubleBE(e * 1.25e-5 - 2); for (const c of f) put(c, 8);
-    align(32); put(e, 8);
-    align(8); const l = Buffer.alloc(8); l.writeBigInt64LE(-(10n ** 15n) * BigInt(e)); for (const c of l) put(c, 8);
+    const f = Buffer.alloc(8);
+    f.writeDoubleBE(e * 1.25e-5 - 2);
+    for (const c of f) put(c, 8);
+    align(32);
+    put(e, 8);
+    align(8);
+    const l = Buffer.alloc(8);
+    l.writeBigInt64LE(-(10n ** 15n) * BigInt(e));
+    for (const c of l) put(c, 8);
   }
   const d = tmpDir('utp-ctf-be-');
   try {
@@ -354,5 +452,7 @@ event {
     const got = runUtp(['report', '-i', d], UTC);
     assert.equal(firstDifference(ref.stdout, got.stdout, 'big-endian hand-written'), undefined);
     assert.equal(ref.stdout.toString().split('\n').length - 1, 6);
-  } finally { rmSync(d, { recursive: true, force: true }); }
+  } finally {
+    rmSync(d, { recursive: true, force: true });
+  }
 });

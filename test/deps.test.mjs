@@ -29,7 +29,10 @@ const PACKAGES = {
   viewer: { runs: 'browser', deps: ['bytes', 'traceevent', 'tracedat', 'perf', 'ctf', 'elf', 'model', 'convert'] },
   tracefs: { runs: 'node', deps: ['bytes', 'elf'] },
   tracecmd: { runs: 'node', deps: ['bytes', 'traceevent', 'tracedat', 'tracefs'] },
-  cli: { runs: 'node', deps: ['bytes', 'traceevent', 'tracedat', 'tracefs', 'tracecmd', 'perf', 'ctf', 'elf', 'model', 'convert', 'viewer'] },
+  cli: {
+    runs: 'node',
+    deps: ['bytes', 'traceevent', 'tracedat', 'tracefs', 'tracecmd', 'perf', 'ctf', 'elf', 'model', 'convert', 'viewer'],
+  },
 };
 
 function sources(dir, out = []) {
@@ -60,16 +63,26 @@ function importsOf(text) {
 const packageName = (spec) => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
 
 test('the import finder sees every form of import (side-effect imports included)', () => {
-  const found = importsOf(`import a from 'a';\nimport { b } from "b";\nimport type { C } from 'c';\nexport * from 'd';\n` +
-    `export { e } from 'e';\nimport 'f';\nimport "g/sub";\nconst h = await import('h');\n// import 'not-me';\n/* import 'nor-me' */\n` +
-    `import {\n  i,\n  j,\n} from 'ij';\nimport x, * as y from 'xy';`).map((i) => i.spec).sort();
+  const found = importsOf(
+    `import a from 'a';\nimport { b } from "b";\nimport type { C } from 'c';\nexport * from 'd';\n` +
+      `export { e } from 'e';\nimport 'f';\nimport "g/sub";\nconst h = await import('h');\n// import 'not-me';\n/* import 'nor-me' */\n` +
+      `import {\n  i,\n  j,\n} from 'ij';\nimport x, * as y from 'xy';`,
+  )
+    .map((i) => i.spec)
+    .sort();
   assert.deepEqual(found, ['a', 'b', 'c', 'd', 'e', 'f', 'g/sub', 'h', 'ij', 'xy']);
 });
 
-const pkgs = readdirSync(join(ROOT, 'packages')).filter((p) => existsSync(join(ROOT, 'packages', p, 'package.json'))).sort();
+const pkgs = readdirSync(join(ROOT, 'packages'))
+  .filter((p) => existsSync(join(ROOT, 'packages', p, 'package.json')))
+  .sort();
 
 test('every package has a row in the dependency table of test/deps.test.mjs', () => {
-  assert.deepEqual(pkgs.filter((p) => !PACKAGES[p]), [], 'add a row to PACKAGES for each new package (its kind and the packages it may import)');
+  assert.deepEqual(
+    pkgs.filter((p) => !PACKAGES[p]),
+    [],
+    'add a row to PACKAGES for each new package (its kind and the packages it may import)',
+  );
 });
 
 for (const pkg of pkgs) {
@@ -99,7 +112,8 @@ for (const pkg of pkgs) {
         if (!spec.startsWith('@utp/')) continue;
         const target = spec.split('/')[1];
         if (target === pkg) bad.push(`${f} imports its own package by name (${spec})`);
-        else if (!row.deps.includes(target)) bad.push(`${f} imports ${spec}: ${pkg} may import only ${row.deps.join(', ') || 'no workspace package'}`);
+        else if (!row.deps.includes(target))
+          bad.push(`${f} imports ${spec}: ${pkg} may import only ${row.deps.join(', ') || 'no workspace package'}`);
       }
     }
     for (const d of declared) {
@@ -115,7 +129,12 @@ for (const pkg of pkgs) {
         if (row.runs === 'universal' && f.includes('/src/node/')) continue;
         for (const { spec } of list) {
           if (spec.startsWith('node:')) bad.push(`${f}: imports ${spec}`);
-          else if (!spec.startsWith('.') && !spec.startsWith('@utp/') && /^(fs|path|os|child_process|worker_threads|url|util|crypto|zlib|stream|events|buffer|process|net|http|https)(\/|$)/.test(spec)) bad.push(`${f}: imports Node's ${spec}`);
+          else if (
+            !spec.startsWith('.') &&
+            !spec.startsWith('@utp/') &&
+            /^(fs|path|os|child_process|worker_threads|url|util|crypto|zlib|stream|events|buffer|process|net|http|https)(\/|$)/.test(spec)
+          )
+            bad.push(`${f}: imports Node's ${spec}`);
           // a universal package may not reach Node code through another package's ./node subpath
           else if (/^@utp\/[^/]+\/node(\/|$)/.test(spec)) bad.push(`${f}: imports ${spec}`);
         }

@@ -23,13 +23,29 @@ const skip = liveSkipReason() ?? (spawnSync('taskset', ['--version']).error ? 't
 if (skip) console.log(`# skipping live dropped-events tests: ${skip}`);
 const MODES = [[], ['-N'], ['-R']];
 const STORM = ['taskset', '-c', '1', 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=1', 'count=30000'];
-const hasSubbuf = !skip && (() => { try { readFileSync('/sys/kernel/tracing/buffer_subbuf_size_kb'); return true; } catch { return false; } })();
+const hasSubbuf =
+  !skip &&
+  (() => {
+    try {
+      readFileSync('/sys/kernel/tracing/buffer_subbuf_size_kb');
+      return true;
+    } catch {
+      return false;
+    }
+  })();
 
 /** A Tep that keeps the printk and cmdlines texts it is given. */
 class Capture extends Tep {
-  printkText = ''; cmdlinesText = '';
-  loadPrintk(t) { this.printkText = t; super.loadPrintk(t); }
-  loadCmdlines(t) { this.cmdlinesText = t; super.loadCmdlines(t); }
+  printkText = '';
+  cmdlinesText = '';
+  loadPrintk(t) {
+    this.printkText = t;
+    super.loadPrintk(t);
+  }
+  loadCmdlines(t) {
+    this.cmdlinesText = t;
+    super.loadCmdlines(t);
+  }
 }
 
 /** The instance's pages and metadata of a trace (its raw pages read from a v6 conversion). */
@@ -51,16 +67,29 @@ async function pagesOf(file, dir) {
   }
   const clockOpt = orig.options.find((o) => o.id === OptionId.TraceClock);
   return {
-    subbuf: origInst.pageSize, name: inst.name, clock: inst.clock, cpus, le: td.littleEndian, longSize: td.userLongSize,
-    headerPageSize: td.pageSize, cpuCount: td.cpuCount, traceClock: clockOpt ? optionString(clockOpt.data) : undefined,
+    subbuf: origInst.pageSize,
+    name: inst.name,
+    clock: inst.clock,
+    cpus,
+    le: td.littleEndian,
+    longSize: td.userLongSize,
+    headerPageSize: td.pageSize,
+    cpuCount: td.cpuCount,
+    traceClock: clockOpt ? optionString(clockOpt.data) : undefined,
     meta: {
-      headerPage: td.headerPageText, headerEvent: td.headerEventText, ftraceFormats: ftrace,
-      systems: [...systems].map(([name, formats]) => ({ name, formats })), kallsyms: '', printk: tep.printkText, cmdlines: tep.cmdlinesText,
+      headerPage: td.headerPageText,
+      headerEvent: td.headerEventText,
+      ftraceFormats: ftrace,
+      systems: [...systems].map(([name, formats]) => ({ name, formats })),
+      kallsyms: '',
+      printk: tep.printkText,
+      cmdlines: tep.cmdlinesText,
     },
   };
 }
 
-const BOTH = 0xc0000000, MISSED = 0x80000000;
+const BOTH = 0xc0000000,
+  MISSED = 0x80000000;
 
 /**
  * Rewrites every sub-buffer flagged "missed events, count stored" so that its data (padded with a
@@ -74,7 +103,7 @@ function place(p, commit, room) {
     const v = new DataView(d.buffer);
     for (let at = 0; at + p.subbuf <= d.length; at += p.subbuf) {
       const lo = v.getUint32(at + 8, p.le);
-      if (((lo & BOTH) >>> 0) !== BOTH) continue;
+      if ((lo & BOTH) >>> 0 !== BOTH) continue;
       const c0 = lo & 0x7ffffff;
       const count = v.getUint32(at + 16 + c0, p.le);
       const pad = commit - c0;
@@ -84,7 +113,7 @@ function place(p, commit, room) {
         v.setUint32(at + 16 + c0, 29, p.le); // type_len 29 (padding), time delta 0
         v.setUint32(at + 16 + c0 + 4, pad - 4, p.le); // its length after the header word
       }
-      v.setUint32(at + 8, ((commit | (room ? BOTH : MISSED)) >>> 0), p.le);
+      v.setUint32(at + 8, (commit | (room ? BOTH : MISSED)) >>> 0, p.le);
       v.setUint32(at + 12, 0xffffffff, p.le); // the kernel's local_t is sign-extended
       if (room) v.setUint32(at + 16 + commit, count, p.le);
       flagged++;
@@ -98,9 +127,13 @@ function write(p, cpus, version, compression, file) {
   const sink = new MemorySink();
   const inst = { name: p.name, clock: p.clock, pageSize: p.subbuf, cpus };
   writeTraceDat(sink, p.meta, [{ name: '', clock: p.clock, cpus: [] }, inst], {
-    version, compression, littleEndian: p.le, longSize: p.longSize,
+    version,
+    compression,
+    littleEndian: p.le,
+    longSize: p.longSize,
     // v6 has no per-buffer page size: its instances step by the file header's
-    pageSize: version === 6 ? p.subbuf : p.headerPageSize, cpuCount: p.cpuCount,
+    pageSize: version === 6 ? p.subbuf : p.headerPageSize,
+    cpuCount: p.cpuCount,
     ...(p.traceClock ? { traceClock: p.traceClock } : {}),
   });
   writeFileSync(file, sink.finish());
@@ -126,10 +159,11 @@ async function undefinedReads(file) {
       for (let o = c.offset; o + 16 <= c.offset + c.size; o += ps) {
         const h = src.readSync(o, 16);
         const lo = new DataView(h.buffer, h.byteOffset, 16).getUint32(8, td.littleEndian);
-        if (((lo & BOTH) >>> 0) !== BOTH) continue;
+        if ((lo & BOTH) >>> 0 !== BOTH) continue;
         const at = o + 16 + (lo & 0x7ffffff);
         if (at + 8 <= o + ps) continue; // inside its page
-        if (Math.floor((at + 7) / win) !== Math.floor(o / win) || at + 8 > c.offset + c.size) out.push(`cpu ${c.cpu} page 0x${o.toString(16)}`);
+        if (Math.floor((at + 7) / win) !== Math.floor(o / win) || at + 8 > c.offset + c.size)
+          out.push(`cpu ${c.cpu} page 0x${o.toString(16)}`);
       }
     }
   }
@@ -137,9 +171,14 @@ async function undefinedReads(file) {
   return out;
 }
 
-describe('dropped-events markers with 8 and 16 KiB sub-buffers match trace-cmd report', { skip: skip ?? (!hasSubbuf && 'this kernel has no buffer_subbuf_size_kb (< 6.8)') }, () => {
+describe('dropped-events markers with 8 and 16 KiB sub-buffers match trace-cmd report', {
+  skip: skip ?? (!hasSubbuf && 'this kernel has no buffer_subbuf_size_kb (< 6.8)'),
+}, () => {
   let dir, state0;
-  before(() => { dir = tmpDir('utp-dropped-'); state0 = tracefsState(); });
+  before(() => {
+    dir = tmpDir('utp-dropped-');
+    state0 = tracefsState();
+  });
   after(() => {
     rmSync(dir, { recursive: true, force: true });
     assert.deepEqual(tracefsState(), state0, 'tracefs state changed by the tests');
@@ -149,7 +188,11 @@ describe('dropped-events markers with 8 and 16 KiB sub-buffers match trace-cmd r
     test(`${kb} KiB sub-buffers: the count ending the first 4 KiB, right after them, ending the sub-buffer, no room (v6 / v7-none / v7-zstd, and trace-cmd's conversions)`, async (t) => {
       const S = kb * 1024;
       const rec = recordReference(dir, {
-        events: ['raw_syscalls', 'sched'], bufKb: 4 * kb, subbufKb: kb, clock: kb === 8 ? 'mono' : 'global', run: () => spawnSync(STORM[0], STORM.slice(1)),
+        events: ['raw_syscalls', 'sched'],
+        bufKb: 4 * kb,
+        subbufKb: kb,
+        clock: kb === 8 ? 'mono' : 'global',
+        run: () => spawnSync(STORM[0], STORM.slice(1)),
       });
       const p = await pagesOf(rec.file, dir);
       assert.equal(p.subbuf, S, 'BUFFER option page size = sub-buffer size');
@@ -163,7 +206,10 @@ describe('dropped-events markers with 8 and 16 KiB sub-buffers match trace-cmd r
       let compared = 0;
       for (const [what, commit, room] of positions) {
         const v = commit === undefined ? { cpus: p.cpus.map((c) => ({ cpu: c.cpu, data: [c.data] })), flagged: 1 } : place(p, commit, room);
-        if (!v.flagged) { t.diagnostic(`${kb} KiB ${what}: the kernel flagged no sub-buffer with a stored count`); continue; }
+        if (!v.flagged) {
+          t.diagnostic(`${kb} KiB ${what}: the kernel flagged no sub-buffer with a stored count`);
+          continue;
+        }
         const tag = `${kb}k-${what.replace(/\W+/g, '-')}`;
         const files = [
           write(p, v.cpus, 6, null, join(dir, `${tag}-v6.dat`)),
@@ -175,7 +221,10 @@ describe('dropped-events markers with 8 and 16 KiB sub-buffers match trace-cmd r
         files.push(convert(files[2], join(dir, `${tag}-conv-v7-zstd.dat`), { version: 7, compression: 'zstd' }));
         for (const f of files) {
           const bad = await undefinedReads(f);
-          if (bad.length) { t.diagnostic(`not compared: trace-cmd reads past its mmap window for ${bad.join(', ')} of ${f.split('/').pop()}`); continue; }
+          if (bad.length) {
+            t.diagnostic(`not compared: trace-cmd reads past its mmap window for ${bad.join(', ')} of ${f.split('/').pop()}`);
+            continue;
+          }
           for (const args of MODES) {
             const d = diffReports(f, args, (m) => t.diagnostic(m));
             assert.equal(d, undefined, `${f.split('/').pop()}: ${d}`);
@@ -184,29 +233,60 @@ describe('dropped-events markers with 8 and 16 KiB sub-buffers match trace-cmd r
         }
         // the marker is there at all (and so the comparison meant something)
         const r = runTraceCmd(['report', '-i', files[2]]);
-        assert.match(r.stdout.toString('latin1'), room ? /CPU:1 \[\d+ EVENTS DROPPED\]/ : /CPU:1 \[EVENTS DROPPED\]/, `${tag}: trace-cmd prints the marker`);
+        assert.match(
+          r.stdout.toString('latin1'),
+          room ? /CPU:1 \[\d+ EVENTS DROPPED\]/ : /CPU:1 \[EVENTS DROPPED\]/,
+          `${tag}: trace-cmd prints the marker`,
+        );
       }
       assert.ok(compared >= 3 * 5 * 3, `compared ${compared} reports`);
     });
 
     test(`${kb} KiB sub-buffers recorded by utp record (v6 / v7-none / v7-zstd)`, () => {
-      for (const [version, compression] of [[6, 'none'], [7, 'none'], [7, 'zstd']]) {
+      for (const [version, compression] of [
+        [6, 'none'],
+        [7, 'none'],
+        [7, 'zstd'],
+      ]) {
         const out = join(dir, `utp-${kb}k-v${version}-${compression}.dat`);
         // Whether the drain falls behind is up to the scheduler: a longer storm each try, until
         // trace-cmd sees dropped events in utp's file (three tries; then the test fails).
         let ref;
         for (const count of [30000, 150000, 600000]) {
           const storm = [...STORM.slice(0, -1), `count=${count}`];
-          const r = runUtp(['record', '-q', '-e', 'raw_syscalls', '-e', 'sched', '-b', String(4 * kb), '--subbuf-size', String(kb),
+          const r = runUtp([
+            'record',
+            '-q',
+            '-e',
+            'raw_syscalls',
+            '-e',
+            'sched',
+            '-b',
+            String(4 * kb),
+            '--subbuf-size',
+            String(kb),
             // drained only when full: the storm overflows the buffer before the drain catches up
-            '--buffer-percent', '100',
-            '--file-version', String(version), '--compression', compression, '-o', out, '--', ...storm]);
+            '--buffer-percent',
+            '100',
+            '--file-version',
+            String(version),
+            '--compression',
+            compression,
+            '-o',
+            out,
+            '--',
+            ...storm,
+          ]);
           assert.equal(r.status, 0, `utp record: ${r.stderr}`);
           ref = runTraceCmd(['report', '-i', out]);
           assert.equal(ref.status, 0, `trace-cmd report: ${ref.stderr}`);
           if (/EVENTS DROPPED/.test(ref.stdout.toString('latin1'))) break;
         }
-        assert.match(ref.stdout.toString('latin1'), /EVENTS DROPPED/, `v${version} ${compression}: the storm dropped events (3 tries, up to 600000 bytes)`);
+        assert.match(
+          ref.stdout.toString('latin1'),
+          /EVENTS DROPPED/,
+          `v${version} ${compression}: the storm dropped events (3 tries, up to 600000 bytes)`,
+        );
         for (const args of MODES) {
           const d = diffReports(out, args);
           assert.equal(d, undefined, d);

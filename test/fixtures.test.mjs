@@ -9,7 +9,7 @@ import { runUtp, firstDifference, tmpDir, ROOT } from './lib/live.mjs';
 import { compareJsonToRaw } from './lib/json-vs-raw.mjs';
 
 const SUCCEED = join(ROOT, 'testdata/succeed');
-const MODES = { 'report': [], 'report-N': ['-N'], 'report-R': ['-R'], 'report-t': ['-t'], 'report-l': ['-l'] };
+const MODES = { report: [], 'report-N': ['-N'], 'report-R': ['-R'], 'report-t': ['-t'], 'report-l': ['-l'] };
 const work = tmpDir('utp-fixtures-');
 after(() => rmSync(work, { recursive: true, force: true }));
 

@@ -83,7 +83,14 @@ test('traceevent: no import circles between files', () => {
     for (const t of edges.get(f) ?? []) {
       if (!edges.has(t)) continue;
       const s = state.get(t);
-      if (s === 1) cycles.push(stack.slice(stack.indexOf(t)).concat(t).map((x) => relative(SRC, x)).join(' -> '));
+      if (s === 1)
+        cycles.push(
+          stack
+            .slice(stack.indexOf(t))
+            .concat(t)
+            .map((x) => relative(SRC, x))
+            .join(' -> '),
+        );
       else if (s === undefined) visit(t);
     }
     stack.pop();

@@ -12,7 +12,10 @@ const DOC = fileURLToPath(new URL('../docs/trace-cmd-compat.md', import.meta.url
 const haveTc = !spawnSync('trace-cmd', ['--help']).error;
 const skip = haveTc ? false : 'needs trace-cmd (the table is checked against its help)';
 
-const tcHelp = (args) => { const r = spawnSync('trace-cmd', args, { encoding: 'utf8' }); return (r.stdout ?? '') + (r.stderr ?? ''); };
+const tcHelp = (args) => {
+  const r = spawnSync('trace-cmd', args, { encoding: 'utf8' });
+  return (r.stdout ?? '') + (r.stderr ?? '');
+};
 const tcCommands = () => [...tcHelp(['-h']).matchAll(/^ {5}(\S+) - /gm)].map((m) => m[1]);
 const tcFlags = (c) => [...new Set([...tcHelp([c, '-h']).matchAll(/(?:^|[ [])(--?[A-Za-z][A-Za-z0-9_-]*)/gm)].map((m) => m[1]))].sort();
 
@@ -21,7 +24,11 @@ function parseDoc() {
   let cur;
   for (const line of readFileSync(DOC, 'utf8').split('\n')) {
     const h = /^## (\S+)$/.exec(line);
-    if (h) { cur = { command: '', rows: new Map() }; sections.set(h[1], cur); continue; }
+    if (h) {
+      cur = { command: '', rows: new Map() };
+      sections.set(h[1], cur);
+      continue;
+    }
     if (!cur) continue;
     const c = /^Command: (.*)$/.exec(line);
     if (c) cur.command = c[1];

@@ -15,9 +15,26 @@ const FIX = fileURLToPath(new URL('../testdata/succeed/', import.meta.url));
 const haveTc = !spawnSync('trace-cmd', ['--help']).error;
 const skip = !haveTc ? 'needs trace-cmd (the oracle)' : !existsSync(UTP) ? 'needs a build' : false;
 
-const FLAGS = [[], ['--all'], ['--summary'], ['--head-page'], ['--head-event'], ['--ftrace-events'], ['--systems'], ['--events'],
-  ['--kallsyms'], ['--printk'], ['--cmd-lines'], ['--options'], ['--flyrecord'], ['--clock'], ['--sections'], ['--strings'],
-  ['-v'], ['--options', '--clock', '--summary']];
+const FLAGS = [
+  [],
+  ['--all'],
+  ['--summary'],
+  ['--head-page'],
+  ['--head-event'],
+  ['--ftrace-events'],
+  ['--systems'],
+  ['--events'],
+  ['--kallsyms'],
+  ['--printk'],
+  ['--cmd-lines'],
+  ['--options'],
+  ['--flyrecord'],
+  ['--clock'],
+  ['--sections'],
+  ['--strings'],
+  ['-v'],
+  ['--options', '--clock', '--summary'],
+];
 
 let dir;
 const files = [];
@@ -26,19 +43,28 @@ before(() => {
   dir = mkdtempSync(join(tmpdir(), 'utp-dump-'));
   for (const n of readdirSync(FIX)) {
     const d = join(FIX, n);
-    const src = existsSync(join(d, 'trace.dat')) ? join(d, 'trace.dat') : existsSync(join(d, 'trace.dat.gz')) ? join(d, 'trace.dat.gz') : undefined;
+    const src = existsSync(join(d, 'trace.dat'))
+      ? join(d, 'trace.dat')
+      : existsSync(join(d, 'trace.dat.gz'))
+        ? join(d, 'trace.dat.gz')
+        : undefined;
     if (!src) continue;
     const f = join(dir, `${n}.dat`);
     writeFileSync(f, src.endsWith('.gz') ? gunzipSync(readFileSync(src)) : readFileSync(src));
     files.push(f);
-    for (const [tag, args] of [['v6', ['--file-version', '6']], ['v7none', ['--compression', 'none']]]) {
+    for (const [tag, args] of [
+      ['v6', ['--file-version', '6']],
+      ['v7none', ['--compression', 'none']],
+    ]) {
       const o = join(dir, `${n}-${tag}.dat`);
       const r = spawnSync('trace-cmd', ['convert', '-i', f, '-o', o, ...args]);
       if (r.status === 0) files.push(o);
     }
   }
 });
-after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+after(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 function same(args) {
   const a = spawnSync('trace-cmd', ['dump', ...args], { maxBuffer: 1 << 28 });
@@ -56,11 +82,21 @@ test('utp dump = trace-cmd dump for every flag on v6/v7, compressed and not', { 
 });
 
 test('utp dump of truncated and foreign files prints what trace-cmd prints before it stops, and fails', { skip }, () => {
-  const cut = (f, n, name) => { const o = join(dir, name); writeFileSync(o, readFileSync(f).subarray(0, n)); return o; };
-  const v6 = files.find((f) => f.endsWith('-v6.dat')), v7 = files.find((f) => readFileSync(f).subarray(10, 11).toString() === '7');
+  const cut = (f, n, name) => {
+    const o = join(dir, name);
+    writeFileSync(o, readFileSync(f).subarray(0, n));
+    return o;
+  };
+  const v6 = files.find((f) => f.endsWith('-v6.dat')),
+    v7 = files.find((f) => readFileSync(f).subarray(10, 11).toString() === '7');
   const bad = join(dir, 'bad.dat');
   writeFileSync(bad, 'hello\n');
-  for (const f of [cut(v6, 3000, 'cut6.dat'), cut(v7, 600, 'cut7.dat'), cut(v7, Math.floor(readFileSync(v7).length / 2), 'half7.dat'), bad]) {
+  for (const f of [
+    cut(v6, 3000, 'cut6.dat'),
+    cut(v7, 600, 'cut7.dat'),
+    cut(v7, Math.floor(readFileSync(v7).length / 2), 'half7.dat'),
+    bad,
+  ]) {
     for (const fl of [[], ['--all']]) same([...fl, '-i', f]);
   }
 });

@@ -13,24 +13,37 @@ import { oracleSkipReason, traceCmd, utp, UTP } from './lib/tracecmd-oracle.mjs'
 const skip = oracleSkipReason();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-test('restore of a SIGKILLed utp record: trace-cmd report reads utp restore\'s file as trace-cmd restore\'s', { skip: skip ?? false }, async () => {
+test("restore of a SIGKILLed utp record: trace-cmd report reads utp restore's file as trace-cmd restore's", {
+  skip: skip ?? false,
+}, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'utp-restore-'));
   try {
     const out = join(dir, 'k.dat');
-    const child = spawn(process.execPath, [UTP, 'record', '-q', '-e', 'sched', '-e', 'irq', '-o', out, '--', 'sh', '-c', 'ls -R /usr >/dev/null; sleep 5'], { stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      [UTP, 'record', '-q', '-e', 'sched', '-e', 'irq', '-o', out, '--', 'sh', '-c', 'ls -R /usr >/dev/null; sleep 5'],
+      { stdio: 'ignore' },
+    );
     await sleep(2500);
     child.kill('SIGKILL');
     await new Promise((r) => child.on('exit', r));
-    const cpuFiles = readdirSync(dir).filter((f) => /^\.k\.dat\.utp-\d+\.cpu\d+$/.test(f))
-      .sort((a, b) => Number(/cpu(\d+)$/.exec(a)[1]) - Number(/cpu(\d+)$/.exec(b)[1])).map((f) => join(dir, f));
+    const cpuFiles = readdirSync(dir)
+      .filter((f) => /^\.k\.dat\.utp-\d+\.cpu\d+$/.test(f))
+      .sort((a, b) => Number(/cpu(\d+)$/.exec(a)[1]) - Number(/cpu(\d+)$/.exec(b)[1]))
+      .map((f) => join(dir, f));
     assert.ok(cpuFiles.length >= 1, 'per-CPU files left by SIGKILL');
     const tc = traceCmd(['restore', '-o', join(dir, 'tc.dat'), ...cpuFiles]);
     assert.equal(tc.status, 0, tc.stderr);
     const u = utp(['restore', '-o', join(dir, 'utp.dat'), ...cpuFiles]);
     assert.equal(u.status, 0, u.stderr);
-    const rep = (f) => { const r = traceCmd(['report', '-i', f]); assert.equal(r.status, 0, r.stderr); return r.stdout.toString('latin1'); };
+    const rep = (f) => {
+      const r = traceCmd(['report', '-i', f]);
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout.toString('latin1');
+    };
     const comm = (s) => s.replace(/^ *\S+-(\d+) /gm, 'X-$1 ');
-    const a = rep(join(dir, 'tc.dat')), b = rep(join(dir, 'utp.dat'));
+    const a = rep(join(dir, 'tc.dat')),
+      b = rep(join(dir, 'utp.dat'));
     assert.ok(a.split('\n').length > 100, `events recovered (${a.split('\n').length} lines)`);
     assert.equal(comm(b), comm(a));
     const ours = utp(['report', '-i', join(dir, 'utp.dat')]);

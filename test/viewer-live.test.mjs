@@ -32,7 +32,11 @@ test('a fresh trace: the model line by line against trace-cmd report, then the p
   assert.deepEqual(tracefsState(), before, 'tracefs left as found');
   const ref = spawnSync('trace-cmd', ['report', '-i', file], { encoding: 'latin1', maxBuffer: 1 << 28 });
   assert.equal(ref.status, 0, ref.stderr);
-  const lines = ref.stdout.split('\n').slice(1).filter((l) => l && !/(^|: )CPU:\d+ \[.*EVENTS DROPPED\]$/.test(l)).map((l) => l.replace(/^\s*utp-[\w-]+: /, ''));
+  const lines = ref.stdout
+    .split('\n')
+    .slice(1)
+    .filter((l) => l && !/(^|: )CPU:\d+ \[.*EVENTS DROPPED\]$/.test(l))
+    .map((l) => l.replace(/^\s*utp-[\w-]+: /, ''));
   assert.ok(lines.length > 100, `${lines.length} events`);
 
   const { MemorySource } = await import(join(ROOT, 'packages/bytes/dist/index.js'));
@@ -43,7 +47,10 @@ test('a fresh trace: the model line by line against trace-cmd report, then the p
   // markers: the trace_marker writes, in order
   const marks = [];
   for (let k = 0; k < m.analyses.markers.length; k++) marks.push(m.columns(m.analyses.markers.get(k)).info);
-  assert.deepEqual(marks.map((s) => s.trim()), lines.filter((l) => / print: /.test(l)).map((l) => /print: +(.*)$/.exec(l)[1].trim()));
+  assert.deepEqual(
+    marks.map((s) => s.trim()),
+    lines.filter((l) => / print: /.test(l)).map((l) => /print: +(.*)$/.exec(l)[1].trim()),
+  );
   assert.equal(marks.length, 5);
   // sched_switch intervals per CPU
   for (const cpu of m.cpus()) {
@@ -59,7 +66,19 @@ test('a fresh trace: the model line by line against trace-cmd report, then the p
   const { serveView } = await import(join(ROOT, 'packages/cli/dist/commands/view.js'));
   const s = await serveView([file]);
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
   try {
     const page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
     await page.goto(s.url);
@@ -70,8 +89,15 @@ test('a fresh trace: the model line by line against trace-cmd report, then the p
     await page.click('[data-testid=event-row] >> nth=5');
     await page.waitForTimeout(300);
     const idx = await page.$eval('.row.sel', (r) => Number(r.dataset.index));
-    const utp = spawnSync(process.execPath, [join(ROOT, 'packages/cli/bin/utp.cjs'), 'report', '-i', file], { encoding: 'latin1', maxBuffer: 1 << 28 });
-    const ul = utp.stdout.split('\n').slice(1).filter((l) => l && !/(^|: )CPU:\d+ \[.*EVENTS DROPPED\]$/.test(l)).map((l) => l.replace(/^\s*utp-[\w-]+: /, ''));
+    const utp = spawnSync(process.execPath, [join(ROOT, 'packages/cli/bin/utp.cjs'), 'report', '-i', file], {
+      encoding: 'latin1',
+      maxBuffer: 1 << 28,
+    });
+    const ul = utp.stdout
+      .split('\n')
+      .slice(1)
+      .filter((l) => l && !/(^|: )CPU:\d+ \[.*EVENTS DROPPED\]$/.test(l))
+      .map((l) => l.replace(/^\s*utp-[\w-]+: /, ''));
     assert.equal(await page.textContent('[data-testid=details-line]'), ul[idx]);
     mkdirSync(OUT, { recursive: true });
     await page.screenshot({ path: join(OUT, 'fresh-trace.png') });

@@ -13,7 +13,16 @@ import { request } from 'node:http';
 import { ROOT } from './lib/live.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const FIXTURE = join(ROOT, 'testdata/succeed/many-v7-zstd/trace.dat');
 const LOST = join(ROOT, 'testdata/succeed/lost-events/trace.dat');
 const OUT = join(ROOT, 'test-results/viewer');
@@ -29,7 +38,10 @@ const { serveView } = await import(join(ROOT, 'packages/cli/dist/commands/view.j
 function utpReport(file) {
   const r = spawnSync(process.execPath, [UTP, 'report', '-i', file], { encoding: 'latin1', maxBuffer: 1 << 28 });
   assert.equal(r.status, 0, r.stderr);
-  const lines = r.stdout.split('\n').slice(1).filter((l) => l !== '' && !/(^|: )CPU:\d+ \[.*EVENTS DROPPED\]$/.test(l));
+  const lines = r.stdout
+    .split('\n')
+    .slice(1)
+    .filter((l) => l !== '' && !/(^|: )CPU:\d+ \[.*EVENTS DROPPED\]$/.test(l));
   return lines.map((l) => l.replace(/^\s*utp-[\w-]+: /, ''));
 }
 
@@ -47,8 +59,12 @@ function get(port, path, { method = 'GET', host = `127.0.0.1:${port}` } = {}) {
 
 describe('utp view: the server', { skip: noApp }, () => {
   let s;
-  before(async () => { s = await serveView([FIXTURE]); });
-  after(async () => { await s?.close(); });
+  before(async () => {
+    s = await serveView([FIXTURE]);
+  });
+  after(async () => {
+    await s?.close();
+  });
 
   test('listens on 127.0.0.1 and serves the page, the list of traces and the trace under the token', async () => {
     assert.match(s.url, /^http:\/\/127\.0\.0\.1:\d+\/[\w-]{20,}\/$/);
@@ -56,7 +72,10 @@ describe('utp view: the server', { skip: noApp }, () => {
     assert.equal(page.status, 200);
     assert.match(page.body.toString(), /data-testid="event-count"/);
     const list = JSON.parse((await get(s.port, `/${s.token}/traces.json`)).body.toString());
-    assert.deepEqual(list.map((t) => t.name), ['trace.dat']);
+    assert.deepEqual(
+      list.map((t) => t.name),
+      ['trace.dat'],
+    );
     const trace = await get(s.port, `/${s.token}/${list[0].url}`);
     assert.equal(trace.status, 200);
     assert.ok(trace.body.equals(readFileSync(FIXTURE)));
@@ -64,9 +83,21 @@ describe('utp view: the server', { skip: noApp }, () => {
 
   test('refuses a missing or wrong token, traversal, listings, other methods and foreign Host headers', async () => {
     const t = s.token;
-    for (const p of ['/', '/index.html', '/trace/0', `/${t.slice(0, -1)}x/`, `/${t}x/`, `/x/${t}/`]) assert.equal((await get(s.port, p)).status, 403, p);
-    for (const p of [`/${t}/../../etc/passwd`, `/${t}/%2e%2e/%2e%2e/etc/passwd`, `/${t}/trace/../../../etc/passwd`, `/${t}/trace/`, `/${t}/trace/1`,
-      `/${t}/trace/0/`, `/${t}/trace/-1`, `/${t}/trace/%30`, `/${t}/app-dist/`, `/${t}/package.json`, `/${t}//etc/passwd`]) {
+    for (const p of ['/', '/index.html', '/trace/0', `/${t.slice(0, -1)}x/`, `/${t}x/`, `/x/${t}/`])
+      assert.equal((await get(s.port, p)).status, 403, p);
+    for (const p of [
+      `/${t}/../../etc/passwd`,
+      `/${t}/%2e%2e/%2e%2e/etc/passwd`,
+      `/${t}/trace/../../../etc/passwd`,
+      `/${t}/trace/`,
+      `/${t}/trace/1`,
+      `/${t}/trace/0/`,
+      `/${t}/trace/-1`,
+      `/${t}/trace/%30`,
+      `/${t}/app-dist/`,
+      `/${t}/package.json`,
+      `/${t}//etc/passwd`,
+    ]) {
       const r = await get(s.port, p);
       assert.ok(r.status === 404 || r.status === 403, `${p}: ${r.status}`);
       assert.ok(!r.body.toString().includes('root:'), p);
@@ -84,7 +115,9 @@ describe('utp view: the server', { skip: noApp }, () => {
     try {
       assert.notEqual(s2.token, s.token);
       assert.equal((await get(s2.port, `/${s.token}/`)).status, 403);
-    } finally { await s2.close(); }
+    } finally {
+      await s2.close();
+    }
   });
 
   test('utp view exits 1 on a missing file and 2 on bad usage', () => {
@@ -104,7 +137,11 @@ describe('utp view: the page', { skip: noBrowser ?? noApp }, () => {
     mkdirSync(OUT, { recursive: true });
     report = utpReport(FIXTURE);
     // utp report is trace-cmd report here (the fixture's report.txt is trace-cmd's own output)
-    const want = readFileSync(join(ROOT, 'testdata/succeed/many-v7-zstd/report.txt'), 'latin1').split('\n').slice(1).filter(Boolean).map((l) => l.replace(/^\s*utp-[\w-]+: /, ''));
+    const want = readFileSync(join(ROOT, 'testdata/succeed/many-v7-zstd/report.txt'), 'latin1')
+      .split('\n')
+      .slice(1)
+      .filter(Boolean)
+      .map((l) => l.replace(/^\s*utp-[\w-]+: /, ''));
     assert.deepEqual(report, want);
     s = await serveView([FIXTURE]);
     const { chromium } = await import('playwright-core');
@@ -114,7 +151,10 @@ describe('utp view: the page', { skip: noBrowser ?? noApp }, () => {
     await page.goto(s.url);
     await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
   });
-  after(async () => { await browser?.close(); await s?.close(); });
+  after(async () => {
+    await browser?.close();
+    await s?.close();
+  });
 
   const hash = async () => Object.fromEntries(new URLSearchParams((await page.evaluate(() => location.hash)).slice(1)));
   const shot = (name) => page.screenshot({ path: join(OUT, name) });
@@ -123,12 +163,18 @@ describe('utp view: the page', { skip: noBrowser ?? noApp }, () => {
     assert.deepEqual(errors, []);
     assert.equal(await page.textContent('[data-testid=event-count]'), String(report.length));
     await shot('loaded.png');
-    const rows = await page.$$eval('[data-testid=event-row]', (rs) => rs.map((r) => [...r.querySelectorAll('span')].map((s) => s.textContent)));
+    const rows = await page.$$eval('[data-testid=event-row]', (rs) =>
+      rs.map((r) => [...r.querySelectorAll('span')].map((s) => s.textContent)),
+    );
     assert.ok(rows.length >= 10);
     for (let k = 0; k < rows.length; k++) {
       const [, cpu, time, comm, pid, , event, info] = rows[k];
       const m = /^\s*(.*)-(\d+)\s+\[(\d+)\]\s+(\d+\.\d+): (\S+):\s*(.*)$/.exec(report[k]);
-      assert.deepEqual([comm, pid, cpu, time, event, info.trimEnd()], [m[1].trim(), m[2], String(Number(m[3])), m[4], m[5], m[6].trimEnd()], `row ${k}`);
+      assert.deepEqual(
+        [comm, pid, cpu, time, event, info.trimEnd()],
+        [m[1].trim(), m[2], String(Number(m[3])), m[4], m[5], m[6].trimEnd()],
+        `row ${k}`,
+      );
     }
     const cpus = [...new Set(report.map((l) => Number(/\[(\d+)\]/.exec(l)[1])))].sort();
     const labels = await page.evaluate(() => document.body.dataset.rows);
@@ -141,7 +187,7 @@ describe('utp view: the page', { skip: noBrowser ?? noApp }, () => {
     await page.keyboard.press('+');
     await page.waitForTimeout(150);
     let h = await hash();
-    assert.ok(Math.abs((h.t1 - h.t0) - w0 / 2) < 2, 'zoomed in by 2');
+    assert.ok(Math.abs(h.t1 - h.t0 - w0 / 2) < 2, 'zoomed in by 2');
     await page.keyboard.press('ArrowRight');
     await page.waitForTimeout(150);
     const h2 = await hash();
@@ -153,7 +199,9 @@ describe('utp view: the page', { skip: noBrowser ?? noApp }, () => {
     h = await hash();
     assert.ok(h.t1 - h.t0 > h2.t1 - h2.t0, 'wheel zooms out');
     await page.mouse.move(box.x + 600, box.y + 40);
-    await page.mouse.down(); await page.mouse.move(box.x + 500, box.y + 40, { steps: 5 }); await page.mouse.up();
+    await page.mouse.down();
+    await page.mouse.move(box.x + 500, box.y + 40, { steps: 5 });
+    await page.mouse.up();
     await page.waitForTimeout(150);
     const h3 = await hash();
     assert.ok(Number(h3.t0) > Number(h.t0), 'dragging left moves later');
@@ -165,7 +213,8 @@ describe('utp view: the page', { skip: noBrowser ?? noApp }, () => {
 
   test('clicking an event in the graph selects it in the list and the details match utp report', async () => {
     const h = await hash();
-    const t0 = Number(h.t0), t1 = Number(h.t1);
+    const t0 = Number(h.t0),
+      t1 = Number(h.t1);
     const box = await page.locator('#graph').boundingBox();
     // the 200th event of CPU 1: its time from the report line
     const lines = report.filter((l) => /\[001\]/.test(l));
@@ -265,7 +314,10 @@ describe('utp view: the page', { skip: noBrowser ?? noApp }, () => {
   test('task rows: add one by name, its bins are drawn; state in the URL restores the view', async () => {
     const pid = Number(/-(\d+)\s+\[/.exec(report.find((l) => / sched_switch: /.test(l) && !/-0 /.test(l)))[1]);
     await page.waitForFunction(() => document.body.dataset.tasks !== undefined);
-    const task = await page.evaluate((p) => [...document.querySelectorAll('#tasklist option')].map((o) => o.value).find((v) => v.endsWith(`-${p}`)), pid);
+    const task = await page.evaluate(
+      (p) => [...document.querySelectorAll('#tasklist option')].map((o) => o.value).find((v) => v.endsWith(`-${p}`)),
+      pid,
+    );
     assert.ok(task, 'the task is offered');
     await page.fill('[data-testid=add-task]', task);
     await page.press('[data-testid=add-task]', 'Enter');
@@ -280,7 +332,9 @@ describe('utp view: the page', { skip: noBrowser ?? noApp }, () => {
     assert.match(url, /theme=dark/);
     const p2 = await browser.newPage({ viewport: { width: 1500, height: 900 } });
     await p2.goto(url);
-    await p2.waitForFunction(() => document.body.dataset.state === 'ready' && document.body.dataset.tasks !== undefined, null, { timeout: 60_000 });
+    await p2.waitForFunction(() => document.body.dataset.state === 'ready' && document.body.dataset.tasks !== undefined, null, {
+      timeout: 60_000,
+    });
     assert.equal(await p2.evaluate(() => document.body.dataset.rows), await page.evaluate(() => document.body.dataset.rows));
     assert.equal(await p2.evaluate(() => document.documentElement.dataset.theme), 'dark');
     await p2.close();
@@ -310,7 +364,9 @@ describe('the page without a server', { skip: noBrowser ?? noApp }, () => {
     page = await browser.newPage({ viewport: { width: 1400, height: 800 } });
     await page.goto('file://' + APP);
   });
-  after(async () => { await browser?.close(); });
+  after(async () => {
+    await browser?.close();
+  });
 
   test('opens a picked file from file:// with lost events shown', async () => {
     await page.setInputFiles('#picker', LOST);
@@ -352,11 +408,14 @@ describe('utp view with two files on one timeline', { skip: noBrowser ?? noApp }
       const page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
       await page.goto(s.url);
       await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
-      const a = utpReport(FIXTURE), b = utpReport(LOST);
+      const a = utpReport(FIXTURE),
+        b = utpReport(LOST);
       assert.equal(await page.textContent('[data-testid=event-count]'), String(a.length + b.length));
       const cpusOf = (r) => [...new Set(r.map((l) => Number(/\[(\d+)\]/.exec(l)[1])))].sort();
-      assert.equal(await page.evaluate(() => document.body.dataset.rows),
-        [...cpusOf(a).map((c) => `trace.dat: CPU ${c}`), ...cpusOf(b).map((c) => `trace.dat: CPU ${c}`)].join('|'));
+      assert.equal(
+        await page.evaluate(() => document.body.dataset.rows),
+        [...cpusOf(a).map((c) => `trace.dat: CPU ${c}`), ...cpusOf(b).map((c) => `trace.dat: CPU ${c}`)].join('|'),
+      );
       // the list shows the first file, then the second when chosen
       await page.click('[data-testid=event-row] >> nth=0');
       await page.waitForTimeout(200);

@@ -53,5 +53,9 @@ renameSync(tmp, out);
 
 // The code cache: bin/utp.cjs writes it after a run when it is missing, holding what that run
 // compiled. Make it from a report of a small committed trace, the command that most wants it.
-const r = spawnSync(process.execPath, [join(root, 'packages/cli/bin/utp.cjs'), 'report', '-i', join(root, 'packages/tracedat/testdata/sched-irq-v7-zstd.dat')], { stdio: ['ignore', 'ignore', 'inherit'] });
+const r = spawnSync(
+  process.execPath,
+  [join(root, 'packages/cli/bin/utp.cjs'), 'report', '-i', join(root, 'packages/tracedat/testdata/sched-irq-v7-zstd.dat')],
+  { stdio: ['ignore', 'ignore', 'inherit'] },
+);
 if (r.status !== 0) throw new Error(`bundle-cli: the bundled utp report failed (status ${r.status})`);

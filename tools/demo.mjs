@@ -13,7 +13,9 @@ const SAMPLE = join(ROOT, 'testdata/succeed/many-v7-zstd/trace.dat');
 const seconds = process.argv[2] ?? '3';
 const T = '/sys/kernel/tracing';
 
-function utp(args, opts = {}) { return spawnSync(process.execPath, [UTP, ...args], { stdio: 'inherit', ...opts }); }
+function utp(args, opts = {}) {
+  return spawnSync(process.execPath, [UTP, ...args], { stdio: 'inherit', ...opts });
+}
 
 let file = SAMPLE;
 let why = '';
@@ -31,7 +33,10 @@ if (!why) {
 }
 if (why) console.error(`demo: ${why}: showing the bundled sample ${file}`);
 const report = spawnSync(process.execPath, [UTP, 'report', '-i', file], { encoding: 'utf8', maxBuffer: 1 << 30 });
-if (report.status !== 0) { process.stderr.write(report.stderr); process.exit(report.status ?? 1); }
+if (report.status !== 0) {
+  process.stderr.write(report.stderr);
+  process.exit(report.status ?? 1);
+}
 const lines = report.stdout.split('\n');
 process.stdout.write(lines.slice(0, 40).join('\n') + '\n');
 console.log(`... ${lines.length - 1} lines in all: npx utp report -i ${file}`);

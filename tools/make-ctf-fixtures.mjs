@@ -33,7 +33,11 @@ try {
   for (const name of ['uprobe-args', 'lost-events']) {
     const dst = join(OUT, `utp-${name}`);
     rmSync(dst, { recursive: true, force: true });
-    const r = spawnSync(process.execPath, [UTP, 'convert', join(ROOT, 'testdata/succeed', name, 'trace.dat'), '-o', dst, '--to', 'ctf', '-q'], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [UTP, 'convert', join(ROOT, 'testdata/succeed', name, 'trace.dat'), '-o', dst, '--to', 'ctf', '-q'],
+      { encoding: 'utf8' },
+    );
     if (r.status !== 0) throw new Error(`utp convert ${name}: ${r.stderr}`);
     expect(dst);
   }
@@ -46,7 +50,8 @@ try {
     copyTrace(t1, join(OUT, 'lttng-ust-types'));
     expect(join(OUT, 'lttng-ust-types'));
     const t2 = recordLttng(join(tmp, 'libc'), {
-      events: ['lttng_ust_libc:*'], contexts: ['vtid', 'procname'],
+      events: ['lttng_ust_libc:*'],
+      contexts: ['vtid', 'procname'],
       run: (env) => spawnSync('ls', ['/usr'], { env: { ...env, LD_PRELOAD: 'liblttng-ust-libc-wrapper.so' }, stdio: 'ignore' }),
     });
     copyTrace(t2, join(OUT, 'lttng-ust-libc'));

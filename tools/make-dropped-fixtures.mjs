@@ -20,13 +20,20 @@ import { tmpDir, convert, ROOT } from '../test/lib/live.mjs';
 const SAMPLE = process.argv[2] ?? join(ROOT, '../shared/samples/dropped-events-subbuf8k.dat');
 const OUT = join(ROOT, 'testdata/succeed');
 const SUBBUFS = 3; // 8 KiB sub-buffers kept per CPU
-const MODES = { 'report': [], 'report-N': ['-N'], 'report-R': ['-R'] };
+const MODES = { report: [], 'report-N': ['-N'], 'report-R': ['-R'] };
 
 /** A Tep that keeps the printk and cmdlines texts it is given. */
 class Capture extends Tep {
-  printkText = ''; cmdlinesText = '';
-  loadPrintk(t) { this.printkText = t; super.loadPrintk(t); }
-  loadCmdlines(t) { this.cmdlinesText = t; super.loadCmdlines(t); }
+  printkText = '';
+  cmdlinesText = '';
+  loadPrintk(t) {
+    this.printkText = t;
+    super.loadPrintk(t);
+  }
+  loadCmdlines(t) {
+    this.cmdlinesText = t;
+    super.loadCmdlines(t);
+  }
 }
 
 function traceCmd(args) {
@@ -56,39 +63,66 @@ try {
     if (f.system === 'ftrace') ftrace.push(f.text);
     else (systems.get(f.system) ?? systems.set(f.system, []).get(f.system)).push(f.text);
   }
-  const cpus = inst.cpus.filter((c) => c.size > 0).map((c) => ({ cpu: c.cpu, data: [src.readSync(c.offset, Math.min(c.size, SUBBUFS * subbuf))] }));
+  const cpus = inst.cpus
+    .filter((c) => c.size > 0)
+    .map((c) => ({ cpu: c.cpu, data: [src.readSync(c.offset, Math.min(c.size, SUBBUFS * subbuf))] }));
   src.close();
   // the counts the kernel stored (after the data of each sub-buffer flagged "missed events, stored")
   const stored = new Set();
   for (const c of cpus) {
-    const d = c.data[0], v = new DataView(d.buffer, d.byteOffset, d.byteLength);
+    const d = c.data[0],
+      v = new DataView(d.buffer, d.byteOffset, d.byteLength);
     for (let p = 0; p + 16 <= d.length; p += subbuf) {
       const flags = v.getUint32(p + 8, td.littleEndian);
-      if (((flags & 0xc0000000) >>> 0) === 0xc0000000) stored.add(v.getUint32(p + 16 + (flags & 0x7ffffff), td.littleEndian));
+      if ((flags & 0xc0000000) >>> 0 === 0xc0000000) stored.add(v.getUint32(p + 16 + (flags & 0x7ffffff), td.littleEndian));
     }
   }
   if (!stored.size) throw new Error('no stored dropped-events count in the kept sub-buffers');
   const write = (keep) => {
     const sink = new MemorySink();
     const sys = [...systems].map(([name, formats]) => ({ name, formats: formats.filter(keep) })).filter((x) => x.formats.length);
-    writeTraceDat(sink, {
-      headerPage: td.headerPageText, headerEvent: td.headerEventText, ftraceFormats: ftrace, systems: sys,
-      kallsyms: '', printk: tep.printkText, cmdlines: tep.cmdlinesText,
-    }, [{ name: '', clock: inst.clock, cpus: [] }, { name: inst.name, clock: inst.clock, pageSize: subbuf, cpus }], {
-      version: 7, compression: null, littleEndian: td.littleEndian, longSize: td.userLongSize, pageSize: td.pageSize,
-      cpuCount: td.cpuCount, ...(clockOpt ? { traceClock: optionString(clockOpt.data) } : {}),
-      ...(td.uname ? { uname: td.uname } : {}),
-    });
+    writeTraceDat(
+      sink,
+      {
+        headerPage: td.headerPageText,
+        headerEvent: td.headerEventText,
+        ftraceFormats: ftrace,
+        systems: sys,
+        kallsyms: '',
+        printk: tep.printkText,
+        cmdlines: tep.cmdlinesText,
+      },
+      [
+        { name: '', clock: inst.clock, cpus: [] },
+        { name: inst.name, clock: inst.clock, pageSize: subbuf, cpus },
+      ],
+      {
+        version: 7,
+        compression: null,
+        littleEndian: td.littleEndian,
+        longSize: td.userLongSize,
+        pageSize: td.pageSize,
+        cpuCount: td.cpuCount,
+        ...(clockOpt ? { traceClock: optionString(clockOpt.data) } : {}),
+        ...(td.uname ? { uname: td.uname } : {}),
+      },
+    );
     return sink.finish();
   };
   // keep only the event formats the kept pages use (as packages/tracedat/testdata/make-slim.mjs)
   const used = new Set();
   const all = await TraceDat.open(new MemorySource(write(() => true)), { skipMetadata: true, exactPages: false });
-  await all.forEachRecord((rec) => { used.add(rec.view.getUint16(rec.offset, all.littleEndian)); });
+  await all.forEachRecord((rec) => {
+    used.add(rec.view.getUint16(rec.offset, all.littleEndian));
+  });
   const bytes = write((text) => used.has(Number(/\nID: (\d+)/.exec(text)?.[1] ?? -1)));
   const small = join(dir, 'small.dat');
   writeFileSync(small, bytes);
-  for (const [name, conv] of [['v6', { version: 6, compression: 'none' }], ['v7-none', { version: 7, compression: 'none' }], ['v7-zstd', { version: 7, compression: 'zstd' }]]) {
+  for (const [name, conv] of [
+    ['v6', { version: 6, compression: 'none' }],
+    ['v7-none', { version: 7, compression: 'none' }],
+    ['v7-zstd', { version: 7, compression: 'zstd' }],
+  ]) {
     const file = convert(small, join(dir, `${name}.dat`), conv);
     const dest = join(OUT, `dropped-subbuf8k-${name}`);
     rmSync(dest, { recursive: true, force: true });
@@ -97,7 +131,8 @@ try {
     // as tools/make-fixtures.mjs: large (uncompressed) files are stored gzipped; the test gunzips them
     if (out.length > 1_000_000) writeFileSync(join(dest, 'trace.dat.gz'), gzipSync(out, { level: 9 }));
     else writeFileSync(join(dest, 'trace.dat'), out);
-    for (const [out, args] of Object.entries(MODES)) writeFileSync(join(dest, `${out}.txt`), traceCmd(['report', ...args, '-i', file]).stdout);
+    for (const [out, args] of Object.entries(MODES))
+      writeFileSync(join(dest, `${out}.txt`), traceCmd(['report', ...args, '-i', file]).stdout);
     const text = readFileSync(join(dest, 'report.txt'), 'utf8');
     const markers = text.split('\n').filter((l) => l.includes('EVENTS DROPPED'));
     if (!markers.length) throw new Error(`${name}: trace-cmd prints no dropped-events marker`);
@@ -105,7 +140,8 @@ try {
     // windows it reads whatever memory follows (e.g. 1179403647 = "\x7fELF"): not a usable oracle
     for (const m of markers) {
       const n = Number(/\[(\d+) EVENTS/.exec(m)?.[1] ?? -1);
-      if (n >= 0 && !stored.has(n)) throw new Error(`${name}: trace-cmd printed ${m}, not a stored count (${[...stored]}): it read past its mapping; change SUBBUFS`);
+      if (n >= 0 && !stored.has(n))
+        throw new Error(`${name}: trace-cmd printed ${m}, not a stored count (${[...stored]}): it read past its mapping; change SUBBUFS`);
     }
     console.log(`dropped-subbuf8k-${name}: ${out.length} bytes, ${text.split('\n').length - 1} lines, ${markers.join(' | ')}`);
   }

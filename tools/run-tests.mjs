@@ -14,7 +14,9 @@ import { spawnSync } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
 const reporter = join(root, 'tools/test-counts-reporter.mjs');
-const filter = process.argv[2];
+/** File filters: a test file runs when its path contains any of them (all files when none). */
+const filters = process.argv.slice(2);
+const filter = filters.join(' ');
 const CI = process.env.CI === 'true' || process.env.CI === '1';
 const FILE_TIMEOUT_MS = 12 * 60_000;
 
@@ -41,8 +43,11 @@ for (const pkg of readdirSync(join(root, 'packages'))) {
   if (existsSync(d)) walk(d);
 }
 if (existsSync(join(root, 'test'))) walk(join(root, 'test'));
-const selected = files.filter((f) => !filter || f.includes(filter)).sort();
-if (selected.length === 0) { console.error('run-tests: no test files found' + (filter ? ` matching ${filter}` : '')); process.exit(1); }
+const selected = files.filter((f) => filters.length === 0 || filters.some((x) => f.includes(x))).sort();
+if (selected.length === 0) {
+  console.error('run-tests: no test files found' + (filter ? ` matching ${filter}` : ''));
+  process.exit(1);
+}
 
 // ---- prerequisites ----
 const problems = [];
@@ -72,43 +77,86 @@ try {
     const out = join(work, `${i}.jsonl`);
     console.log(`\n▶▶ ${rel}`);
     const start = Date.now();
-    const r = spawnSync(process.execPath, [
-      '--test', `--test-reporter=${reporter}`, `--test-reporter-destination=${out}`,
-      '--test-reporter=spec', '--test-reporter-destination=stdout', file,
-    ], { stdio: 'inherit', cwd: root, timeout: FILE_TIMEOUT_MS, killSignal: 'SIGTERM' });
-    const events = existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
-    const row = { rel, pass: 0, fail: 0, skip: 0, todo: 0, skips: [], fails: [], status: r.status, signal: r.signal, timedOut: r.error?.code === 'ETIMEDOUT', secs: (Date.now() - start) / 1000 };
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--test',
+        `--test-reporter=${reporter}`,
+        `--test-reporter-destination=${out}`,
+        '--test-reporter=spec',
+        '--test-reporter-destination=stdout',
+        file,
+      ],
+      { stdio: 'inherit', cwd: root, timeout: FILE_TIMEOUT_MS, killSignal: 'SIGTERM' },
+    );
+    const events = existsSync(out)
+      ? readFileSync(out, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l))
+      : [];
+    const row = {
+      rel,
+      pass: 0,
+      fail: 0,
+      skip: 0,
+      todo: 0,
+      skips: [],
+      fails: [],
+      status: r.status,
+      signal: r.signal,
+      timedOut: r.error?.code === 'ETIMEDOUT',
+      secs: (Date.now() - start) / 1000,
+    };
     for (const e of events) {
       // A passing suite is only a container; a skipped suite is one skip (its tests never ran);
       // a failing suite (a hook failed, or the file itself failed to load) is one failure.
       if (e.kind === 'suite' && e.result === 'pass' && e.skip === undefined) continue;
-      if (e.result === 'fail') { row.fail++; row.fails.push(`${e.name}${e.error ? `: ${e.error.split('\n')[0]}` : ''}`); }
-      else if (e.skip !== undefined) { row.skip++; row.skips.push(`${e.kind === 'suite' ? 'suite ' : ''}${e.name}: ${e.skip}`); }
-      else if (e.todo !== undefined) row.todo++;
+      if (e.result === 'fail') {
+        row.fail++;
+        row.fails.push(`${e.name}${e.error ? `: ${e.error.split('\n')[0]}` : ''}`);
+      } else if (e.skip !== undefined) {
+        row.skip++;
+        row.skips.push(`${e.kind === 'suite' ? 'suite ' : ''}${e.name}: ${e.skip}`);
+      } else if (e.todo !== undefined) row.todo++;
       else row.pass++;
     }
     rows.push(row);
   }
-} finally { rmSync(work, { recursive: true, force: true }); }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
 
 // ---- summary ----
 const allSkipped = [];
 console.log('\n── tests per file ──────────────────────────────────────────────');
 console.log(`${'pass'.padStart(5)} ${'fail'.padStart(5)} ${'skip'.padStart(5)} ${'secs'.padStart(6)}  file`);
 for (const r of rows) {
-  console.log(`${String(r.pass).padStart(5)} ${String(r.fail).padStart(5)} ${String(r.skip).padStart(5)} ${r.secs.toFixed(1).padStart(6)}  ${r.rel}`);
+  console.log(
+    `${String(r.pass).padStart(5)} ${String(r.fail).padStart(5)} ${String(r.skip).padStart(5)} ${r.secs.toFixed(1).padStart(6)}  ${r.rel}`,
+  );
   if (r.timedOut) problems.push(`${r.rel}: timed out after ${FILE_TIMEOUT_MS / 60_000} min`);
-  else if (r.status !== 0) problems.push(`${r.rel}: exited ${r.status ?? r.signal}${r.fail ? ` with ${r.fail} failure(s): ${r.fails.slice(0, 5).join(' | ')}` : ''}`);
+  else if (r.status !== 0)
+    problems.push(
+      `${r.rel}: exited ${r.status ?? r.signal}${r.fail ? ` with ${r.fail} failure(s): ${r.fails.slice(0, 5).join(' | ')}` : ''}`,
+    );
   else if (r.fail) problems.push(`${r.rel}: ${r.fail} failure(s): ${r.fails.slice(0, 5).join(' | ')}`);
   if (r.pass + r.fail + r.skip + r.todo === 0) problems.push(`${r.rel}: ran zero tests (none declared, or the runner saw none)`);
   else if (r.pass + r.fail === 0) allSkipped.push(r);
   if (CI) for (const s of r.skips) problems.push(`CI: ${r.rel}: skipped ${s}`);
 }
-const total = rows.reduce((a, r) => ({ pass: a.pass + r.pass, fail: a.fail + r.fail, skip: a.skip + r.skip }), { pass: 0, fail: 0, skip: 0 });
+const total = rows.reduce((a, r) => ({ pass: a.pass + r.pass, fail: a.fail + r.fail, skip: a.skip + r.skip }), {
+  pass: 0,
+  fail: 0,
+  skip: 0,
+});
 const minutes = (Date.now() - t0) / 60_000;
-console.log(`${String(total.pass).padStart(5)} ${String(total.fail).padStart(5)} ${String(total.skip).padStart(5)} ${(minutes * 60).toFixed(1).padStart(6)}  total, ${rows.length} files`);
+console.log(
+  `${String(total.pass).padStart(5)} ${String(total.fail).padStart(5)} ${String(total.skip).padStart(5)} ${(minutes * 60).toFixed(1).padStart(6)}  total, ${rows.length} files`,
+);
 if (!CI) {
-  for (const r of allSkipped) console.log(`run-tests: WARNING: ${r.rel} ran no test, all ${r.skip} skipped: ${r.skips.slice(0, 3).join(' | ')}`);
+  for (const r of allSkipped)
+    console.log(`run-tests: WARNING: ${r.rel} ran no test, all ${r.skip} skipped: ${r.skips.slice(0, 3).join(' | ')}`);
   const someSkipped = rows.filter((r) => r.skip && r.pass + r.fail > 0);
   for (const r of someSkipped) console.log(`run-tests: note: ${r.rel} skipped ${r.skip}: ${r.skips.slice(0, 3).join(' | ')}`);
 }

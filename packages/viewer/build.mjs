@@ -10,5 +10,10 @@ const out = here + 'app-dist/';
 mkdirSync(out, { recursive: true });
 const common = { bundle: true, format: 'iife', platform: 'browser', target: 'es2022', minify: true, logLevel: 'warning' };
 const w = await build({ ...common, entryPoints: [here + 'src/worker.ts'], write: false });
-await build({ ...common, entryPoints: [here + 'src/main.ts'], outfile: out + 'app.js', define: { __WORKER_SOURCE__: JSON.stringify(w.outputFiles[0].text) } });
+await build({
+  ...common,
+  entryPoints: [here + 'src/main.ts'],
+  outfile: out + 'app.js',
+  define: { __WORKER_SOURCE__: JSON.stringify(w.outputFiles[0].text) },
+});
 copyFileSync(here + 'app/index.html', out + 'index.html');

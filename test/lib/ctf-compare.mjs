@@ -4,7 +4,9 @@
 
 /** Parses babeltrace2's value syntax: { a = 1, b = "x", c = [ [0] = 1 ] }, ( "L" : container = 3 ). */
 export function parseBtValue(s, pos = 0) {
-  const ws = () => { while (s[pos] === ' ') pos++; };
+  const ws = () => {
+    while (s[pos] === ' ') pos++;
+  };
   function value() {
     ws();
     const c = s[pos];
@@ -12,7 +14,10 @@ export function parseBtValue(s, pos = 0) {
       pos++;
       const obj = [];
       ws();
-      if (s[pos] === '}') { pos++; return { kind: 'struct', members: obj }; }
+      if (s[pos] === '}') {
+        pos++;
+        return { kind: 'struct', members: obj };
+      }
       for (;;) {
         ws();
         const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(s.slice(pos, pos + 256));
@@ -23,8 +28,14 @@ export function parseBtValue(s, pos = 0) {
         pos++;
         obj.push([m[0], value()]);
         ws();
-        if (s[pos] === ',') { pos++; continue; }
-        if (s[pos] === '}') { pos++; break; }
+        if (s[pos] === ',') {
+          pos++;
+          continue;
+        }
+        if (s[pos] === '}') {
+          pos++;
+          break;
+        }
         throw new Error(`bad struct at ${pos}: ${s.slice(pos, pos + 40)}`);
       }
       return { kind: 'struct', members: obj };
@@ -33,15 +44,24 @@ export function parseBtValue(s, pos = 0) {
       pos++;
       const items = [];
       ws();
-      if (s[pos] === ']') { pos++; return { kind: 'array', items }; }
+      if (s[pos] === ']') {
+        pos++;
+        return { kind: 'array', items };
+      }
       for (;;) {
         ws();
         const m = /^\[\d+\] = /.exec(s.slice(pos, pos + 32));
         if (m) pos += m[0].length;
         items.push(value());
         ws();
-        if (s[pos] === ',') { pos++; continue; }
-        if (s[pos] === ']') { pos++; break; }
+        if (s[pos] === ',') {
+          pos++;
+          continue;
+        }
+        if (s[pos] === ']') {
+          pos++;
+          break;
+        }
         throw new Error(`bad array at ${pos}`);
       }
       return { kind: 'array', items };
@@ -52,8 +72,12 @@ export function parseBtValue(s, pos = 0) {
       while (s[pos] !== '"') {
         if (s[pos] === '\\') {
           const e = s[pos + 1];
-          const map = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', e: '\x1b', f: '\f', v: '\v', '0': '\0' };
-          if (e === 'x') { out += String.fromCharCode(parseInt(s.slice(pos + 2, pos + 4), 16)); pos += 4; continue; }
+          const map = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', e: '\x1b', f: '\f', v: '\v', 0: '\0' };
+          if (e === 'x') {
+            out += String.fromCharCode(parseInt(s.slice(pos + 2, pos + 4), 16));
+            pos += 4;
+            continue;
+          }
           out += map[e] ?? e;
           pos += 2;
         } else out += s[pos++];
@@ -84,7 +108,13 @@ export function parseBtLine(line) {
   }
   const [packet, context, fields] = parts;
   const cpu = packet.members.find(([k]) => k === 'cpu_id')?.[1].value;
-  return { ts: (BigInt(m[1]) * 1000000000n + BigInt(m[2])).toString(), cpu: Number(cpu), name: m[3], context, fields: fields ?? { kind: 'struct', members: [] } };
+  return {
+    ts: (BigInt(m[1]) * 1000000000n + BigInt(m[2])).toString(),
+    cpu: Number(cpu),
+    name: m[3],
+    context,
+    fields: fields ?? { kind: 'struct', members: [] },
+  };
 }
 
 /** One `trace-cmd report -R -t` line → { ts, cpu, name, rest }. */
@@ -94,20 +124,32 @@ export function parseTcLine(line) {
   return { ts: (BigInt(m[2]) * 1000000000n + BigInt(m[3])).toString(), cpu: Number(m[1]), name: m[4].trim(), rest: m[5] };
 }
 
-function intBits(v, bits) { return BigInt.asUintN(bits, v); }
+function intBits(v, bits) {
+  return BigInt.asUintN(bits, v);
+}
 
 /** Does trace-cmd's printed `text` show the babeltrace value `v`? */
 function sameValue(text, v, symbol) {
   // libtraceevent drops the trailing newline of ftrace's print buffer
   if (v.kind === 'string') return text === v.value || text === v.value.replace(/\n$/, '');
   if (v.kind === 'int') {
-    const t = /^-?0x[0-9a-f]+$/i.test(text) ? BigInt(text.replace(/^-0x/i, '-0x').replace(/^(-?)0x/i, '$10x')) : /^-?\d+$/.test(text) ? BigInt(text) : undefined;
-    if (t !== undefined && intBits(t, 64) !== intBits(v.value, 64) && /^[0-9a-f]+$/.test(text) && intBits(BigInt('0x' + text), 64) === intBits(v.value, 64)) return true; // %lx
+    const t = /^-?0x[0-9a-f]+$/i.test(text)
+      ? BigInt(text.replace(/^-0x/i, '-0x').replace(/^(-?)0x/i, '$10x'))
+      : /^-?\d+$/.test(text)
+        ? BigInt(text)
+        : undefined;
+    if (
+      t !== undefined &&
+      intBits(t, 64) !== intBits(v.value, 64) &&
+      /^[0-9a-f]+$/.test(text) &&
+      intBits(BigInt('0x' + text), 64) === intBits(v.value, 64)
+    )
+      return true; // %lx
     if (text === '(nil)') return v.value === 0n; // %p of NULL
     if (/^0?[0-7]+$/.test(text) && intBits(BigInt('0o' + text), 64) === intBits(v.value, 64)) return true; // %o
     if (t === undefined && /^[0-9a-f]+$/.test(text)) return intBits(BigInt('0x' + text), 64) === intBits(v.value, 64);
-    if (t === undefined) return symbol !== undefined && symbol(v.value).includes(text); // %ps / %pS: a kernel symbol
-    return intBits(t, 64) === intBits(v.value, 64) || intBits(t, 32) === intBits(v.value, 32) && t < 1n << 32n && t >= -(1n << 31n);
+    if (t === undefined) return symbol?.(v.value).includes(text); // %ps / %pS: a kernel symbol
+    return intBits(t, 64) === intBits(v.value, 64) || (intBits(t, 32) === intBits(v.value, 32) && t < 1n << 32n && t >= -(1n << 31n));
   }
   if (v.kind === 'array') {
     const m = /^ARRAY\[(.*)\]$/.exec(text);
@@ -153,11 +195,15 @@ export function compareEvent(tc, bt, symbol) {
     let end = rest.length;
     for (let j = i + 1; j < members.length; j++) {
       const at = rest.indexOf(' ' + names[j] + '=');
-      if (at >= 0) { end = at; break; }
+      if (at >= 0) {
+        end = at;
+        break;
+      }
     }
     const text = rest.slice(0, end);
     rest = rest.slice(end).replace(/^ /, '');
-    if (!sameValue(text, v, symbol)) return `${tc.name} field ${k}: trace-cmd "${text.slice(0, 100)}" vs babeltrace2 ${JSON.stringify(v, (_, x) => typeof x === 'bigint' ? x.toString() : x).slice(0, 200)}`;
+    if (!sameValue(text, v, symbol))
+      return `${tc.name} field ${k}: trace-cmd "${text.slice(0, 100)}" vs babeltrace2 ${JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? x.toString() : x)).slice(0, 200)}`;
   }
   return undefined;
 }
@@ -172,8 +218,13 @@ export function compareReports(tcText, btText, symbol) {
   const bt = btText.split('\n').filter(Boolean).map(parseBtLine);
   if (tc.length !== bt.length) return { count: bt.length, error: `event count: trace-cmd ${tc.length}, babeltrace2 ${bt.length}` };
   const key = (e) => `${e.ts.padStart(24, '0')} ${e.cpu} ${e.name}`;
-  const order = (arr) => arr.map((e, i) => [key(e), i, e]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1])).map((x) => x[2]);
-  const a = order(tc), b = order(bt);
+  const order = (arr) =>
+    arr
+      .map((e, i) => [key(e), i, e])
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]))
+      .map((x) => x[2]);
+  const a = order(tc),
+    b = order(bt);
   let fields = 0;
   for (let i = 0; i < a.length; i++) {
     if (a[i].ts !== b[i].ts) return { count: bt.length, error: `event ${i}: time ${a[i].ts} vs ${b[i].ts}` };

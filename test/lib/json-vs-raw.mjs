@@ -5,24 +5,57 @@
 /** JSON.parse with every integer kept exact as a BigInt (Node 20 has no reviver source). */
 export function parseExact(text) {
   let i = 0;
-  const ws = () => { while (i < text.length && ' \t\r\n'.includes(text[i])) i++; };
+  const ws = () => {
+    while (i < text.length && ' \t\r\n'.includes(text[i])) i++;
+  };
   const value = () => {
     ws();
     const c = text[i];
     if (c === '{') {
-      i++; const o = {}; ws();
-      if (text[i] === '}') { i++; return o; }
-      for (;;) { ws(); const k = str(); ws(); i++; o[k] = value(); ws(); if (text[i++] === '}') return o; }
+      i++;
+      const o = {};
+      ws();
+      if (text[i] === '}') {
+        i++;
+        return o;
+      }
+      for (;;) {
+        ws();
+        const k = str();
+        ws();
+        i++;
+        o[k] = value();
+        ws();
+        if (text[i++] === '}') return o;
+      }
     }
     if (c === '[') {
-      i++; const a = []; ws();
-      if (text[i] === ']') { i++; return a; }
-      for (;;) { a.push(value()); ws(); if (text[i++] === ']') return a; }
+      i++;
+      const a = [];
+      ws();
+      if (text[i] === ']') {
+        i++;
+        return a;
+      }
+      for (;;) {
+        a.push(value());
+        ws();
+        if (text[i++] === ']') return a;
+      }
     }
     if (c === '"') return str();
-    if (text.startsWith('null', i)) { i += 4; return null; }
-    if (text.startsWith('true', i)) { i += 4; return true; }
-    if (text.startsWith('false', i)) { i += 5; return false; }
+    if (text.startsWith('null', i)) {
+      i += 4;
+      return null;
+    }
+    if (text.startsWith('true', i)) {
+      i += 4;
+      return true;
+    }
+    if (text.startsWith('false', i)) {
+      i += 5;
+      return false;
+    }
     const m = /^-?\d+/.exec(text.slice(i, i + 32));
     if (!m) throw new Error(`bad JSON at ${i}: ${text.slice(i, i + 20)}`);
     i += m[0].length;
@@ -32,7 +65,10 @@ export function parseExact(text) {
   const str = () => {
     const start = i;
     i++;
-    while (text[i] !== '"') { if (text[i] === '\\') i++; i++; }
+    while (text[i] !== '"') {
+      if (text[i] === '\\') i++;
+      i++;
+    }
     i++;
     return JSON.parse(text.slice(start, i));
   };
@@ -54,7 +90,7 @@ export function toByteString(s) {
 }
 
 function usecs(ts) {
-  const t = (BigInt.asUintN(64, ts + 500n)) / 1000n;
+  const t = BigInt.asUintN(64, ts + 500n) / 1000n;
   return `${t / 1000000n}.${String(t % 1000000n).padStart(6, '0')}`;
 }
 
@@ -120,7 +156,11 @@ export function compareJsonToRaw(jsonBuf, rawBuf, stats = { records: 0, fields: 
     if (r >= raw.length) return `trace-cmd -R has fewer records than --json (${json.length})`;
     let line = raw[r];
     let o;
-    try { o = parseExact(json[k]); } catch (e) { return `--json line ${k + 1} is not JSON: ${e.message}`; }
+    try {
+      o = parseExact(json[k]);
+    } catch (e) {
+      return `--json line ${k + 1} is not JSON: ${e.message}`;
+    }
     // a string field holding newlines (a marker's buf) continues on the next -R lines
     const vals = Object.values(o.fields ?? {});
     vals.forEach((v, f) => {
@@ -147,7 +187,7 @@ export function compareJsonToRaw(jsonBuf, rawBuf, stats = { records: 0, fields: 
     const tsOk = m[2].includes('.') ? m[2] === usecs(o.ts) : BigInt(m[2]) === o.ts;
     if (!tsOk) return `ts differs at ${where}`;
     if (m[3] !== o.event) return `event differs at ${where}`;
-    let info = rest.slice(m[0].length);
+    const info = rest.slice(m[0].length);
     const keys = Object.keys(o.fields);
     let pos = info.indexOf(` ${keys[0]}=`);
     if (keys.length && pos < 0) return `field ${keys[0]} missing at ${where}`;

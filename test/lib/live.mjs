@@ -2,7 +2,7 @@
 // in a private tracefs instance, and run `utp` and `trace-cmd` side by side.
 // Every function leaves tracefs as it found it (instances removed, probes deleted, events off).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync, appendFileSync, rmSync, rmdirSync, readdirSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, appendFileSync, rmdirSync, readdirSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -23,23 +23,50 @@ export function liveSkipReason() {
   return undefined;
 }
 
-export function tmpDir(tag = 'utp-test-') { return mkdtempSync(join(tmpdir(), tag)); }
+export function tmpDir(tag = 'utp-test-') {
+  return mkdtempSync(join(tmpdir(), tag));
+}
 
-function w(path, text) { writeFileSync(path, text); }
-function tryW(path, text) { try { writeFileSync(path, text); return true; } catch { return false; } }
+function w(path, text) {
+  writeFileSync(path, text);
+}
+function tryW(path, text) {
+  try {
+    writeFileSync(path, text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function foreignLive(name) {
   const m = /^utp-(\d+)-/.exec(name);
   if (!m || Number(m[1]) === process.pid) return false;
-  try { process.kill(Number(m[1]), 0); return true; } catch (e) { return e.code === 'EPERM'; }
+  try {
+    process.kill(Number(m[1]), 0);
+    return true;
+  } catch (e) {
+    return e.code === 'EPERM';
+  }
 }
 
 /** Snapshot of global tracefs state that tests must not change. */
 export function tracefsState() {
-  const read = (f) => { try { return readFileSync(join(T, f), 'utf8'); } catch { return ''; } };
+  const read = (f) => {
+    try {
+      return readFileSync(join(T, f), 'utf8');
+    } catch {
+      return '';
+    }
+  };
   return {
     // Instances of other live utp processes (a concurrent recorder) are not ours to judge.
-    instances: existsSync(join(T, 'instances')) ? readdirSync(join(T, 'instances')).filter((n) => !foreignLive(n)).sort().join(',') : '',
+    instances: existsSync(join(T, 'instances'))
+      ? readdirSync(join(T, 'instances'))
+          .filter((n) => !foreignLive(n))
+          .sort()
+          .join(',')
+      : '',
     uprobes: read('uprobe_events'),
     dynamic: read('dynamic_events'),
     tracer: read('current_tracer'),
@@ -52,7 +79,9 @@ export function tracefsState() {
 /** Compiles a small C program that the uprobe tests probe. Returns its path. */
 export function buildProbeTarget(dir) {
   const src = join(dir, 'target.c');
-  w(src, `#include <stdio.h>
+  w(
+    src,
+    `#include <stdio.h>
 #include <string.h>
 __attribute__((noinline)) int utp_probe_me(int a, long b, const char *s) { return a + (int)b + (int)strlen(s); }
 int main(int argc, char **argv) {
@@ -61,7 +90,8 @@ int main(int argc, char **argv) {
   printf("%d\\n", t);
   return 0;
 }
-`.replace('#include <string.h>', '#include <string.h>\n#include <stdlib.h>'));
+`.replace('#include <string.h>', '#include <string.h>\n#include <stdlib.h>'),
+  );
   const bin = join(dir, 'target');
   execFileSync('gcc', ['-O1', '-g0', '-o', bin, src]);
   return bin;
@@ -78,7 +108,9 @@ export function symbolOffset(bin, sym) {
   for (const l of ph.split('\n')) {
     const m = l.trim().match(/^LOAD\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+0x[0-9a-f]+\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)/);
     if (!m) continue;
-    const off = BigInt(m[1]), va = BigInt(m[2]), filesz = BigInt(m[3]);
+    const off = BigInt(m[1]),
+      va = BigInt(m[2]),
+      filesz = BigInt(m[3]);
     if (vaddr >= va && vaddr < va + filesz) return '0x' + (vaddr - va + off).toString(16);
   }
   throw new Error(`cannot map ${sym}`);
@@ -130,9 +162,19 @@ export function recordReference(dir, opts) {
     for (const I of created) {
       tryW(join(I, 'tracing_on'), '0');
       tryW(join(I, 'events/enable'), '0');
-      try { rmdirSync(I); } catch { spawnSync('rmdir', [I]); }
+      try {
+        rmdirSync(I);
+      } catch {
+        spawnSync('rmdir', [I]);
+      }
     }
-    for (const p of probes) { try { appendFileSync(join(T, 'uprobe_events'), '-:' + p + '\n'); } catch { /* already gone */ } }
+    for (const p of probes) {
+      try {
+        appendFileSync(join(T, 'uprobe_events'), '-:' + p + '\n');
+      } catch {
+        /* already gone */
+      }
+    }
   }
 }
 
@@ -185,13 +227,19 @@ export function diffReports(file, args = [], opts = {}) {
     if (!k || k.signal !== ref.signal) {
       return `trace-cmd ${what} crashed (${refDied}); no reference output${k ? ` (the known crash is ${k.signal}: ${k.why})` : ''}`;
     }
-    if (got.status !== 0) return `utp ${what} exited ${got.status} where trace-cmd crashes (${k.why}): ${got.stderr.toString().slice(0, 300)}`;
+    if (got.status !== 0)
+      return `utp ${what} exited ${got.status} where trace-cmd crashes (${k.why}): ${got.stderr.toString().slice(0, 300)}`;
     if (got.stdout.length === 0) return `utp ${what} printed nothing where trace-cmd crashes (${k.why})`;
-    return firstDifference(k.expected, k.normalize ? k.normalize(got.stdout) : got.stdout, `${what} (trace-cmd crashes: ${k.why}; expected output from ${k.from ?? 'the reference'})`);
+    return firstDifference(
+      k.expected,
+      k.normalize ? k.normalize(got.stdout) : got.stdout,
+      `${what} (trace-cmd crashes: ${k.why}; expected output from ${k.from ?? 'the reference'})`,
+    );
   }
   if (opts.bothRefuse) {
     if (ref.status === 0) return `trace-cmd ${what} was expected to refuse (${opts.bothRefuse}) but exited 0`;
-    if (got.status === 0) return `utp ${what} exited 0 where trace-cmd refuses (exit ${ref.status}: ${ref.stderr.toString().trim().slice(0, 200)})`;
+    if (got.status === 0)
+      return `utp ${what} exited 0 where trace-cmd refuses (exit ${ref.status}: ${ref.stderr.toString().trim().slice(0, 200)})`;
     return firstDifference(ref.stdout, got.stdout, `${what} (both exit non-zero: ${opts.bothRefuse})`);
   }
   if (ref.status !== 0) {
@@ -206,7 +254,12 @@ export function firstDifference(refBuf, gotBuf, what) {
   if (Buffer.compare(refBuf, gotBuf) === 0) return undefined;
   const a = refBuf.toString('latin1').split('\n');
   const b = gotBuf.toString('latin1').split('\n');
-  let diffs = 0, first = -1;
-  for (let i = 0; i < Math.max(a.length, b.length); i++) if (a[i] !== b[i]) { diffs++; if (first < 0) first = i; }
+  let diffs = 0,
+    first = -1;
+  for (let i = 0; i < Math.max(a.length, b.length); i++)
+    if (a[i] !== b[i]) {
+      diffs++;
+      if (first < 0) first = i;
+    }
   return `${what}: ${diffs} of ${a.length} lines differ; first at line ${first + 1}:\n  trace-cmd: ${JSON.stringify(a[first])}\n  utp:       ${JSON.stringify(b[first])}`;
 }

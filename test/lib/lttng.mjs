@@ -11,7 +11,8 @@ export function lttngSkipReason() {
   if (process.getuid?.() !== 0) return 'not root: lttng-sessiond for the test runs as root';
   if (spawnSync('lttng', ['--version']).error) return 'lttng-tools is not installed (apt-get install -y lttng-tools)';
   if (spawnSync('gcc', ['--version']).error) return 'gcc is not installed';
-  if (!['/usr/include/lttng/tracepoint.h', '/usr/include/x86_64-linux-gnu/lttng/tracepoint.h'].some(existsSync)) return 'liblttng-ust-dev is not installed';
+  if (!['/usr/include/lttng/tracepoint.h', '/usr/include/x86_64-linux-gnu/lttng/tracepoint.h'].some(existsSync))
+    return 'liblttng-ust-dev is not installed';
   if (spawnSync('pgrep', ['-x', 'lttng-sessiond']).status === 0) return 'another lttng-sessiond is running (not ours to stop)';
   return undefined;
 }
@@ -47,9 +48,17 @@ export function recordLttng(dir, { events = ['utp_test:*'], contexts = [], run }
   } finally {
     spawnSync('lttng', ['destroy', session], opt);
     if (pid) {
-      try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
       for (let i = 0; i < 50; i++) {
-        try { process.kill(pid, 0); } catch { break; }
+        try {
+          process.kill(pid, 0);
+        } catch {
+          break;
+        }
         spawnSync('sleep', ['0.1']);
       }
     }
@@ -58,7 +67,10 @@ export function recordLttng(dir, { events = ['utp_test:*'], contexts = [], run }
     for (const n of readdirSync(d)) {
       const p = join(d, n);
       if (n === 'metadata') return d;
-      if (statSync(p).isDirectory()) { const x = find(p); if (x) return x; }
+      if (statSync(p).isDirectory()) {
+        const x = find(p);
+        if (x) return x;
+      }
     }
     return undefined;
   };

@@ -15,27 +15,61 @@ const ROOT = new URL('../..', import.meta.url).pathname;
 export function parseV6(b) {
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let p = 10;
-  const cstr = () => { let s = ''; while (b[p] !== 0) s += String.fromCharCode(b[p++]); p++; return s; };
-  const u16 = () => { const v = dv.getUint16(p, true); p += 2; return v; };
-  const u32 = () => { const v = dv.getUint32(p, true); p += 4; return v; };
-  const u64 = () => { const v = Number(dv.getBigUint64(p, true)); p += 8; return v; };
-  const bytes = (n) => { const v = b.subarray(p, p + n); p += n; return v; };
-  const text = (d) => { let s = ''; for (const c of d) { if (c === 0) break; s += String.fromCharCode(c); } return s; };
+  const cstr = () => {
+    let s = '';
+    while (b[p] !== 0) s += String.fromCharCode(b[p++]);
+    p++;
+    return s;
+  };
+  const u16 = () => {
+    const v = dv.getUint16(p, true);
+    p += 2;
+    return v;
+  };
+  const u32 = () => {
+    const v = dv.getUint32(p, true);
+    p += 4;
+    return v;
+  };
+  const u64 = () => {
+    const v = Number(dv.getBigUint64(p, true));
+    p += 8;
+    return v;
+  };
+  const bytes = (n) => {
+    const v = b.subarray(p, p + n);
+    p += n;
+    return v;
+  };
+  const text = (d) => {
+    let s = '';
+    for (const c of d) {
+      if (c === 0) break;
+      s += String.fromCharCode(c);
+    }
+    return s;
+  };
   if (cstr() !== '6') throw new Error('not a trace.dat v6');
   if (b[p] !== 0) throw new Error('big-endian v6 not supported here');
-  const longSize = b[p + 1]; p += 2;
+  const longSize = b[p + 1];
+  p += 2;
   const pageSize = u32();
-  cstr(); const headerPage = bytes(u64());
-  cstr(); const headerEvent = bytes(u64());
+  cstr();
+  const headerPage = bytes(u64());
+  cstr();
+  const headerEvent = bytes(u64());
   const ftraceFormats = [];
   for (let n = u32(); n > 0; n--) ftraceFormats.push(bytes(u64()));
   const systems = [];
   for (let n = u32(); n > 0; n--) {
-    const name = cstr(); const formats = [];
+    const name = cstr();
+    const formats = [];
     for (let k = u32(); k > 0; k--) formats.push(bytes(u64()));
     systems.push({ name, formats });
   }
-  const kallsyms = bytes(u32()), printk = bytes(u32()), cmdlines = bytes(u64());
+  const kallsyms = bytes(u32()),
+    printk = bytes(u32()),
+    cmdlines = bytes(u64());
   const cpuCount = u32();
   const opts = { version: 6, compression: null, littleEndian: true, longSize, pageSize, cpuCount };
   const instances = [];
@@ -46,7 +80,8 @@ export function parseV6(b) {
       const d = bytes(u32());
       if (id === 1) opts.date = text(d);
       else if (id === 2) stats.push(text(d));
-      else if (id === 3) instances.push({ at: Number(new DataView(d.buffer, d.byteOffset).getBigUint64(0, true)), name: text(d.subarray(8)) });
+      else if (id === 3)
+        instances.push({ at: Number(new DataView(d.buffer, d.byteOffset).getBigUint64(0, true)), name: text(d.subarray(8)) });
       else if (id === 4) opts.traceClock = text(d);
       else if (id === 5) opts.uname = text(d);
       else if (id === 7) opts.tsOffset = text(d);
@@ -57,7 +92,11 @@ export function parseV6(b) {
   }
   const flyrecord = (name) => {
     const cpus = [];
-    for (let c = 0; c < cpuCount; c++) { const off = u64(), size = u64(); cpus.push({ cpu: c, data: [b.subarray(off, off + size)] }); }
+    for (let c = 0; c < cpuCount; c++) {
+      const off = u64(),
+        size = u64();
+      cpus.push({ cpu: c, data: [b.subarray(off, off + size)] });
+    }
     const clock = text(bytes(u64())).replace(/^\[|\]$/g, '');
     return { name, clock, cpus };
   };
@@ -93,5 +132,8 @@ export async function topBufferCopy(input, out, workDir) {
 /** A report of a file with one instance buffer, as it would print with that data in the top buffer. */
 export function withoutBufferPrefix(text, name) {
   const prefix = `${name}: `;
-  return text.split('\n').map((l) => (l.startsWith(prefix) ? l.slice(prefix.length) : l)).join('\n');
+  return text
+    .split('\n')
+    .map((l) => (l.startsWith(prefix) ? l.slice(prefix.length) : l))
+    .join('\n');
 }

@@ -25,7 +25,14 @@ export const traceCmd = (args) => run('trace-cmd', args);
 export const utp = (args) => run(process.execPath, [UTP, ...args]);
 
 const w = (f, v) => writeFileSync(f, v);
-const tryW = (f, v) => { try { writeFileSync(f, v); return true; } catch { return false; } };
+const tryW = (f, v) => {
+  try {
+    writeFileSync(f, v);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /**
  * Creates instance NAME with varied state; returns { name, dir, remove() }. `kind` picks one of
@@ -35,7 +42,9 @@ export function makeInstance(name, kind = 'mixed') {
   const dir = `${T}/instances/${name}`;
   mkdirSync(dir);
   const triggers = [];
-  const trig = (ev, t) => { if (tryW(`${dir}/events/${ev}/trigger`, t)) triggers.push([ev, t]); };
+  const trig = (ev, t) => {
+    if (tryW(`${dir}/events/${ev}/trigger`, t)) triggers.push([ev, t]);
+  };
   try {
     for (const m of ['hello from the oracle test', 'second line']) w(`${dir}/trace_marker`, m);
     if (kind === 'mixed') {
@@ -72,7 +81,10 @@ export function makeInstance(name, kind = 'mixed') {
       w(`${dir}/buffer_size_kb`, '32');
       w(`${dir}/tracing_on`, '0');
     }
-  } catch (e) { remove(); throw e; }
+  } catch (e) {
+    remove();
+    throw e;
+  }
   function remove() {
     if (!existsSync(dir)) return;
     tryW(`${dir}/tracing_on`, '0');
@@ -86,6 +98,12 @@ export function makeInstance(name, kind = 'mixed') {
 /** The bytes of every tracefs file under DIR that `files` names (for before/after comparisons). */
 export function snapshotFiles(dir, files) {
   const out = {};
-  for (const f of files) { try { out[f] = readFileSync(`${dir}/${f}`, 'latin1'); } catch (e) { out[f] = `<${e.code}>`; } }
+  for (const f of files) {
+    try {
+      out[f] = readFileSync(`${dir}/${f}`, 'latin1');
+    } catch (e) {
+      out[f] = `<${e.code}>`;
+    }
+  }
   return out;
 }

@@ -24,9 +24,15 @@ export class ByteReader {
     this.pos = pos;
   }
 
-  get length(): number { return this.bytes.length; }
-  get remaining(): number { return this.bytes.length - this.pos; }
-  get eof(): boolean { return this.pos >= this.bytes.length; }
+  get length(): number {
+    return this.bytes.length;
+  }
+  get remaining(): number {
+    return this.bytes.length - this.pos;
+  }
+  get eof(): boolean {
+    return this.pos >= this.bytes.length;
+  }
 
   need(n: number, what = 'data'): void {
     if (n < 0 || this.pos + n > this.bytes.length) {
@@ -37,11 +43,34 @@ export class ByteReader {
     }
   }
 
-  u8(what?: string): number { this.need(1, what); return this.bytes[this.pos++]!; }
-  u16(what?: string): number { this.need(2, what); const v = this.view.getUint16(this.pos, this.littleEndian); this.pos += 2; return v; }
-  u32(what?: string): number { this.need(4, what); const v = this.view.getUint32(this.pos, this.littleEndian); this.pos += 4; return v; }
-  i32(what?: string): number { this.need(4, what); const v = this.view.getInt32(this.pos, this.littleEndian); this.pos += 4; return v; }
-  u64(what?: string): bigint { this.need(8, what); const v = this.view.getBigUint64(this.pos, this.littleEndian); this.pos += 8; return v; }
+  u8(what?: string): number {
+    this.need(1, what);
+    return this.bytes[this.pos++]!;
+  }
+  u16(what?: string): number {
+    this.need(2, what);
+    const v = this.view.getUint16(this.pos, this.littleEndian);
+    this.pos += 2;
+    return v;
+  }
+  u32(what?: string): number {
+    this.need(4, what);
+    const v = this.view.getUint32(this.pos, this.littleEndian);
+    this.pos += 4;
+    return v;
+  }
+  i32(what?: string): number {
+    this.need(4, what);
+    const v = this.view.getInt32(this.pos, this.littleEndian);
+    this.pos += 4;
+    return v;
+  }
+  u64(what?: string): bigint {
+    this.need(8, what);
+    const v = this.view.getBigUint64(this.pos, this.littleEndian);
+    this.pos += 8;
+    return v;
+  }
 
   /** A u64 that must fit in a JS number (sizes and offsets); throws otherwise. */
   u64n(what = 'u64'): number {
@@ -54,8 +83,16 @@ export class ByteReader {
   }
 
   /** A view (no copy) of the next n bytes. */
-  take(n: number, what?: string): Uint8Array { this.need(n, what); const b = this.bytes.subarray(this.pos, this.pos + n); this.pos += n; return b; }
-  skip(n: number, what?: string): void { this.need(n, what); this.pos += n; }
+  take(n: number, what?: string): Uint8Array {
+    this.need(n, what);
+    const b = this.bytes.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return b;
+  }
+  skip(n: number, what?: string): void {
+    this.need(n, what);
+    this.pos += n;
+  }
 
   /** A NUL-terminated string (the NUL is consumed). */
   cstring(what = 'string'): string {
@@ -69,8 +106,14 @@ export class ByteReader {
   }
 
   /** n bytes as text (UTF-8, invalid sequences replaced). */
-  text(n: number, what?: string): string { return decodeUtf8(this.take(n, what)); }
+  text(n: number, what?: string): string {
+    return decodeUtf8(this.take(n, what));
+  }
 }
 
-export function decodeUtf8(b: Uint8Array): string { return decoder.decode(b); }
-export function dataView(b: Uint8Array): DataView { return new DataView(b.buffer, b.byteOffset, b.byteLength); }
+export function decodeUtf8(b: Uint8Array): string {
+  return decoder.decode(b);
+}
+export function dataView(b: Uint8Array): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}

@@ -16,19 +16,28 @@ export interface ByteSource {
 /** A ByteSource over bytes already in memory. */
 export class MemorySource implements ByteSource {
   readonly size: number;
-  constructor(readonly bytes: Uint8Array, readonly name = '<memory>') { this.size = bytes.length; }
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly name = '<memory>',
+  ) {
+    this.size = bytes.length;
+  }
   readSync(offset: number, length: number): Uint8Array {
     const start = Math.min(Math.max(0, offset), this.size);
     return this.bytes.subarray(start, Math.min(this.size, start + Math.max(0, length)));
   }
-  read(offset: number, length: number): Promise<Uint8Array> { return Promise.resolve(this.readSync(offset, length)); }
+  read(offset: number, length: number): Promise<Uint8Array> {
+    return Promise.resolve(this.readSync(offset, length));
+  }
 }
 
 /** A ByteSource over a browser Blob/File (or anything with slice().arrayBuffer()). */
 export class BlobSource implements ByteSource {
   readonly size: number;
   readonly name: string;
-  constructor(private readonly blob: { size: number; name?: string; slice(a: number, b: number): { arrayBuffer(): Promise<ArrayBuffer> } }) {
+  constructor(
+    private readonly blob: { size: number; name?: string; slice(a: number, b: number): { arrayBuffer(): Promise<ArrayBuffer> } },
+  ) {
     this.size = blob.size;
     this.name = blob.name ?? '<blob>';
   }

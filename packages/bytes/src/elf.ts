@@ -7,9 +7,31 @@ import { UtpError } from './errors.js';
 
 export const ElfErrorCode = { BadElf: 'ELF_BAD_FILE', NotFound: 'ELF_NOT_FOUND' } as const;
 
-export interface ElfSymbol { name: string; value: bigint; size: bigint; /** STT_* */ type: number; /** STB_* */ bind: number; shndx: number }
-export interface ElfSegment { type: number; offset: bigint; vaddr: bigint; filesz: bigint; memsz: bigint; flags: number }
-export interface ElfSection { name: string; type: number; addr: bigint; offset: number; size: number; link: number; entsize: number }
+export interface ElfSymbol {
+  name: string;
+  value: bigint;
+  size: bigint /** STT_* */;
+  type: number /** STB_* */;
+  bind: number;
+  shndx: number;
+}
+export interface ElfSegment {
+  type: number;
+  offset: bigint;
+  vaddr: bigint;
+  filesz: bigint;
+  memsz: bigint;
+  flags: number;
+}
+export interface ElfSection {
+  name: string;
+  type: number;
+  addr: bigint;
+  offset: number;
+  size: number;
+  link: number;
+  entsize: number;
+}
 
 export class ElfFile {
   readonly le: boolean;
@@ -19,7 +41,10 @@ export class ElfFile {
   readonly type: number;
   readonly #sections: ElfSection[];
 
-  constructor(readonly bytes: Uint8Array, readonly name = '<elf>') {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly name = '<elf>',
+  ) {
     if (bytes.length < 52 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
       throw new UtpError(ElfErrorCode.BadElf, 'Not an ELF file', { context: { file: name } });
     }
@@ -27,12 +52,16 @@ export class ElfFile {
     this.is64 = bytes[4] === 2;
     this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.type = this.dv.getUint16(16, this.le);
-    try { this.#sections = this.#readSections(); } catch (e) {
+    try {
+      this.#sections = this.#readSections();
+    } catch (e) {
       throw new UtpError(ElfErrorCode.BadElf, 'Cannot read ELF section headers', { cause: e, context: { file: name } });
     }
   }
 
-  #addr(off: number): bigint { return this.is64 ? this.dv.getBigUint64(off, this.le) : BigInt(this.dv.getUint32(off, this.le)); }
+  #addr(off: number): bigint {
+    return this.is64 ? this.dv.getBigUint64(off, this.le) : BigInt(this.dv.getUint32(off, this.le));
+  }
 
   #readSections(): ElfSection[] {
     const shoff = Number(this.#addr(this.is64 ? 0x28 : 0x20));
@@ -61,7 +90,9 @@ export class ElfFile {
     return out;
   }
 
-  get sections(): readonly ElfSection[] { return this.#sections; }
+  get sections(): readonly ElfSection[] {
+    return this.#sections;
+  }
 
   cstr(off: number): string {
     const b = this.bytes;
@@ -84,8 +115,17 @@ export class ElfFile {
       for (let o = sh.offset; o + ent <= end; o += ent) {
         const nameOff = this.dv.getUint32(o, this.le);
         let value: bigint, size: bigint, info: number, shndx: number;
-        if (this.is64) { info = this.bytes[o + 4]!; shndx = this.dv.getUint16(o + 6, this.le); value = this.dv.getBigUint64(o + 8, this.le); size = this.dv.getBigUint64(o + 16, this.le); }
-        else { value = BigInt(this.dv.getUint32(o + 4, this.le)); size = BigInt(this.dv.getUint32(o + 8, this.le)); info = this.bytes[o + 12]!; shndx = this.dv.getUint16(o + 14, this.le); }
+        if (this.is64) {
+          info = this.bytes[o + 4]!;
+          shndx = this.dv.getUint16(o + 6, this.le);
+          value = this.dv.getBigUint64(o + 8, this.le);
+          size = this.dv.getBigUint64(o + 16, this.le);
+        } else {
+          value = BigInt(this.dv.getUint32(o + 4, this.le));
+          size = BigInt(this.dv.getUint32(o + 8, this.le));
+          info = this.bytes[o + 12]!;
+          shndx = this.dv.getUint16(o + 14, this.le);
+        }
         if (shndx === 0 || value === 0n) continue; // undefined
         const name = this.cstr(strtab.offset + nameOff);
         if (name) out.push({ name, value, size, type: info & 0xf, bind: info >> 4, shndx });
@@ -95,7 +135,9 @@ export class ElfFile {
   }
 
   /** Function and object symbols: .symtab, then .dynsym. */
-  symbols(): ElfSymbol[] { return [...this.symbolsOf(2), ...this.symbolsOf(11)]; }
+  symbols(): ElfSymbol[] {
+    return [...this.symbolsOf(2), ...this.symbolsOf(11)];
+  }
 
   segments(): ElfSegment[] {
     const phoff = Number(this.#addr(this.is64 ? 0x20 : 0x1c));
@@ -107,9 +149,23 @@ export class ElfFile {
       if (o + phentsize > this.bytes.length) break;
       const type = this.dv.getUint32(o, this.le);
       if (this.is64) {
-        out.push({ type, flags: this.dv.getUint32(o + 4, this.le), offset: this.#addr(o + 8), vaddr: this.#addr(o + 16), filesz: this.#addr(o + 32), memsz: this.#addr(o + 40) });
+        out.push({
+          type,
+          flags: this.dv.getUint32(o + 4, this.le),
+          offset: this.#addr(o + 8),
+          vaddr: this.#addr(o + 16),
+          filesz: this.#addr(o + 32),
+          memsz: this.#addr(o + 40),
+        });
       } else {
-        out.push({ type, offset: this.#addr(o + 4), vaddr: this.#addr(o + 8), filesz: this.#addr(o + 16), memsz: this.#addr(o + 20), flags: this.dv.getUint32(o + 24, this.le) });
+        out.push({
+          type,
+          offset: this.#addr(o + 4),
+          vaddr: this.#addr(o + 8),
+          filesz: this.#addr(o + 16),
+          memsz: this.#addr(o + 20),
+          flags: this.dv.getUint32(o + 24, this.le),
+        });
       }
     }
     return out;
@@ -118,7 +174,9 @@ export class ElfFile {
   /** The file offset of a virtual address, through the PT_LOAD segment holding it. */
   vaddrToOffset(vaddr: bigint): bigint {
     for (const s of this.segments()) if (s.type === 1 && vaddr >= s.vaddr && vaddr < s.vaddr + s.filesz) return vaddr - s.vaddr + s.offset;
-    throw new UtpError(ElfErrorCode.NotFound, 'Address is not in a loadable segment', { context: { file: this.name, vaddr: '0x' + vaddr.toString(16) } });
+    throw new UtpError(ElfErrorCode.NotFound, 'Address is not in a loadable segment', {
+      context: { file: this.name, vaddr: '0x' + vaddr.toString(16) },
+    });
   }
 
   /** The NT_GNU_BUILD_ID note as lowercase hex ('' when absent). */
@@ -137,8 +195,11 @@ export function noteBuildId(b: Uint8Array, le = true): string {
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let p = 0;
   while (p + 12 <= b.length) {
-    const namesz = dv.getUint32(p, le), descsz = dv.getUint32(p + 4, le), type = dv.getUint32(p + 8, le);
-    const nameAt = p + 12, descAt = nameAt + ((namesz + 3) & ~3);
+    const namesz = dv.getUint32(p, le),
+      descsz = dv.getUint32(p + 4, le),
+      type = dv.getUint32(p + 8, le);
+    const nameAt = p + 12,
+      descAt = nameAt + ((namesz + 3) & ~3);
     if (descAt + descsz > b.length) break;
     if (type === 3 && namesz === 4 && b[nameAt] === 0x47 && b[nameAt + 1] === 0x4e && b[nameAt + 2] === 0x55) {
       let s = '';

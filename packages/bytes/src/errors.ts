@@ -37,8 +37,13 @@ export const BytesErrorCode = {
 
 /** True when `e` is a utp error with the given code (works across bundle copies). */
 export function isUtpError(e: unknown, code?: string): e is UtpError {
-  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' &&
-    (e as Error).name === 'UtpError' && (code === undefined || (e as UtpError).code === code);
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof (e as { code?: unknown }).code === 'string' &&
+    (e as Error).name === 'UtpError' &&
+    (code === undefined || (e as UtpError).code === code)
+  );
 }
 
 /** Renders an error and its cause chain on one line: "msg (caused by: msg2)". */

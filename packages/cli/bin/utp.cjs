@@ -24,12 +24,24 @@ const main = join(dist, 'main.js');
  */
 function freshBundle() {
   let b;
-  try { b = statSync(bundle).mtimeMs; } catch { return false; }
+  try {
+    b = statSync(bundle).mtimeMs;
+  } catch {
+    return false;
+  }
   const packages = join(__dirname, '..', '..');
   let names;
-  try { names = readdirSync(packages); } catch { return true; }
+  try {
+    names = readdirSync(packages);
+  } catch {
+    return true;
+  }
   for (const name of names) {
-    try { if (statSync(join(packages, name, 'tsconfig.tsbuildinfo')).mtimeMs > b) return false; } catch { /* not built here */ }
+    try {
+      if (statSync(join(packages, name, 'tsconfig.tsbuildinfo')).mtimeMs > b) return false;
+    } catch {
+      /* not built here */
+    }
   }
   return true;
 }
@@ -48,14 +60,19 @@ function flagsFor(argv) {
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') break;
-    if (a === '-i' || a === '--input') { if (i + 1 < argv.length) files.push(argv[++i]); }
-    else if (a.startsWith('--input=')) files.push(a.slice(8));
+    if (a === '-i' || a === '--input') {
+      if (i + 1 < argv.length) files.push(argv[++i]);
+    } else if (a.startsWith('--input=')) files.push(a.slice(8));
     else if (a.startsWith('-i') && a.length > 2) files.push(a.slice(2));
   }
   if (files.length === 0) files.push('trace.dat');
   let total = 0;
   for (const f of files) {
-    try { total += statSync(f).size; } catch { return ''; }
+    try {
+      total += statSync(f).size;
+    } catch {
+      return '';
+    }
   }
   if (total < SMALL_INPUT) return '--liftoff-only --no-opt';
   if (total < MEDIUM_INPUT) return '--liftoff-only';
@@ -70,7 +87,11 @@ if (freshBundle()) {
   if (flags) require('node:v8').setFlagsFromString(flags);
   const cacheFile = `${bundle}${flags ? '.' + flags.replace(/[^a-z]+/g, '-').replace(/^-|-$/g, '') : ''}.cache`;
   let cachedData;
-  try { cachedData = readFileSync(cacheFile); } catch { /* first run */ }
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    /* first run */
+  }
   const source = readFileSync(bundle, 'utf8');
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: bundle,
@@ -85,7 +106,9 @@ if (freshBundle()) {
         const tmp = `${cacheFile}.${process.pid}`;
         writeFileSync(tmp, script.createCachedData());
         renameSync(tmp, cacheFile);
-      } catch { /* read-only install: run without a cache */ }
+      } catch {
+        /* read-only install: run without a cache */
+      }
     });
   }
   const module = { exports: {} };

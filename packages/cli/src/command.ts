@@ -9,5 +9,8 @@ export interface Command {
 
 /** Thrown for bad command-line usage: printed as one line, exit 2. */
 export class UsageError extends Error {
-  constructor(message: string) { super(message); this.name = 'UsageError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
 }

@@ -5,8 +5,15 @@
  */
 import { UsageError } from './command.js';
 
-export interface LongOpt { name: string; arg: 'none' | 'required' | 'optional'; key?: string }
-export interface Opt { key: string; value?: string }
+export interface LongOpt {
+  name: string;
+  arg: 'none' | 'required' | 'optional';
+  key?: string;
+}
+export interface Opt {
+  key: string;
+  value?: string;
+}
 
 export function getoptLong(cmd: string, argv: string[], optstring: string, longs: LongOpt[] = []): { opts: Opt[]; operands: string[] } {
   const opts: Opt[] = [];
@@ -20,13 +27,17 @@ export function getoptLong(cmd: string, argv: string[], optstring: string, longs
   }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--') { operands.push(...argv.slice(i + 1)); break; }
+    if (a === '--') {
+      operands.push(...argv.slice(i + 1));
+      break;
+    }
     if (a.startsWith('--')) {
       const eq = a.indexOf('=');
       const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
       const exact = longs.find((l) => l.name === name);
       const cands = exact ? [exact] : longs.filter((l) => l.name.startsWith(name));
-      if (cands.length !== 1) throw new UsageError(cands.length ? `${cmd}: option '--${name}' is ambiguous` : `${cmd}: unrecognized option '--${name}'`);
+      if (cands.length !== 1)
+        throw new UsageError(cands.length ? `${cmd}: option '--${name}' is ambiguous` : `${cmd}: unrecognized option '--${name}'`);
       const l = cands[0]!;
       let value: string | undefined;
       if (eq >= 0) {
@@ -44,7 +55,10 @@ export function getoptLong(cmd: string, argv: string[], optstring: string, longs
         const c = a[j]!;
         const kind = spec.get(c);
         if (kind === undefined) throw new UsageError(`${cmd}: invalid option -- '${c}'`);
-        if (kind === 'none') { opts.push({ key: c }); continue; }
+        if (kind === 'none') {
+          opts.push({ key: c });
+          continue;
+        }
         let value: string | undefined = a.slice(j + 1) || undefined;
         if (value === undefined && kind === 'required') {
           value = argv[++i];

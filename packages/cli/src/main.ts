@@ -90,7 +90,9 @@ if (stdoutDesc?.get && stdoutDesc.configurable) {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (e: unknown) => {
     const name = (e as Error)?.name;
     if (name === 'UsageError') {

@@ -23,7 +23,12 @@ export interface Cursor {
 }
 
 export class DecodeError extends Error {
-  constructor(readonly bitPos: number, message: string) { super(message); }
+  constructor(
+    readonly bitPos: number,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** Output bytes: printers append here. */
@@ -51,60 +56,120 @@ export class Out {
     const b = this.buf;
     let p = this.pos;
     if (n < 48) for (let i = a; i < e; i++) b[p++] = src[i]!;
-    else { b.set(src.subarray(a, e), p); p += n; }
+    else {
+      b.set(src.subarray(a, e), p);
+      p += n;
+    }
     this.pos = p;
   }
   /** A non-negative integer below 2^53 in decimal. */
   dec(v: number): void {
     this.room(20);
     const b = this.buf;
-    if (v < 10) { b[this.pos++] = 48 + v; return; }
+    if (v < 10) {
+      b[this.pos++] = 48 + v;
+      return;
+    }
     if (v < 2147483648) {
       // int arithmetic while it fits
       let x = v | 0;
-      const len = x < 100 ? 2 : x < 1000 ? 3 : x < 10000 ? 4 : x < 100000 ? 5 : x < 1000000 ? 6 : x < 10000000 ? 7 : x < 100000000 ? 8 : x < 1000000000 ? 9 : 10;
+      const len =
+        x < 100
+          ? 2
+          : x < 1000
+            ? 3
+            : x < 10000
+              ? 4
+              : x < 100000
+                ? 5
+                : x < 1000000
+                  ? 6
+                  : x < 10000000
+                    ? 7
+                    : x < 100000000
+                      ? 8
+                      : x < 1000000000
+                        ? 9
+                        : 10;
       let p = this.pos + len;
       this.pos = p;
-      while (x >= 10) { const q = (x / 10) | 0; b[--p] = 48 + (x - q * 10); x = q; }
+      while (x >= 10) {
+        const q = (x / 10) | 0;
+        b[--p] = 48 + (x - q * 10);
+        x = q;
+      }
       b[--p] = 48 + x;
       return;
     }
-    let n = v, len = 0;
-    while (n >= 1) { n = Math.floor(n / 10); len++; }
+    let n = v,
+      len = 0;
+    while (n >= 1) {
+      n = Math.floor(n / 10);
+      len++;
+    }
     let p = this.pos + len;
     this.pos = p;
     n = v;
-    while (len-- > 0) { const q = Math.floor(n / 10); b[--p] = 48 + (n - q * 10); n = q; }
+    while (len-- > 0) {
+      const q = Math.floor(n / 10);
+      b[--p] = 48 + (n - q * 10);
+      n = q;
+    }
   }
   /** `0x` and upper-case hex digits of a non-negative integer below 2^53. */
   hex(v: number): void {
     this.room(18);
     const b = this.buf;
-    b[this.pos++] = 48; b[this.pos++] = 120;
-    let n = v, len = 0;
-    do { n = Math.floor(n / 16); len++; } while (n >= 1);
+    b[this.pos++] = 48;
+    b[this.pos++] = 120;
+    let n = v,
+      len = 0;
+    do {
+      n = Math.floor(n / 16);
+      len++;
+    } while (n >= 1);
     let p = this.pos + len;
     this.pos = p;
     n = v;
-    while (len-- > 0) { const q = Math.floor(n / 16); const d = n - q * 16; b[--p] = d < 10 ? 48 + d : 55 + d; n = q; }
+    while (len-- > 0) {
+      const q = Math.floor(n / 16);
+      const d = n - q * 16;
+      b[--p] = d < 10 ? 48 + d : 55 + d;
+      n = q;
+    }
   }
   /** Zero-padded 9-digit fraction. */
   dec9(v: number): void {
     this.room(9);
     const b = this.buf;
-    let p = this.pos + 9, n = v | 0;
+    let p = this.pos + 9,
+      n = v | 0;
     this.pos = p;
-    for (let i = 0; i < 9; i++) { const q = (n / 10) | 0; b[--p] = 48 + (n - q * 10); n = q; }
+    for (let i = 0; i < 9; i++) {
+      const q = (n / 10) | 0;
+      b[--p] = 48 + (n - q * 10);
+      n = q;
+    }
   }
 }
 
 /** An Out that keeps nothing (for headers, whose text is never shown). */
 export class NullOut extends Out {
-  override str(): void { /* dropped */ }
-  override bytes(): void { /* dropped */ }
-  override dec(): void { /* dropped */ }
-  override hex(): void { /* dropped */ }
-  override dec9(): void { /* dropped */ }
+  override str(): void {
+    /* dropped */
+  }
+  override bytes(): void {
+    /* dropped */
+  }
+  override dec(): void {
+    /* dropped */
+  }
+  override hex(): void {
+    /* dropped */
+  }
+  override dec9(): void {
+    /* dropped */
+  }
 }
 
 export type Printer = (c: Cursor, o: Out) => void;
@@ -130,13 +195,19 @@ export function readInt(c: Cursor, t: IntT): number | bigint {
   const pos = c.pos;
   c.pos = pos + size;
   if ((pos & 7) === 0 && (size & 7) === 0) {
-    const o = pos >>> 3, dv = c.dv, le = t.le;
+    const o = pos >>> 3,
+      dv = c.dv,
+      le = t.le;
     switch (size) {
-      case 8: return t.signed ? dv.getInt8(o) : dv.getUint8(o);
-      case 16: return t.signed ? dv.getInt16(o, le) : dv.getUint16(o, le);
-      case 32: return t.signed ? dv.getInt32(o, le) : dv.getUint32(o, le);
+      case 8:
+        return t.signed ? dv.getInt8(o) : dv.getUint8(o);
+      case 16:
+        return t.signed ? dv.getInt16(o, le) : dv.getUint16(o, le);
+      case 32:
+        return t.signed ? dv.getInt32(o, le) : dv.getUint32(o, le);
       case 64: {
-        const lo = dv.getUint32(le ? o : o + 4, le), hi = dv.getUint32(le ? o + 4 : o, le);
+        const lo = dv.getUint32(le ? o : o + 4, le),
+          hi = dv.getUint32(le ? o + 4 : o, le);
         if (t.signed) {
           if (hi < 0x200000) return hi * TWO32 + lo;
           if (hi >= 0xffe00000) return (hi - TWO32) * TWO32 + lo;
@@ -150,15 +221,19 @@ export function readInt(c: Cursor, t: IntT): number | bigint {
   // bit field: LE fills from the least significant bit of each byte, BE from the most significant
   let v = 0n;
   if (t.le) {
-    for (let i = 0; i < size;) {
-      const bit = pos + i, byte = c.buf[bit >>> 3]!, sh = bit & 7;
+    for (let i = 0; i < size; ) {
+      const bit = pos + i,
+        byte = c.buf[bit >>> 3]!,
+        sh = bit & 7;
       const take = Math.min(8 - sh, size - i);
       v |= BigInt((byte >>> sh) & ((1 << take) - 1)) << BigInt(i);
       i += take;
     }
   } else {
-    for (let i = 0; i < size;) {
-      const bit = pos + i, byte = c.buf[bit >>> 3]!, sh = bit & 7;
+    for (let i = 0; i < size; ) {
+      const bit = pos + i,
+        byte = c.buf[bit >>> 3]!,
+        sh = bit & 7;
       const take = Math.min(8 - sh, size - i);
       v = (v << BigInt(take)) | BigInt((byte >>> (8 - sh - take)) & ((1 << take) - 1));
       i += take;
@@ -170,25 +245,43 @@ export function readInt(c: Cursor, t: IntT): number | bigint {
 
 /** A reader specialised for one integer class (byte-aligned classes read through the DataView directly). */
 export function intReader(t: IntT): (c: Cursor) => number | bigint {
-  const size = t.size, le = t.le, al = t.align;
+  const size = t.size,
+    le = t.le,
+    al = t.align;
   if (al % 8 !== 0 || size % 8 !== 0 || size === 64) return (c) => readInt(c, t);
-  const bytes = size >>> 3;
-  const get = size === 8 ? (t.signed ? (dv: DataView, o: number) => dv.getInt8(o) : (dv: DataView, o: number) => dv.getUint8(o))
-    : size === 16 ? (t.signed ? (dv: DataView, o: number) => dv.getInt16(o, le) : (dv: DataView, o: number) => dv.getUint16(o, le))
-      : size === 32 ? (t.signed ? (dv: DataView, o: number) => dv.getInt32(o, le) : (dv: DataView, o: number) => dv.getUint32(o, le))
-        : undefined;
+  const get =
+    size === 8
+      ? t.signed
+        ? (dv: DataView, o: number) => dv.getInt8(o)
+        : (dv: DataView, o: number) => dv.getUint8(o)
+      : size === 16
+        ? t.signed
+          ? (dv: DataView, o: number) => dv.getInt16(o, le)
+          : (dv: DataView, o: number) => dv.getUint16(o, le)
+        : size === 32
+          ? t.signed
+            ? (dv: DataView, o: number) => dv.getInt32(o, le)
+            : (dv: DataView, o: number) => dv.getUint32(o, le)
+          : undefined;
   if (!get) return (c) => readInt(c, t);
   return (c) => {
     let pos = c.pos;
-    if (al > 8) { const r = pos % al; if (r) pos += al - r; }
-    if (pos + size > c.end) { c.pos = pos; throw new DecodeError(pos, 'past the end of the packet content'); }
+    if (al > 8) {
+      const r = pos % al;
+      if (r) pos += al - r;
+    }
+    if (pos + size > c.end) {
+      c.pos = pos;
+      throw new DecodeError(pos, 'past the end of the packet content');
+    }
     c.pos = pos + size;
     return get(c.dv, pos >>> 3);
   };
-  void bytes;
 }
 
-function hexUpper(v: number | bigint): string { return v.toString(16).toUpperCase(); }
+function hexUpper(v: number | bigint): string {
+  return v.toString(16).toUpperCase();
+}
 
 /** babeltrace2's text for an integer of class `t`. */
 export function formatInt(t: IntT, v: number | bigint): string {
@@ -213,7 +306,8 @@ export function formatInt(t: IntT, v: number | bigint): string {
       const u = BigInt.asUintN(t.size, BigInt(v));
       return '0b' + u.toString(2).padStart(t.size, '0');
     }
-    default: return typeof v === 'number' ? String(v) : v.toString();
+    default:
+      return typeof v === 'number' ? String(v) : v.toString();
   }
 }
 
@@ -225,7 +319,7 @@ export function formatG(x: number): string {
   const e = Math.floor(Math.log10(Math.abs(x)));
   let s = x.toExponential(5);
   let [m, ex] = s.split('e') as [string, string];
-  let exp = Number(ex);
+  const exp = Number(ex);
   if (exp < -4 || exp >= 6) {
     m = m.includes('.') ? m.replace(/0+$/, '').replace(/\.$/, '') : m;
     return `${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
@@ -275,7 +369,9 @@ export function utf8Bytes(s: string): string {
 }
 
 /** Field name as babeltrace2 shows it: one leading underscore removed. */
-export function shownName(n: string): string { return n.startsWith('_') ? n.slice(1) : n; }
+export function shownName(n: string): string {
+  return n.startsWith('_') ? n.slice(1) : n;
+}
 
 const isText = (t: CtfType): boolean => t.k === 'int' && t.size === 8 && t.encoding;
 
@@ -287,18 +383,32 @@ export class Compiler {
   collectRefs(t: CtfType | undefined): void {
     if (!t) return;
     switch (t.k) {
-      case 'struct': for (const m of t.fields) this.collectRefs(m.type); break;
-      case 'variant': this.refs.add(t.tag[t.tag.length - 1]!); for (const m of t.options) this.collectRefs(m.type); break;
-      case 'array': this.collectRefs(t.elem); break;
-      case 'seq': this.refs.add(t.lenPath[t.lenPath.length - 1]!); this.collectRefs(t.elem); break;
-      default: break;
+      case 'struct':
+        for (const m of t.fields) this.collectRefs(m.type);
+        break;
+      case 'variant':
+        this.refs.add(t.tag[t.tag.length - 1]!);
+        for (const m of t.options) this.collectRefs(m.type);
+        break;
+      case 'array':
+        this.collectRefs(t.elem);
+        break;
+      case 'seq':
+        this.refs.add(t.lenPath[t.lenPath.length - 1]!);
+        this.collectRefs(t.elem);
+        break;
+      default:
+        break;
     }
   }
 
   /** A printer for a value of type `t` stored under `name` (for refs). */
   compile(t: CtfType, name = ''): Printer {
     const key = this.refs.has(name) || t.k === 'int' || t.k === 'enum' ? undefined : t;
-    if (key) { const c = this.cache.get(key); if (c) return c; }
+    if (key) {
+      const c = this.cache.get(key);
+      if (c) return c;
+    }
     const p = this.make(t, name);
     if (key) this.cache.set(key, p);
     return p;
@@ -321,7 +431,8 @@ export class Compiler {
         if (t.base === 10) {
           return (c, o) => {
             const v = rd(c);
-            if (typeof v === 'number' && v >= 0) o.dec(v); else o.str(String(v));
+            if (typeof v === 'number' && v >= 0) o.dec(v);
+            else o.str(String(v));
           };
         }
         return (c, o) => putInt(o, t, rd(c));
@@ -350,7 +461,9 @@ export class Compiler {
       case 'string': {
         return (c, o) => {
           align(c, 8);
-          const a = c.pos >>> 3, endB = c.end >>> 3, buf = c.buf;
+          const a = c.pos >>> 3,
+            endB = c.end >>> 3,
+            buf = c.buf;
           let z = a;
           while (z < endB && buf[z] !== 0) z++;
           if (z >= endB) throw new DecodeError(c.pos, 'unterminated string');
@@ -358,7 +471,8 @@ export class Compiler {
           putQuoted(o, buf, a, z);
         };
       }
-      case 'struct': return this.struct(t);
+      case 'struct':
+        return this.struct(t);
       case 'variant': {
         const opts = t.options.map((m) => ({ label: m.name, p: this.compile(m.type, m.name) }));
         const tagName = t.tag[t.tag.length - 1]!;
@@ -388,14 +502,21 @@ export class Compiler {
           };
         }
         const el = this.compile(t.elem);
-        const n = t.len, al = alignOf(t.elem);
+        const n = t.len,
+          al = alignOf(t.elem);
         const pre = Array.from({ length: n }, (_, i) => Uint8Array.from((i ? ', [' : ' [') + i + '] = ', (ch) => ch.charCodeAt(0)));
         return (c, o) => {
           align(c, al);
-          if (n === 0) { o.str('[ ]'); return; }
+          if (n === 0) {
+            o.str('[ ]');
+            return;
+          }
           o.room(1);
           o.buf[o.pos++] = 91;
-          for (let i = 0; i < n; i++) { o.bytes(pre[i]!); el(c, o); }
+          for (let i = 0; i < n; i++) {
+            o.bytes(pre[i]!);
+            el(c, o);
+          }
           o.str(' ]');
         };
       }
@@ -418,9 +539,17 @@ export class Compiler {
             return;
           }
           align(c, al);
-          if (n === 0) { o.str('[ ]'); return; }
+          if (n === 0) {
+            o.str('[ ]');
+            return;
+          }
           o.str('[');
-          for (let i = 0; i < n; i++) { o.str(i ? ', [' : ' ['); o.dec(i); o.str('] = '); el!(c, o); }
+          for (let i = 0; i < n; i++) {
+            o.str(i ? ', [' : ' [');
+            o.dec(i);
+            o.str('] = ');
+            el!(c, o);
+          }
           o.str(' ]');
         };
       }
@@ -445,8 +574,10 @@ export class Compiler {
   struct(t: StructT, hide?: Set<string>): Printer {
     const enc = (x: string): Uint8Array => Uint8Array.from(x, (ch) => ch.charCodeAt(0));
     const ms = t.fields.map((m: Member) => ({
-      first: enc('{ ' + utf8Bytes(shownName(m.name)) + ' = '), next: enc(', ' + utf8Bytes(shownName(m.name)) + ' = '),
-      p: this.compile(m.type, m.name), show: !hide?.has(m.name),
+      first: enc('{ ' + utf8Bytes(shownName(m.name)) + ' = '),
+      next: enc(', ' + utf8Bytes(shownName(m.name)) + ' = '),
+      p: this.compile(m.type, m.name),
+      show: !hide?.has(m.name),
     }));
     const al = t.align;
     const n = ms.length;
@@ -469,8 +600,14 @@ export class Compiler {
 /** babeltrace2's text for an integer. */
 function putInt(o: Out, t: IntT, v: number | bigint): void {
   if (typeof v === 'number' && v >= 0) {
-    if (t.base === 10) { o.dec(v); return; }
-    if (t.base === 16) { o.hex(v); return; }
+    if (t.base === 10) {
+      o.dec(v);
+      return;
+    }
+    if (t.base === 16) {
+      o.hex(v);
+      return;
+    }
   }
   o.str(formatInt(t, v));
 }
@@ -479,7 +616,10 @@ function putInt(o: Out, t: IntT, v: number | bigint): void {
 function putQuoted(o: Out, buf: Uint8Array, a: number, b: number): void {
   for (let i = a; i < b; i++) {
     const ch = buf[i]!;
-    if (ch < 32 || ch === 127 || ch === 92 || ch === 39 || ch === 34 || ch === 63) { o.str(quoteBytes(buf, a, b)); return; }
+    if (ch < 32 || ch === 127 || ch === 92 || ch === 39 || ch === 34 || ch === 63) {
+      o.str(quoteBytes(buf, a, b));
+      return;
+    }
   }
   o.room(b - a + 2);
   o.buf[o.pos++] = 34;

@@ -23,13 +23,29 @@ export interface CtfIntType {
   /** Preferred display base (default 10). */
   base?: CtfIntBase;
 }
-export interface CtfStringType { kind: 'string' }
-export interface CtfTextType { kind: 'text'; length: number }
-export interface CtfArrayType { kind: 'array'; element: CtfIntType; length: number }
-export interface CtfSequenceType { kind: 'sequence'; element: CtfIntType; lengthField: string }
+export interface CtfStringType {
+  kind: 'string';
+}
+export interface CtfTextType {
+  kind: 'text';
+  length: number;
+}
+export interface CtfArrayType {
+  kind: 'array';
+  element: CtfIntType;
+  length: number;
+}
+export interface CtfSequenceType {
+  kind: 'sequence';
+  element: CtfIntType;
+  lengthField: string;
+}
 export type CtfFieldType = CtfIntType | CtfStringType | CtfTextType | CtfArrayType | CtfSequenceType;
 
-export interface CtfField { name: string; type: CtfFieldType }
+export interface CtfField {
+  name: string;
+  type: CtfFieldType;
+}
 
 export interface CtfEventClass {
   /** Event name as readers show it (e.g. `sched_switch`). */
@@ -55,7 +71,10 @@ export class ValueEncoder {
   pos = 0;
   constructor(readonly littleEndian = true) {}
 
-  reset(): this { this.pos = 0; return this; }
+  reset(): this {
+    this.pos = 0;
+    return this;
+  }
   private room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     const b = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
@@ -66,7 +85,9 @@ export class ValueEncoder {
   int(type: CtfIntType, v: number | bigint): this {
     const n = type.size >> 3;
     this.room(n);
-    const le = this.littleEndian, d = this.view, p = this.pos;
+    const le = this.littleEndian,
+      d = this.view,
+      p = this.pos;
     if (n === 1) d.setUint8(p, Number(BigInt.asUintN(8, BigInt(v))));
     else if (n === 2) d.setUint16(p, Number(BigInt.asUintN(16, BigInt(v))), le);
     else if (n === 4) d.setUint32(p, Number(BigInt.asUintN(32, BigInt(v))), le);
@@ -102,15 +123,24 @@ export class ValueEncoder {
       const v = values[i];
       const t = f.type;
       switch (t.kind) {
-        case 'int': this.int(t, v as number | bigint); break;
-        case 'string': this.string(String(v)); break;
-        case 'text': this.text(String(v), t.length); break;
-        case 'array': case 'sequence':
+        case 'int':
+          this.int(t, v as number | bigint);
+          break;
+        case 'string':
+          this.string(String(v));
+          break;
+        case 'text':
+          this.text(String(v), t.length);
+          break;
+        case 'array':
+        case 'sequence':
           for (const e of v as Array<number | bigint>) this.int(t.element, e);
           break;
       }
     });
     return this;
   }
-  get data(): Uint8Array { return this.buf.subarray(0, this.pos); }
+  get data(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
 }

@@ -19,9 +19,22 @@ import type { CtfField, CtfFieldType, CtfIntType } from './event-class.js';
 import { CtfWriter, tsdlIdent } from './writer.js';
 import type { CtfStream, CtfWriterOptions } from './writer.js';
 
-const enum Op { Fixed, String, Seq }
-interface Step { op: Op; field: Field; offset: number; size: number; elem: number }
-interface Plan { id: number; steps: Step[] }
+const enum Op {
+  Fixed,
+  String,
+  Seq,
+}
+interface Step {
+  op: Op;
+  field: Field;
+  offset: number;
+  size: number;
+  elem: number;
+}
+interface Plan {
+  id: number;
+  steps: Step[];
+}
 
 function intType(size: number, signed: boolean, hex: boolean): CtfIntType | undefined {
   if (size !== 1 && size !== 2 && size !== 4 && size !== 8) return undefined;
@@ -73,7 +86,8 @@ function mapFields(fields: readonly Field[]): { ctf: CtfField[]; steps: Step[] }
   const merged: Step[] = [];
   for (const st of steps) {
     const last = merged[merged.length - 1];
-    if (last && last.op === Op.Fixed && st.op === Op.Fixed && last.offset + last.size === st.offset) merged[merged.length - 1] = { ...last, size: last.size + st.size };
+    if (last && last.op === Op.Fixed && st.op === Op.Fixed && last.offset + last.size === st.offset)
+      merged[merged.length - 1] = { ...last, size: last.size + st.size };
     else merged.push(st);
   }
   return { ctf, steps: merged };
@@ -123,7 +137,10 @@ export async function traceDatToCtf(td: TraceDat, options: TraceDatToCtfOptions)
   const w = new CtfWriter({
     littleEndian: td.littleEndian,
     clock: {
-      name: tsdlIdent(clockName), freq: 1e9, offsetS: off / 1000000000n, offset: off % 1000000000n,
+      name: tsdlIdent(clockName),
+      freq: 1e9,
+      offsetS: off / 1000000000n,
+      offset: off % 1000000000n,
       description: `trace-cmd trace clock "${clockName}"`,
     },
     env,
@@ -155,20 +172,27 @@ export async function traceDatToCtf(td: TraceDat, options: TraceDatToCtfOptions)
 
   const run = (rec: KRecord, steps: Step[], start: number): number => {
     let p = start;
-    const page = rec.page, base = rec.offset, end = rec.offset + rec.size;
+    const page = rec.page,
+      base = rec.offset,
+      end = rec.offset + rec.size;
     for (let i = 0; i < steps.length; i++) {
       const s = steps[i]!;
       if (s.op === Op.Fixed) {
         if (p + s.size > scratch.length) grow(p + s.size);
-        const a = base + s.offset, n = s.size;
+        const a = base + s.offset,
+          n = s.size;
         if (a + n <= end) {
           if (n <= 32) for (let k = 0; k < n; k++) scratch[p + k] = page[a + k]!;
           else scratch.set(page.subarray(a, a + n), p);
-        } else { scratch.fill(0, p, p + n); if (a < end) scratch.set(page.subarray(a, end), p); }
+        } else {
+          scratch.fill(0, p, p + n);
+          if (a < end) scratch.set(page.subarray(a, end), p);
+        }
         p += n;
       } else {
         const [o, len] = tep.fieldExtent(rec, s.field);
-        const a = Math.min(end, base + o), b = Math.min(end, a + Math.max(0, len));
+        const a = Math.min(end, base + o),
+          b = Math.min(end, a + Math.max(0, len));
         if (s.op === Op.String) {
           let z = a;
           while (z < b && page[z] !== 0) z++;
@@ -195,7 +219,10 @@ export async function traceDatToCtf(td: TraceDat, options: TraceDatToCtfOptions)
 
   await td.forEachRecord((rec, buffer) => {
     let list = streams.get(buffer);
-    if (!list) { list = []; streams.set(buffer, list); }
+    if (!list) {
+      list = [];
+      streams.set(buffer, list);
+    }
     let st = list[rec.cpu];
     if (!st) {
       const name = (buffer.name ? tsdlIdent(buffer.name) + '_' : 'stream_') + rec.cpu;

@@ -8,23 +8,96 @@ import { CtfError, CtfErrorCode } from './errors.js';
 import { Tok, tokenize } from './tsdl-lexer.js';
 import type { Token } from './tsdl-lexer.js';
 
-export interface IntT { k: 'int'; size: number; align: number; signed: boolean; le: boolean; base: number; encoding: boolean; clock: string | undefined }
-export interface FloatT { k: 'float'; size: number; align: number; le: boolean }
-export interface StringT { k: 'string'; align: 8 }
-export interface EnumMapping { label: string; lo: bigint; hi: bigint }
-export interface EnumT { k: 'enum'; int: IntT; mappings: EnumMapping[]; align: number }
-export interface StructT { k: 'struct'; fields: Member[]; align: number }
-export interface VariantT { k: 'variant'; tag: string[]; options: Member[]; align: 1 }
-export interface ArrayT { k: 'array'; elem: CtfType; len: number; align: number }
-export interface SeqT { k: 'seq'; elem: CtfType; lenPath: string[]; align: number }
+export interface IntT {
+  k: 'int';
+  size: number;
+  align: number;
+  signed: boolean;
+  le: boolean;
+  base: number;
+  encoding: boolean;
+  clock: string | undefined;
+}
+export interface FloatT {
+  k: 'float';
+  size: number;
+  align: number;
+  le: boolean;
+}
+export interface StringT {
+  k: 'string';
+  align: 8;
+}
+export interface EnumMapping {
+  label: string;
+  lo: bigint;
+  hi: bigint;
+}
+export interface EnumT {
+  k: 'enum';
+  int: IntT;
+  mappings: EnumMapping[];
+  align: number;
+}
+export interface StructT {
+  k: 'struct';
+  fields: Member[];
+  align: number;
+}
+export interface VariantT {
+  k: 'variant';
+  tag: string[];
+  options: Member[];
+  align: 1;
+}
+export interface ArrayT {
+  k: 'array';
+  elem: CtfType;
+  len: number;
+  align: number;
+}
+export interface SeqT {
+  k: 'seq';
+  elem: CtfType;
+  lenPath: string[];
+  align: number;
+}
 export type CtfType = IntT | FloatT | StringT | EnumT | StructT | VariantT | ArrayT | SeqT;
-export interface Member { name: string; type: CtfType }
+export interface Member {
+  name: string;
+  type: CtfType;
+}
 
-export interface ClockClass { name: string; freq: bigint; offsetS: bigint; offset: bigint; uuid?: string; description?: string; absolute: boolean }
-export interface EventClassT { id: number; name: string; streamId: number; loglevel?: number; emfUri?: string; context?: StructT; fields?: StructT }
-export interface StreamClassT { id: number; packetContext?: StructT; eventHeader?: StructT; eventContext?: StructT; events: Map<number, EventClassT> }
+export interface ClockClass {
+  name: string;
+  freq: bigint;
+  offsetS: bigint;
+  offset: bigint;
+  uuid?: string;
+  description?: string;
+  absolute: boolean;
+}
+export interface EventClassT {
+  id: number;
+  name: string;
+  streamId: number;
+  loglevel?: number;
+  emfUri?: string;
+  context?: StructT;
+  fields?: StructT;
+}
+export interface StreamClassT {
+  id: number;
+  packetContext?: StructT;
+  eventHeader?: StructT;
+  eventContext?: StructT;
+  events: Map<number, EventClassT>;
+}
 export interface TraceClass {
-  major: number; minor: number; uuid?: string; le: boolean;
+  major: number;
+  minor: number;
+  uuid?: string;
+  le: boolean;
   packetHeader?: StructT;
   env: Map<string, string | bigint>;
   clocks: Map<string, ClockClass>;
@@ -40,13 +113,20 @@ export function metadataText(bytes: Uint8Array): string {
     const le = dv.getUint32(0, true) === PACKET_MAGIC;
     const be = dv.getUint32(0, false) === PACKET_MAGIC;
     if (le || be) {
-      let off = 0, text = '';
+      let off = 0,
+        text = '';
       const dec = new TextDecoder('utf-8');
       while (off + 37 <= bytes.length) {
-        if (dv.getUint32(off, le) !== PACKET_MAGIC) throw new CtfError(CtfErrorCode.BadMetadata, 'Bad magic in a metadata packet', { offset: off });
-        const content = dv.getUint32(off + 24, le) / 8, size = dv.getUint32(off + 28, le) / 8;
-        if (dv.getUint8(off + 32) || dv.getUint8(off + 33) || dv.getUint8(off + 34)) throw new CtfError(CtfErrorCode.BadMetadata, 'Compressed, encrypted or checksummed metadata packets are not supported', { offset: off });
-        if (content < 37 || size < content) throw new CtfError(CtfErrorCode.BadMetadata, 'Bad metadata packet sizes', { offset: off, context: { content, size } });
+        if (dv.getUint32(off, le) !== PACKET_MAGIC)
+          throw new CtfError(CtfErrorCode.BadMetadata, 'Bad magic in a metadata packet', { offset: off });
+        const content = dv.getUint32(off + 24, le) / 8,
+          size = dv.getUint32(off + 28, le) / 8;
+        if (dv.getUint8(off + 32) || dv.getUint8(off + 33) || dv.getUint8(off + 34))
+          throw new CtfError(CtfErrorCode.BadMetadata, 'Compressed, encrypted or checksummed metadata packets are not supported', {
+            offset: off,
+          });
+        if (content < 37 || size < content)
+          throw new CtfError(CtfErrorCode.BadMetadata, 'Bad metadata packet sizes', { offset: off, context: { content, size } });
         text += dec.decode(bytes.subarray(off + 37, Math.min(bytes.length, off + content)), { stream: true });
         off += size;
       }
@@ -54,11 +134,21 @@ export function metadataText(bytes: Uint8Array): string {
     }
   }
   const text = new TextDecoder('utf-8').decode(bytes);
-  if (!text.startsWith('/* CTF 1.8')) throw new CtfError(CtfErrorCode.BadMetadata, "Metadata is neither packetized nor plain text starting with '/* CTF 1.8'");
+  if (!text.startsWith('/* CTF 1.8'))
+    throw new CtfError(CtfErrorCode.BadMetadata, "Metadata is neither packetized nor plain text starting with '/* CTF 1.8'");
   return text;
 }
 
-const intDefaults = (le: boolean): IntT => ({ k: 'int', size: 32, align: 8, signed: false, le, base: 10, encoding: false, clock: undefined });
+const intDefaults = (le: boolean): IntT => ({
+  k: 'int',
+  size: 32,
+  align: 8,
+  signed: false,
+  le,
+  base: 10,
+  encoding: false,
+  clock: undefined,
+});
 
 function structAlign(fields: Member[], explicit: number): number {
   let a = explicit;
@@ -81,22 +171,42 @@ class Parser {
 
   constructor(private readonly toks: Token[]) {}
 
-  private get tok(): Token { return this.toks[this.p]!; }
+  private get tok(): Token {
+    return this.toks[this.p]!;
+  }
   private fail(msg: string): never {
     throw new CtfError(CtfErrorCode.BadMetadata, `${msg} in metadata`, { context: { line: this.tok.line, near: this.tok.v || 'end' } });
   }
-  private is(v: string): boolean { const t = this.tok; return (t.t === Tok.Punct || t.t === Tok.Ident) && t.v === v; }
-  private eat(v: string): boolean { if (this.is(v)) { this.p++; return true; } return false; }
-  private expect(v: string): void { if (!this.eat(v)) this.fail(`Expected '${v}'`); }
-  private ident(): string { const t = this.tok; if (t.t !== Tok.Ident) this.fail('Expected a name'); this.p++; return t.v; }
+  private is(v: string): boolean {
+    const t = this.tok;
+    return (t.t === Tok.Punct || t.t === Tok.Ident) && t.v === v;
+  }
+  private eat(v: string): boolean {
+    if (this.is(v)) {
+      this.p++;
+      return true;
+    }
+    return false;
+  }
+  private expect(v: string): void {
+    if (!this.eat(v)) this.fail(`Expected '${v}'`);
+  }
+  private ident(): string {
+    const t = this.tok;
+    if (t.t !== Tok.Ident) this.fail('Expected a name');
+    this.p++;
+    return t.v;
+  }
 
   parse(): TraceClass {
     while (this.tok.t !== Tok.End) this.topLevel();
     for (const ev of this.pendingEvents) {
       let sc = this.tc.streams.get(ev.streamId);
       if (!sc) {
-        if (this.tc.streams.size === 0 && ev.streamId === 0) { sc = { id: 0, events: new Map() }; this.tc.streams.set(0, sc); }
-        else this.fail(`Event '${ev.name}' refers to unknown stream ${ev.streamId}`);
+        if (this.tc.streams.size === 0 && ev.streamId === 0) {
+          sc = { id: 0, events: new Map() };
+          this.tc.streams.set(0, sc);
+        } else this.fail(`Event '${ev.name}' refers to unknown stream ${ev.streamId}`);
       }
       sc.events.set(ev.id, ev);
     }
@@ -104,22 +214,59 @@ class Parser {
   }
 
   private lookupAlias(name: string): CtfType | undefined {
-    for (let i = this.aliases.length - 1; i >= 0; i--) { const t = this.aliases[i]!.get(name); if (t) return t; }
+    for (let i = this.aliases.length - 1; i >= 0; i--) {
+      const t = this.aliases[i]!.get(name);
+      if (t) return t;
+    }
     return undefined;
   }
 
   private topLevel(): void {
     const t = this.tok;
-    if (t.t === Tok.Punct && t.v === ';') { this.p++; return; }
+    if (t.t === Tok.Punct && t.v === ';') {
+      this.p++;
+      return;
+    }
     switch (t.v) {
-      case 'typealias': this.p++; this.typealias(); return;
-      case 'typedef': this.p++; this.typedef(); return;
-      case 'trace': this.p++; this.block((k, v) => this.traceAttr(k, v), (k, ty) => { if (k === 'packet.header') this.tc.packetHeader = this.asStruct(ty, k); }); return;
-      case 'env': this.p++; this.block((k, v) => { this.tc.env.set(k, v.t === Tok.String ? v.v : this.num(v)); }); return;
-      case 'clock': this.p++; this.clock(); return;
-      case 'stream': this.p++; this.stream(); return;
-      case 'event': this.p++; this.event(); return;
-      case 'callsite': this.p++; this.block(() => undefined); return;
+      case 'typealias':
+        this.p++;
+        this.typealias();
+        return;
+      case 'typedef':
+        this.p++;
+        this.typedef();
+        return;
+      case 'trace':
+        this.p++;
+        this.block(
+          (k, v) => this.traceAttr(k, v),
+          (k, ty) => {
+            if (k === 'packet.header') this.tc.packetHeader = this.asStruct(ty, k);
+          },
+        );
+        return;
+      case 'env':
+        this.p++;
+        this.block((k, v) => {
+          this.tc.env.set(k, v.t === Tok.String ? v.v : this.num(v));
+        });
+        return;
+      case 'clock':
+        this.p++;
+        this.clock();
+        return;
+      case 'stream':
+        this.p++;
+        this.stream();
+        return;
+      case 'event':
+        this.p++;
+        this.event();
+        return;
+      case 'callsite':
+        this.p++;
+        this.block(() => undefined);
+        return;
       default: {
         // a named struct/enum/variant declaration: `struct x { ... } align(8);`
         this.typeSpec();
@@ -150,8 +297,16 @@ class Parser {
     this.expect('{');
     while (!this.eat('}')) {
       if (this.eat(';')) continue;
-      if (this.is('typealias')) { this.p++; this.typealias(); continue; }
-      if (this.is('typedef')) { this.p++; this.typedef(); continue; }
+      if (this.is('typealias')) {
+        this.p++;
+        this.typealias();
+        continue;
+      }
+      if (this.is('typedef')) {
+        this.p++;
+        this.typedef();
+        continue;
+      }
       let key = this.ident();
       while (this.eat('.')) key += '.' + this.ident();
       if (this.eat(':=')) {
@@ -216,26 +371,34 @@ class Parser {
 
   private stream(): void {
     const sc: StreamClassT = { id: 0, events: new Map() };
-    this.block((k, v) => { if (k === 'id') sc.id = Number(this.num(v)); }, (k, t) => {
-      if (k === 'packet.context') sc.packetContext = this.asStruct(t, k);
-      else if (k === 'event.header') sc.eventHeader = this.asStruct(t, k);
-      else if (k === 'event.context') sc.eventContext = this.asStruct(t, k);
-    });
+    this.block(
+      (k, v) => {
+        if (k === 'id') sc.id = Number(this.num(v));
+      },
+      (k, t) => {
+        if (k === 'packet.context') sc.packetContext = this.asStruct(t, k);
+        else if (k === 'event.header') sc.eventHeader = this.asStruct(t, k);
+        else if (k === 'event.context') sc.eventContext = this.asStruct(t, k);
+      },
+    );
     this.tc.streams.set(sc.id, sc);
   }
 
   private event(): void {
     const ev: EventClassT = { id: 0, name: '', streamId: 0 };
-    this.block((k, v) => {
-      if (k === 'name') ev.name = v.v;
-      else if (k === 'id') ev.id = Number(this.num(v));
-      else if (k === 'stream_id') ev.streamId = Number(this.num(v));
-      else if (k === 'loglevel') ev.loglevel = Number(this.num(v));
-      else if (k === 'model.emf.uri') ev.emfUri = v.v;
-    }, (k, t) => {
-      if (k === 'context') ev.context = this.asStruct(t, k);
-      else if (k === 'fields') ev.fields = this.asStruct(t, k);
-    });
+    this.block(
+      (k, v) => {
+        if (k === 'name') ev.name = v.v;
+        else if (k === 'id') ev.id = Number(this.num(v));
+        else if (k === 'stream_id') ev.streamId = Number(this.num(v));
+        else if (k === 'loglevel') ev.loglevel = Number(this.num(v));
+        else if (k === 'model.emf.uri') ev.emfUri = v.v;
+      },
+      (k, t) => {
+        if (k === 'context') ev.context = this.asStruct(t, k);
+        else if (k === 'fields') ev.fields = this.asStruct(t, k);
+      },
+    );
     this.pendingEvents.push(ev);
   }
 
@@ -246,7 +409,11 @@ class Parser {
     const names: string[] = [];
     while (!this.is(';')) {
       const x = this.tok;
-      if (x.t === Tok.Punct && x.v === '*') { names.push('*'); this.p++; continue; }
+      if (x.t === Tok.Punct && x.v === '*') {
+        names.push('*');
+        this.p++;
+        continue;
+      }
       names.push(this.ident());
     }
     this.expect(';');
@@ -266,30 +433,77 @@ class Parser {
   private intAttrs(): IntT {
     const it = intDefaults(this.le);
     let alignSet = false;
-    this.block((k, v) => {
-      switch (k) {
-        case 'size': it.size = Number(this.num(v)); break;
-        case 'align': it.align = Number(this.num(v)); alignSet = true; break;
-        case 'signed': it.signed = v.v === 'true' || v.v === 'TRUE' || v.v === '1'; break;
-        case 'byte_order': it.le = v.v === 'le' ? true : v.v === 'be' || v.v === 'network' ? false : this.le; break;
-        case 'base': it.base = ({ decimal: 10, dec: 10, d: 10, i: 10, u: 10, hexadecimal: 16, hex: 16, x: 16, X: 16, p: 16, octal: 8, oct: 8, o: 8, binary: 2, b: 2 } as Record<string, number>)[v.v] ?? Number(this.num(v)); break;
-        case 'encoding': it.encoding = v.v === 'UTF8' || v.v === 'ASCII' || v.v === 'utf8' || v.v === 'ascii'; break;
-        case 'map': { const m = /^clock\.([^.]+)\.value$/.exec(v.v); if (m) it.clock = m[1]; break; }
-      }
-    }, undefined, false);
+    this.block(
+      (k, v) => {
+        switch (k) {
+          case 'size':
+            it.size = Number(this.num(v));
+            break;
+          case 'align':
+            it.align = Number(this.num(v));
+            alignSet = true;
+            break;
+          case 'signed':
+            it.signed = v.v === 'true' || v.v === 'TRUE' || v.v === '1';
+            break;
+          case 'byte_order':
+            it.le = v.v === 'le' ? true : v.v === 'be' || v.v === 'network' ? false : this.le;
+            break;
+          case 'base':
+            it.base =
+              (
+                {
+                  decimal: 10,
+                  dec: 10,
+                  d: 10,
+                  i: 10,
+                  u: 10,
+                  hexadecimal: 16,
+                  hex: 16,
+                  x: 16,
+                  X: 16,
+                  p: 16,
+                  octal: 8,
+                  oct: 8,
+                  o: 8,
+                  binary: 2,
+                  b: 2,
+                } as Record<string, number>
+              )[v.v] ?? Number(this.num(v));
+            break;
+          case 'encoding':
+            it.encoding = v.v === 'UTF8' || v.v === 'ASCII' || v.v === 'utf8' || v.v === 'ascii';
+            break;
+          case 'map': {
+            const m = /^clock\.([^.]+)\.value$/.exec(v.v);
+            if (m) it.clock = m[1];
+            break;
+          }
+        }
+      },
+      undefined,
+      false,
+    );
     if (!alignSet) it.align = it.size % 8 === 0 ? 8 : 1;
     if (it.size < 1 || it.size > 64) this.fail(`Integer size ${it.size} is not between 1 and 64`);
     return it;
   }
 
   private floatAttrs(): FloatT {
-    let exp = 8, mant = 24, align = 8, le = this.le;
-    this.block((k, v) => {
-      if (k === 'exp_dig') exp = Number(this.num(v));
-      else if (k === 'mant_dig') mant = Number(this.num(v));
-      else if (k === 'align') align = Number(this.num(v));
-      else if (k === 'byte_order') le = v.v === 'le' ? true : v.v === 'be' || v.v === 'network' ? false : this.le;
-    }, undefined, false);
+    let exp = 8,
+      mant = 24,
+      align = 8,
+      le = this.le;
+    this.block(
+      (k, v) => {
+        if (k === 'exp_dig') exp = Number(this.num(v));
+        else if (k === 'mant_dig') mant = Number(this.num(v));
+        else if (k === 'align') align = Number(this.num(v));
+        else if (k === 'byte_order') le = v.v === 'le' ? true : v.v === 'be' || v.v === 'network' ? false : this.le;
+      },
+      undefined,
+      false,
+    );
     const size = exp + mant;
     if (size !== 32 && size !== 64) this.fail(`Unsupported floating point size ${size}`);
     return { k: 'float', size, align, le };
@@ -301,31 +515,52 @@ class Parser {
     const t = this.tok;
     if (t.t !== Tok.Ident) this.fail('Expected a type');
     switch (t.v) {
-      case 'integer': this.p++; this.expectPeek('{'); return this.intAttrs();
-      case 'floating_point': this.p++; this.expectPeek('{'); return this.floatAttrs();
+      case 'integer':
+        this.p++;
+        this.expectPeek('{');
+        return this.intAttrs();
+      case 'floating_point':
+        this.p++;
+        this.expectPeek('{');
+        return this.floatAttrs();
       case 'string': {
         this.p++;
         if (this.is('{')) this.block(() => undefined, undefined, false);
         return { k: 'string', align: 8 };
       }
-      case 'struct': { this.p++; return this.structSpec(); }
-      case 'enum': { this.p++; return this.enumSpec(); }
-      case 'variant': { this.p++; return this.variantSpec(); }
+      case 'struct': {
+        this.p++;
+        return this.structSpec();
+      }
+      case 'enum': {
+        this.p++;
+        return this.enumSpec();
+      }
+      case 'variant': {
+        this.p++;
+        return this.variantSpec();
+      }
     }
     // a type name: the longest run of identifiers that names an alias
-    let best: CtfType | undefined, bestEnd = this.p;
+    let best: CtfType | undefined,
+      bestEnd = this.p;
     const words: string[] = [];
     for (let q = this.p; this.toks[q]!.t === Tok.Ident || (this.toks[q]!.t === Tok.Punct && this.toks[q]!.v === '*' && words.length); q++) {
       words.push(this.toks[q]!.v);
       const a = this.lookupAlias(words.join(' '));
-      if (a) { best = a; bestEnd = q + 1; }
+      if (a) {
+        best = a;
+        bestEnd = q + 1;
+      }
     }
     if (!best) this.fail(`Unknown type '${words.slice(0, 3).join(' ')}'`);
     this.p = bestEnd;
     return best;
   }
 
-  private expectPeek(v: string): void { if (!this.is(v)) this.fail(`Expected '${v}'`); }
+  private expectPeek(v: string): void {
+    if (!this.is(v)) this.fail(`Expected '${v}'`);
+  }
 
   private structSpec(): StructT {
     let name: string | undefined;
@@ -339,14 +574,23 @@ class Parser {
       this.aliases.pop();
       st = { k: 'struct', fields, align: 1 };
       let explicit = 1;
-      if (this.eat('align')) { this.expect('('); explicit = Number(this.literal()); this.expect(')'); }
+      if (this.eat('align')) {
+        this.expect('(');
+        explicit = Number(this.literal());
+        this.expect(')');
+      }
       st.align = structAlign(fields, explicit);
       if (name) this.structs.set(name, st);
     } else {
       const s = name ? this.structs.get(name) : undefined;
       if (!s) this.fail(`Unknown struct '${name ?? ''}'`);
       st = s;
-      if (this.eat('align')) { this.expect('('); const a = Number(this.literal()); this.expect(')'); st = { ...st, align: Math.max(st.align, a) }; }
+      if (this.eat('align')) {
+        this.expect('(');
+        const a = Number(this.literal());
+        this.expect(')');
+        st = { ...st, align: Math.max(st.align, a) };
+      }
     }
     return st;
   }
@@ -367,7 +611,7 @@ class Parser {
     }
     if (!int) {
       const a = this.lookupAlias('int');
-      if (!a || a.k !== 'int') this.fail("An enumeration without a container type needs an 'int' typealias");
+      if (a?.k !== 'int') this.fail("An enumeration without a container type needs an 'int' typealias");
       int = a;
     }
     this.p++;
@@ -377,7 +621,8 @@ class Parser {
       const t = this.tok;
       if (t.t !== Tok.Ident && t.t !== Tok.String) this.fail('Expected an enumerator');
       this.p++;
-      let lo = next, hi = next;
+      let lo = next,
+        hi = next;
       if (this.eat('=')) {
         lo = this.literal();
         hi = lo;
@@ -385,7 +630,10 @@ class Parser {
       }
       mappings.push({ label: t.v, lo, hi });
       next = hi + 1n;
-      if (!this.eat(',')) { this.expect('}'); break; }
+      if (!this.eat(',')) {
+        this.expect('}');
+        break;
+      }
     }
     const e: EnumT = { k: 'enum', int, mappings, align: int.align };
     if (name) this.enums.set(name, e);
@@ -419,8 +667,14 @@ class Parser {
   /** `TYPE a, b[3], c[len];` inside a struct or variant (or a local typealias/typedef). */
   private memberDecls(out: Member[]): void {
     if (this.eat(';')) return;
-    if (this.eat('typealias')) { this.typealias(); return; }
-    if (this.eat('typedef')) { this.typedef(); return; }
+    if (this.eat('typealias')) {
+      this.typealias();
+      return;
+    }
+    if (this.eat('typedef')) {
+      this.typedef();
+      return;
+    }
     const t = this.typeSpec();
     for (;;) {
       const d = this.declarator(t, false);
@@ -432,14 +686,17 @@ class Parser {
 
   /** `name[N][len]` after a type. `optional`: the name may be absent (typealias source). */
   private declarator(base: CtfType, optional: boolean): { name: string; type: CtfType } {
-    while (this.eat('*')) { /* pointers are not CTF types; ignore */ }
+    while (this.eat('*')) {
+      /* pointers are not CTF types; ignore */
+    }
     let name = '';
     if (this.tok.t === Tok.Ident) name = this.ident();
     else if (!optional) this.fail('Expected a field name');
     const dims: Array<number | string[]> = [];
     while (this.eat('[')) {
-      if (this.tok.t === Tok.Number) { dims.push(Number(this.literal())); }
-      else {
+      if (this.tok.t === Tok.Number) {
+        dims.push(Number(this.literal()));
+      } else {
         const path = [this.ident()];
         while (this.eat('.')) path.push(this.ident());
         // a constant through a typealias is not supported; a name is a sequence length

@@ -12,7 +12,10 @@ import { metadataText, parseMetadata } from './metadata.js';
 import type { ClockClass, EventClassT, IntT, StreamClassT, StructT, TraceClass } from './metadata.js';
 import type { Diagnostic } from '@utp/traceevent';
 
-export interface CtfStreamInput { name: string; source: ByteSource }
+export interface CtfStreamInput {
+  name: string;
+  source: ByteSource;
+}
 
 export interface CtfPrintOptions {
   /** Receives the output bytes (valid only during the call). */
@@ -59,8 +62,13 @@ class StreamState {
   streamId = 0;
   /** Set when the current packet runs past the end of the file. */
   cutNote: string | undefined;
-  readonly clockCb = (v: number | bigint, size: number): void => { this.clock = updateClock(this.clock, v, size); };
-  constructor(readonly input: CtfStreamInput, vals: Map<string, number | bigint>) {
+  readonly clockCb = (v: number | bigint, size: number): void => {
+    this.clock = updateClock(this.clock, v, size);
+  };
+  constructor(
+    readonly input: CtfStreamInput,
+    vals: Map<string, number | bigint>,
+  ) {
     this.cur = { buf: this.buf, dv: new DataView(this.buf.buffer), pos: 0, end: 0, vals, onClock: undefined };
   }
 }
@@ -75,23 +83,55 @@ export class CtfTrace {
   readonly hostname: string | undefined;
   readonly name: string;
 
-  private constructor(tc: TraceClass, readonly streams: CtfStreamInput[], readonly path: string) {
+  private constructor(
+    tc: TraceClass,
+    readonly streams: CtfStreamInput[],
+    readonly path: string,
+  ) {
     this.tc = tc;
     const c = this.compiler;
-    c.refs.add('id').add('timestamp').add('stream_id').add('magic').add('content_size').add('packet_size')
-      .add('events_discarded').add('packet_seq_num').add('stream_instance_id').add('timestamp_begin').add('timestamp_end');
+    c.refs
+      .add('id')
+      .add('timestamp')
+      .add('stream_id')
+      .add('magic')
+      .add('content_size')
+      .add('packet_size')
+      .add('events_discarded')
+      .add('packet_seq_num')
+      .add('stream_instance_id')
+      .add('timestamp_begin')
+      .add('timestamp_end');
     c.collectRefs(tc.packetHeader);
     for (const sc of tc.streams.values()) {
-      c.collectRefs(sc.packetContext); c.collectRefs(sc.eventHeader); c.collectRefs(sc.eventContext);
-      for (const ec of sc.events.values()) { c.collectRefs(ec.context); c.collectRefs(ec.fields); }
+      c.collectRefs(sc.packetContext);
+      c.collectRefs(sc.eventHeader);
+      c.collectRefs(sc.eventContext);
+      for (const ec of sc.events.values()) {
+        c.collectRefs(ec.context);
+        c.collectRefs(ec.fields);
+      }
     }
-    const all = [tc.packetHeader, ...[...tc.streams.values()].flatMap((sc) => [sc.packetContext, sc.eventHeader, sc.eventContext, ...[...sc.events.values()].flatMap((e) => [e.context, e.fields])])];
+    const all = [
+      tc.packetHeader,
+      ...[...tc.streams.values()].flatMap((sc) => [
+        sc.packetContext,
+        sc.eventHeader,
+        sc.eventContext,
+        ...[...sc.events.values()].flatMap((e) => [e.context, e.fields]),
+      ]),
+    ];
     for (const t of all) c.noteTagEnums(t);
     this.headerPrinter = tc.packetHeader ? c.compile(tc.packetHeader) : undefined;
     for (const sc of tc.streams.values()) {
       const events = new Map<number, { ec: EventClassT; name: string; context: Printer | undefined; fields: Printer | undefined }>();
       for (const ec of sc.events.values()) {
-        events.set(ec.id, { ec, name: utf8Bytes(ec.name), context: ec.context ? c.compile(ec.context) : undefined, fields: ec.fields ? c.compile(ec.fields) : undefined });
+        events.set(ec.id, {
+          ec,
+          name: utf8Bytes(ec.name),
+          context: ec.context ? c.compile(ec.context) : undefined,
+          fields: ec.fields ? c.compile(ec.fields) : undefined,
+        });
       }
       this.plans.set(sc.id, {
         sc,
@@ -128,13 +168,23 @@ export class CtfTrace {
     const clock = this.clockOf();
     const freq = clock?.freq ?? 1000000000n;
     const baseNs = clock ? clock.offsetS * 1000000000n + (freq === 1000000000n ? clock.offset : (clock.offset * 1000000000n) / freq) : 0n;
-    const toNs = freq === 1000000000n ? (v: bigint) => baseNs + v : (v: bigint) => baseNs + BigInt(Math.trunc(Number(v) * 1e9 / Number(freq)));
+    const toNs =
+      freq === 1000000000n ? (v: bigint) => baseNs + v : (v: bigint) => baseNs + BigInt(Math.trunc((Number(v) * 1e9) / Number(freq)));
     const hasClock = clock !== undefined;
-    const localTime = opts.localTime ?? ((sec: number) => { const d = new Date(sec * 1000); return { h: d.getHours(), m: d.getMinutes(), s: d.getSeconds() }; });
+    const localTime =
+      opts.localTime ??
+      ((sec: number) => {
+        const d = new Date(sec * 1000);
+        return { h: d.getHours(), m: d.getMinutes(), s: d.getSeconds() };
+      });
     const host = this.hostname !== undefined ? utf8Bytes(this.hostname) + ' ' : '';
     const states: StreamState[] = [];
     const vals = new Map<string, number | bigint>();
-    this.streams.forEach((s, i) => { const st = new StreamState(s, vals); st.streamId = i; states.push(st); });
+    this.streams.forEach((s, i) => {
+      const st = new StreamState(s, vals);
+      st.streamId = i;
+      states.push(st);
+    });
     for (const st of states) {
       st.cur.vals = new Map();
       await this.nextEvent(st, opts, toNs);
@@ -143,10 +193,12 @@ export class CtfTrace {
     let lastNum = -1;
     let count = 0;
     const o = new Out();
-    let cacheSec = -1n, cacheText = '';
+    let cacheSec = -1n,
+      cacheText = '';
     const two9 = 1000000000n;
     // the clock base split into seconds and nanoseconds: event times below 2^53 stay numbers
-    const baseSec = baseNs / two9, baseFrac = Number(baseNs % two9);
+    const baseSec = baseNs / two9,
+      baseFrac = Number(baseNs % two9);
     const baseSecNum = Number(baseSec);
     let cacheSecNum = -1;
     const exactNum = freq === 1000000000n && baseNs >= 0n && Number.isSafeInteger(baseSecNum);
@@ -164,7 +216,9 @@ export class CtfTrace {
       const lineStart = o.pos;
       if (hasClock) {
         const raw = st.pendingTs;
-        let sec: number, frac: number, nsNum = -1;
+        let sec: number,
+          frac: number,
+          nsNum = -1;
         if (exactNum && typeof raw === 'number') {
           const r = Number(raw) + baseFrac;
           const q = Math.floor(r / 1e9);
@@ -173,9 +227,14 @@ export class CtfTrace {
           nsNum = Number(raw);
         } else {
           const ns = toNs(BigInt(raw));
-          let bs = ns / two9, bf = ns % two9;
-          if (bf < 0n) { bf += two9; bs -= 1n; }
-          sec = Number(bs); frac = Number(bf);
+          let bs = ns / two9,
+            bf = ns % two9;
+          if (bf < 0n) {
+            bf += two9;
+            bs -= 1n;
+          }
+          sec = Number(bs);
+          frac = Number(bf);
           void cacheSec;
         }
         if (sec !== cacheSecNum) {
@@ -190,16 +249,25 @@ export class CtfTrace {
           const d = nsNum - lastNum;
           o.str('+');
           const q = Math.floor(d / 1e9);
-          o.dec(q); o.str('.'); o.dec9(d - q * 1e9); o.str(') ');
+          o.dec(q);
+          o.str('.');
+          o.dec9(d - q * 1e9);
+          o.str(') ');
         } else {
           const ns = toNs(BigInt(raw));
           if (lastNs === undefined && lastNum < 0) o.str('+?.?????????) ');
           else {
             const d = BigInt.asUintN(64, ns - (lastNs ?? baseNs + BigInt(lastNum)));
-            o.str('+' + (d / two9) + '.' + String(d % two9).padStart(9, '0') + ') ');
+            o.str('+' + d / two9 + '.' + String(d % two9).padStart(9, '0') + ') ');
           }
         }
-        if (nsNum < 0) { lastNum = -1; lastNs = toNs(BigInt(raw)); } else { lastNum = nsNum; lastNs = undefined; }
+        if (nsNum < 0) {
+          lastNum = -1;
+          lastNs = toNs(BigInt(raw));
+        } else {
+          lastNum = nsNum;
+          lastNs = undefined;
+        }
       }
       o.str(host);
       o.str(ev ? ev.name : '<unknown>');
@@ -207,10 +275,25 @@ export class CtfTrace {
       let first = true;
       const c = st.cur;
       try {
-        if (st.ctxText !== undefined) { o.bytes(st.ctxText); first = false; }
-        if (plan.eventContext) { if (!first) o.str(', '); plan.eventContext(c, o); first = false; }
-        if (ev?.context) { if (!first) o.str(', '); ev.context(c, o); first = false; }
-        if (ev?.fields) { if (!first) o.str(', '); ev.fields(c, o); first = false; }
+        if (st.ctxText !== undefined) {
+          o.bytes(st.ctxText);
+          first = false;
+        }
+        if (plan.eventContext) {
+          if (!first) o.str(', ');
+          plan.eventContext(c, o);
+          first = false;
+        }
+        if (ev?.context) {
+          if (!first) o.str(', ');
+          ev.context(c, o);
+          first = false;
+        }
+        if (ev?.fields) {
+          if (!first) o.str(', ');
+          ev.fields(c, o);
+          first = false;
+        }
       } catch (e) {
         o.pos = lineStart;
         this.decodeProblem(st, e, opts);
@@ -220,14 +303,22 @@ export class CtfTrace {
       }
       if (!ev) {
         o.pos = lineStart;
-        opts.onDiagnostic?.({ level: 'error', code: CtfErrorCode.BadPacket, message: `unknown event class id ${st.pendingId} in stream '${st.input.name}'` });
-        st.done = true; st.hasEvent = false;
+        opts.onDiagnostic?.({
+          level: 'error',
+          code: CtfErrorCode.BadPacket,
+          message: `unknown event class id ${st.pendingId} in stream '${st.input.name}'`,
+        });
+        st.done = true;
+        st.hasEvent = false;
         continue;
       }
       o.room(1);
       o.buf[o.pos++] = 10;
       count++;
-      if (o.pos > 1 << 16) { opts.write(o.buf.subarray(0, o.pos)); o.pos = 0; }
+      if (o.pos > 1 << 16) {
+        opts.write(o.buf.subarray(0, o.pos));
+        o.pos = 0;
+      }
       if (!this.nextInPacket(st, opts)) await this.nextEvent(st, opts, toNs);
     }
     if (o.pos) opts.write(o.buf.subarray(0, o.pos));
@@ -243,7 +334,8 @@ export class CtfTrace {
     if (e instanceof DecodeError || e instanceof RangeError) {
       const bit = e instanceof DecodeError ? e.bitPos : st.cur.pos;
       opts.onDiagnostic?.({
-        level: 'warning', code: CtfErrorCode.Truncated,
+        level: 'warning',
+        code: CtfErrorCode.Truncated,
         message: `Cannot decode an event in stream '${st.input.name}' (${e.message}): offset=${st.off + Math.floor(bit / 8)}; the rest of that stream is skipped`,
         offset: st.off + Math.floor(bit / 8),
       });
@@ -258,10 +350,13 @@ export class CtfTrace {
     if (st.done || !st.plan || c.pos >= st.packetEnd) return false;
     const fh = st.plan.fastHeader;
     if (fh && (c.pos & 7) === 0 && c.pos + fh.bytes * 8 <= c.end) {
-      const at = c.pos >>> 3, dv = c.dv, le = fh.le;
+      const at = c.pos >>> 3,
+        dv = c.dv,
+        le = fh.le;
       st.pendingId = fh.idBytes === 4 ? dv.getUint32(at, le) : fh.idBytes === 2 ? dv.getUint16(at, le) : dv.getUint8(at);
       const t = at + fh.idBytes;
-      const lo = dv.getUint32(le ? t : t + 4, le), hi = dv.getUint32(le ? t + 4 : t, le);
+      const lo = dv.getUint32(le ? t : t + 4, le),
+        hi = dv.getUint32(le ? t + 4 : t, le);
       st.clock = hi < 0x200000 ? hi * 4294967296 + lo : (BigInt(hi) << 32n) | BigInt(lo);
       st.pendingTs = st.clock;
       c.pos += fh.bytes * 8;
@@ -301,7 +396,10 @@ export class CtfTrace {
           return;
         }
         if (st.plan) st.off += st.packetBits / 8;
-        if (!(await this.readPacket(st, opts, toNs))) { st.done = true; return; }
+        if (!(await this.readPacket(st, opts, toNs))) {
+          st.done = true;
+          return;
+        }
         continue;
       }
       try {
@@ -330,7 +428,9 @@ export class CtfTrace {
     let buf = await src.read(st.off, Math.min(WINDOW, src.size - st.off));
     const c = st.cur;
     const setBuf = (b: Uint8Array): void => {
-      st.buf = b; c.buf = b; c.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      st.buf = b;
+      c.buf = b;
+      c.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     };
     setBuf(buf);
     c.pos = 0;
@@ -344,14 +444,16 @@ export class CtfTrace {
         if (first?.name === 'magic' && first.type.k === 'int') {
           const m = readInt(c, first.type);
           if (Number(m) !== 0xc1fc1fc1) {
-            throw new CtfError(CtfErrorCode.BadMagic, `Bad packet magic 0x${m.toString(16)} (expected 0xc1fc1fc1) in ${where}`, { offset: st.off });
+            throw new CtfError(CtfErrorCode.BadMagic, `Bad packet magic 0x${m.toString(16)} (expected 0xc1fc1fc1) in ${where}`, {
+              offset: st.off,
+            });
           }
           c.pos = 0;
         }
         this.headerPrinter(c, this.sink);
         this.sink.pos = 0;
       }
-      const sid = Number(c.vals.get('stream_id') ?? (this.tc.streams.keys().next().value ?? 0));
+      const sid = Number(c.vals.get('stream_id') ?? this.tc.streams.keys().next().value ?? 0);
       const plan = this.plans.get(sid);
       if (!plan) throw new CtfError(CtfErrorCode.BadPacket, `Unknown stream class id ${sid} in ${where}`, { offset: st.off });
       const inst = c.vals.get('stream_instance_id');
@@ -363,10 +465,14 @@ export class CtfTrace {
         plan.context(c, co);
         st.ctxText = co.buf.slice(0, co.pos);
       } else st.ctxText = undefined;
-      const cs = c.vals.get('content_size'), ps = c.vals.get('packet_size');
+      const cs = c.vals.get('content_size'),
+        ps = c.vals.get('packet_size');
       let content = cs !== undefined ? Number(cs) : ps !== undefined ? Number(ps) : (src.size - st.off) * 8;
       let size = ps !== undefined ? Number(ps) : content;
-      if (content > size) throw new CtfError(CtfErrorCode.BadPacket, `Packet content size ${content} exceeds its size ${size} in ${where}`, { offset: st.off });
+      if (content > size)
+        throw new CtfError(CtfErrorCode.BadPacket, `Packet content size ${content} exceeds its size ${size} in ${where}`, {
+          offset: st.off,
+        });
       if (size <= 0 || size % 8) throw new CtfError(CtfErrorCode.BadPacket, `Bad packet size ${size} in ${where}`, { offset: st.off });
       const avail = (src.size - st.off) * 8;
       if (size > avail) {
@@ -393,7 +499,15 @@ export class CtfTrace {
       if (disc !== undefined) {
         const d = BigInt(disc);
         if (st.discarded >= 0n ? d > st.discarded : d > 0n) {
-          this.discardedMessage(st, opts, toNs, 'event', st.discarded >= 0n ? d - st.discarded : -1n, st.discarded >= 0n ? prevEnd : st.tsBegin, st.tsEnd);
+          this.discardedMessage(
+            st,
+            opts,
+            toNs,
+            'event',
+            st.discarded >= 0n ? d - st.discarded : -1n,
+            st.discarded >= 0n ? prevEnd : st.tsBegin,
+            st.tsEnd,
+          );
         }
         st.discarded = d;
       }
@@ -410,42 +524,72 @@ export class CtfTrace {
         return false;
       }
       if (e instanceof DecodeError || e instanceof RangeError) {
-        opts.onDiagnostic?.({ level: 'warning', code: CtfErrorCode.Truncated, message: `Cannot read the packet header/context in ${where}: the stream ends early`, offset: st.off });
+        opts.onDiagnostic?.({
+          level: 'warning',
+          code: CtfErrorCode.Truncated,
+          message: `Cannot read the packet header/context in ${where}: the stream ends early`,
+          offset: st.off,
+        });
         return false;
       }
       throw e;
     }
   }
 
-  private discardedMessage(st: StreamState, opts: CtfPrintOptions, toNs: (v: bigint) => bigint, what: string, count: bigint, from: bigint | undefined, to: bigint | undefined): void {
-    const range = from !== undefined && to !== undefined ? `between [${this.wall(toNs(from))}] and [${this.wall(toNs(to))}]` : '(unknown time range)';
+  private discardedMessage(
+    st: StreamState,
+    opts: CtfPrintOptions,
+    toNs: (v: bigint) => bigint,
+    what: string,
+    count: bigint,
+    from: bigint | undefined,
+    to: bigint | undefined,
+  ): void {
+    const range =
+      from !== undefined && to !== undefined ? `between [${this.wall(toNs(from))}] and [${this.wall(toNs(to))}]` : '(unknown time range)';
     const n = count < 0n ? `Tracer may have discarded ${what}s` : `Tracer discarded ${count} ${what}${count === 1n ? '' : 's'}`;
     const uuid = this.tc.uuid ? `(UUID: ${this.tc.uuid}) ` : '(no UUID) ';
     const path = this.path ? `${this.path.replace(/\/+$/, '')}/${st.input.name}` : st.input.name;
     opts.onDiagnostic?.({
-      level: 'warning', code: 'CTF_DISCARDED',
+      level: 'warning',
+      code: 'CTF_DISCARDED',
       message: `WARNING: ${n} ${range} in trace "${this.name}" ${uuid}within stream "${path}" (stream class ID: ${st.plan?.sc.id ?? 0}, stream ID: ${st.streamId}).`,
     });
   }
 
   private wall(ns: bigint): string {
     const two9 = 1000000000n;
-    const sec = ns / two9, frac = ns % two9;
+    const sec = ns / two9,
+      frac = ns % two9;
     const d = new Date(Number(sec) * 1000);
     return p2(d.getHours()) + ':' + p2(d.getMinutes()) + ':' + p2(d.getSeconds()) + '.' + String(frac).padStart(9, '0');
   }
 }
 
 function fastHeaderOf(h: StructT | undefined): StreamPlan['fastHeader'] {
-  if (!h || h.fields.length !== 2) return undefined;
+  if (h?.fields.length !== 2) return undefined;
   const [a, b] = h.fields;
   if (a!.name !== 'id' || b!.name !== 'timestamp' || a!.type.k !== 'int' || b!.type.k !== 'int') return undefined;
-  const id = a!.type, ts = b!.type;
-  if (id.signed || ![8, 16, 32].includes(id.size) || id.align > 8 || ts.size !== 64 || ts.align > 8 || ts.signed || !ts.clock || id.le !== ts.le || h.align > 8) return undefined;
+  const id = a!.type,
+    ts = b!.type;
+  if (
+    id.signed ||
+    ![8, 16, 32].includes(id.size) ||
+    id.align > 8 ||
+    ts.size !== 64 ||
+    ts.align > 8 ||
+    ts.signed ||
+    !ts.clock ||
+    id.le !== ts.le ||
+    h.align > 8
+  )
+    return undefined;
   return { idBytes: id.size / 8, le: id.le, bytes: id.size / 8 + 8 };
 }
 
-function p2(n: number): string { return n < 10 ? '0' + n : String(n); }
+function p2(n: number): string {
+  return n < 10 ? '0' + n : String(n);
+}
 
 function findClockInt(s: StructT | undefined): IntT | undefined {
   if (!s) return undefined;
@@ -453,8 +597,16 @@ function findClockInt(s: StructT | undefined): IntT | undefined {
     const t = m.type;
     if (t.k === 'int' && t.clock) return t;
     if (t.k === 'enum' && t.int.clock) return t.int;
-    if (t.k === 'struct') { const x = findClockInt(t); if (x) return x; }
-    if (t.k === 'variant') for (const o of t.options) if (o.type.k === 'struct') { const x = findClockInt(o.type); if (x) return x; }
+    if (t.k === 'struct') {
+      const x = findClockInt(t);
+      if (x) return x;
+    }
+    if (t.k === 'variant')
+      for (const o of t.options)
+        if (o.type.k === 'struct') {
+          const x = findClockInt(o.type);
+          if (x) return x;
+        }
   }
   return undefined;
 }

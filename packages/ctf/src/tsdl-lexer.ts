@@ -1,28 +1,48 @@
 /** Tokens of TSDL (CTF 1.8 metadata): identifiers, numbers, strings, punctuation. */
 import { CtfError, CtfErrorCode } from './errors.js';
 
-export const enum Tok { Ident, Number, String, Punct, End }
-export interface Token { t: Tok; v: string; line: number }
+export const enum Tok {
+  Ident,
+  Number,
+  String,
+  Punct,
+  End,
+}
+export interface Token {
+  t: Tok;
+  v: string;
+  line: number;
+}
 
 const PUNCT = [':=', '...', '<', '>', '{', '}', '[', ']', '(', ')', ';', ',', '=', ':', '.', '+', '-', '*'];
 
 /** Splits TSDL text into tokens (comments dropped). */
 export function tokenize(text: string): Token[] {
   const out: Token[] = [];
-  let i = 0, line = 1;
+  let i = 0,
+    line = 1;
   const n = text.length;
   while (i < n) {
     const c = text.charCodeAt(i);
-    if (c === 10) { line++; i++; continue; }
-    if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11 || c === 0) { i++; continue; }
-    if (c === 47 && text.charCodeAt(i + 1) === 42) { // /* */
+    if (c === 10) {
+      line++;
+      i++;
+      continue;
+    }
+    if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11 || c === 0) {
+      i++;
+      continue;
+    }
+    if (c === 47 && text.charCodeAt(i + 1) === 42) {
+      // /* */
       const e = text.indexOf('*/', i + 2);
       const end = e < 0 ? n : e + 2;
       for (let k = i; k < end; k++) if (text.charCodeAt(k) === 10) line++;
       i = end;
       continue;
     }
-    if (c === 47 && text.charCodeAt(i + 1) === 47) { // //
+    if (c === 47 && text.charCodeAt(i + 1) === 47) {
+      // //
       while (i < n && text.charCodeAt(i) !== 10) i++;
       continue;
     }
@@ -39,15 +59,19 @@ export function tokenize(text: string): Token[] {
     }
     if (c >= 48 && c <= 57) {
       let j = i + 1;
-      if (c === 48 && (text[j] === 'x' || text[j] === 'X')) { j++; while (j < n && /[0-9a-fA-F]/.test(text[j]!)) j++; }
-      else while (j < n && /[0-9]/.test(text[j]!)) j++;
+      if (c === 48 && (text[j] === 'x' || text[j] === 'X')) {
+        j++;
+        while (j < n && /[0-9a-fA-F]/.test(text[j]!)) j++;
+      } else while (j < n && /[0-9]/.test(text[j]!)) j++;
       while (j < n && /[uUlL]/.test(text[j]!)) j++;
       out.push({ t: Tok.Number, v: text.slice(i, j).replace(/[uUlL]+$/, ''), line });
       i = j;
       continue;
     }
-    if (c === 34 || c === 39) { // "string" or 'c'
-      let j = i + 1, s = '';
+    if (c === 34 || c === 39) {
+      // "string" or 'c'
+      let j = i + 1,
+        s = '';
       while (j < n && text.charCodeAt(j) !== c) {
         if (text[j] === '\\' && j + 1 < n) {
           const e = text[j + 1]!;

@@ -37,7 +37,11 @@ export interface CtfWriterOptions {
 }
 
 const DEFAULTS: Readonly<Omit<CtfWriterOptions, 'sink' | 'clock'>> = Object.freeze({
-  littleEndian: true, env: {}, streamContext: [], packetSize: 1 << 18, uuid: undefined,
+  littleEndian: true,
+  env: {},
+  streamContext: [],
+  packetSize: 1 << 18,
+  uuid: undefined,
 });
 
 /** A TSDL identifier for `name`: letters, digits and `_`, never starting with a digit. */
@@ -48,7 +52,15 @@ export function tsdlIdent(name: string): string {
 
 /** A TSDL string literal. */
 function tsdlString(s: string): string {
-  return '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/[\x00-\x1f]/g, ' ') + '"';
+  return (
+    '"' +
+    s
+      .replace(/\\/g, '\\\\')
+      .replace(/"/g, '\\"')
+      .replace(/\n/g, '\\n')
+      .replace(/[\x00-\x1f]/g, ' ') +
+    '"'
+  );
 }
 
 function intDecl(t: CtfIntType): string {
@@ -61,11 +73,16 @@ function fieldDecl(f: CtfField, indent: string): string {
   const n = '_' + tsdlIdent(f.name);
   const t: CtfFieldType = f.type;
   switch (t.kind) {
-    case 'int': return `${indent}${intDecl(t)} ${n};`;
-    case 'string': return `${indent}string { encoding = UTF8; } ${n};`;
-    case 'text': return `${indent}integer { size = 8; align = 8; signed = 0; encoding = UTF8; } ${n}[${t.length}];`;
-    case 'array': return `${indent}${intDecl(t.element)} ${n}[${t.length}];`;
-    case 'sequence': return `${indent}${intDecl(t.element)} ${n}[_${tsdlIdent(t.lengthField)}];`;
+    case 'int':
+      return `${indent}${intDecl(t)} ${n};`;
+    case 'string':
+      return `${indent}string { encoding = UTF8; } ${n};`;
+    case 'text':
+      return `${indent}integer { size = 8; align = 8; signed = 0; encoding = UTF8; } ${n}[${t.length}];`;
+    case 'array':
+      return `${indent}${intDecl(t.element)} ${n}[${t.length}];`;
+    case 'sequence':
+      return `${indent}${intDecl(t.element)} ${n}[_${tsdlIdent(t.lengthField)}];`;
   }
 }
 
@@ -93,7 +110,8 @@ export class CtfWriter {
       this.uuid[6] = (this.uuid[6]! & 0x0f) | 0x40;
       this.uuid[8] = (this.uuid[8]! & 0x3f) | 0x80;
     }
-    if (this.uuid.length !== 16) throw new CtfError(CtfErrorCode.BadInput, 'The trace UUID must be 16 bytes', { context: { length: this.uuid.length } });
+    if (this.uuid.length !== 16)
+      throw new CtfError(CtfErrorCode.BadInput, 'The trace UUID must be 16 bytes', { context: { length: this.uuid.length } });
   }
 
   /** Declares an event class; returns its id (for `CtfStream.event`). */
@@ -101,7 +119,9 @@ export class CtfWriter {
     const seen = new Set<string>();
     for (const f of ec.fields) {
       if (f.type.kind === 'sequence' && !seen.has(f.type.lengthField)) {
-        throw new CtfError(CtfErrorCode.BadInput, 'A sequence length field must come before the sequence', { context: { event: ec.name, field: f.name } });
+        throw new CtfError(CtfErrorCode.BadInput, 'A sequence length field must come before the sequence', {
+          context: { event: ec.name, field: f.name },
+        });
       }
       seen.add(f.name);
     }
@@ -109,7 +129,9 @@ export class CtfWriter {
     return this.classes.length - 1;
   }
 
-  get eventClasses(): readonly CtfEventClass[] { return this.classes; }
+  get eventClasses(): readonly CtfEventClass[] {
+    return this.classes;
+  }
 
   /** Opens a data stream (one per CPU); `name` is its file name. */
   openStream(name: string, cpu: number): CtfStream {
@@ -130,22 +152,56 @@ export class CtfWriter {
     const c = o.clock;
     const L: string[] = [];
     L.push('/* CTF 1.8 */', '');
-    L.push('trace {', '\tmajor = 1;', '\tminor = 8;', `\tuuid = "${uuidText(this.uuid)}";`, `\tbyte_order = ${o.littleEndian ? 'le' : 'be'};`);
-    L.push('\tpacket.header := struct {', '\t\tinteger { size = 32; align = 8; signed = 0; base = 16; } magic;',
-      '\t\tinteger { size = 8; align = 8; signed = 0; base = 16; } uuid[16];', '\t\tinteger { size = 32; align = 8; signed = 0; } stream_id;', '\t};', '};', '');
+    L.push(
+      'trace {',
+      '\tmajor = 1;',
+      '\tminor = 8;',
+      `\tuuid = "${uuidText(this.uuid)}";`,
+      `\tbyte_order = ${o.littleEndian ? 'le' : 'be'};`,
+    );
+    L.push(
+      '\tpacket.header := struct {',
+      '\t\tinteger { size = 32; align = 8; signed = 0; base = 16; } magic;',
+      '\t\tinteger { size = 8; align = 8; signed = 0; base = 16; } uuid[16];',
+      '\t\tinteger { size = 32; align = 8; signed = 0; } stream_id;',
+      '\t};',
+      '};',
+      '',
+    );
     L.push('env {');
     for (const [k, v] of Object.entries(o.env)) L.push(`\t${tsdlIdent(k)} = ${typeof v === 'string' ? tsdlString(v) : String(v)};`);
     L.push('};', '');
     const cname = tsdlIdent(c.name);
     L.push('clock {', `\tname = ${cname};`, `\tuuid = "${uuidText(this.uuid)}";`);
     if (c.description) L.push(`\tdescription = ${tsdlString(c.description)};`);
-    L.push(`\tfreq = ${c.freq};`, '\tprecision = 0;', `\toffset_s = ${c.offsetS};`, `\toffset = ${c.offset};`, '\tabsolute = false;', '};', '');
+    L.push(
+      `\tfreq = ${c.freq};`,
+      '\tprecision = 0;',
+      `\toffset_s = ${c.offsetS};`,
+      `\toffset = ${c.offset};`,
+      '\tabsolute = false;',
+      '};',
+      '',
+    );
     const ts = `integer { size = 64; align = 8; signed = 0; map = clock.${cname}.value; }`;
     const u64 = 'integer { size = 64; align = 8; signed = 0; }';
-    L.push('stream {', '\tid = 0;', '\tpacket.context := struct {',
-      `\t\t${ts} timestamp_begin;`, `\t\t${ts} timestamp_end;`, `\t\t${u64} content_size;`, `\t\t${u64} packet_size;`,
-      `\t\t${u64} packet_seq_num;`, `\t\t${u64} events_discarded;`, '\t\tinteger { size = 32; align = 8; signed = 0; } cpu_id;', '\t};',
-      '\tevent.header := struct {', '\t\tinteger { size = 32; align = 8; signed = 0; } id;', `\t\t${ts} timestamp;`, '\t};');
+    L.push(
+      'stream {',
+      '\tid = 0;',
+      '\tpacket.context := struct {',
+      `\t\t${ts} timestamp_begin;`,
+      `\t\t${ts} timestamp_end;`,
+      `\t\t${u64} content_size;`,
+      `\t\t${u64} packet_size;`,
+      `\t\t${u64} packet_seq_num;`,
+      `\t\t${u64} events_discarded;`,
+      '\t\tinteger { size = 32; align = 8; signed = 0; } cpu_id;',
+      '\t};',
+      '\tevent.header := struct {',
+      '\t\tinteger { size = 32; align = 8; signed = 0; } id;',
+      `\t\t${ts} timestamp;`,
+      '\t};',
+    );
     if (o.streamContext.length) L.push('\tevent.context := struct {', structBody(o.streamContext, '\t\t'), '\t};');
     L.push('};', '');
     this.classes.forEach((ec, id) => {
@@ -171,7 +227,11 @@ export class CtfStream {
   private readonly size: number;
   count = 0;
 
-  constructor(private readonly w: CtfWriter, readonly name: string, readonly cpu: number) {
+  constructor(
+    private readonly w: CtfWriter,
+    readonly name: string,
+    readonly cpu: number,
+  ) {
     this.size = Math.max(256, w.opts.packetSize);
     this.buf = new Uint8Array(this.size);
     this.view = new DataView(this.buf.buffer);
@@ -196,18 +256,27 @@ export class CtfStream {
     }
     if (this.pos && this.pos + n > this.buf.length) this.flush();
     if (this.pos === 0) {
-      if (PACKET_PREFIX + n > this.buf.length) { this.buf = new Uint8Array(PACKET_PREFIX + n); this.view = new DataView(this.buf.buffer); }
+      if (PACKET_PREFIX + n > this.buf.length) {
+        this.buf = new Uint8Array(PACKET_PREFIX + n);
+        this.view = new DataView(this.buf.buffer);
+      }
       this.pos = PACKET_PREFIX;
     }
-    const v = this.view, p = this.pos, le = this.le;
+    const v = this.view,
+      p = this.pos,
+      le = this.le;
     v.setUint32(p, id, le);
     const t = typeof ts === 'number' ? ts : Number(ts);
     if (typeof ts === 'number') this.put64(p + 4, ts);
     else v.setBigUint64(p + 4, ts, le);
-    if (p === PACKET_PREFIX) { this.tsBegin = t; this.tsBeginBig = typeof ts === 'bigint' ? ts : undefined; }
+    if (p === PACKET_PREFIX) {
+      this.tsBegin = t;
+      this.tsBeginBig = typeof ts === 'bigint' ? ts : undefined;
+    }
     this.tsEnd = t;
     this.tsEndBig = typeof ts === 'bigint' ? ts : undefined;
-    const b = this.buf, o = p + EVENT_HEADER - start;
+    const b = this.buf,
+      o = p + EVENT_HEADER - start;
     if (end - start <= 64) for (let k = start; k < end; k++) b[o + k] = data[k]!;
     else b.set(data.subarray(start, end), p + EVENT_HEADER);
     this.pos = p + n;
@@ -217,9 +286,15 @@ export class CtfStream {
   private tsBeginBig: bigint | undefined;
 
   private put64(at: number, x: number): void {
-    const hi = Math.floor(x / TWO32), lo = x - hi * TWO32;
-    if (this.le) { this.view.setUint32(at, lo, true); this.view.setUint32(at + 4, hi, true); }
-    else { this.view.setUint32(at, hi, false); this.view.setUint32(at + 4, lo, false); }
+    const hi = Math.floor(x / TWO32),
+      lo = x - hi * TWO32;
+    if (this.le) {
+      this.view.setUint32(at, lo, true);
+      this.view.setUint32(at + 4, hi, true);
+    } else {
+      this.view.setUint32(at, hi, false);
+      this.view.setUint32(at + 4, lo, false);
+    }
   }
 
   /** Closes the current packet (no-op when empty) and hands it to the sink. */
@@ -232,13 +307,17 @@ export class CtfStream {
       this.pos = PACKET_PREFIX;
       if (this.tsBegin < 0) this.tsBegin = 0;
     }
-    const v = this.view, le = this.le, len = this.pos;
+    const v = this.view,
+      le = this.le,
+      len = this.pos;
     v.setUint32(0, CTF_MAGIC, le);
     this.buf.set(this.w.uuid, 4);
     v.setUint32(20, 0, le);
     const c = HEADER_BYTES;
-    if (this.tsBeginBig !== undefined) v.setBigUint64(c, this.tsBeginBig, le); else this.put64(c, this.tsBegin);
-    if (this.tsEndBig !== undefined) v.setBigUint64(c + 8, this.tsEndBig, le); else this.put64(c + 8, this.tsEnd);
+    if (this.tsBeginBig !== undefined) v.setBigUint64(c, this.tsBeginBig, le);
+    else this.put64(c, this.tsBegin);
+    if (this.tsEndBig !== undefined) v.setBigUint64(c + 8, this.tsEndBig, le);
+    else this.put64(c + 8, this.tsEnd);
     this.put64(c + 16, len * 8);
     this.put64(c + 24, len * 8);
     this.put64(c + 32, this.seq++);
@@ -249,6 +328,9 @@ export class CtfStream {
     this.tsBegin = -1;
     this.tsBeginBig = undefined;
     this.tsEndBig = undefined;
-    if (this.buf.length > this.size) { this.buf = new Uint8Array(this.size); this.view = new DataView(this.buf.buffer); }
+    if (this.buf.length > this.size) {
+      this.buf = new Uint8Array(this.size);
+      this.view = new DataView(this.buf.buffer);
+    }
   }
 }

@@ -10,7 +10,7 @@ import { Intervals, Strings } from './intervals.js';
 
 /** Task states of `TaskStates` intervals. */
 export const TaskState = { Running: 0, Runnable: 1, Blocked: 2 } as const;
-export type TaskState = typeof TaskState[keyof typeof TaskState];
+export type TaskState = (typeof TaskState)[keyof typeof TaskState];
 
 /** The kernel's prev_state letters (sched_switch: TASK_REPORT bits; 0x100 = preempted "R+"). */
 export function stateName(prevState: number): string {
@@ -22,14 +22,24 @@ export function stateName(prevState: number): string {
   return out + (prevState & 0x100 ? '+' : '');
 }
 
-interface Fields { [name: string]: StreamField | undefined }
+interface Fields {
+  [name: string]: StreamField | undefined;
+}
 function fieldsOf(c: EventClass | undefined): Fields {
   const out: Fields = {};
   if (c) for (const f of c.fields) out[f.name] = f;
   return out;
 }
 
-interface TaskNow { state: number; since: number; reason: number; cpu: number; wakeTs: number; waker: number; wakeIdx: number }
+interface TaskNow {
+  state: number;
+  since: number;
+  reason: number;
+  cpu: number;
+  wakeTs: number;
+  waker: number;
+  wakeIdx: number;
+}
 
 /** The one-pass analyses of one source. Feed `event` for each event (index `i` in the store). */
 export class Analyses {
@@ -61,30 +71,57 @@ export class Analyses {
    */
   primaryBuffer = -1;
   // class ids of interest
-  private readonly switchId: number; private readonly sw: Fields;
-  private readonly wakingId: number; private readonly wakeupId: number; private readonly wakeupNewId: number; private readonly wk: Fields;
-  private readonly irqEntry: number; private readonly irqExit: number; private readonly ie: Fields; private readonly ix: Fields;
-  private readonly softEntry: number; private readonly softExit: number; private readonly se: Fields;
-  private readonly forkId: number; private readonly fk: Fields;
-  private readonly renameId: number; private readonly rn: Fields;
+  private readonly switchId: number;
+  private readonly sw: Fields;
+  private readonly wakingId: number;
+  private readonly wakeupId: number;
+  private readonly wakeupNewId: number;
+  private readonly wk: Fields;
+  private readonly irqEntry: number;
+  private readonly irqExit: number;
+  private readonly ie: Fields;
+  private readonly softEntry: number;
+  private readonly softExit: number;
+  private readonly se: Fields;
+  private readonly forkId: number;
+  private readonly fk: Fields;
+  private readonly renameId: number;
+  private readonly rn: Fields;
   private readonly markerClass: Uint8Array;
 
-  constructor(readonly classes: readonly EventClass[], private readonly commOf: (pid: number) => string | undefined) {
+  constructor(
+    readonly classes: readonly EventClass[],
+    private readonly commOf: (pid: number) => string | undefined,
+  ) {
     const find = (sys: string, name: string) => classes.find((c) => c.name === name && (c.system === sys || sys === '*'));
     const id = (c: EventClass | undefined) => c?.id ?? -2;
-    const sw = find('sched', 'sched_switch'); this.switchId = id(sw); this.sw = fieldsOf(sw);
-    const waking = find('sched', 'sched_waking'); this.wakingId = id(waking);
-    const wakeup = find('sched', 'sched_wakeup'); this.wakeupId = id(wakeup);
+    const sw = find('sched', 'sched_switch');
+    this.switchId = id(sw);
+    this.sw = fieldsOf(sw);
+    const waking = find('sched', 'sched_waking');
+    this.wakingId = id(waking);
+    const wakeup = find('sched', 'sched_wakeup');
+    this.wakeupId = id(wakeup);
     this.wakeupNewId = id(find('sched', 'sched_wakeup_new'));
     this.wk = fieldsOf(wakeup ?? waking);
-    const ie = find('irq', 'irq_handler_entry'); this.irqEntry = id(ie); this.ie = fieldsOf(ie);
-    const ix = find('irq', 'irq_handler_exit'); this.irqExit = id(ix); this.ix = fieldsOf(ix);
-    const se = find('irq', 'softirq_entry'); this.softEntry = id(se); this.se = fieldsOf(se);
+    const ie = find('irq', 'irq_handler_entry');
+    this.irqEntry = id(ie);
+    this.ie = fieldsOf(ie);
+    const ix = find('irq', 'irq_handler_exit');
+    this.irqExit = id(ix);
+    const se = find('irq', 'softirq_entry');
+    this.softEntry = id(se);
+    this.se = fieldsOf(se);
     this.softExit = id(find('irq', 'softirq_exit'));
-    const fk = find('sched', 'sched_process_fork'); this.forkId = id(fk); this.fk = fieldsOf(fk);
-    const rn = find('task', 'task_rename'); this.renameId = id(rn); this.rn = fieldsOf(rn);
+    const fk = find('sched', 'sched_process_fork');
+    this.forkId = id(fk);
+    this.fk = fieldsOf(fk);
+    const rn = find('task', 'task_rename');
+    this.renameId = id(rn);
+    this.rn = fieldsOf(rn);
     this.markerClass = new Uint8Array(classes.length + 1);
-    for (const c of classes) if (c.system === 'ftrace' && (c.name === 'print' || c.name === 'bprint' || c.name === 'bputs')) this.markerClass[c.id] = 1;
+    for (const c of classes)
+      if (c.system === 'ftrace' && (c.name === 'print' || c.name === 'bprint' || c.name === 'bputs')) this.markerClass[c.id] = 1;
   }
 
   /** Name id of a pid at the start (saved cmdlines), interning it. */
@@ -93,7 +130,9 @@ export class Analyses {
     const cur = this.currentName.get(pid);
     if (cur === id) return;
     this.currentName.set(pid, id);
-    this.taskNamePid.push(pid); this.taskNameTs.push(cur === undefined ? -Infinity : ts); this.taskNameId.push(id);
+    this.taskNamePid.push(pid);
+    this.taskNameTs.push(cur === undefined ? -Infinity : ts);
+    this.taskNameId.push(id);
   }
 
   private seePid(pid: number, ts: number): void {
@@ -114,13 +153,19 @@ export class Analyses {
 
   private task(pid: number): TaskNow {
     let t = this.tasks.get(pid);
-    if (!t) { t = { state: -1, since: 0, reason: 0, cpu: -1, wakeTs: -1, waker: -1, wakeIdx: -1 }; this.tasks.set(pid, t); }
+    if (!t) {
+      t = { state: -1, since: 0, reason: 0, cpu: -1, wakeTs: -1, waker: -1, wakeIdx: -1 };
+      this.tasks.set(pid, t);
+    }
     return t;
   }
 
   private setState(pid: number, t: TaskNow, ts: number, state: number, reason: number, cpu: number): void {
     if (t.state >= 0 && ts > t.since) this.states.push(t.since, ts, pid, t.state, t.reason, t.cpu);
-    t.state = state; t.since = ts; t.reason = reason; t.cpu = cpu;
+    t.state = state;
+    t.since = ts;
+    t.reason = reason;
+    t.cpu = cpu;
   }
 
   event(e: StreamEvent, i: number): void {
@@ -130,10 +175,16 @@ export class Analyses {
     c.last = ts;
     this.lastTs = ts;
     // most events come from the task that ran the last one on this CPU
-    if (e.pid !== c.seen) { c.seen = e.pid; if (e.pid >= 0) this.seePid(e.pid, ts); }
+    if (e.pid !== c.seen) {
+      c.seen = e.pid;
+      if (e.pid >= 0) this.seePid(e.pid, ts);
+    }
     const k = e.classId;
     if (k < 0) return;
-    if (this.markerClass[k]) { this.markers.push(i); return; }
+    if (this.markerClass[k]) {
+      this.markers.push(i);
+      return;
+    }
     if (this.primaryBuffer < 0) this.primaryBuffer = e.buffer;
     if (e.buffer !== this.primaryBuffer) return;
     const f = e.fields;
@@ -147,11 +198,16 @@ export class Analyses {
       const iv = this.cpuIntervals[cpu]!;
       const runner = c.pid >= 0 ? c.pid : prev;
       if (ts > c.start || c.pid >= 0) iv.push(c.start, ts, runner, prevState);
-      c.pid = next; c.start = ts;
+      c.pid = next;
+      c.start = ts;
       const pt = this.task(prev);
       if (prev !== 0) {
         const runnable = (prevState & 0xff) === 0;
-        if (pt.state < 0) { pt.state = TaskState.Running; pt.since = c.first; pt.cpu = cpu; }
+        if (pt.state < 0) {
+          pt.state = TaskState.Running;
+          pt.since = c.first;
+          pt.cpu = cpu;
+        }
         this.setState(prev, pt, ts, runnable ? TaskState.Runnable : TaskState.Blocked, prevState, cpu);
         pt.wakeTs = runnable ? ts : -1;
         pt.waker = -1;
@@ -161,7 +217,11 @@ export class Analyses {
         if (nt.wakeTs >= 0 && nt.state === TaskState.Runnable && nt.reason === -1) {
           this.wakeups.push(nt.wakeTs, ts, next, cpu, nt.waker, nt.wakeIdx);
         }
-        if (nt.state < 0) { nt.state = TaskState.Runnable; nt.since = c.first; nt.reason = 0; }
+        if (nt.state < 0) {
+          nt.state = TaskState.Runnable;
+          nt.since = c.first;
+          nt.reason = 0;
+        }
         this.setState(next, nt, ts, TaskState.Running, 0, cpu);
         nt.wakeTs = -1;
       }
@@ -176,14 +236,16 @@ export class Analyses {
       // a wakeup starts the wait for a CPU; sched_wakeup after sched_waking of the same wakeup is ignored
       if (t.state === TaskState.Blocked || t.state < 0) {
         this.setState(pid, t, ts, TaskState.Runnable, -1, -1);
-        t.wakeTs = ts; t.waker = e.pid; t.wakeIdx = i;
+        t.wakeTs = ts;
+        t.waker = e.pid;
+        t.wakeIdx = i;
       }
       return;
     }
     if (k === this.irqEntry || k === this.softEntry) {
       const soft = k === this.softEntry ? 1 : 0;
       const fl = soft ? this.se : this.ie;
-      const num = soft ? (fl.vec ? f.int(fl.vec) : 0) : (fl.irq ? f.int(fl.irq) : 0);
+      const num = soft ? (fl.vec ? f.int(fl.vec) : 0) : fl.irq ? f.int(fl.irq) : 0;
       const name = !soft && fl.name ? this.names.id(f.str(fl.name)) : -1;
       this.irqOpen[cpu]!.push({ start: ts, irq: num, kind: soft, name });
       return;
@@ -233,7 +295,10 @@ export class Analyses {
     this.wakeups.sortByStart();
     for (const iv of this.cpuIntervals) iv.trim();
     for (const iv of [this.states, this.irqs, this.wakeups, this.lost]) iv.trim();
-    this.taskNamePid.trim(); this.taskNameTs.trim(); this.taskNameId.trim(); this.markers.trim();
+    this.taskNamePid.trim();
+    this.taskNameTs.trim();
+    this.taskNameId.trim();
+    this.markers.trim();
   }
 
   /** A task's name at time t (the last change at or before t; its first known name before that). */
@@ -260,7 +325,8 @@ export class Analyses {
   get byteLength(): number {
     let b = this.states.byteLength + this.irqs.byteLength + this.wakeups.byteLength + this.lost.byteLength;
     for (const iv of this.cpuIntervals) b += iv.byteLength;
-    b += this.taskNamePid.data.byteLength + this.taskNameTs.data.byteLength + this.taskNameId.data.byteLength + this.markers.data.byteLength;
+    b +=
+      this.taskNamePid.data.byteLength + this.taskNameTs.data.byteLength + this.taskNameId.data.byteLength + this.markers.data.byteLength;
     return b;
   }
 }

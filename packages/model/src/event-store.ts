@@ -52,7 +52,9 @@ export class EventStore {
   }
 
   /** Makes room for `n` events in all (a source's estimate: fewer copies while loading). */
-  reserve(n: number): void { if (n > this.ts.length) this.ensure(Math.min(n, 1 << 28)); }
+  reserve(n: number): void {
+    if (n > this.ts.length) this.ensure(Math.min(n, 1 << 28));
+  }
 
   append(e: StreamEvent, ts: number = e.ts): number {
     const i = this.length;
@@ -70,15 +72,22 @@ export class EventStore {
     return i;
   }
 
-  classId(i: number): number { return this.cls[i]! - 1; }
+  classId(i: number): number {
+    return this.cls[i]! - 1;
+  }
 
   /** Drops spare capacity (call when a source is done). */
   trim(): void {
     const n = this.length;
     if (this.ts.length === n) return;
-    this.ts = this.ts.slice(0, n); this.loc = this.loc.slice(0, n); this.pid = this.pid.slice(0, n);
-    this.cpu = this.cpu.slice(0, n); this.cls = this.cls.slice(0, n); this.flags = this.flags.slice(0, n);
-    this.preempt = this.preempt.slice(0, n); this.buffer = this.buffer.slice(0, n);
+    this.ts = this.ts.slice(0, n);
+    this.loc = this.loc.slice(0, n);
+    this.pid = this.pid.slice(0, n);
+    this.cpu = this.cpu.slice(0, n);
+    this.cls = this.cls.slice(0, n);
+    this.flags = this.flags.slice(0, n);
+    this.preempt = this.preempt.slice(0, n);
+    this.buffer = this.buffer.slice(0, n);
   }
 
   /** Builds the per-CPU index now and marks the per-task one stale (built on first use). */
@@ -121,10 +130,14 @@ export class EventStore {
     const tfill = ts.slice(0, pids.length);
     const ti = new Int32Array(n);
     // a per-event slot lookup through the map is the slow part; cache the last pid
-    let lastPid = NaN, lastSlot = 0;
+    let lastPid = NaN,
+      lastSlot = 0;
     for (let i = 0; i < n; i++) {
       const p = pid[i]!;
-      if (p !== lastPid) { lastPid = p; lastSlot = slotOf.get(p)!; }
+      if (p !== lastPid) {
+        lastPid = p;
+        lastSlot = slotOf.get(p)!;
+      }
       ti[tfill[lastSlot]!++] = i;
     }
     this.taskIndex = ti;
@@ -155,11 +168,13 @@ export class EventStore {
 
   /** First event index with ts >= t. */
   lowerBound(t: number): number {
-    let lo = 0, hi = this.length;
+    let lo = 0,
+      hi = this.length;
     const ts = this.ts;
     while (lo < hi) {
       const m = (lo + hi) >>> 1;
-      if (ts[m]! < t) lo = m + 1; else hi = m;
+      if (ts[m]! < t) lo = m + 1;
+      else hi = m;
     }
     return lo;
   }
@@ -167,28 +182,44 @@ export class EventStore {
   /** Bytes held by the columns and indexes (the task index counted as built). */
   get byteLength(): number {
     this.indexTasks();
-    return this.ts.byteLength + this.loc.byteLength + this.pid.byteLength + this.cpu.byteLength + this.cls.byteLength
-      + this.flags.byteLength + this.preempt.byteLength + this.buffer.byteLength + this.cpuIndex.byteLength
-      + this.cpuStart.byteLength + this.taskIndex.byteLength + this.taskPids.byteLength + this.taskStart.byteLength;
+    return (
+      this.ts.byteLength +
+      this.loc.byteLength +
+      this.pid.byteLength +
+      this.cpu.byteLength +
+      this.cls.byteLength +
+      this.flags.byteLength +
+      this.preempt.byteLength +
+      this.buffer.byteLength +
+      this.cpuIndex.byteLength +
+      this.cpuStart.byteLength +
+      this.taskIndex.byteLength +
+      this.taskPids.byteLength +
+      this.taskStart.byteLength
+    );
   }
 }
 
 /** First position in a sorted Int32Array with a[k] >= v. */
 export function lowerBoundI32(a: Int32Array, v: number): number {
-  let lo = 0, hi = a.length;
+  let lo = 0,
+    hi = a.length;
   while (lo < hi) {
     const m = (lo + hi) >>> 1;
-    if (a[m]! < v) lo = m + 1; else hi = m;
+    if (a[m]! < v) lo = m + 1;
+    else hi = m;
   }
   return lo;
 }
 
 /** First position k in `idx` (event indexes) with ts[idx[k]] >= t. */
 export function lowerBoundBy(idx: Int32Array, ts: Float64Array, t: number): number {
-  let lo = 0, hi = idx.length;
+  let lo = 0,
+    hi = idx.length;
   while (lo < hi) {
     const m = (lo + hi) >>> 1;
-    if (ts[idx[m]!]! < t) lo = m + 1; else hi = m;
+    if (ts[idx[m]!]! < t) lo = m + 1;
+    else hi = m;
   }
   return lo;
 }

@@ -20,7 +20,7 @@ export const FieldKind = {
   /** Floating point (CTF floats, perf sample values). */
   Float: 'float',
 } as const;
-export type FieldKind = typeof FieldKind[keyof typeof FieldKind];
+export type FieldKind = (typeof FieldKind)[keyof typeof FieldKind];
 
 /** One field of an event class. */
 export interface StreamField {

@@ -14,11 +14,18 @@ export class Intervals {
   readonly d = new GrowI32(256);
   private sorted = true;
 
-  get length(): number { return this.start.length; }
+  get length(): number {
+    return this.start.length;
+  }
 
   push(start: number, end: number, a = 0, b = 0, c = 0, d = 0): void {
     if (this.start.length > 0 && start < this.start.get(this.start.length - 1)) this.sorted = false;
-    this.start.push(start); this.end.push(end); this.a.push(a); this.b.push(b); this.c.push(c); this.d.push(d);
+    this.start.push(start);
+    this.end.push(end);
+    this.a.push(a);
+    this.b.push(b);
+    this.c.push(c);
+    this.d.push(d);
   }
 
   /** Makes `start` ascending (stable). */
@@ -40,10 +47,12 @@ export class Intervals {
   /** First interval whose start >= t (after sortByStart). */
   lowerBound(t: number): number {
     const s = this.start.data;
-    let lo = 0, hi = this.length;
+    let lo = 0,
+      hi = this.length;
     while (lo < hi) {
       const m = (lo + hi) >>> 1;
-      if (s[m]! < t) lo = m + 1; else hi = m;
+      if (s[m]! < t) lo = m + 1;
+      else hi = m;
     }
     return lo;
   }
@@ -58,11 +67,19 @@ export class Intervals {
     return out;
   }
 
-  trim(): void { for (const c of [this.start, this.end, this.a, this.b, this.c, this.d]) c.trim(); }
+  trim(): void {
+    for (const c of [this.start, this.end, this.a, this.b, this.c, this.d]) c.trim();
+  }
 
   get byteLength(): number {
-    return this.start.data.byteLength + this.end.data.byteLength + this.a.data.byteLength + this.b.data.byteLength
-      + this.c.data.byteLength + this.d.data.byteLength;
+    return (
+      this.start.data.byteLength +
+      this.end.data.byteLength +
+      this.a.data.byteLength +
+      this.b.data.byteLength +
+      this.c.data.byteLength +
+      this.d.data.byteLength
+    );
   }
 }
 
@@ -72,8 +89,14 @@ export class Strings {
   readonly list: string[] = [];
   id(s: string): number {
     let v = this.ids.get(s);
-    if (v === undefined) { v = this.list.length; this.list.push(s); this.ids.set(s, v); }
+    if (v === undefined) {
+      v = this.list.length;
+      this.list.push(s);
+      this.ids.set(s, v);
+    }
     return v;
   }
-  get(id: number): string { return this.list[id] ?? ''; }
+  get(id: number): string {
+    return this.list[id] ?? '';
+  }
 }

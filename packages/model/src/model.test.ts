@@ -19,8 +19,20 @@ import { TaskState } from './analyses.js';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SUCCEED = ROOT + 'testdata/succeed/';
 
-interface Line { buffer: string; comm: string; pid: number; cpu: number; time: string; event: string; info: string; text: string }
-interface Report { lines: Line[]; dropped: Array<{ buffer: string; cpu: number; count: number }> }
+interface Line {
+  buffer: string;
+  comm: string;
+  pid: number;
+  cpu: number;
+  time: string;
+  event: string;
+  info: string;
+  text: string;
+}
+interface Report {
+  lines: Line[];
+  dropped: Array<{ buffer: string; cpu: number; count: number }>;
+}
 
 /** Parses trace-cmd report's output: instance prefixes, EVENTS DROPPED lines, the columns. */
 function parseReport(text: string, buffers: readonly string[]): Report {
@@ -37,10 +49,18 @@ function parseReport(text: string, buffers: readonly string[]): Report {
     afterDrop = undefined;
     for (const n of skipPrefix ? [] : names) {
       const m = new RegExp(`^\\s*${n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `).exec(raw);
-      if (m) { buffer = n; rest = raw.slice(m[0].length); break; }
+      if (m) {
+        buffer = n;
+        rest = raw.slice(m[0].length);
+        break;
+      }
     }
     const d = /^CPU:(\d+) \[(?:(\d+) )?EVENTS DROPPED\]$/.exec(rest);
-    if (d) { dropped.push({ buffer, cpu: Number(d[1]), count: d[2] ? Number(d[2]) : -1 }); afterDrop = buffer; continue; }
+    if (d) {
+      dropped.push({ buffer, cpu: Number(d[1]), count: d[2] ? Number(d[2]) : -1 });
+      afterDrop = buffer;
+      continue;
+    }
     const m = /^\s*(.*)-(\d+)\s+\[(\d+)\]\s+(\d+\.\d+): (\S+):\s*(.*)$/s.exec(rest);
     assert.ok(m, `unparsed report line: ${raw}`);
     lines.push({ buffer, comm: m[1]!.trim(), pid: Number(m[2]), cpu: Number(m[3]), time: m[4]!, event: m[5]!, info: m[6]!, text: rest });
@@ -49,7 +69,9 @@ function parseReport(text: string, buffers: readonly string[]): Report {
 }
 
 function fixtures(): string[] {
-  return readdirSync(SUCCEED).filter((d) => existsSync(SUCCEED + d + '/report.txt') && (existsSync(SUCCEED + d + '/trace.dat') || existsSync(SUCCEED + d + '/trace.dat.gz')));
+  return readdirSync(SUCCEED).filter(
+    (d) => existsSync(SUCCEED + d + '/report.txt') && (existsSync(SUCCEED + d + '/trace.dat') || existsSync(SUCCEED + d + '/trace.dat.gz')),
+  );
 }
 
 function traceBytes(dir: string): Uint8Array {
@@ -79,7 +101,11 @@ for (const dir of fixtures()) {
     for (let i = 0; i < model.length; i += 97) {
       const c = model.columns(i);
       const w = report.lines[i]!;
-      assert.deepEqual([c.cpu, c.pid, c.time, c.event, c.info.trimEnd()], [w.cpu, w.pid, w.time, w.event, w.info.trimEnd()], `columns of event ${i}`);
+      assert.deepEqual(
+        [c.cpu, c.pid, c.time, c.event, c.info.trimEnd()],
+        [w.cpu, w.pid, w.time, w.event, w.info.trimEnd()],
+        `columns of event ${i}`,
+      );
     }
   });
 
@@ -91,9 +117,18 @@ for (const dir of fixtures()) {
       return m;
     };
     const st = model.stats();
-    assert.deepEqual(new Map(st.perCpu.map((x) => [x.cpu, x.count])), count((l) => l.cpu));
-    assert.deepEqual(new Map(st.perTask.map((x) => [x.pid, x.count])), count((l) => l.pid));
-    assert.deepEqual(new Map(st.perClass.map((x) => [x.name, x.count])), count((l) => l.event));
+    assert.deepEqual(
+      new Map(st.perCpu.map((x) => [x.cpu, x.count])),
+      count((l) => l.cpu),
+    );
+    assert.deepEqual(
+      new Map(st.perTask.map((x) => [x.pid, x.count])),
+      count((l) => l.pid),
+    );
+    assert.deepEqual(
+      new Map(st.perClass.map((x) => [x.name, x.count])),
+      count((l) => l.event),
+    );
     for (const c of model.cpus()) assert.equal(model.store.eventsOfCpu(c).length, count((l) => l.cpu).get(c));
   });
 
@@ -146,7 +181,11 @@ for (const dir of fixtures()) {
         if (ci.b.get(k) === -1) continue;
         got.push([formatTime(ci.start.get(k), 'usec'), formatTime(ci.end.get(k), 'usec'), ci.a.get(k)]);
       }
-      assert.deepEqual(got.map((g) => [g[0].trim(), g[1].trim(), g[2]]), iv, `cpu ${cpu}`);
+      assert.deepEqual(
+        got.map((g) => [g[0].trim(), g[1].trim(), g[2]]),
+        iv,
+        `cpu ${cpu}`,
+      );
     }
   });
 }
@@ -158,13 +197,16 @@ test('task states and wakeup latency follow sched_switch / sched_wakeup', async 
   for (let k = 0; k < an.wakeups.length; k++) {
     const pid = an.wakeups.a.get(k);
     const wakeIdx = an.wakeups.d.get(k);
-    const start = an.wakeups.start.get(k), end = an.wakeups.end.get(k);
+    const start = an.wakeups.start.get(k),
+      end = an.wakeups.end.get(k);
     assert.ok(end >= start);
     // the wakeup event is a sched_waking/sched_wakeup naming the pid, and the end is a switch to it
     const wl = report.lines[wakeIdx]!;
     assert.match(wl.event, /^sched_wak(ing|eup|eup_new)$/);
     assert.match(wl.info, new RegExp(`(:|pid=)${pid} `));
-    const sw = report.lines.find((l) => l.event === 'sched_switch' && l.time === formatTime(end, 'usec').trim() && new RegExp(`==> .*:${pid} \\[`).test(l.info));
+    const sw = report.lines.find(
+      (l) => l.event === 'sched_switch' && l.time === formatTime(end, 'usec').trim() && new RegExp(`==> .*:${pid} \\[`).test(l.info),
+    );
     assert.ok(sw, `switch-in of ${pid} at ${formatTime(end, 'usec')}`);
   }
   // states of one task never overlap and cover running time exactly where the CPU intervals say
@@ -186,19 +228,30 @@ test('level-of-detail bins count every event of a CPU exactly once at any zoom',
     const all = model.store.eventsOfCpu(cpu).length;
     for (const n of [1, 7, 500, 4000]) {
       const b = model.cpuBins(cpu, model.start, model.end + 1, n);
-      assert.equal(b.count.reduce((a, x) => a + x, 0), all, `cpu ${cpu}, ${n} bins`);
+      assert.equal(
+        b.count.reduce((a, x) => a + x, 0),
+        all,
+        `cpu ${cpu}, ${n} bins`,
+      );
       for (let k = 0; k < n; k++) if (b.count[k]! > 0) assert.equal(model.store.cpu[b.first[k]!], cpu);
     }
     // a window in the middle: bins count what a linear scan counts
-    const t0 = model.start + (model.end - model.start) * 0.3, t1 = model.start + (model.end - model.start) * 0.6;
+    const t0 = model.start + (model.end - model.start) * 0.3,
+      t1 = model.start + (model.end - model.start) * 0.6;
     const b = model.cpuBins(cpu, t0, t1, 100);
     let scan = 0;
     for (const i of model.store.eventsOfCpu(cpu)) if (model.store.ts[i]! >= t0 && model.store.ts[i]! < t1) scan++;
-    assert.equal(b.count.reduce((a, x) => a + x, 0), scan);
+    assert.equal(
+      b.count.reduce((a, x) => a + x, 0),
+      scan,
+    );
   }
   const pid = model.tasks().sort((a, b) => b.count - a.count)[0]!.pid;
   const tb = model.taskBins(pid, model.start, model.end + 1, 333);
-  assert.equal(tb.count.reduce((a, x) => a + x, 0), model.store.eventsOfTask(pid).length);
+  assert.equal(
+    tb.count.reduce((a, x) => a + x, 0),
+    model.store.eventsOfTask(pid).length,
+  );
 });
 
 test('filters by event, task, CPU and trace-cmd expressions; search in the text', async () => {
@@ -213,7 +266,10 @@ test('filters by event, task, CPU and trace-cmd expressions; search in the text'
   assert.ok(expr.length > 0);
   assert.throws(() => model.filter({ expr: 'no_such_event_xyz' }));
   const pos = model.search('next_comm=', -1, 1);
-  assert.equal(pos, report.lines.findIndex((l) => l.text.includes('next_comm=')));
+  assert.equal(
+    pos,
+    report.lines.findIndex((l) => l.text.includes('next_comm=')),
+  );
   const back = model.search('next_comm=', model.length, -1);
   assert.equal(back, report.lines.map((l) => l.text.includes('next_comm=')).lastIndexOf(true));
 });
@@ -228,7 +284,8 @@ test('two files on one timeline: each keeps its own offsets, a manual shift move
   const a = (await load('many-v7-zstd')).model;
   const b = (await load('sched-v6')).model;
   const tl = new Timeline();
-  tl.add(a); tl.add(b, 1e9);
+  tl.add(a);
+  tl.add(b, 1e9);
   assert.equal(tl.length, a.length + b.length);
   assert.equal(tl.end, Math.max(a.end, b.end + 1e9));
   tl.alignStarts();

@@ -85,24 +85,33 @@ export class TraceModel {
     const an = this.analyses;
     const every = options.appendEvery ?? 0;
     const onAppend = options.onAppend;
-    await this.source.read({
-      expect: (n) => store.reserve(store.length + n),
-      event: (e) => {
-        const i = store.append(e);
-        an.event(e, i);
-        if (every > 0 && onAppend && (i + 1) % every === 0) onAppend(this);
+    await this.source.read(
+      {
+        expect: (n) => store.reserve(store.length + n),
+        event: (e) => {
+          const i = store.append(e);
+          an.event(e, i);
+          if (every > 0 && onAppend && (i + 1) % every === 0) onAppend(this);
+        },
+        lost: (l) => an.lostEvents(l),
       },
-      lost: (l) => an.lostEvents(l),
-    }, options);
+      options,
+    );
     an.finish();
     store.trim();
     store.index();
     this.done = true;
   }
 
-  get length(): number { return this.store.length; }
-  get start(): number { return this.store.length ? this.store.ts[0]! : 0; }
-  get end(): number { return this.store.length ? this.store.ts[this.store.length - 1]! : 0; }
+  get length(): number {
+    return this.store.length;
+  }
+  get start(): number {
+    return this.store.length ? this.store.ts[0]! : 0;
+  }
+  get end(): number {
+    return this.store.length ? this.store.ts[this.store.length - 1]! : 0;
+  }
 
   /** CPUs that have events. */
   cpus(): number[] {
@@ -123,17 +132,29 @@ export class TraceModel {
     return out;
   }
 
-  className(classId: number): string { return this.source.classes[classId]?.name ?? '[UNKNOWN EVENT]'; }
+  className(classId: number): string {
+    return this.source.classes[classId]?.name ?? '[UNKNOWN EVENT]';
+  }
 
   /** The report columns of event i. */
   columns(i: number): EventColumns {
     const st = this.store;
-    const ts = st.ts[i]!, cpu = st.cpu[i]!, pid = st.pid[i]!, k = st.classId(i);
+    const ts = st.ts[i]!,
+      cpu = st.cpu[i]!,
+      pid = st.pid[i]!,
+      k = st.classId(i);
     const c = this.source.classes[k];
     return {
-      index: i, buffer: this.source.meta.buffers[st.buffer[i]!] ?? '', cpu, ts, time: formatTime(ts, 'usec').trimStart(),
-      comm: this.source.commOf(pid) ?? '<...>', pid, latency: latencyFlags(st.flags[i]!, st.preempt[i]!),
-      event: c?.name ?? '[UNKNOWN EVENT]', system: c?.system ?? '',
+      index: i,
+      buffer: this.source.meta.buffers[st.buffer[i]!] ?? '',
+      cpu,
+      ts,
+      time: formatTime(ts, 'usec').trimStart(),
+      comm: this.source.commOf(pid) ?? '<...>',
+      pid,
+      latency: latencyFlags(st.flags[i]!, st.preempt[i]!),
+      event: c?.name ?? '[UNKNOWN EVENT]',
+      system: c?.system ?? '',
       info: stripNl(this.source.info(st.loc[i]!, k, ts, cpu)),
     };
   }
@@ -147,12 +168,20 @@ export class TraceModel {
   }
 
   /** Decoded fields of event i. */
-  fields(i: number) { return this.source.values(this.store.loc[i]!, this.store.classId(i)); }
+  fields(i: number) {
+    return this.source.values(this.store.loc[i]!, this.store.classId(i));
+  }
 
   // ------------------------------------------------------------------ level of detail
 
   /** Bins over any time-ordered list of event indexes (a row's events, or its filtered ones). */
-  binsOver(idx: Int32Array, t0: number, t1: number, n: number, dominant: (lo: number, hi: number, a: number, b: number, k0: number, k1: number) => number): Bins {
+  binsOver(
+    idx: Int32Array,
+    t0: number,
+    t1: number,
+    n: number,
+    dominant: (lo: number, hi: number, a: number, b: number, k0: number, k1: number) => number,
+  ): Bins {
     const first = new Int32Array(n).fill(-1);
     const count = new Int32Array(n);
     const dom = new Int32Array(n).fill(-1);
@@ -162,10 +191,20 @@ export class TraceModel {
     for (let b = 0; b < n; b++) {
       const hiT = b === n - 1 ? t1 : t0 + w * (b + 1);
       // gallop: most bins hold few events
-      let lo = k, step = 1, hi = k;
-      while (hi < idx.length && ts[idx[hi]!]! < hiT) { lo = hi; hi = k + step; step *= 2; }
+      let lo = k,
+        step = 1,
+        hi = k;
+      while (hi < idx.length && ts[idx[hi]!]! < hiT) {
+        lo = hi;
+        hi = k + step;
+        step *= 2;
+      }
       if (hi > idx.length) hi = idx.length;
-      while (lo < hi) { const m = (lo + hi) >>> 1; if (ts[idx[m]!]! < hiT) lo = m + 1; else hi = m; }
+      while (lo < hi) {
+        const m = (lo + hi) >>> 1;
+        if (ts[idx[m]!]! < hiT) lo = m + 1;
+        else hi = m;
+      }
       const k1 = lo;
       count[b] = k1 - k;
       if (k1 > k) first[b] = idx[k]!;
@@ -182,19 +221,30 @@ export class TraceModel {
     const pids = this.store.pid;
     let j = iv ? Math.max(0, iv.lowerBound(t0) - 1) : 0;
     return this.binsOver(idx, t0, t1, n, (a, b, _bin, _n, k0, k1) => {
-      if (iv && iv.length) {
-        const s = iv.start.data, e = iv.end.data, p = iv.a.data;
+      if (iv?.length) {
+        const s = iv.start.data,
+          e = iv.end.data,
+          p = iv.a.data;
         while (j < iv.length && e[j]! <= a) j++;
-        let best = -1, bestLen = 0;
+        let best = -1,
+          bestLen = 0;
         // intervals starting before the bin's end: exact longest overlap when few, a strided sample when many
-        let lo = j, hi = iv.length;
-        while (lo < hi) { const q = (lo + hi) >>> 1; if (s[q]! < b) lo = q + 1; else hi = q; }
+        let lo = j,
+          hi = iv.length;
+        while (lo < hi) {
+          const q = (lo + hi) >>> 1;
+          if (s[q]! < b) lo = q + 1;
+          else hi = q;
+        }
         const mEnd = lo;
         const stride = mEnd - j > SAMPLE ? (mEnd - j) / SAMPLE : 1;
         for (let f = j; f < mEnd; f += stride) {
           const m = Math.floor(f);
           const len = Math.min(e[m]!, b) - Math.max(s[m]!, a);
-          if (len > bestLen) { bestLen = len; best = p[m]!; }
+          if (len > bestLen) {
+            bestLen = len;
+            best = p[m]!;
+          }
         }
         if (mEnd > j + 1) j = mEnd - 1;
         if (best >= 0 || bestLen > 0) return best;
@@ -222,7 +272,7 @@ export class TraceModel {
     const tasks = spec.tasks ? new Set(spec.tasks) : undefined;
     const cpus = spec.cpus ? new Set(spec.cpus) : undefined;
     let pred: ((loc: number, ts: number, cpu: number) => boolean) | undefined;
-    if (spec.expr && spec.expr.trim()) {
+    if (spec.expr?.trim()) {
       if (!this.source.compileFilter) throw new Error('This source has no filter expressions');
       pred = this.source.compileFilter(spec.expr.trim());
     }
@@ -262,14 +312,19 @@ export class TraceModel {
     const perCpu = new Float64Array(Math.max(1, st.cpuCount));
     const perPid = new Map<number, number>();
     const n = within ? within.length : st.length;
-    let lastPid = NaN, run = 0;
+    let lastPid = NaN,
+      run = 0;
     for (let p = 0; p < n; p++) {
       const i = within ? within[p]! : p;
       perCls[st.cls[i]!]!++;
       perCpu[st.cpu[i]!]!++;
       const pid = st.pid[i]!;
       if (pid === lastPid) run++;
-      else { if (run) perPid.set(lastPid, (perPid.get(lastPid) ?? 0) + run); lastPid = pid; run = 1; }
+      else {
+        if (run) perPid.set(lastPid, (perPid.get(lastPid) ?? 0) + run);
+        lastPid = pid;
+        run = 1;
+      }
     }
     if (run) perPid.set(lastPid, (perPid.get(lastPid) ?? 0) + run);
     let lost = 0;
@@ -277,18 +332,31 @@ export class TraceModel {
     for (let k = 0; k < lb.length; k++) if (lb.get(k) > 0) lost += lb.get(k);
     return {
       events: n,
-      perClass: Array.from(perCls).map((count, k) => ({ classId: k - 1, name: this.className(k - 1), count })).filter((x) => x.count > 0).sort((a, b) => b.count - a.count),
-      perCpu: Array.from(perCpu).map((count, cpu) => ({ cpu, count })).filter((x) => x.count > 0),
-      perTask: [...perPid].map(([pid, count]) => ({ pid, name: this.analyses.nameAt(pid, Infinity), count })).sort((a, b) => b.count - a.count),
-      lost, start: this.start, end: this.end,
+      perClass: Array.from(perCls)
+        .map((count, k) => ({ classId: k - 1, name: this.className(k - 1), count }))
+        .filter((x) => x.count > 0)
+        .sort((a, b) => b.count - a.count),
+      perCpu: Array.from(perCpu)
+        .map((count, cpu) => ({ cpu, count }))
+        .filter((x) => x.count > 0),
+      perTask: [...perPid]
+        .map(([pid, count]) => ({ pid, name: this.analyses.nameAt(pid, Infinity), count }))
+        .sort((a, b) => b.count - a.count),
+      lost,
+      start: this.start,
+      end: this.end,
     };
   }
 
   /** Bytes held by the store, its indexes and the analyses. */
-  get byteLength(): number { return this.store.byteLength + this.analyses.byteLength; }
+  get byteLength(): number {
+    return this.store.byteLength + this.analyses.byteLength;
+  }
 }
 
-function stripNl(s: string): string { return s.length && s.charCodeAt(s.length - 1) === 10 ? s.slice(0, -1) : s; }
+function stripNl(s: string): string {
+  return s.length && s.charCodeAt(s.length - 1) === 10 ? s.slice(0, -1) : s;
+}
 
 /**
  * Several traces on one time axis. Each model's times already include its file's own offsets
@@ -296,10 +364,19 @@ function stripNl(s: string): string { return s.length && s.charCodeAt(s.length -
  */
 export class Timeline {
   readonly models: TraceModel[] = [];
-  add(m: TraceModel, shift = 0): void { m.shift = shift; this.models.push(m); }
-  get start(): number { return Math.min(...this.models.map((m) => m.start + m.shift)); }
-  get end(): number { return Math.max(...this.models.map((m) => m.end + m.shift)); }
-  get length(): number { return this.models.reduce((a, m) => a + m.length, 0); }
+  add(m: TraceModel, shift = 0): void {
+    m.shift = shift;
+    this.models.push(m);
+  }
+  get start(): number {
+    return Math.min(...this.models.map((m) => m.start + m.shift));
+  }
+  get end(): number {
+    return Math.max(...this.models.map((m) => m.end + m.shift));
+  }
+  get length(): number {
+    return this.models.reduce((a, m) => a + m.length, 0);
+  }
   /** Aligns every model's first event with the earliest one (for traces of unrelated clocks). */
   alignStarts(): void {
     const s = Math.min(...this.models.map((m) => m.start));

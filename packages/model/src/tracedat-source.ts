@@ -11,7 +11,17 @@ import type { DiagnosticHandler, EventFormat, Field } from '@utp/traceevent';
 import { TraceDat, decompressorFor, mergeRecords } from '@utp/tracedat';
 import type { Decompressor, TraceDatBuffer } from '@utp/tracedat';
 import { FieldKind } from './event-stream.js';
-import type { CurrentFields, EventClass, EventSink, EventSource, FieldValue, ReadOptions, SourceMeta, StreamEvent, StreamField } from './event-stream.js';
+import type {
+  CurrentFields,
+  EventClass,
+  EventSink,
+  EventSource,
+  FieldValue,
+  ReadOptions,
+  SourceMeta,
+  StreamEvent,
+  StreamField,
+} from './event-stream.js';
 import { GrowF64, GrowI32 } from './grow.js';
 
 export interface TraceDatSourceOptions {
@@ -24,14 +34,27 @@ export interface TraceDatSourceOptions {
   tsOffset: bigint;
 }
 
-const DEFAULTS: Readonly<TraceDatSourceOptions> = Object.freeze({ onDiagnostic: undefined, plugins: true, decompressors: {}, tsOffset: 0n });
+const DEFAULTS: Readonly<TraceDatSourceOptions> = Object.freeze({
+  onDiagnostic: undefined,
+  plugins: true,
+  decompressors: {},
+  tsOffset: 0n,
+});
 
 function streamField(f: Field): StreamField {
   const dynamic = (f.flags & (FieldFlag.Dynamic | FieldFlag.Relative)) !== 0;
   const kind = f.flags & FieldFlag.String ? FieldKind.String : f.flags & FieldFlag.Array ? FieldKind.Array : FieldKind.Integer;
   return {
-    name: f.name, type: f.type, kind, size: f.size, signed: (f.flags & FieldFlag.Signed) !== 0,
-    length: f.arraylen, elementSize: f.elementsize, dynamic, offset: f.offset, raw: f,
+    name: f.name,
+    type: f.type,
+    kind,
+    size: f.size,
+    signed: (f.flags & FieldFlag.Signed) !== 0,
+    length: f.arraylen,
+    elementSize: f.elementsize,
+    dynamic,
+    offset: f.offset,
+    raw: f,
   } as StreamField;
 }
 
@@ -42,11 +65,20 @@ class FormatClass implements EventClass {
   readonly name: string;
   private cf: StreamField[] | undefined;
   private fs: StreamField[] | undefined;
-  constructor(readonly id: number, readonly format: EventFormat) {
-    this.fileId = format.id; this.system = format.system; this.name = format.name;
+  constructor(
+    readonly id: number,
+    readonly format: EventFormat,
+  ) {
+    this.fileId = format.id;
+    this.system = format.system;
+    this.name = format.name;
   }
-  get commonFields(): readonly StreamField[] { return (this.cf ??= this.format.commonFields.map(streamField)); }
-  get fields(): readonly StreamField[] { return (this.fs ??= this.format.fields.map(streamField)); }
+  get commonFields(): readonly StreamField[] {
+    return (this.cf ??= this.format.commonFields.map(streamField));
+  }
+  get fields(): readonly StreamField[] {
+    return (this.fs ??= this.format.fields.map(streamField));
+  }
 }
 
 /** Per CPU slot of the merge: where its data lives. */
@@ -112,9 +144,17 @@ export class TraceDatSource implements EventSource {
     const handles = td.handles();
     const uname = td.uname;
     this.meta = {
-      format: 'trace.dat', name: td.src.name ?? '', clock: td.traceClock ?? 'local', nanoseconds: td.inUsecs,
-      tsOffset: td.tsOffset + opts.tsOffset, date: undefined, hostname: uname?.split(' ')[1], uname,
-      cpuCount: td.cpuCount, buffers: handles.map((h) => h.buffer?.name ?? ''), traceId: td.traceId,
+      format: 'trace.dat',
+      name: td.src.name ?? '',
+      clock: td.traceClock ?? 'local',
+      nanoseconds: td.inUsecs,
+      tsOffset: td.tsOffset + opts.tsOffset,
+      date: undefined,
+      hostname: uname?.split(' ')[1],
+      uname,
+      cpuCount: td.cpuCount,
+      buffers: handles.map((h) => h.buffer?.name ?? ''),
+      traceId: td.traceId,
     };
   }
 
@@ -123,7 +163,12 @@ export class TraceDatSource implements EventSource {
     const opts = { ...DEFAULTS, ...options };
     const tep = new Tep();
     if (opts.plugins) loadPlugins(tep);
-    const td = await TraceDat.open(src, { tep, onDiagnostic: opts.onDiagnostic, decompressors: opts.decompressors, tsOffset: opts.tsOffset });
+    const td = await TraceDat.open(src, {
+      tep,
+      onDiagnostic: opts.onDiagnostic,
+      decompressors: opts.decompressors,
+      tsOffset: opts.tsOffset,
+    });
     return new TraceDatSource(td, opts);
   }
 
@@ -132,10 +177,14 @@ export class TraceDatSource implements EventSource {
     return fileId >= 0 && fileId < this.classOfId.length ? this.classOfId[fileId]! : (this.byFileId.get(fileId) ?? -1);
   }
 
-  commOf(pid: number): string | undefined { return this.tep.commOf(pid); }
+  commOf(pid: number): string | undefined {
+    return this.tep.commOf(pid);
+  }
 
   /** Number of sub-buffers seen so far. */
-  get pageCount(): number { return this.pageSlot.length; }
+  get pageCount(): number {
+    return this.pageSlot.length;
+  }
 
   private async setupSlots(handles: ReturnType<TraceDat['handles']>): Promise<void> {
     const td = this.td;
@@ -145,8 +194,14 @@ export class TraceDatSource implements EventSource {
       for (let i = 0; i < handles[h]!.streams.length; i++) {
         const c = b?.cpus[i];
         const slot: Slot = {
-          buffer: h, start: c?.offset ?? 0, size: c?.size ?? 0, pageSize: b ? td.handlePageSize(b) : td.pageSize,
-          compressed: !!b?.compressed && this.decompress !== undefined, chunkAt: [], chunkZ: [], chunkU: [],
+          buffer: h,
+          start: c?.offset ?? 0,
+          size: c?.size ?? 0,
+          pageSize: b ? td.handlePageSize(b) : td.pageSize,
+          compressed: !!b?.compressed && this.decompress !== undefined,
+          chunkAt: [],
+          chunkZ: [],
+          chunkU: [],
         };
         if (slot.compressed && slot.size > 0) await this.walkChunks(slot);
         this.slots.push(slot);
@@ -166,8 +221,11 @@ export class TraceDatSource implements EventSource {
       const h = await src.read(at, 8);
       if (h.length < 8) break;
       const dv = new DataView(h.buffer, h.byteOffset, 8);
-      const z = dv.getUint32(0, le), u = dv.getUint32(4, le);
-      s.chunkAt.push(at); s.chunkZ.push(z); s.chunkU.push(u);
+      const z = dv.getUint32(0, le),
+        u = dv.getUint32(4, le);
+      s.chunkAt.push(at);
+      s.chunkZ.push(z);
+      s.chunkU.push(u);
       at += 8 + z;
     }
   }
@@ -182,7 +240,8 @@ export class TraceDatSource implements EventSource {
     const lastPage = new Int32Array(nslots).fill(-1);
     const lastChunk = new Int32Array(nslots).fill(-1);
     const doneBytes = new Float64Array(nslots);
-    let totalBytes = 0, rawBytes = 0;
+    let totalBytes = 0,
+      rawBytes = 0;
     for (const s of slots) {
       totalBytes += s.size;
       if (!s.compressed) rawBytes += s.size;
@@ -193,7 +252,9 @@ export class TraceDatSource implements EventSource {
     const span = this.pageSpan;
     const le = this.td.littleEndian;
     const tep = this.tep;
-    const flagsOff = this.flagsOff, pcOff = this.pcOff, pidOff = this.pidOff;
+    const flagsOff = this.flagsOff,
+      pcOff = this.pcOff,
+      pidOff = this.pidOff;
     const classOfId = this.classOfId;
     const cur = { rec: undefined as KRecord | undefined };
     const fields: CurrentFields = {
@@ -201,13 +262,19 @@ export class TraceDatSource implements EventSource {
         const r = cur.rec;
         if (!r || f.offset < 0 || f.offset + f.size > r.size) return 0;
         const le2 = le;
-        const v = r.view, o = r.offset + f.offset;
+        const v = r.view,
+          o = r.offset + f.offset;
         switch (f.size) {
-          case 1: return f.signed ? v.getInt8(o) : v.getUint8(o);
-          case 2: return f.signed ? v.getInt16(o, le2) : v.getUint16(o, le2);
-          case 4: return f.signed ? v.getInt32(o, le2) : v.getUint32(o, le2);
-          case 8: return Number(f.signed ? v.getBigInt64(o, le2) : v.getBigUint64(o, le2));
-          default: return 0;
+          case 1:
+            return f.signed ? v.getInt8(o) : v.getUint8(o);
+          case 2:
+            return f.signed ? v.getInt16(o, le2) : v.getUint16(o, le2);
+          case 4:
+            return f.signed ? v.getInt32(o, le2) : v.getUint32(o, le2);
+          case 8:
+            return Number(f.signed ? v.getBigInt64(o, le2) : v.getBigUint64(o, le2));
+          default:
+            return 0;
         }
       },
       str: (f) => {
@@ -222,61 +289,76 @@ export class TraceDatSource implements EventSource {
     const signal = options.signal;
     let n = 0;
     let stop = false;
-    await mergeRecords(handles.map((h, i) => ({ streams: h.streams, tag: i })), (rec, _tag, slot) => {
-      const s = slots[slot]!;
-      const ps = s.pageSize;
-      const base = Math.floor(rec.offset / ps) * ps;
-      let page = lastPage[slot]!;
-      if (rec.page !== lastWin[slot] || base !== lastBase[slot]) {
-        page = this.pageSlot.length;
-        const fo = rec.fileOffset ?? 0;
-        if (!s.compressed) {
-          this.pageSlot.push(slot);
-          this.pageFile.push(s.start + Math.floor((fo - s.start) / ps) * ps);
-          this.pageBase.push(PAGE_KIND_RAW);
-        } else {
-          let j = lastChunk[slot]!;
-          if (rec.page !== lastWin[slot]) {
-            // the next chunk whose header offset is within a page before the record header
-            let k = j + 1;
-            const at = s.chunkAt;
-            while (k < at.length && !(at[k]! <= fo && fo - at[k]! < ps && s.chunkU[k] === rec.page.length)) k++;
-            if (k >= at.length) { k = 0; while (k < at.length && !(at[k]! <= fo && fo - at[k]! < ps)) k++; }
-            j = k < at.length ? k : j;
-            lastChunk[slot] = j;
+    await mergeRecords(
+      handles.map((h, i) => ({ streams: h.streams, tag: i })),
+      (rec, _tag, slot) => {
+        const s = slots[slot]!;
+        const ps = s.pageSize;
+        const base = Math.floor(rec.offset / ps) * ps;
+        let page = lastPage[slot]!;
+        if (rec.page !== lastWin[slot] || base !== lastBase[slot]) {
+          page = this.pageSlot.length;
+          const fo = rec.fileOffset ?? 0;
+          if (!s.compressed) {
+            this.pageSlot.push(slot);
+            this.pageFile.push(s.start + Math.floor((fo - s.start) / ps) * ps);
+            this.pageBase.push(PAGE_KIND_RAW);
+          } else {
+            let j = lastChunk[slot]!;
+            if (rec.page !== lastWin[slot]) {
+              // the next chunk whose header offset is within a page before the record header
+              let k = j + 1;
+              const at = s.chunkAt;
+              while (k < at.length && !(at[k]! <= fo && fo - at[k]! < ps && s.chunkU[k] === rec.page.length)) k++;
+              if (k >= at.length) {
+                k = 0;
+                while (k < at.length && !(at[k]! <= fo && fo - at[k]! < ps)) k++;
+              }
+              j = k < at.length ? k : j;
+              lastChunk[slot] = j;
+            }
+            this.pageSlot.push(slot);
+            this.pageFile.push(j >= 0 ? s.chunkAt[j]! : -1);
+            this.pageBase.push(base);
           }
-          this.pageSlot.push(slot);
-          this.pageFile.push(j >= 0 ? s.chunkAt[j]! : -1);
-          this.pageBase.push(base);
+          lastWin[slot] = rec.page;
+          lastBase[slot] = base;
+          lastPage[slot] = page;
+          doneBytes[slot] = fo - s.start;
         }
-        lastWin[slot] = rec.page; lastBase[slot] = base; lastPage[slot] = page;
-        doneBytes[slot] = fo - s.start;
-      }
-      const view = rec.view;
-      const off = rec.offset;
-      const size = rec.size;
-      const type = size >= 2 ? view.getUint16(off, le) : -1;
-      ev.ts = rec.tsNum; ev.tsBig = rec.tsBig;
-      if (rec.tsBig !== undefined) ev.ts = Number(rec.tsBig);
-      ev.cpu = rec.cpu;
-      ev.classId = type >= 0 && type < classOfId.length ? classOfId[type]! : type < 0 ? -1 : this.classOf(type);
-      ev.pid = pidOff >= 0 && pidOff + 4 <= size ? view.getInt32(off + pidOff, le) : tep.pidOf(rec);
-      ev.flags = flagsOff >= 0 && flagsOff < rec.size ? view.getUint8(off + flagsOff) : 0;
-      ev.preempt = pcOff >= 0 && pcOff < rec.size ? view.getUint8(off + pcOff) : 0;
-      ev.buffer = s.buffer;
-      ev.loc = page * span + (off - base);
-      cur.rec = rec;
-      if (rec.missedEvents !== 0 && sink.lost) sink.lost({ ts: ev.ts, cpu: rec.cpu, buffer: s.buffer, count: rec.missedEvents });
-      if (sink.event(ev) === false) { stop = true; return false; }
-      n++;
-      if (options.onProgress && n % progressEvery === 0) {
-        let d = 0;
-        for (let i = 0; i < nslots; i++) d += doneBytes[i]!;
-        options.onProgress(d, totalBytes, n);
-      }
-      if (signal?.aborted) { stop = true; return false; }
-      return true;
-    });
+        const view = rec.view;
+        const off = rec.offset;
+        const size = rec.size;
+        const type = size >= 2 ? view.getUint16(off, le) : -1;
+        ev.ts = rec.tsNum;
+        ev.tsBig = rec.tsBig;
+        if (rec.tsBig !== undefined) ev.ts = Number(rec.tsBig);
+        ev.cpu = rec.cpu;
+        ev.classId = type >= 0 && type < classOfId.length ? classOfId[type]! : type < 0 ? -1 : this.classOf(type);
+        ev.pid = pidOff >= 0 && pidOff + 4 <= size ? view.getInt32(off + pidOff, le) : tep.pidOf(rec);
+        ev.flags = flagsOff >= 0 && flagsOff < rec.size ? view.getUint8(off + flagsOff) : 0;
+        ev.preempt = pcOff >= 0 && pcOff < rec.size ? view.getUint8(off + pcOff) : 0;
+        ev.buffer = s.buffer;
+        ev.loc = page * span + (off - base);
+        cur.rec = rec;
+        if (rec.missedEvents !== 0 && sink.lost) sink.lost({ ts: ev.ts, cpu: rec.cpu, buffer: s.buffer, count: rec.missedEvents });
+        if (sink.event(ev) === false) {
+          stop = true;
+          return false;
+        }
+        n++;
+        if (options.onProgress && n % progressEvery === 0) {
+          let d = 0;
+          for (let i = 0; i < nslots; i++) d += doneBytes[i]!;
+          options.onProgress(d, totalBytes, n);
+        }
+        if (signal?.aborted) {
+          stop = true;
+          return false;
+        }
+        return true;
+      },
+    );
     if (!stop) options.onProgress?.(totalBytes, totalBytes, n);
     if (signal?.aborted) throw signal.reason ?? new Error('aborted');
   }
@@ -327,7 +409,13 @@ export class TraceDatSource implements EventSource {
     // one cursor per CPU slot: events read in order continue where the last one stopped
     let c = this.cursors[slot];
     if (!c) {
-      c = { page: -1, kb: new KBuffer({ littleEndian: this.td.littleEndian, longSize: this.td.headerPage?.commitSize ?? this.td.userLongSize }), rec: new KRecord(), base: 0, has: false };
+      c = {
+        page: -1,
+        kb: new KBuffer({ littleEndian: this.td.littleEndian, longSize: this.td.headerPage?.commitSize ?? this.td.userLongSize }),
+        rec: new KRecord(),
+        base: 0,
+        has: false,
+      };
       this.cursors[slot] = c;
     }
     const want0 = (c.page === page ? c.base : -1) + inPage;
@@ -335,14 +423,18 @@ export class TraceDatSource implements EventSource {
       const pb = this.pageBytes(page);
       if (!pb) return undefined;
       c.kb.load(pb.bytes, pb.base, this.slots[slot]!.pageSize);
-      c.page = page; c.base = pb.base;
+      c.page = page;
+      c.base = pb.base;
       c.has = c.kb.nextRecord(c.rec);
     }
     const want = c.base + inPage;
     const r = c.rec;
     while (c.has && r.offset < want) c.has = c.kb.nextRecord(r);
     if (!c.has || r.offset !== want) return undefined;
-    r.tsNum = ts; r.tsBig = undefined; r.cpu = cpu; r.missedEvents = 0;
+    r.tsNum = ts;
+    r.tsBig = undefined;
+    r.cpu = cpu;
+    r.missedEvents = 0;
     return r;
   }
 
@@ -364,7 +456,9 @@ export class TraceDatSource implements EventSource {
     };
   }
 
-  private formatOf(classId: number): EventFormat | undefined { return this.classes[classId]?.format; }
+  private formatOf(classId: number): EventFormat | undefined {
+    return this.classes[classId]?.format;
+  }
 
   values(loc: number, classId: number): Array<{ name: string; value: FieldValue }> {
     const f = this.formatOf(classId);
@@ -376,8 +470,8 @@ export class TraceDatSource implements EventSource {
       let value: FieldValue;
       if (fld.flags & FieldFlag.String) value = tep.readString(r, fld);
       else if (fld.flags & FieldFlag.Array || fld.flags & FieldFlag.Dynamic) value = tep.readBytes(r, fld).slice();
-      else if (fld.size === 8) value = (fld.flags & FieldFlag.Signed) ? tep.readFieldSigned(r, fld) : tep.readField(r, fld);
-      else value = Number((fld.flags & FieldFlag.Signed) ? tep.readFieldSigned(r, fld) : tep.readField(r, fld));
+      else if (fld.size === 8) value = fld.flags & FieldFlag.Signed ? tep.readFieldSigned(r, fld) : tep.readField(r, fld);
+      else value = Number(fld.flags & FieldFlag.Signed ? tep.readFieldSigned(r, fld) : tep.readField(r, fld));
       out.push({ name: fld.name, value });
     }
     return out;

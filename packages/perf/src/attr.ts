@@ -32,14 +32,30 @@ export interface PerfEventAttr {
 }
 
 export const AttrFlag = {
-  Disabled: 0, Inherit: 1, ExcludeUser: 4, ExcludeKernel: 5, ExcludeHv: 6, Mmap: 8, Comm: 9, Freq: 10,
-  Task: 13, SampleIdAll: 18, ExcludeHost: 19, ExcludeGuest: 20, Mmap2: 23, CommExec: 24, UseClockid: 25,
+  Disabled: 0,
+  Inherit: 1,
+  ExcludeUser: 4,
+  ExcludeKernel: 5,
+  ExcludeHv: 6,
+  Mmap: 8,
+  Comm: 9,
+  Freq: 10,
+  Task: 13,
+  SampleIdAll: 18,
+  ExcludeHost: 19,
+  ExcludeGuest: 20,
+  Mmap2: 23,
+  CommExec: 24,
+  UseClockid: 25,
   ContextSwitch: 26,
 } as const;
 
 function popcount64(v: bigint): number {
   let n = 0;
-  while (v) { n += Number(v & 1n); v >>= 1n; }
+  while (v) {
+    n += Number(v & 1n);
+    v >>= 1n;
+  }
   return n;
 }
 
@@ -47,25 +63,44 @@ function popcount64(v: bigint): number {
 export function parseAttr(dv: DataView, off: number, avail: number, le: boolean, where: number): PerfEventAttr {
   if (avail < 8) throw new PerfError(PerfErrorCode.BadAttr, 'Truncated perf_event_attr', { offset: where });
   const size = dv.getUint32(off + 4, le);
-  if (size < 64 || size > avail) throw new PerfError(PerfErrorCode.BadAttr, 'Bad perf_event_attr size', { offset: where, context: { size } });
+  if (size < 64 || size > avail)
+    throw new PerfError(PerfErrorCode.BadAttr, 'Bad perf_event_attr size', { offset: where, context: { size } });
   const u64 = (o: number): bigint => (o + 8 <= size ? dv.getBigUint64(off + o, le) : 0n);
   const u32 = (o: number): number => (o + 4 <= size ? dv.getUint32(off + o, le) : 0);
   const flags = u64(40);
-  const regsUser = u64(80), regsIntr = u64(96);
+  const regsUser = u64(80),
+    regsIntr = u64(96);
   const sampleType = Number(u64(24) & 0xffffffffn);
   return {
-    type: u32(0), size, config: u64(8), samplePeriod: u64(16), sampleType, readFormat: Number(u64(32) & 0xffn),
-    flags, wakeupEvents: u32(48), bpType: u32(52), config1: u64(56), config2: u64(64), branchSampleType: u64(72),
-    sampleRegsUser: regsUser, sampleStackUser: u32(88), clockid: size >= 96 ? dv.getInt32(off + 92, le) : 0,
-    sampleRegsIntr: regsIntr, auxWatermark: u32(104), sampleMaxStack: size >= 110 ? dv.getUint16(off + 108, le) : 0,
+    type: u32(0),
+    size,
+    config: u64(8),
+    samplePeriod: u64(16),
+    sampleType,
+    readFormat: Number(u64(32) & 0xffn),
+    flags,
+    wakeupEvents: u32(48),
+    bpType: u32(52),
+    config1: u64(56),
+    config2: u64(64),
+    branchSampleType: u64(72),
+    sampleRegsUser: regsUser,
+    sampleStackUser: u32(88),
+    clockid: size >= 96 ? dv.getInt32(off + 92, le) : 0,
+    sampleRegsIntr: regsIntr,
+    auxWatermark: u32(104),
+    sampleMaxStack: size >= 110 ? dv.getUint16(off + 108, le) : 0,
     freq: ((flags >> BigInt(AttrFlag.Freq)) & 1n) === 1n,
     sampleIdAll: ((flags >> BigInt(AttrFlag.SampleIdAll)) & 1n) === 1n,
-    nrRegsUser: popcount64(regsUser), nrRegsIntr: popcount64(regsIntr),
+    nrRegsUser: popcount64(regsUser),
+    nrRegsIntr: popcount64(regsIntr),
   };
 }
 
 /** True when the attr's flag bit is set. */
-export function attrFlag(a: PerfEventAttr, bit: number): boolean { return ((a.flags >> BigInt(bit)) & 1n) === 1n; }
+export function attrFlag(a: PerfEventAttr, bit: number): boolean {
+  return ((a.flags >> BigInt(bit)) & 1n) === 1n;
+}
 
 /** Size in bytes of the sample_id trailer of non-sample records (0 without sample_id_all). */
 export function sampleIdSize(a: PerfEventAttr): number {

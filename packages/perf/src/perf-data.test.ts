@@ -23,7 +23,12 @@ const gz = (name: string): Buffer => gunzipSync(readFileSync(dir + name));
 /** Hands out at most `piece` bytes per read, async only. */
 class PieceSource implements ByteSource {
   readonly size: number;
-  constructor(private readonly bytes: Uint8Array, private readonly piece: number) { this.size = bytes.length; }
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly piece: number,
+  ) {
+    this.size = bytes.length;
+  }
   read(offset: number, length: number): Promise<Uint8Array> {
     const s = Math.min(offset, this.size);
     return Promise.resolve(this.bytes.slice(s, Math.min(this.size, s + Math.min(length, this.piece))));
@@ -42,10 +47,15 @@ function scriptTimes(text: string): number[] {
   return out;
 }
 
-async function read(src: ByteSource, chunkSize?: number): Promise<{ pd: PerfData; times: number[]; names: string[]; types: number[]; diags: Diagnostic[] }> {
+async function read(
+  src: ByteSource,
+  chunkSize?: number,
+): Promise<{ pd: PerfData; times: number[]; names: string[]; types: number[]; diags: Diagnostic[] }> {
   const diags: Diagnostic[] = [];
   const pd = await PerfData.open(src, { onDiagnostic: (d) => diags.push(d), ...(chunkSize ? { chunkSize } : {}) });
-  const times: number[] = [], names: string[] = [], types: number[] = [];
+  const times: number[] = [],
+    names: string[] = [],
+    types: number[] = [];
   await pd.forEach((ev) => {
     types.push(ev.type);
     if (ev.type === RecordType.Sample || ev.type === RecordType.Comm || ev.type === RecordType.Fork || ev.type === RecordType.Exit) {
@@ -62,11 +72,18 @@ for (const f of FILES) {
     const want = scriptTimes(gz(`${f}.task-ns.script.gz`).toString('latin1'));
     const r = await read(new MemorySource(bytes));
     assert.equal(r.pd.pipe, f === 'tp-pipe');
-    assert.deepEqual(r.diags.filter((d) => d.level !== 'info'), []);
+    assert.deepEqual(
+      r.diags.filter((d) => d.level !== 'info'),
+      [],
+    );
     assert.equal(r.times.length, want.length);
     assert.deepEqual(r.times, want);
     // sample event names, as perf script prints them
-    const names = gz(`${f}.script.gz`).toString('latin1').split('\n').filter(Boolean).map((l) => /: +([a-z_]+:[a-z_]+): /.exec(l)?.[1]);
+    const names = gz(`${f}.script.gz`)
+      .toString('latin1')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => /: +([a-z_]+:[a-z_]+): /.exec(l)?.[1]);
     assert.deepEqual(r.names, names);
     assert.equal(r.pd.features.hostname !== undefined, true);
     assert.equal(r.pd.features.cmdline?.[0], '/usr/bin/perf');
@@ -109,12 +126,18 @@ test('a truncated file yields the records it holds and one truncation warning', 
 });
 
 test('garbage is an error with a code and an offset', async () => {
-  await assert.rejects(PerfData.open(new MemorySource(new Uint8Array(200))), (e: { code: string; offset: number }) => e.code === PerfErrorCode.BadMagic && e.offset === 0);
+  await assert.rejects(
+    PerfData.open(new MemorySource(new Uint8Array(200))),
+    (e: { code: string; offset: number }) => e.code === PerfErrorCode.BadMagic && e.offset === 0,
+  );
   const bytes = new Uint8Array(gz('tp-task.data.gz'));
   // a record whose size is below 8, right at the data start
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dataOff = Number(dv.getBigUint64(40, true));
   dv.setUint16(dataOff + 6, 4, true);
   const pd = await PerfData.open(new MemorySource(bytes));
-  await assert.rejects(pd.forEach(() => {}), (e: { code: string; offset: number }) => e.code === PerfErrorCode.BadRecord && e.offset === dataOff);
+  await assert.rejects(
+    pd.forEach(() => {}),
+    (e: { code: string; offset: number }) => e.code === PerfErrorCode.BadRecord && e.offset === dataOff,
+  );
 });

@@ -15,7 +15,12 @@ import { loadTracingData } from './tracing-data.js';
 import { eventName } from './event-names.js';
 
 /** One event of the file (perf's evsel): its attr, ids and name. */
-export interface PerfEvsel { index: number; attr: PerfEventAttr; ids: number[]; name: string }
+export interface PerfEvsel {
+  index: number;
+  attr: PerfEventAttr;
+  ids: number[];
+  name: string;
+}
 
 /** One record, as delivered: a view of its bytes (header included) and its decoded sample fields. */
 export interface PerfEvent {
@@ -42,7 +47,9 @@ export type Decompressor = (data: Uint8Array) => Uint8Array;
 /** A fresh streaming zstd decoder (fzstd). */
 export function zstdStreamDecoder(): Decompressor {
   const out: Uint8Array[] = [];
-  const z = new ZstdStream((chunk) => { out.push(chunk.slice()); });
+  const z = new ZstdStream((chunk) => {
+    out.push(chunk.slice());
+  });
   return (d) => {
     z.push(d);
     if (out.length === 1) return out.pop()!;
@@ -50,7 +57,10 @@ export function zstdStreamDecoder(): Decompressor {
     for (const c of out) n += c.length;
     const m = new Uint8Array(n);
     let p = 0;
-    for (const c of out) { m.set(c, p); p += c.length; }
+    for (const c of out) {
+      m.set(c, p);
+      p += c.length;
+    }
     out.length = 0;
     return m;
   };
@@ -68,26 +78,41 @@ export interface PerfDataOptions {
   ordered: boolean;
 }
 
-const DEFAULTS: Readonly<PerfDataOptions> = Object.freeze({ chunkSize: 4 << 20, tep: undefined, onDiagnostic: undefined, zstd: undefined, ordered: true });
+const DEFAULTS: Readonly<PerfDataOptions> = Object.freeze({
+  chunkSize: 4 << 20,
+  tep: undefined,
+  onDiagnostic: undefined,
+  zstd: undefined,
+  ordered: true,
+});
 
 const MAGIC_LE = 0x32454c4946524550n; // "PERFILE2" read little-endian
 
 /** True when the bytes start with perf.data's magic (either byte order). */
 export function isPerfData(head: Uint8Array): boolean {
-  return head.length >= 8 && decodeLatin1(head.subarray(0, 8)) === 'PERFILE2' || (head.length >= 8 && decodeLatin1(head.subarray(0, 8)) === '2ELIFREP');
+  return (
+    (head.length >= 8 && decodeLatin1(head.subarray(0, 8)) === 'PERFILE2') ||
+    (head.length >= 8 && decodeLatin1(head.subarray(0, 8)) === '2ELIFREP')
+  );
 }
-
 
 /** Reads a ByteSource in pieces; keeps one window of bytes. */
 class Window {
   buf = new Uint8Array(0);
   start = 0;
-  constructor(readonly src: ByteSource, readonly chunk: number) {}
+  constructor(
+    readonly src: ByteSource,
+    readonly chunk: number,
+  ) {}
   /** Makes [pos, pos+n) available; returns how many of those bytes exist (less only at the end). */
   async ensure(pos: number, n: number, end: number): Promise<number> {
     if (pos >= this.start && pos + n <= this.start + this.buf.length) return n;
     const want = Math.min(Math.max(n, this.chunk), end - pos);
-    if (want <= 0) { this.buf = new Uint8Array(0); this.start = pos; return 0; }
+    if (want <= 0) {
+      this.buf = new Uint8Array(0);
+      this.start = pos;
+      return 0;
+    }
     const out = new Uint8Array(want);
     let got = 0;
     // keep what we already hold of the range
@@ -108,7 +133,10 @@ class Window {
   }
 }
 
-interface Queued { ev: PerfEvent; time: number }
+interface Queued {
+  ev: PerfEvent;
+  time: number;
+}
 
 /**
  * A perf.data file (file mode or pipe mode) over a ByteSource: header, attrs, features, tracing
@@ -137,7 +165,10 @@ export class PerfData {
   #pipeResume = 0;
   readonly #win: Window;
 
-  private constructor(readonly src: ByteSource, opts: Partial<PerfDataOptions>) {
+  private constructor(
+    readonly src: ByteSource,
+    opts: Partial<PerfDataOptions>,
+  ) {
     this.opts = { ...DEFAULTS, ...opts };
     this.tep = this.opts.tep ?? new Tep();
     this.#win = new Window(src, Math.max(1, this.opts.chunkSize));
@@ -155,35 +186,44 @@ export class PerfData {
 
   async #bytes(off: number, n: number, what: string): Promise<Uint8Array> {
     const got = await this.#win.ensure(off, n, this.src.size);
-    if (got < n) throw new PerfError(PerfErrorCode.Truncated, `File ends inside ${what}`, { offset: off + got, context: { need: n, have: got } });
+    if (got < n)
+      throw new PerfError(PerfErrorCode.Truncated, `File ends inside ${what}`, { offset: off + got, context: { need: n, have: got } });
     return this.#win.buf.subarray(off - this.#win.start, off - this.#win.start + n).slice();
   }
 
   async #readHeader(): Promise<void> {
     const h = await this.#bytes(0, 16, 'the perf.data header');
     const magic = decodeLatin1(h.subarray(0, 8));
-    if (magic !== 'PERFILE2' && magic !== '2ELIFREP') throw new PerfError(PerfErrorCode.BadMagic, 'Not a perf.data file (no PERFILE2 magic)', { offset: 0 });
+    if (magic !== 'PERFILE2' && magic !== '2ELIFREP')
+      throw new PerfError(PerfErrorCode.BadMagic, 'Not a perf.data file (no PERFILE2 magic)', { offset: 0 });
     this.littleEndian = magic === 'PERFILE2';
     void MAGIC_LE;
     const le = this.littleEndian;
     const hv = new DataView(h.buffer, h.byteOffset, h.byteLength);
     const hsize = Number(hv.getBigUint64(8, le));
-    if (hsize === 16) { await this.#readPipeHead(); return; }
+    if (hsize === 16) {
+      await this.#readPipeHead();
+      return;
+    }
     if (hsize < 104) throw new PerfError(PerfErrorCode.BadHeader, 'Bad perf.data header size', { offset: 8, context: { size: hsize } });
     const b = await this.#bytes(0, 104, 'the perf.data header');
     const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     const n = (o: number): number => Number(dv.getBigUint64(o, le));
-    const attrSize = n(16), attrsOff = n(24), attrsSize = n(32);
+    const attrSize = n(16),
+      attrsOff = n(24),
+      attrsSize = n(32);
     this.dataOffset = n(40);
     const dataSize = n(48);
     this.dataEnd = this.dataOffset + dataSize;
-    if (attrSize < 16 + 64 || attrsSize % attrSize !== 0) throw new PerfError(PerfErrorCode.BadHeader, 'Bad attr entry size', { offset: 16, context: { attr_size: attrSize } });
+    if (attrSize < 16 + 64 || attrsSize % attrSize !== 0)
+      throw new PerfError(PerfErrorCode.BadHeader, 'Bad attr entry size', { offset: 16, context: { attr_size: attrSize } });
     const attrs = await this.#bytes(attrsOff, attrsSize, 'the attrs section');
     const av = new DataView(attrs.buffer, attrs.byteOffset, attrs.byteLength);
     for (let i = 0; i * attrSize < attrsSize; i++) {
       const o = i * attrSize;
       const attr = parseAttr(av, o, attrSize - 16, le, attrsOff + o);
-      const idsOff = Number(av.getBigUint64(o + attrSize - 16, le)), idsSize = Number(av.getBigUint64(o + attrSize - 8, le));
+      const idsOff = Number(av.getBigUint64(o + attrSize - 16, le)),
+        idsSize = Number(av.getBigUint64(o + attrSize - 8, le));
       const ids: number[] = [];
       if (idsSize) {
         const ib = await this.#bytes(idsOff, idsSize, 'an attr id list');
@@ -197,13 +237,19 @@ export class PerfData {
     for (let i = 0; i < 256; i++) if (b[72 + (i >> 3)]! & (1 << (i & 7))) bits.push(i);
     if (bits.length) {
       if (this.dataEnd + bits.length * 16 > this.src.size) {
-        this.diag('warning', PerfDiagnostic.Truncated, 'The file ends before its feature sections (truncated recording?): features not read', this.dataEnd);
+        this.diag(
+          'warning',
+          PerfDiagnostic.Truncated,
+          'The file ends before its feature sections (truncated recording?): features not read',
+          this.dataEnd,
+        );
       } else {
         const t = await this.#bytes(this.dataEnd, bits.length * 16, 'the feature table');
         const tv = new DataView(t.buffer, t.byteOffset, t.byteLength);
         for (let k = 0; k < bits.length; k++) {
           const id = bits[k]!;
-          const off = Number(tv.getBigUint64(k * 16, le)), size = Number(tv.getBigUint64(k * 16 + 8, le));
+          const off = Number(tv.getBigUint64(k * 16, le)),
+            size = Number(tv.getBigUint64(k * 16 + 8, le));
           try {
             const fb = await this.#bytes(off, size, `feature ${FEATURE_NAMES[id] ?? id}`);
             this.#feature(id, fb, off);
@@ -215,7 +261,12 @@ export class PerfData {
       }
     }
     if (this.dataEnd > this.src.size) {
-      this.diag('warning', PerfDiagnostic.Truncated, `The data section ends past the end of the file (${this.dataEnd - this.src.size} bytes missing)`, this.src.size);
+      this.diag(
+        'warning',
+        PerfDiagnostic.Truncated,
+        `The data section ends past the end of the file (${this.dataEnd - this.src.size} bytes missing)`,
+        this.src.size,
+      );
       this.dataEnd = this.src.size;
     }
     this.#nameEvsels();
@@ -231,7 +282,9 @@ export class PerfData {
   }
 
   #tracingData(b: Uint8Array, off: number): void {
-    loadTracingData(b, this.tep, off, (sys, e, at) => this.diag('warning', PerfDiagnostic.BadEventFormat, `Cannot parse event format of system ${sys}: ${(e as Error).message}`, at));
+    loadTracingData(b, this.tep, off, (sys, e, at) =>
+      this.diag('warning', PerfDiagnostic.BadEventFormat, `Cannot parse event format of system ${sys}: ${(e as Error).message}`, at),
+    );
     this.hasTracingData = true;
   }
 
@@ -239,7 +292,10 @@ export class PerfData {
     const ev: PerfEvsel = { index: this.evsels.length, attr, ids, name: '' };
     this.evsels.push(ev);
     for (const id of ids) this.#byId.set(id, ev);
-    if (this.evsels.length === 1) { this.#idPos = sampleIdPos(attr); this.#isPos = trailerIdPos(attr); }
+    if (this.evsels.length === 1) {
+      this.#idPos = sampleIdPos(attr);
+      this.#isPos = trailerIdPos(attr);
+    }
   }
 
   /** Names from EVENT_DESC when present, else from the attr (tracepoint names from the tracing data). */
@@ -270,7 +326,12 @@ export class PerfData {
       pos = await this.#pipeHeadRecords(pos, le);
     } catch (e) {
       if ((e as { code?: string }).code !== PerfErrorCode.Truncated) throw e;
-      this.diag('warning', PerfDiagnostic.Truncated, `The stream ends in its header records: ${(e as Error).message}`, (e as { offset?: number }).offset);
+      this.diag(
+        'warning',
+        PerfDiagnostic.Truncated,
+        `The stream ends in its header records: ${(e as Error).message}`,
+        (e as { offset?: number }).offset,
+      );
       pos = this.dataEnd;
     }
     this.#pipeResume = pos;
@@ -283,9 +344,16 @@ export class PerfData {
       if (got < 8) break;
       const w = this.#win;
       const dv = new DataView(w.buf.buffer, w.buf.byteOffset, w.buf.byteLength);
-      const type = dv.getUint32(pos - w.start, le), size = dv.getUint16(pos - w.start + 6, le);
-      if (type !== RecordType.HeaderAttr && type !== RecordType.HeaderFeature && type !== RecordType.HeaderTracingData &&
-        type !== RecordType.HeaderEventType && type !== RecordType.HeaderBuildId) break;
+      const type = dv.getUint32(pos - w.start, le),
+        size = dv.getUint16(pos - w.start + 6, le);
+      if (
+        type !== RecordType.HeaderAttr &&
+        type !== RecordType.HeaderFeature &&
+        type !== RecordType.HeaderTracingData &&
+        type !== RecordType.HeaderEventType &&
+        type !== RecordType.HeaderBuildId
+      )
+        break;
       if (size < 8) throw new PerfError(PerfErrorCode.BadRecord, 'Record size below 8', { offset: pos, context: { type } });
       const rec = await this.#bytes(pos, size, `a ${type} record`);
       const rv = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
@@ -298,8 +366,15 @@ export class PerfData {
       } else if (type === RecordType.HeaderFeature) {
         const id = Number(rv.getBigUint64(8, le));
         if (id < Feature.LastFeature) {
-          try { this.#feature(id, rec.subarray(16), pos - size + 16); } catch (e) {
-            this.diag('warning', PerfDiagnostic.BadFeature, `Cannot read feature ${FEATURE_NAMES[id] ?? id}: ${(e as Error).message}`, pos - size);
+          try {
+            this.#feature(id, rec.subarray(16), pos - size + 16);
+          } catch (e) {
+            this.diag(
+              'warning',
+              PerfDiagnostic.BadFeature,
+              `Cannot read feature ${FEATURE_NAMES[id] ?? id}: ${(e as Error).message}`,
+              pos - size,
+            );
           }
         }
       } else if (type === RecordType.HeaderTracingData) {
@@ -331,7 +406,9 @@ export class PerfData {
   async forEach(cb: (ev: PerfEvent) => void): Promise<void> {
     const le = this.littleEndian;
     const queue: Queued[] = [];
-    let nextFlush = 0, maxTime = 0, lastFlush = 0;
+    let nextFlush = 0,
+      maxTime = 0,
+      lastFlush = 0;
     const ordered = this.opts.ordered;
     const flush = (limit: number): void => {
       if (!queue.length) return;
@@ -345,10 +422,15 @@ export class PerfData {
     let pending: Uint8Array | undefined;
     let unzstd: Decompressor | undefined;
     const handle = (b: Uint8Array, dv: DataView, off: number, fileOffset: number): void => {
-      const type = dv.getUint32(off, le), misc = dv.getUint16(off + 4, le), size = dv.getUint16(off + 6, le);
+      const type = dv.getUint32(off, le),
+        misc = dv.getUint16(off + 4, le),
+        size = dv.getUint16(off + 6, le);
       this.counts.set(type, (this.counts.get(type) ?? 0) + 1);
       if (type === RecordType.FinishedRound) {
-        if (ordered) { flush(nextFlush); nextFlush = maxTime; }
+        if (ordered) {
+          flush(nextFlush);
+          nextFlush = maxTime;
+        }
         return;
       }
       if (type === RecordType.Compressed || type === RecordType.Compressed2) {
@@ -362,12 +444,21 @@ export class PerfData {
           this.diag('warning', PerfDiagnostic.Decompress, `Cannot decompress a COMPRESSED record: ${(e as Error).message}`, fileOffset);
           return;
         }
-        if (pending && pending.length) { const m = new Uint8Array(pending.length + out.length); m.set(pending); m.set(out, pending.length); out = m; }
+        if (pending?.length) {
+          const m = new Uint8Array(pending.length + out.length);
+          m.set(pending);
+          m.set(out, pending.length);
+          out = m;
+        }
         const ov = new DataView(out.buffer, out.byteOffset, out.byteLength);
         let p = 0;
         while (p + 8 <= out.length) {
           const sz = ov.getUint16(p + 6, le);
-          if (sz < 8) { this.diag('warning', PerfDiagnostic.BadRecord, 'Bad record size inside a COMPRESSED record', fileOffset); p = out.length; break; }
+          if (sz < 8) {
+            this.diag('warning', PerfDiagnostic.BadRecord, 'Bad record size inside a COMPRESSED record', fileOffset);
+            p = out.length;
+            break;
+          }
           if (p + sz > out.length) break;
           handle(out, ov, p, fileOffset);
           p += sz;
@@ -380,8 +471,13 @@ export class PerfData {
       if (type === RecordType.Sample) {
         const id = this.#idPos < 0 ? -1 : this.#idPos * 8 + 8 + 8 <= size ? Number(dv.getBigUint64(off + 8 + this.#idPos * 8, le)) : -1;
         evsel = this.evselOf(id);
-        if (!evsel) { this.diag('warning', PerfDiagnostic.UnknownId, `Sample with unknown id ${id}`, fileOffset); return; }
-        try { parseSample(b, dv, off + 8, off + size, evsel.attr, le, s, fileOffset + 8); } catch (e) {
+        if (!evsel) {
+          this.diag('warning', PerfDiagnostic.UnknownId, `Sample with unknown id ${id}`, fileOffset);
+          return;
+        }
+        try {
+          parseSample(b, dv, off + 8, off + size, evsel.attr, le, s, fileOffset + 8);
+        } catch (e) {
           this.diag('warning', PerfDiagnostic.BadRecord, (e as Error).message, fileOffset);
           return;
         }
@@ -390,9 +486,21 @@ export class PerfData {
         evsel = this.evselOf(id);
         if (evsel) parseSampleId(dv, off + size, evsel.attr, le, s, off + 8);
       }
-      const ev: PerfEvent = { type, misc, size, data: b.subarray(off, off + size), view: new DataView(b.buffer, b.byteOffset + off, size), fileOffset, evsel, sample: s };
+      const ev: PerfEvent = {
+        type,
+        misc,
+        size,
+        data: b.subarray(off, off + size),
+        view: new DataView(b.buffer, b.byteOffset + off, size),
+        fileOffset,
+        evsel,
+        sample: s,
+      };
       const t = s.time;
-      if (!ordered || type >= RecordType.HeaderAttr || t <= 0) { cb(ev); return; }
+      if (!ordered || type >= RecordType.HeaderAttr || t <= 0) {
+        cb(ev);
+        return;
+      }
       if (t < lastFlush) this.unordered++;
       if (t > maxTime) maxTime = t;
       queue.push({ ev, time: t });
@@ -410,7 +518,8 @@ export class PerfData {
       let rel = pos - w.start;
       const size = dv.getUint16(rel + 6, le);
       const type = dv.getUint32(rel, le);
-      if (size < 8) throw new PerfError(PerfErrorCode.BadRecord, 'Record size below 8 in the data', { offset: pos, context: { type, size } });
+      if (size < 8)
+        throw new PerfError(PerfErrorCode.BadRecord, 'Record size below 8 in the data', { offset: pos, context: { type, size } });
       let extra = 0;
       if (type === RecordType.HeaderTracingData) extra = 0; // size known after the header
       got = await w.ensure(pos, size, end);
@@ -435,7 +544,11 @@ export class PerfData {
       while (r + 8 <= lim) {
         const sz = dv.getUint16(r + 6, le);
         const ty = dv.getUint32(r, le);
-        if (sz < 8) throw new PerfError(PerfErrorCode.BadRecord, 'Record size below 8 in the data', { offset: w.start + r, context: { type: ty, size: sz } });
+        if (sz < 8)
+          throw new PerfError(PerfErrorCode.BadRecord, 'Record size below 8 in the data', {
+            offset: w.start + r,
+            context: { type: ty, size: sz },
+          });
         if (r + sz > lim || ty === RecordType.HeaderTracingData) break;
         handle(buf, dv, r, w.start + r);
         r += sz;

@@ -2,17 +2,32 @@ import { decodeLatin1 } from '@utp/bytes';
 import type { Tep } from '@utp/traceevent';
 import { PerfError, PerfErrorCode } from './errors.js';
 
-export interface TracingDataInfo { version: string; littleEndian: boolean; longSize: number; pageSize: number; formats: number }
+export interface TracingDataInfo {
+  version: string;
+  littleEndian: boolean;
+  longSize: number;
+  pageSize: number;
+  formats: number;
+}
 
 /**
  * Loads a perf TRACING_DATA blob (trace-cmd's initial format, version "0.6"): header_page,
  * header_event, ftrace and event formats, kallsyms, printk formats, saved cmdlines — into `tep`.
  * `onBadFormat` hears about a format file the Tep cannot parse (the event is then unknown).
  */
-export function loadTracingData(b: Uint8Array, tep: Tep, base: number, onBadFormat?: (system: string, err: unknown, offset: number) => void): TracingDataInfo {
+export function loadTracingData(
+  b: Uint8Array,
+  tep: Tep,
+  base: number,
+  onBadFormat?: (system: string, err: unknown, offset: number) => void,
+): TracingDataInfo {
   let p = 0;
-  const fail = (what: string): never => { throw new PerfError(PerfErrorCode.BadTracingData, `Tracing data is truncated reading ${what}`, { offset: base + p }); };
-  const need = (n: number, what: string): void => { if (n < 0 || p + n > b.length) fail(what); };
+  const fail = (what: string): never => {
+    throw new PerfError(PerfErrorCode.BadTracingData, `Tracing data is truncated reading ${what}`, { offset: base + p });
+  };
+  const need = (n: number, what: string): void => {
+    if (n < 0 || p + n > b.length) fail(what);
+  };
   if (b.length < 10 || b[0] !== 0x17 || b[1] !== 0x08 || b[2] !== 0x44 || decodeLatin1(b.subarray(3, 10)) !== 'tracing') {
     throw new PerfError(PerfErrorCode.BadTracingData, 'Tracing data has no "tracing" magic', { offset: base });
   }
@@ -29,11 +44,22 @@ export function loadTracingData(b: Uint8Array, tep: Tep, base: number, onBadForm
   p += 6;
   tep.littleEndian = le;
   tep.longSize = longSize;
-  const u32 = (what: string): number => { need(4, what); const v = dv.getUint32(p, le); p += 4; return v; };
-  const u64 = (what: string): number => { need(8, what); const v = Number(dv.getBigUint64(p, le)); p += 8; return v; };
+  const u32 = (what: string): number => {
+    need(4, what);
+    const v = dv.getUint32(p, le);
+    p += 4;
+    return v;
+  };
+  const u64 = (what: string): number => {
+    need(8, what);
+    const v = Number(dv.getBigUint64(p, le));
+    p += 8;
+    return v;
+  };
   const tagged = (tag: string): void => {
     need(tag.length + 1, tag);
-    if (decodeLatin1(b.subarray(p, p + tag.length)) !== tag) throw new PerfError(PerfErrorCode.BadTracingData, `Tracing data: expected "${tag}"`, { offset: base + p });
+    if (decodeLatin1(b.subarray(p, p + tag.length)) !== tag)
+      throw new PerfError(PerfErrorCode.BadTracingData, `Tracing data: expected "${tag}"`, { offset: base + p });
     p += tag.length + 1;
   };
   tagged('header_page');
@@ -51,7 +77,12 @@ export function loadTracingData(b: Uint8Array, tep: Tep, base: number, onBadForm
     const at = p;
     const text = decodeLatin1(b.subarray(p, p + size));
     p += size;
-    try { tep.addEventFormat(text, system); formats++; } catch (e) { onBadFormat?.(system, e, base + at); }
+    try {
+      tep.addEventFormat(text, system);
+      formats++;
+    } catch (e) {
+      onBadFormat?.(system, e, base + at);
+    }
   };
   const nf = u32('ftrace format count');
   for (let i = 0; i < nf; i++) format('ftrace');

@@ -14,7 +14,13 @@ export { pageCommit, fullCommitOf, type PageLayout };
 /** The sub-buffer layout of an instance (header_page follows buffer_subbuf_size_kb). */
 export function pageLayoutOf(instance: Instance): PageLayout {
   const hp = parseHeaderPage(instance.headerPage());
-  return { pageSize: hp.subBufferSize, dataOffset: hp.dataOffset, commitOffset: hp.commitOffset, commitSize: hp.commitSize, littleEndian: endianness() === 'LE' };
+  return {
+    pageSize: hp.subBufferSize,
+    dataOffset: hp.dataOffset,
+    commitOffset: hp.commitOffset,
+    commitSize: hp.commitSize,
+    littleEndian: endianness() === 'LE',
+  };
 }
 
 /** Where pages come from (a CpuReader; tests pass fakes). */
@@ -40,7 +46,10 @@ export class CpuSink {
   bytes = 0;
   pages = 0;
   readonly fd: number;
-  constructor(readonly path: string, pageSize: number) {
+  constructor(
+    readonly path: string,
+    pageSize: number,
+  ) {
     this.fd = openSync(path, 'w', 0o600);
     this.buf = new Uint8Array(Math.max(pageSize * 64, 1 << 18));
   }
@@ -71,7 +80,10 @@ export class CpuSink {
     while (o < this.fill) o += writeSync(this.fd, this.buf, o, this.fill - o);
     this.fill = 0;
   }
-  close(): void { this.flush(); closeSync(this.fd); }
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
 }
 
 /** Reads a temp file back in chunks (for the trace.dat writer). */
@@ -84,12 +96,18 @@ export function* fileChunks(path: string, chunk = 1 << 20): Generator<Uint8Array
     while (pos < size) {
       const b = new Uint8Array(Math.min(chunk, size - pos));
       let o = 0;
-      while (o < b.length) { const n = readSync(fd, b, o, b.length - o, pos + o); if (!n) break; o += n; }
+      while (o < b.length) {
+        const n = readSync(fd, b, o, b.length - o, pos + o);
+        if (!n) break;
+        o += n;
+      }
       pos += o;
       yield b.subarray(0, o);
       if (!o) break;
     }
-  } finally { closeSync(fd); }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export class CpuDrain {
@@ -104,7 +122,13 @@ export class CpuDrain {
   readonly pageSize: number;
 
   /** `layout`: the instance's sub-buffer layout (`pageLayoutOf(instance)`). */
-  constructor(readonly instance: Instance, readonly cpus: number[], tempPrefix: string, readonly layout: PageLayout, private opts: CpuDrainOptions) {
+  constructor(
+    readonly instance: Instance,
+    readonly cpus: number[],
+    tempPrefix: string,
+    readonly layout: PageLayout,
+    private opts: CpuDrainOptions,
+  ) {
     this.pageSize = layout.pageSize;
     this.fullCommit = fullCommitOf(layout);
     const pageSize = layout.pageSize;
@@ -115,7 +139,10 @@ export class CpuDrain {
         this.readers.push(new CpuReader(instance, cpu, pageSize));
         this.sinks.push(new CpuSink(`${tempPrefix}.cpu${cpu}`, pageSize));
       }
-    } catch (e) { this.dispose(); throw e; }
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
   }
 
   /**
@@ -155,15 +182,32 @@ export class CpuDrain {
     for (const s of this.sinks) s.flush();
   }
 
-  bytesPerCpu(): number[] { return this.sinks.map((s) => s.bytes); }
-  paths(): string[] { return this.sinks.map((s) => s.path); }
+  bytesPerCpu(): number[] {
+    return this.sinks.map((s) => s.bytes);
+  }
+  paths(): string[] {
+    return this.sinks.map((s) => s.path);
+  }
 
   /** Closes fds; `removeFiles` deletes the temp files. */
   dispose(removeFiles = true): void {
     this.stopping = true;
     this.waiter.wake();
     for (const r of this.readers) r.close();
-    for (const s of this.sinks) { try { s.close(); } catch { /* */ } if (removeFiles) { try { unlinkSync(s.path); } catch { /* */ } } }
+    for (const s of this.sinks) {
+      try {
+        s.close();
+      } catch {
+        /* */
+      }
+      if (removeFiles) {
+        try {
+          unlinkSync(s.path);
+        } catch {
+          /* */
+        }
+      }
+    }
     this.waiter.close();
   }
 }

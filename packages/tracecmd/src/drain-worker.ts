@@ -11,9 +11,15 @@ import { CpuSplice, pollSync } from '@utp/tracefs';
 import { pageCommit, fullCommitOf, type PageLayout } from './page-layout.js';
 
 /** Control words (Int32Array over `ctl`). */
-export const CTL_COMMAND = 0, CTL_STATE = 1;
-export const CMD_RUN = 0, CMD_FINISH = 1, CMD_ABORT = 2;
-export const STATE_STARTING = 0, STATE_RUNNING = 1, STATE_DONE = 2, STATE_FAILED = 3;
+export const CTL_COMMAND = 0,
+  CTL_STATE = 1;
+export const CMD_RUN = 0,
+  CMD_FINISH = 1,
+  CMD_ABORT = 2;
+export const STATE_STARTING = 0,
+  STATE_RUNNING = 1,
+  STATE_DONE = 2,
+  STATE_FAILED = 3;
 
 export interface DrainWorkerData {
   cpus: Array<{ cpu: number; traceFd: number; outFd: number; slot: number }>;
@@ -36,18 +42,28 @@ class PageReader {
   private buf: Uint8Array;
   private dv: DataView;
   private full: number;
-  constructor(private traceFd: number, private outFd: number, private l: PageLayout) {
+  constructor(
+    private traceFd: number,
+    private outFd: number,
+    private l: PageLayout,
+  ) {
     this.buf = new Uint8Array(l.pageSize * 64);
     this.dv = new DataView(this.buf.buffer);
     this.full = fullCommitOf(l);
   }
   move(final: boolean): number {
     const ps = this.l.pageSize;
-    let fill = 0, total = 0;
+    let fill = 0,
+      total = 0;
     for (;;) {
-      if (fill + ps > this.buf.length) { this.write(fill); fill = 0; }
+      if (fill + ps > this.buf.length) {
+        this.write(fill);
+        fill = 0;
+      }
       let n: number;
-      try { n = readSync(this.traceFd, this.buf, fill, ps, null); } catch (e) {
+      try {
+        n = readSync(this.traceFd, this.buf, fill, ps, null);
+      } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'EAGAIN' || code === 'EWOULDBLOCK' || code === 'EINTR') break;
         throw e;
@@ -83,7 +99,9 @@ function run(d: DrainWorkerData): void {
       let n = 0;
       const s = splicers[i];
       if (s) {
-        try { n = final ? s.readRest() : s.moveFull(); } catch (e) {
+        try {
+          n = final ? s.readRest() : s.moveFull();
+        } catch (e) {
           if ((e as { code?: string }).code !== 'TRACEFS_UNSUPPORTED') throw e;
           s.close();
           splicers[i] = undefined; // splice refused: read pages from now on
@@ -119,7 +137,13 @@ function run(d: DrainWorkerData): void {
     Atomics.notify(ctl, CTL_STATE);
     parentPort?.postMessage({ done: true });
   } catch (e) {
-    for (const s of splicers) { try { s?.close(); } catch { /* */ } }
+    for (const s of splicers) {
+      try {
+        s?.close();
+      } catch {
+        /* */
+      }
+    }
     const err = e as Error & { code?: string };
     Atomics.store(ctl, CTL_STATE, STATE_FAILED);
     Atomics.notify(ctl, CTL_STATE);

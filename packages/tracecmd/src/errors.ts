@@ -10,5 +10,7 @@ export const TraceCmdErrorCode = {
 export type TraceCmdErrorCode = (typeof TraceCmdErrorCode)[keyof typeof TraceCmdErrorCode];
 
 export class TraceCmdError extends UtpError {
-  constructor(code: TraceCmdErrorCode, message: string, options: UtpErrorOptions = {}) { super(code, message, options); }
+  constructor(code: TraceCmdErrorCode, message: string, options: UtpErrorOptions = {}) {
+    super(code, message, options);
+  }
 }

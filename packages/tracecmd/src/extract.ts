@@ -18,7 +18,12 @@ export interface ExtractOptions {
   compression: CompressionName;
 }
 
-export const DEFAULT_EXTRACT_OPTIONS: Readonly<ExtractOptions> = Object.freeze({ instanceName: undefined, output: 'trace.dat', fileVersion: 7, compression: 'any' });
+export const DEFAULT_EXTRACT_OPTIONS: Readonly<ExtractOptions> = Object.freeze({
+  instanceName: undefined,
+  output: 'trace.dat',
+  fileVersion: 7,
+  compression: 'any',
+});
 
 export async function extractTrace(options: Partial<ExtractOptions> = {}): Promise<{ output: string; size: number; cpus: CpuResult[] }> {
   const o = { ...DEFAULT_EXTRACT_OPTIONS, ...options };
@@ -44,13 +49,19 @@ export async function extractTrace(options: Partial<ExtractOptions> = {}): Promi
     const clock = currentClock(clockText);
     const paths = drain.paths();
     const data: TraceDatBufferInput = {
-      name: inst.name ?? '', clock, cpuStats: stats,
+      name: inst.name ?? '',
+      clock,
+      cpuStats: stats,
       cpus: cpus.map((cpu, i) => ({ cpu, data: { [Symbol.iterator]: () => fileChunks(paths[i]!) } })),
     };
     const buffers = data.name === '' ? [data] : [{ name: '', clock, cpus: [] }, data];
     const size = await writeTraceFile(o.output, collectMetadata(inst), buffers, {
-      fileVersion: o.fileVersion, compression: o.compression, traceClock: clockText,
-      uname: unameString(), cpuCount: recordingCpuCount(cpus), pageSize: drain.pageSize,
+      fileVersion: o.fileVersion,
+      compression: o.compression,
+      traceClock: clockText,
+      uname: unameString(),
+      cpuCount: recordingCpuCount(cpus),
+      pageSize: drain.pageSize,
     });
     return { output: o.output, size, cpus: results };
   } finally {

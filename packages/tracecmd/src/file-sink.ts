@@ -9,17 +9,29 @@ export class FileSink implements WriteSink {
   private base = 0;
   constructor(private fd: number) {}
   write(bytes: Uint8Array): void {
-    if (bytes.length >= this.buf.length) { this.flush(); this.raw(bytes, this.base); this.base += bytes.length; return; }
+    if (bytes.length >= this.buf.length) {
+      this.flush();
+      this.raw(bytes, this.base);
+      this.base += bytes.length;
+      return;
+    }
     if (this.fill + bytes.length > this.buf.length) this.flush();
     this.buf.set(bytes, this.fill);
     this.fill += bytes.length;
   }
   patch(offset: number, bytes: Uint8Array): void {
-    if (offset >= this.base) { this.buf.set(bytes, offset - this.base); return; }
+    if (offset >= this.base) {
+      this.buf.set(bytes, offset - this.base);
+      return;
+    }
     this.raw(bytes, offset);
   }
   flush(): void {
-    if (this.fill) { this.raw(this.buf.subarray(0, this.fill), this.base); this.base += this.fill; this.fill = 0; }
+    if (this.fill) {
+      this.raw(this.buf.subarray(0, this.fill), this.base);
+      this.base += this.fill;
+      this.fill = 0;
+    }
   }
   private raw(b: Uint8Array, pos: number): void {
     let o = 0;

@@ -7,7 +7,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, openSync, readSync, closeSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import {
-  tracingUnavailableReason, createPrivateInstance, destroyInstance, traceFsState, diffTraceFsState, sweepStale, Instance, type TraceFsState,
+  tracingUnavailableReason,
+  createPrivateInstance,
+  destroyInstance,
+  traceFsState,
+  diffTraceFsState,
+  sweepStale,
+  Instance,
+  type TraceFsState,
 } from '@utp/tracefs';
 import type { TraceDatBufferInput } from '@utp/tracedat';
 import { RecordSession, collectMetadata, writeTraceFile, unameString, extractTrace, SpliceDrain, pageLayoutOf } from './index.js';
@@ -19,19 +26,30 @@ if (skip) console.log(`# skipping live tracecmd tests: ${skip}`);
 
 let state: TraceFsState;
 let dir: string;
-before(() => { if (!skip) { sweepStale(); state = traceFsState(); dir = mkdtempSync(`${tmpdir()}/utp-tracecmd-`); } });
-afterEach(() => { if (!skip) assert.deepEqual(diffTraceFsState(state, traceFsState(), { ignoreForeign: true }), [], 'tracefs left as found'); });
+before(() => {
+  if (!skip) {
+    sweepStale();
+    state = traceFsState();
+    dir = mkdtempSync(`${tmpdir()}/utp-tracecmd-`);
+  }
+});
+afterEach(() => {
+  if (!skip) assert.deepEqual(diffTraceFsState(state, traceFsState(), { ignoreForeign: true }), [], 'tracefs left as found');
+});
 
 const report = (file: string, ...flags: string[]): string =>
   execFileSync('trace-cmd', ['report', ...flags, '-i', file], { maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
 
-function workload(): void { execFileSync('/bin/sh', ['-c', 'for i in 1 2 3 4 5; do ls -R /usr/lib/python3* >/dev/null 2>&1; sleep 0.01; done']); }
+function workload(): void {
+  execFileSync('/bin/sh', ['-c', 'for i in 1 2 3 4 5; do ls -R /usr/lib/python3* >/dev/null 2>&1; sleep 0.01; done']);
+}
 
 /** The BUFFER options of a file as `trace-cmd dump --options` shows them. */
 function buffersOf(file: string): Array<{ name: string; clock: string; cpus: Array<{ cpu: number; offset: number; size: number }> }> {
   const text = execFileSync('trace-cmd', ['dump', '--options', '-i', file], { maxBuffer: 1 << 26 }).toString();
   const out: ReturnType<typeof buffersOf> = [];
-  const re = /\[Option BUFFER, \d+ bytes\]\n\d+ \[offset\]\n"([^"]*)" \[name\]\n"([^"]*)" \[clock\]\n\d+ \[Page size, bytes\]\n(\d+) \[CPUs\]:\n((?:\s+\d+ \d+\s+\d+\s+\[id, data offset and size\]\n)*)/g;
+  const re =
+    /\[Option BUFFER, \d+ bytes\]\n\d+ \[offset\]\n"([^"]*)" \[name\]\n"([^"]*)" \[clock\]\n\d+ \[Page size, bytes\]\n(\d+) \[CPUs\]:\n((?:\s+\d+ \d+\s+\d+\s+\[id, data offset and size\]\n)*)/g;
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const cpus = [...m[4]!.matchAll(/(\d+) (\d+)\s+(\d+)/g)].map((x) => ({ cpu: Number(x[1]), offset: Number(x[2]), size: Number(x[3]) }));
     out.push({ name: m[1]!, clock: m[2]!, cpus });
@@ -41,37 +59,63 @@ function buffersOf(file: string): Array<{ name: string; clock: string; cpus: Arr
 
 function readRange(file: string, offset: number, size: number): Uint8Array {
   const fd = openSync(file, 'r');
-  try { const b = new Uint8Array(size); let o = 0; while (o < size) { const n = readSync(fd, b, o, size - o, offset + o); if (!n) break; o += n; } return b; } finally { closeSync(fd); }
+  try {
+    const b = new Uint8Array(size);
+    let o = 0;
+    while (o < size) {
+      const n = readSync(fd, b, o, size - o, offset + o);
+      if (!n) break;
+      o += n;
+    }
+    return b;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 test('writer: trace-cmd report prints the same for our v7 zstd/none and v6 files as for trace-cmd extract', { skip }, async () => {
   const inst = createPrivateInstance();
   try {
-    inst.enableEvent('sched'); inst.enableEvent('irq');
+    inst.enableEvent('sched');
+    inst.enableEvent('irq');
     workload();
     inst.setTracingOn(false);
     const meta = collectMetadata(inst); // before: trace-cmd extract -B removes the instance
-    const clockText = inst.read('trace_clock'), cpuCount = inst.cpus().length, pageSize = inst.subBufferSize();
+    const clockText = inst.read('trace_clock'),
+      cpuCount = inst.cpus().length,
+      pageSize = inst.subBufferSize();
     const ref = `${dir}/ref.dat`;
     execFileSync('trace-cmd', ['extract', '-B', inst.name!, '--compression', 'none', '-o', ref], { stdio: 'pipe' });
     const bufs = buffersOf(ref);
     const mine = bufs.find((b) => b.name === inst.name);
     assert.ok(mine && mine.cpus.length > 0, 'trace-cmd extracted pages');
     const buffers: TraceDatBufferInput[] = bufs.map((b) => ({
-      name: b.name, clock: b.clock,
+      name: b.name,
+      clock: b.clock,
       cpus: b.cpus.map((c) => ({ cpu: c.cpu, data: [readRange(ref, c.offset, c.size)] })),
     }));
     const expected = report(ref);
     assert.ok(expected.split('\n').length > 50, 'the workload produced events');
-    for (const [v, comp] of [[7, 'zstd'], [7, 'none'], [6, 'none']] as const) {
+    for (const [v, comp] of [
+      [7, 'zstd'],
+      [7, 'none'],
+      [6, 'none'],
+    ] as const) {
       const out = `${dir}/ours-v${v}-${comp}.dat`;
       await writeTraceFile(out, meta, buffers, {
-        fileVersion: v, compression: comp, traceClock: clockText, uname: unameString(), cpuCount, pageSize,
+        fileVersion: v,
+        compression: comp,
+        traceClock: clockText,
+        uname: unameString(),
+        cpuCount,
+        pageSize,
       });
       assert.equal(report(out), expected, `report of v${v}/${comp}`);
       assert.equal(report(out, '-R', '-t'), report(ref, '-R', '-t'), `report -R -t of v${v}/${comp}`);
     }
-  } finally { destroyInstance(inst); }
+  } finally {
+    destroyInstance(inst);
+  }
 });
 
 test('record: events of a workload, written v7/zstd, read by trace-cmd report; counts agree', { skip }, async () => {
@@ -86,15 +130,24 @@ test('record: events of a workload, written v7/zstd, read by trace-cmd report; c
   const events = r.cpus.reduce((a, c) => a + c.events, 0);
   assert.ok(events > 100, 'recorded events');
   assert.equal(lines.length - 1, events, 'trace-cmd report shows every recorded event');
-  assert.equal(r.cpus.reduce((a, c) => a + c.lost, 0), 0);
+  assert.equal(
+    r.cpus.reduce((a, c) => a + c.lost, 0),
+    0,
+  );
   assert.equal(readdirSync(dir).filter((f) => f.includes('.utp-')).length, 0, 'no temp files left');
   assert.doesNotMatch(text, /FAILED TO PARSE|unknown event/);
 });
 
 test('record: filter and pid options, v6 output, tiny buffer with lost events counted', { skip }, async () => {
   const s = new RecordSession({
-    events: [{ spec: 'sched:sched_switch', filter: 'prev_pid != 0' }, { spec: 'syscalls' }], pids: [process.pid],
-    output: `${dir}/rec6.dat`, fileVersion: 6, compression: 'none', bufferSizeKb: 8, maxSleepMs: 100000, bufferPercent: 100,
+    events: [{ spec: 'sched:sched_switch', filter: 'prev_pid != 0' }, { spec: 'syscalls' }],
+    pids: [process.pid],
+    output: `${dir}/rec6.dat`,
+    fileVersion: 6,
+    compression: 'none',
+    bufferSizeKb: 8,
+    maxSleepMs: 100000,
+    bufferPercent: 100,
   });
   s.setup();
   s.start();
@@ -119,7 +172,9 @@ test('extract: consumes the ring buffer of an instance into a file trace-cmd rea
     const r = await extractTrace({ instanceName: inst.name, output: `${dir}/ext.dat`, compression: 'zstd' });
     assert.match(report(r.output), new RegExp(`${inst.name}: .*tracing_mark_write: utp-extract-marker`));
     assert.equal(Instance.open(inst.name).readTrace().includes('utp-extract-marker'), false, 'consumed');
-  } finally { destroyInstance(inst); }
+  } finally {
+    destroyInstance(inst);
+  }
 });
 
 test('record: setup errors clean up (refused tracer, unknown event)', { skip }, (t) => {
@@ -127,13 +182,21 @@ test('record: setup errors clean up (refused tracer, unknown event)', { skip }, 
   if (avail.includes('function')) {
     const s = new RecordSession({ tracer: 'function', events: [{ spec: 'sched' }], output: `${dir}/x.dat` });
     let refused: Error | undefined;
-    try { s.setup(); s.cleanup(); } catch (e) { refused = e as Error; } // a failed setup cleans up itself (afterEach checks)
+    try {
+      s.setup();
+      s.cleanup();
+    } catch (e) {
+      refused = e as Error;
+    } // a failed setup cleans up itself (afterEach checks)
     // This kernel refuses the function tracer (EPERM); one that allows it sets up cleanly.
     if (refused) assert.match(refused.message, /function/, 'the refusal names the tracer');
     else t.diagnostic('this kernel allows the function tracer: only the clean set-up is checked');
   } else t.diagnostic('no function tracer on this kernel: the refused-tracer half did not run');
   const s2 = new RecordSession({ events: [{ spec: 'sched' }, { spec: 'no_such_event_xyz' }], output: `${dir}/y.dat` });
-  assert.throws(() => s2.setup(), (e: unknown) => (e as { code?: string }).code === 'TRACEFS_NOT_FOUND');
+  assert.throws(
+    () => s2.setup(),
+    (e: unknown) => (e as { code?: string }).code === 'TRACEFS_NOT_FOUND',
+  );
 });
 
 const traceClockOption = (file: string): string =>
@@ -143,14 +206,27 @@ test('record in a named instance with its own clock: TRACECLOCK and every BUFFER
   const name = `utp-clk-${process.pid}`;
   const topClock = Instance.top().clocks().current;
   try {
-    const s = new RecordSession({ instanceName: name, clock: 'counter', events: [{ spec: 'sched' }], output: `${dir}/clk.dat`, fileVersion: 7, compression: 'none' });
+    const s = new RecordSession({
+      instanceName: name,
+      clock: 'counter',
+      events: [{ spec: 'sched' }],
+      output: `${dir}/clk.dat`,
+      fileVersion: 7,
+      compression: 'none',
+    });
     s.setup();
     s.start();
     workload();
     const r = await s.stop();
     assert.equal(Instance.top().clocks().current, topClock, 'the top clock is untouched');
     assert.match(traceClockOption(r.output), /(^| )\[counter\]( |$)/);
-    assert.deepEqual(buffersOf(r.output).map((b) => [b.name, b.clock]), [['', 'counter'], [name, 'counter']]);
+    assert.deepEqual(
+      buffersOf(r.output).map((b) => [b.name, b.clock]),
+      [
+        ['', 'counter'],
+        [name, 'counter'],
+      ],
+    );
     // Raw counter values: trace-cmd prints them as integers.
     assert.match(report(r.output).split('\n')[1]!, new RegExp(`^${name}: .*\\] +\\d+: `));
   } finally {
@@ -167,12 +243,23 @@ test('extract of an instance with its own clock stores that clock', { skip }, as
     const r = await extractTrace({ instanceName: inst.name, output: `${dir}/ext-clk.dat`, fileVersion: 6, compression: 'none' });
     assert.match(traceClockOption(r.output), /(^| )\[counter\]( |$)/);
     assert.match(report(r.output), new RegExp(`${inst.name}: .*\\] +\\d+: print: +tracing_mark_write: utp-clock-marker`));
-  } finally { destroyInstance(inst); }
+  } finally {
+    destroyInstance(inst);
+  }
 });
 
 test('the drain and the file take the sub-buffer layout from header_page (16 KiB sub-buffers)', { skip }, async (t) => {
-  if (Instance.top().subbufSizeKb() === undefined) { t.skip('this kernel has no buffer_subbuf_size_kb'); return; }
-  const s = new RecordSession({ subbufSizeKb: 16, events: [{ spec: 'sched' }, { spec: 'irq' }], output: `${dir}/sb16.dat`, fileVersion: 6, compression: 'none' });
+  if (Instance.top().subbufSizeKb() === undefined) {
+    t.skip('this kernel has no buffer_subbuf_size_kb');
+    return;
+  }
+  const s = new RecordSession({
+    subbufSizeKb: 16,
+    events: [{ spec: 'sched' }, { spec: 'irq' }],
+    output: `${dir}/sb16.dat`,
+    fileVersion: 6,
+    compression: 'none',
+  });
   s.setup();
   const { pageLayoutOf } = await import('./index.js');
   const l = pageLayoutOf(s.instance!);
@@ -180,13 +267,27 @@ test('the drain and the file take the sub-buffer layout from header_page (16 KiB
   s.start();
   workload();
   const r = await s.stop();
-  assert.equal(readRange(r.output, 14, 4).reduce((a, b, i) => a + b * 256 ** i, 0), 16384, 'file page size');
+  assert.equal(
+    readRange(r.output, 14, 4).reduce((a, b, i) => a + b * 256 ** i, 0),
+    16384,
+    'file page size',
+  );
   const lines = report(r.output).split('\n').filter(Boolean);
-  assert.equal(lines.length - 1, r.cpus.reduce((a, c) => a + c.events, 0), 'every recorded event is in the file');
+  assert.equal(
+    lines.length - 1,
+    r.cpus.reduce((a, c) => a + c.events, 0),
+    'every recorded event is in the file',
+  );
 });
 
 test('record with page reads instead of splice (drainMode read): every event reaches the file', { skip }, async () => {
-  const s = new RecordSession({ events: [{ spec: 'sched' }, { spec: 'irq' }], output: `${dir}/read-mode.dat`, drainMode: 'read', drainThreads: 1, compression: 'none' });
+  const s = new RecordSession({
+    events: [{ spec: 'sched' }, { spec: 'irq' }],
+    output: `${dir}/read-mode.dat`,
+    drainMode: 'read',
+    drainThreads: 1,
+    compression: 'none',
+  });
   s.setup();
   s.start();
   workload();
@@ -197,7 +298,9 @@ test('record with page reads instead of splice (drainMode read): every event rea
   assert.equal(lines.length - 1, events);
 });
 
-test('splice drain: keeps up with a marker storm in a small buffer; dispose() mid-run ends the threads and frees the instance', { skip }, async () => {
+test('splice drain: keeps up with a marker storm in a small buffer; dispose() mid-run ends the threads and frees the instance', {
+  skip,
+}, async () => {
   const inst = createPrivateInstance();
   let drain: SpliceDrain | undefined;
   try {
@@ -221,9 +324,16 @@ test('splice drain: keeps up with a marker storm in a small buffer; dispose() mi
     // More markers came out than the buffer holds at once: the threads drained while we wrote. (A bound
     // from the buffer size, not a share of N that a loaded machine could miss.)
     const perPage = Math.floor(pageLayoutOf(inst).pageSize / 24); // a marker record is at least 24 bytes
-    const capacity = (64 * 1024 / pageLayoutOf(inst).pageSize) * perPage * inst.cpus().length;
-    assert.ok(count > capacity, `the threads drained during the storm (${count} of ${N} out, ${lost} lost, the buffer holds at most ${capacity})`);
-    assert.deepEqual(drain.bytesPerCpu().reduce((a, b) => a + b, 0), data.length, 'byte counters match the files');
+    const capacity = ((64 * 1024) / pageLayoutOf(inst).pageSize) * perPage * inst.cpus().length;
+    assert.ok(
+      count > capacity,
+      `the threads drained during the storm (${count} of ${N} out, ${lost} lost, the buffer holds at most ${capacity})`,
+    );
+    assert.deepEqual(
+      drain.bytesPerCpu().reduce((a, b) => a + b, 0),
+      data.length,
+      'byte counters match the files',
+    );
     drain.dispose();
     // A second drain, disposed while its threads wait in poll: synchronous, and the instance can go.
     drain = new SpliceDrain(inst, inst.cpus(), `${dir}/storm2`, pageLayoutOf(inst), { maxSleepMs: 60000 });
@@ -238,4 +348,6 @@ test('splice drain: keeps up with a marker storm in a small buffer; dispose() mi
   }
 });
 
-test('cleanup of the temp dir', { skip }, () => { rmSync(dir, { recursive: true, force: true }); });
+test('cleanup of the temp dir', { skip }, () => {
+  rmSync(dir, { recursive: true, force: true });
+});

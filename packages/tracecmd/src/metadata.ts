@@ -12,8 +12,13 @@ export function collectMetadata(instance: Instance, events?: readonly EventName[
   const top = Instance.top();
   const ftraceDir = top.file('events/ftrace');
   const ftraceFormats = existsSync(ftraceDir)
-    ? readdirSync(ftraceDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort().reverse()
-      .filter((n) => existsSync(`${ftraceDir}/${n}/format`)).map((n) => top.readBytes(`events/ftrace/${n}/format`))
+    ? readdirSync(ftraceDir, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name)
+        .sort()
+        .reverse()
+        .filter((n) => existsSync(`${ftraceDir}/${n}/format`))
+        .map((n) => top.readBytes(`events/ftrace/${n}/format`))
     : [];
   const bySystem = new Map<string, string[]>();
   const list = events ?? instance.events('*', '*');
@@ -23,12 +28,23 @@ export function collectMetadata(instance: Instance, events?: readonly EventName[
     if (!l) bySystem.set(e.system, (l = []));
     if (!l.includes(e.name)) l.push(e.name);
   }
-  const systems = [...bySystem.keys()].sort().reverse().map((name) => ({
-    name,
-    formats: bySystem.get(name)!.sort().reverse().map((ev) => instance.readBytes(`events/${name}/${ev}/format`)),
-  }));
+  const systems = [...bySystem.keys()]
+    .sort()
+    .reverse()
+    .map((name) => ({
+      name,
+      formats: bySystem
+        .get(name)!
+        .sort()
+        .reverse()
+        .map((ev) => instance.readBytes(`events/${name}/${ev}/format`)),
+    }));
   let kallsyms: Uint8Array = new Uint8Array(0);
-  try { kallsyms = readWholeFile('/proc/kallsyms'); } catch { /* not readable: store none */ }
+  try {
+    kallsyms = readWholeFile('/proc/kallsyms');
+  } catch {
+    /* not readable: store none */
+  }
   return {
     headerPage: instance.readBytes('events/header_page'),
     headerEvent: instance.readBytes('events/header_event'),

@@ -6,8 +6,22 @@
 import { dirname, basename, join } from 'node:path';
 import { unlinkSync, readdirSync } from 'node:fs';
 import {
-  Instance, createPrivateInstance, destroyInstance, acquireSharedInstance, type SharedInstance, sweepStale, createUprobe, parseUprobeSpec, removeDynamicEvent,
-  TraceFsError, TraceFsErrorCode, pidAlive, recordingCpuCount, type EventName, type DynamicEvent, type SweepResult,
+  Instance,
+  createPrivateInstance,
+  destroyInstance,
+  acquireSharedInstance,
+  type SharedInstance,
+  sweepStale,
+  createUprobe,
+  parseUprobeSpec,
+  removeDynamicEvent,
+  TraceFsError,
+  TraceFsErrorCode,
+  pidAlive,
+  recordingCpuCount,
+  type EventName,
+  type DynamicEvent,
+  type SweepResult,
 } from '@utp/tracefs';
 import type { TraceDatBufferInput } from '@utp/tracedat';
 import { fileChunks, pageLayoutOf } from './cpu-drain.js';
@@ -64,14 +78,40 @@ export interface RecordOptions {
 }
 
 export const DEFAULT_RECORD_OPTIONS: Readonly<RecordOptions> = Object.freeze({
-  events: [], tracer: undefined, pids: [], followChildren: false, instanceName: undefined, top: false,
-  bufferSizeKb: undefined, subbufSizeKb: undefined, clock: undefined, cpumask: undefined, uprobes: [],
-  output: 'trace.dat', fileVersion: 7, compression: 'any', date: false, maxSleepMs: 1000, minSleepMs: 20, bufferPercent: 1,
-  drainThreads: undefined, drainMode: 'splice',
+  events: [],
+  tracer: undefined,
+  pids: [],
+  followChildren: false,
+  instanceName: undefined,
+  top: false,
+  bufferSizeKb: undefined,
+  subbufSizeKb: undefined,
+  clock: undefined,
+  cpumask: undefined,
+  uprobes: [],
+  output: 'trace.dat',
+  fileVersion: 7,
+  compression: 'any',
+  date: false,
+  maxSleepMs: 1000,
+  minSleepMs: 20,
+  bufferPercent: 1,
+  drainThreads: undefined,
+  drainMode: 'splice',
 });
 
-export interface CpuResult { cpu: number; events: number; lost: number; bytes: number }
-export interface RecordResult { output: string; size: number; cpus: CpuResult[]; sweep: SweepResult }
+export interface CpuResult {
+  cpu: number;
+  events: number;
+  lost: number;
+  bytes: number;
+}
+export interface RecordResult {
+  output: string;
+  size: number;
+  cpus: CpuResult[];
+  sweep: SweepResult;
+}
 
 type Restore = () => void;
 
@@ -89,7 +129,7 @@ function dateOffset(inst: Instance): string {
   const traceUs = BigInt(m[1]!) * 1000000n + BigInt(m[2]!.padEnd(6, '0').slice(0, 6));
   const wallUs = BigInt(Math.round((before + after) / 2)) * 1000n;
   const d = wallUs - traceUs;
-  return (d < 0n ? '-0x' + (-d).toString(16) : '0x' + d.toString(16));
+  return d < 0n ? '-0x' + (-d).toString(16) : '0x' + d.toString(16);
 }
 
 /** The `[bracketed]` clock of a trace_clock text ("local" if none is marked). */
@@ -132,18 +172,33 @@ export class RecordSession {
       // (and only if utp created it). While others may use it, every change is undone one by one.
       this.shared = acquireSharedInstance(o.instanceName);
       inst = this.shared.instance;
-    } else { inst = createPrivateInstance(); this.ownsInstance = true; }
+    } else {
+      inst = createPrivateInstance();
+      this.ownsInstance = true;
+    }
     this.instance = inst;
     try {
       this.change(inst, 'tracing_on', () => inst.setTracingOn(false));
       if (o.subbufSizeKb !== undefined) this.change(inst, 'buffer_subbuf_size_kb', () => inst.setSubbufSizeKb(o.subbufSizeKb!));
       if (o.bufferSizeKb !== undefined) {
         // "7 (expanded: 1408)" until first use: restore the size it would expand to.
-        this.change(inst, 'buffer_size_kb', () => inst.setBufferSizeKb(o.bufferSizeKb!), (t) => /expanded:\s*(\d+)/.exec(t)?.[1] ?? /\d+/.exec(t)?.[0] ?? t.trim());
+        this.change(
+          inst,
+          'buffer_size_kb',
+          () => inst.setBufferSizeKb(o.bufferSizeKb!),
+          (t) => /expanded:\s*(\d+)/.exec(t)?.[1] ?? /\d+/.exec(t)?.[0] ?? t.trim(),
+        );
       }
-      if (o.clock !== undefined) this.change(inst, 'trace_clock', () => inst.setClock(o.clock!), (t) => /\[(\S+)\]/.exec(t)?.[1] ?? 'local');
+      if (o.clock !== undefined)
+        this.change(
+          inst,
+          'trace_clock',
+          () => inst.setClock(o.clock!),
+          (t) => /\[(\S+)\]/.exec(t)?.[1] ?? 'local',
+        );
       if (o.cpumask !== undefined) this.change(inst, 'tracing_cpumask', () => inst.setCpumask(o.cpumask!));
-      if (o.bufferPercent !== undefined && inst.bufferPercent() !== undefined) this.change(inst, 'buffer_percent', () => inst.setBufferPercent(o.bufferPercent!));
+      if (o.bufferPercent !== undefined && inst.bufferPercent() !== undefined)
+        this.change(inst, 'buffer_percent', () => inst.setBufferPercent(o.bufferPercent!));
       if (o.tracer !== undefined) {
         this.change(inst, 'current_tracer', () => inst.setTracer(o.tracer!));
       }
@@ -159,10 +214,18 @@ export class RecordSession {
         throw new TraceCmdError(TraceCmdErrorCode.BadOption, 'Nothing to record: give events (-e) or a tracer (-p)');
       }
       if (o.pids.length) this.setPids(o.pids);
-      this.change(inst, 'trace', () => inst.clearTrace(), () => '');
+      this.change(
+        inst,
+        'trace',
+        () => inst.clearTrace(),
+        () => '',
+      );
       // 'none': the caller reads trace_pipe_raw itself (utp stream); no drain may compete for its pages.
       if (this.opts.drainMode !== 'none') this.prepareDrain(inst);
-    } catch (e) { this.cleanup(); throw e; }
+    } catch (e) {
+      this.cleanup();
+      throw e;
+    }
   }
 
   /** Temp files a killed recorder left next to the same output (`.NAME.utp-<deadpid>...`). */
@@ -171,11 +234,21 @@ export class RecordSession {
     const base = basename(this.opts.output).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const re = new RegExp(`^\\.${base}\\.utp-(\\d+)(-x)?\\.(tmp|cpu\\d+)$|^${base}\\.utp-(\\d+)\\.tmp$`);
     let names: string[] = [];
-    try { names = readdirSync(dir); } catch { return; }
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
     for (const n of names) {
       const m = re.exec(n);
       const pid = m ? Number(m[1] ?? m[4]) : NaN;
-      if (m && pid !== process.pid && !pidAlive(pid)) { try { unlinkSync(join(dir, n)); } catch { /* raced */ } }
+      if (m && pid !== process.pid && !pidAlive(pid)) {
+        try {
+          unlinkSync(join(dir, n));
+        } catch {
+          /* raced */
+        }
+      }
     }
   }
 
@@ -183,13 +256,24 @@ export class RecordSession {
   setPids(pids: number[]): void {
     const inst = this.mustInstance();
     const cur = inst.eventPids();
-    this.change(inst, 'set_event_pid', () => inst.setEventPids([...new Set([...cur, ...pids])]), () => cur.join(' '));
+    this.change(
+      inst,
+      'set_event_pid',
+      () => inst.setEventPids([...new Set([...cur, ...pids])]),
+      () => cur.join(' '),
+    );
     if (this.opts.followChildren) this.change(inst, 'options/event-fork', () => inst.setOption('event-fork', true));
   }
 
   private enableOne(inst: Instance, ev: EventName, filter: string | undefined, trigger: string | undefined): void {
     const rel = `events/${ev.system}/${ev.name}`;
-    if (filter !== undefined) this.change(inst, `${rel}/filter`, () => inst.setEventFilter(ev.system, ev.name, filter), (t) => (t.trim() === 'none' ? '0' : t));
+    if (filter !== undefined)
+      this.change(
+        inst,
+        `${rel}/filter`,
+        () => inst.setEventFilter(ev.system, ev.name, filter),
+        (t) => (t.trim() === 'none' ? '0' : t),
+      );
     if (trigger !== undefined) {
       inst.addEventTrigger(ev.system, ev.name, trigger);
       this.restores.push(() => inst.removeEventTrigger(ev.system, ev.name, trigger));
@@ -197,7 +281,14 @@ export class RecordSession {
     const was = inst.eventEnabled(ev.system, ev.name);
     inst.enableEvent(ev.system, ev.name);
     if (!this.ownsInstance && was !== '1') this.restores.push(() => inst.disableEvent(ev.system, ev.name));
-    else if (this.ownsInstance) this.restores.push(() => { try { inst.disableEvent(ev.system, ev.name); } catch { /* gone */ } });
+    else if (this.ownsInstance)
+      this.restores.push(() => {
+        try {
+          inst.disableEvent(ev.system, ev.name);
+        } catch {
+          /* gone */
+        }
+      });
     if (!this.enabled.some((x) => x.system === ev.system && x.name === ev.name)) this.enabled.push(ev);
   }
 
@@ -209,8 +300,12 @@ export class RecordSession {
       // that fails to parse replaces the old one), so the old value must come back either way.
       if (rel === 'buffer_size_kb' && old === 'X') {
         // Per-CPU sizes differ: restore each CPU's own size.
-        const perCpu = inst.cpus().map((c) => [`per_cpu/cpu${c}/buffer_size_kb`, inst.read(`per_cpu/cpu${c}/buffer_size_kb`).trim()] as const);
-        this.restores.push(() => { for (const [f, v] of perCpu) inst.write(f, v); });
+        const perCpu = inst
+          .cpus()
+          .map((c) => [`per_cpu/cpu${c}/buffer_size_kb`, inst.read(`per_cpu/cpu${c}/buffer_size_kb`).trim()] as const);
+        this.restores.push(() => {
+          for (const [f, v] of perCpu) inst.write(f, v);
+        });
       } else this.restores.push(() => inst.write(rel, old));
       apply();
     } else apply();
@@ -230,7 +325,11 @@ export class RecordSession {
     // any data, and the drain threads pace themselves instead.
     const pace = (inst.bufferPercent() ?? 0) === 0;
     this.drain = new SpliceDrain(inst, inst.cpus(), this.tempPrefix, pageLayoutOf(inst), {
-      maxSleepMs: this.opts.maxSleepMs, minSleepMs: this.opts.minSleepMs, pace, threads: this.opts.drainThreads, mode: this.opts.drainMode === 'read' ? 'read' : 'splice',
+      maxSleepMs: this.opts.maxSleepMs,
+      minSleepMs: this.opts.minSleepMs,
+      pace,
+      threads: this.opts.drainThreads,
+      mode: this.opts.drainMode === 'read' ? 'read' : 'splice',
     });
     this.drain.launch();
   }
@@ -272,19 +371,29 @@ export class RecordSession {
       const clock = currentClock(clockText);
       const paths = drain.paths();
       const dataBuffer: TraceDatBufferInput = {
-        name: this.ownsInstance && !this.opts.instanceName ? '' : (inst.name ?? ''), clock, cpuStats: stats,
+        name: this.ownsInstance && !this.opts.instanceName ? '' : (inst.name ?? ''),
+        clock,
+        cpuStats: stats,
         cpus: cpus.map((cpu, i) => ({ cpu, data: { [Symbol.iterator]: () => fileChunks(paths[i]!) } })),
       };
       const buffers: TraceDatBufferInput[] = dataBuffer.name === '' ? [dataBuffer] : [{ name: '', clock, cpus: [] }, dataBuffer];
       const size = await writeTraceFile(this.opts.output, meta, buffers, {
-        fileVersion: this.opts.fileVersion, compression: this.opts.compression, traceClock: clockText,
-        uname: unameString(), cpuCount: recordingCpuCount(cpus), pageSize: drain.pageSize,
+        fileVersion: this.opts.fileVersion,
+        compression: this.opts.compression,
+        traceClock: clockText,
+        uname: unameString(),
+        cpuCount: recordingCpuCount(cpus),
+        pageSize: drain.pageSize,
         ...(this.opts.date ? { date: dateOffset(inst) } : {}),
       });
       return { output: this.opts.output, size, cpus: results, sweep: this.sweep };
     } finally {
       // The file is written: a setting the kernel would not take back is a warning, not a failed recording.
-      try { this.cleanup(); } catch (e) { this.cleanupError = e; }
+      try {
+        this.cleanup();
+      } catch (e) {
+        this.cleanupError = e;
+      }
     }
   }
 
@@ -299,9 +408,23 @@ export class RecordSession {
     if (this.cleaned) return;
     this.cleaned = true;
     const errors: unknown[] = [];
-    const attempt = (f: () => void): void => { try { f(); } catch (e) { errors.push(e); } };
+    const attempt = (f: () => void): void => {
+      try {
+        f();
+      } catch (e) {
+        errors.push(e);
+      }
+    };
     if (this.drain) attempt(() => this.drain!.dispose(true));
-    else for (const c of this.instance?.cpus() ?? []) attempt(() => { try { unlinkSync(`${this.tempPrefix}.cpu${c}`); } catch { /* none */ } });
+    else
+      for (const c of this.instance?.cpus() ?? [])
+        attempt(() => {
+          try {
+            unlinkSync(`${this.tempPrefix}.cpu${c}`);
+          } catch {
+            /* none */
+          }
+        });
     const inst = this.instance;
     if (inst && !this.ownsInstance) attempt(() => inst.setTracingOn(false));
     for (const r of this.restores.reverse()) attempt(r);

@@ -27,20 +27,33 @@ export async function restoreTrace(o: Partial<RestoreOptions> & { cpuFiles: stri
   if (!opts.cpuFiles.length) throw new TraceCmdError(TraceCmdErrorCode.BadOption, 'No data files found');
   for (const f of opts.cpuFiles) {
     let st;
-    try { st = statSync(f); } catch (e) { throw new TraceCmdError(TraceCmdErrorCode.BadOption, `Cannot read ${f}`, { cause: e }); }
-    try { if (statSync(opts.output).ino === st.ino) throw new TraceCmdError(TraceCmdErrorCode.BadOption, 'input and output file are the same'); } catch (e) { if (e instanceof TraceCmdError) throw e; }
+    try {
+      st = statSync(f);
+    } catch (e) {
+      throw new TraceCmdError(TraceCmdErrorCode.BadOption, `Cannot read ${f}`, { cause: e });
+    }
+    try {
+      if (statSync(opts.output).ino === st.ino) throw new TraceCmdError(TraceCmdErrorCode.BadOption, 'input and output file are the same');
+    } catch (e) {
+      if (e instanceof TraceCmdError) throw e;
+    }
   }
   const inst = Instance.open(opts.instanceName);
   const layout = pageLayoutOf(inst);
   const clockText = inst.read('trace_clock');
   const cpus = opts.cpuFiles.map((_, i) => i);
   const data: TraceDatBufferInput = {
-    name: '', clock: currentClock(clockText),
+    name: '',
+    clock: currentClock(clockText),
     cpus: opts.cpuFiles.map((p, cpu) => ({ cpu, data: { [Symbol.iterator]: () => fileChunks(p) } })),
   };
   const size = await writeTraceFile(opts.output, collectMetadata(Instance.top()), [data], {
-    fileVersion: opts.fileVersion, compression: opts.compression, traceClock: clockText,
-    uname: unameString(), cpuCount: recordingCpuCount(cpus), pageSize: layout.pageSize,
+    fileVersion: opts.fileVersion,
+    compression: opts.compression,
+    traceClock: clockText,
+    uname: unameString(),
+    cpuCount: recordingCpuCount(cpus),
+    pageSize: layout.pageSize,
   });
   return { output: opts.output, size };
 }

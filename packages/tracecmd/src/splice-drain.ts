@@ -9,7 +9,14 @@ import { openSync, closeSync, unlinkSync } from 'node:fs';
 import { CpuReader, WakePipe, type Instance } from '@utp/tracefs';
 import type { PageLayout } from './page-layout.js';
 import {
-  CTL_COMMAND, CTL_STATE, CMD_FINISH, CMD_ABORT, STATE_STARTING, STATE_RUNNING, STATE_FAILED, type DrainWorkerData,
+  CTL_COMMAND,
+  CTL_STATE,
+  CMD_FINISH,
+  CMD_ABORT,
+  STATE_STARTING,
+  STATE_RUNNING,
+  STATE_FAILED,
+  type DrainWorkerData,
 } from './drain-worker.js';
 import { TraceCmdError, TraceCmdErrorCode } from './errors.js';
 
@@ -29,10 +36,19 @@ export interface SpliceDrainOptions {
 }
 
 export const DEFAULT_SPLICE_DRAIN_OPTIONS: Readonly<SpliceDrainOptions> = Object.freeze({
-  maxSleepMs: 1000, minSleepMs: 20, pace: false, threads: undefined, mode: 'splice', startTimeoutMs: 10000,
+  maxSleepMs: 1000,
+  minSleepMs: 20,
+  pace: false,
+  threads: undefined,
+  mode: 'splice',
+  startTimeoutMs: 10000,
 });
 
-interface ThreadState { worker: Worker; ctl: Int32Array; done: Promise<void> }
+interface ThreadState {
+  worker: Worker;
+  ctl: Int32Array;
+  done: Promise<void>;
+}
 
 export class SpliceDrain {
   readonly readers: CpuReader[] = [];
@@ -46,7 +62,13 @@ export class SpliceDrain {
   private disposed = false;
 
   /** `layout`: the instance's sub-buffer layout (`pageLayoutOf(instance)`). */
-  constructor(readonly instance: Instance, readonly cpus: number[], tempPrefix: string, readonly layout: PageLayout, opts: Partial<SpliceDrainOptions> = {}) {
+  constructor(
+    readonly instance: Instance,
+    readonly cpus: number[],
+    tempPrefix: string,
+    readonly layout: PageLayout,
+    opts: Partial<SpliceDrainOptions> = {},
+  ) {
     this.opts = { ...DEFAULT_SPLICE_DRAIN_OPTIONS, ...opts };
     this.pageSize = layout.pageSize;
     this.filePaths = cpus.map((c) => `${tempPrefix}.cpu${c}`);
@@ -57,7 +79,10 @@ export class SpliceDrain {
         this.readers.push(new CpuReader(instance, cpu, layout.pageSize));
         this.outFds.push(openSync(this.filePaths[i]!, 'w', 0o600));
       }
-    } catch (e) { this.dispose(); throw e; }
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
   }
 
   /**
@@ -72,19 +97,32 @@ export class SpliceDrain {
       const ctl = new Int32Array(new SharedArrayBuffer(8));
       const data: DrainWorkerData = {
         cpus: mine.map(({ cpu, slot }) => ({ cpu, slot, traceFd: this.readers[slot]!.fd, outFd: this.outFds[slot]! })),
-        layout: this.layout, wakeFd: this.wake.readFd, ctl: ctl.buffer as SharedArrayBuffer, bytes: this.bytes.buffer as SharedArrayBuffer,
-        maxSleepMs: this.opts.maxSleepMs, minSleepMs: this.opts.minSleepMs, pace: this.opts.pace, mode: this.opts.mode,
+        layout: this.layout,
+        wakeFd: this.wake.readFd,
+        ctl: ctl.buffer as SharedArrayBuffer,
+        bytes: this.bytes.buffer as SharedArrayBuffer,
+        maxSleepMs: this.opts.maxSleepMs,
+        minSleepMs: this.opts.minSleepMs,
+        pace: this.opts.pace,
+        mode: this.opts.mode,
       };
       const worker = new Worker(new URL('./drain-worker.js', import.meta.url), { workerData: { drain: data } });
       const done = new Promise<void>((resolve, reject) => {
         worker.on('message', (m: { done?: boolean; error?: { message: string; code?: string } }) => {
-          if (m.error) reject(new TraceCmdError(TraceCmdErrorCode.Write, `Drain thread failed: ${m.error.message}`, { context: { code: m.error.code ?? '' } }));
+          if (m.error)
+            reject(
+              new TraceCmdError(TraceCmdErrorCode.Write, `Drain thread failed: ${m.error.message}`, {
+                context: { code: m.error.code ?? '' },
+              }),
+            );
           else if (m.done) resolve();
         });
         worker.on('error', (e) => reject(new TraceCmdError(TraceCmdErrorCode.Write, 'Drain thread failed', { cause: e })));
         worker.on('exit', () => resolve());
       });
-      done.catch(() => { /* reported by stop() */ });
+      done.catch(() => {
+        /* reported by stop() */
+      });
       this.threads.push({ worker, ctl, done });
     }
   }
@@ -100,14 +138,20 @@ export class SpliceDrain {
       }
       const st = Atomics.load(t.ctl, CTL_STATE);
       if (st !== STATE_RUNNING) {
-        throw new TraceCmdError(TraceCmdErrorCode.Write, st === STATE_FAILED ? 'Drain thread failed to start' : 'Drain thread did not start in time');
+        throw new TraceCmdError(
+          TraceCmdErrorCode.Write,
+          st === STATE_FAILED ? 'Drain thread failed to start' : 'Drain thread did not start in time',
+        );
       }
     }
   }
 
   /** Stops the threads after they collected everything (call after tracing_on=0). */
   async stop(): Promise<void> {
-    for (const t of this.threads) { Atomics.store(t.ctl, CTL_COMMAND, CMD_FINISH); Atomics.notify(t.ctl, CTL_COMMAND); }
+    for (const t of this.threads) {
+      Atomics.store(t.ctl, CTL_COMMAND, CMD_FINISH);
+      Atomics.notify(t.ctl, CTL_COMMAND);
+    }
     this.wake.wake();
     try {
       await Promise.all(this.threads.map((t) => t.done));
@@ -118,8 +162,12 @@ export class SpliceDrain {
   }
 
   /** Bytes written per CPU so far (live while tracing). */
-  bytesPerCpu(): number[] { return Array.from(this.bytes); }
-  paths(): string[] { return this.filePaths.slice(); }
+  bytesPerCpu(): number[] {
+    return Array.from(this.bytes);
+  }
+  paths(): string[] {
+    return this.filePaths.slice();
+  }
 
   /**
    * Synchronous: stops the threads (waiting briefly until they leave their loop), closes every fd,
@@ -128,21 +176,40 @@ export class SpliceDrain {
   dispose(removeFiles = true): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const t of this.threads) { Atomics.store(t.ctl, CTL_COMMAND, CMD_ABORT); Atomics.notify(t.ctl, CTL_COMMAND); }
+    for (const t of this.threads) {
+      Atomics.store(t.ctl, CTL_COMMAND, CMD_ABORT);
+      Atomics.notify(t.ctl, CTL_COMMAND);
+    }
     this.wake.wake();
     const deadline = Date.now() + 3000;
     for (const t of this.threads) {
-      for (let st = Atomics.load(t.ctl, CTL_STATE); (st === STATE_RUNNING || st === STATE_STARTING) && Date.now() < deadline; st = Atomics.load(t.ctl, CTL_STATE)) {
+      for (
+        let st = Atomics.load(t.ctl, CTL_STATE);
+        (st === STATE_RUNNING || st === STATE_STARTING) && Date.now() < deadline;
+        st = Atomics.load(t.ctl, CTL_STATE)
+      ) {
         Atomics.wait(t.ctl, CTL_STATE, st, Math.max(1, deadline - Date.now()));
       }
       void t.worker.terminate();
     }
     this.threads = [];
     for (const r of this.readers) r.close();
-    for (const fd of this.outFds) { try { closeSync(fd); } catch { /* */ } }
+    for (const fd of this.outFds) {
+      try {
+        closeSync(fd);
+      } catch {
+        /* */
+      }
+    }
     this.outFds.length = 0;
     this.wake.close();
-    if (removeFiles) for (const p of this.filePaths) { try { unlinkSync(p); } catch { /* */ } }
+    if (removeFiles)
+      for (const p of this.filePaths) {
+        try {
+          unlinkSync(p);
+        } catch {
+          /* */
+        }
+      }
   }
 }
-

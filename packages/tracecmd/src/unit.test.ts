@@ -7,13 +7,25 @@ import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir, endianness } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { parseHeaderPage } from '@utp/traceevent';
-import { CpuSink, pageCommit, fullCommitOf, userLongSize, currentClock, writeTraceFile, zstdCompressor, type PageLayout, type PageSource } from './index.js';
+import {
+  CpuSink,
+  pageCommit,
+  fullCommitOf,
+  userLongSize,
+  currentClock,
+  writeTraceFile,
+  zstdCompressor,
+  type PageLayout,
+  type PageSource,
+} from './index.js';
 import { init as zstdInit, compress as zstdCompress, decompress as zstdDecompress } from '@bokuweb/zstd-wasm';
 
 /** header_page texts as 64- and 32-bit kernels print them. */
-const HP64 = '\tfield: u64 timestamp;\toffset:0;\tsize:8;\tsigned:0;\n\tfield: local_t commit;\toffset:8;\tsize:8;\tsigned:1;\n' +
+const HP64 =
+  '\tfield: u64 timestamp;\toffset:0;\tsize:8;\tsigned:0;\n\tfield: local_t commit;\toffset:8;\tsize:8;\tsigned:1;\n' +
   '\tfield: int overwrite;\toffset:8;\tsize:1;\tsigned:1;\n\tfield: char data;\toffset:16;\tsize:4080;\tsigned:0;\n';
-const HP32 = '\tfield: u64 timestamp;\toffset:0;\tsize:8;\tsigned:0;\n\tfield: local_t commit;\toffset:8;\tsize:4;\tsigned:1;\n' +
+const HP32 =
+  '\tfield: u64 timestamp;\toffset:0;\tsize:8;\tsigned:0;\n\tfield: local_t commit;\toffset:8;\tsize:4;\tsigned:1;\n' +
   '\tfield: int overwrite;\toffset:8;\tsize:1;\tsigned:1;\n\tfield: char data;\toffset:12;\tsize:4084;\tsigned:0;\n';
 
 function layout(text: string, littleEndian: boolean): PageLayout {
@@ -35,7 +47,10 @@ function page(l: PageLayout, commit: number, flags = 0): Uint8Array {
 
 class FakeSource implements PageSource {
   reads = 0;
-  constructor(readonly pageSize: number, private pages: Uint8Array[]) {}
+  constructor(
+    readonly pageSize: number,
+    private pages: Uint8Array[],
+  ) {}
   read(buf: Uint8Array, offset: number): number {
     const p = this.pages.shift();
     if (!p) return 0;
@@ -45,13 +60,23 @@ class FakeSource implements PageSource {
   }
 }
 
-const VARIANTS: Array<[string, string, boolean]> = [['64-bit LE', HP64, true], ['64-bit BE', HP64, false], ['32-bit LE', HP32, true], ['32-bit BE', HP32, false]];
+const VARIANTS: Array<[string, string, boolean]> = [
+  ['64-bit LE', HP64, true],
+  ['64-bit BE', HP64, false],
+  ['32-bit LE', HP32, true],
+  ['32-bit BE', HP32, false],
+];
 
 test('the commit word is read with the kernel long size and byte order of header_page', () => {
   for (const [name, text, le] of VARIANTS) {
     const l = layout(text, le);
     assert.equal(l.dataOffset, text === HP64 ? 16 : 12, name);
-    for (const [commit, flags] of [[0, 0], [40, 0], [4000, 2], [l.pageSize - l.dataOffset, 3]] as const) {
+    for (const [commit, flags] of [
+      [0, 0],
+      [40, 0],
+      [4000, 2],
+      [l.pageSize - l.dataOffset, 3],
+    ] as const) {
       const p = page(l, commit, flags);
       assert.equal(pageCommit(new DataView(p.buffer), 0, l), commit, `${name}: commit ${commit} flags ${flags}`);
     }
@@ -75,7 +100,9 @@ test('a live drain stops at the first page the kernel is still filling, in every
       assert.equal(bytes.length, 4 * l.pageSize);
       assert.equal(pageCommit(new DataView(bytes.buffer), 2 * l.pageSize, l), 100, `${name}: pages stored as read`);
     }
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('user-space sizeof(long) comes from the process architecture, and the file header stores it', async (t) => {
@@ -90,13 +117,20 @@ test('user-space sizeof(long) comes from the process architecture, and the file 
     const meta = { headerPage: HP64, headerEvent: '', ftraceFormats: [], systems: [], kallsyms: '', printk: '', cmdlines: '' };
     const out = `${dir}/h.dat`;
     await writeTraceFile(out, meta, [{ name: '', clock: 'local', cpus: [] }], {
-      fileVersion: 6, compression: 'none', traceClock: '[local] global\n', uname: 'x', cpuCount: 1, pageSize: 4096,
+      fileVersion: 6,
+      compression: 'none',
+      traceClock: '[local] global\n',
+      uname: 'x',
+      cpuCount: 1,
+      pageSize: 4096,
     });
     const b = readFileSync(out);
     assert.equal(b.subarray(3, 12).toString('latin1'), 'tracing6\0');
     assert.equal(b[12], endianness() === 'LE' ? 0 : 1, 'endian byte');
     assert.equal(b[13], Number(spawnSync('getconf', ['LONG_BIT']).stdout.toString().trim() || 64) / 8, 'long size byte');
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('the current clock of a trace_clock text', () => {

@@ -19,11 +19,15 @@ export interface OutputOptions {
   date?: string;
 }
 
-export const DEFAULT_OUTPUT: Readonly<Pick<OutputOptions, 'fileVersion' | 'compression'>> = Object.freeze({ fileVersion: 7, compression: 'any' });
+export const DEFAULT_OUTPUT: Readonly<Pick<OutputOptions, 'fileVersion' | 'compression'>> = Object.freeze({
+  fileVersion: 7,
+  compression: 'any',
+});
 
 export async function compressorFor(name: CompressionName, version: 6 | 7): Promise<Compressor | null> {
   if (version === 6) {
-    if (name !== 'none' && name !== 'any') throw new TraceCmdError(TraceCmdErrorCode.BadOption, 'trace.dat version 6 cannot be compressed', { context: { compression: name } });
+    if (name !== 'none' && name !== 'any')
+      throw new TraceCmdError(TraceCmdErrorCode.BadOption, 'trace.dat version 6 cannot be compressed', { context: { compression: name } });
     return null;
   }
   if (name === 'none') return null;
@@ -51,16 +55,28 @@ export const UTP_VERSION_STRING = 'utp 0.1.0';
 /**
  * Writes `out` atomically (temp file in the same directory + rename). Returns the size.
  */
-export async function writeTraceFile(out: string, meta: TraceDatMetadata, buffers: TraceDatBufferInput[], o: OutputOptions): Promise<number> {
+export async function writeTraceFile(
+  out: string,
+  meta: TraceDatMetadata,
+  buffers: TraceDatBufferInput[],
+  o: OutputOptions,
+): Promise<number> {
   const compression = await compressorFor(o.compression, o.fileVersion);
   const tmp = `${out}.utp-${process.pid}.tmp`;
   const fd = openSync(tmp, 'w', 0o644);
   try {
     const sink = new FileSink(fd);
     const opts = {
-      version: o.fileVersion, compression, littleEndian: endianness() === 'LE',
-      longSize: userLongSize(), pageSize: o.pageSize, cpuCount: o.cpuCount, traceClock: o.traceClock, uname: o.uname,
-      versionString: UTP_VERSION_STRING, traceId: randomBytes(8).readBigUInt64LE(0),
+      version: o.fileVersion,
+      compression,
+      littleEndian: endianness() === 'LE',
+      longSize: userLongSize(),
+      pageSize: o.pageSize,
+      cpuCount: o.cpuCount,
+      traceClock: o.traceClock,
+      uname: o.uname,
+      versionString: UTP_VERSION_STRING,
+      traceId: randomBytes(8).readBigUInt64LE(0),
       ...(o.date !== undefined ? { date: o.date } : {}),
     } as const;
     const n = writeTraceDat(sink, meta, buffers, opts);
@@ -70,8 +86,16 @@ export async function writeTraceFile(out: string, meta: TraceDatMetadata, buffer
     renameSync(tmp, out);
     return n;
   } catch (e) {
-    try { closeSync(fd); } catch { /* */ }
-    try { unlinkSync(tmp); } catch { /* */ }
+    try {
+      closeSync(fd);
+    } catch {
+      /* */
+    }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* */
+    }
     throw new TraceCmdError(TraceCmdErrorCode.Write, 'Cannot write trace file', { cause: e, context: { file: out } });
   }
 }

@@ -78,7 +78,10 @@ export class CpuStream {
     this.sync = typeof init.src.readSync === 'function';
     this.exactZ = init.exactPages && init.decompressor !== undefined && init.place !== undefined;
     if (!init.decompressor && this.end > init.src.size) {
-      this.diag(`CPU data extends past the end of the file (need ${this.end} bytes, file has ${init.src.size}); the trace is truncated`, init.src.size);
+      this.diag(
+        `CPU data extends past the end of the file (need ${this.end} bytes, file has ${init.src.size}); the trace is truncated`,
+        init.src.size,
+      );
       this.end = init.src.size;
     }
     if (init.size <= 0) this.done = true;
@@ -86,7 +89,12 @@ export class CpuStream {
 
   private diag(message: string, offset?: number): void {
     const b = this.i.bufferName ? ` buffer=${this.i.bufferName}` : '';
-    this.i.onDiagnostic?.({ level: 'warning', code: TraceDatDiagnostic.Truncated, message: `${message}: cpu=${this.cpu}${b}`, ...(offset !== undefined ? { offset } : {}) });
+    this.i.onDiagnostic?.({
+      level: 'warning',
+      code: TraceDatDiagnostic.Truncated,
+      message: `${message}: cpu=${this.cpu}${b}`,
+      ...(offset !== undefined ? { offset } : {}),
+    });
   }
 
   /** Moves to the next record. Returns true/false, or a promise of it when I/O is needed on an async source. */
@@ -102,7 +110,12 @@ export class CpuStream {
       }
       if (kbuf.corrupt) {
         kbuf.corrupt = false;
-        this.i.onDiagnostic?.({ level: 'warning', code: TraceDatDiagnostic.CorruptPage, message: `Corrupt sub-buffer skipped: cpu=${this.cpu}`, offset: this.winFileOffset + this.winPos - ps });
+        this.i.onDiagnostic?.({
+          level: 'warning',
+          code: TraceDatDiagnostic.CorruptPage,
+          message: `Corrupt sub-buffer skipped: cpu=${this.cpu}`,
+          offset: this.winFileOffset + this.winPos - ps,
+        });
       }
       if (this.exactZ) {
         if (this.done) return (this.has = false);
@@ -133,11 +146,17 @@ export class CpuStream {
       }
       if (this.done) return (this.has = false);
       if (this.sync) {
-        if (!this.refillSync()) { this.done = true; return (this.has = false); }
+        if (!this.refillSync()) {
+          this.done = true;
+          return (this.has = false);
+        }
         continue;
       }
       return this.refillAsync().then((ok) => {
-        if (!ok) { this.done = true; return (this.has = false); }
+        if (!ok) {
+          this.done = true;
+          return (this.has = false);
+        }
         return this.advance();
       });
     }
@@ -145,7 +164,12 @@ export class CpuStream {
 
   /** trace-cmd: "bad page read" ends this CPU's data. */
   private badPageRead(at: number): false {
-    this.i.onDiagnostic?.({ level: 'warning', code: TraceDatDiagnostic.CorruptPage, message: `bad page read, with size of ${this.kbuf.size}: cpu=${this.cpu}`, offset: at });
+    this.i.onDiagnostic?.({
+      level: 'warning',
+      code: TraceDatDiagnostic.CorruptPage,
+      message: `bad page read, with size of ${this.kbuf.size}: cpu=${this.cpu}`,
+      offset: at,
+    });
     this.done = true;
     this.win = NO_DATA;
     this.winPos = 0;
@@ -162,12 +186,19 @@ export class CpuStream {
   private nextExactPage(): boolean | Promise<boolean> {
     if (!this.place) {
       const p = this.i.place!();
-      if (p instanceof Promise) return p.then((pl) => { this.place = pl; return this.nextExactPage(); });
+      if (p instanceof Promise)
+        return p.then((pl) => {
+          this.place = pl;
+          return this.nextExactPage();
+        });
       this.place = p;
     }
     const pl = this.place;
     const table = pl.table;
-    if (!table) { this.done = true; return false; }
+    if (!table) {
+      this.done = true;
+      return false;
+    }
     const ps = this.i.pageSize;
     const k = this.pageIndex;
     const rel = k * ps;
@@ -184,7 +215,10 @@ export class CpuStream {
     let j = Math.max(this.chunkIndex, 0);
     const chunks = table.chunks;
     while (j < chunks.length && !(rel >= chunks[j]!.offset && rel < chunks[j]!.offset + chunks[j]!.size)) j++;
-    if (j >= chunks.length) { this.done = true; return false; }
+    if (j >= chunks.length) {
+      this.done = true;
+      return false;
+    }
     if (j !== this.chunkIndex) {
       const c = chunks[j]!;
       if (this.sync) {
@@ -198,9 +232,16 @@ export class CpuStream {
 
   private takeExactChunk(j: number, data: Uint8Array): boolean {
     const c = this.place!.table!.chunks[j]!;
-    if (data.length < c.zsize) { this.diag('Compressed chunk cut short; the trace is truncated', c.zoffset + 8 + data.length); this.done = true; return false; }
+    if (data.length < c.zsize) {
+      this.diag('Compressed chunk cut short; the trace is truncated', c.zoffset + 8 + data.length);
+      this.done = true;
+      return false;
+    }
     const out = this.decompress(data, c.size, c.zoffset);
-    if (!out) { this.done = true; return false; }
+    if (!out) {
+      this.done = true;
+      return false;
+    }
     this.setWindow(out, c.zoffset);
     this.chunkIndex = j;
     return true;
@@ -236,9 +277,13 @@ export class CpuStream {
     const have = this.win.subarray(Math.min(winAt, this.win.length), Math.min(winAt + n, this.win.length));
     const need = n - have.length;
     const finish = (rest: Uint8Array): void => {
-      if (have.length === 0) { this.kbuf.setMissedCount(rest); return; }
+      if (have.length === 0) {
+        this.kbuf.setMissedCount(rest);
+        return;
+      }
       const b = new Uint8Array(have.length + rest.length);
-      b.set(have); b.set(rest, have.length);
+      b.set(have);
+      b.set(rest, have.length);
       this.kbuf.setMissedCount(b);
     };
     const skip = Math.max(0, winAt - this.win.length);
@@ -246,12 +291,18 @@ export class CpuStream {
       // raw data: the window holds file bytes from winFileOffset on
       const at = this.winFileOffset + this.win.length + skip;
       const len = Math.max(0, Math.min(need, this.end - at));
-      if (this.sync) { finish(len ? readFullySync(this.i.src, at, len) : NO_DATA); return undefined; }
+      if (this.sync) {
+        finish(len ? readFullySync(this.i.src, at, len) : NO_DATA);
+        return undefined;
+      }
       return readFully(this.i.src, at, len).then(finish);
     }
     // compressed: the window is a chunk; the count is at the start of the following one(s)
     const next = this.exactZ ? this.exactChunkAfter() : this.nextChunkHeader();
-    if (this.sync) { finish(this.chunkHead(next, skip, need)); return undefined; }
+    if (this.sync) {
+      finish(this.chunkHead(next, skip, need));
+      return undefined;
+    }
     return this.chunkHeadAsync(next, skip, need).then(finish);
   }
 
@@ -272,7 +323,8 @@ export class CpuStream {
     const h = readFullySync(this.i.src, at, 8);
     if (h.length < 8) return NO_DATA;
     const dv = new DataView(h.buffer, h.byteOffset, 8);
-    const csize = dv.getUint32(0, this.i.littleEndian), usize = dv.getUint32(4, this.i.littleEndian);
+    const csize = dv.getUint32(0, this.i.littleEndian),
+      usize = dv.getUint32(4, this.i.littleEndian);
     return this.headOf(readFullySync(this.i.src, at + 8, csize), csize, usize, at, skip, need);
   }
 
@@ -281,7 +333,8 @@ export class CpuStream {
     const h = await readFully(this.i.src, at, 8);
     if (h.length < 8) return NO_DATA;
     const dv = new DataView(h.buffer, h.byteOffset, 8);
-    const csize = dv.getUint32(0, this.i.littleEndian), usize = dv.getUint32(4, this.i.littleEndian);
+    const csize = dv.getUint32(0, this.i.littleEndian),
+      usize = dv.getUint32(4, this.i.littleEndian);
     return this.headOf(await readFully(this.i.src, at + 8, csize), csize, usize, at, skip, need);
   }
 
@@ -295,7 +348,12 @@ export class CpuStream {
     try {
       return this.i.decompressor!(data, usize);
     } catch (e) {
-      this.i.onDiagnostic?.({ level: 'error', code: TraceDatDiagnostic.Decompress, message: `Cannot decompress chunk: cpu=${this.cpu}, ${(e as Error).message}`, offset: at });
+      this.i.onDiagnostic?.({
+        level: 'error',
+        code: TraceDatDiagnostic.Decompress,
+        message: `Cannot decompress chunk: cpu=${this.cpu}, ${(e as Error).message}`,
+        offset: at,
+      });
       return undefined;
     }
   }
@@ -306,12 +364,19 @@ export class CpuStream {
   private async skipped(offset: number, pages: number, count: () => Promise<number>): Promise<void> {
     if (!this.i.onDiagnostic) return;
     let events: number | string;
-    try { events = await count(); } catch { events = 'unknown'; }
+    try {
+      events = await count();
+    } catch {
+      events = 'unknown';
+    }
     const b = this.i.bufferName ? ` buffer=${this.i.bufferName}` : '';
     this.i.onDiagnostic({
-      level: 'warning', code: TraceDatDiagnostic.PagesSkipped, offset,
-      message: `bad page offset ${offset.toString(16)}: cpu=${this.cpu}${b}: trace-cmd 3.1.6 stops reading this CPU here (page size ${this.i.pageSize}), `
-        + `skipping ${pages} page${pages === 1 ? '' : 's'} with ${events} event${events === 1 ? '' : 's'} after ${this.count} read (exactPages: false reads them)`,
+      level: 'warning',
+      code: TraceDatDiagnostic.PagesSkipped,
+      offset,
+      message:
+        `bad page offset ${offset.toString(16)}: cpu=${this.cpu}${b}: trace-cmd 3.1.6 stops reading this CPU here (page size ${this.i.pageSize}), ` +
+        `skipping ${pages} page${pages === 1 ? '' : 's'} with ${events} event${events === 1 ? '' : 's'} after ${this.count} read (exactPages: false reads them)`,
     });
   }
 
@@ -321,7 +386,7 @@ export class CpuStream {
     const kb = new KBuffer({ littleEndian: this.i.littleEndian, longSize: this.i.longSize });
     const r = new KRecord();
     let n = 0;
-    for (let off = at; off < this.end;) {
+    for (let off = at; off < this.end; ) {
       const want = Math.min(this.end - off, ps * 64);
       const b = await readFully(this.i.src, off, want);
       if (b.length === 0) break;
@@ -393,7 +458,10 @@ export class CpuStream {
     }
     if (this.chunksLeft === 0) return false;
     const h = readFullySync(src, this.next, 8);
-    if (h.length < 8) { this.diag('Compressed chunk header cut short; the trace is truncated', this.next); return false; }
+    if (h.length < 8) {
+      this.diag('Compressed chunk header cut short; the trace is truncated', this.next);
+      return false;
+    }
     const dv = new DataView(h.buffer, h.byteOffset, 8);
     const csize = dv.getUint32(0, this.i.littleEndian);
     const usize = dv.getUint32(4, this.i.littleEndian);
@@ -413,7 +481,10 @@ export class CpuStream {
     }
     if (this.chunksLeft === 0) return false;
     const h = await readFully(src, this.next, 8);
-    if (h.length < 8) { this.diag('Compressed chunk header cut short; the trace is truncated', this.next); return false; }
+    if (h.length < 8) {
+      this.diag('Compressed chunk header cut short; the trace is truncated', this.next);
+      return false;
+    }
     const dv = new DataView(h.buffer, h.byteOffset, 8);
     const csize = dv.getUint32(0, this.i.littleEndian);
     const usize = dv.getUint32(4, this.i.littleEndian);
@@ -421,14 +492,20 @@ export class CpuStream {
   }
 
   private takeCount(h: Uint8Array): boolean {
-    if (h.length < 4) { this.diag('Compressed CPU data cut short; the trace is truncated', this.next); return false; }
+    if (h.length < 4) {
+      this.diag('Compressed CPU data cut short; the trace is truncated', this.next);
+      return false;
+    }
     this.chunksLeft = new DataView(h.buffer, h.byteOffset, 4).getUint32(0, this.i.littleEndian);
     this.next += 4;
     return true;
   }
 
   private takeChunk(data: Uint8Array, csize: number, usize: number): boolean {
-    if (data.length < csize) { this.diag('Compressed chunk cut short; the trace is truncated', this.next + 8 + data.length); return false; }
+    if (data.length < csize) {
+      this.diag('Compressed chunk cut short; the trace is truncated', this.next + 8 + data.length);
+      return false;
+    }
     const out = this.decompress(data, usize, this.next);
     if (!out) return false;
     this.setWindow(out, this.next);

@@ -27,23 +27,29 @@ export class Cursor {
   bounded = false;
 
   /** The bytes from here to `end` (a view when they fit the window), moving to `end`. */
-  async rest(what = 'data'): Promise<Uint8Array> { return this.bytes(this.end - this.pos, what); }
+  async rest(what = 'data'): Promise<Uint8Array> {
+    return this.bytes(this.end - this.pos, what);
+  }
 
   /** True when positions of this cursor are offsets in `src`. */
-  readsFrom(src: ByteSource): boolean { return this.src === src; }
+  readsFrom(src: ByteSource): boolean {
+    return this.src === src;
+  }
 
   private async ensure(n: number, what: string): Promise<void> {
     if (this.pos >= this.bufStart && this.pos + n <= this.bufStart + this.buf.length) return;
     if (this.pos + n > this.end) {
       throw new TraceDatError(TraceDatErrorCode.Truncated, `Unexpected end of ${this.where} reading ${what}`, {
-        offset: this.pos, context: { need: n, have: Math.max(0, this.end - this.pos) },
+        offset: this.pos,
+        context: { need: n, have: Math.max(0, this.end - this.pos) },
       });
     }
     const len = Math.min(Math.max(n, WINDOW), this.end - this.pos);
     const b = await readFully(this.src, this.pos, len);
     if (b.length < n) {
       throw new TraceDatError(TraceDatErrorCode.Truncated, `Unexpected end of ${this.where} reading ${what}`, {
-        offset: this.pos, context: { need: n, have: b.length },
+        offset: this.pos,
+        context: { need: n, have: b.length },
       });
     }
     this.buf = b;
@@ -51,10 +57,28 @@ export class Cursor {
     this.bufStart = this.pos;
   }
 
-  async u8(what = 'u8'): Promise<number> { await this.ensure(1, what); return this.buf[this.pos++ - this.bufStart]!; }
-  async u16(what = 'u16'): Promise<number> { await this.ensure(2, what); const v = this.view.getUint16(this.pos - this.bufStart, this.littleEndian); this.pos += 2; return v; }
-  async u32(what = 'u32'): Promise<number> { await this.ensure(4, what); const v = this.view.getUint32(this.pos - this.bufStart, this.littleEndian); this.pos += 4; return v; }
-  async u64(what = 'u64'): Promise<bigint> { await this.ensure(8, what); const v = this.view.getBigUint64(this.pos - this.bufStart, this.littleEndian); this.pos += 8; return v; }
+  async u8(what = 'u8'): Promise<number> {
+    await this.ensure(1, what);
+    return this.buf[this.pos++ - this.bufStart]!;
+  }
+  async u16(what = 'u16'): Promise<number> {
+    await this.ensure(2, what);
+    const v = this.view.getUint16(this.pos - this.bufStart, this.littleEndian);
+    this.pos += 2;
+    return v;
+  }
+  async u32(what = 'u32'): Promise<number> {
+    await this.ensure(4, what);
+    const v = this.view.getUint32(this.pos - this.bufStart, this.littleEndian);
+    this.pos += 4;
+    return v;
+  }
+  async u64(what = 'u64'): Promise<bigint> {
+    await this.ensure(8, what);
+    const v = this.view.getBigUint64(this.pos - this.bufStart, this.littleEndian);
+    this.pos += 8;
+    return v;
+  }
   /** A u64 size/offset as a number (throws if it cannot be one). */
   async u64n(what = 'u64'): Promise<number> {
     const at = this.pos;
@@ -68,14 +92,16 @@ export class Cursor {
   async bytes(n: number, what = 'data'): Promise<Uint8Array> {
     if (n > this.end - this.pos) {
       throw new TraceDatError(TraceDatErrorCode.Truncated, `Unexpected end of ${this.where} reading ${what}`, {
-        offset: this.pos, context: { need: n, have: Math.max(0, this.end - this.pos) },
+        offset: this.pos,
+        context: { need: n, have: Math.max(0, this.end - this.pos) },
       });
     }
     if (n > WINDOW) {
       const b = await readFully(this.src, this.pos, n);
       if (b.length < n) {
         throw new TraceDatError(TraceDatErrorCode.Truncated, `Unexpected end of ${this.where} reading ${what}`, {
-          offset: this.pos, context: { need: n, have: b.length },
+          offset: this.pos,
+          context: { need: n, have: b.length },
         });
       }
       this.pos += n;
@@ -86,7 +112,9 @@ export class Cursor {
     this.pos += n;
     return this.buf.subarray(s, s + n);
   }
-  async text(n: number, what = 'text'): Promise<string> { return decodeLatin1(await this.bytes(n, what)); }
+  async text(n: number, what = 'text'): Promise<string> {
+    return decodeLatin1(await this.bytes(n, what));
+  }
   /** A NUL-terminated string. */
   async cstring(what = 'string', max = 1 << 20): Promise<string> {
     let n = 64;
@@ -112,7 +140,8 @@ export class Cursor {
   async skip(n: number, what = 'data'): Promise<void> {
     if (n > this.end - this.pos) {
       throw new TraceDatError(TraceDatErrorCode.Truncated, `Unexpected end of ${this.where} reading ${what}`, {
-        offset: this.pos, context: { need: n, have: Math.max(0, this.end - this.pos) },
+        offset: this.pos,
+        context: { need: n, have: Math.max(0, this.end - this.pos) },
       });
     }
     this.pos += n;

@@ -14,7 +14,9 @@ export const zstdDecompressor: Decompressor = (data, usize) => {
   return out.length === usize ? out : out.length > usize ? out.subarray(0, usize) : padTo(out, usize);
 };
 
-function primitiveZero(): number { return 0; }
+function primitiveZero(): number {
+  return 0;
+}
 
 function padTo(b: Uint8Array, n: number): Uint8Array {
   const o = new Uint8Array(n);

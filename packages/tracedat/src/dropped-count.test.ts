@@ -27,7 +27,11 @@ const succeed = fileURLToPath(new URL('../../../testdata/succeed/', import.meta.
 class PieceSource implements ByteSource {
   readonly size: number;
   readSync?: (offset: number, length: number) => Uint8Array;
-  constructor(private readonly bytes: Uint8Array, private readonly piece: number, sync: boolean) {
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly piece: number,
+    sync: boolean,
+  ) {
     this.size = bytes.length;
     if (sync) this.readSync = (o, l) => this.slice(o, l);
   }
@@ -35,7 +39,9 @@ class PieceSource implements ByteSource {
     const s = Math.min(offset, this.size);
     return this.bytes.slice(s, Math.min(this.size, s + Math.min(length, this.piece)));
   }
-  read(offset: number, length: number): Promise<Uint8Array> { return Promise.resolve(this.slice(offset, length)); }
+  read(offset: number, length: number): Promise<Uint8Array> {
+    return Promise.resolve(this.slice(offset, length));
+  }
 }
 
 /** `CPU:N [n EVENTS DROPPED] @ ts` for each marker of trace-cmd's report (ts of the next event). */
@@ -63,7 +69,11 @@ async function markers(src: ByteSource, opts: Partial<TraceDatOptions>): Promise
   return out;
 }
 
-const dirs = existsSync(succeed) ? readdirSync(succeed).filter((d) => d.startsWith('dropped-subbuf')).sort() : [];
+const dirs = existsSync(succeed)
+  ? readdirSync(succeed)
+      .filter((d) => d.startsWith('dropped-subbuf'))
+      .sort()
+  : [];
 
 test('dropped-subbuf8k fixtures are present', () => {
   assert.ok(dirs.length >= 3, `expected the dropped-subbuf8k-* fixtures in ${succeed}`);
@@ -78,18 +88,33 @@ for (const d of dirs) {
     assert.deepEqual(await markers(new MemorySource(bytes), {}), want, 'default windows');
     for (const windowPages of [1, 2, 3]) {
       assert.deepEqual(await markers(new MemorySource(bytes), { windowPages }), want, `windowPages ${windowPages}`);
-      assert.deepEqual(await markers(new PieceSource(bytes, 97, false), { windowPages }), want, `async 97-byte reads, windowPages ${windowPages}`);
-      assert.deepEqual(await markers(new PieceSource(bytes, 5, true), { windowPages }), want, `sync 5-byte reads, windowPages ${windowPages}`);
+      assert.deepEqual(
+        await markers(new PieceSource(bytes, 97, false), { windowPages }),
+        want,
+        `async 97-byte reads, windowPages ${windowPages}`,
+      );
+      assert.deepEqual(
+        await markers(new PieceSource(bytes, 5, true), { windowPages }),
+        want,
+        `sync 5-byte reads, windowPages ${windowPages}`,
+      );
     }
     // --all-pages: every page with the BUFFER page size (4096 in these converted files, too)
     assert.deepEqual(await markers(new MemorySource(bytes), { exactPages: false, windowPages: 1 }), want, 'exactPages: false');
-    assert.deepEqual(await markers(new PieceSource(bytes, 97, false), { exactPages: false, windowPages: 1 }), want, 'exactPages: false, async');
+    assert.deepEqual(
+      await markers(new PieceSource(bytes, 97, false), { exactPages: false, windowPages: 1 }),
+      want,
+      'exactPages: false, async',
+    );
   });
 }
 
 test('reader: a dropped count in the next compressed chunk (chunks of one 4096-byte page) is read from that chunk', async (t) => {
   const d = `${succeed}dropped-subbuf8k-v6`;
-  if (!existsSync(`${d}/trace.dat`)) { t.skip(`no ${d}/trace.dat`); return; }
+  if (!existsSync(`${d}/trace.dat`)) {
+    t.skip(`no ${d}/trace.dat`);
+    return;
+  }
   const bytes = new Uint8Array(readFileSync(`${d}/trace.dat`));
   const td = await TraceDat.open(new MemorySource(bytes), { tep: new Tep(), skipMetadata: true });
   const inst = td.buffers.find((b) => b.name !== '')!;
@@ -97,12 +122,36 @@ test('reader: a dropped count in the next compressed chunk (chunks of one 4096-b
   // 8 KiB sub-buffer starts the next chunk (trace-cmd would read the heap past its chunk copy;
   // its output for the same pages is the v6 file's report)
   const sink = new MemorySink();
-  writeTraceDat(sink, {
-    headerPage: td.headerPageText, headerEvent: td.headerEventText, ftraceFormats: [], systems: [], kallsyms: '', printk: '', cmdlines: '',
-  }, [{ name: '', clock: inst.clock, cpus: [] }, {
-    name: inst.name, clock: inst.clock, pageSize: td.pageSize,
-    cpus: inst.cpus.filter((c) => c.size > 0).map((c) => ({ cpu: c.cpu, data: [bytes.subarray(c.offset, c.offset + c.size)] })),
-  }], { version: 7, compression: zlibCompressor(), littleEndian: td.littleEndian, longSize: td.userLongSize, pageSize: td.pageSize, cpuCount: td.cpuCount, chunkPages: 1 });
+  writeTraceDat(
+    sink,
+    {
+      headerPage: td.headerPageText,
+      headerEvent: td.headerEventText,
+      ftraceFormats: [],
+      systems: [],
+      kallsyms: '',
+      printk: '',
+      cmdlines: '',
+    },
+    [
+      { name: '', clock: inst.clock, cpus: [] },
+      {
+        name: inst.name,
+        clock: inst.clock,
+        pageSize: td.pageSize,
+        cpus: inst.cpus.filter((c) => c.size > 0).map((c) => ({ cpu: c.cpu, data: [bytes.subarray(c.offset, c.offset + c.size)] })),
+      },
+    ],
+    {
+      version: 7,
+      compression: zlibCompressor(),
+      littleEndian: td.littleEndian,
+      longSize: td.userLongSize,
+      pageSize: td.pageSize,
+      cpuCount: td.cpuCount,
+      chunkPages: 1,
+    },
+  );
   const z = sink.finish();
   const want = expectedMarkers(readFileSync(`${d}/report.txt`, 'latin1'));
   for (const exactPages of [true, false]) {

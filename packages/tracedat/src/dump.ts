@@ -9,12 +9,26 @@ import { decompressorFor, type Decompressor } from './decompress.js';
 import { TraceDatError, TraceDatErrorCode } from './errors.js';
 
 /** Random access to the file's bytes (short at the end of the file). */
-export interface DumpInput { read(pos: number, len: number): Uint8Array }
+export interface DumpInput {
+  read(pos: number, len: number): Uint8Array;
+}
 
 export const DumpItem = {
-  Summary: 1 << 0, HeadPage: 1 << 1, HeadEvent: 1 << 2, FtraceFormat: 1 << 3, EventSystems: 1 << 4,
-  EventFormat: 1 << 5, Kallsyms: 1 << 6, TracePrintk: 1 << 7, Cmdlines: 1 << 8, Options: 1 << 9,
-  Flyrecord: 1 << 10, Clock: 1 << 11, Sections: 1 << 12, Strings: 1 << 13, All: 0xffffffff,
+  Summary: 1 << 0,
+  HeadPage: 1 << 1,
+  HeadEvent: 1 << 2,
+  FtraceFormat: 1 << 3,
+  EventSystems: 1 << 4,
+  EventFormat: 1 << 5,
+  Kallsyms: 1 << 6,
+  TracePrintk: 1 << 7,
+  Cmdlines: 1 << 8,
+  Options: 1 << 9,
+  Flyrecord: 1 << 10,
+  Clock: 1 << 11,
+  Sections: 1 << 12,
+  Strings: 1 << 13,
+  All: 0xffffffff,
 } as const;
 
 export interface DumpOptions {
@@ -27,33 +41,71 @@ export interface DumpOptions {
 }
 
 const DUMP_SIZE = 1024;
-const O = { DONE: 0, DATE: 1, CPUSTAT: 2, BUFFER: 3, TRACECLOCK: 4, UNAME: 5, HOOK: 6, OFFSET: 7, CPUCOUNT: 8, VERSION: 9, PROCMAPS: 10,
-  TRACEID: 11, TIME_SHIFT: 12, GUEST: 13, TSC2NSEC: 14, STRINGS: 15, HEADER_INFO: 16, FTRACE_EVENTS: 17, EVENT_FORMATS: 18,
-  KALLSYMS: 19, PRINTK: 20, CMDLINES: 21, BUFFER_TEXT: 22, MAX: 23 } as const;
+const O = {
+  DONE: 0,
+  DATE: 1,
+  CPUSTAT: 2,
+  BUFFER: 3,
+  TRACECLOCK: 4,
+  UNAME: 5,
+  HOOK: 6,
+  OFFSET: 7,
+  CPUCOUNT: 8,
+  VERSION: 9,
+  PROCMAPS: 10,
+  TRACEID: 11,
+  TIME_SHIFT: 12,
+  GUEST: 13,
+  TSC2NSEC: 14,
+  STRINGS: 15,
+  HEADER_INFO: 16,
+  FTRACE_EVENTS: 17,
+  EVENT_FORMATS: 18,
+  KALLSYMS: 19,
+  PRINTK: 20,
+  CMDLINES: 21,
+  BUFFER_TEXT: 22,
+  MAX: 23,
+} as const;
 const SEC_FL_COMPRESS = 1;
 
 class DumpError extends TraceDatError {}
-const die = (msg: string, pos: number): never => { throw new DumpError(TraceDatErrorCode.Truncated, msg, { offset: pos }); };
+const die = (msg: string, pos: number): never => {
+  throw new DumpError(TraceDatErrorCode.Truncated, msg, { offset: pos });
+};
 
 /** C printf's %lld / %d of a BigInt or number. */
 const d = (v: bigint | number): string => String(v);
 const hexU = (v: bigint): string => (v < 0n ? v + (1n << 64n) : v).toString(16).toUpperCase();
 /** "%10.lld": width 10, precision 0 (a zero prints no digits). */
 const w10p0 = (v: bigint): string => (v === 0n ? '' : String(v)).padStart(10);
-const latin1 = (b: Uint8Array): string => { let s = ''; for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!); return s; };
+const latin1 = (b: Uint8Array): string => {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!);
+  return s;
+};
 /** printf("%s", buf): up to the first NUL. */
-const cstr = (b: Uint8Array): string => { const z = b.indexOf(0); return latin1(z >= 0 ? b.subarray(0, z) : b); };
+const cstr = (b: Uint8Array): string => {
+  const z = b.indexOf(0);
+  return latin1(z >= 0 ? b.subarray(0, z) : b);
+};
 
 /** What `trace-cmd dump [flags] -i FILE` prints (stdout). Throws (with the text so far in `partial`) where trace-cmd dies. */
 export function dumpTraceDat(input: DumpInput, opts: DumpOptions): string {
   const verbosity = opts.items || DumpItem.Summary;
   const out: string[] = [];
-  const p = (ids: number, s: string): void => { if (!ids || (verbosity & ids)) out.push(s); };
+  const p = (ids: number, s: string): void => {
+    if (!ids || verbosity & ids) out.push(s);
+  };
   let pos = 0; // the file descriptor's offset
   let big = false;
-  let block: Uint8Array | undefined, bpos = 0, readCompress = false;
+  let block: Uint8Array | undefined,
+    bpos = 0,
+    readCompress = false;
   let decomp: Decompressor | undefined;
-  let fileVersion = 0, traceCpus = 0, hasClock = false;
+  let fileVersion = 0,
+    traceCpus = 0,
+    hasClock = false;
   let metaStrings = new Uint8Array(0);
   const sections: Array<{ id: number; offset: bigint; v: number }> = [];
 
@@ -102,11 +154,20 @@ export function dumpTraceDat(input: DumpInput, opts: DumpOptions): string {
     const csize = Number(num(4, 'cannot uncompress section block'));
     const rsize = Number(num(4, 'cannot uncompress section block'));
     const data = readFd(csize) ?? die('cannot uncompress section block', pos);
-    try { block = decomp(data, rsize); } catch { die('cannot uncompress section block', pos); }
+    try {
+      block = decomp(data, rsize);
+    } catch {
+      die('cannot uncompress section block', pos);
+    }
     bpos = 0;
     readCompress = true;
   };
-  const uncompressReset = (): void => { if (decomp && fileVersion >= 7) { readCompress = false; block = undefined; } };
+  const uncompressReset = (): void => {
+    if (decomp && fileVersion >= 7) {
+      readCompress = false;
+      block = undefined;
+    }
+  };
   const metaString = (off: number): string | undefined => {
     if (off < 0 || off >= metaStrings.length) return undefined;
     return cstr(metaStrings.subarray(off));
@@ -219,7 +280,10 @@ export function dumpTraceDat(input: DumpInput, opts: DumpOptions): string {
         total += ds;
         p(OF, `   ${id} ${d(offset)}\t${d(ds)}\t[id, data offset and size]\n`);
       }
-      p(DumpItem.Summary, `\t[buffer "${name}", "${clock}" clock, ${pageSize} page size, ${cpus} cpus, ${d(BigInt.asIntN(64, total))} bytes flyrecord data]\n`);
+      p(
+        DumpItem.Summary,
+        `\t[buffer "${name}", "${clock}" clock, ${pageSize} page size, ${cpus} cpus, ${d(BigInt.asIntN(64, total))} bytes flyrecord data]\n`,
+      );
     } else {
       p(DumpItem.Summary, `\t[buffer "${name}", "${clock}" clock, latency data]\n`);
     }
@@ -235,36 +299,57 @@ export function dumpTraceDat(input: DumpInput, opts: DumpOptions): string {
     p(DumpItem.Options, `0x${hexU(v)}\n`);
   };
   const optTimeshift = (size: number): void => {
-    if (size < 12) { p(DumpItem.Options, `Broken time shift option, size ${size}`); return; }
+    if (size < 12) {
+      p(DumpItem.Options, `Broken time shift option, size ${size}`);
+      return;
+    }
     p(DumpItem.Options, `\t\t[Option TimeShift, ${size} bytes]\n`);
-    const traceId = num(8, ''); size -= 8;
+    const traceId = num(8, '');
+    size -= 8;
     p(DumpItem.Options, `0x${hexU(traceId)} [peer's trace id]\n`);
-    const flags = num(4, ''); size -= 4;
+    const flags = num(4, '');
+    size -= 4;
     p(DumpItem.Options, `0x${hexU(flags)} [peer's protocol flags]\n`);
-    const cpus = Number(num(4, '')); size -= 4;
+    const cpus = Number(num(4, ''));
+    size -= 4;
     p(DumpItem.Options, `0x${cpus.toString(16).toUpperCase()} [peer's CPU count]\n`);
     const data: Array<{ times: bigint[]; offsets: bigint[]; scalings: bigint[]; frac: bigint[] }> = [];
     let j = 0;
     const body = (): boolean => {
       for (j = 0; j < cpus; j++) {
         if (size < 4) return false;
-        const count = Number(num(4, '')); size -= 4;
+        const count = Number(num(4, ''));
+        size -= 4;
         p(DumpItem.Options, `${count} [samples count for CPU ${j}]\n`);
         const c = { times: [] as bigint[], offsets: [] as bigint[], scalings: [] as bigint[], frac: new Array<bigint>(count).fill(0n) };
         data.push(c);
         for (const arr of [c.times, c.offsets, c.scalings]) {
-          for (let i = 0; i < count; i++) { if (size < 8) return false; arr.push(num(8, '', true)); size -= 8; }
+          for (let i = 0; i < count; i++) {
+            if (size < 8) return false;
+            arr.push(num(8, '', true));
+            size -= 8;
+          }
         }
       }
       if (size > 0) {
         for (let k = 0; k < cpus; k++) {
-          for (let i = 0; i < data[k]!.times.length; i++) { if (size < 8) { j = k; return false; } data[k]!.frac[i] = num(8, '', true); size -= 8; }
+          for (let i = 0; i < data[k]!.times.length; i++) {
+            if (size < 8) {
+              j = k;
+              return false;
+            }
+            data[k]!.frac[i] = num(8, '', true);
+            size -= 8;
+          }
         }
       }
       for (const c of data) {
         for (let i = 0; i < c.times.length; i++) {
           const u = (v: bigint): string => String(BigInt.asUintN(64, v));
-          p(DumpItem.Options, `\t${d(c.offsets[i]!)} ${d(c.scalings[i]!)} ${u(c.frac[i]!)} ${u(c.times[i]!)}[offset * scaling >> fraction @ time]\n`);
+          p(
+            DumpItem.Options,
+            `\t${d(c.offsets[i]!)} ${d(c.scalings[i]!)} ${u(c.frac[i]!)} ${u(c.times[i]!)}[offset * scaling >> fraction @ time]\n`,
+          );
         }
       }
       return true;
@@ -278,8 +363,15 @@ export function dumpTraceDat(input: DumpInput, opts: DumpOptions): string {
     let off = 0;
     const name = cstr(buf);
     p(DumpItem.Options, `${name} [Guest name]\n`);
-    size -= name.length + 1; off += name.length + 1;
-    const rd = (n: number): bigint => { let v = 0n; for (let i = 0; i < n; i++) v = (v << 8n) | BigInt(buf[off + (big ? i : n - 1 - i)]!); off += n; size -= n; return v; };
+    size -= name.length + 1;
+    off += name.length + 1;
+    const rd = (n: number): bigint => {
+      let v = 0n;
+      for (let i = 0; i < n; i++) v = (v << 8n) | BigInt(buf[off + (big ? i : n - 1 - i)]!);
+      off += n;
+      size -= n;
+      return v;
+    };
     if (size < 8) return;
     p(DumpItem.Options, `0x${hexU(rd(8))} [trace id]\n`);
     if (size < 4) return;
@@ -287,7 +379,8 @@ export function dumpTraceDat(input: DumpInput, opts: DumpOptions): string {
     p(DumpItem.Options, `${cpus} [Guest CPUs]\n`);
     for (let i = 0; i < cpus; i++) {
       if (size < 8) return;
-      const cpu = Number(BigInt.asIntN(32, rd(4))), pid = Number(BigInt.asIntN(32, rd(4)));
+      const cpu = Number(BigInt.asIntN(32, rd(4))),
+        pid = Number(BigInt.asIntN(32, rd(4)));
       p(DumpItem.Options, `  ${cpu} ${pid} [guest cpu, host pid]\n`);
     }
   };
@@ -305,7 +398,8 @@ export function dumpTraceDat(input: DumpInput, opts: DumpOptions): string {
   };
 
   const optionsRead = (): number => {
-    let flags = 0, count = 0;
+    let flags = 0,
+      count = 0;
     if (fileVersion >= 7) flags = sectionHeader(DumpItem.Options);
     if (flags & SEC_FL_COMPRESS) uncompressBlock();
     for (;;) {
@@ -314,30 +408,69 @@ export function dumpTraceDat(input: DumpInput, opts: DumpOptions): string {
       const size = Number(num(4, 'cannot read the option size'));
       count++;
       switch (option) {
-        case O.DATE: optString(size, 'DATE'); break;
-        case O.CPUSTAT: optString(size, 'CPUSTAT'); break;
-        case O.BUFFER: case O.BUFFER_TEXT: optBuffer(option, size); break;
+        case O.DATE:
+          optString(size, 'DATE');
+          break;
+        case O.CPUSTAT:
+          optString(size, 'CPUSTAT');
+          break;
+        case O.BUFFER:
+        case O.BUFFER_TEXT:
+          optBuffer(option, size);
+          break;
         case O.TRACECLOCK:
           p(DumpItem.Options, `\t\t[Option TRACECLOCK, ${size} bytes]\n`);
           dumpString(size, DumpItem.Options | DumpItem.Clock);
           hasClock = true;
           break;
-        case O.UNAME: optString(size, 'UNAME'); break;
-        case O.HOOK: optString(size, 'HOOK'); break;
-        case O.OFFSET: optString(size, 'OFFSET'); break;
-        case O.CPUCOUNT: optInt(size, 'CPUCOUNT'); break;
-        case O.VERSION: optString(size, 'VERSION'); break;
-        case O.PROCMAPS: optString(size, 'PROCMAPS'); break;
-        case O.TRACEID: optXlong(size, 'TRACEID'); break;
-        case O.TIME_SHIFT: optTimeshift(size); break;
-        case O.GUEST: optGuest(size); break;
-        case O.TSC2NSEC: optTsc2nsec(size); break;
-        case O.HEADER_INFO: optSection(size, option, 'HEADERS', DumpItem.HeadPage | DumpItem.HeadEvent); break;
-        case O.FTRACE_EVENTS: optSection(size, option, 'FTRACE EVENTS', DumpItem.FtraceFormat); break;
-        case O.EVENT_FORMATS: optSection(size, option, 'EVENT FORMATS', DumpItem.EventSystems | DumpItem.EventFormat); break;
-        case O.KALLSYMS: optSection(size, option, 'KALLSYMS', DumpItem.Kallsyms); break;
-        case O.PRINTK: optSection(size, option, 'PRINTK', DumpItem.TracePrintk); break;
-        case O.CMDLINES: optSection(size, option, 'CMDLINES', DumpItem.Cmdlines); break;
+        case O.UNAME:
+          optString(size, 'UNAME');
+          break;
+        case O.HOOK:
+          optString(size, 'HOOK');
+          break;
+        case O.OFFSET:
+          optString(size, 'OFFSET');
+          break;
+        case O.CPUCOUNT:
+          optInt(size, 'CPUCOUNT');
+          break;
+        case O.VERSION:
+          optString(size, 'VERSION');
+          break;
+        case O.PROCMAPS:
+          optString(size, 'PROCMAPS');
+          break;
+        case O.TRACEID:
+          optXlong(size, 'TRACEID');
+          break;
+        case O.TIME_SHIFT:
+          optTimeshift(size);
+          break;
+        case O.GUEST:
+          optGuest(size);
+          break;
+        case O.TSC2NSEC:
+          optTsc2nsec(size);
+          break;
+        case O.HEADER_INFO:
+          optSection(size, option, 'HEADERS', DumpItem.HeadPage | DumpItem.HeadEvent);
+          break;
+        case O.FTRACE_EVENTS:
+          optSection(size, option, 'FTRACE EVENTS', DumpItem.FtraceFormat);
+          break;
+        case O.EVENT_FORMATS:
+          optSection(size, option, 'EVENT FORMATS', DumpItem.EventSystems | DumpItem.EventFormat);
+          break;
+        case O.KALLSYMS:
+          optSection(size, option, 'KALLSYMS', DumpItem.Kallsyms);
+          break;
+        case O.PRINTK:
+          optSection(size, option, 'PRINTK', DumpItem.TracePrintk);
+          break;
+        case O.CMDLINES:
+          optSection(size, option, 'CMDLINES', DumpItem.Cmdlines);
+          break;
         case O.DONE: {
           uncompressReset();
           p(DumpItem.Options, `\t\t[Option DONE, ${size} bytes]\n`);
@@ -351,17 +484,24 @@ export function dumpTraceDat(input: DumpInput, opts: DumpOptions): string {
         }
         default:
           p(DumpItem.Options, ` ${option} ${size}\t[Unknown option, size - skipping]\n`);
-          if (readCompress) bpos += size; else pos += size;
+          if (readCompress) bpos += size;
+          else pos += size;
       }
     }
     uncompressReset();
     return count;
   };
-  const options = (): void => { const c = optionsRead(); p(DumpItem.Summary | DumpItem.Options, `\t[${c} options]\n`); };
+  const options = (): void => {
+    const c = optionsRead();
+    p(DumpItem.Summary | DumpItem.Options, `\t[${c} options]\n`);
+  };
 
   const clock = (): void => {
     p(DumpItem.Summary | DumpItem.Clock, '\t[Tracing clock]\n');
-    if (!hasClock) { p(DumpItem.Summary | DumpItem.Clock, '\t\t No tracing clock saved in the file\n'); return; }
+    if (!hasClock) {
+      p(DumpItem.Summary | DumpItem.Clock, '\t\t No tracing clock saved in the file\n');
+      return;
+    }
     const size = Number(num(8, 'cannot read clock size', true));
     const b = bytes(size, `cannot read clock ${size} bytes`);
     p(DumpItem.Summary | DumpItem.Clock, `\t\t${cstr(b)}\n`);
@@ -382,7 +522,10 @@ export function dumpTraceDat(input: DumpInput, opts: DumpOptions): string {
       if (s === 'options  \0') options();
       else if (s === 'latency  \0') p(DumpItem.Summary, '\t[Latency tracing data]\n');
       else if (s === 'flyrecord\0') flyrecord();
-      else { pos -= 10; break; }
+      else {
+        pos -= 10;
+        break;
+      }
     }
   };
 
@@ -399,7 +542,9 @@ export function dumpTraceDat(input: DumpInput, opts: DumpOptions): string {
       if (id === O.STRINGS) {
         let rsize = size;
         if (fl & SEC_FL_COMPRESS) {
-          num(4, ''); rsize = Number(num(4, '')); pos -= 8;
+          num(4, '');
+          rsize = Number(num(4, ''));
+          pos -= 8;
           uncompressBlock();
         }
         const b = readC(rsize);
@@ -413,7 +558,8 @@ export function dumpTraceDat(input: DumpInput, opts: DumpOptions): string {
           q += str.length + 1;
         }
         const m = new Uint8Array(metaStrings.length + rsize);
-        m.set(metaStrings); m.set(b, metaStrings.length);
+        m.set(metaStrings);
+        m.set(b, metaStrings.length);
         metaStrings = m;
         uncompressReset();
       } else pos += size;
@@ -438,7 +584,8 @@ export function dumpTraceDat(input: DumpInput, opts: DumpOptions): string {
       if (fl & SEC_FL_COMPRESS) {
         if (id === O.BUFFER || id === O.BUFFER_TEXT) p(DumpItem.Sections, `${head}${d(size)} compressed bytes]\n`);
         else {
-          const csize = n32('cannot read section size'), rsize = n32('cannot read section size');
+          const csize = n32('cannot read section size'),
+            rsize = n32('cannot read section size');
           p(DumpItem.Sections, `${head}${csize} compressed, ${rsize} uncompressed]\n`);
           size -= 8n;
         }
@@ -454,12 +601,25 @@ export function dumpTraceDat(input: DumpInput, opts: DumpOptions): string {
       const fl = sectionHeader(sec.v);
       if (fl & SEC_FL_COMPRESS) uncompressBlock();
       switch (sec.id) {
-        case O.HEADER_INFO: headerPage(); headerEvent(); break;
-        case O.FTRACE_EVENTS: ftraceEvents(); break;
-        case O.EVENT_FORMATS: eventsFormat(); break;
-        case O.KALLSYMS: kallsyms(); break;
-        case O.PRINTK: printk(); break;
-        case O.CMDLINES: cmdlines(); break;
+        case O.HEADER_INFO:
+          headerPage();
+          headerEvent();
+          break;
+        case O.FTRACE_EVENTS:
+          ftraceEvents();
+          break;
+        case O.EVENT_FORMATS:
+          eventsFormat();
+          break;
+        case O.KALLSYMS:
+          kallsyms();
+          break;
+        case O.PRINTK:
+          printk();
+          break;
+        case O.CMDLINES:
+          cmdlines();
+          break;
       }
       uncompressReset();
     }
@@ -491,11 +651,21 @@ export function dumpTraceDat(input: DumpInput, opts: DumpOptions): string {
       p(DumpItem.Summary, `\t\t${zname}\t[Compression algorithm]\n`);
       p(DumpItem.Summary, `\t\t${zver}\t[Compression version]\n`);
       if (zname !== 'none') {
-        try { decomp = decompressorFor(zname, opts.decompressors ?? {}); } catch { die('cannot uncompress the file', pos); }
+        try {
+          decomp = decompressorFor(zname, opts.decompressors ?? {});
+        } catch {
+          die('cannot uncompress the file', pos);
+        }
       }
     }
     if (fileVersion < 7) {
-      headerPage(); headerEvent(); ftraceEvents(); eventsFormat(); kallsyms(); printk(); cmdlines();
+      headerPage();
+      headerEvent();
+      ftraceEvents();
+      eventsFormat();
+      kallsyms();
+      printk();
+      cmdlines();
       traceCpus = n32('cannot read the cpu count');
       p(DumpItem.Summary, `\t${traceCpus} [CPUs with tracing data]\n`);
       theRest();

@@ -14,7 +14,11 @@ const MAGIC = [0x17, 0x08, 0x44, 0x74, 0x72, 0x61, 0x63, 0x69, 0x6e, 0x67];
 export async function parseFile(s: ParseState): Promise<void> {
   const src = s.src;
   if (src.size < 12) {
-    throw new TraceDatError(TraceDatErrorCode.BadMagic, src.size === 0 ? 'Empty file, not a trace.dat' : 'File too small for a trace.dat header', { offset: 0, context: { size: src.size } });
+    throw new TraceDatError(
+      TraceDatErrorCode.BadMagic,
+      src.size === 0 ? 'Empty file, not a trace.dat' : 'File too small for a trace.dat header',
+      { offset: 0, context: { size: src.size } },
+    );
   }
   const c = new Cursor(src, 0, true);
   const magic = await c.bytes(10, 'magic');
@@ -28,7 +32,8 @@ export async function parseFile(s: ParseState): Promise<void> {
   }
   s.version = version;
   const endian = await c.u8('endian');
-  if (endian > 1) throw new TraceDatError(TraceDatErrorCode.BadHeader, 'Bad endian byte', { offset: c.pos - 1, context: { value: endian } });
+  if (endian > 1)
+    throw new TraceDatError(TraceDatErrorCode.BadHeader, 'Bad endian byte', { offset: c.pos - 1, context: { value: endian } });
   s.littleEndian = endian === 0;
   c.littleEndian = s.littleEndian;
   s.tep.littleEndian = s.littleEndian;
@@ -36,7 +41,7 @@ export async function parseFile(s: ParseState): Promise<void> {
   // tep_set_long_size(handle->long_size): %s of pointer fields, long arrays and bprint use it
   s.tep.longSize = s.userLongSize;
   s.pageSize = await c.u32('page size');
-  if (s.pageSize < 64 || s.pageSize > (1 << 28)) {
+  if (s.pageSize < 64 || s.pageSize > 1 << 28) {
     throw new TraceDatError(TraceDatErrorCode.BadHeader, 'Bad page size', { offset: c.pos - 4, context: { pageSize: s.pageSize } });
   }
   if (version === 6) await parseV6(s, c);

@@ -33,27 +33,40 @@ export async function deferKallsymsText(host: LazyHost, load: LazyKallsyms, offs
   const early = src.readSync ? undefined : await readFully(src, offset, size);
   load(() => {
     const b = early ?? readFullySync(src, offset, size);
-    if (b.length < size) host.diag('warning', TraceDatDiagnostic.Truncated, 'kallsyms cut short; the trace is truncated', offset + b.length);
+    if (b.length < size)
+      host.diag('warning', TraceDatDiagnostic.Truncated, 'kallsyms cut short; the trace is truncated', offset + b.length);
     return b;
   });
 }
 
 /** v7: checks the kallsyms section header now; reads and decompresses its body when the Tep asks. */
-export async function deferKallsymsSection(host: LazyHost, load: LazyKallsyms, offset: number, decompress: Decompressor | undefined): Promise<void> {
+export async function deferKallsymsSection(
+  host: LazyHost,
+  load: LazyKallsyms,
+  offset: number,
+  decompress: Decompressor | undefined,
+): Promise<void> {
   const c = new Cursor(host.src, offset, host.littleEndian, host.src.size, 'section header');
   const sid = await c.u16('section id');
   const flags = await c.u16('section flags');
   await c.u32('section description');
   const size = await c.u64n('section size');
   if (sid !== OptionId.Kallsyms) {
-    throw new TraceDatError(TraceDatErrorCode.BadSection, 'Section id does not match its option', { offset, context: { expected: OptionId.Kallsyms, found: sid } });
+    throw new TraceDatError(TraceDatErrorCode.BadSection, 'Section id does not match its option', {
+      offset,
+      context: { expected: OptionId.Kallsyms, found: sid },
+    });
   }
   if (!(flags & 1)) {
     const len = await c.u32('kallsyms size');
     await deferKallsymsText(host, load, offset + 20, Math.min(len, Math.max(0, size - 4)));
     return;
   }
-  if (!decompress) throw new TraceDatError(TraceDatErrorCode.BadCompression, 'Compressed section in a file without compression', { offset, context: { sectionId: sid } });
+  if (!decompress)
+    throw new TraceDatError(TraceDatErrorCode.BadCompression, 'Compressed section in a file without compression', {
+      offset,
+      context: { sectionId: sid },
+    });
   const src = host.src;
   const le = host.littleEndian;
   const bodyAt = offset + 16;

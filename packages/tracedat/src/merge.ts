@@ -13,13 +13,22 @@ export interface RecordSource<T> {
  * first, ties to the lowest slot (strict `<`). `cb` gets the record (reused: copy what
  * you keep), the handle's tag and the global slot; returning false stops.
  */
-export async function mergeRecords<T>(handles: Array<RecordSource<T>>, cb: (rec: KRecord, tag: T, slot: number) => boolean | void): Promise<void> {
+export async function mergeRecords<T>(
+  handles: Array<RecordSource<T>>,
+  cb: (rec: KRecord, tag: T, slot: number) => boolean | void,
+): Promise<void> {
   const streams: CpuStream[] = [];
   const tags: T[] = [];
   const slots: number[] = [];
   let base = 0;
   for (const h of handles) {
-    h.streams.forEach((s, i) => { if (s) { streams.push(s); tags.push(h.tag); slots.push(base + i); } });
+    h.streams.forEach((s, i) => {
+      if (s) {
+        streams.push(s);
+        tags.push(h.tag);
+        slots.push(base + i);
+      }
+    });
     base += h.streams.length;
   }
   const live: number[] = [];
@@ -52,14 +61,20 @@ export function earliestLive(streams: readonly CpuStream[], live: readonly numbe
   for (; k < live.length; k++) {
     const rec = streams[live[k]!]!.rec;
     if (rec.tsBig !== undefined) break;
-    if (bestPos < 0 || rec.tsNum < bestNum) { bestPos = k; bestNum = rec.tsNum; }
+    if (bestPos < 0 || rec.tsNum < bestNum) {
+      bestPos = k;
+      bestNum = rec.tsNum;
+    }
   }
   if (k === live.length) return bestPos;
   bestPos = -1;
   let bestBig = 0n;
   for (k = 0; k < live.length; k++) {
     const t = streams[live[k]!]!.rec.ts;
-    if (bestPos < 0 || t < bestBig) { bestPos = k; bestBig = t; }
+    if (bestPos < 0 || t < bestBig) {
+      bestPos = k;
+      bestBig = t;
+    }
   }
   return bestPos;
 }

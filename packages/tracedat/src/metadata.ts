@@ -70,7 +70,10 @@ export async function readMetadataSection(td: MetadataSink, c: Cursor, id: numbe
     }
     case OptionId.Kallsyms: {
       const size = await c.u32('kallsyms size');
-      if (skip) { await c.skip(size, 'kallsyms'); return; }
+      if (skip) {
+        await c.skip(size, 'kallsyms');
+        return;
+      }
       const lazy = lazyKallsymsOf(td.tep);
       if (lazy && c.readsFrom(td.src)) {
         const at = c.pos;
@@ -84,14 +87,20 @@ export async function readMetadataSection(td: MetadataSink, c: Cursor, id: numbe
     }
     case OptionId.Printk: {
       const size = await c.u32('printk size');
-      if (skip) { await c.skip(size, 'printk'); return; }
+      if (skip) {
+        await c.skip(size, 'printk');
+        return;
+      }
       const text = await c.text(size, 'printk');
       if (size) td.tep.loadPrintk(text);
       return;
     }
     case OptionId.Cmdlines: {
       const size = await c.u64n('cmdlines size');
-      if (skip) { await c.skip(size, 'cmdlines'); return; }
+      if (skip) {
+        await c.skip(size, 'cmdlines');
+        return;
+      }
       const text = await c.text(size, 'cmdlines');
       if (size) td.tep.loadCmdlines(text);
       return;
@@ -116,14 +125,26 @@ function readFormats(td: MetadataSink, b: Uint8Array, base: number, id: number, 
   let p = 0;
   const need = (n: number, what: string): void => {
     if (n > b.length - p) {
-      throw new TraceDatError(TraceDatErrorCode.Truncated, `Unexpected end of ${where} reading ${what}`, { offset: base + p, context: { need: n, have: b.length - p } });
+      throw new TraceDatError(TraceDatErrorCode.Truncated, `Unexpected end of ${where} reading ${what}`, {
+        offset: base + p,
+        context: { need: n, have: b.length - p },
+      });
     }
   };
-  const u32 = (what: string): number => { need(4, what); const v = dv.getUint32(p, le); p += 4; return v; };
+  const u32 = (what: string): number => {
+    need(4, what);
+    const v = dv.getUint32(p, le);
+    p += 4;
+    return v;
+  };
   const u64n = (what: string): number => {
     need(8, what);
     const v = dv.getBigUint64(p, le);
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new TraceDatError(TraceDatErrorCode.BadHeader, `Value out of range reading ${what}`, { offset: base + p, context: { value: v } });
+    if (v > BigInt(Number.MAX_SAFE_INTEGER))
+      throw new TraceDatError(TraceDatErrorCode.BadHeader, `Value out of range reading ${what}`, {
+        offset: base + p,
+        context: { value: v },
+      });
     p += 8;
     return Number(v);
   };

@@ -38,8 +38,12 @@ export function applyOption(s: ParseState, o: RawOption): void {
       parseTraceClock(s, latin1(d));
       if (s.opts.ts2secsHz === 0n) s.useTraceClock = true;
       break;
-    case OptionId.Uname: s.uname = optionString(d); break;
-    case OptionId.Version: s.versionString = optionString(d); break;
+    case OptionId.Uname:
+      s.uname = optionString(d);
+      break;
+    case OptionId.Version:
+      s.versionString = optionString(d);
+      break;
     case OptionId.CpuCount:
       if (d.length >= 4) s.cpuCount = dv.getUint32(0, le);
       break;
@@ -51,12 +55,19 @@ export function applyOption(s: ParseState, o: RawOption): void {
       s.tsc2nsec = { mult: dv.getUint32(0, le), shift: dv.getUint32(4, le), offset: dv.getBigUint64(8, le) };
       s.usecs = true;
       break;
-    case OptionId.HeaderInfo: case OptionId.FtraceEvents: case OptionId.EventFormats:
-    case OptionId.Kallsyms: case OptionId.Printk: case OptionId.Cmdlines:
+    case OptionId.HeaderInfo:
+    case OptionId.FtraceEvents:
+    case OptionId.EventFormats:
+    case OptionId.Kallsyms:
+    case OptionId.Printk:
+    case OptionId.Cmdlines:
       if (d.length < 8) break;
       addPendingSection(s, o.id, Number(dv.getBigUint64(0, le)));
       break;
-    case OptionId.Hook: case OptionId.ProcMaps: case OptionId.TimeShift: case OptionId.Guest:
+    case OptionId.Hook:
+    case OptionId.ProcMaps:
+    case OptionId.TimeShift:
+    case OptionId.Guest:
       break;
     default:
       s.diag('warning', TraceDatDiagnostic.UnknownOption, `unknown option ${o.id}`, o.offset);
@@ -65,18 +76,27 @@ export function applyOption(s: ParseState, o: RawOption): void {
 
 function addPendingSection(s: ParseState, id: number, offset: number): void {
   const e = s.pendingSections.find((s) => s.id === id);
-  if (e) e.offset = offset; else s.pendingSections.push({ id, offset });
+  if (e) e.offset = offset;
+  else s.pendingSections.push({ id, offset });
 }
 
 function bufferOption(s: ParseState, o: RawOption): void {
   const d = o.data;
   const dv = new DataView(d.buffer, d.byteOffset, d.byteLength);
   const le = s.littleEndian;
-  const bad = (): never => { throw new TraceDatError(TraceDatErrorCode.BadOption, 'Malformed BUFFER option', { offset: o.offset }); };
+  const bad = (): never => {
+    throw new TraceDatError(TraceDatErrorCode.BadOption, 'Malformed BUFFER option', { offset: o.offset });
+  };
   if (d.length < 9) bad();
   const offset = Number(dv.getBigUint64(0, le));
   let p = 8;
-  const str = (): string => { const z = d.indexOf(0, p); if (z < 0) bad(); const s = latin1(d.subarray(p, z)); p = z + 1; return s; };
+  const str = (): string => {
+    const z = d.indexOf(0, p);
+    if (z < 0) bad();
+    const s = latin1(d.subarray(p, z));
+    p = z + 1;
+    return s;
+  };
   const name = str();
   if (s.version === 6) {
     s.v6InstanceOffsets.push({ name, offset });
@@ -84,11 +104,22 @@ function bufferOption(s: ParseState, o: RawOption): void {
   }
   const clock = str();
   if (name === '' && s.traceClock === undefined) s.traceClock = clock;
-  const buf: TraceDatBuffer = { name, clock, pageSize: s.pageSize, cpus: [], compressed: false, latency: o.id === OptionId.BufferText, sectionOffset: offset, maxCpu: 0 };
+  const buf: TraceDatBuffer = {
+    name,
+    clock,
+    pageSize: s.pageSize,
+    cpus: [],
+    compressed: false,
+    latency: o.id === OptionId.BufferText,
+    sectionOffset: offset,
+    maxCpu: 0,
+  };
   if (o.id === OptionId.Buffer) {
     if (p + 8 > d.length) bad();
-    buf.pageSize = dv.getUint32(p, le); p += 4;
-    const n = dv.getUint32(p, le); p += 4;
+    buf.pageSize = dv.getUint32(p, le);
+    p += 4;
+    const n = dv.getUint32(p, le);
+    p += 4;
     const list: TraceDatCpu[] = [];
     let maxId = -1;
     for (let i = 0; i < n; i++) {
@@ -107,7 +138,8 @@ function bufferOption(s: ParseState, o: RawOption): void {
   } else {
     s.latencyOffset = offset;
   }
-  if (name === '') s.v7Top = buf; else s.v7Instances.push(buf);
+  if (name === '') s.v7Top = buf;
+  else s.v7Instances.push(buf);
 }
 
 /** tracecmd_parse_trace_clock + extract_trace_clock (including how they clear the µs display). */

@@ -50,10 +50,15 @@ export function strtoll(s: string): bigint {
   let i = 0;
   while (i < s.length && /\s/.test(s[i]!)) i++;
   let neg = false;
-  if (s[i] === '+' || s[i] === '-') { neg = s[i] === '-'; i++; }
+  if (s[i] === '+' || s[i] === '-') {
+    neg = s[i] === '-';
+    i++;
+  }
   let base = 10;
-  if (s[i] === '0' && (s[i + 1] === 'x' || s[i + 1] === 'X') && /[0-9a-fA-F]/.test(s[i + 2] ?? '')) { base = 16; i += 2; }
-  else if (s[i] === '0') base = 8;
+  if (s[i] === '0' && (s[i + 1] === 'x' || s[i + 1] === 'X') && /[0-9a-fA-F]/.test(s[i + 2] ?? '')) {
+    base = 16;
+    i += 2;
+  } else if (s[i] === '0') base = 8;
   let v = 0n;
   const B = BigInt(base);
   for (; i < s.length; i++) {

@@ -52,12 +52,19 @@ export async function initFailures(i: InitCheckInput): Promise<InitFailure[]> {
         const ch = places?.get(b)?.[k]?.table?.chunks[0];
         if (!ch) continue;
         const data = await readFully(i.src, ch.zoffset + 8, ch.zsize);
-        try { head = i.decompressor(data, ch.size).subarray(0, 16); } catch { continue; }
+        try {
+          head = i.decompressor(data, ch.size).subarray(0, 16);
+        } catch {
+          continue;
+        }
       } else head = await readFully(i.src, c.offset, 16);
       if (head.length < 8 + long) continue;
       const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
       const commit = dv.getUint32(long === 8 && !i.littleEndian ? 12 : 8, i.littleEndian) & ((1 << 27) - 1);
-      if (commit > ps) { out.push({ buffer: b, cpu: c.cpu, commit }); break; }
+      if (commit > ps) {
+        out.push({ buffer: b, cpu: c.cpu, commit });
+        break;
+      }
     }
   }
   return out;

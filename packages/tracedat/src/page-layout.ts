@@ -34,11 +34,17 @@ export interface ChunkTable {
 export function readChunkTableSync(src: ByteSource, offset: number, le: boolean): ChunkTable {
   const w = new Window(src, le);
   const t: ChunkTable = { chunks: [], total: 0, truncated: false };
-  if (!w.haveSync(offset, 4)) { t.truncated = true; return t; }
+  if (!w.haveSync(offset, 4)) {
+    t.truncated = true;
+    return t;
+  }
   const n = w.u32(offset);
   let p = offset + 4;
   for (let i = 0; i < n; i++) {
-    if (!w.haveSync(p, 8) || !addChunk(t, w, p, src.size)) { t.truncated = true; break; }
+    if (!w.haveSync(p, 8) || !addChunk(t, w, p, src.size)) {
+      t.truncated = true;
+      break;
+    }
     p += 8 + t.chunks[t.chunks.length - 1]!.zsize;
   }
   return t;
@@ -48,11 +54,17 @@ export async function readChunkTable(src: ByteSource, offset: number, le: boolea
   if (src.readSync) return readChunkTableSync(src, offset, le);
   const w = new Window(src, le);
   const t: ChunkTable = { chunks: [], total: 0, truncated: false };
-  if (!(await w.have(offset, 4))) { t.truncated = true; return t; }
+  if (!(await w.have(offset, 4))) {
+    t.truncated = true;
+    return t;
+  }
   const n = w.u32(offset);
   let p = offset + 4;
   for (let i = 0; i < n; i++) {
-    if (!(await w.have(p, 8)) || !addChunk(t, w, p, src.size)) { t.truncated = true; break; }
+    if (!(await w.have(p, 8)) || !addChunk(t, w, p, src.size)) {
+      t.truncated = true;
+      break;
+    }
     p += 8 + t.chunks[t.chunks.length - 1]!.zsize;
   }
   return t;
@@ -63,10 +75,17 @@ class Window {
   private buf: Uint8Array = new Uint8Array(0);
   private view: DataView = new DataView(this.buf.buffer);
   private start = 0;
-  constructor(private readonly src: ByteSource, private readonly le: boolean) {}
-  private inside(at: number, n: number): boolean { return at >= this.start && at + n <= this.start + this.buf.length; }
+  constructor(
+    private readonly src: ByteSource,
+    private readonly le: boolean,
+  ) {}
+  private inside(at: number, n: number): boolean {
+    return at >= this.start && at + n <= this.start + this.buf.length;
+  }
   private take(at: number, b: Uint8Array): void {
-    this.buf = b; this.view = new DataView(b.buffer, b.byteOffset, b.byteLength); this.start = at;
+    this.buf = b;
+    this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    this.start = at;
   }
   haveSync(at: number, n: number): boolean {
     if (!this.inside(at, n)) this.take(at, readFullySync(this.src, at, Math.max(n, Math.min(1 << 16, this.src.size - at))));
@@ -76,7 +95,9 @@ class Window {
     if (!this.inside(at, n)) this.take(at, await readFully(this.src, at, Math.max(n, Math.min(1 << 16, this.src.size - at))));
     return this.inside(at, n);
   }
-  u32(at: number): number { return this.view.getUint32(at - this.start, this.le); }
+  u32(at: number): number {
+    return this.view.getUint32(at - this.start, this.le);
+  }
 }
 
 function addChunk(t: ChunkTable, w: Window, at: number, fileSize: number): boolean {
@@ -128,12 +149,19 @@ export interface HandleInput {
  * Places the CPUs of the top handle, then of each instance handle (each starting from the
  * top handle's final cursor). `tables` gives the chunk table of compressed CPU data.
  */
-export function placeHandles(headerPageSize: number, top: HandleInput | undefined, instances: HandleInput[],
-  tables: (fileOffset: number) => ChunkTable): { top: CpuPlace[]; instances: CpuPlace[][] } {
+export function placeHandles(
+  headerPageSize: number,
+  top: HandleInput | undefined,
+  instances: HandleInput[],
+  tables: (fileOffset: number) => ChunkTable,
+): { top: CpuPlace[]; instances: CpuPlace[][] } {
   const place = (h: HandleInput, next: number): { places: CpuPlace[]; next: number } => {
     const places: CpuPlace[] = [];
     for (const c of h.cpus) {
-      if (!h.compressed || c.size <= 0) { places.push({ start: c.offset, size: c.size, table: undefined }); continue; }
+      if (!h.compressed || c.size <= 0) {
+        places.push({ start: c.offset, size: c.size, table: undefined });
+        continue;
+      }
       const table = tables(c.offset);
       places.push({ start: next, size: table.total, table });
       next = alignUp(next + table.total, h.pageSize);
@@ -201,7 +229,7 @@ export class BufferPlaces<B extends PlacedBuffer> {
   private compressedCpus(): number[] {
     const out: number[] = [];
     for (const b of [this.top, ...this.instances]) {
-      if (b && b.compressed && !b.latency) for (const c of b.cpus) if (c.size > 0) out.push(c.offset);
+      if (b?.compressed && !b.latency) for (const c of b.cpus) if (c.size > 0) out.push(c.offset);
     }
     return out;
   }
@@ -209,10 +237,17 @@ export class BufferPlaces<B extends PlacedBuffer> {
   private compute(): Map<B, CpuPlace[]> {
     const input = (b: B): HandleInput => ({ pageSize: this.handlePageSize(b), compressed: b.compressed && !b.latency, cpus: b.cpus });
     const empty: ChunkTable = { chunks: [], total: 0, truncated: true };
-    const r = placeHandles(this.headerPageSize, this.top ? input(this.top) : undefined, this.instances.map(input), (off) => this.tables.get(off) ?? empty);
+    const r = placeHandles(
+      this.headerPageSize,
+      this.top ? input(this.top) : undefined,
+      this.instances.map(input),
+      (off) => this.tables.get(off) ?? empty,
+    );
     const m = new Map<B, CpuPlace[]>();
     if (this.top) m.set(this.top, r.top);
-    this.instances.forEach((b, k) => m.set(b, r.instances[k]!));
+    this.instances.forEach((b, k) => {
+      m.set(b, r.instances[k]!);
+    });
     this.places = m;
     return m;
   }

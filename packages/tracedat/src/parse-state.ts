@@ -60,7 +60,11 @@ export class ParseState {
   /** v6 BUFFER options: where each instance's flyrecord block is. */
   v6InstanceOffsets: Array<{ name: string; offset: number }> = [];
 
-  constructor(readonly src: ByteSource, readonly opts: TraceDatOptions, readonly tep: Tep) {}
+  constructor(
+    readonly src: ByteSource,
+    readonly opts: TraceDatOptions,
+    readonly tep: Tep,
+  ) {}
 
   diag(level: 'error' | 'warning' | 'info', code: string, message: string, offset?: number): void {
     this.opts.onDiagnostic?.({ level, code, message, ...(offset !== undefined ? { offset } : {}) });

@@ -11,7 +11,13 @@ import type { TraceDatCpu } from './trace-dat.js';
 const MAX_CHUNKS = 1 << 24;
 
 /** The CPUs of a compressed BUFFER section body [start, end) (CPU ids in order of appearance). */
-export async function recoverCompressedCpus(src: ByteSource, start: number, end: number, pageSize: number, le: boolean): Promise<TraceDatCpu[]> {
+export async function recoverCompressedCpus(
+  src: ByteSource,
+  start: number,
+  end: number,
+  pageSize: number,
+  le: boolean,
+): Promise<TraceDatCpu[]> {
   const out: TraceDatCpu[] = [];
   const align = (x: number): number => Math.ceil(x / pageSize) * pageSize;
   let pos = align(start);
@@ -28,7 +34,7 @@ export async function recoverCompressedCpus(src: ByteSource, start: number, end:
       const dv = new DataView(c.buffer, c.byteOffset, 8);
       const zsize = dv.getUint32(0, le);
       const usize = dv.getUint32(4, le);
-      if (usize === 0 || usize > (1 << 30)) break;
+      if (usize === 0 || usize > 1 << 30) break;
       p += 8 + zsize;
       ok++;
     }

@@ -25,7 +25,7 @@ export function makeAdjust(i: TimeInput): TsAdjust | undefined {
     return (rec) => {
       const v = Math.trunc(Number(rec.ts) * factor);
       // out of range of u64, x86-64's double→u64 conversion gives 0
-      rec.ts = ((Number.isFinite(v) && v >= 0 && v < 18446744073709551616 ? BigInt(v) : 0n) + off) & mask;
+      rec.ts = ((Number.isFinite(v) && v >= 0 && v < 2 ** 64 ? BigInt(v) : 0n) + off) & mask;
     };
   }
   if (!t && off === 0n) return undefined;
@@ -34,7 +34,10 @@ export function makeAdjust(i: TimeInput): TsAdjust | undefined {
     return (rec) => {
       if (rec.tsBig === undefined) {
         const s = rec.tsNum + offNum;
-        if (s >= 0 && s <= Number.MAX_SAFE_INTEGER) { rec.tsNum = s; return; }
+        if (s >= 0 && s <= Number.MAX_SAFE_INTEGER) {
+          rec.tsNum = s;
+          return;
+        }
       }
       rec.ts = (rec.ts + off) & mask;
     };

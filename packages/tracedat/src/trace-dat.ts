@@ -75,15 +75,34 @@ export class TraceDat {
 
   private constructor(s: ParseState) {
     this.state = s;
-    this.src = s.src; this.opts = s.opts; this.tep = s.tep;
-    this.version = s.version; this.littleEndian = s.littleEndian; this.userLongSize = s.userLongSize; this.pageSize = s.pageSize;
-    this.compression = s.compression; this.compressionVersion = s.compressionVersion;
-    this.headerPage = s.headerPage; this.headerPageText = s.headerPageText; this.headerEventText = s.headerEventText;
-    this.cpuCount = s.cpuCount; this.options = s.options; this.sections = s.sections;
-    this.traceClock = s.traceClock; this.useTraceClock = s.useTraceClock; this.inUsecs = s.inUsecs;
-    this.uname = s.uname; this.versionString = s.versionString; this.cpustats = s.cpustats; this.traceId = s.traceId;
-    this.tsc2nsec = s.tsc2nsec; this.tsOffset = s.tsOffset; this.buffers = s.buffers; this.formatTexts = s.formatTexts;
-    this.latencyOffset = s.latencyOffset; this.latencyEnd = s.latencyEnd;
+    this.src = s.src;
+    this.opts = s.opts;
+    this.tep = s.tep;
+    this.version = s.version;
+    this.littleEndian = s.littleEndian;
+    this.userLongSize = s.userLongSize;
+    this.pageSize = s.pageSize;
+    this.compression = s.compression;
+    this.compressionVersion = s.compressionVersion;
+    this.headerPage = s.headerPage;
+    this.headerPageText = s.headerPageText;
+    this.headerEventText = s.headerEventText;
+    this.cpuCount = s.cpuCount;
+    this.options = s.options;
+    this.sections = s.sections;
+    this.traceClock = s.traceClock;
+    this.useTraceClock = s.useTraceClock;
+    this.inUsecs = s.inUsecs;
+    this.uname = s.uname;
+    this.versionString = s.versionString;
+    this.cpustats = s.cpustats;
+    this.traceId = s.traceId;
+    this.tsc2nsec = s.tsc2nsec;
+    this.tsOffset = s.tsOffset;
+    this.buffers = s.buffers;
+    this.formatTexts = s.formatTexts;
+    this.latencyOffset = s.latencyOffset;
+    this.latencyEnd = s.latencyEnd;
     this.decompressor = s.decompressor;
   }
 
@@ -99,20 +118,34 @@ export class TraceDat {
     this.state.diag(level, code, message, offset);
   }
 
-  get topBuffer(): TraceDatBuffer | undefined { return this.buffers.find((b) => b.name === ''); }
-  get instances(): TraceDatBuffer[] { return this.buffers.filter((b) => b.name !== ''); }
+  get topBuffer(): TraceDatBuffer | undefined {
+    return this.buffers.find((b) => b.name === '');
+  }
+  get instances(): TraceDatBuffer[] {
+    return this.buffers.filter((b) => b.name !== '');
+  }
   /** True when the file holds a latency-tracer text dump instead of ring-buffer data. */
-  get isLatency(): boolean { return this.latencyOffset !== undefined; }
+  get isLatency(): boolean {
+    return this.latencyOffset !== undefined;
+  }
 
   /** Sets the header_page / header_event texts (as the metadata readers do). */
   setHeaderPage(pageText: string, eventText: string): void {
     this.state.setHeaderPage(pageText, eventText);
-    this.headerPage = this.state.headerPage; this.headerPageText = pageText; this.headerEventText = eventText;
+    this.headerPage = this.state.headerPage;
+    this.headerPageText = pageText;
+    this.headerEventText = eventText;
   }
 
   /** Timestamp adjustment of this file (undefined when there is none). */
   private makeAdjust(): TsAdjust | undefined {
-    return makeAdjust({ fileOffset: this.tsOffset, extraOffset: this.opts.tsOffset, rawTs: this.opts.rawTs, tsc2nsec: this.tsc2nsec, ts2secsHz: this.opts.ts2secsHz });
+    return makeAdjust({
+      fileOffset: this.tsOffset,
+      extraOffset: this.opts.tsOffset,
+      rawTs: this.opts.rawTs,
+      tsc2nsec: this.tsc2nsec,
+      ts2secsHz: this.opts.ts2secsHz,
+    });
   }
 
   /** trace-cmd's page size for the handle of buffer `b`: the file header's, except for v7 instances. */
@@ -129,24 +162,40 @@ export class TraceDat {
     const pageSize = exact ? this.handlePageSize(b) : b.pageSize;
     for (let i = 0; i < slots; i++) {
       const c = b.cpus[i];
-      if (!c || c.size <= 0 || b.latency) { out.push(undefined); continue; }
+      if (!c || c.size <= 0 || b.latency) {
+        out.push(undefined);
+        continue;
+      }
       const compressed = b.compressed && this.decompressor !== undefined;
-      out.push(new CpuStream({
-        src: this.src, cpu: c.cpu, offset: c.offset, size: c.size, pageSize,
-        littleEndian: this.littleEndian, longSize, decompressor: compressed ? this.decompressor : undefined,
-        adjust, onDiagnostic: this.opts.onDiagnostic, windowPages: this.opts.windowPages, bufferName: b.name,
-        exactPages: exact, place: exact && compressed ? () => this.places().of(b, i) : undefined,
-      }));
+      out.push(
+        new CpuStream({
+          src: this.src,
+          cpu: c.cpu,
+          offset: c.offset,
+          size: c.size,
+          pageSize,
+          littleEndian: this.littleEndian,
+          longSize,
+          decompressor: compressed ? this.decompressor : undefined,
+          adjust,
+          onDiagnostic: this.opts.onDiagnostic,
+          windowPages: this.opts.windowPages,
+          bufferName: b.name,
+          exactPages: exact,
+          place: exact && compressed ? () => this.places().of(b, i) : undefined,
+        }),
+      );
     }
     return out;
   }
 
   /** trace-cmd's placement of the buffers' CPUs. */
   private places(): BufferPlaces<TraceDatBuffer> {
-    this.placer ??= new BufferPlaces(this.src, this.littleEndian, this.pageSize, this.topBuffer, this.instances, (b) => this.handlePageSize(b));
+    this.placer ??= new BufferPlaces(this.src, this.littleEndian, this.pageSize, this.topBuffer, this.instances, (b) =>
+      this.handlePageSize(b),
+    );
     return this.placer;
   }
-
 
   /** trace-cmd's --stat offsets/sizes of a buffer's CPU data (virtual offsets and uncompressed sizes for compressed data). */
   async cpuDataInfo(b: TraceDatBuffer): Promise<Array<{ offset: number; size: number }>> {
@@ -157,15 +206,19 @@ export class TraceDat {
     });
   }
 
-
   /**
    * What trace-cmd 3.1.6's handle setup rejects: see page-checks.ts. One entry per failing
    * buffer (its first bad CPU).
    */
   async initFailures(): Promise<InitFailure[]> {
     return initFailures({
-      src: this.src, buffers: this.buffers, littleEndian: this.littleEndian, longSize: this.headerPage?.commitSize ?? this.userLongSize,
-      decompressor: this.decompressor, pageSizeOf: (b) => this.handlePageSize(b), places: () => this.places().all(),
+      src: this.src,
+      buffers: this.buffers,
+      littleEndian: this.littleEndian,
+      longSize: this.headerPage?.commitSize ?? this.userLongSize,
+      decompressor: this.decompressor,
+      pageSizeOf: (b) => this.handlePageSize(b),
+      places: () => this.places().all(),
     });
   }
 
@@ -178,7 +231,11 @@ export class TraceDat {
     const adjust = this.makeAdjust();
     const top = this.topBuffer;
     const out: Array<{ buffer: TraceDatBuffer | undefined; streams: Array<CpuStream | undefined> }> = [];
-    out.push(top ? { buffer: top, streams: this.streamsFor(top, adjust) } : { buffer: undefined, streams: new Array<CpuStream | undefined>(this.cpuCount).fill(undefined) });
+    out.push(
+      top
+        ? { buffer: top, streams: this.streamsFor(top, adjust) }
+        : { buffer: undefined, streams: new Array<CpuStream | undefined>(this.cpuCount).fill(undefined) },
+    );
     for (const b of this.instances) out.push({ buffer: b, streams: this.streamsFor(b, adjust) });
     return out;
   }
@@ -195,7 +252,10 @@ export class TraceDat {
       const adjust = this.makeAdjust();
       hs = select.buffers.map((b) => ({ buffer: b, streams: this.streamsFor(b, adjust) }));
     }
-    await mergeRecords(hs.map((h) => ({ streams: h.streams, tag: h.buffer! })), cb);
+    await mergeRecords(
+      hs.map((h) => ({ streams: h.streams, tag: h.buffer! })),
+      cb,
+    );
   }
 
   /** The latency (text) trace, for files recorded with a latency tracer. */
@@ -212,5 +272,7 @@ export class TraceDat {
     return latin1(b);
   }
 
-  async close(): Promise<void> { await this.src.close?.(); }
+  async close(): Promise<void> {
+    await this.src.close?.();
+  }
 }

@@ -27,7 +27,13 @@ export interface TraceDatBuffer {
   maxCpu: number;
 }
 
-export interface TraceDatSection { offset: number; id: number; flags: number; size: number; description: string | undefined }
+export interface TraceDatSection {
+  offset: number;
+  id: number;
+  flags: number;
+  size: number;
+  description: string | undefined;
+}
 
 export interface TraceDatOptions {
   onDiagnostic: DiagnosticHandler | undefined;
@@ -60,10 +66,18 @@ export interface TraceDatOptions {
 }
 
 export const DEFAULTS: Readonly<TraceDatOptions> = Object.freeze({
-  onDiagnostic: undefined, tep: undefined, ignoreDate: false, rawTs: false, tsOffset: 0n,
-  decompressors: {}, windowPages: 64, skipMetadata: false, keepFormatTexts: false, ts2secsHz: 0n, exactPages: true,
+  onDiagnostic: undefined,
+  tep: undefined,
+  ignoreDate: false,
+  rawTs: false,
+  tsOffset: 0n,
+  decompressors: {},
+  windowPages: 64,
+  skipMetadata: false,
+  keepFormatTexts: false,
+  ts2secsHz: 0n,
+  exactPages: true,
 });
-
 
 /** Called for each record in merged order. `handleCpu` is trace-cmd's CPU slot across buffers. Return false to stop. */
 export type RecordCallback = (rec: KRecord, buffer: TraceDatBuffer, handleCpu: number) => boolean | void;

@@ -15,7 +15,8 @@ export async function parseV6(s: ParseState, c: Cursor): Promise<void> {
   await readMetadataSection(s, c, OptionId.Printk);
   await readMetadataSection(s, c, OptionId.Cmdlines);
   s.cpuCount = await c.u32('cpu count');
-  if (s.cpuCount > 65536) throw new TraceDatError(TraceDatErrorCode.BadHeader, 'Implausible CPU count', { offset: c.pos - 4, context: { cpus: s.cpuCount } });
+  if (s.cpuCount > 65536)
+    throw new TraceDatError(TraceDatErrorCode.BadHeader, 'Implausible CPU count', { offset: c.pos - 4, context: { cpus: s.cpuCount } });
   let tag = await c.text(10, 'options tag');
   if (tag.startsWith('options')) {
     await readOptionsV6(s, c);
@@ -27,7 +28,10 @@ export async function parseV6(s: ParseState, c: Cursor): Promise<void> {
     try {
       const ic = new Cursor(s.src, inst.offset, s.littleEndian);
       let t = await ic.text(10, 'buffer tag');
-      if (t.startsWith('options')) { await readOptionsV6(s, ic); t = await ic.text(10, 'buffer tag'); }
+      if (t.startsWith('options')) {
+        await readOptionsV6(s, ic);
+        t = await ic.text(10, 'buffer tag');
+      }
       const b = await readV6DataBlock(s, ic, t, inst.name, false);
       if (b) s.buffers.push(b);
     } catch (e) {
@@ -67,7 +71,10 @@ async function readV6DataBlock(s: ParseState, c: Cursor, tag: string, name: stri
     return undefined;
   }
   if (!tag.startsWith('flyrecord')) {
-    throw new TraceDatError(TraceDatErrorCode.BadHeader, 'Expected "flyrecord" or "latency" tag', { offset: c.pos - 10, context: { tag: JSON.stringify(tag.replace(/\0.*$/, '')) } });
+    throw new TraceDatError(TraceDatErrorCode.BadHeader, 'Expected "flyrecord" or "latency" tag', {
+      offset: c.pos - 10,
+      context: { tag: JSON.stringify(tag.replace(/\0.*$/, '')) },
+    });
   }
   const sectionOffset = c.pos - 10;
   const cpus: TraceDatCpu[] = [];

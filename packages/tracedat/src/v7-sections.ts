@@ -40,7 +40,10 @@ export async function parseV7(s: ParseState, c: Cursor): Promise<void> {
     for (const sec of s.pendingSections) {
       if (s.opts.skipMetadata && sec.id !== OptionId.HeaderInfo) continue;
       const lazy = sec.id === OptionId.Kallsyms ? lazyKallsymsOf(s.tep) : undefined;
-      if (lazy) { await deferKallsymsSection(s, lazy, sec.offset, s.decompressor); continue; }
+      if (lazy) {
+        await deferKallsymsSection(s, lazy, sec.offset, s.decompressor);
+        continue;
+      }
       const body = await openSection(s, sec.offset, sec.id);
       await readMetadataSection(s, body, sec.id);
     }
@@ -69,9 +72,24 @@ async function salvageBuffers(s: ParseState): Promise<void> {
     const cpus = await recoverCompressedCpus(s.src, sec.offset + 16, end, s.pageSize, s.littleEndian);
     if (!cpus.length) continue;
     const name = sec.description?.startsWith('buffer flyrecord ') ? sec.description.slice(17) : `buffer@${sec.offset}`;
-    s.diag('warning', TraceDatDiagnostic.Truncated, `Buffer ${JSON.stringify(name)} has no CPU table (cut off); ${cpus.length} CPU(s) found by scanning its data, CPU ids may be wrong`, sec.offset);
-    const b: TraceDatBuffer = { name, clock: s.traceClock ?? '', pageSize: s.pageSize, cpus, compressed: true, latency: false, sectionOffset: sec.offset, maxCpu: 0 };
-    if (name === '' && (!s.v7Top || s.v7Top.cpus.length === 0)) s.v7Top = b; else s.v7Instances.push(b);
+    s.diag(
+      'warning',
+      TraceDatDiagnostic.Truncated,
+      `Buffer ${JSON.stringify(name)} has no CPU table (cut off); ${cpus.length} CPU(s) found by scanning its data, CPU ids may be wrong`,
+      sec.offset,
+    );
+    const b: TraceDatBuffer = {
+      name,
+      clock: s.traceClock ?? '',
+      pageSize: s.pageSize,
+      cpus,
+      compressed: true,
+      latency: false,
+      sectionOffset: sec.offset,
+      maxCpu: 0,
+    };
+    if (name === '' && (!s.v7Top || s.v7Top.cpus.length === 0)) s.v7Top = b;
+    else s.v7Instances.push(b);
   }
 }
 
@@ -84,14 +102,21 @@ async function scanSections(s: ParseState, start: number): Promise<void> {
     const c = new Cursor(s.src, off, s.littleEndian);
     let id: number, flags: number, desc: number, size: number;
     try {
-      id = await c.u16(); flags = await c.u16(); desc = await c.u32(); size = await c.u64n();
-    } catch { break; }
+      id = await c.u16();
+      flags = await c.u16();
+      desc = await c.u32();
+      size = await c.u64n();
+    } catch {
+      break;
+    }
     found.push({ offset: off, id, flags, size, desc });
     if (id === OptionId.Strings) {
       try {
         const body = await sectionBody(s, off + 16, size, flags, id);
         parts.push(body.slice());
-      } catch { /* descriptions are cosmetic */ }
+      } catch {
+        /* descriptions are cosmetic */
+      }
     }
     if (off + 16 + size > s.src.size) break;
     off += 16 + size;
@@ -100,7 +125,10 @@ async function scanSections(s: ParseState, start: number): Promise<void> {
   for (const p of parts) total += p.length;
   s.strings = new Uint8Array(total);
   total = 0;
-  for (const p of parts) { s.strings.set(p, total); total += p.length; }
+  for (const p of parts) {
+    s.strings.set(p, total);
+    total += p.length;
+  }
   for (const f of found) {
     let description: string | undefined;
     if (f.desc >= 0 && f.desc < s.strings.length && f.desc !== 0xffffffff) {
@@ -115,14 +143,22 @@ async function scanSections(s: ParseState, start: number): Promise<void> {
 async function sectionBody(s: ParseState, bodyOffset: number, size: number, flags: number, id: number): Promise<Uint8Array> {
   const c = new Cursor(s.src, bodyOffset, s.littleEndian, Math.min(s.src.size, bodyOffset + size), 'section');
   if (!(flags & 1)) return c.bytes(size, 'section body');
-  if (!s.decompressor) throw new TraceDatError(TraceDatErrorCode.BadCompression, 'Compressed section in a file without compression', { offset: bodyOffset - 16, context: { sectionId: id } });
+  if (!s.decompressor)
+    throw new TraceDatError(TraceDatErrorCode.BadCompression, 'Compressed section in a file without compression', {
+      offset: bodyOffset - 16,
+      context: { sectionId: id },
+    });
   const csize = await c.u32('compressed size');
   const usize = await c.u32('uncompressed size');
   const data = await c.bytes(csize, 'compressed section');
   try {
     return s.decompressor(data, usize);
   } catch (e) {
-    throw new TraceDatError(TraceDatErrorCode.BadCompression, 'Cannot decompress section', { offset: bodyOffset - 16, context: { sectionId: id }, cause: e });
+    throw new TraceDatError(TraceDatErrorCode.BadCompression, 'Cannot decompress section', {
+      offset: bodyOffset - 16,
+      context: { sectionId: id },
+      cause: e,
+    });
   }
 }
 
@@ -134,7 +170,10 @@ export async function openSection(s: ParseState, offset: number, id: number): Pr
   await c.u32('section description');
   const size = await c.u64n('section size');
   if (sid !== id) {
-    throw new TraceDatError(TraceDatErrorCode.BadSection, 'Section id does not match its option', { offset, context: { expected: id, found: sid } });
+    throw new TraceDatError(TraceDatErrorCode.BadSection, 'Section id does not match its option', {
+      offset,
+      context: { expected: id, found: sid },
+    });
   }
   if (flags & 1) {
     const body = await sectionBody(s, offset + 16, size, flags, id);
@@ -179,9 +218,9 @@ async function prepareBuffers(s: ParseState): Promise<void> {
 
 /** The error says the data at `offset` is missing (the file ends before it). */
 function isCut(e: unknown, offset: number, size: number): boolean {
-if (offset + 16 > size) return true;
-for (let x = e as { code?: string; cause?: unknown } | undefined; x; x = x.cause as typeof x) {
-  if (x.code === TraceDatErrorCode.Truncated) return true;
-}
-return false;
+  if (offset + 16 > size) return true;
+  for (let x = e as { code?: string; cause?: unknown } | undefined; x; x = x.cause as typeof x) {
+    if (x.code === TraceDatErrorCode.Truncated) return true;
+  }
+  return false;
 }

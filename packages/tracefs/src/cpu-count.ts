@@ -17,7 +17,8 @@ export function parseCpuList(text: string): number[] {
   for (const part of t.split(',')) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
     if (!m) throw new TraceFsError(TraceFsErrorCode.BadArgument, 'Bad CPU list', { context: { list: text.trim() } });
-    const a = Number(m[1]), b = m[2] === undefined ? a : Number(m[2]);
+    const a = Number(m[1]),
+      b = m[2] === undefined ? a : Number(m[2]);
     if (b < a || b - a > 1 << 16) throw new TraceFsError(TraceFsErrorCode.BadArgument, 'Bad CPU range', { context: { range: part } });
     for (let c = a; c <= b; c++) out.add(c);
   }
@@ -33,11 +34,15 @@ export function configuredCpuCount(sysfs = '/sys/devices/system/cpu'): number | 
   try {
     const n = parseCpuList(readFileSync(`${sysfs}/possible`, 'latin1')).length;
     if (n > 0) return n;
-  } catch { /* fall back */ }
+  } catch {
+    /* fall back */
+  }
   try {
     const n = readdirSync(sysfs).filter((d) => /^cpu\d+$/.test(d)).length;
     if (n > 0) return n;
-  } catch { /* none */ }
+  } catch {
+    /* none */
+  }
   return undefined;
 }
 

@@ -40,7 +40,11 @@ export class CpuReader {
     try {
       this.fd = openSync(this.path, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch (e) {
-      throw new TraceFsError(TraceFsErrorCode.ReadFailed, 'Cannot open trace_pipe_raw', { file: this.path, errno: (e as NodeJS.ErrnoException).code, cause: e });
+      throw new TraceFsError(TraceFsErrorCode.ReadFailed, 'Cannot open trace_pipe_raw', {
+        file: this.path,
+        errno: (e as NodeJS.ErrnoException).code,
+        cause: e,
+      });
     }
   }
 
@@ -67,7 +71,14 @@ export class CpuReader {
   }
 
   close(): void {
-    if (this.fd >= 0) { try { closeSync(this.fd); } catch { /* already closed */ } this.fd = -1; }
+    if (this.fd >= 0) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        /* already closed */
+      }
+      this.fd = -1;
+    }
   }
 }
 
@@ -99,7 +110,10 @@ export class Waiter {
     const buf = this.buf;
     return new Promise((resolve, reject) => {
       lib().poll.async(buf, n, Math.max(-1, Math.floor(timeoutMs)), (err, res) => {
-        if (err) { reject(err); return; }
+        if (err) {
+          reject(err);
+          return;
+        }
         const ready: number[] = [];
         if (res > 0) {
           for (let i = 0; i < fds.length; i++) if (dv.getInt16(i * 8 + 6, true) !== 0) ready.push(i);
@@ -113,19 +127,37 @@ export class Waiter {
   /** Makes a pending (or the next) wait() return at once. */
   wake(): void {
     if (this.closed) return;
-    try { writeSync(this.pipe[1]!, new Uint8Array([1])); } catch { /* pipe full: a wake is pending */ }
+    try {
+      writeSync(this.pipe[1]!, new Uint8Array([1]));
+    } catch {
+      /* pipe full: a wake is pending */
+    }
   }
 
   private drainPipe(): void {
     const b = new Uint8Array(64);
-    try { while (readSync(this.pipe[0]!, b, 0, 64, null) > 0) { /* empty it */ } } catch { /* EAGAIN */ }
+    try {
+      while (readSync(this.pipe[0]!, b, 0, 64, null) > 0) {
+        /* empty it */
+      }
+    } catch {
+      /* EAGAIN */
+    }
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    try { closeSync(this.pipe[0]!); } catch { /* */ }
-    try { closeSync(this.pipe[1]!); } catch { /* */ }
+    try {
+      closeSync(this.pipe[0]!);
+    } catch {
+      /* */
+    }
+    try {
+      closeSync(this.pipe[1]!);
+    } catch {
+      /* */
+    }
   }
 }
 
@@ -136,8 +168,14 @@ export class Waiter {
 export async function* readTracePipe(instance: Instance, opts: { cpu?: number; signal?: AbortSignal } = {}): AsyncGenerator<string> {
   const path = instance.file(opts.cpu === undefined ? 'trace_pipe' : `per_cpu/cpu${opts.cpu}/trace_pipe`);
   let fd: number;
-  try { fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK); } catch (e) {
-    throw new TraceFsError(TraceFsErrorCode.ReadFailed, 'Cannot open trace_pipe', { file: path, errno: (e as NodeJS.ErrnoException).code, cause: e });
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    throw new TraceFsError(TraceFsErrorCode.ReadFailed, 'Cannot open trace_pipe', {
+      file: path,
+      errno: (e as NodeJS.ErrnoException).code,
+      cause: e,
+    });
   }
   const waiter = new Waiter();
   const onAbort = (): void => waiter.wake();
@@ -148,7 +186,9 @@ export async function* readTracePipe(instance: Instance, opts: { cpu?: number; s
       let text = '';
       for (;;) {
         let n = 0;
-        try { n = readSync(fd, buf, 0, buf.length, null); } catch (e) {
+        try {
+          n = readSync(fd, buf, 0, buf.length, null);
+        } catch (e) {
           const code = (e as NodeJS.ErrnoException).code;
           if (code === 'EAGAIN' || code === 'EINTR') break;
           throw new TraceFsError(TraceFsErrorCode.ReadFailed, 'Cannot read trace_pipe', { file: path, errno: code, cause: e });

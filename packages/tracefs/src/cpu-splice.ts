@@ -25,7 +25,9 @@ function lib(): Libc {
   if (!libc) {
     const l = koffi.load('libc.so.6');
     libc = {
-      splice: l.func('long splice(int fd_in, void *off_in, int fd_out, void *off_out, size_t len, unsigned int flags)') as unknown as Libc['splice'],
+      splice: l.func(
+        'long splice(int fd_in, void *off_in, int fd_out, void *off_out, size_t len, unsigned int flags)',
+      ) as unknown as Libc['splice'],
       poll: l.func('int poll(_Inout_ uint8_t *fds, unsigned long nfds, int timeout)') as unknown as Libc['poll'],
       pipe2: l.func('int pipe2(_Out_ int *fds, int flags)') as unknown as Libc['pipe2'],
       fcntl: l.func('int fcntl(int fd, int cmd, ...)') as unknown as Libc['fcntl'],
@@ -58,21 +60,34 @@ export class WakePipe {
   private closed = false;
   constructor() {
     const fds = new Int32Array(2);
-    if (lib().pipe2(fds, constants.O_NONBLOCK | O_CLOEXEC) !== 0) throw new TraceFsError(TraceFsErrorCode.Unsupported, 'pipe2() failed', { errno: errnoName(koffi.errno()) });
+    if (lib().pipe2(fds, constants.O_NONBLOCK | O_CLOEXEC) !== 0)
+      throw new TraceFsError(TraceFsErrorCode.Unsupported, 'pipe2() failed', { errno: errnoName(koffi.errno()) });
     this.readFd = fds[0]!;
     this.writeFd = fds[1]!;
   }
   /** Wakes a poll on `readFd` (a byte stays until `clear()`). */
   wake(): void {
     if (this.closed) return;
-    try { writeSync(this.writeFd, new Uint8Array([1])); } catch { /* full: a wake is pending */ }
+    try {
+      writeSync(this.writeFd, new Uint8Array([1]));
+    } catch {
+      /* full: a wake is pending */
+    }
   }
   /** Empties the pipe (after a wake was seen). */
-  clear(): void { WakePipe.clearFd(this.readFd); }
+  clear(): void {
+    WakePipe.clearFd(this.readFd);
+  }
   /** `clear()` for a thread that only has the fd number. */
   static clearFd(fd: number): void {
     const b = new Uint8Array(64);
-    try { while (readSync(fd, b, 0, 64, null) > 0) { /* empty it */ } } catch { /* EAGAIN */ }
+    try {
+      while (readSync(fd, b, 0, 64, null) > 0) {
+        /* empty it */
+      }
+    } catch {
+      /* EAGAIN */
+    }
   }
   close(): void {
     if (this.closed) return;
@@ -91,9 +106,17 @@ let pollView = new DataView(pollBuf.buffer);
  */
 export function pollSync(fds: readonly number[], timeoutMs: number, ready?: Uint8Array): number {
   const n = fds.length;
-  if (pollBuf.length !== n * 8) { pollBuf = new Uint8Array(n * 8); pollView = new DataView(pollBuf.buffer); }
-  const buf = pollBuf, dv = pollView;
-  for (let i = 0; i < n; i++) { dv.setInt32(i * 8, fds[i]!, LE); dv.setInt16(i * 8 + 4, POLLIN, LE); dv.setInt16(i * 8 + 6, 0, LE); }
+  if (pollBuf.length !== n * 8) {
+    pollBuf = new Uint8Array(n * 8);
+    pollView = new DataView(pollBuf.buffer);
+  }
+  const buf = pollBuf,
+    dv = pollView;
+  for (let i = 0; i < n; i++) {
+    dv.setInt32(i * 8, fds[i]!, LE);
+    dv.setInt16(i * 8 + 4, POLLIN, LE);
+    dv.setInt16(i * 8 + 6, 0, LE);
+  }
   const r = lib().poll(buf, n, Math.max(-1, Math.floor(timeoutMs)));
   if (r < 0) {
     const e = koffi.errno();
@@ -118,9 +141,15 @@ export class CpuSplice {
   /** False once the output file refused splice (then the pipe is copied with read/write). */
   private spliceOut = true;
 
-  constructor(readonly traceFd: number, readonly outFd: number, readonly pageSize: number, pipeBytes = 1 << 20) {
+  constructor(
+    readonly traceFd: number,
+    readonly outFd: number,
+    readonly pageSize: number,
+    pipeBytes = 1 << 20,
+  ) {
     const fds = new Int32Array(2);
-    if (lib().pipe2(fds, O_CLOEXEC) !== 0) throw new TraceFsError(TraceFsErrorCode.Unsupported, 'pipe2() failed', { errno: errnoName(koffi.errno()) });
+    if (lib().pipe2(fds, O_CLOEXEC) !== 0)
+      throw new TraceFsError(TraceFsErrorCode.Unsupported, 'pipe2() failed', { errno: errnoName(koffi.errno()) });
     this.pipeR = fds[0]!;
     this.pipeW = fds[1]!;
     // Grow the pipe (its slots carry one sub-buffer each); keep what the system grants.
@@ -143,7 +172,11 @@ export class CpuSplice {
         const e = koffi.errno();
         if (e === EAGAIN) break;
         if (e === EINTR) continue;
-        throw new TraceFsError(total === 0 ? TraceFsErrorCode.Unsupported : TraceFsErrorCode.ReadFailed, 'splice from trace_pipe_raw failed', { errno: errnoName(e) });
+        throw new TraceFsError(
+          total === 0 ? TraceFsErrorCode.Unsupported : TraceFsErrorCode.ReadFailed,
+          'splice from trace_pipe_raw failed',
+          { errno: errnoName(e) },
+        );
       }
       if (n === 0) break;
       this.toFile(n);
@@ -161,7 +194,10 @@ export class CpuSplice {
       if (m < 0) {
         const e = koffi.errno();
         if (e === EINTR || e === EAGAIN) continue;
-        if (e === EINVAL || e === ENOSYS || e === EOPNOTSUPP) { this.spliceOut = false; break; } // the file system takes no splice
+        if (e === EINVAL || e === ENOSYS || e === EOPNOTSUPP) {
+          this.spliceOut = false;
+          break;
+        } // the file system takes no splice
         throw new TraceFsError(TraceFsErrorCode.ReadFailed, 'splice into the output file failed', { errno: errnoName(e) });
       }
       if (m === 0) throw new TraceFsError(TraceFsErrorCode.ReadFailed, 'splice into the output file made no progress');
@@ -191,7 +227,9 @@ export class CpuSplice {
     const b = this.readBuf;
     for (;;) {
       let n: number;
-      try { n = readSync(this.traceFd, b, 0, this.pageSize, null); } catch (e) {
+      try {
+        n = readSync(this.traceFd, b, 0, this.pageSize, null);
+      } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'EAGAIN' || code === 'EWOULDBLOCK') break;
         if (code === 'EINTR') continue;
@@ -208,6 +246,10 @@ export class CpuSplice {
 
   /** Closes the pipe (not traceFd or outFd). */
   close(): void {
-    if (this.pipeR >= 0) { lib().close(this.pipeR); lib().close(this.pipeW); this.pipeR = this.pipeW = -1; }
+    if (this.pipeR >= 0) {
+      lib().close(this.pipeR);
+      lib().close(this.pipeW);
+      this.pipeR = this.pipeW = -1;
+    }
   }
 }

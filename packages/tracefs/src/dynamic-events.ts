@@ -24,17 +24,24 @@ export interface DynamicEvent {
  * The probe group utp uses for this process: `utp_<pid>_<start>` (swept when that process, by pid
  * and start time, is gone); another pid gives the legacy `utp_<pid>`.
  */
-export function utpGroup(pid = process.pid): string { return pid === process.pid ? `utp_${pid}_${selfStartTime()}` : `utp_${pid}`; }
+export function utpGroup(pid = process.pid): string {
+  return pid === process.pid ? `utp_${pid}_${selfStartTime()}` : `utp_${pid}`;
+}
 
-function top(rel: string): string { return `${tracingDir()}/${rel}`; }
+function top(rel: string): string {
+  return `${tracingDir()}/${rel}`;
+}
 
 function checkName(s: string, what: string): void {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(s)) throw new TraceFsError(TraceFsErrorCode.BadArgument, `Bad ${what} name`, { context: { [what]: s } });
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(s))
+    throw new TraceFsError(TraceFsErrorCode.BadArgument, `Bad ${what} name`, { context: { [what]: s } });
 }
 
 /** Lists dynamic events (dynamic_events, or uprobe_events/kprobe_events on older kernels). */
 export function listDynamicEvents(): DynamicEvent[] {
-  const files = existsSync(top('dynamic_events')) ? ['dynamic_events'] : ['uprobe_events', 'kprobe_events'].filter((f) => existsSync(top(f)));
+  const files = existsSync(top('dynamic_events'))
+    ? ['dynamic_events']
+    : ['uprobe_events', 'kprobe_events'].filter((f) => existsSync(top(f)));
   const out: DynamicEvent[] = [];
   for (const f of files) {
     for (const line of readTraceFile(top(f)).split('\n')) {
@@ -51,7 +58,8 @@ function parseDefinitionLine(line: string): DynamicEvent | undefined {
   const m = /^([prfe])\d*:([^/\s]+)\/(\S+)\s/.exec(line + ' ');
   if (m) {
     const isUprobe = /\s\/\S*:0x/.test(line) || /\s\/\S*:\d/.test(line);
-    const kind: DynamicEventKind = m[1] === 'e' ? 'eprobe' : m[1] === 'r' ? (isUprobe ? 'uretprobe' : 'kretprobe') : (isUprobe ? 'uprobe' : 'kprobe');
+    const kind: DynamicEventKind =
+      m[1] === 'e' ? 'eprobe' : m[1] === 'r' ? (isUprobe ? 'uretprobe' : 'kretprobe') : isUprobe ? 'uprobe' : 'kprobe';
     return { kind, group: m[2]!, name: m[3]!, definition: line };
   }
   const s = /^s:(?:([^/\s]+)\/)?(\S+)/.exec(line);
@@ -81,16 +89,24 @@ export function parseUprobeSpec(spec: string): UprobeSpec {
   let head = parts.shift() ?? '';
   let name: string | undefined;
   const eq = head.indexOf('=');
-  if (eq > 0 && !head.slice(0, eq).includes('/')) { name = head.slice(0, eq); head = head.slice(eq + 1); }
+  if (eq > 0 && !head.slice(0, eq).includes('/')) {
+    name = head.slice(0, eq);
+    head = head.slice(eq + 1);
+  }
   let ret = false;
-  if (head.endsWith('%return')) { ret = true; head = head.slice(0, -7); }
+  if (head.endsWith('%return')) {
+    ret = true;
+    head = head.slice(0, -7);
+  }
   const colon = head.lastIndexOf(':');
-  if (colon <= 0) throw new TraceFsError(TraceFsErrorCode.BadArgument, 'Bad uprobe spec, expected PATH:SYMBOL or PATH:0xOFFSET', { context: { spec } });
+  if (colon <= 0)
+    throw new TraceFsError(TraceFsErrorCode.BadArgument, 'Bad uprobe spec, expected PATH:SYMBOL or PATH:0xOFFSET', { context: { spec } });
   const path = head.slice(0, colon);
   const where = head.slice(colon + 1);
   const out: UprobeSpec = { path, args: parts, ret };
   if (name !== undefined) out.name = name;
-  if (/^(0x[0-9a-fA-F]+|\d+)$/.test(where)) out.offset = BigInt(where); else out.symbol = where;
+  if (/^(0x[0-9a-fA-F]+|\d+)$/.test(where)) out.offset = BigInt(where);
+  else out.symbol = where;
   return out;
 }
 
@@ -103,10 +119,15 @@ function defaultProbeName(spec: UprobeSpec): string {
 export function createUprobe(spec: UprobeSpec): DynamicEvent {
   const group = spec.group ?? utpGroup();
   const name = spec.name ?? defaultProbeName(spec);
-  checkName(group, 'group'); checkName(name, 'event');
-  if (!existsSync(top('uprobe_events'))) throw new TraceFsError(TraceFsErrorCode.Unsupported, 'This kernel has no uprobes (uprobe_events is missing)', { file: top('uprobe_events') });
+  checkName(group, 'group');
+  checkName(name, 'event');
+  if (!existsSync(top('uprobe_events')))
+    throw new TraceFsError(TraceFsErrorCode.Unsupported, 'This kernel has no uprobes (uprobe_events is missing)', {
+      file: top('uprobe_events'),
+    });
   const off = spec.offset ?? (spec.symbol ? elfSymbolOffset(spec.path, spec.symbol) : undefined);
-  if (off === undefined) throw new TraceFsError(TraceFsErrorCode.BadArgument, 'uprobe needs a symbol or an offset', { context: { path: spec.path } });
+  if (off === undefined)
+    throw new TraceFsError(TraceFsErrorCode.BadArgument, 'uprobe needs a symbol or an offset', { context: { path: spec.path } });
   const def = `${spec.ret ? 'r' : 'p'}:${group}/${name} ${spec.path}:0x${off.toString(16)}${spec.args?.length ? ' ' + spec.args.join(' ') : ''}`;
   writeTraceFile(top('uprobe_events'), def + '\n', { append: true, errorLog: top('error_log') });
   return { kind: spec.ret ? 'uretprobe' : 'uprobe', group, name, definition: def };
@@ -120,9 +141,13 @@ function commandFile(preferred: string): string {
 
 /** Creates a kprobe: `kprobe(name, 'do_sys_open+0', ['dfd=%ax'])` (needs CONFIG_KPROBE_EVENTS). */
 export function createKprobe(name: string, where: string, args: string[] = [], ret = false, group = utpGroup()): DynamicEvent {
-  checkName(group, 'group'); checkName(name, 'event');
+  checkName(group, 'group');
+  checkName(name, 'event');
   // CONFIG_KPROBE_EVENTS creates kprobe_events; without it dynamic_events refuses p: lines.
-  if (!existsSync(top('kprobe_events'))) throw new TraceFsError(TraceFsErrorCode.Unsupported, 'This kernel has no kprobe events (kprobe_events is missing)', { file: top('kprobe_events') });
+  if (!existsSync(top('kprobe_events')))
+    throw new TraceFsError(TraceFsErrorCode.Unsupported, 'This kernel has no kprobe events (kprobe_events is missing)', {
+      file: top('kprobe_events'),
+    });
   const file = top('kprobe_events');
   const def = `${ret ? 'r' : 'p'}:${group}/${name} ${where}${args.length ? ' ' + args.join(' ') : ''}`;
   writeTraceFile(file, def + '\n', { append: true, errorLog: top('error_log') });
@@ -131,16 +156,22 @@ export function createKprobe(name: string, where: string, args: string[] = [], r
 
 /** Creates an eprobe on an existing event: `e:group/name system.event args`. */
 export function createEprobe(name: string, system: string, event: string, args: string[] = [], group = utpGroup()): DynamicEvent {
-  checkName(group, 'group'); checkName(name, 'event');
+  checkName(group, 'group');
+  checkName(name, 'event');
   const file = commandFile('dynamic_events');
-  if (!readTraceFile(`${tracingDir()}/README`).includes('e[:[')) throw new TraceFsError(TraceFsErrorCode.Unsupported, 'This kernel has no eprobes', { file });
+  if (!readTraceFile(`${tracingDir()}/README`).includes('e[:['))
+    throw new TraceFsError(TraceFsErrorCode.Unsupported, 'This kernel has no eprobes', { file });
   const def = `e:${group}/${name} ${system}.${event}${args.length ? ' ' + args.join(' ') : ''}`;
   try {
     writeTraceFile(file, def + '\n', { append: true, errorLog: top('error_log') });
   } catch (e) {
     const err = e as TraceFsError;
     if (err.errno === 'EINVAL' && !err.errorLog) {
-      throw new TraceFsError(TraceFsErrorCode.Unsupported, 'The kernel refused the eprobe without an error_log entry: it probably lacks CONFIG_EPROBE_EVENTS', { file, errno: err.errno, context: { definition: def } });
+      throw new TraceFsError(
+        TraceFsErrorCode.Unsupported,
+        'The kernel refused the eprobe without an error_log entry: it probably lacks CONFIG_EPROBE_EVENTS',
+        { file, errno: err.errno, context: { definition: def } },
+      );
     }
     throw e;
   }
@@ -160,9 +191,20 @@ export function syntheticCommandFile(has: (rel: string) => boolean, readme: () =
 }
 
 function syntheticFile(): { file: string; prefix: string } {
-  const readme = (): string => { try { return readTraceFile(top('README')); } catch { return ''; } };
+  const readme = (): string => {
+    try {
+      return readTraceFile(top('README'));
+    } catch {
+      return '';
+    }
+  };
   const f = syntheticCommandFile((rel) => existsSync(top(rel)), readme);
-  if (!f) throw new TraceFsError(TraceFsErrorCode.Unsupported, 'This kernel has no synthetic events (no synthetic_events, and dynamic_events does not take s: lines)', { file: top('synthetic_events') });
+  if (!f)
+    throw new TraceFsError(
+      TraceFsErrorCode.Unsupported,
+      'This kernel has no synthetic events (no synthetic_events, and dynamic_events does not take s: lines)',
+      { file: top('synthetic_events') },
+    );
   return f;
 }
 
@@ -183,10 +225,13 @@ export function removeDynamicEvent(ev: Pick<DynamicEvent, 'kind' | 'group' | 'na
     const f = syntheticFile();
     file = top(f.file);
     cmd = f.prefix ? `-:synthetic/${ev.name}` : `!${ev.name}`;
-  }
-  else {
-    file = ev.kind === 'uprobe' || ev.kind === 'uretprobe' ? (existsSync(top('uprobe_events')) ? top('uprobe_events') : commandFile('dynamic_events'))
-      : commandFile(ev.kind === 'eprobe' ? 'dynamic_events' : 'kprobe_events');
+  } else {
+    file =
+      ev.kind === 'uprobe' || ev.kind === 'uretprobe'
+        ? existsSync(top('uprobe_events'))
+          ? top('uprobe_events')
+          : commandFile('dynamic_events')
+        : commandFile(ev.kind === 'eprobe' ? 'dynamic_events' : 'kprobe_events');
     cmd = `-:${ev.group}/${ev.name}`;
   }
   // The kernel answers EBUSY while the event is still in use (e.g. an instance that enabled it is being
@@ -206,6 +251,10 @@ export function removeDynamicEvent(ev: Pick<DynamicEvent, 'kind' | 'group' | 'na
 /** Removes every dynamic event of `group` (default: this process's utp group). Returns how many. */
 export function removeDynamicEventsOfGroup(group = utpGroup()): number {
   let n = 0;
-  for (const ev of listDynamicEvents()) if (ev.group === group) { removeDynamicEvent(ev); n++; }
+  for (const ev of listDynamicEvents())
+    if (ev.group === group) {
+      removeDynamicEvent(ev);
+      n++;
+    }
   return n;
 }

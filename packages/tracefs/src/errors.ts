@@ -38,7 +38,7 @@ export class TraceFsError extends UtpError {
     const context = { ...(options.context ?? {}) };
     if (options.file !== undefined && context['file'] === undefined) context['file'] = options.file;
     if (options.errno !== undefined && context['errno'] === undefined) context['errno'] = options.errno;
-    let msg = message;
+    const msg = message;
     super(code, msg, { ...options, context });
     if (options.errorLog) this.message += `; error_log: ${options.errorLog.replace(/\s*\n\s*/g, ' | ').trim()}`;
     this.file = options.file;

@@ -7,7 +7,10 @@ export function globToRegExp(glob: string): RegExp {
     else if (c === '?') re += '.';
     else if (c === '[') {
       const j = glob.indexOf(']', i + 2);
-      if (j < 0) { re += '\\['; continue; }
+      if (j < 0) {
+        re += '\\[';
+        continue;
+      }
       let body = glob.slice(i + 1, j);
       if (body.startsWith('!')) body = '^' + body.slice(1);
       re += '[' + body.replace(/\\/g, '\\\\') + ']';

@@ -11,16 +11,33 @@ export type { EventName, CpuStats } from './instance.js';
 export { elfSymbols, elfSymbolOffset, elfVaddrToOffset } from './elf-symbols.js';
 export type { ElfSymbol } from './elf-symbols.js';
 export {
-  listDynamicEvents, createUprobe, createKprobe, createEprobe, createSynthetic, removeDynamicEvent,
-  removeDynamicEventsOfGroup, parseUprobeSpec, utpGroup, syntheticCommandFile,
+  listDynamicEvents,
+  createUprobe,
+  createKprobe,
+  createEprobe,
+  createSynthetic,
+  removeDynamicEvent,
+  removeDynamicEventsOfGroup,
+  parseUprobeSpec,
+  utpGroup,
+  syntheticCommandFile,
 } from './dynamic-events.js';
 export type { DynamicEvent, DynamicEventKind, UprobeSpec } from './dynamic-events.js';
 export { CpuReader, Waiter, readTracePipe } from './cpu-reader.js';
 export { CpuSplice, WakePipe, pollSync } from './cpu-splice.js';
 export { parseCpuList, configuredCpuCount, recordingCpuCount } from './cpu-count.js';
 export {
-  createPrivateInstance, destroyInstance, sweepStale, pidAlive, ownerPid, ownerOf, ownerAlive, ownedBySelf, procStartTime,
-  selfStartTime, ownerToken,
+  createPrivateInstance,
+  destroyInstance,
+  sweepStale,
+  pidAlive,
+  ownerPid,
+  ownerOf,
+  ownerAlive,
+  ownedBySelf,
+  procStartTime,
+  selfStartTime,
+  ownerToken,
 } from './private-instance.js';
 export type { SweepResult, Owner } from './private-instance.js';
 export { acquireSharedInstance, sharedInstanceUsers, runDir } from './shared-instance.js';

@@ -8,7 +8,11 @@ let cached: string | undefined;
 /** Mount points of tracefs (and debugfs) from /proc/mounts. */
 function mountsOf(type: string): string[] {
   let text = '';
-  try { text = readFileSync('/proc/mounts', 'utf8'); } catch { return []; }
+  try {
+    text = readFileSync('/proc/mounts', 'utf8');
+  } catch {
+    return [];
+  }
   const out: string[] = [];
   for (const line of text.split('\n')) {
     const f = line.split(' ');
@@ -51,6 +55,10 @@ export function tracingDir(opts: Partial<FindTracefsOptions> = {}): string {
 /** Why live tracing cannot run here, or undefined when it can (used by tests to skip with a reason). */
 export function tracingUnavailableReason(): string | undefined {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'not root';
-  try { tracingDir(); } catch (e) { return (e as Error).message; }
+  try {
+    tracingDir();
+  } catch (e) {
+    return (e as Error).message;
+  }
   return undefined;
 }

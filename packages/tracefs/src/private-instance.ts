@@ -17,7 +17,11 @@ const GROUP_RE = /^utp_(\d+)(?:_(\d+))?$/;
 /** The start time of a process (/proc/PID/stat field 22, in clock ticks since boot), or undefined if it is gone. */
 export function procStartTime(pid: number): number | undefined {
   let stat: string;
-  try { stat = readFileSync(`/proc/${pid}/stat`, 'latin1'); } catch { return undefined; }
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return undefined;
+  }
   // comm (field 2) may hold spaces and parentheses: fields 3.. follow the last ')'.
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const v = Number(f[22 - 3]);
@@ -32,7 +36,9 @@ export function selfStartTime(): number {
 }
 
 /** `<pid>.<start>`: what ties a name to this very process. */
-export function ownerToken(): string { return `${process.pid}.${selfStartTime()}`; }
+export function ownerToken(): string {
+  return `${process.pid}.${selfStartTime()}`;
+}
 
 /** Creates a fresh private instance named `utp-<pid>.<start>-<n>`. */
 export function createPrivateInstance(): Instance {
@@ -48,16 +54,27 @@ export function createPrivateInstance(): Instance {
  */
 export function pidAlive(pid: number, start?: number): boolean {
   if (pid === process.pid && (start === undefined || start === selfStartTime())) return true;
-  try { process.kill(pid, 0); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false; }
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
   let stat: string;
-  try { stat = readFileSync(`/proc/${pid}/stat`, 'latin1'); } catch { return start === undefined; }
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return start === undefined;
+  }
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // A killed recorder may linger as a zombie until its parent reaps it: that owner is dead too.
   if (f[0] === 'Z') return false;
   return start === undefined || Number(f[22 - 3]) === start;
 }
 
-export interface Owner { pid: number; start?: number }
+export interface Owner {
+  pid: number;
+  start?: number;
+}
 
 /** Owner of a utp instance or probe-group name (pid, and start time when the name has it), or undefined. */
 export function ownerOf(name: string): Owner | undefined {
@@ -67,7 +84,9 @@ export function ownerOf(name: string): Owner | undefined {
 }
 
 /** Owner pid of a utp instance or probe-group name, or undefined if it is not one of ours. */
-export function ownerPid(name: string): number | undefined { return ownerOf(name)?.pid; }
+export function ownerPid(name: string): number | undefined {
+  return ownerOf(name)?.pid;
+}
 
 /** True when the name is utp's and its owner (pid + start time) still runs. */
 export function ownerAlive(name: string): boolean {
@@ -84,12 +103,24 @@ export function ownedBySelf(name: string): boolean {
 /** Disables everything in an instance and removes it (tolerates a half-set-up instance). */
 export function destroyInstance(inst: Instance): void {
   if (inst.isTop || !inst.exists()) return;
-  try { inst.setTracingOn(false); } catch { /* */ }
-  try { inst.disableEvent(); } catch { /* */ }
+  try {
+    inst.setTracingOn(false);
+  } catch {
+    /* */
+  }
+  try {
+    inst.disableEvent();
+  } catch {
+    /* */
+  }
   inst.remove();
 }
 
-export interface SweepResult { instances: string[]; groups: string[]; errors: string[] }
+export interface SweepResult {
+  instances: string[];
+  groups: string[];
+  errors: string[];
+}
 
 /**
  * Removes utp instances and probe groups whose owner process is dead (`all`: every utp one,
@@ -101,15 +132,26 @@ export function sweepStale(opts: { all?: boolean } = {}): SweepResult {
   const stale = (name: string): boolean => ownerOf(name) !== undefined && !ownedBySelf(name) && (!!opts.all || !ownerAlive(name));
   for (const name of Instance.list('utp-*')) {
     if (!stale(name)) continue;
-    try { destroyInstance(Instance.open(name)); res.instances.push(name); } catch (e) { res.errors.push(`${name}: ${(e as Error).message}`); }
+    try {
+      destroyInstance(Instance.open(name));
+      res.instances.push(name);
+    } catch (e) {
+      res.errors.push(`${name}: ${(e as Error).message}`);
+    }
   }
   for (const ev of listDynamicEvents()) {
     if (!stale(ev.group)) continue;
     try {
-      try { Instance.top().disableEvent(ev.group, ev.name); } catch { /* */ }
+      try {
+        Instance.top().disableEvent(ev.group, ev.name);
+      } catch {
+        /* */
+      }
       removeDynamicEvent(ev);
       if (!res.groups.includes(ev.group)) res.groups.push(ev.group);
-    } catch (e) { res.errors.push(`${ev.group}/${ev.name}: ${(e as Error).message}`); }
+    } catch (e) {
+      res.errors.push(`${ev.group}/${ev.name}: ${(e as Error).message}`);
+    }
   }
   sweepSharedInstances(res);
   return res;

@@ -37,28 +37,62 @@ function withLock<T>(name: string, f: (users: string) => T): T {
       writeFileSync(`${lock}/owner`, ownerToken());
       break;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new TraceFsError(TraceFsErrorCode.KernelRefused, 'Cannot take the instance lock', { file: lock, errno: (e as NodeJS.ErrnoException).code, cause: e });
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new TraceFsError(TraceFsErrorCode.KernelRefused, 'Cannot take the instance lock', {
+          file: lock,
+          errno: (e as NodeJS.ErrnoException).code,
+          cause: e,
+        });
       let holder = '';
-      try { holder = readFileSync(`${lock}/owner`, 'latin1'); } catch { /* being written or removed */ }
-      if (holder && !tokenAlive(holder)) { try { rmSync(lock, { recursive: true, force: true }); } catch { /* raced */ } continue; }
-      if (Date.now() > deadline) throw new TraceFsError(TraceFsErrorCode.Exists, `Instance '${name}' is locked by ${holder || 'another recorder'}`, { file: lock });
+      try {
+        holder = readFileSync(`${lock}/owner`, 'latin1');
+      } catch {
+        /* being written or removed */
+      }
+      if (holder && !tokenAlive(holder)) {
+        try {
+          rmSync(lock, { recursive: true, force: true });
+        } catch {
+          /* raced */
+        }
+        continue;
+      }
+      if (Date.now() > deadline)
+        throw new TraceFsError(TraceFsErrorCode.Exists, `Instance '${name}' is locked by ${holder || 'another recorder'}`, { file: lock });
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
     }
   }
   try {
     const users = `${dir}/${enc(name)}.users`;
     return f(users);
-  } finally { try { rmSync(lock, { recursive: true, force: true }); } catch { /* */ } }
+  } finally {
+    try {
+      rmSync(lock, { recursive: true, force: true });
+    } catch {
+      /* */
+    }
+  }
 }
 
 /** Live users' tokens (dead ones' files are removed). */
 function liveUsers(users: string): string[] {
   let names: string[] = [];
-  try { names = readdirSync(users); } catch { return []; }
+  try {
+    names = readdirSync(users);
+  } catch {
+    return [];
+  }
   const live: string[] = [];
   for (const n of names) {
     if (n === 'created') continue;
-    if (tokenAlive(n)) live.push(n); else { try { unlinkSync(`${users}/${n}`); } catch { /* */ } }
+    if (tokenAlive(n)) live.push(n);
+    else {
+      try {
+        unlinkSync(`${users}/${n}`);
+      } catch {
+        /* */
+      }
+    }
   }
   return live;
 }
@@ -85,7 +119,13 @@ export function acquireSharedInstance(name: string): SharedInstance {
     if (Instance.exists(name)) {
       inst = Instance.open(name);
       // A 'created' marker whose users are all dead belongs to an instance someone else recreated since.
-      if (existsSync(`${users}/created`) && !liveUsers(users).length) { try { unlinkSync(`${users}/created`); } catch { /* */ } }
+      if (existsSync(`${users}/created`) && !liveUsers(users).length) {
+        try {
+          unlinkSync(`${users}/created`);
+        } catch {
+          /* */
+        }
+      }
     } else {
       inst = Instance.create(name);
       created = true;
@@ -95,15 +135,25 @@ export function acquireSharedInstance(name: string): SharedInstance {
     const utpCreated = existsSync(`${users}/created`);
     let released = false;
     return {
-      instance: inst, created, utpCreated,
+      instance: inst,
+      created,
+      utpCreated,
       release(): boolean {
         if (released) return true;
         released = true;
         return withLock(name, (u) => {
-          try { unlinkSync(`${u}/${ownerToken()}`); } catch { /* */ }
+          try {
+            unlinkSync(`${u}/${ownerToken()}`);
+          } catch {
+            /* */
+          }
           if (liveUsers(u).length) return false;
           if (existsSync(`${u}/created`)) destroyInstance(inst);
-          try { rmSync(u, { recursive: true, force: true }); } catch { /* */ }
+          try {
+            rmSync(u, { recursive: true, force: true });
+          } catch {
+            /* */
+          }
           return true;
         });
       },
@@ -119,19 +169,31 @@ export function sharedInstanceUsers(name: string): string[] {
 /** Removes utp-created shared instances whose users all died (part of sweepStale). */
 export function sweepSharedInstances(res: { instances: string[]; errors: string[] }): void {
   let dir: string;
-  try { dir = runDir(); } catch { return; }
+  try {
+    dir = runDir();
+  } catch {
+    return;
+  }
   let names: string[] = [];
-  try { names = readdirSync(dir); } catch { return; }
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
   for (const n of names) {
     if (!n.endsWith('.users')) continue;
     const name = decodeURIComponent(n.slice(0, -'.users'.length));
     try {
       withLock(name, (u) => {
         if (liveUsers(u).length) return;
-        if (existsSync(`${u}/created`) && Instance.exists(name)) { destroyInstance(Instance.open(name)); res.instances.push(name); }
+        if (existsSync(`${u}/created`) && Instance.exists(name)) {
+          destroyInstance(Instance.open(name));
+          res.instances.push(name);
+        }
         rmSync(u, { recursive: true, force: true });
       });
-    } catch (e) { res.errors.push(`${name}: ${(e as Error).message}`); }
+    } catch (e) {
+      res.errors.push(`${name}: ${(e as Error).message}`);
+    }
   }
 }
-

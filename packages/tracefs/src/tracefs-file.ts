@@ -11,16 +11,25 @@ export function readTraceFile(path: string): string {
     return readFileSync(path, 'latin1');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new TraceFsError(code === 'ENOENT' ? TraceFsErrorCode.NotFound : TraceFsErrorCode.ReadFailed,
-      'Cannot read tracefs file', { file: path, errno: code, cause: e });
+    throw new TraceFsError(code === 'ENOENT' ? TraceFsErrorCode.NotFound : TraceFsErrorCode.ReadFailed, 'Cannot read tracefs file', {
+      file: path,
+      errno: code,
+      cause: e,
+    });
   }
 }
 
 /** Reads a file that may be large or unseekable (kallsyms, trace) chunk by chunk. */
 export function readWholeFile(path: string): Uint8Array {
   let fd: number;
-  try { fd = openSync(path, 'r'); } catch (e) {
-    throw new TraceFsError(TraceFsErrorCode.ReadFailed, 'Cannot open file', { file: path, errno: (e as NodeJS.ErrnoException).code, cause: e });
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw new TraceFsError(TraceFsErrorCode.ReadFailed, 'Cannot open file', {
+      file: path,
+      errno: (e as NodeJS.ErrnoException).code,
+      cause: e,
+    });
   }
   try {
     const parts: Uint8Array[] = [];
@@ -33,14 +42,22 @@ export function readWholeFile(path: string): Uint8Array {
         if (r === 0) break;
         n += r;
       }
-      if (n > 0) { parts.push(b.subarray(0, n)); total += n; }
+      if (n > 0) {
+        parts.push(b.subarray(0, n));
+        total += n;
+      }
       if (n < b.length) break;
     }
     const out = new Uint8Array(total);
     let o = 0;
-    for (const p of parts) { out.set(p, o); o += p.length; }
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
     return out;
-  } finally { closeSync(fd); }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The last entry of an error_log text (entries start with "[timestamp]"). */
@@ -65,15 +82,24 @@ export interface WriteOptions {
  */
 export function writeTraceFile(path: string, data: string | Uint8Array, opts: WriteOptions = {}): void {
   let before: string | undefined;
-  if (opts.errorLog) { try { before = readFileSync(opts.errorLog, 'latin1'); } catch { before = undefined; } }
+  if (opts.errorLog) {
+    try {
+      before = readFileSync(opts.errorLog, 'latin1');
+    } catch {
+      before = undefined;
+    }
+  }
   let fd: number;
   const flags = constants.O_WRONLY | (opts.append ? constants.O_APPEND : constants.O_TRUNC);
   try {
     fd = openSync(path, flags);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new TraceFsError(code === 'ENOENT' ? TraceFsErrorCode.NotFound : TraceFsErrorCode.KernelRefused,
-      'Cannot open tracefs file for writing', { file: path, errno: code, cause: e });
+    throw new TraceFsError(
+      code === 'ENOENT' ? TraceFsErrorCode.NotFound : TraceFsErrorCode.KernelRefused,
+      'Cannot open tracefs file for writing',
+      { file: path, errno: code, cause: e },
+    );
   }
   try {
     const buf = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
@@ -85,12 +111,22 @@ export function writeTraceFile(path: string, data: string | Uint8Array, opts: Wr
       try {
         const after = readFileSync(opts.errorLog, 'latin1');
         if (after !== before) entry = lastErrorLogEntry(after);
-      } catch { /* no error_log */ }
+      } catch {
+        /* no error_log */
+      }
     }
     const shown = typeof data === 'string' ? data.trim().slice(0, 200) : `${data.length} bytes`;
-    throw new TraceFsError(TraceFsErrorCode.KernelRefused, `The kernel refused '${shown}'`,
-      { file: path, errno: code, errorLog: entry, cause: e });
+    throw new TraceFsError(TraceFsErrorCode.KernelRefused, `The kernel refused '${shown}'`, {
+      file: path,
+      errno: code,
+      errorLog: entry,
+      cause: e,
+    });
   } finally {
-    try { closeSync(fd); } catch { /* ignore */ }
+    try {
+      closeSync(fd);
+    } catch {
+      /* ignore */
+    }
   }
 }

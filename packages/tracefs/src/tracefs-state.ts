@@ -8,9 +8,22 @@ import { Instance } from './instance.js';
 import { ownerOf, ownerAlive, ownedBySelf } from './private-instance.js';
 
 const TOP_FILES = [
-  'tracing_on', 'current_tracer', 'set_event', 'set_event_pid', 'buffer_size_kb', 'buffer_subbuf_size_kb',
-  'buffer_percent', 'trace_clock', 'tracing_cpumask', 'trace_options', 'saved_cmdlines_size', 'dynamic_events',
-  'uprobe_events', 'kprobe_events', 'synthetic_events', 'timestamp_mode',
+  'tracing_on',
+  'current_tracer',
+  'set_event',
+  'set_event_pid',
+  'buffer_size_kb',
+  'buffer_subbuf_size_kb',
+  'buffer_percent',
+  'trace_clock',
+  'tracing_cpumask',
+  'trace_options',
+  'saved_cmdlines_size',
+  'dynamic_events',
+  'uprobe_events',
+  'kprobe_events',
+  'synthetic_events',
+  'timestamp_mode',
 ];
 
 export type TraceFsState = Record<string, string>;
@@ -21,7 +34,13 @@ export function traceFsState(): TraceFsState {
   const st: TraceFsState = {};
   for (const f of TOP_FILES) {
     const p = `${root}/${f}`;
-    if (existsSync(p)) { try { st[f] = readFileSync(p, 'latin1'); } catch { st[f] = '<unreadable>'; } }
+    if (existsSync(p)) {
+      try {
+        st[f] = readFileSync(p, 'latin1');
+      } catch {
+        st[f] = '<unreadable>';
+      }
+    }
   }
   st['instances'] = Instance.list().join(' ');
   return st;
@@ -49,18 +68,25 @@ export function diffTraceFsState(a: TraceFsState, b: TraceFsState, opts: Partial
   const out: string[] = [];
   let keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   if (opts.ignoreForeign) {
-    const ia = (a['instances'] ?? '').split(' ').filter(Boolean), ib = (b['instances'] ?? '').split(' ').filter(Boolean);
+    const ia = (a['instances'] ?? '').split(' ').filter(Boolean),
+      ib = (b['instances'] ?? '').split(' ').filter(Boolean);
     const foreign = [...ia, ...ib].some((n) => !isUtp(n));
-    const ua = ia.filter(isUtp).join(' '), ub = ib.filter(isUtp).join(' ');
+    const ua = ia.filter(isUtp).join(' '),
+      ub = ib.filter(isUtp).join(' ');
     if (ua !== ub) out.push(`utp instances: ${JSON.stringify(ua)} -> ${JSON.stringify(ub)}`);
     keys.delete('instances');
     if (foreign) {
-      const probes = (t: string | undefined): string => (t ?? '').split('\n').filter((l) => {
-        const g = /:(utp_\d+(?:_\d+)?)\//.exec(l)?.[1];
-        return g !== undefined && (ownedBySelf(g) || !ownerAlive(g));
-      }).join('\n');
+      const probes = (t: string | undefined): string =>
+        (t ?? '')
+          .split('\n')
+          .filter((l) => {
+            const g = /:(utp_\d+(?:_\d+)?)\//.exec(l)?.[1];
+            return g !== undefined && (ownedBySelf(g) || !ownerAlive(g));
+          })
+          .join('\n');
       for (const f of ['dynamic_events', 'uprobe_events', 'kprobe_events']) {
-        if (probes(a[f]) !== probes(b[f])) out.push(`utp probes in ${f}: ${JSON.stringify(probes(a[f]))} -> ${JSON.stringify(probes(b[f]))}`);
+        if (probes(a[f]) !== probes(b[f]))
+          out.push(`utp probes in ${f}: ${JSON.stringify(probes(a[f]))} -> ${JSON.stringify(probes(b[f]))}`);
       }
       keys = new Set();
     }

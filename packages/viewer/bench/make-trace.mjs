@@ -7,7 +7,10 @@ import { recordReference, liveSkipReason } from '../../../test/lib/live.mjs';
 import { dirname } from 'node:path';
 const [out, n] = [process.argv[2], Number(process.argv[3] ?? 1150000)];
 const skip = liveSkipReason();
-if (skip) { console.error(`cannot record: ${skip}`); process.exit(1); }
+if (skip) {
+  console.error(`cannot record: ${skip}`);
+  process.exit(1);
+}
 const blocks = Math.ceil(n / 4);
 recordReference(dirname(out), {
   events: ['raw_syscalls', 'sched', 'irq', 'timer'],

@@ -35,7 +35,8 @@ function startWorker(): void {
     const w = waiting.get(d.id!);
     if (!w) return;
     waiting.delete(d.id!);
-    if (d.error !== undefined) w.fail(new Error(d.error)); else w.ok(d.result);
+    if (d.error !== undefined) w.fail(new Error(d.error));
+    else w.ok(d.result);
   };
   worker.onerror = (e) => showError(`The decoder stopped: ${e.message}`);
 }
@@ -56,10 +57,12 @@ const ROW_H = 24;
 const LIST_ROW = 18;
 
 interface View {
-  t0: number; t1: number;
+  t0: number;
+  t1: number;
   taskRows: number[];
   hiddenCpus: number[];
-  a: number | undefined; b: number | undefined;
+  a: number | undefined;
+  b: number | undefined;
   selected: number | undefined;
   filterText: { events: string; tasks: string; cpus: string; expr: string };
 }
@@ -77,7 +80,16 @@ let dark = false;
 let firstFrameDone = false;
 
 function freshView(): View {
-  return { t0: 0, t1: 1, taskRows: [], hiddenCpus: [], a: undefined, b: undefined, selected: undefined, filterText: { events: '', tasks: '', cpus: '', expr: '' } };
+  return {
+    t0: 0,
+    t1: 1,
+    taskRows: [],
+    hiddenCpus: [],
+    a: undefined,
+    b: undefined,
+    selected: undefined,
+    filterText: { events: '', tasks: '', cpus: '', expr: '' },
+  };
 }
 
 function showError(msg: string | undefined): void {
@@ -89,7 +101,9 @@ function showError(msg: string | undefined): void {
 // ------------------------------------------------------------------ formatting
 
 /** Seconds with `digits` decimals (times are ns). */
-function secs(t: number, digits = 6): string { return (t / 1e9).toFixed(digits); }
+function secs(t: number, digits = 6): string {
+  return (t / 1e9).toFixed(digits);
+}
 
 function duration(ns: number): string {
   const a = Math.abs(ns);
@@ -110,7 +124,9 @@ function colorOf(pid: number): string {
   return c;
 }
 
-function taskName(pid: number): string { return summary?.tasks.find((t) => t.pid === pid)?.name ?? '<...>'; }
+function taskName(pid: number): string {
+  return summary?.tasks.find((t) => t.pid === pid)?.name ?? '<...>';
+}
 
 // ------------------------------------------------------------------ rows and canvas
 
@@ -131,11 +147,22 @@ function rowLabel(r: RowSpec): string {
 const canvas = $<HTMLCanvasElement>('graph');
 const g = canvas.getContext('2d')!;
 
-function plotWidth(): number { return Math.max(10, canvas.clientWidth - LABEL_W); }
-function xOf(t: number): number { return LABEL_W + ((t - view.t0) / (view.t1 - view.t0)) * plotWidth(); }
-function tOf(x: number): number { return view.t0 + ((x - LABEL_W) / plotWidth()) * (view.t1 - view.t0); }
-function rowY(r: number): number { return RULER_H + r * ROW_H; }
-function rowAt(y: number): number { const r = Math.floor((y - RULER_H) / ROW_H); return r >= 0 && r < rows.length ? r : -1; }
+function plotWidth(): number {
+  return Math.max(10, canvas.clientWidth - LABEL_W);
+}
+function xOf(t: number): number {
+  return LABEL_W + ((t - view.t0) / (view.t1 - view.t0)) * plotWidth();
+}
+function tOf(x: number): number {
+  return view.t0 + ((x - LABEL_W) / plotWidth()) * (view.t1 - view.t0);
+}
+function rowY(r: number): number {
+  return RULER_H + r * ROW_H;
+}
+function rowAt(y: number): number {
+  const r = Math.floor((y - RULER_H) / ROW_H);
+  return r >= 0 && r < rows.length ? r : -1;
+}
 
 function sizeCanvas(): void {
   const h = RULER_H + Math.max(1, rows.length) * ROW_H + 4;
@@ -154,21 +181,34 @@ let again = false;
 /** Asks the worker for a frame of the current window and draws it (coalescing requests). */
 function redraw(): void {
   if (!summary) return;
-  if (inFlight) { again = true; return; }
+  if (inFlight) {
+    again = true;
+    return;
+  }
   inFlight = true;
   sizeCanvas();
   const req = { t0: view.t0, t1: view.t1, bins: Math.round(plotWidth()), rows };
-  call<FrameData>({ type: 'frame', req }).then((f) => {
-    frame = f;
-    paint();
-    inFlight = false;
-    if (again) { again = false; redraw(); }
-    else if (!firstFrameDone) {
-      firstFrameDone = true;
-      requestAnimationFrame(() => { document.body.dataset.state = 'ready'; });
-      void loadTasks();
-    }
-  }, (e: Error) => { inFlight = false; showError(e.message); });
+  call<FrameData>({ type: 'frame', req }).then(
+    (f) => {
+      frame = f;
+      paint();
+      inFlight = false;
+      if (again) {
+        again = false;
+        redraw();
+      } else if (!firstFrameDone) {
+        firstFrameDone = true;
+        requestAnimationFrame(() => {
+          document.body.dataset.state = 'ready';
+        });
+        void loadTasks();
+      }
+    },
+    (e: Error) => {
+      inFlight = false;
+      showError(e.message);
+    },
+  );
   saveUrl();
   updateReadout();
 }
@@ -183,33 +223,63 @@ function niceStep(span: number, px: number): number {
 function paint(): void {
   const f = frame;
   if (!f) return;
-  const W = canvas.clientWidth, H = canvas.clientHeight;
+  const W = canvas.clientWidth,
+    H = canvas.clientHeight;
   const css = getComputedStyle(document.documentElement);
-  const fg = css.getPropertyValue('--fg').trim(), muted = css.getPropertyValue('--muted').trim(), line = css.getPropertyValue('--line').trim();
-  const panel = css.getPropertyValue('--panel').trim(), rowBg = css.getPropertyValue('--row').trim();
+  const fg = css.getPropertyValue('--fg').trim(),
+    muted = css.getPropertyValue('--muted').trim(),
+    line = css.getPropertyValue('--line').trim();
+  const panel = css.getPropertyValue('--panel').trim(),
+    rowBg = css.getPropertyValue('--row').trim();
   g.clearRect(0, 0, W, H);
-  g.fillStyle = panel; g.fillRect(0, 0, W, H);
+  g.fillStyle = panel;
+  g.fillRect(0, 0, W, H);
   // ruler
   const span = f.t1 - f.t0;
   const step = niceStep(span, plotWidth());
   const digits = Math.max(0, Math.min(9, Math.ceil(-Math.log10(step / 1e9))));
   g.font = '11px system-ui, sans-serif';
-  g.fillStyle = muted; g.strokeStyle = line;
-  g.beginPath(); g.moveTo(LABEL_W, RULER_H - 0.5); g.lineTo(W, RULER_H - 0.5); g.stroke();
+  g.fillStyle = muted;
+  g.strokeStyle = line;
+  g.beginPath();
+  g.moveTo(LABEL_W, RULER_H - 0.5);
+  g.lineTo(W, RULER_H - 0.5);
+  g.stroke();
   for (let t = Math.ceil(f.t0 / step) * step; t <= f.t1; t += step) {
     const x = Math.round(xOf(t)) + 0.5;
-    g.beginPath(); g.moveTo(x, RULER_H - 7); g.lineTo(x, RULER_H); g.stroke();
+    g.beginPath();
+    g.moveTo(x, RULER_H - 7);
+    g.lineTo(x, RULER_H);
+    g.stroke();
     g.fillText(secs(t, digits), x + 2, 12);
   }
   g.fillText(`${duration(step)}/div`, 6, 12);
   // rows
   const n = f.rows.length ? f.rows[0]!.count.length : 0;
   const bw = plotWidth() / Math.max(1, n);
-  const dc: DrawContext = { g, x: xOf, t0: f.t0, t1: f.t1, left: LABEL_W, width: plotWidth(), height: H, rows, rowY, rowH: ROW_H, frame: f, colorOf, dark };
+  const dc: DrawContext = {
+    g,
+    x: xOf,
+    t0: f.t0,
+    t1: f.t1,
+    left: LABEL_W,
+    width: plotWidth(),
+    height: H,
+    rows,
+    rowY,
+    rowH: ROW_H,
+    frame: f,
+    colorOf,
+    dark,
+  };
   for (let r = 0; r < rows.length && r < f.rows.length; r++) {
-    const row = rows[r]!, d = f.rows[r]!;
+    const row = rows[r]!,
+      d = f.rows[r]!;
     const y = rowY(r);
-    if (r % 2) { g.fillStyle = rowBg; g.fillRect(0, y, W, ROW_H); }
+    if (r % 2) {
+      g.fillStyle = rowBg;
+      g.fillRect(0, y, W, ROW_H);
+    }
     g.fillStyle = fg;
     g.font = '12px system-ui, sans-serif';
     const label = rowLabel(row);
@@ -217,7 +287,12 @@ function paint(): void {
     let text = label;
     while (text.length > 2 && g.measureText(text).width > room) text = text.slice(0, -2) + '…';
     g.fillText(text, 6, y + 15);
-    if (row.kind === 'task') { g.fillStyle = muted; g.fillText('×', LABEL_W - 14, y + 15); g.fillStyle = colorOf(row.pid); g.fillRect(LABEL_W - 24, y + 7, 6, 10); }
+    if (row.kind === 'task') {
+      g.fillStyle = muted;
+      g.fillText('×', LABEL_W - 14, y + 15);
+      g.fillStyle = colorOf(row.pid);
+      g.fillRect(LABEL_W - 24, y + 7, 6, 10);
+    }
     if (row.kind === 'cpu') {
       // the task running on the CPU fills the row; event ticks above it
       let b = 0;
@@ -225,7 +300,10 @@ function paint(): void {
         const pid = d.dominant[b]!;
         let e = b + 1;
         while (e < n && d.dominant[e] === pid) e++;
-        if (pid > 0) { g.fillStyle = colorOf(pid); g.fillRect(LABEL_W + b * bw, y + 8, (e - b) * bw, ROW_H - 13); }
+        if (pid > 0) {
+          g.fillStyle = colorOf(pid);
+          g.fillRect(LABEL_W + b * bw, y + 8, (e - b) * bw, ROW_H - 13);
+        }
         b = e;
       }
       g.fillStyle = fg;
@@ -240,20 +318,34 @@ function paint(): void {
     for (const p of plugins) if (p.enabled && p.drawRow) p.drawRow(dc, r, row, d);
   }
   g.strokeStyle = line;
-  g.beginPath(); g.moveTo(LABEL_W - 0.5, 0); g.lineTo(LABEL_W - 0.5, H); g.stroke();
+  g.beginPath();
+  g.moveTo(LABEL_W - 0.5, 0);
+  g.lineTo(LABEL_W - 0.5, H);
+  g.stroke();
   for (const p of plugins) if (p.enabled && p.drawOver) p.drawOver(dc);
   // markers A / B
-  for (const [t, color, name] of [[view.a, css.getPropertyValue('--a').trim(), 'A'], [view.b, css.getPropertyValue('--b').trim(), 'B']] as const) {
+  for (const [t, color, name] of [
+    [view.a, css.getPropertyValue('--a').trim(), 'A'],
+    [view.b, css.getPropertyValue('--b').trim(), 'B'],
+  ] as const) {
     if (t === undefined || t < f.t0 || t > f.t1) continue;
     const x = Math.round(xOf(t)) + 0.5;
-    g.strokeStyle = color; g.fillStyle = color; g.lineWidth = 1.5;
-    g.beginPath(); g.moveTo(x, RULER_H - 12); g.lineTo(x, H); g.stroke();
-    g.font = 'bold 11px system-ui, sans-serif'; g.fillText(name, x + 3, RULER_H - 3);
+    g.strokeStyle = color;
+    g.fillStyle = color;
+    g.lineWidth = 1.5;
+    g.beginPath();
+    g.moveTo(x, RULER_H - 12);
+    g.lineTo(x, H);
+    g.stroke();
+    g.font = 'bold 11px system-ui, sans-serif';
+    g.fillText(name, x + 3, RULER_H - 3);
     g.lineWidth = 1;
   }
-  if (drag && drag.range) {
-    const x0 = Math.min(drag.x0, drag.x1), x1 = Math.max(drag.x0, drag.x1);
-    g.fillStyle = 'rgba(22,100,217,0.18)'; g.fillRect(x0, 0, x1 - x0, H);
+  if (drag?.range) {
+    const x0 = Math.min(drag.x0, drag.x1),
+      x1 = Math.max(drag.x0, drag.x1);
+    g.fillStyle = 'rgba(22,100,217,0.18)';
+    g.fillRect(x0, 0, x1 - x0, H);
   }
 }
 
@@ -269,13 +361,19 @@ function updateReadout(): void {
 
 function fullRange(): [number, number] {
   const live = files.filter((f) => f.events > 0);
-  const s = Math.min(...live.map((f) => f.start)), e = Math.max(...live.map((f) => f.end));
+  const s = Math.min(...live.map((f) => f.start)),
+    e = Math.max(...live.map((f) => f.end));
   const pad = Math.max(1000, (e - s) * 0.01);
   return [s - pad, e + pad];
 }
 function setWindow(t0: number, t1: number): void {
-  if (t1 - t0 < 100) { const c = (t0 + t1) / 2; t0 = c - 50; t1 = c + 50; }
-  view.t0 = t0; view.t1 = t1;
+  if (t1 - t0 < 100) {
+    const c = (t0 + t1) / 2;
+    t0 = c - 50;
+    t1 = c + 50;
+  }
+  view.t0 = t0;
+  view.t1 = t1;
   redraw();
 }
 function zoom(factor: number, at = (view.t0 + view.t1) / 2): void {
@@ -285,17 +383,27 @@ function pan(fraction: number): void {
   const d = (view.t1 - view.t0) * fraction;
   setWindow(view.t0 + d, view.t1 + d);
 }
-function fit(): void { const [a, b] = fullRange(); setWindow(a, b); }
+function fit(): void {
+  const [a, b] = fullRange();
+  setWindow(a, b);
+}
 
 let drag: { x0: number; x1: number; t0: number; t1: number; range: boolean; moved: boolean } | undefined;
 
-canvas.addEventListener('wheel', (e) => {
-  if (!summary) return;
-  e.preventDefault();
-  if (e.shiftKey || Math.abs(e.deltaX) > Math.abs(e.deltaY)) { pan((e.deltaX || e.deltaY) / 1000); return; }
-  const rect = canvas.getBoundingClientRect();
-  zoom(e.deltaY > 0 ? 1.25 : 0.8, tOf(e.clientX - rect.left));
-}, { passive: false });
+canvas.addEventListener(
+  'wheel',
+  (e) => {
+    if (!summary) return;
+    e.preventDefault();
+    if (e.shiftKey || Math.abs(e.deltaX) > Math.abs(e.deltaY)) {
+      pan((e.deltaX || e.deltaY) / 1000);
+      return;
+    }
+    const rect = canvas.getBoundingClientRect();
+    zoom(e.deltaY > 0 ? 1.25 : 0.8, tOf(e.clientX - rect.left));
+  },
+  { passive: false },
+);
 
 canvas.addEventListener('mousedown', (e) => {
   const rect = canvas.getBoundingClientRect();
@@ -305,14 +413,21 @@ canvas.addEventListener('mousedown', (e) => {
 window.addEventListener('mousemove', (e) => {
   const rect = canvas.getBoundingClientRect();
   const x = e.clientX - rect.left;
-  if (x >= LABEL_W && e.clientY >= rect.top && e.clientY <= rect.bottom) { pointerT = tOf(x); updateReadout(); }
+  if (x >= LABEL_W && e.clientY >= rect.top && e.clientY <= rect.bottom) {
+    pointerT = tOf(x);
+    updateReadout();
+  }
   if (!drag) return;
   drag.x1 = x;
   if (Math.abs(drag.x1 - drag.x0) > 3) drag.moved = true;
   if (!drag.moved) return;
-  if (drag.range) { paint(); return; }
+  if (drag.range) {
+    paint();
+    return;
+  }
   const dt = ((drag.x0 - drag.x1) / plotWidth()) * (drag.t1 - drag.t0);
-  view.t0 = drag.t0 + dt; view.t1 = drag.t1 + dt;
+  view.t0 = drag.t0 + dt;
+  view.t1 = drag.t1 + dt;
   redraw();
 });
 window.addEventListener('mouseup', (e) => {
@@ -320,7 +435,8 @@ window.addEventListener('mouseup', (e) => {
   drag = undefined;
   if (!d || !summary) return;
   const rect = canvas.getBoundingClientRect();
-  const x = e.clientX - rect.left, y = e.clientY - rect.top;
+  const x = e.clientX - rect.left,
+    y = e.clientY - rect.top;
   if (d.moved) {
     if (d.range) setWindow(tOf(Math.min(d.x0, d.x1)), tOf(Math.max(d.x0, d.x1)));
     return;
@@ -329,17 +445,27 @@ window.addEventListener('mouseup', (e) => {
   const r = rowAt(y);
   if (x < LABEL_W) {
     const row = rows[r];
-    if (row?.kind === 'task' && x > LABEL_W - 18) { view.taskRows = view.taskRows.filter((p) => p !== row.pid); buildRows(); redraw(); }
+    if (row?.kind === 'task' && x > LABEL_W - 18) {
+      view.taskRows = view.taskRows.filter((p) => p !== row.pid);
+      buildRows();
+      redraw();
+    }
     return;
   }
   const t = tOf(x);
-  if (e.shiftKey) { view.b = t; redraw(); return; }
+  if (e.shiftKey) {
+    view.b = t;
+    redraw();
+    return;
+  }
   view.a = t;
   if (r >= 0) {
     const row = rows[r]!;
-    const pick = () => call<number>({ type: 'pick', row, t, tolerance: (5 / plotWidth()) * (view.t1 - view.t0) }).then((i) => {
-      if (i >= 0) select(i, false); else redraw();
-    });
+    const pick = () =>
+      call<number>({ type: 'pick', row, t, tolerance: (5 / plotWidth()) * (view.t1 - view.t0) }).then((i) => {
+        if (i >= 0) select(i, false);
+        else redraw();
+      });
     if ((row.stream ?? 0) !== active) void activate(row.stream ?? 0).then(pick);
     else void pick();
   } else redraw();
@@ -371,21 +497,38 @@ function renderList(): void {
   call<ListRow[]>({ type: 'list', from: first, count }).then((rs) => {
     if (token !== listToken) return;
     const top = list.scrollTop;
-    spacer.replaceChildren(...rs.map((r, k) => {
-      const d = document.createElement('div');
-      d.className = 'row' + (r.index === view.selected ? ' sel' : '');
-      d.style.top = `${top + k * LIST_ROW}px`;
-      d.dataset.index = String(r.index);
-      d.dataset.testid = 'event-row';
-      const cells: Array<[string, string]> = [['c-cpu', String(r.cpu)], ['c-time', r.time], ['c-comm', r.comm], ['c-pid', String(r.pid)], ['c-lat', r.latency], ['c-ev', r.event], ['c-info', r.info]];
-      if (showBuffer) cells.unshift(['c-buf', r.buffer]);
-      for (const [cls, text] of cells) { const s = document.createElement('span'); s.className = cls; s.textContent = text; d.append(s); }
-      return d;
-    }));
+    spacer.replaceChildren(
+      ...rs.map((r, k) => {
+        const d = document.createElement('div');
+        d.className = 'row' + (r.index === view.selected ? ' sel' : '');
+        d.style.top = `${top + k * LIST_ROW}px`;
+        d.dataset.index = String(r.index);
+        d.dataset.testid = 'event-row';
+        const cells: Array<[string, string]> = [
+          ['c-cpu', String(r.cpu)],
+          ['c-time', r.time],
+          ['c-comm', r.comm],
+          ['c-pid', String(r.pid)],
+          ['c-lat', r.latency],
+          ['c-ev', r.event],
+          ['c-info', r.info],
+        ];
+        if (showBuffer) cells.unshift(['c-buf', r.buffer]);
+        for (const [cls, text] of cells) {
+          const s = document.createElement('span');
+          s.className = cls;
+          s.textContent = text;
+          d.append(s);
+        }
+        return d;
+      }),
+    );
   });
 }
 list.addEventListener('scroll', () => renderList());
-new ResizeObserver(() => { if (summary) renderList(); }).observe(list);
+new ResizeObserver(() => {
+  if (summary) renderList();
+}).observe(list);
 list.addEventListener('click', (e) => {
   const row = (e.target as HTMLElement).closest('.row') as HTMLElement | null;
   if (row) select(Number(row.dataset.index), true);
@@ -396,14 +539,17 @@ list.addEventListener('keydown', (e) => {
   call<number>({ type: 'position', index: view.selected }).then((p) => {
     const q = p + (e.key === 'ArrowDown' ? 1 : -1);
     if (q < 0 || q >= listCount) return;
-    call<ListRow[]>({ type: 'list', from: q, count: 1 }).then((rs) => { if (rs[0]) select(rs[0].index, true); });
+    call<ListRow[]>({ type: 'list', from: q, count: 1 }).then((rs) => {
+      if (rs[0]) select(rs[0].index, true);
+    });
   });
 });
 
 function scrollListTo(pos: number): void {
   const { scale } = listGeometry();
   const top = (pos / scale) * LIST_ROW;
-  if (top < list.scrollTop || top > list.scrollTop + list.clientHeight - 2 * LIST_ROW) list.scrollTop = Math.max(0, top - list.clientHeight / 3);
+  if (top < list.scrollTop || top > list.scrollTop + list.clientHeight - 2 * LIST_ROW)
+    list.scrollTop = Math.max(0, top - list.clientHeight / 3);
   renderList();
 }
 
@@ -411,11 +557,15 @@ function scrollListTo(pos: number): void {
 function select(index: number, center: boolean): void {
   view.selected = index;
   call<number>({ type: 'position', index }).then((p) => scrollListTo(p));
-  call<{ columns: ListRow; line: string; flags: string; task: string; fields: Array<{ name: string; value: string }> }>({ type: 'details', index }).then((d) => {
+  call<{ columns: ListRow; line: string; flags: string; task: string; fields: Array<{ name: string; value: string }> }>({
+    type: 'details',
+    index,
+  }).then((d) => {
     view.a = d.columns.ts;
     if (center && (d.columns.ts < view.t0 || d.columns.ts > view.t1)) {
       const w = view.t1 - view.t0;
-      view.t0 = d.columns.ts - w / 2; view.t1 = d.columns.ts + w / 2;
+      view.t0 = d.columns.ts - w / 2;
+      view.t1 = d.columns.ts + w / 2;
     }
     const side = $('side');
     const esc = (s: string) => s.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]!);
@@ -442,48 +592,84 @@ async function search(dir: 1 | -1): Promise<void> {
   if (!text || !summary) return;
   const from = view.selected === undefined ? (dir === 1 ? -1 : listCount) : await call<number>({ type: 'position', index: view.selected });
   const p = await call<number>({ type: 'search', text, from, dir });
-  if (p < 0) { $('search').style.outline = '2px solid var(--b)'; return; }
+  if (p < 0) {
+    $('search').style.outline = '2px solid var(--b)';
+    return;
+  }
   $('search').style.outline = '';
   const rs = await call<ListRow[]>({ type: 'list', from: p, count: 1 });
   if (rs[0]) select(rs[0].index, true);
 }
 
-function globRe(s: string): RegExp { return new RegExp('^' + s.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$', 'i'); }
+function globRe(s: string): RegExp {
+  return new RegExp(
+    '^' +
+      s
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.') +
+      '$',
+    'i',
+  );
+}
 
 function parseFilter(): FilterState | string {
   const ft = view.filterText;
   const out: FilterState = { events: undefined, tasks: undefined, cpus: undefined, expr: ft.expr.trim() || undefined };
   if (ft.events.trim()) {
     const ids = new Set<number>();
-    for (const part of ft.events.split(',').map((x) => x.trim()).filter(Boolean)) {
+    for (const part of ft.events
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean)) {
       const [a, b] = part.includes(':') ? part.split(':') : part.includes('/') ? part.split('/') : [undefined, part];
-      const re = globRe(b!), sre = a ? globRe(a) : undefined;
+      const re = globRe(b!),
+        sre = a ? globRe(a) : undefined;
       let hit = false;
-      for (const c of summary!.classes) if ((sre ? sre.test(c.system) && re.test(c.name) : re.test(c.name) || re.test(c.system))) { ids.add(c.id); hit = true; }
+      for (const c of summary!.classes)
+        if (sre ? sre.test(c.system) && re.test(c.name) : re.test(c.name) || re.test(c.system)) {
+          ids.add(c.id);
+          hit = true;
+        }
       if (!hit) return `No event matches '${part}'`;
     }
     out.events = [...ids];
   }
   if (ft.tasks.trim()) {
     const pids = new Set<number>();
-    for (const part of ft.tasks.split(',').map((x) => x.trim()).filter(Boolean)) {
-      if (/^\d+$/.test(part)) { pids.add(Number(part)); continue; }
+    for (const part of ft.tasks
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean)) {
+      if (/^\d+$/.test(part)) {
+        pids.add(Number(part));
+        continue;
+      }
       const re = globRe(part);
       for (const t of summary!.tasks) if (re.test(t.name)) pids.add(t.pid);
     }
     out.tasks = [...pids];
   }
-  if (ft.cpus.trim()) out.cpus = ft.cpus.split(',').map((x) => Number(x.trim())).filter((x) => Number.isInteger(x));
+  if (ft.cpus.trim())
+    out.cpus = ft.cpus
+      .split(',')
+      .map((x) => Number(x.trim()))
+      .filter((x) => Number.isInteger(x));
   return out;
 }
 
 async function applyFilters(): Promise<void> {
   view.filterText = {
-    events: $<HTMLInputElement>('f-events').value, tasks: $<HTMLInputElement>('f-tasks').value,
-    cpus: $<HTMLInputElement>('f-cpus').value, expr: $<HTMLInputElement>('f-expr').value,
+    events: $<HTMLInputElement>('f-events').value,
+    tasks: $<HTMLInputElement>('f-tasks').value,
+    cpus: $<HTMLInputElement>('f-cpus').value,
+    expr: $<HTMLInputElement>('f-expr').value,
   };
   const f = parseFilter();
-  if (typeof f === 'string') { showError(f); return; }
+  if (typeof f === 'string') {
+    showError(f);
+    return;
+  }
   const r = await call<{ count: number; error?: string }>({ type: 'filter', filter: f });
   showError(r.error ?? summary?.error);
   listCount = r.count;
@@ -510,7 +696,8 @@ function addTask(text: string): void {
 function saveUrl(): void {
   if (!summary) return;
   const p = new URLSearchParams();
-  p.set('t0', String(Math.round(view.t0))); p.set('t1', String(Math.round(view.t1)));
+  p.set('t0', String(Math.round(view.t0)));
+  p.set('t1', String(Math.round(view.t1)));
   if (view.taskRows.length) p.set('tasks', view.taskRows.join(','));
   if (view.a !== undefined) p.set('a', String(Math.round(view.a)));
   if (view.b !== undefined) p.set('b', String(Math.round(view.b)));
@@ -529,7 +716,10 @@ function saveUrl(): void {
 function loadUrl(): URLSearchParams {
   const p = new URLSearchParams(location.hash.slice(1));
   if (p.get('theme') === 'dark') setTheme(true);
-  for (const id of (p.get('off') ?? '').split(',')) { const pl = plugins.find((x) => x.id === id); if (pl) pl.enabled = false; }
+  for (const id of (p.get('off') ?? '').split(',')) {
+    const pl = plugins.find((x) => x.id === id);
+    if (pl) pl.enabled = false;
+  }
   return p;
 }
 
@@ -546,7 +736,8 @@ async function openTrace(req: { url?: string; file?: Blob; name: string; more?: 
   startWorker();
   document.body.dataset.state = 'loading';
   firstFrameDone = false;
-  summary = undefined; frame = undefined;
+  summary = undefined;
+  frame = undefined;
   showError(undefined);
   $('filename').textContent = req.name;
   $('progress').style.width = '0';
@@ -559,53 +750,86 @@ async function openTrace(req: { url?: string; file?: Blob; name: string; more?: 
   const shifts = (params.get('sh') ?? '').split(',').map(Number);
   for (let k = 0; k < (req.more ?? []).length; k++) {
     const o = req.more![k]!;
-    const f = await call<Summary>({ type: 'open', add: true, name: o.name, url: new URL(o.url, location.href).href, shift: shifts[k + 1] || 0 });
+    const f = await call<Summary>({
+      type: 'open',
+      add: true,
+      name: o.name,
+      url: new URL(o.url, location.href).href,
+      shift: shifts[k + 1] || 0,
+    });
     files.push(f);
     if (f.error) showError(`${f.name}: ${f.error}`);
   }
   updateStreams();
   $('filename').textContent = files.map((f) => f.name).join(' + ');
   $('progress').style.width = '100%';
-  setTimeout(() => { $('progress').style.width = '0'; }, 400);
+  setTimeout(() => {
+    $('progress').style.width = '0';
+  }, 400);
   $('event-count').textContent = String(files.reduce((a, f) => a + f.events, 0));
   document.body.dataset.bytesPerEvent = s.bytesPerEvent.toFixed(1);
   document.body.dataset.timings = JSON.stringify(s.timings);
   document.body.dataset.start = String(s.start);
   document.body.dataset.end = String(s.end);
-  showError(s.error ? `${s.name}: ${s.error}${s.events ? ` — showing the ${s.events} events read before it` : ''}`
-    : s.warnings.length ? `${s.name}: ${s.warnings.slice(0, 3).join('; ')}` : undefined);
+  showError(
+    s.error
+      ? `${s.name}: ${s.error}${s.events ? ` — showing the ${s.events} events read before it` : ''}`
+      : s.warnings.length
+        ? `${s.name}: ${s.warnings.slice(0, 3).join('; ')}`
+        : undefined,
+  );
   showBuffer = s.buffers.some((b) => b !== '');
   (list.querySelector('.head .c-buf') as HTMLElement).hidden = !showBuffer;
   view = freshView();
   const [a, b] = s.events ? fullRange() : [0, 1];
-  view.t0 = Number(params.get('t0') ?? a); view.t1 = Number(params.get('t1') ?? b);
+  view.t0 = Number(params.get('t0') ?? a);
+  view.t1 = Number(params.get('t1') ?? b);
   view.taskRows = (params.get('tasks') ?? '').split(',').filter(Boolean).map(Number);
   if (params.has('a')) view.a = Number(params.get('a'));
   if (params.has('b')) view.b = Number(params.get('b'));
-  view.filterText = { events: params.get('ev') ?? '', tasks: params.get('tk') ?? '', cpus: params.get('cpu') ?? '', expr: params.get('x') ?? '' };
+  view.filterText = {
+    events: params.get('ev') ?? '',
+    tasks: params.get('tk') ?? '',
+    cpus: params.get('cpu') ?? '',
+    expr: params.get('x') ?? '',
+  };
   $<HTMLInputElement>('f-events').value = view.filterText.events;
   $<HTMLInputElement>('f-tasks').value = view.filterText.tasks;
   $<HTMLInputElement>('f-cpus').value = view.filterText.cpus;
   $<HTMLInputElement>('f-expr').value = view.filterText.expr;
   listCount = s.events;
   $('shown').textContent = '';
-  $('side').innerHTML = `<h3>${s.name}</h3><p>${s.events} events, ${s.cpus.length} CPUs, <span id="ntasks">…</span> tasks, ${s.classes.length} event types.</p>${s.warnings.length ? `<p>${s.warnings.map((w) => w.replace(/</g, '&lt;')).join('<br>')}</p>` : ''}<p>Click an event in the graph or the list to see its fields.</p>`;
+  $('side').innerHTML =
+    `<h3>${s.name}</h3><p>${s.events} events, ${s.cpus.length} CPUs, <span id="ntasks">…</span> tasks, ${s.classes.length} event types.</p>${s.warnings.length ? `<p>${s.warnings.map((w) => w.replace(/</g, '&lt;')).join('<br>')}</p>` : ''}<p>Click an event in the graph or the list to see its fields.</p>`;
   buildRows();
   if (Object.values(view.filterText).some(Boolean) && s.events) await applyFilters();
   else renderList();
   redraw();
   const sel = params.get('sel');
   if (sel !== null && s.events) select(Number(sel), false);
-  if (!s.events) requestAnimationFrame(() => { document.body.dataset.state = 'ready'; });
+  if (!s.events)
+    requestAnimationFrame(() => {
+      document.body.dataset.state = 'ready';
+    });
 }
 
 /** The task list (names, counts) comes after the first frame: the page is usable sooner. */
 async function loadTasks(): Promise<void> {
   const s = summary;
-  if (!s || !s.events) return;
+  if (!s?.events) return;
   s.tasks = await call<Summary['tasks']>({ type: 'tasks' });
   const dl = $('tasklist');
-  dl.replaceChildren(...s.tasks.slice().sort((x, y) => y.count - x.count).slice(0, 2000).map((t) => { const o = document.createElement('option'); o.value = `${t.name}-${t.pid}`; return o; }));
+  dl.replaceChildren(
+    ...s.tasks
+      .slice()
+      .sort((x, y) => y.count - x.count)
+      .slice(0, 2000)
+      .map((t) => {
+        const o = document.createElement('option');
+        o.value = `${t.name}-${t.pid}`;
+        return o;
+      }),
+  );
   document.body.dataset.tasks = String(s.tasks.length);
   const nt = document.getElementById('ntasks');
   if (nt) nt.textContent = String(s.tasks.length);
@@ -617,7 +841,14 @@ async function loadTasks(): Promise<void> {
 function updateStreams(): void {
   const sel = $<HTMLSelectElement>('stream');
   sel.hidden = files.length < 2;
-  sel.replaceChildren(...files.map((f, k) => { const o = document.createElement('option'); o.value = String(k); o.textContent = f.name; return o; }));
+  sel.replaceChildren(
+    ...files.map((f, k) => {
+      const o = document.createElement('option');
+      o.value = String(k);
+      o.textContent = f.name;
+      return o;
+    }),
+  );
   sel.value = String(active);
 }
 
@@ -627,7 +858,9 @@ async function activate(k: number): Promise<void> {
   active = k;
   summary = files[k];
   $<HTMLSelectElement>('stream').value = String(k);
-  view.taskRows = []; view.hiddenCpus = []; view.selected = undefined;
+  view.taskRows = [];
+  view.hiddenCpus = [];
+  view.selected = undefined;
   view.filterText = { events: '', tasks: '', cpus: '', expr: '' };
   for (const id of ['f-events', 'f-tasks', 'f-cpus', 'f-expr']) $<HTMLInputElement>(id).value = '';
   $('shown').textContent = '';
@@ -649,32 +882,72 @@ function openFile(f: File): void {
 
 $('open').addEventListener('click', () => $<HTMLInputElement>('picker').click());
 $('stream').addEventListener('change', (e) => void activate(Number((e.target as HTMLSelectElement).value)));
-$<HTMLInputElement>('picker').addEventListener('change', (e) => { const f = (e.target as HTMLInputElement).files?.[0]; if (f) openFile(f); });
-window.addEventListener('dragover', (e) => { e.preventDefault(); $('drop').style.display = 'flex'; });
-window.addEventListener('dragleave', (e) => { if (e.target === $('drop')) $('drop').style.display = 'none'; });
-window.addEventListener('drop', (e) => { e.preventDefault(); $('drop').style.display = 'none'; const f = e.dataTransfer?.files[0]; if (f) openFile(f); });
+$<HTMLInputElement>('picker').addEventListener('change', (e) => {
+  const f = (e.target as HTMLInputElement).files?.[0];
+  if (f) openFile(f);
+});
+window.addEventListener('dragover', (e) => {
+  e.preventDefault();
+  $('drop').style.display = 'flex';
+});
+window.addEventListener('dragleave', (e) => {
+  if (e.target === $('drop')) $('drop').style.display = 'none';
+});
+window.addEventListener('drop', (e) => {
+  e.preventDefault();
+  $('drop').style.display = 'none';
+  const f = e.dataTransfer?.files[0];
+  if (f) openFile(f);
+});
 $('zoomin').addEventListener('click', () => zoom(0.5));
 $('zoomout').addEventListener('click', () => zoom(2));
 $('fit').addEventListener('click', () => fit());
 $('next').addEventListener('click', () => void search(1));
 $('prev').addEventListener('click', () => void search(-1));
-$('search').addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); void search(e.shiftKey ? -1 : 1); } });
+$('search').addEventListener('keydown', (e) => {
+  if (e.key === 'Enter') {
+    e.preventDefault();
+    void search(e.shiftKey ? -1 : 1);
+  }
+});
 $('apply').addEventListener('click', () => void applyFilters());
-for (const id of ['f-events', 'f-tasks', 'f-cpus', 'f-expr']) $(id).addEventListener('keydown', (e) => { if (e.key === 'Enter') void applyFilters(); });
-$('addtask').addEventListener('change', (e) => { addTask((e.target as HTMLInputElement).value); (e.target as HTMLInputElement).value = ''; });
-$('addtask').addEventListener('keydown', (e) => { if (e.key === 'Enter') { addTask((e.target as HTMLInputElement).value); (e.target as HTMLInputElement).value = ''; } });
-$('theme').addEventListener('click', () => { setTheme(!dark); saveUrl(); });
+for (const id of ['f-events', 'f-tasks', 'f-cpus', 'f-expr'])
+  $(id).addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') void applyFilters();
+  });
+$('addtask').addEventListener('change', (e) => {
+  addTask((e.target as HTMLInputElement).value);
+  (e.target as HTMLInputElement).value = '';
+});
+$('addtask').addEventListener('keydown', (e) => {
+  if (e.key === 'Enter') {
+    addTask((e.target as HTMLInputElement).value);
+    (e.target as HTMLInputElement).value = '';
+  }
+});
+$('theme').addEventListener('click', () => {
+  setTheme(!dark);
+  saveUrl();
+});
 $('helpbtn').addEventListener('click', () => toggle('help'));
 $('stats').addEventListener('click', () => void showStats());
-$('plugins').append(...plugins.map((p) => {
-  const l = document.createElement('label');
-  l.title = p.title;
-  const c = document.createElement('input');
-  c.type = 'checkbox'; c.checked = p.enabled; c.dataset.plugin = p.id;
-  c.addEventListener('change', () => { p.enabled = c.checked; paint(); saveUrl(); });
-  l.append(c, ` ${p.id} `);
-  return l;
-}));
+$('plugins').append(
+  ...plugins.map((p) => {
+    const l = document.createElement('label');
+    l.title = p.title;
+    const c = document.createElement('input');
+    c.type = 'checkbox';
+    c.checked = p.enabled;
+    c.dataset.plugin = p.id;
+    c.addEventListener('change', () => {
+      p.enabled = c.checked;
+      paint();
+      saveUrl();
+    });
+    l.append(c, ` ${p.id} `);
+    return l;
+  }),
+);
 
 function toggle(id: string, on?: boolean): void {
   const el = $(id);
@@ -683,31 +956,83 @@ function toggle(id: string, on?: boolean): void {
 
 async function showStats(): Promise<void> {
   if (!summary) return;
-  const s = await call<{ events: number; lost: number; perClass: Array<{ name: string; count: number }>; perCpu: Array<{ cpu: number; count: number }>; perTask: Array<{ pid: number; name: string; count: number }> }>({ type: 'stats' });
+  const s = await call<{
+    events: number;
+    lost: number;
+    perClass: Array<{ name: string; count: number }>;
+    perCpu: Array<{ cpu: number; count: number }>;
+    perTask: Array<{ pid: number; name: string; count: number }>;
+  }>({ type: 'stats' });
   const esc = (x: string) => x.replace(/</g, '&lt;');
-  const table = (title: string, rows: Array<[string, number]>) => `<h3>${title}</h3><table>${rows.map(([k, v]) => `<tr><td>${esc(k)}</td><td style="text-align:right">${v}</td></tr>`).join('')}</table>`;
-  $('statsbox').innerHTML = `<div style="display:flex;gap:24px"><div>${table(`Events (${s.events}${s.lost ? `, ${s.lost} lost` : ''})`, s.perClass.map((x) => [x.name, x.count]))}</div><div>${table('CPUs', s.perCpu.map((x) => [`CPU ${x.cpu}`, x.count]))}</div><div>${table('Tasks (top 50)', s.perTask.map((x) => [`${x.name}-${x.pid}`, x.count]))}</div></div>`;
+  const table = (title: string, rows: Array<[string, number]>) =>
+    `<h3>${title}</h3><table>${rows.map(([k, v]) => `<tr><td>${esc(k)}</td><td style="text-align:right">${v}</td></tr>`).join('')}</table>`;
+  $('statsbox').innerHTML = `<div style="display:flex;gap:24px"><div>${table(
+    `Events (${s.events}${s.lost ? `, ${s.lost} lost` : ''})`,
+    s.perClass.map((x) => [x.name, x.count]),
+  )}</div><div>${table(
+    'CPUs',
+    s.perCpu.map((x) => [`CPU ${x.cpu}`, x.count]),
+  )}</div><div>${table(
+    'Tasks (top 50)',
+    s.perTask.map((x) => [`${x.name}-${x.pid}`, x.count]),
+  )}</div></div>`;
   toggle('statsbox', true);
 }
 
 window.addEventListener('keydown', (e) => {
   const tgt = e.target as HTMLElement;
-  if (tgt.tagName === 'INPUT') { if (e.key === 'Escape') tgt.blur(); return; }
+  if (tgt.tagName === 'INPUT') {
+    if (e.key === 'Escape') tgt.blur();
+    return;
+  }
   if (!summary && e.key !== '?') return;
   switch (e.key) {
-    case '+': case '=': zoom(0.5); break;
-    case '-': case '_': zoom(2); break;
-    case '0': case 'f': fit(); break;
-    case 'ArrowLeft': if (tgt === list) return; pan(-0.2); break;
-    case 'ArrowRight': if (tgt === list) return; pan(0.2); break;
-    case 'n': void search(1); break;
-    case 'p': void search(-1); break;
-    case '/': e.preventDefault(); $('search').focus(); break;
-    case 's': void showStats(); break;
-    case 't': setTheme(!dark); saveUrl(); break;
-    case '?': toggle('help'); break;
-    case 'Escape': toggle('help', false); toggle('statsbox', false); break;
-    default: return;
+    case '+':
+    case '=':
+      zoom(0.5);
+      break;
+    case '-':
+    case '_':
+      zoom(2);
+      break;
+    case '0':
+    case 'f':
+      fit();
+      break;
+    case 'ArrowLeft':
+      if (tgt === list) return;
+      pan(-0.2);
+      break;
+    case 'ArrowRight':
+      if (tgt === list) return;
+      pan(0.2);
+      break;
+    case 'n':
+      void search(1);
+      break;
+    case 'p':
+      void search(-1);
+      break;
+    case '/':
+      e.preventDefault();
+      $('search').focus();
+      break;
+    case 's':
+      void showStats();
+      break;
+    case 't':
+      setTheme(!dark);
+      saveUrl();
+      break;
+    case '?':
+      toggle('help');
+      break;
+    case 'Escape':
+      toggle('help', false);
+      toggle('statsbox', false);
+      break;
+    default:
+      return;
   }
 });
 window.addEventListener('resize', () => redraw());
@@ -718,29 +1043,39 @@ async function boot(): Promise<void> {
   loadUrl();
   const q = new URLSearchParams(location.search);
   const direct = q.get('trace');
-  if (direct) { await openTrace({ url: direct, name: direct.split('/').pop() ?? direct }); return; }
+  if (direct) {
+    await openTrace({ url: direct, name: direct.split('/').pop() ?? direct });
+    return;
+  }
   if (location.protocol.startsWith('http')) {
     try {
       const res = await fetch('traces.json', { cache: 'no-store' });
       if (res.ok) {
         const list = (await res.json()) as Array<{ name: string; url: string }>;
-        if (list[0]) { await openTrace({ url: list[0].url, name: list[0].name, more: list.slice(1) }); return; }
+        if (list[0]) {
+          await openTrace({ url: list[0].url, name: list[0].name, more: list.slice(1) });
+          return;
+        }
       }
-    } catch { /* a static page without a server: wait for a file */ }
+    } catch {
+      /* a static page without a server: wait for a file */
+    }
   }
   document.body.dataset.state = 'empty';
 }
 /** For benchmarks and automation: set the window and resolve when that frame is painted (ms). */
-(window as unknown as { utpFrame: (t0: number, t1: number) => Promise<number> }).utpFrame = (t0, t1) => new Promise((ok) => {
-  const start = performance.now();
-  view.t0 = t0; view.t1 = t1;
-  sizeCanvas();
-  call<FrameData>({ type: 'frame', req: { t0, t1, bins: Math.round(plotWidth()), rows } }).then((f) => {
-    frame = f;
-    paint();
-    ok(performance.now() - start);
+(window as unknown as { utpFrame: (t0: number, t1: number) => Promise<number> }).utpFrame = (t0, t1) =>
+  new Promise((ok) => {
+    const start = performance.now();
+    view.t0 = t0;
+    view.t1 = t1;
+    sizeCanvas();
+    call<FrameData>({ type: 'frame', req: { t0, t1, bins: Math.round(plotWidth()), rows } }).then((f) => {
+      frame = f;
+      paint();
+      ok(performance.now() - start);
+    });
   });
-});
 
 startWorker();
 void boot();

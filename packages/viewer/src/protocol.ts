@@ -82,4 +82,9 @@ export type Request =
   | { type: 'tasks' }
   | { type: 'stats' };
 
-export interface Progress { type: 'progress'; done: number; total: number; events: number }
+export interface Progress {
+  type: 'progress';
+  done: number;
+  total: number;
+  events: number;
+}

@@ -9,7 +9,10 @@ import { latencyFlags } from '@utp/traceevent';
 import { ZSTDDecoder } from 'zstddec';
 import type { FilterState, FrameData, FrameRequest, ListRow, Request, RowFrame, RowSpec, Summary } from './protocol.js';
 
-interface Ctx { postMessage(m: unknown, transfer?: Transferable[]): void; onmessage: ((e: MessageEvent) => void) | null }
+interface Ctx {
+  postMessage(m: unknown, transfer?: Transferable[]): void;
+  onmessage: ((e: MessageEvent) => void) | null;
+}
 const ctx = self as unknown as Ctx;
 
 /** Every open file (one timeline); `model` is the active one (list, filters, search, details). */
@@ -29,7 +32,10 @@ function splitVisible(key: Int32Array | Uint16Array): Map<number, Int32Array> {
   for (const i of visible!) {
     const k = key[i]!;
     let l = lists.get(k);
-    if (!l) { l = []; lists.set(k, l); }
+    if (!l) {
+      l = [];
+      lists.set(k, l);
+    }
     l.push(i);
   }
   const out = new Map<number, Int32Array>();
@@ -60,13 +66,17 @@ function fastZstd() {
         if (out.length !== usize) throw new Error(`zstd: ${out.length} bytes decompressed, ${usize} expected`);
         return out;
       };
-    } catch { return undefined; }
+    } catch {
+      return undefined;
+    }
   })();
   return zstdWasm;
 }
 void fastZstd();
 
-function post(m: unknown, transfer: Transferable[] = []): void { ctx.postMessage(m, transfer); }
+function post(m: unknown, transfer: Transferable[] = []): void {
+  ctx.postMessage(m, transfer);
+}
 
 async function open(r: Extract<Request, { type: 'open' }>): Promise<Summary> {
   const T0 = performance.now();
@@ -85,14 +95,21 @@ async function open(r: Extract<Request, { type: 'open' }>): Promise<Summary> {
     const zstd = await fastZstd();
     src = await TraceDatSource.open(new MemorySource(bytes, r.name), {
       decompressors: zstd ? { zstd } : {},
-      onDiagnostic: (d) => { if (warnings.length < 50) warnings.push(d.message); },
+      onDiagnostic: (d) => {
+        if (warnings.length < 50) warnings.push(d.message);
+      },
       tsOffset: BigInt(Math.round(r.shift ?? 0)),
     });
   } catch (e) {
     error = describeError(e);
   }
   timings.open = performance.now() - T0;
-  if (!r.add) { models.length = 0; model = undefined; visible = undefined; warnings.length = 0; }
+  if (!r.add) {
+    models.length = 0;
+    model = undefined;
+    visible = undefined;
+    warnings.length = 0;
+  }
   let m: TraceModel | undefined;
   if (src) {
     m = new TraceModel(src);
@@ -124,14 +141,17 @@ async function open(r: Extract<Request, { type: 'open' }>): Promise<Summary> {
     buffers: [...(src?.meta.buffers ?? [])],
     error,
     warnings,
-    bytesPerEvent: m && m.length ? m.byteLength / m.length : 0,
+    bytesPerEvent: m?.length ? m.byteLength / m.length : 0,
   };
   return summary;
 }
 
 function statesOf(pid: number, m: TraceModel): Int32Array {
   let taskStates = taskStatesOf.get(m);
-  if (!taskStates) { taskStates = new Map(); taskStatesOf.set(m, taskStates); }
+  if (!taskStates) {
+    taskStates = new Map();
+    taskStatesOf.set(m, taskStates);
+  }
   let s = taskStates.get(pid);
   if (!s) {
     const st = m.analyses.states;
@@ -163,7 +183,8 @@ function irqsOf(cpu: number, m: TraceModel): Int32Array {
 /** Marks bins covered by [s, e) with `v` where `v` beats what is there (higher wins). */
 function paint(o: Int8Array, t0: number, w: number, s: number, e: number, v: number): void {
   const n = o.length;
-  let b0 = Math.floor((s - t0) / w), b1 = Math.floor((e - t0) / w);
+  let b0 = Math.floor((s - t0) / w),
+    b1 = Math.floor((e - t0) / w);
   if (b1 < 0 || b0 >= n) return;
   if (b0 < 0) b0 = 0;
   if (b1 >= n) b1 = n - 1;
@@ -185,8 +206,13 @@ function frame(q: FrameRequest): FrameData {
       const iv = m.analyses.irqs;
       const list = irqsOf(row.cpu, m);
       // intervals of one CPU nest at most a few deep: start from the first starting in the window, minus a margin
-      let lo = 0, hi = list.length;
-      while (lo < hi) { const k = (lo + hi) >>> 1; if (iv.start.get(list[k]!) < q.t0) lo = k + 1; else hi = k; }
+      let lo = 0,
+        hi = list.length;
+      while (lo < hi) {
+        const k = (lo + hi) >>> 1;
+        if (iv.start.get(list[k]!) < q.t0) lo = k + 1;
+        else hi = k;
+      }
       for (let k = Math.max(0, lo - 4); k < list.length; k++) {
         const j = list[k]!;
         const s = iv.start.get(j);
@@ -198,7 +224,8 @@ function frame(q: FrameRequest): FrameData {
       const L = m.analyses.lost;
       for (let k = 0; k < L.length; k++) {
         if (L.a.get(k) !== row.cpu) continue;
-        const s = L.start.get(k), e = L.end.get(k);
+        const s = L.start.get(k),
+          e = L.end.get(k);
         if (e >= q.t0 && s <= q.t1) lost.push(s, e, L.b.get(k));
       }
     } else {
@@ -206,8 +233,13 @@ function frame(q: FrameRequest): FrameData {
       if (m === model) taskRows.add(row.pid);
       const st = m.analyses.states;
       const list = statesOf(row.pid, m);
-      let lo = 0, hi = list.length;
-      while (lo < hi) { const k = (lo + hi) >>> 1; if (st.end.get(list[k]!) <= q.t0) lo = k + 1; else hi = k; }
+      let lo = 0,
+        hi = list.length;
+      while (lo < hi) {
+        const k = (lo + hi) >>> 1;
+        if (st.end.get(list[k]!) <= q.t0) lo = k + 1;
+        else hi = k;
+      }
       for (let k = lo; k < list.length; k++) {
         const j = list[k]!;
         const s = st.start.get(j);
@@ -249,30 +281,57 @@ function listRows(from: number, count: number): ListRow[] {
   for (let p = Math.max(0, from); p < Math.min(n, from + count); p++) {
     const i = visible ? visible[p]! : p;
     const c = m.columns(i);
-    out.push({ index: i, buffer: c.buffer, cpu: c.cpu, time: c.time, ts: c.ts, comm: c.comm, pid: c.pid, latency: c.latency, event: c.event, system: c.system, info: c.info });
+    out.push({
+      index: i,
+      buffer: c.buffer,
+      cpu: c.cpu,
+      time: c.time,
+      ts: c.ts,
+      comm: c.comm,
+      pid: c.pid,
+      latency: c.latency,
+      event: c.event,
+      system: c.system,
+      info: c.info,
+    });
   }
   return out;
 }
 
 function position(index: number): number {
   if (!visible) return index;
-  let lo = 0, hi = visible.length;
-  while (lo < hi) { const k = (lo + hi) >>> 1; if (visible[k]! < index) lo = k + 1; else hi = k; }
+  let lo = 0,
+    hi = visible.length;
+  while (lo < hi) {
+    const k = (lo + hi) >>> 1;
+    if (visible[k]! < index) lo = k + 1;
+    else hi = k;
+  }
   return lo;
 }
 
 function pick(row: RowSpec, t: number, tol: number): number {
   const m = models[row.stream ?? 0] ?? model!;
   if (m !== model) return -1;
-  const idx = row.kind === 'cpu' ? (cpuEvents(row.cpu) ?? m.store.eventsOfCpu(row.cpu)) : (taskEvents(row.pid) ?? m.store.eventsOfTask(row.pid));
+  const idx =
+    row.kind === 'cpu' ? (cpuEvents(row.cpu) ?? m.store.eventsOfCpu(row.cpu)) : (taskEvents(row.pid) ?? m.store.eventsOfTask(row.pid));
   const ts = m.store.ts;
-  let lo = 0, hi = idx.length;
-  while (lo < hi) { const k = (lo + hi) >>> 1; if (ts[idx[k]!]! < t) lo = k + 1; else hi = k; }
-  let best = -1, bestD = tol;
+  let lo = 0,
+    hi = idx.length;
+  while (lo < hi) {
+    const k = (lo + hi) >>> 1;
+    if (ts[idx[k]!]! < t) lo = k + 1;
+    else hi = k;
+  }
+  let best = -1,
+    bestD = tol;
   for (const k of [lo - 1, lo]) {
     if (k < 0 || k >= idx.length) continue;
     const d = Math.abs(ts[idx[k]!]! - t);
-    if (d <= bestD) { bestD = d; best = idx[k]!; }
+    if (d <= bestD) {
+      bestD = d;
+      best = idx[k]!;
+    }
   }
   return best;
 }
@@ -280,7 +339,8 @@ function pick(row: RowSpec, t: number, tol: number): number {
 function show(v: unknown): string {
   if (typeof v === 'bigint') return `${v} (0x${BigInt.asUintN(64, v).toString(16)})`;
   if (typeof v === 'number') return `${v} (0x${(v >>> 0).toString(16)})`;
-  if (v instanceof Uint8Array) return Array.from(v.subarray(0, 256), (b) => b.toString(16).padStart(2, '0')).join(' ') + (v.length > 256 ? ' …' : '');
+  if (v instanceof Uint8Array)
+    return Array.from(v.subarray(0, 256), (b) => b.toString(16).padStart(2, '0')).join(' ') + (v.length > 256 ? ' …' : '');
   return JSON.stringify(v);
 }
 
@@ -299,9 +359,13 @@ function details(index: number) {
 
 function applyFilter(f: FilterState): { count: number; error?: string } {
   const m = model!;
-  visCpu = undefined; visTask = undefined;
-  const none = !f.events && !f.tasks && !f.cpus && !(f.expr && f.expr.trim());
-  if (none) { visible = undefined; return { count: m.length }; }
+  visCpu = undefined;
+  visTask = undefined;
+  const none = !f.events && !f.tasks && !f.cpus && !f.expr?.trim();
+  if (none) {
+    visible = undefined;
+    return { count: m.length };
+  }
   try {
     visible = m.filter({ events: f.events, tasks: f.tasks, cpus: f.cpus, expr: f.expr });
     return { count: visible.length };
@@ -319,22 +383,33 @@ async function handle(r: Request): Promise<unknown> {
     return -1;
   }
   switch (r.type) {
-    case 'open': return open(r);
-    case 'frame': return frame(r.req);
-    case 'list': return listRows(r.from, r.count);
-    case 'filter': return applyFilter(r.filter);
-    case 'position': return position(r.index);
+    case 'open':
+      return open(r);
+    case 'frame':
+      return frame(r.req);
+    case 'list':
+      return listRows(r.from, r.count);
+    case 'filter':
+      return applyFilter(r.filter);
+    case 'position':
+      return position(r.index);
     case 'positionAt': {
       const i = model!.store.lowerBound(r.ts);
       return position(i);
     }
-    case 'pick': return pick(r.row, r.t, r.tolerance);
-    case 'search': return model!.search(r.text, r.from, r.dir, visible);
-    case 'details': return details(r.index);
-    case 'tasks': return model!.tasks();
+    case 'pick':
+      return pick(r.row, r.t, r.tolerance);
+    case 'search':
+      return model!.search(r.text, r.from, r.dir, visible);
+    case 'details':
+      return details(r.index);
+    case 'tasks':
+      return model!.tasks();
     case 'activate': {
       model = models[r.stream] ?? model;
-      visible = undefined; visCpu = undefined; visTask = undefined;
+      visible = undefined;
+      visCpu = undefined;
+      visTask = undefined;
       return model!.length;
     }
     case 'stats': {
@@ -349,7 +424,9 @@ ctx.onmessage = (e: MessageEvent) => {
   handle(req).then(
     (result) => {
       const transfer: Transferable[] = [];
-      if (req.type === 'frame') for (const row of (result as FrameData).rows) transfer.push(row.count.buffer, row.first.buffer, row.dominant.buffer, row.overlay.buffer);
+      if (req.type === 'frame')
+        for (const row of (result as FrameData).rows)
+          transfer.push(row.count.buffer, row.first.buffer, row.dominant.buffer, row.overlay.buffer);
       post({ id, result }, transfer);
     },
     (err: unknown) => post({ id, error: describeError(err) }),

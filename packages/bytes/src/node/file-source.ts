@@ -23,6 +23,13 @@ export class FileSource implements ByteSource {
     }
     return got === len ? out : out.subarray(0, got);
   }
-  read(offset: number, length: number): Promise<Uint8Array> { return Promise.resolve(this.readSync(offset, length)); }
-  close(): void { if (this.fd !== undefined) { closeSync(this.fd); this.fd = undefined; } }
+  read(offset: number, length: number): Promise<Uint8Array> {
+    return Promise.resolve(this.readSync(offset, length));
+  }
+  close(): void {
+    if (this.fd !== undefined) {
+      closeSync(this.fd);
+      this.fd = undefined;
+    }
+  }
 }

@@ -31,17 +31,28 @@ function outputFormat(out: string, to: string | undefined): Format {
     throw new UsageError(`convert: unsupported output format '${to}' (supported: ctf)`);
   }
   if (extname(out) === '.ctf') return 'ctf';
-  try { if (statSync(out).isDirectory()) return 'ctf'; } catch { /* does not exist */ }
+  try {
+    if (statSync(out).isDirectory()) return 'ctf';
+  } catch {
+    /* does not exist */
+  }
   if (out.endsWith('/')) return 'ctf';
   throw new UsageError(`convert: cannot tell the output format from '${out}': use --to ctf (or a name ending in .ctf)`);
 }
 
 function real(p: string): string {
-  try { return realpathSync(p); } catch { return resolve(p); }
+  try {
+    return realpathSync(p);
+  } catch {
+    return resolve(p);
+  }
 }
 
 async function convert(argv: string[]): Promise<number> {
-  let input: string | undefined, output: string | undefined, to: string | undefined, quiet = false;
+  let input: string | undefined,
+    output: string | undefined,
+    to: string | undefined,
+    quiet = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const val = (): string => {
@@ -49,8 +60,10 @@ async function convert(argv: string[]): Promise<number> {
       if (v === undefined) throw new UsageError(`convert: option ${a} needs a value`);
       return v;
     };
-    if (a === '-h' || a === '--help') { process.stdout.write(HELP); return 0; }
-    else if (a === '-i') input = val();
+    if (a === '-h' || a === '--help') {
+      process.stdout.write(HELP);
+      return 0;
+    } else if (a === '-i') input = val();
     else if (a === '-o') output = val();
     else if (a === '--to') to = val();
     else if (a.startsWith('--to=')) to = a.slice(5);
@@ -62,8 +75,12 @@ async function convert(argv: string[]): Promise<number> {
   if (input === undefined) throw new UsageError('convert: no input given (utp convert IN -o OUT)');
   if (output === undefined) throw new UsageError('convert: no output given (-o OUT)');
   const fmt = outputFormat(output, to);
-  if (!existsSync(input)) { process.stderr.write(`utp convert: cannot open '${input}': No such file or directory\n`); return 1; }
-  const rin = real(input), rout = real(output.replace(/\/+$/, '') || output);
+  if (!existsSync(input)) {
+    process.stderr.write(`utp convert: cannot open '${input}': No such file or directory\n`);
+    return 1;
+  }
+  const rin = real(input),
+    rout = real(output.replace(/\/+$/, '') || output);
   if (rin === rout || rin.startsWith(rout + sep)) {
     process.stderr.write(`utp convert: the output '${output}' would replace the input '${input}'\n`);
     return 1;
@@ -81,10 +98,13 @@ async function convert(argv: string[]): Promise<number> {
   let td: TraceDat;
   try {
     // the WebAssembly zstd decoder (as report uses) when it loads; fzstd otherwise
-    const zstd = await import('@foxglove/wasm-zstd').then(async (m) => {
-      await m.isLoaded;
-      return (data: Uint8Array, usize: number) => m.decompress(data, usize);
-    }, () => undefined);
+    const zstd = await import('@foxglove/wasm-zstd').then(
+      async (m) => {
+        await m.isLoaded;
+        return (data: Uint8Array, usize: number) => m.decompress(data, usize);
+      },
+      () => undefined,
+    );
     td = await TraceDat.open(src, { decompressors: zstd ? { zstd } : {} });
   } catch (e) {
     await src.close();
@@ -107,8 +127,14 @@ async function convert(argv: string[]): Promise<number> {
         onProgress: tty ? (n) => process.stderr.write(`\rutp convert: ${n} events`) : undefined,
       });
       sink.commit(r.metadata);
-      if (tty) process.stderr.write(`\rutp convert: ${r.events} events in ${r.streams.length} streams, ${((Date.now() - t0) / 1000).toFixed(1)} s → ${output}\n`);
-      if (r.unknownLosses) process.stderr.write(`utp convert: warning: ${r.unknownLosses} losses of unknown size ("[LOST EVENTS]") cannot be counted in CTF\n`);
+      if (tty)
+        process.stderr.write(
+          `\rutp convert: ${r.events} events in ${r.streams.length} streams, ${((Date.now() - t0) / 1000).toFixed(1)} s → ${output}\n`,
+        );
+      if (r.unknownLosses)
+        process.stderr.write(
+          `utp convert: warning: ${r.unknownLosses} losses of unknown size ("[LOST EVENTS]") cannot be counted in CTF\n`,
+        );
     } catch (e) {
       sink.abort();
       if (tty) process.stderr.write('\n');

@@ -31,14 +31,27 @@ export const HELP = `usage:
           --verbose 'level' Set the desired log level`;
 
 const ITEMS: Record<string, number> = {
-  summary: DumpItem.Summary, flyrecord: DumpItem.Flyrecord, options: DumpItem.Options, 'cmd-lines': DumpItem.Cmdlines,
-  printk: DumpItem.TracePrintk, kallsyms: DumpItem.Kallsyms, events: DumpItem.EventFormat, systems: DumpItem.EventSystems,
-  'ftrace-events': DumpItem.FtraceFormat, 'head-event': DumpItem.HeadEvent, 'head-page': DumpItem.HeadPage, clock: DumpItem.Clock,
-  strings: DumpItem.Strings, sections: DumpItem.Sections,
+  summary: DumpItem.Summary,
+  flyrecord: DumpItem.Flyrecord,
+  options: DumpItem.Options,
+  'cmd-lines': DumpItem.Cmdlines,
+  printk: DumpItem.TracePrintk,
+  kallsyms: DumpItem.Kallsyms,
+  events: DumpItem.EventFormat,
+  systems: DumpItem.EventSystems,
+  'ftrace-events': DumpItem.FtraceFormat,
+  'head-event': DumpItem.HeadEvent,
+  'head-page': DumpItem.HeadPage,
+  clock: DumpItem.Clock,
+  strings: DumpItem.Strings,
+  sections: DumpItem.Sections,
 };
 const LONGS: LongOpt[] = [
-  { name: 'all', arg: 'none' }, ...Object.keys(ITEMS).map((name) => ({ name, arg: 'none' as const })),
-  { name: 'validate', arg: 'none', key: 'v' }, { name: 'help', arg: 'none', key: 'h' }, { name: 'verbose', arg: 'optional' },
+  { name: 'all', arg: 'none' },
+  ...Object.keys(ITEMS).map((name) => ({ name, arg: 'none' as const })),
+  { name: 'validate', arg: 'none', key: 'v' },
+  { name: 'help', arg: 'none', key: 'h' },
+  { name: 'verbose', arg: 'optional' },
 ];
 
 const command: Command = {
@@ -46,14 +59,20 @@ const command: Command = {
   summary: 'print the meta data of a trace.dat file as trace-cmd dump does',
   async run(argv: string[]): Promise<number> {
     const { opts, operands } = getoptLong('dump', argv, 'hvi:', LONGS);
-    let input: string | undefined, validate = false, items = 0;
+    let input: string | undefined,
+      validate = false,
+      items = 0;
     for (const o of opts) {
-      if (o.key === 'h') { process.stdout.write(HELP + '\n'); return 0; }
+      if (o.key === 'h') {
+        process.stdout.write(HELP + '\n');
+        return 0;
+      }
       if (o.key === 'i') input = o.value!;
       else if (o.key === 'v') validate = true;
       else if (o.key === 'all') items = DumpItem.All;
-      else if (o.key === 'verbose') { /* log level: utp has one */ }
-      else items |= ITEMS[o.key]!;
+      else if (o.key === 'verbose') {
+        /* log level: utp has one */
+      } else items |= ITEMS[o.key]!;
     }
     if (operands.length) {
       if (input !== undefined) throw new UsageError('dump: give the file with -i or as an argument, not both');
@@ -62,16 +81,26 @@ const command: Command = {
     input ??= 'trace.dat';
     if (!items && !validate) items = DumpItem.Summary;
     let fd: number;
-    try { fd = openSync(input, 'r'); } catch (e) { throw new UsageError(`dump: cannot open '${input}': ${(e as NodeJS.ErrnoException).code}`); }
+    try {
+      fd = openSync(input, 'r');
+    } catch (e) {
+      throw new UsageError(`dump: cannot open '${input}': ${(e as NodeJS.ErrnoException).code}`);
+    }
     try {
       const read = (pos: number, len: number): Uint8Array => {
         const b = new Uint8Array(len);
         let got = 0;
-        while (got < len) { const n = readSync(fd, b, got, len - got, pos + got); if (n <= 0) break; got += n; }
+        while (got < len) {
+          const n = readSync(fd, b, got, len - got, pos + got);
+          if (n <= 0) break;
+          got += n;
+        }
         return got === len ? b : b.subarray(0, got);
       };
       let text: string;
-      try { text = items ? dumpTraceDat({ read }, { items, name: input }) : ''; } catch (e) {
+      try {
+        text = items ? dumpTraceDat({ read }, { items, name: input }) : '';
+      } catch (e) {
         process.stdout.write(Buffer.from((e as { partial?: string }).partial ?? '', 'latin1'));
         throw e;
       }
@@ -79,7 +108,9 @@ const command: Command = {
       // -v alone validates by reading every section without printing (as trace-cmd does).
       if (!items && validate) dumpTraceDat({ read }, { items: 1 << 30, name: input });
       if (validate) process.stdout.write(`File ${input} is a valid trace-cmd file\n`);
-    } finally { closeSync(fd); }
+    } finally {
+      closeSync(fd);
+    }
     return 0;
   },
 };

@@ -10,22 +10,39 @@ const command: Command = {
   name: 'extract',
   summary: 'extract the ring buffer contents into a trace.dat file',
   async run(argv: string[]): Promise<number> {
-    let instanceName: string | undefined, output = 'trace.dat', fileVersion: 6 | 7 = 7;
+    let instanceName: string | undefined,
+      output = 'trace.dat',
+      fileVersion: 6 | 7 = 7;
     let compression: CompressionName | undefined;
     let quiet = false;
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i]!;
-      const v = (): string => { const x = argv[++i]; if (x === undefined) throw new UsageError(`extract: option ${a} needs a value`); return x; };
+      const v = (): string => {
+        const x = argv[++i];
+        if (x === undefined) throw new UsageError(`extract: option ${a} needs a value`);
+        return x;
+      };
       if (a === '-B') instanceName = v();
       else if (a === '-o') output = v();
       else if (a === '-q') quiet = true;
-      else if (a === '--file-version') { const n = v(); if (n !== '6' && n !== '7') throw new UsageError('extract: --file-version must be 6 or 7'); fileVersion = Number(n) as 6 | 7; }
-      else if (a === '--compression') { const c = v(); if (!['none', 'zlib', 'zstd', 'any'].includes(c)) throw new UsageError(`extract: bad --compression '${c}'`); compression = c as CompressionName; }
-      else if (a === '-h' || a === '--help') { process.stdout.write(HELP + '\n'); return 0; }
-      else throw new UsageError(`extract: unknown option '${a}'`);
+      else if (a === '--file-version') {
+        const n = v();
+        if (n !== '6' && n !== '7') throw new UsageError('extract: --file-version must be 6 or 7');
+        fileVersion = Number(n) as 6 | 7;
+      } else if (a === '--compression') {
+        const c = v();
+        if (!['none', 'zlib', 'zstd', 'any'].includes(c)) throw new UsageError(`extract: bad --compression '${c}'`);
+        compression = c as CompressionName;
+      } else if (a === '-h' || a === '--help') {
+        process.stdout.write(HELP + '\n');
+        return 0;
+      } else throw new UsageError(`extract: unknown option '${a}'`);
     }
     const why = tracingUnavailableReason();
-    if (why) { process.stderr.write(`utp extract: cannot read tracefs: ${why}\n`); return 1; }
+    if (why) {
+      process.stderr.write(`utp extract: cannot read tracefs: ${why}\n`);
+      return 1;
+    }
     const r = await extractTrace({ instanceName, output, fileVersion, compression: compression ?? (fileVersion === 6 ? 'none' : 'any') });
     if (!quiet) {
       for (const c of r.cpus) process.stdout.write(`CPU${c.cpu}: ${c.events} events, ${c.lost} lost, ${c.bytes} bytes\n`);

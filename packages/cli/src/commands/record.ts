@@ -8,7 +8,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { RecordSession, DEFAULT_RECORD_OPTIONS, type EventSpec, type RecordOptions, type RecordResult, type CompressionName } from '@utp/tracecmd';
+import {
+  RecordSession,
+  DEFAULT_RECORD_OPTIONS,
+  type EventSpec,
+  type RecordOptions,
+  type RecordResult,
+  type CompressionName,
+} from '@utp/tracecmd';
 import { tracingUnavailableReason } from '@utp/tracefs';
 import { describeError } from '@utp/bytes';
 import { UsageError, type Command } from '../command.js';
@@ -39,9 +46,32 @@ const HELP = `usage: utp record [OPTIONS] [--] [CMD [ARGS...]]
   --json           print the summary as JSON
 Without CMD, records until SIGINT (Ctrl-C) or SIGTERM.`;
 
-const WITH_VALUE = new Set(['-e', '-f', '-R', '-p', '-P', '-B', '-b', '-C', '-M', '-o', '--uprobe', '--file-version', '--compression', '--subbuf-size', '--buffer-percent', '--sleep']);
+const WITH_VALUE = new Set([
+  '-e',
+  '-f',
+  '-R',
+  '-p',
+  '-P',
+  '-B',
+  '-b',
+  '-C',
+  '-M',
+  '-o',
+  '--uprobe',
+  '--file-version',
+  '--compression',
+  '--subbuf-size',
+  '--buffer-percent',
+  '--sleep',
+]);
 
-interface Parsed { opts: Partial<RecordOptions>; filterCmd: boolean; command: string[]; quiet: boolean; json: boolean }
+interface Parsed {
+  opts: Partial<RecordOptions>;
+  filterCmd: boolean;
+  command: string[];
+  quiet: boolean;
+  json: boolean;
+}
 
 export function parseRecordArgs(argv: string[]): Parsed {
   const events: EventSpec[] = [];
@@ -61,15 +91,25 @@ export function parseRecordArgs(argv: string[]): Parsed {
   };
   for (; i < argv.length; i++) {
     let a = argv[i]!;
-    if (a === '--') { i++; break; }
+    if (a === '--') {
+      i++;
+      break;
+    }
     if (!a.startsWith('-') || a === '-') break;
     let inline: string | undefined;
     const eq = a.indexOf('=');
-    if (a.startsWith('--') && eq > 0) { inline = a.slice(eq + 1); a = a.slice(0, eq); }
-    else if (!a.startsWith('--') && a.length > 2 && WITH_VALUE.has(a.slice(0, 2))) { inline = a.slice(2); a = a.slice(0, 2); }
+    if (a.startsWith('--') && eq > 0) {
+      inline = a.slice(eq + 1);
+      a = a.slice(0, eq);
+    } else if (!a.startsWith('--') && a.length > 2 && WITH_VALUE.has(a.slice(0, 2))) {
+      inline = a.slice(2);
+      a = a.slice(0, 2);
+    }
     const v = (): string => (inline !== undefined ? inline : value(a));
     switch (a) {
-      case '-e': events.push({ spec: v() }); break;
+      case '-e':
+        events.push({ spec: v() });
+        break;
       case '-f': {
         const f = v();
         const last = events[events.length - 1];
@@ -84,20 +124,48 @@ export function parseRecordArgs(argv: string[]): Parsed {
         last.trigger = t;
         break;
       }
-      case '-p': opts.tracer = v(); break;
-      case '-P': opts.pids!.push(int('-P', v())); break;
-      case '-F': filterCmd = true; break;
-      case '-c': opts.followChildren = true; break;
-      case '-B': opts.instanceName = v(); break;
-      case '--top': opts.top = true; break;
-      case '-b': opts.bufferSizeKb = int('-b', v()); break;
-      case '--subbuf-size': opts.subbufSizeKb = int('--subbuf-size', v()); break;
-      case '--buffer-percent': opts.bufferPercent = int('--buffer-percent', v()); break;
-      case '--sleep': opts.maxSleepMs = int('--sleep', v()); break;
-      case '-C': opts.clock = v(); break;
-      case '-M': opts.cpumask = v(); break;
-      case '-o': opts.output = v(); break;
-      case '--uprobe': opts.uprobes!.push(v()); break;
+      case '-p':
+        opts.tracer = v();
+        break;
+      case '-P':
+        opts.pids!.push(int('-P', v()));
+        break;
+      case '-F':
+        filterCmd = true;
+        break;
+      case '-c':
+        opts.followChildren = true;
+        break;
+      case '-B':
+        opts.instanceName = v();
+        break;
+      case '--top':
+        opts.top = true;
+        break;
+      case '-b':
+        opts.bufferSizeKb = int('-b', v());
+        break;
+      case '--subbuf-size':
+        opts.subbufSizeKb = int('--subbuf-size', v());
+        break;
+      case '--buffer-percent':
+        opts.bufferPercent = int('--buffer-percent', v());
+        break;
+      case '--sleep':
+        opts.maxSleepMs = int('--sleep', v());
+        break;
+      case '-C':
+        opts.clock = v();
+        break;
+      case '-M':
+        opts.cpumask = v();
+        break;
+      case '-o':
+        opts.output = v();
+        break;
+      case '--uprobe':
+        opts.uprobes!.push(v());
+        break;
       case '--file-version': {
         const n = v();
         if (n !== '6' && n !== '7') throw new UsageError(`record: --file-version must be 6 or 7, got '${n}'`);
@@ -106,16 +174,28 @@ export function parseRecordArgs(argv: string[]): Parsed {
       }
       case '--compression': {
         const c = v();
-        if (!['none', 'zlib', 'zstd', 'any'].includes(c)) throw new UsageError(`record: --compression must be none, zlib, zstd or any, got '${c}'`);
+        if (!['none', 'zlib', 'zstd', 'any'].includes(c))
+          throw new UsageError(`record: --compression must be none, zlib, zstd or any, got '${c}'`);
         opts.compression = c as CompressionName;
         break;
       }
-      case '--date': opts.date = true; break;
-      case '--no-splice': opts.drainMode = 'read'; break;
-      case '-q': quiet = true; break;
-      case '--json': json = true; break;
-      case '-h': case '--help': throw new HelpRequest();
-      default: throw new UsageError(`record: unknown option '${a}' (see 'utp record --help')`);
+      case '--date':
+        opts.date = true;
+        break;
+      case '--no-splice':
+        opts.drainMode = 'read';
+        break;
+      case '-q':
+        quiet = true;
+        break;
+      case '--json':
+        json = true;
+        break;
+      case '-h':
+      case '--help':
+        throw new HelpRequest();
+      default:
+        throw new UsageError(`record: unknown option '${a}' (see 'utp record --help')`);
     }
   }
   if (opts.fileVersion === 6 && opts.compression === undefined) opts.compression = 'none';
@@ -135,15 +215,27 @@ export function checkOutputPath(output: string): string {
   let target = output;
   try {
     if (lstatSync(output).isSymbolicLink()) {
-      try { target = realpathSync(output); } catch { target = resolve(dirname(output), readlinkSync(output)); }
+      try {
+        target = realpathSync(output);
+      } catch {
+        target = resolve(dirname(output), readlinkSync(output));
+      }
     }
-  } catch { /* does not exist yet */ }
+  } catch {
+    /* does not exist yet */
+  }
   let st;
-  try { st = statSync(target); } catch { st = undefined; }
-  if (st && st.isDirectory()) throw new UsageError(`record: output '${output}' is a directory`);
+  try {
+    st = statSync(target);
+  } catch {
+    st = undefined;
+  }
+  if (st?.isDirectory()) throw new UsageError(`record: output '${output}' is a directory`);
   if (st && !st.isFile()) throw new UsageError(`record: output '${output}' is not a regular file (refusing to replace it)`);
   const dir = dirname(resolve(target));
-  try { accessSync(dir, fsConstants.W_OK); } catch {
+  try {
+    accessSync(dir, fsConstants.W_OK);
+  } catch {
     throw new UsageError(`record: cannot write the output in '${dir}' (missing or not writable)`);
   }
   return target;
@@ -152,18 +244,29 @@ export function checkOutputPath(output: string): string {
 /** Spawns CMD held at a gate (sh waits on fd 3), so pid filters are set before it runs. */
 function spawnGated(cmd: string[]): { child: ChildProcess; release(): void } {
   // `read` fails at end of file: if the recorder dies before releasing the gate, the command never runs untraced.
-  const child = spawn('/bin/sh', ['-c', 'read _ <&3 && exec 3<&- && exec "$@"', 'sh', ...cmd], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
+  const child = spawn('/bin/sh', ['-c', 'read _ <&3 && exec 3<&- && exec "$@"', 'sh', ...cmd], {
+    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+  });
   const gate = child.stdio[3] as NodeJS.WritableStream;
   // The gated shell may already be gone (e.g. killed by the same Ctrl-C): a closed gate is not an error here.
-  gate.on('error', () => { /* EPIPE: the child exited; its exit status tells the rest */ });
-  return { child, release: () => { gate.write('\n'); gate.end(); } };
+  gate.on('error', () => {
+    /* EPIPE: the child exited; its exit status tells the rest */
+  });
+  return {
+    child,
+    release: () => {
+      gate.write('\n');
+      gate.end();
+    },
+  };
 }
 
 function printSummary(r: RecordResult): void {
   const lines = r.cpus.map((c) => `CPU${c.cpu}: ${c.events} events, ${c.lost} lost, ${c.bytes} bytes`);
   const tot = r.cpus.reduce((a, c) => ({ e: a.e + c.events, l: a.l + c.lost }), { e: 0, l: 0 });
   lines.push(`total: ${tot.e} events, ${tot.l} lost; wrote ${r.output} (${r.size} bytes)`);
-  if (r.sweep.instances.length || r.sweep.groups.length) lines.push(`removed stale: ${[...r.sweep.instances, ...r.sweep.groups].join(' ')}`);
+  if (r.sweep.instances.length || r.sweep.groups.length)
+    lines.push(`removed stale: ${[...r.sweep.instances, ...r.sweep.groups].join(' ')}`);
   process.stdout.write(lines.join('\n') + '\n');
 }
 
@@ -172,33 +275,56 @@ const command: Command = {
   summary: 'record events (and run a command) into a trace.dat file',
   async run(argv: string[]): Promise<number> {
     let parsed: Parsed;
-    try { parsed = parseRecordArgs(argv); } catch (e) {
-      if (e instanceof HelpRequest) { process.stdout.write(HELP + '\n'); return 0; }
+    try {
+      parsed = parseRecordArgs(argv);
+    } catch (e) {
+      if (e instanceof HelpRequest) {
+        process.stdout.write(HELP + '\n');
+        return 0;
+      }
       throw e;
     }
     const why = tracingUnavailableReason();
-    if (why) { process.stderr.write(`utp record: cannot trace here: ${why}\n`); return 1; }
+    if (why) {
+      process.stderr.write(`utp record: cannot trace here: ${why}\n`);
+      return 1;
+    }
     parsed.opts.output = checkOutputPath(parsed.opts.output ?? DEFAULT_RECORD_OPTIONS.output);
     const session = new RecordSession(parsed.opts);
-    const onExit = (): void => { try { session.cleanup(); } catch { /* best effort at exit */ } };
+    const onExit = (): void => {
+      try {
+        session.cleanup();
+      } catch {
+        /* best effort at exit */
+      }
+    };
     process.on('exit', onExit);
     let stopRequested: (() => void) | undefined;
-    const stopPromise = new Promise<void>((res) => { stopRequested = res; });
+    const stopPromise = new Promise<void>((res) => {
+      stopRequested = res;
+    });
     let signals = 0;
     let child: ChildProcess | undefined;
     const onSignal = (sig: NodeJS.Signals): void => {
       signals++;
-      if (signals > 1) { onExit(); process.exit(128 + (osConstants.signals[sig] ?? 15)); }
+      if (signals > 1) {
+        onExit();
+        process.exit(128 + (osConstants.signals[sig] ?? 15));
+      }
       if (child && child.exitCode === null && child.signalCode === null) child.kill(sig);
       stopRequested!();
     };
     // SIGHUP too: closing the terminal must not leave the instance or changed settings behind.
     for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
     try {
-      try { session.setup(); } catch (e) {
+      try {
+        session.setup();
+      } catch (e) {
         const err = e as Error & { code?: string };
         if (err.code === 'TRACEFS_KERNEL_REFUSED' && parsed.opts.tracer !== undefined && /tracer/.test(err.message)) {
-          process.stderr.write(`utp record: ${err.message}\nutp record: this kernel does not allow the '${parsed.opts.tracer}' tracer here; record events with -e instead\n`);
+          process.stderr.write(
+            `utp record: ${err.message}\nutp record: this kernel does not allow the '${parsed.opts.tracer}' tracer here; record events with -e instead\n`,
+          );
           return 1;
         }
         throw e;
@@ -213,7 +339,12 @@ const command: Command = {
       let status = 0;
       if (gated && child) {
         const c = child;
-        const exited = new Promise<void>((res) => c.once('exit', (code, sig) => { status = code ?? (sig ? 128 + (osConstants.signals[sig] ?? 0) : 1); res(); }));
+        const exited = new Promise<void>((res) =>
+          c.once('exit', (code, sig) => {
+            status = code ?? (sig ? 128 + (osConstants.signals[sig] ?? 0) : 1);
+            res();
+          }),
+        );
         c.once('error', () => stopRequested!());
         gated.release();
         await Promise.race([exited, stopPromise]);
@@ -223,7 +354,8 @@ const command: Command = {
         await stopPromise;
       }
       const result = await session.stop();
-      if (parsed.json) process.stdout.write(JSON.stringify({ output: result.output, size: result.size, cpus: result.cpus, commandStatus: status }) + '\n');
+      if (parsed.json)
+        process.stdout.write(JSON.stringify({ output: result.output, size: result.size, cpus: result.cpus, commandStatus: status }) + '\n');
       else if (!parsed.quiet) printSummary(result);
       if (session.cleanupError !== undefined) process.stderr.write(`utp record: warning: ${describeError(session.cleanupError)}\n`);
       if (status !== 0) process.stderr.write(`utp record: the command exited with status ${status}\n`);

@@ -16,7 +16,11 @@ function resetInstance(inst: Instance, bufferKb: number | undefined): void {
     if (!inst.hasFile(rel)) continue;
     for (const t of inst.eventTriggers(ev.system, ev.name)) {
       const cmd = t.split(' if ')[0]!.replace(/:(unlimited|count=\d+|\d+)$/, '');
-      try { inst.removeEventTrigger(ev.system, ev.name, cmd); } catch { /* already gone */ }
+      try {
+        inst.removeEventTrigger(ev.system, ev.name, cmd);
+      } catch {
+        /* already gone */
+      }
     }
   }
   inst.disableEvent();
@@ -45,19 +49,34 @@ const command: Command = {
   name: 'reset',
   summary: 'disable tracing, remove stale utp instances and probes',
   async run(argv: string[]): Promise<number> {
-    let name: string | undefined, all = false, staleOnly = false, bufferKb: number | undefined;
+    let name: string | undefined,
+      all = false,
+      staleOnly = false,
+      bufferKb: number | undefined;
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i]!;
-      const v = (): string => { const x = argv[++i]; if (x === undefined) throw new UsageError(`reset: option ${a} needs a value`); return x; };
+      const v = (): string => {
+        const x = argv[++i];
+        if (x === undefined) throw new UsageError(`reset: option ${a} needs a value`);
+        return x;
+      };
       if (a === '-B') name = v();
       else if (a === '-a') all = true;
       else if (a === '--stale') staleOnly = true;
-      else if (a === '-b') { const s = v(); if (!/^\d+$/.test(s)) throw new UsageError('reset: -b wants KiB'); bufferKb = Number(s); }
-      else if (a === '-h' || a === '--help') { process.stdout.write('usage: utp reset [-B NAME] [-a] [-b KB] [--stale]\n'); return 0; }
-      else throw new UsageError(`reset: unknown option '${a}'`);
+      else if (a === '-b') {
+        const s = v();
+        if (!/^\d+$/.test(s)) throw new UsageError('reset: -b wants KiB');
+        bufferKb = Number(s);
+      } else if (a === '-h' || a === '--help') {
+        process.stdout.write('usage: utp reset [-B NAME] [-a] [-b KB] [--stale]\n');
+        return 0;
+      } else throw new UsageError(`reset: unknown option '${a}'`);
     }
     const why = tracingUnavailableReason();
-    if (why) { process.stderr.write(`utp reset: cannot reach tracefs: ${why}\n`); return 1; }
+    if (why) {
+      process.stderr.write(`utp reset: cannot reach tracefs: ${why}\n`);
+      return 1;
+    }
     const sw = sweepStale();
     for (const n of [...sw.instances, ...sw.groups]) process.stdout.write(`removed stale ${n}\n`);
     for (const e of sw.errors) process.stderr.write(`utp reset: ${e}\n`);

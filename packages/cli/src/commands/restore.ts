@@ -21,14 +21,23 @@ const command: Command = {
   summary: 'restore a crashed record from its per-CPU files',
   async run(argv: string[]): Promise<number> {
     const { opts, operands } = getoptLong('restore', argv, 'ho:ci:t:k:', [
-      { name: 'file-version', arg: 'required' }, { name: 'compression', arg: 'required' }, { name: 'help', arg: 'none', key: 'h' },
+      { name: 'file-version', arg: 'required' },
+      { name: 'compression', arg: 'required' },
+      { name: 'help', arg: 'none', key: 'h' },
     ]);
-    let output = 'trace.dat', fileVersion: 6 | 7 = 7, compression: CompressionName = 'any';
+    let output = 'trace.dat',
+      fileVersion: 6 | 7 = 7,
+      compression: CompressionName = 'any';
     for (const o of opts) {
-      if (o.key === 'h') { process.stdout.write(HELP + '\n'); return 0; }
+      if (o.key === 'h') {
+        process.stdout.write(HELP + '\n');
+        return 0;
+      }
       if (o.key === 'o') output = o.value!;
-      else if (o.key === 'file-version') { if (o.value !== '6' && o.value !== '7') throw new UsageError('restore: --file-version is 6 or 7'); fileVersion = Number(o.value) as 6 | 7; }
-      else if (o.key === 'compression') {
+      else if (o.key === 'file-version') {
+        if (o.value !== '6' && o.value !== '7') throw new UsageError('restore: --file-version is 6 or 7');
+        fileVersion = Number(o.value) as 6 | 7;
+      } else if (o.key === 'compression') {
         if (!['none', 'zlib', 'zstd', 'any'].includes(o.value!)) throw new UsageError(`restore: unknown compression '${o.value}'`);
         compression = o.value as CompressionName;
       } else throw new UsageError(`restore: -${o.key} is not supported yet`);
@@ -36,7 +45,10 @@ const command: Command = {
     if (fileVersion === 6 && !opts.some((o) => o.key === 'compression')) compression = 'none';
     if (!operands.length) throw new UsageError('restore: No data files found');
     const why = tracingUnavailableReason();
-    if (why) { process.stderr.write(`utp restore: cannot reach tracefs (for the metadata): ${why}\n`); return 1; }
+    if (why) {
+      process.stderr.write(`utp restore: cannot reach tracefs (for the metadata): ${why}\n`);
+      return 1;
+    }
     await restoreTrace({ cpuFiles: operands, output, fileVersion, compression });
     return 0;
   },

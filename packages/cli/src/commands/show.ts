@@ -40,7 +40,9 @@ export const HELP = `usage:
 
 const LONGS: LongOpt[] = [
   ...Object.keys(SHOW_FILE_FLAGS).map((name) => ({ name, arg: 'none' as const })),
-  { name: 'hist', arg: 'required' }, { name: 'trigger', arg: 'required' }, { name: 'help', arg: 'none' },
+  { name: 'hist', arg: 'required' },
+  { name: 'trigger', arg: 'required' },
+  { name: 'help', arg: 'none' },
   { name: 'cpu', arg: 'required', key: 'c' },
 ];
 
@@ -49,20 +51,48 @@ const command: Command = {
   summary: 'show the contents of the ring buffer (the trace file)',
   async run(argv: string[]): Promise<number> {
     const { opts } = getoptLong('show', argv, 'B:c:fsph', LONGS);
-    if (opts.some((o) => o.key === 'h' || o.key === 'help')) { process.stdout.write(HELP + '\n'); return 0; }
+    if (opts.some((o) => o.key === 'h' || o.key === 'help')) {
+      process.stdout.write(HELP + '\n');
+      return 0;
+    }
     const why = tracingUnavailableReason();
-    if (why) { process.stderr.write(`utp show: cannot reach tracefs: ${why}\n`); return 1; }
-    let instance: string | undefined, cpu: string | undefined, pipe = false, snapshot = false, showName = false, stop = false;
+    if (why) {
+      process.stderr.write(`utp show: cannot reach tracefs: ${why}\n`);
+      return 1;
+    }
+    let instance: string | undefined,
+      cpu: string | undefined,
+      pipe = false,
+      snapshot = false,
+      showName = false,
+      stop = false;
     let eventFile: { spec: string; file: 'hist' | 'trigger' } | undefined;
     const out: string[] = [];
     for (const o of opts) {
       switch (o.key) {
-        case 'B': if (instance !== undefined) throw new UsageError('show: Can only show one buffer at a time'); instance = o.value!; break;
-        case 'c': if (cpu !== undefined) throw new UsageError('show: Can only show one CPU at a time'); cpu = o.value!; break;
-        case 'f': showName = true; break;
-        case 's': if (pipe) throw new UsageError('show: Can not have -s and -p together'); snapshot = true; break;
-        case 'p': if (snapshot) throw new UsageError('show: Can not have -s and -p together'); pipe = true; break;
-        case 'hist': case 'trigger': eventFile = { spec: o.value!, file: o.key }; break;
+        case 'B':
+          if (instance !== undefined) throw new UsageError('show: Can only show one buffer at a time');
+          instance = o.value!;
+          break;
+        case 'c':
+          if (cpu !== undefined) throw new UsageError('show: Can only show one CPU at a time');
+          cpu = o.value!;
+          break;
+        case 'f':
+          showName = true;
+          break;
+        case 's':
+          if (pipe) throw new UsageError('show: Can not have -s and -p together');
+          snapshot = true;
+          break;
+        case 'p':
+          if (snapshot) throw new UsageError('show: Can not have -s and -p together');
+          pipe = true;
+          break;
+        case 'hist':
+        case 'trigger':
+          eventFile = { spec: o.value!, file: o.key };
+          break;
         default: {
           // A file flag prints at once, from the instance named so far (as trace-cmd does).
           out.push(showInstanceFile(instance, SHOW_FILE_FLAGS[o.key]!));
@@ -72,7 +102,10 @@ const command: Command = {
     }
     if (out.length) process.stdout.write(Buffer.from(out.join(''), 'latin1'));
     if (stop) return 0;
-    if (eventFile) { process.stdout.write(Buffer.from(showEventFile(instance, eventFile.spec, eventFile.file), 'latin1')); return 0; }
+    if (eventFile) {
+      process.stdout.write(Buffer.from(showEventFile(instance, eventFile.spec, eventFile.file), 'latin1'));
+      return 0;
+    }
     let cpuNum: number | undefined;
     if (cpu !== undefined) {
       // strtol(cpu, &end, 0): a leading number (decimal, 0x hex, 0 octal) is enough.
@@ -82,26 +115,48 @@ const command: Command = {
       const v = /^0[xX]/.test(body) ? parseInt(body.slice(2), 16) : body.length > 1 && body[0] === '0' ? parseInt(body, 8) : Number(body);
       cpuNum = m[1] === '-' ? -v : v;
     }
-    const path = showPath({ ...(instance !== undefined ? { instance } : {}), ...(cpuNum !== undefined ? { cpu: cpuNum } : {}), pipe, snapshot });
+    const path = showPath({
+      ...(instance !== undefined ? { instance } : {}),
+      ...(cpuNum !== undefined ? { cpu: cpuNum } : {}),
+      pipe,
+      snapshot,
+    });
     if (showName) process.stdout.write(path + '\n');
     if (pipe && (instance === undefined || Instance.exists(instance))) {
       const inst = Instance.open(instance);
-      if (!inst.hasFile(cpuNum !== undefined ? `per_cpu/cpu${cpuNum}/trace_pipe` : 'trace_pipe')) { process.stderr.write(`utp show: cannot read ${path}: ENOENT\n`); return 1; }
+      if (!inst.hasFile(cpuNum !== undefined ? `per_cpu/cpu${cpuNum}/trace_pipe` : 'trace_pipe')) {
+        process.stderr.write(`utp show: cannot read ${path}: ENOENT\n`);
+        return 1;
+      }
       const ac = new AbortController();
       const stopPipe = (): void => ac.abort();
       process.once('SIGINT', stopPipe);
       process.once('SIGTERM', stopPipe);
       try {
-        for await (const text of readTracePipe(inst, { ...(cpuNum !== undefined ? { cpu: cpuNum } : {}), signal: ac.signal })) process.stdout.write(text);
-      } finally { process.off('SIGINT', stopPipe); process.off('SIGTERM', stopPipe); }
+        for await (const text of readTracePipe(inst, { ...(cpuNum !== undefined ? { cpu: cpuNum } : {}), signal: ac.signal }))
+          process.stdout.write(text);
+      } finally {
+        process.off('SIGINT', stopPipe);
+        process.off('SIGTERM', stopPipe);
+      }
       return 0;
     }
     return new Promise<number>((resolve) => {
       const s = createReadStream(path, { highWaterMark: 1 << 16 });
-      const stopRead = (): void => { s.destroy(); resolve(0); };
+      const stopRead = (): void => {
+        s.destroy();
+        resolve(0);
+      };
       process.once('SIGINT', stopRead);
-      s.on('error', (e: NodeJS.ErrnoException) => { process.off('SIGINT', stopRead); process.stderr.write(`utp show: cannot read ${path}: ${e.code ?? e.message}\n`); resolve(1); });
-      s.on('end', () => { process.off('SIGINT', stopRead); resolve(0); });
+      s.on('error', (e: NodeJS.ErrnoException) => {
+        process.off('SIGINT', stopRead);
+        process.stderr.write(`utp show: cannot read ${path}: ${e.code ?? e.message}\n`);
+        resolve(1);
+      });
+      s.on('end', () => {
+        process.off('SIGINT', stopRead);
+        resolve(0);
+      });
       s.pipe(process.stdout, { end: false });
     });
   },

@@ -22,10 +22,17 @@ const command: Command = {
     if (filterCmd) throw new UsageError('start: -F needs a command (use utp record)');
     if (opts.output !== undefined) throw new UsageError('start: -o does not apply (start writes no file; use utp extract)');
     const why = tracingUnavailableReason();
-    if (why) { process.stderr.write(`utp start: cannot reach tracefs: ${why}\n`); return 1; }
+    if (why) {
+      process.stderr.write(`utp start: cannot reach tracefs: ${why}\n`);
+      return 1;
+    }
     // Resolve every event before changing anything: a typo must not leave tracing half configured.
     const resolved = (opts.events ?? []).map((e) => ({ e, evs: Instance.top().matchEvents(e.spec) }));
-    const inst = opts.instanceName ? (Instance.exists(opts.instanceName) ? Instance.open(opts.instanceName) : Instance.create(opts.instanceName)) : Instance.top();
+    const inst = opts.instanceName
+      ? Instance.exists(opts.instanceName)
+        ? Instance.open(opts.instanceName)
+        : Instance.create(opts.instanceName)
+      : Instance.top();
     const wasOn = inst.read('tracing_on').trim() === '1';
     inst.setTracingOn(false);
     try {

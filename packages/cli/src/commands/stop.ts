@@ -1,5 +1,5 @@
 /** `utp stop [-B NAME]... [-a] [-t]`: tracing_on=0 where trace-cmd stop clears it. */
-import { type Command } from '../command.js';
+import type { Command } from '../command.js';
 import { runTracingOn } from './restart.js';
 
 export const HELP = `usage: utp stop [-B buf [-B buf]..] [-a] [-t]

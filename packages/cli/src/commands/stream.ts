@@ -13,7 +13,6 @@ import { decodeLatin1 } from '@utp/bytes';
 import { UsageError, type Command } from '../command.js';
 import { parseRecordArgs } from './record.js';
 
-
 /**
  * As trace-cmd reads a file we would write: the event parser's long size is the user-space one
  * (the file header's, tep_set_long_size), the ring buffer's is the kernel's (header_page commit).
@@ -23,12 +22,22 @@ function buildTep(inst: Instance, noPlugins: boolean): { tep: Tep; longSize: num
   const tep = new Tep({ littleEndian: endianness() === 'LE', longSize: userLongSize() });
   if (!noPlugins) traceevent.loadPlugins(tep, {});
   const top = Instance.top();
-  for (const ev of top.events('ftrace')) { try { tep.addEventFormat(top.eventFormat('ftrace', ev.name), 'ftrace'); } catch { /* */ } }
+  for (const ev of top.events('ftrace')) {
+    try {
+      tep.addEventFormat(top.eventFormat('ftrace', ev.name), 'ftrace');
+    } catch {
+      /* */
+    }
+  }
   for (const line of inst.enabledEvents()) {
     const [sys, name] = line.split(':');
     if (sys && name) tep.addEventFormat(inst.eventFormat(sys, name), sys);
   }
-  try { tep.loadKallsyms(decodeLatin1(readWholeFile('/proc/kallsyms'))); } catch { /* no symbols */ }
+  try {
+    tep.loadKallsyms(decodeLatin1(readWholeFile('/proc/kallsyms')));
+  } catch {
+    /* no symbols */
+  }
   tep.loadPrintk(top.read('printk_formats'));
   tep.loadCmdlines(top.read('saved_cmdlines'));
   return { tep, longSize: hp.commitSize };
@@ -43,20 +52,28 @@ const command: Command = {
     let i = 0;
     for (; i < argv.length; i++) {
       const a = argv[i]!;
-      if (a === '--') { rest.push(...argv.slice(i)); break; }
+      if (a === '--') {
+        rest.push(...argv.slice(i));
+        break;
+      }
       if (a === '-t') own.nsec = true;
       else if (a === '-R') own.raw = true;
       else if (a === '-N') own.noPlugins = true;
       else if (a === '-l') own.latency = true;
       else if (a === '-h' || a === '--help') {
-        process.stdout.write('usage: utp stream [-e EVENT [-f FILTER]]... [-P PID] [-F] [-c] [-b KB] [-C CLOCK] [-t] [-R] [-N] [-l] [-- CMD ARGS]\n');
+        process.stdout.write(
+          'usage: utp stream [-e EVENT [-f FILTER]]... [-P PID] [-F] [-c] [-b KB] [-C CLOCK] [-t] [-R] [-N] [-l] [-- CMD ARGS]\n',
+        );
         return 0;
       } else rest.push(a);
     }
     const parsed = parseRecordArgs(rest);
     if (parsed.opts.tracer !== undefined) throw new UsageError('stream: -p is not supported; stream events with -e');
     const why = tracingUnavailableReason();
-    if (why) { process.stderr.write(`utp stream: cannot trace here: ${why}\n`); return 1; }
+    if (why) {
+      process.stderr.write(`utp stream: cannot trace here: ${why}\n`);
+      return 1;
+    }
     const session = new RecordSession({ ...parsed.opts, bufferPercent: 0, output: '/dev/null', drainMode: 'none' });
     const readers: CpuReader[] = [];
     let waiter: Waiter | undefined;
@@ -64,13 +81,20 @@ const command: Command = {
     const onExit = (): void => {
       for (const r of readers) r.close();
       waiter?.close();
-      try { session.cleanup(); } catch { /* best effort */ }
+      try {
+        session.cleanup();
+      } catch {
+        /* best effort */
+      }
     };
     process.on('exit', onExit);
     let stopping = false;
     let child: ChildProcess | undefined;
     const onSignal = (sig: NodeJS.Signals): void => {
-      if (stopping) { onExit(); process.exit(130); }
+      if (stopping) {
+        onExit();
+        process.exit(130);
+      }
       stopping = true;
       if (child && child.exitCode === null && child.signalCode === null) child.kill(sig);
       waiter?.wake();
@@ -111,10 +135,16 @@ const command: Command = {
       };
       const flush = (force: boolean): void => {
         if (!pending.length) return;
-        let unknown = pending.some((rec) => { const pid = tep.pidOf(rec); return pid > 0 && !tep.isPidRegistered(pid); });
+        let unknown = pending.some((rec) => {
+          const pid = tep.pidOf(rec);
+          return pid > 0 && !tep.isPidRegistered(pid);
+        });
         if (unknown) {
           tep.loadCmdlines(top.read('saved_cmdlines'));
-          unknown = pending.some((rec) => { const pid = tep.pidOf(rec); return pid > 0 && !tep.isPidRegistered(pid); });
+          unknown = pending.some((rec) => {
+            const pid = tep.pidOf(rec);
+            return pid > 0 && !tep.isPidRegistered(pid);
+          });
         }
         if (unknown && !force && Date.now() - pendingSince < 200) return;
         pending.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.cpu - b.cpu));
@@ -125,10 +155,15 @@ const command: Command = {
       if (parsed.command.length) {
         child = spawn(parsed.command[0]!, parsed.command.slice(1), { stdio: ['inherit', 'inherit', 'inherit'] });
         if (parsed.filterCmd) session.setPids([child.pid!]);
-        child.on('exit', () => { stopping = true; waiter?.wake(); });
+        child.on('exit', () => {
+          stopping = true;
+          waiter?.wake();
+        });
         child.on('error', (e) => {
           process.stderr.write(`utp stream: cannot run '${parsed.command[0]}': ${e.message}\n`);
-          failed = true; stopping = true; waiter?.wake();
+          failed = true;
+          stopping = true;
+          waiter?.wake();
         });
       }
       waiter = new Waiter();

@@ -14,7 +14,12 @@ import { spawn } from 'node:child_process';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 
-interface ViewArgs { files: string[]; port: number; open: boolean; live: boolean }
+interface ViewArgs {
+  files: string[];
+  port: number;
+  open: boolean;
+  live: boolean;
+}
 
 const HELP = `usage: utp view [--port N] [--no-open] FILE...
 
@@ -36,8 +41,11 @@ function parseArgs(argv: string[]): ViewArgs | 'help' {
       const n = Number(v);
       if (!v || !Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`view: bad port '${v ?? ''}'`);
       a.port = n;
-    } else if (s === '-i') { const f = argv[++i]; if (!f) throw new UsageError('view: -i needs a file'); a.files.push(f); }
-    else if (s.startsWith('-') && s !== '-') throw new UsageError(`view: unknown option '${s}'`);
+    } else if (s === '-i') {
+      const f = argv[++i];
+      if (!f) throw new UsageError('view: -i needs a file');
+      a.files.push(f);
+    } else if (s.startsWith('-') && s !== '-') throw new UsageError(`view: unknown option '${s}'`);
     else a.files.push(s);
   }
   return a;
@@ -61,7 +69,12 @@ function appFiles(): Map<string, { type: string; body: Buffer }> {
   return out;
 }
 
-export interface ViewServer { url: string; port: number; token: string; close(): Promise<void> }
+export interface ViewServer {
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
 
 /** Starts the server (exported for tests). */
 export async function serveView(files: string[], port = 0): Promise<ViewServer> {
@@ -76,37 +89,70 @@ export async function serveView(files: string[], port = 0): Promise<ViewServer> 
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
     'Cross-Origin-Resource-Policy': 'same-origin',
-    'Content-Security-Policy': "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src blob:; connect-src 'self' data:; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+    'Content-Security-Policy':
+      "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src blob:; connect-src 'self' data:; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
   };
   const deny = (res: ServerResponse, code: number, text: string) => {
     res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', ...security });
     res.end(text + '\n');
   };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') { deny(res, 405, 'Method not allowed'); return; }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      deny(res, 405, 'Method not allowed');
+      return;
+    }
     // DNS rebinding: only our own host names
     const host = req.headers.host ?? '';
-    if (host !== `127.0.0.1:${boundPort}` && host !== `localhost:${boundPort}`) { deny(res, 403, 'Forbidden'); return; }
+    if (host !== `127.0.0.1:${boundPort}` && host !== `localhost:${boundPort}`) {
+      deny(res, 403, 'Forbidden');
+      return;
+    }
     const url = req.url ?? '';
     const path = url.split('?')[0]!;
-    if (!path.startsWith(prefix)) { deny(res, 403, 'Forbidden'); return; }
+    if (!path.startsWith(prefix)) {
+      deny(res, 403, 'Forbidden');
+      return;
+    }
     const rest = path.slice(prefix.length);
     const send = (type: string, body: Buffer) => {
       res.writeHead(200, { 'Content-Type': type, 'Content-Length': body.length, ...security });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
-    if (rest === '' || rest === 'index.html') { const f = app.get('index.html')!; send(f.type, f.body); return; }
+    if (rest === '' || rest === 'index.html') {
+      const f = app.get('index.html')!;
+      send(f.type, f.body);
+      return;
+    }
     const f = app.get(rest);
-    if (f) { send(f.type, f.body); return; }
-    if (rest === 'traces.json') { send('application/json', list); return; }
+    if (f) {
+      send(f.type, f.body);
+      return;
+    }
+    if (rest === 'traces.json') {
+      send('application/json', list);
+      return;
+    }
     const m = /^trace\/(\d{1,6})$/.exec(rest);
     const t = m ? traces[Number(m[1])] : undefined;
-    if (!t) { deny(res, 404, 'Not found'); return; }
+    if (!t) {
+      deny(res, 404, 'Not found');
+      return;
+    }
     let size: number;
-    try { size = statSync(t.path).size; } catch { deny(res, 404, 'Not found'); return; }
+    try {
+      size = statSync(t.path).size;
+    } catch {
+      deny(res, 404, 'Not found');
+      return;
+    }
     res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': size, ...security });
-    if (req.method === 'HEAD') { res.end(); return; }
-    createReadStream(t.path).on('error', () => res.destroy()).pipe(res);
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    createReadStream(t.path)
+      .on('error', () => res.destroy())
+      .pipe(res);
   });
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
@@ -115,8 +161,14 @@ export async function serveView(files: string[], port = 0): Promise<ViewServer> 
   const addr = server.address();
   boundPort = typeof addr === 'object' && addr ? addr.port : port;
   return {
-    url: `http://127.0.0.1:${boundPort}${prefix}`, port: boundPort, token,
-    close: () => new Promise<void>((ok) => { server.closeAllConnections?.(); server.close(() => ok()); }),
+    url: `http://127.0.0.1:${boundPort}${prefix}`,
+    port: boundPort,
+    token,
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections?.();
+        server.close(() => ok());
+      }),
   };
 }
 
@@ -124,10 +176,14 @@ function openBrowser(url: string): void {
   for (const cmd of ['xdg-open', 'sensible-browser']) {
     try {
       const p = spawn(cmd, [url], { stdio: 'ignore', detached: true });
-      p.on('error', () => { /* not installed: the URL is printed */ });
+      p.on('error', () => {
+        /* not installed: the URL is printed */
+      });
       p.unref();
       return;
-    } catch { /* try the next one */ }
+    } catch {
+      /* try the next one */
+    }
   }
 }
 
@@ -136,23 +192,33 @@ const view: Command = {
   summary: 'open trace.dat files in the viewer (a page served on 127.0.0.1)',
   async run(argv) {
     const a = parseArgs(argv);
-    if (a === 'help') { process.stdout.write(HELP); return 0; }
+    if (a === 'help') {
+      process.stdout.write(HELP);
+      return 0;
+    }
     if (a.live) throw new UsageError('view: --live is not available yet (record with utp record, then utp view FILE)');
     if (a.files.length === 0) throw new UsageError('view: no trace file given (utp view FILE...)');
     for (const f of a.files) {
       let st;
-      try { st = statSync(f); } catch (e) {
+      try {
+        st = statSync(f);
+      } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         process.stderr.write(`utp view: cannot open '${f}': ${code === 'ENOENT' ? 'No such file or directory' : code}\n`);
         return 1;
       }
-      if (!st.isFile()) { process.stderr.write(`utp view: cannot read '${f}': not a regular file\n`); return 1; }
+      if (!st.isFile()) {
+        process.stderr.write(`utp view: cannot read '${f}': not a regular file\n`);
+        return 1;
+      }
     }
     const s = await serveView(a.files, a.port);
     process.stdout.write(`utp view: serving ${a.files.length} trace${a.files.length > 1 ? 's' : ''} at ${s.url}\n(Ctrl-C stops)\n`);
     if (a.open) openBrowser(s.url);
     await new Promise<void>((ok) => {
-      const stop = () => { void s.close().then(ok); };
+      const stop = () => {
+        void s.close().then(ok);
+      };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });

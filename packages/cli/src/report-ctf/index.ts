@@ -51,13 +51,24 @@ function findTraces(root: string): string[] {
   const out: string[] = [];
   const walk = (d: string, depth: number): void => {
     let names: string[];
-    try { names = readdirSync(d); } catch { return; }
-    if (names.includes('metadata') && statSync(join(d, 'metadata')).isFile()) { out.push(d); return; }
+    try {
+      names = readdirSync(d);
+    } catch {
+      return;
+    }
+    if (names.includes('metadata') && statSync(join(d, 'metadata')).isFile()) {
+      out.push(d);
+      return;
+    }
     if (depth > 8) return;
     for (const n of names.sort()) {
       if (n.startsWith('.')) continue;
       const p = join(d, n);
-      try { if (statSync(p).isDirectory()) walk(p, depth + 1); } catch { /* gone */ }
+      try {
+        if (statSync(p).isDirectory()) walk(p, depth + 1);
+      } catch {
+        /* gone */
+      }
     }
   };
   walk(root, 0);
@@ -71,7 +82,10 @@ function writeAll(fd: number, b: Uint8Array): void {
       o += writeSync(fd, b, o, b.length - o);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN') { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1); continue; }
+      if (code === 'EAGAIN') {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+        continue;
+      }
       if (code === 'EPIPE') process.exit(0);
       throw e;
     }
@@ -86,7 +100,9 @@ export async function reportCtf(argv: string[], dir: string): Promise<number> {
     return 1;
   }
   if (traces.length > 1) {
-    process.stderr.write(`utp report: ${traces.length} CTF traces found in '${dir}' (${traces.map((t) => basename(t)).join(', ')}); give one of them\n`);
+    process.stderr.write(
+      `utp report: ${traces.length} CTF traces found in '${dir}' (${traces.map((t) => basename(t)).join(', ')}); give one of them\n`,
+    );
     return 1;
   }
   if (argv.some((a) => a.startsWith('-') && !['-i', '--input'].includes(a) && !a.startsWith('-i'))) {
@@ -101,7 +117,11 @@ export async function reportCtf(argv: string[], dir: string): Promise<number> {
   let status = 0;
   let pending: Uint8Array[] = [];
   let size = 0;
-  const flush = (): void => { for (const b of pending) writeAll(1, b); pending = []; size = 0; };
+  const flush = (): void => {
+    for (const b of pending) writeAll(1, b);
+    pending = [];
+    size = 0;
+  };
   try {
     const tr = CtfTrace.open(readFileSync(join(tdir, 'metadata')), sources, abs);
     await tr.print({
@@ -114,7 +134,10 @@ export async function reportCtf(argv: string[], dir: string): Promise<number> {
       onDiagnostic: (d) => {
         flush();
         if (d.code === 'CTF_DISCARDED') process.stderr.write(d.message + '\n');
-        else { process.stderr.write(`utp report: ${d.level}: ${d.message}\n`); status = 1; }
+        else {
+          process.stderr.write(`utp report: ${d.level}: ${d.message}\n`);
+          status = 1;
+        }
       },
     });
     flush();

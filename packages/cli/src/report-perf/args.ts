@@ -23,7 +23,8 @@ function cpuList(s: string): Set<number> {
   for (const part of s.split(',')) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
     if (!m) throw new UsageError(`bad CPU list '${s}'`);
-    const a = Number(m[1]), b = m[2] !== undefined ? Number(m[2]) : a;
+    const a = Number(m[1]),
+      b = m[2] !== undefined ? Number(m[2]) : a;
     for (let c = a; c <= b; c++) out.add(c);
   }
   return out;
@@ -31,7 +32,18 @@ function cpuList(s: string): Set<number> {
 
 /** Parses `utp report` flags for a perf.data input (perf script's spelling). */
 export function parsePerfReportArgs(argv: readonly string[]): PerfReportArgs {
-  const a: PerfReportArgs = { input: 'perf.data', fields: undefined, ns: false, showTask: false, showMmap: false, showLost: false, cpus: undefined, folded: false, hist: false, stat: false };
+  const a: PerfReportArgs = {
+    input: 'perf.data',
+    fields: undefined,
+    ns: false,
+    showTask: false,
+    showMmap: false,
+    showLost: false,
+    cpus: undefined,
+    folded: false,
+    hist: false,
+    stat: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i]!;
     const val = (): string => {
@@ -43,8 +55,12 @@ export function parsePerfReportArgs(argv: readonly string[]): PerfReportArgs {
     };
     const name = x.startsWith('--') && x.includes('=') ? x.slice(0, x.indexOf('=')) : x;
     switch (name) {
-      case '-i': case '--input': a.input = val(); break;
-      case '-F': case '--fields': {
+      case '-i':
+      case '--input':
+        a.input = val();
+        break;
+      case '-F':
+      case '--fields': {
         const set = new Set<FieldName>();
         for (const f of val().split(',')) {
           const n = f.trim() as FieldName;
@@ -54,14 +70,28 @@ export function parsePerfReportArgs(argv: readonly string[]): PerfReportArgs {
         a.fields = set;
         break;
       }
-      case '--ns': a.ns = true; break;
-      case '--show-task-events': a.showTask = true; break;
-      case '--show-mmap-events': a.showMmap = true; break;
-      case '--show-lost-events': a.showLost = true; break;
-      case '--cpu': case '-C': a.cpus = cpuList(val()); break;
-      case '--folded': case '--hist': case '--stat':
+      case '--ns':
+        a.ns = true;
+        break;
+      case '--show-task-events':
+        a.showTask = true;
+        break;
+      case '--show-mmap-events':
+        a.showMmap = true;
+        break;
+      case '--show-lost-events':
+        a.showLost = true;
+        break;
+      case '--cpu':
+      case '-C':
+        a.cpus = cpuList(val());
+        break;
+      case '--folded':
+      case '--hist':
+      case '--stat':
         throw new UsageError(`option '${x}' is not implemented yet for perf.data input`);
-      default: throw new UsageError(`option '${x}' is not supported for perf.data input`);
+      default:
+        throw new UsageError(`option '${x}' is not supported for perf.data input`);
     }
   }
   return a;

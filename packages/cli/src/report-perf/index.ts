@@ -28,8 +28,12 @@ export function isPerfDataFile(path: string): boolean {
       const b = src.readSync(0, 8);
       const m = String.fromCharCode(...b);
       return m === 'PERFILE2' || m === '2ELIFREP';
-    } finally { src.close(); }
-  } catch { return false; }
+    } finally {
+      src.close();
+    }
+  } catch {
+    return false;
+  }
 }
 
 /** The `-i` value of a report command line (default perf.data / trace.dat decided by the caller). */
@@ -52,21 +56,32 @@ const TYPE_FIELDS: Record<string, FieldName[]> = {
   other: ['comm', 'tid', 'cpu', 'time', 'period', 'event', 'ip', 'sym', 'symoff', 'dso'],
 };
 
-function hex16(v: bigint): string { return v.toString(16).padStart(16); }
+function hex16(v: bigint): string {
+  return v.toString(16).padStart(16);
+}
 /** C's %#lx: 0x prefix except for zero. */
-function alt(v: bigint): string { return v === 0n ? '0' : '0x' + v.toString(16); }
+function alt(v: bigint): string {
+  return v === 0n ? '0' : '0x' + v.toString(16);
+}
 
 export async function reportPerf(argv: readonly string[]): Promise<number> {
   let args: PerfReportArgs;
-  try { args = parsePerfReportArgs(argv); } catch (e) {
-    if (e instanceof UsageError) { process.stderr.write(`utp report: ${e.message}\n`); return 2; }
+  try {
+    args = parsePerfReportArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`utp report: ${e.message}\n`);
+      return 2;
+    }
     throw e;
   }
   const diags: Diagnostic[] = [];
   const tep = new Tep({ onDiagnostic: (d) => diags.push(d) });
   // perf 6.1 as Debian builds it loads no libtraceevent plugins: every event prints its print fmt
   let src: FileSource;
-  try { src = new FileSource(args.input); } catch (e) {
+  try {
+    src = new FileSource(args.input);
+  } catch (e) {
     process.stderr.write(`utp report: cannot open '${args.input}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
     return 1;
   }
@@ -110,7 +125,11 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
     kallsymsText = undefined;
     const want = buildIds.get('[kernel.kallsyms]');
     if (!want || want === liveKernelBuildId()) {
-      try { kallsymsText = readFileSync('/proc/kallsyms', 'latin1'); } catch { kallsymsText = undefined; }
+      try {
+        kallsymsText = readFileSync('/proc/kallsyms', 'latin1');
+      } catch {
+        kallsymsText = undefined;
+      }
     }
     return kallsymsText;
   };
@@ -139,7 +158,12 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
       if (!(st & SampleType.Cpu)) fields.delete('cpu');
       if (!(st & SampleType.Period)) fields.delete('period');
       if (!(st & SampleType.Time)) fields.delete('time');
-      if (!(st & SampleType.Ip)) { fields.delete('ip'); fields.delete('sym'); fields.delete('symoff'); fields.delete('dso'); }
+      if (!(st & SampleType.Ip)) {
+        fields.delete('ip');
+        fields.delete('sym');
+        fields.delete('symoff');
+        fields.delete('dso');
+      }
       if (!(st & SampleType.Tid)) fields.delete('tid');
     }
     const tp = isTp ? tep.findEventById(Number(ev.attr.config)) : undefined;
@@ -156,10 +180,12 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
     else if (f.has('tid')) out.write(String(s.tid).padStart(5) + ' ');
     if (f.has('cpu')) out.write('[' + String(s.cpu).padStart(3, '0') + '] ');
     if (f.has('time')) {
-      const t = s.time < 0 ? 0 : s.time;
+      const t = Math.max(s.time, 0);
       const sec = Math.floor(t / 1e9);
       const ns = t - sec * 1e9;
-      out.write(String(sec).padStart(5) + '.' + (args.ns ? String(ns).padStart(9, '0') : String(Math.floor(ns / 1000)).padStart(6, '0')) + ': ');
+      out.write(
+        String(sec).padStart(5) + '.' + (args.ns ? String(ns).padStart(9, '0') : String(Math.floor(ns / 1000)).padStart(6, '0')) + ': ',
+      );
     }
   };
   const resolve = (pid: number, ip: bigint, kernelMode: boolean): { addr: bigint; sym: string; dso: string; user: boolean } => {
@@ -175,7 +201,15 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
     const s = d.syms?.find(mapIp);
     return { addr: mapIp, sym: s ? `${s.name}+0x${(mapIp - s.start).toString(16)}` : '[unknown]', dso: m.name, user: true };
   };
-  const record: TraceRecord = { ts: 0n, cpu: 0, page: new Uint8Array(0), view: new DataView(new ArrayBuffer(0)), offset: 0, size: 0, missedEvents: 0 };
+  const record: TraceRecord = {
+    ts: 0n,
+    cpu: 0,
+    page: new Uint8Array(0),
+    view: new DataView(new ArrayBuffer(0)),
+    offset: 0,
+    size: 0,
+    missedEvents: 0,
+  };
   const le = pd.littleEndian;
   const cstr = (data: Uint8Array, off: number, end: number): string => {
     let z = data.indexOf(0, off);
@@ -208,8 +242,11 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
         if (f.has('period')) out.write(String(s.period).padStart(10) + ' ');
         if (f.has('event')) out.write(evsel.name.padStart(nameWidth) + ': ');
         if (f.has('trace') && s.raw && o.tp) {
-          record.page = s.raw; record.view = new DataView(s.raw.buffer, s.raw.byteOffset, s.raw.byteLength);
-          record.size = s.raw.length; record.cpu = s.cpu; record.ts = BigInt(Math.max(0, s.time));
+          record.page = s.raw;
+          record.view = new DataView(s.raw.buffer, s.raw.byteOffset, s.raw.byteLength);
+          record.size = s.raw.length;
+          record.cpu = s.cpu;
+          record.ts = BigInt(Math.max(0, s.time));
           tep.emitInfo(record, o.tp, 'default', b);
         }
         if (f.has('ip')) {
@@ -244,14 +281,19 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
         return;
       }
       case RecordType.Comm: {
-        const pid = dv.getInt32(8, le), tid = dv.getInt32(12, le);
+        const pid = dv.getInt32(8, le),
+          tid = dv.getInt32(12, le);
         const comm = cstr(ev.data, 16, ev.size);
         threads.comm(pid, tid, comm);
         if (args.showTask) taskLine(ev, pid, tid, `PERF_RECORD_COMM${ev.misc & Misc.CommExec ? ' exec' : ''}: ${comm}:${pid}/${tid}\n`);
         return;
       }
-      case RecordType.Fork: case RecordType.Exit: {
-        const pid = dv.getInt32(8, le), ppid = dv.getInt32(12, le), tid = dv.getInt32(16, le), ptid = dv.getInt32(20, le);
+      case RecordType.Fork:
+      case RecordType.Exit: {
+        const pid = dv.getInt32(8, le),
+          ppid = dv.getInt32(12, le),
+          tid = dv.getInt32(16, le),
+          ptid = dv.getInt32(20, le);
         const text = `PERF_RECORD_${ev.type === RecordType.Fork ? 'FORK' : 'EXIT'}(${pid}:${tid}):(${ppid}:${ptid})\n`;
         if (ev.type === RecordType.Fork) {
           threads.fork(pid, tid, ppid, ptid);
@@ -260,16 +302,21 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
         } else if (args.showTask) taskLine(ev, pid, tid, text);
         return;
       }
-      case RecordType.Mmap: case RecordType.Mmap2: {
-        const pid = dv.getInt32(8, le), tid = dv.getInt32(12, le);
-        const start = dv.getBigUint64(16, le), len = dv.getBigUint64(24, le), pgoff = dv.getBigUint64(32, le);
+      case RecordType.Mmap:
+      case RecordType.Mmap2: {
+        const pid = dv.getInt32(8, le),
+          tid = dv.getInt32(12, le);
+        const start = dv.getBigUint64(16, le),
+          len = dv.getBigUint64(24, le),
+          pgoff = dv.getBigUint64(32, le);
         let name: string;
         let text: string;
         if (ev.type === RecordType.Mmap) {
           name = cstr(ev.data, 40, ev.size);
           text = `PERF_RECORD_MMAP ${pid}/${tid}: [${alt(start)}(${alt(len)}) @ ${alt(pgoff)}]: ${ev.misc & Misc.MmapData ? 'r' : 'x'} ${name}\n`;
         } else {
-          const prot = dv.getUint32(64, le), flags = dv.getUint32(68, le);
+          const prot = dv.getUint32(64, le),
+            flags = dv.getUint32(68, le);
           name = cstr(ev.data, 72, ev.size);
           let mid: string;
           if (ev.misc & Misc.Mmap2BuildId) {
@@ -278,19 +325,24 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
             for (let i = 0; i < n; i++) id += ev.data[44 + i]!.toString(16).padStart(2, '0');
             mid = `<${id}>`;
           } else {
-            const maj = dv.getUint32(40, le), min = dv.getUint32(44, le), ino = dv.getBigUint64(48, le), gen = dv.getBigUint64(56, le);
+            const maj = dv.getUint32(40, le),
+              min = dv.getUint32(44, le),
+              ino = dv.getBigUint64(48, le),
+              gen = dv.getBigUint64(56, le);
             mid = `${maj.toString(16).padStart(2, '0')}:${min.toString(16).padStart(2, '0')} ${ino} ${gen}`;
           }
           const p = (prot & 1 ? 'r' : '-') + (prot & 2 ? 'w' : '-') + (prot & 4 ? 'x' : '-') + (flags & 1 ? 's' : 'p');
           text = `PERF_RECORD_MMAP2 ${pid}/${tid}: [${alt(start)}(${alt(len)}) @ ${alt(pgoff)} ${mid}]: ${p} ${name}\n`;
         }
         // perf names anonymous executable mappings after the JIT map file it would read
-        const mapName = name === '//anon' || name.startsWith('/anon_hugepage') || name.startsWith('/dev/zero') ? `/tmp/perf-${pid}.map` : name;
+        const mapName =
+          name === '//anon' || name.startsWith('/anon_hugepage') || name.startsWith('/dev/zero') ? `/tmp/perf-${pid}.map` : name;
         if (pid !== -1) spaces.add(pid, { start, end: start + len, pgoff, name: mapName });
         if (args.showMmap) taskLine(ev, pid, tid, text);
         return;
       }
-      default: return;
+      default:
+        return;
     }
   };
   finish = undefined;

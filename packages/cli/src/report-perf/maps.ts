@@ -2,13 +2,21 @@
  * Address spaces as perf script rebuilds them from MMAP/MMAP2/FORK: maps per process, the
  * newest map covering an address wins; a forked process starts with a copy of its parent's.
  */
-export interface PerfMap { start: bigint; end: bigint; pgoff: bigint; name: string }
+export interface PerfMap {
+  start: bigint;
+  end: bigint;
+  pgoff: bigint;
+  name: string;
+}
 
 export class AddressSpaces {
   readonly #byPid = new Map<number, PerfMap[]>();
   add(pid: number, m: PerfMap): void {
     let l = this.#byPid.get(pid);
-    if (!l) { l = []; this.#byPid.set(pid, l); }
+    if (!l) {
+      l = [];
+      this.#byPid.set(pid, l);
+    }
     l.push(m);
   }
   fork(pid: number, ppid: number): void {

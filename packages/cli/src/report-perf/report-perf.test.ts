@@ -22,12 +22,15 @@ function utp(args: string[]): { out: Buffer; err: string; status: number | null 
   const r = spawnSync(process.execPath, [main, 'report', ...args], { maxBuffer: 1 << 28 });
   return { out: r.stdout, err: r.stderr.toString(), status: r.status };
 }
-function gz(name: string): Buffer { return gunzipSync(readFileSync(fixDir + name)); }
+function gz(name: string): Buffer {
+  return gunzipSync(readFileSync(fixDir + name));
+}
 
 /** The first differing line, for a readable failure. */
 function sameLines(got: Buffer, want: Buffer, what: string): void {
   if (got.equals(want)) return;
-  const g = got.toString('latin1').split('\n'), w = want.toString('latin1').split('\n');
+  const g = got.toString('latin1').split('\n'),
+    w = want.toString('latin1').split('\n');
   let i = 0;
   while (i < g.length && i < w.length && g[i] === w[i]) i++;
   assert.fail(`${what}: line ${i + 1} differs (${g.length} vs ${w.length} lines)\n  utp:  ${g[i]}\n  perf: ${w[i]}`);
@@ -48,7 +51,8 @@ for (const f of ['tp-task', 'tp-pipe', 'tp-zstd', 'tp-lost']) {
 
 test('a truncated perf.data: the lines it holds, one warning line, exit 1', () => {
   const bytes = gz('tp-task.data.gz');
-  const dataOff = Number(bytes.readBigUInt64LE(40)), dataSize = Number(bytes.readBigUInt64LE(48));
+  const dataOff = Number(bytes.readBigUInt64LE(40)),
+    dataSize = Number(bytes.readBigUInt64LE(48));
   const path = join(tmp, 'cut.data');
   writeFileSync(path, bytes.subarray(0, dataOff + Math.floor(dataSize * 0.8)));
   const r = utp(['-i', path]);
@@ -63,7 +67,10 @@ test('a truncated perf.data: the lines it holds, one warning line, exit 1', () =
 test('-F and --cpu on a perf.data', () => {
   const path = join(tmp, 'tp-zstd.data');
   writeFileSync(path, gz('tp-zstd.data.gz'));
-  const want = gz('tp-zstd.script.gz').toString('latin1').split('\n').filter((l) => l.includes('[001]'));
+  const want = gz('tp-zstd.script.gz')
+    .toString('latin1')
+    .split('\n')
+    .filter((l) => l.includes('[001]'));
   const r = utp(['-i', path, '--cpu', '1']);
   assert.equal(r.status, 0, r.err);
   assert.deepEqual(r.out.toString('latin1').split('\n').filter(Boolean), want);
@@ -78,23 +85,44 @@ const hasPerf = spawnSync('perf', ['--version']).status === 0;
 const hasFlock = spawnSync('flock', ['--version']).status === 0;
 
 const LIVE: Array<{ name: string; record: string; script?: string[] }> = [
-  { name: 'tracepoints -a', record: "perf record -q -a -e sched:sched_switch -e sched:sched_wakeup -e 'irq:*' -e timer:hrtimer_start -o F -- sleep 0.1" },
-  { name: 'tracepoints + software events per task', record: 'perf record -q -e sched:sched_switch -e raw_syscalls:sys_exit -e context-switches -e cpu-clock -o F -- ls -R /usr/share/doc' },
+  {
+    name: 'tracepoints -a',
+    record: "perf record -q -a -e sched:sched_switch -e sched:sched_wakeup -e 'irq:*' -e timer:hrtimer_start -o F -- sleep 0.1",
+  },
+  {
+    name: 'tracepoints + software events per task',
+    record: 'perf record -q -e sched:sched_switch -e raw_syscalls:sys_exit -e context-switches -e cpu-clock -o F -- ls -R /usr/share/doc',
+  },
   { name: 'cpu-clock -g per task', record: 'perf record -q -g -e cpu-clock -o F -- ls -R /usr/share/doc' },
-  { name: 'task-clock -a with --show-task-events', record: "perf record -q -a -e task-clock -e sched:sched_process_exec -o F -- sh -c 'ls / >/dev/null'", script: ['--show-task-events'] },
+  {
+    name: 'task-clock -a with --show-task-events',
+    record: "perf record -q -a -e task-clock -e sched:sched_process_exec -o F -- sh -c 'ls / >/dev/null'",
+    script: ['--show-task-events'],
+  },
   { name: 'pipe mode', record: 'perf record -q -e sched:sched_switch -e raw_syscalls:sys_enter -o - -- ls /usr > F' },
   { name: 'zstd -z', record: 'perf record -q -z -a -e sched:sched_switch -e sched:sched_stat_runtime -o F -- sleep 0.1' },
-  { name: 'LOST records (-m 1)', record: 'perf record -q -m 1 -e raw_syscalls:sys_enter -e raw_syscalls:sys_exit -o F -- ls -R /usr/share/doc' },
+  {
+    name: 'LOST records (-m 1)',
+    record: 'perf record -q -m 1 -e raw_syscalls:sys_enter -e raw_syscalls:sys_exit -o F -- ls -R /usr/share/doc',
+  },
 ];
 
 for (const [k, c] of LIVE.entries()) {
   test(`live: ${c.name}`, (t) => {
-    if (!isRoot || !hasPerf || !hasFlock) { t.skip(`needs root, perf and flock (root=${isRoot} perf=${hasPerf} flock=${hasFlock})`); return; }
+    if (!isRoot || !hasPerf || !hasFlock) {
+      t.skip(`needs root, perf and flock (root=${isRoot} perf=${hasPerf} flock=${hasFlock})`);
+      return;
+    }
     const file = join(tmp, `live-${k}.data`);
     const cmd = c.record.replace(/\bF\b/, file);
     const pipe = cmd.includes('-o -');
     // a pipe recording writes the file on stdout (its `> F` must stay the last stdout redirection)
-    const rec = spawnSync('flock', ['/tmp/utp-live.lock', 'sh', '-c', pipe ? `${cmd} 2>/dev/null </dev/null` : `${cmd} >/dev/null 2>&1 </dev/null`]);
+    const rec = spawnSync('flock', [
+      '/tmp/utp-live.lock',
+      'sh',
+      '-c',
+      pipe ? `${cmd} 2>/dev/null </dev/null` : `${cmd} >/dev/null 2>&1 </dev/null`,
+    ]);
     assert.equal(rec.status, 0, `perf record failed: ${cmd}`);
     const opts = c.script ?? [];
     const ps = spawnSync('sh', ['-c', `perf script ${pipe ? '-i - <' : '-i'} ${file} ${opts.join(' ')}`], { maxBuffer: 1 << 28 });

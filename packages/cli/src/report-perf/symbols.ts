@@ -8,7 +8,11 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { ElfFile, noteBuildId } from '@utp/bytes';
 
-export interface Sym { start: bigint; end: bigint; name: string }
+export interface Sym {
+  start: bigint;
+  end: bigint;
+  name: string;
+}
 
 /** A sorted symbol table with perf's choice among symbols at one address. */
 export class SymTable {
@@ -20,21 +24,30 @@ export class SymTable {
     const out: Array<Sym & { bind?: number }> = [];
     for (const s of list) {
       const last = out[out.length - 1];
-      if (last && last.start === s.start) { if (lastWins || better(s, last)) out[out.length - 1] = s; continue; }
+      if (last && last.start === s.start) {
+        if (lastWins || better(s, last)) out[out.length - 1] = s;
+        continue;
+      }
       out.push(s);
     }
-    if (fixEndToNext) for (let i = 0; i < out.length; i++) {
-      const s = out[i]!;
-      if (s.end <= s.start) s.end = i + 1 < out.length ? out[i + 1]!.start : s.start + 4096n;
-    }
+    if (fixEndToNext)
+      for (let i = 0; i < out.length; i++) {
+        const s = out[i]!;
+        if (s.end <= s.start) s.end = i + 1 < out.length ? out[i + 1]!.start : s.start + 4096n;
+      }
     this.syms = out;
   }
   find(addr: bigint): Sym | undefined {
     const a = this.syms;
-    let lo = 0, hi = a.length - 1, best = -1;
+    let lo = 0,
+      hi = a.length - 1,
+      best = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (a[mid]!.start <= addr) { best = mid; lo = mid + 1; } else hi = mid - 1;
+      if (a[mid]!.start <= addr) {
+        best = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
     }
     if (best < 0) return undefined;
     const s = a[best]!;
@@ -42,15 +55,23 @@ export class SymTable {
   }
 }
 
-const STB_GLOBAL = 1, STB_WEAK = 2;
-function underscores(n: string): number { let i = 0; while (n[i] === '_') i++; return i; }
+const STB_GLOBAL = 1,
+  STB_WEAK = 2;
+function underscores(n: string): number {
+  let i = 0;
+  while (n[i] === '_') i++;
+  return i;
+}
 /** perf's choose_best_symbol: non-weak, then global, then fewer leading underscores, then the longer name. */
 function better(a: Sym & { bind?: number }, b: Sym & { bind?: number }): boolean {
-  const aw = a.bind === STB_WEAK, bw = b.bind === STB_WEAK;
+  const aw = a.bind === STB_WEAK,
+    bw = b.bind === STB_WEAK;
   if (aw !== bw) return bw;
-  const ag = a.bind === STB_GLOBAL, bg = b.bind === STB_GLOBAL;
+  const ag = a.bind === STB_GLOBAL,
+    bg = b.bind === STB_GLOBAL;
   if (ag !== bg) return ag;
-  const ua = underscores(a.name), ub = underscores(b.name);
+  const ua = underscores(a.name),
+    ub = underscores(b.name);
   if (ua !== ub) return ua < ub;
   return a.name.length > b.name.length;
 }
@@ -68,8 +89,14 @@ export function kallsymsTable(text: string): SymTable {
       const up = type.toUpperCase();
       if (up === 'T' || up === 'W') {
         const rest = text.slice(sp1 + 3, nl);
-        if (!rest.includes('\t')) { // module symbols are "name\t[module]": kept out of [kernel.kallsyms]
-          list.push({ start: BigInt('0x' + text.slice(p, sp1)), end: 0n, name: rest, bind: up === 'W' ? STB_WEAK : type === 'T' ? STB_GLOBAL : 0 });
+        if (!rest.includes('\t')) {
+          // module symbols are "name\t[module]": kept out of [kernel.kallsyms]
+          list.push({
+            start: BigInt('0x' + text.slice(p, sp1)),
+            end: 0n,
+            name: rest,
+            bind: up === 'W' ? STB_WEAK : type === 'T' ? STB_GLOBAL : 0,
+          });
         }
       }
     }
@@ -80,10 +107,19 @@ export function kallsymsTable(text: string): SymTable {
 
 /** Build id of the running kernel (/sys/kernel/notes), '' when unknown. */
 export function liveKernelBuildId(): string {
-  try { return noteBuildId(readFileSync('/sys/kernel/notes')); } catch { return ''; }
+  try {
+    return noteBuildId(readFileSync('/sys/kernel/notes'));
+  } catch {
+    return '';
+  }
 }
 
-export interface Dso { name: string; kernel: boolean; syms: SymTable | undefined; adjust: Array<{ addr: bigint; offset: bigint }> | undefined }
+export interface Dso {
+  name: string;
+  kernel: boolean;
+  syms: SymTable | undefined;
+  adjust: Array<{ addr: bigint; offset: bigint }> | undefined;
+}
 
 /** User-space DSOs, loaded once by path. */
 export class DsoCache {
@@ -107,10 +143,17 @@ export class DsoCache {
     let chosen: ElfFile | undefined;
     for (const path of tries) {
       let elf: ElfFile;
-      try { elf = new ElfFile(readFileSync(path), path); } catch { continue; }
+      try {
+        elf = new ElfFile(readFileSync(path), path);
+      } catch {
+        continue;
+      }
       const id = elf.buildId();
       if (want && id && id !== want) continue;
-      if (elf.sections.some((x) => x.type === 2)) { chosen = elf; break; }
+      if (elf.sections.some((x) => x.type === 2)) {
+        chosen = elf;
+        break;
+      }
       dynOnly ??= elf;
     }
     const elf = chosen ?? dynOnly;
@@ -123,7 +166,10 @@ export class DsoCache {
         // STT_FUNC, STT_GNU_IFUNC, and labels (STT_NOTYPE) in text sections, as perf keeps them
         if (s.type !== 2 && s.type !== 10 && !(s.type === 0 && secs[s.shndx]?.name.startsWith('.text'))) continue;
         let start = s.value;
-        if (exec) { const sh = secs[s.shndx]; if (sh) start = start - sh.addr + BigInt(sh.offset); }
+        if (exec) {
+          const sh = secs[s.shndx];
+          if (sh) start = start - sh.addr + BigInt(sh.offset);
+        }
         syms.push({ start, end: start + s.size, name: s.name, bind: s.bind });
       }
       d.syms = new SymTable(syms, true);

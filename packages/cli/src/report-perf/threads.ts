@@ -3,7 +3,12 @@
  * comm per tid as of the record being printed. tid 0 is "swapper"; a tid seen first in a
  * sample is ":TID" until a COMM names it; FORK copies the parent's comm when it has one.
  */
-export interface PerfThread { pid: number; tid: number; comm: string; commSet: boolean }
+export interface PerfThread {
+  pid: number;
+  tid: number;
+  comm: string;
+  commSet: boolean;
+}
 
 export class Threads {
   readonly #map = new Map<number, PerfThread>();
@@ -27,7 +32,10 @@ export class Threads {
     const parent = this.findnew(ppid, ptid);
     if (this.#map.has(tid) && tid !== ptid) this.#map.delete(tid);
     const t = this.findnew(pid, tid);
-    if (parent.commSet) { t.comm = parent.comm; t.commSet = true; }
+    if (parent.commSet) {
+      t.comm = parent.comm;
+      t.commSet = true;
+    }
     return t;
   }
 }

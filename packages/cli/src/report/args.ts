@@ -141,7 +141,10 @@ export function cutAtFirstPositional(argv: string[]): string[] {
     }
     // a group of short flags: the first one taking a value consumes the rest or the next token
     for (let k = 1; k < a.length; k++) {
-      if (SHORT_WITH_VALUE.has(a[k]!)) { if (k === a.length - 1) i++; break; }
+      if (SHORT_WITH_VALUE.has(a[k]!)) {
+        if (k === a.length - 1) i++;
+        break;
+      }
     }
   }
   return argv;
@@ -162,7 +165,8 @@ export function parseReportArgs(argvIn: string[]): ReportArgs {
     const a = argv[i]!;
     if (a === '-v') {
       if (negate) throw new UsageError('Only 1 -v can be used');
-      negate = true; continue;
+      negate = true;
+      continue;
     }
     // -V[level] and --verbose[=level]: optional attached values, which parseArgs cannot express
     const vm = /^(?:-V|--verbose(?:=|$))(.*)$/.exec(a);
@@ -178,7 +182,10 @@ export function parseReportArgs(argvIn: string[]): ReportArgs {
       filters.push({ filter: f, negate, input });
       continue;
     }
-    if (a.startsWith('-F') && a.length > 2) { filters.push({ filter: a.slice(2), negate, input }); continue; }
+    if (a.startsWith('-F') && a.length > 2) {
+      filters.push({ filter: a.slice(2), negate, input });
+      continue;
+    }
     if (a === '--ts-offset' || a.startsWith('--ts-offset=')) {
       const v = a === '--ts-offset' ? argv[++i] : a.slice(12);
       if (v === undefined || !/^\s*-?\d+/.test(v)) throw new UsageError(`invalid --ts-offset '${v ?? ''}'`);
@@ -193,7 +200,10 @@ export function parseReportArgs(argvIn: string[]): ReportArgs {
       ts2secs.set(inputsSeen > 1 ? input : -1, m ? BigInt(m[0]) : 0n);
       continue;
     }
-    if (a === '-i' || (a.startsWith('-i') && a.length > 2)) { input++; inputsSeen++; }
+    if (a === '-i' || (a.startsWith('-i') && a.length > 2)) {
+      input++;
+      inputsSeen++;
+    }
     rest.push(a);
   }
   let parsed;

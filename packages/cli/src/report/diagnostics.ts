@@ -8,7 +8,11 @@ import { TraceDatDiagnostic } from '@utp/tracedat';
 import type { Input } from './inputs.js';
 
 /** Diagnostics printed on stderr without -V (besides truncation, summed up above). */
-const DEFAULT_SHOWN: ReadonlySet<string> = new Set([TraceDatDiagnostic.PagesSkipped, TraceDatDiagnostic.Decompress, TraceDatDiagnostic.BadEventFormat]);
+const DEFAULT_SHOWN: ReadonlySet<string> = new Set([
+  TraceDatDiagnostic.PagesSkipped,
+  TraceDatDiagnostic.Decompress,
+  TraceDatDiagnostic.BadEventFormat,
+]);
 
 /** Writes the input's diagnostics to stderr; returns the exit status they call for (0 or 1). */
 export function renderDiagnostics(inp: Input, verbose: boolean): number {
@@ -17,15 +21,19 @@ export function renderDiagnostics(inp: Input, verbose: boolean): number {
   if (trunc.length > 0) {
     const d = trunc[0]!;
     const more = trunc.length > 1 ? ` (and ${trunc.length - 1} more)` : '';
-    process.stderr.write(`utp report: warning: ${inp.file}: ${d.message}${d.offset !== undefined ? ` at offset=${d.offset}` : ''}${more}\n`);
+    process.stderr.write(
+      `utp report: warning: ${inp.file}: ${d.message}${d.offset !== undefined ? ` at offset=${d.offset}` : ''}${more}\n`,
+    );
     // a cut file is an input error; a damaged page only costs that CPU's remaining data
     if (trunc.some((x) => x.code === 'TRACEDAT_TRUNCATED')) status = 1;
   }
   for (const d of inp.diags) {
     if (trunc.includes(d)) continue;
     // data trace-cmd would not show (its page walk), or lost: one line each, status unchanged
-    if (DEFAULT_SHOWN.has(d.code)) process.stderr.write(`utp report: ${d.level}: ${inp.file}: ${d.message.replace('exactPages: false', 'utp report --all-pages')}\n`);
-    else if (verbose) process.stderr.write(`utp report: ${d.level}: ${d.message}${d.offset !== undefined ? ` (offset=${d.offset})` : ''}\n`);
+    if (DEFAULT_SHOWN.has(d.code))
+      process.stderr.write(`utp report: ${d.level}: ${inp.file}: ${d.message.replace('exactPages: false', 'utp report --all-pages')}\n`);
+    else if (verbose)
+      process.stderr.write(`utp report: ${d.level}: ${d.message}${d.offset !== undefined ? ` (offset=${d.offset})` : ''}\n`);
   }
   return status;
 }

@@ -19,11 +19,14 @@ export async function showCpus(inp: Input, args: ReportArgs, out: Output): Promi
   const last = new Map<number, bigint>();
   if (top) {
     const withData = top.cpus.filter((c) => c.size > 0).length;
-    await td.forEachRecord((rec: KRecord) => {
-      if (!first.has(rec.cpu)) first.set(rec.cpu, rec.ts);
-      last.set(rec.cpu, rec.ts);
-      return args.last || first.size < withData;
-    }, { buffers: [top] });
+    await td.forEachRecord(
+      (rec: KRecord) => {
+        if (!first.has(rec.cpu)) first.set(rec.cpu, rec.ts);
+        last.set(rec.cpu, rec.ts);
+        return args.last || first.size < withData;
+      },
+      { buffers: [top] },
+    );
   }
   for (let i = 0; i < td.cpuCount; i++) {
     const f = first.get(i);
@@ -37,9 +40,11 @@ export async function showCpus(inp: Input, args: ReportArgs, out: Output): Promi
 
 /** --stat: the kernel buffer statistics saved at the end of the recording. */
 export async function showStat(td: TraceDat, out: Output): Promise<void> {
-  out.write('\nKernel buffer statistics:\n' +
-    '  Note: "entries" are the entries left in the kernel ring buffer and are not\n' +
-    '        recorded in the trace data. They should all be zero.\n\n');
+  out.write(
+    '\nKernel buffer statistics:\n' +
+      '  Note: "entries" are the entries left in the kernel ring buffer and are not\n' +
+      '        recorded in the trace data. They should all be zero.\n\n',
+  );
   if (td.cpustats !== undefined) {
     const z = td.cpustats.indexOf('\0');
     out.write((z >= 0 ? td.cpustats.slice(0, z) : td.cpustats) + '\n');
@@ -56,7 +61,9 @@ export async function showStat(td: TraceDat, out: Output): Promise<void> {
 
 /** -E: `system:name` of every event, sorted by system then name. */
 export function listEvents(tep: Tep, out: Output): void {
-  const evs = [...tep.events].sort((a, b) => (a.system < b.system ? -1 : a.system > b.system ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : a.id - b.id));
+  const evs = [...tep.events].sort((a, b) =>
+    a.system < b.system ? -1 : a.system > b.system ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : a.id - b.id,
+  );
   for (const e of evs) out.write(`${e.system}:${e.name}\n`);
 }
 
@@ -93,7 +100,10 @@ export function printFormats(td: TraceDat, out: Output, regex?: string): void {
         if (!evRe.test(first.startsWith('name: ') ? first.slice(6) : first)) continue;
       }
     }
-    if (f.system !== system) { out.write(`\nsystem: ${f.system}\n`); system = f.system; }
+    if (f.system !== system) {
+      out.write(`\nsystem: ${f.system}\n`);
+      system = f.system;
+    }
     out.write(f.text + '\n');
   }
 }

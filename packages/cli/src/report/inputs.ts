@@ -19,7 +19,10 @@ export class InputError extends Error {}
 export class InitError extends Error {}
 
 /** Shared by the plugins of every input: set once all inputs are open (see report()). */
-export interface PluginState { funcRepeatTime: FuncRepeatTimeFormat; lookahead: HandleLookahead }
+export interface PluginState {
+  funcRepeatTime: FuncRepeatTimeFormat;
+  lookahead: HandleLookahead;
+}
 
 /** One `-i` input. */
 export interface Input {
@@ -37,10 +40,13 @@ export interface Input {
 /** A native-speed (WebAssembly) zstd decoder for Node, loaded once; fzstd stays the fallback. */
 let zstdWasm: Promise<Decompressor | undefined> | undefined;
 export function fastZstd(): Promise<Decompressor | undefined> {
-  zstdWasm ??= import('@foxglove/wasm-zstd').then(async (m) => {
-    await m.isLoaded;
-    return (data: Uint8Array, usize: number) => m.decompress(data, usize);
-  }, () => undefined);
+  zstdWasm ??= import('@foxglove/wasm-zstd').then(
+    async (m) => {
+      await m.isLoaded;
+      return (data: Uint8Array, usize: number) => m.decompress(data, usize);
+    },
+    () => undefined,
+  );
   return zstdWasm;
 }
 
@@ -50,7 +56,9 @@ export async function openTrace(file: string, args: ReportArgs, tsOffset: bigint
     st = statSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(`cannot open '${file}': ${code === 'ENOENT' ? 'No such file or directory' : code === 'EACCES' ? 'Permission denied' : (e as Error).message}`);
+    throw new InputError(
+      `cannot open '${file}': ${code === 'ENOENT' ? 'No such file or directory' : code === 'EACCES' ? 'Permission denied' : (e as Error).message}`,
+    );
   }
   if (st.isDirectory()) throw new InputError(`cannot read '${file}': Is a directory`);
   let src: FileSource;
@@ -82,8 +90,16 @@ export async function openTrace(file: string, args: ReportArgs, tsOffset: bigint
   try {
     const td = await TraceDat.open(src, {
       decompressors: zstd ? { zstd } : {},
-      onDiagnostic: (d) => { diags.push(d); }, tep, ignoreDate: args.nodate, rawTs: args.rawTs, tsOffset,
-      keepFormatTexts: args.formats || args.printEvent !== undefined, ts2secsHz, exactPages: !args.allPages,
+      onDiagnostic: (d) => {
+        diags.push(d);
+      },
+      tep,
+      ignoreDate: args.nodate,
+      rawTs: args.rawTs,
+      tsOffset,
+      keepFormatTexts: args.formats || args.printEvent !== undefined,
+      ts2secsHz,
+      exactPages: !args.allPages,
     });
     return { file, name: file.slice(file.lastIndexOf('/') + 1), td, diags };
   } catch (e) {
@@ -104,12 +120,15 @@ export async function checkInit(inp: Input, args: ReportArgs): Promise<void> {
   const fails = await inp.td.initFailures();
   inp.skipped = new Set();
   if (fails.length === 0) return;
-  const why = (f: (typeof fails)[number]): string => `cpu=${f.cpu}: sub-buffer commit ${f.commit} is larger than the page size ${inp.td.handlePageSize(f.buffer)} trace-cmd 3.1.6 reads it with (--all-pages reads it)`;
+  const why = (f: (typeof fails)[number]): string =>
+    `cpu=${f.cpu}: sub-buffer commit ${f.commit} is larger than the page size ${inp.td.handlePageSize(f.buffer)} trace-cmd 3.1.6 reads it with (--all-pages reads it)`;
   const top = fails.find((x) => x.buffer.name === '');
   if (top) throw new InitError(`failed to init data: ${inp.file}: top buffer, ${why(top)}`);
   for (const f of fails) {
     inp.skipped.add(f.buffer);
-    process.stderr.write(`utp report: warning: ${inp.file}: could not retrieve handle ${f.buffer.name}: ${why(f)}; it is left out, as trace-cmd does\n`);
+    process.stderr.write(
+      `utp report: warning: ${inp.file}: could not retrieve handle ${f.buffer.name}: ${why(f)}; it is left out, as trace-cmd does\n`,
+    );
   }
 }
 

@@ -28,8 +28,16 @@ export function jsonStringOfBytes(s: string): string {
   let i = 0;
   while (i < b.length) {
     const n = utf8Len(b, i, b.length);
-    if (n === 0) { out += '\\udc' + HEX[b[i]! >> 4]! + HEX[b[i]! & 15]!; i++; continue; }
-    if (n > 1) { out += s.slice(i, i + n); i += n; continue; }
+    if (n === 0) {
+      out += '\\udc' + HEX[b[i]! >> 4]! + HEX[b[i]! & 15]!;
+      i++;
+      continue;
+    }
+    if (n > 1) {
+      out += s.slice(i, i + n);
+      i += n;
+      continue;
+    }
     const c = b[i]!;
     out += c === 34 ? '\\"' : c === 92 ? '\\\\' : c < 0x20 ? escCtl(c) : s[i]!;
     i++;
@@ -39,12 +47,18 @@ export function jsonStringOfBytes(s: string): string {
 
 function escCtl(c: number): string {
   switch (c) {
-    case 8: return '\\b';
-    case 9: return '\\t';
-    case 10: return '\\n';
-    case 12: return '\\f';
-    case 13: return '\\r';
-    default: return '\\u00' + HEX[c >> 4]! + HEX[c & 15]!;
+    case 8:
+      return '\\b';
+    case 9:
+      return '\\t';
+    case 10:
+      return '\\n';
+    case 12:
+      return '\\f';
+    case 13:
+      return '\\r';
+    default:
+      return '\\u00' + HEX[c >> 4]! + HEX[c & 15]!;
   }
 }
 
@@ -82,7 +96,11 @@ function putJsonBytes(ob: OutBuffer, b: Uint8Array, start: number, end: number):
   while (i < end) {
     const c = b[i]!;
     if (c === 0) break;
-    if (c >= 0x20 && c < 0x80 && c !== 34 && c !== 92) { out[p++] = c; i++; continue; }
+    if (c >= 0x20 && c < 0x80 && c !== 34 && c !== 92) {
+      out[p++] = c;
+      i++;
+      continue;
+    }
     if (c < 0x80) {
       out[p++] = 92;
       if (c === 34 || c === 92) out[p++] = c;
@@ -91,14 +109,24 @@ function putJsonBytes(ob: OutBuffer, b: Uint8Array, start: number, end: number):
       else if (c === 13) out[p++] = 114;
       else if (c === 8) out[p++] = 98;
       else if (c === 12) out[p++] = 102;
-      else { out[p++] = 117; out[p++] = 48; out[p++] = 48; out[p++] = HEX.charCodeAt(c >> 4); out[p++] = HEX.charCodeAt(c & 15); }
+      else {
+        out[p++] = 117;
+        out[p++] = 48;
+        out[p++] = 48;
+        out[p++] = HEX.charCodeAt(c >> 4);
+        out[p++] = HEX.charCodeAt(c & 15);
+      }
       i++;
       continue;
     }
     const n = utf8Len(b, i, end);
     if (n === 0) {
-      out[p++] = 92; out[p++] = 117; out[p++] = 100; out[p++] = 99;
-      out[p++] = HEX.charCodeAt(c >> 4); out[p++] = HEX.charCodeAt(c & 15);
+      out[p++] = 92;
+      out[p++] = 117;
+      out[p++] = 100;
+      out[p++] = 99;
+      out[p++] = HEX.charCodeAt(c >> 4);
+      out[p++] = HEX.charCodeAt(c & 15);
       i++;
       continue;
     }
@@ -113,23 +141,48 @@ function putJsonBytes(ob: OutBuffer, b: Uint8Array, start: number, end: number):
 function putInt(ob: OutBuffer, rec: TraceRecord, off: number, size: number, signed: boolean, le: boolean): void {
   const at = rec.offset + off;
   const dv = rec.view;
-  if (off < 0 || off + size > rec.size || at + size > rec.page.length) { ob.byte(48); return; }
+  if (off < 0 || off + size > rec.size || at + size > rec.page.length) {
+    ob.byte(48);
+    return;
+  }
   switch (size) {
-    case 1: { const v = rec.page[at]!; if (signed && v > 127) ob.sdec(v - 256); else ob.dec(v); return; }
-    case 2: { if (signed) ob.sdec(dv.getInt16(at, le)); else ob.dec(dv.getUint16(at, le)); return; }
-    case 4: { if (signed) ob.sdec(dv.getInt32(at, le)); else ob.dec(dv.getUint32(at, le)); return; }
+    case 1: {
+      const v = rec.page[at]!;
+      if (signed && v > 127) ob.sdec(v - 256);
+      else ob.dec(v);
+      return;
+    }
+    case 2: {
+      if (signed) ob.sdec(dv.getInt16(at, le));
+      else ob.dec(dv.getUint16(at, le));
+      return;
+    }
+    case 4: {
+      if (signed) ob.sdec(dv.getInt32(at, le));
+      else ob.dec(dv.getUint32(at, le));
+      return;
+    }
     case 8: {
       const lo = dv.getUint32(at + (le ? 0 : 4), le);
       const hi = dv.getUint32(at + (le ? 4 : 0), le);
-      if (hi < 0x200000) { ob.dec(hi * TWO32 + lo); return; }
-      if (signed && hi >= 0xffe00001) { ob.sdec((hi - TWO32) * TWO32 + lo); return; }
+      if (hi < 0x200000) {
+        ob.dec(hi * TWO32 + lo);
+        return;
+      }
+      if (signed && hi >= 0xffe00001) {
+        ob.sdec((hi - TWO32) * TWO32 + lo);
+        return;
+      }
       ob.latin1(String(signed ? dv.getBigInt64(at, le) : dv.getBigUint64(at, le)));
       return;
     }
     default: {
       // libtraceevent reads other sizes as 0; we give the bytes as an array
       ob.byte(91);
-      for (let k = 0; k < size; k++) { if (k) ob.byte(44); ob.dec(rec.page[at + k]!); }
+      for (let k = 0; k < size; k++) {
+        if (k) ob.byte(44);
+        ob.dec(rec.page[at + k]!);
+      }
       ob.byte(93);
     }
   }
@@ -159,8 +212,12 @@ function fieldWriter(tep: Tep, f: Field, first: boolean, le: boolean): FieldWrit
       ob.byte(93);
     };
   }
-  const off = f.offset, size = f.size;
-  return (rec, ob) => { ob.chunk(key); putInt(ob, rec, off, size, signed, le); };
+  const off = f.offset,
+    size = f.size;
+  return (rec, ob) => {
+    ob.chunk(key);
+    putInt(ob, rec, off, size, signed, le);
+  };
 }
 
 /** Writes records of one Tep (one input) as JSON lines. */
@@ -172,7 +229,10 @@ export class JsonWriter {
   private readonly md: Field | undefined;
   private readonly ld: Field | undefined;
 
-  constructor(private readonly tep: Tep, private readonly le: boolean) {
+  constructor(
+    private readonly tep: Tep,
+    private readonly le: boolean,
+  ) {
     const first = tep.events[0];
     this.md = first?.commonFields.find((x) => x.name === 'common_migrate_disable');
     this.ld = first?.commonFields.find((x) => x.name === 'common_lock_depth');
@@ -191,9 +251,15 @@ export class JsonWriter {
 
   private comm(pid: number): Chunk {
     const v = this.tep.cmdlines.version;
-    if (v !== this.commVersion) { this.comms.clear(); this.commVersion = v; }
+    if (v !== this.commVersion) {
+      this.comms.clear();
+      this.commVersion = v;
+    }
     let c = this.comms.get(pid);
-    if (!c) { c = makeChunk(',"comm":' + jsonStringOfBytes(this.tep.commOf(pid))); this.comms.set(pid, c); }
+    if (!c) {
+      c = makeChunk(',"comm":' + jsonStringOfBytes(this.tep.commOf(pid)));
+      this.comms.set(pid, c);
+    }
     return c;
   }
 
@@ -205,7 +271,9 @@ export class JsonWriter {
     const key = ((fl & 0xffff) * 65536 + (pc & 0xffff)) * 1024 + ((md + 1) & 0x1f) * 32 + ((ld + 1) & 0x1f);
     let c = this.flagChunks.get(key);
     if (!c) {
-      c = makeChunk(',"flags":' + jsonStringOfBytes(fl < 0 ? '' : latencyFlags(fl, pc, this.md ? md : undefined, this.ld ? ld : undefined)));
+      c = makeChunk(
+        ',"flags":' + jsonStringOfBytes(fl < 0 ? '' : latencyFlags(fl, pc, this.md ? md : undefined, this.ld ? ld : undefined)),
+      );
       this.flagChunks.set(key, c);
     }
     return c;
@@ -214,7 +282,8 @@ export class JsonWriter {
   /** `{"lost":N,"cpu":C...}` for the events lost before `rec` (N null when unknown). */
   lost(rec: TraceRecord, tail: Chunk | null, ob: OutBuffer): void {
     ob.latin1('{"lost":');
-    if (rec.missedEvents < 0) ob.latin1('null'); else ob.dec(rec.missedEvents);
+    if (rec.missedEvents < 0) ob.latin1('null');
+    else ob.dec(rec.missedEvents);
     ob.latin1(',"cpu":');
     ob.dec(rec.cpu);
     if (tail) ob.chunk(tail);
@@ -226,7 +295,8 @@ export class JsonWriter {
     if (rec.missedEvents !== 0) this.lost(rec, tail, ob);
     const tep = this.tep;
     ob.latin1('{"ts":');
-    if (rec.tsBig === undefined) ob.dec(rec.tsNum); else ob.latin1(String(rec.tsBig));
+    if (rec.tsBig === undefined) ob.dec(rec.tsNum);
+    else ob.latin1(String(rec.tsBig));
     ob.latin1(',"cpu":');
     ob.dec(rec.cpu);
     const pid = tep.pidOf(rec);

@@ -14,7 +14,10 @@ const FLUSH_AT = 1 << 19;
 export class Output {
   /** Where lines are emitted; call `lineDone()` after each line. */
   readonly buffer: OutBuffer;
-  constructor(private readonly fd = 1, size = 1 << 20) {
+  constructor(
+    private readonly fd = 1,
+    size = 1 << 20,
+  ) {
     this.buffer = new OutBuffer((b) => this.writeAll(b), size);
   }
 
@@ -39,7 +42,10 @@ export class Output {
         off += writeSync(this.fd, b, off, b.length - off);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EAGAIN') { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1); continue; }
+        if (code === 'EAGAIN') {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+          continue;
+        }
         if (code === 'EPIPE') process.exit(0);
         throw e;
       }

@@ -69,8 +69,11 @@ async function step(s: CpuStream): Promise<boolean> {
  * copied and its stream advanced before `cb` prints it, so that the handler can peek at the
  * handle's next record; a record it consumes is dropped.
  */
-export async function printMerged<T>(handles: Array<PrintSource<T>>, lookahead: HandleLookahead | undefined,
-  cb: (rec: KRecord, tag: T, slot: number, pageOffset: number) => void): Promise<void> {
+export async function printMerged<T>(
+  handles: Array<PrintSource<T>>,
+  lookahead: HandleLookahead | undefined,
+  cb: (rec: KRecord, tag: T, slot: number, pageOffset: number) => void,
+): Promise<void> {
   const streams: CpuStream[] = [];
   const tags: T[] = [];
   const slots: number[] = [];
@@ -82,7 +85,11 @@ export async function printMerged<T>(handles: Array<PrintSource<T>>, lookahead: 
     const mine: CpuStream[] = [];
     h.streams.forEach((s, i) => {
       if (!s) return;
-      streams.push(s); tags.push(h.tag); slots.push(base + i); entryIds.push(lookahead ? h.entryId : -1); teps.push(h.tep);
+      streams.push(s);
+      tags.push(h.tag);
+      slots.push(base + i);
+      entryIds.push(lookahead ? h.entryId : -1);
+      teps.push(h.tep);
       mine.push(s);
     });
     for (let k = 0; k < mine.length; k++) group.push(mine);
@@ -102,7 +109,11 @@ export async function printMerged<T>(handles: Array<PrintSource<T>>, lookahead: 
       for (let k = 0; k < live.length; k++) {
         const i = live[k]!;
         const key = stale.has(streams[i]!) ? STALE_TS : streams[i]!.rec.ts;
-        if (best < 0 || key < bestKey) { best = i; bestPos = k; bestKey = key; }
+        if (best < 0 || key < bestKey) {
+          best = i;
+          bestPos = k;
+          bestKey = key;
+        }
       }
       if (best >= 0) stale.delete(streams[best]!);
       else stale.clear();
@@ -150,7 +161,13 @@ export async function printMerged<T>(handles: Array<PrintSource<T>>, lookahead: 
 function copyRecord(dst: KRecord, r: KRecord): void {
   const from = Math.max(0, r.offset - 8);
   const bytes = r.page.slice(from, r.offset + r.size);
-  dst.tsNum = r.tsNum; dst.tsBig = r.tsBig; dst.cpu = r.cpu;
-  dst.page = bytes; dst.view = new DataView(bytes.buffer);
-  dst.offset = r.offset - from; dst.size = r.size; dst.missedEvents = r.missedEvents; dst.fileOffset = r.fileOffset;
+  dst.tsNum = r.tsNum;
+  dst.tsBig = r.tsBig;
+  dst.cpu = r.cpu;
+  dst.page = bytes;
+  dst.view = new DataView(bytes.buffer);
+  dst.offset = r.offset - from;
+  dst.size = r.size;
+  dst.missedEvents = r.missedEvents;
+  dst.fileOffset = r.fileOffset;
 }

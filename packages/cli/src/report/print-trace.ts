@@ -17,11 +17,15 @@ import { JsonWriter, handleTail } from './json.js';
 
 /** One trace-cmd handle in iteration order (a file's top buffer or one of its instances). */
 export interface Handle {
-  input: Input; prefix: string;
+  input: Input;
+  prefix: string;
   /** The instance name ('' for the top buffer). */
-  bufferName: string; streams: Array<CpuStream | undefined>; buffer: TraceDatBuffer | undefined;
+  bufferName: string;
+  streams: Array<CpuStream | undefined>;
+  buffer: TraceDatBuffer | undefined;
   /** Sub-buffer size the streams step with, and where record data starts in a sub-buffer (--boundary). */
-  pageSize: number; dataStart: number;
+  pageSize: number;
+  dataStart: number;
 }
 
 /**
@@ -62,7 +66,15 @@ export function buildHandles(inputs: Input[], args: ReportArgs): Handle[] {
       const isTop = h.buffer === undefined || h.buffer.name === '';
       const pageSize = !h.buffer ? inp.td.pageSize : args.allPages ? h.buffer.pageSize : inp.td.handlePageSize(h.buffer);
       const dataStart = 8 + (inp.td.headerPage?.commitSize ?? 8);
-      const entry: Handle = { input: inp, bufferName: isTop ? '' : h.buffer!.name, prefix: prefix(isTop ? (multi ? inp.name : undefined) : h.buffer!.name), streams: h.streams, buffer: h.buffer, pageSize, dataStart };
+      const entry: Handle = {
+        input: inp,
+        bufferName: isTop ? '' : h.buffer!.name,
+        prefix: prefix(isTop ? (multi ? inp.name : undefined) : h.buffer!.name),
+        streams: h.streams,
+        buffer: h.buffer,
+        pageSize,
+        dataStart,
+      };
       (isTop ? handles : later).push(entry);
     }
   }
@@ -95,14 +107,20 @@ async function firstTopTs(inputs: Input[]): Promise<bigint> {
 export async function printTrace(inputs: Input[], args: ReportArgs, out: Output, lookahead: HandleLookahead | undefined): Promise<void> {
   for (const inp of inputs) {
     inp.printer = new LinePrinter(inp.td.tep, {
-      latency: args.latency, raw: args.raw, nsec: args.nsec, inUsecs: inp.td.inUsecs,
-      tsDiff: args.tsDiff, useTraceClock: inp.td.useTraceClock, eventMode: eventModes(args),
+      latency: args.latency,
+      raw: args.raw,
+      nsec: args.nsec,
+      inUsecs: inp.td.inUsecs,
+      tsDiff: args.tsDiff,
+      useTraceClock: inp.td.useTraceClock,
+      eventMode: eventModes(args),
     });
   }
   const handles = buildHandles(inputs, args);
   const cpuSet = args.cpus ? new Set(args.cpus) : undefined;
   const wake = args.wakeup ? new WakeupLatency(inputs[0]!.td.tep) : undefined;
-  const noIrq = args.noIrqs, noSoft = args.noSoftirqs;
+  const noIrq = args.noIrqs,
+    noSoft = args.noSoftirqs;
   const boundary = args.boundary;
   const sources: Array<PrintSource<Handle>> = handles.map((h) => {
     const tep = h.input.td.tep;
@@ -147,12 +165,20 @@ export async function printTrace(inputs: Input[], args: ReportArgs, out: Output,
       lastTs = ts;
     }
     if (json) {
-      if (h !== lastH) { lastH = h; jw = jsonWriters.get(inp)!; tail = tails.get(h)!; }
+      if (h !== lastH) {
+        lastH = h;
+        jw = jsonWriters.get(inp)!;
+        tail = tails.get(h)!;
+      }
       jw!.write(rec, tail, ob);
       out.lineDone();
       return;
     }
-    if (h !== lastH) { lastH = h; printer = inp.printer!; pre = prefixes.get(h)!; }
+    if (h !== lastH) {
+      lastH = h;
+      printer = inp.printer!;
+      pre = prefixes.get(h)!;
+    }
     if (pre) ob.chunk(pre);
     if (boundary && atBufferStart(rec, at, h, inp.td.littleEndian)) {
       // trace_show_data: the dropped-events line, then the boundary line, then the record

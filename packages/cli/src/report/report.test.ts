@@ -22,7 +22,9 @@ function utp(args: string[]): { out: Buffer; err: string; status: number | null 
   return { out: r.stdout, err: r.stderr.toString(), status: r.status };
 }
 
-function gz(path: string): Buffer { return gunzipSync(readFileSync(path)); }
+function gz(path: string): Buffer {
+  return gunzipSync(readFileSync(path));
+}
 
 /** Splits "a b 'c d'" like a shell would (single quotes only). */
 function splitArgs(s: string): string[] {
@@ -32,7 +34,9 @@ function splitArgs(s: string): string[] {
   return out;
 }
 
-for (const f of readdirSync(datDir).filter((x) => x.endsWith('.dat')).sort()) {
+for (const f of readdirSync(datDir)
+  .filter((x) => x.endsWith('.dat'))
+  .sort()) {
   const base = f.replace(/\.dat$/, '');
   // trace-cmd printed nothing: it could not set up the top buffer ("failed to init data", status 2)
   const initFails = gz(`${datDir}${base}.report.txt.gz`).length === 0;
@@ -49,7 +53,9 @@ for (const f of readdirSync(datDir).filter((x) => x.endsWith('.dat')).sort()) {
   });
 }
 
-for (const a of readdirSync(fixDir).filter((x) => x.endsWith('.args')).sort()) {
+for (const a of readdirSync(fixDir)
+  .filter((x) => x.endsWith('.args'))
+  .sort()) {
   const line = readFileSync(fixDir + a, 'utf8').trim();
   const file = line.slice(0, line.indexOf('|'));
   const flags = line.slice(line.indexOf('|') + 1);
@@ -59,7 +65,10 @@ for (const a of readdirSync(fixDir).filter((x) => x.endsWith('.args')).sort()) {
     assert.equal(r.status, 0, r.err);
     // trace-cmd prints the input path in some outputs (--cpus): the fixtures were made from the
     // repository at /work/main; compare with the path of this checkout.
-    const want = Buffer.from(gz(`${fixDir}${name}.txt.gz`).toString('latin1').split('/work/main/packages/tracedat/testdata/').join(datDir), 'latin1');
+    const want = Buffer.from(
+      gz(`${fixDir}${name}.txt.gz`).toString('latin1').split('/work/main/packages/tracedat/testdata/').join(datDir),
+      'latin1',
+    );
     if (!r.out.equals(want)) {
       const g = r.out.toString('latin1').split('\n');
       const w = want.toString('latin1').split('\n');
@@ -91,8 +100,13 @@ test('utp report: a file cut in its CPU data prints what it holds, then one warn
   writeFileSync(dir + '/cut.dat', bytes.subarray(0, bytes.length - 5000));
   const r = utp(['-i', dir + '/cut.dat']);
   assert.equal(r.status, 1);
-  const full = gz(datDir + 'sched-irq-top-v6.report.txt.gz').toString('latin1').split('\n');
-  const got = r.out.toString('latin1').split('\n').filter((l) => l !== '');
+  const full = gz(datDir + 'sched-irq-top-v6.report.txt.gz')
+    .toString('latin1')
+    .split('\n');
+  const got = r.out
+    .toString('latin1')
+    .split('\n')
+    .filter((l) => l !== '');
   assert.ok(got.length > 10 && got.length < full.length, `lines: ${got.length}`);
   assert.equal(r.err.trimEnd().split('\n').length, 1, r.err);
   assert.match(r.err, /truncated/);
@@ -112,13 +126,19 @@ test('utp report: options after the input file are ignored, as getopt "+" does i
 test('utp report: -F after -i is ignored unless a -F came before it (trace-cmd 3.1.6 list sharing)', () => {
   const all = utp(['-i', datDir + 'sched-irq-top-v6.dat', '-F', 'sched_switch']);
   assert.ok(all.out.equals(gz(datDir + 'sched-irq-top-v6.report.txt.gz')));
-  const both = utp(['-F', 'sched_wakeup', '-i', datDir + 'sched-irq-top-v6.dat', '-F', 'sched_switch']).out.toString('latin1').split('\n');
+  const both = utp(['-F', 'sched_wakeup', '-i', datDir + 'sched-irq-top-v6.dat', '-F', 'sched_switch'])
+    .out.toString('latin1')
+    .split('\n');
   assert.ok(both.some((l) => l.includes(' sched_switch: ')) && both.some((l) => l.includes(' sched_wakeup: ')));
   assert.ok(both.every((l) => l === '' || l.startsWith('cpus=') || / sched_(switch|wakeup): /.test(l)));
 });
 
 test('utp report: pages trace-cmd 3.1.6 loses are one stderr line each, exit 0; --all-pages reads them', () => {
-  for (const [f, n] of [['page-quirk-inst8.dat', 1], ['page-quirk-top-inst.dat', 1], ['page-quirk-raw-v7.dat', 1]] as const) {
+  for (const [f, n] of [
+    ['page-quirk-inst8.dat', 1],
+    ['page-quirk-top-inst.dat', 1],
+    ['page-quirk-raw-v7.dat', 1],
+  ] as const) {
     const r = utp(['-i', datDir + f]);
     assert.equal(r.status, 0, r.err);
     const lines = r.err.trimEnd().split('\n');
@@ -127,7 +147,11 @@ test('utp report: pages trace-cmd 3.1.6 loses are one stderr line each, exit 0; 
     const all = utp(['--all-pages', '-i', datDir + f]);
     assert.equal(all.status, 0, all.err);
     assert.equal(all.err, '');
-    const count = (b: Buffer) => b.toString('latin1').split('\n').filter((l) => /^ *s8: /.test(l)).length;
+    const count = (b: Buffer) =>
+      b
+        .toString('latin1')
+        .split('\n')
+        .filter((l) => /^ *s8: /.test(l)).length;
     // raw-v7: the pages trace-cmd refuses are zero padding (0 events); the others hold events
     if (f === 'page-quirk-raw-v7.dat') assert.equal(count(all.out), count(r.out));
     else assert.ok(count(all.out) > count(r.out), `${f}: --all-pages prints more of s8`);
@@ -140,7 +164,10 @@ test('utp report --all-pages reads a top buffer trace-cmd cannot set up', () => 
   const lines = r.out.toString('latin1').split('\n');
   assert.equal(lines[0], 'cpus=2');
   assert.ok(lines.length > 100);
-  assert.ok(lines.slice(1).every((l) => l === '' || / \[00[01]\] +\d+\.\d{6}: \w+: /.test(l)), 'every line is a record line');
+  assert.ok(
+    lines.slice(1).every((l) => l === '' || / \[00[01]\] +\d+\.\d{6}: \w+: /.test(l)),
+    'every line is a record line',
+  );
 });
 
 test('utp report --help documents --all-pages', () => {
@@ -159,7 +186,10 @@ test('utp report --help prints the usage on stdout and exits 0', () => {
 test('utp report --json: one JSON object per record, 64-bit integers as exact literals', () => {
   const r = utp(['--json', '-i', datDir + 'sched-irq-v7-zstd.dat']);
   assert.equal(r.status, 0, r.err);
-  const text = utp(['-i', datDir + 'sched-irq-v7-zstd.dat']).out.toString('latin1').split('\n').filter((l) => l !== '' && !l.startsWith('cpus='));
+  const text = utp(['-i', datDir + 'sched-irq-v7-zstd.dat'])
+    .out.toString('latin1')
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('cpus='));
   const lines = r.out.toString('utf8').trimEnd().split('\n');
   assert.equal(lines.length, text.length);
   for (const l of lines) {

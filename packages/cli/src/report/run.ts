@@ -19,7 +19,9 @@ import type { ReportArgs } from './args.js';
 
 /** Ends the run with this exit status and nothing more on stderr (trace-cmd's exit() in a mode). */
 class ExitStatus extends Error {
-  constructor(readonly status: number) { super(`exit ${status}`); }
+  constructor(readonly status: number) {
+    super(`exit ${status}`);
+  }
 }
 
 /**
@@ -75,15 +77,39 @@ async function run(inputs: Input[], args: ReportArgs, out: Output, ps: PluginSta
   const multi = inputs.length > 1;
   // trace-cmd handles these per input while opening them, in this order; most stop at the first input
   for (const inp of inputs) {
-    if (args.pageSize) { out.write(`file page size is ${inp.td.pageSize}, and host page size is 4096\n`); return; }
-    if (args.endian) { out.write(`file is ${inp.td.littleEndian ? 'little' : 'big'} endian and host is little endian\n`); return; }
-    if (args.formats) { printFormats(inp.td, out); return; }
-    if (args.printEvent !== undefined) { printFormats(inp.td, out, args.printEvent); return; }
+    if (args.pageSize) {
+      out.write(`file page size is ${inp.td.pageSize}, and host page size is 4096\n`);
+      return;
+    }
+    if (args.endian) {
+      out.write(`file is ${inp.td.littleEndian ? 'little' : 'big'} endian and host is little endian\n`);
+      return;
+    }
+    if (args.formats) {
+      printFormats(inp.td, out);
+      return;
+    }
+    if (args.printEvent !== undefined) {
+      printFormats(inp.td, out, args.printEvent);
+      return;
+    }
     if (args.checkEvents) throw new ExitStatus(parsesAll(inp) ? 0 : 22);
-    if (args.showFuncs) { showFuncs(inp.td.tep, out); return; }
-    if (args.showPrintk) { showPrintk(inp.td.tep, out); return; }
-    if (args.events) { listEvents(inp.td.tep, out); return; }
-    if (args.showCpus) { await checkInit(inp, args); await showCpus(inp, args, out); }
+    if (args.showFuncs) {
+      showFuncs(inp.td.tep, out);
+      return;
+    }
+    if (args.showPrintk) {
+      showPrintk(inp.td.tep, out);
+      return;
+    }
+    if (args.events) {
+      listEvents(inp.td.tep, out);
+      return;
+    }
+    if (args.showCpus) {
+      await checkInit(inp, args);
+      await showCpus(inp, args, out);
+    }
   }
   if (args.showCpus) return;
   for (let k = 0; k < inputs.length; k++) {
@@ -92,32 +118,44 @@ async function run(inputs: Input[], args: ReportArgs, out: Output, ps: PluginSta
     const filters = filtersFor(args, k);
     // --pid/--comm: one more filter, for the first handle only (trace-cmd's make_pid_filter)
     const pids = k === 0 ? pidList(inp, args) : [];
-    if (pids.length > 0 && filters.length > 0) for (const p of pids) filters.push({ filter: `.*:(common_pid==${p})||(pid==${p})||(next_pid==${p})`, negate: false });
+    if (pids.length > 0 && filters.length > 0)
+      for (const p of pids) filters.push({ filter: `.*:(common_pid==${p})||(pid==${p})||(next_pid==${p})`, negate: false });
     if (args.testFilters && filters.length > 0) {
-      throw new InputError('-T (--filter-test) is not implemented: it prints libtraceevent\'s rewritten filter tree (tep_filter_make_string), which utp does not reproduce');
+      throw new InputError(
+        "-T (--filter-test) is not implemented: it prints libtraceevent's rewritten filter tree (tep_filter_make_string), which utp does not reproduce",
+      );
     }
     try {
       inp.filter = pids.length > 0 && filters.length === 0 ? pidPredicate(inp, pids) : makeRecordFilter(inp.td.tep, filters);
     } catch (e) {
       throw new InputError(`Failed to create event filter: ${describeError(e)}`);
     }
-    const names = [...(multi ? inputs.map((i) => i.name) : []), ...inputs.flatMap((i) => i.td.instances.filter((b) => !i.skipped?.has(b)).map((b) => b.name))];
+    const names = [
+      ...(multi ? inputs.map((i) => i.name) : []),
+      ...inputs.flatMap((i) => i.td.instances.filter((b) => !i.skipped?.has(b)).map((b) => b.name)),
+    ];
     const maxLen = Math.max(0, ...names.map((n) => n.length));
-    if (!args.json || args.version || args.uname || args.stat) out.write((multi ? inp.name.padStart(maxLen) + ': ' : '') + `cpus=${inp.td.cpuCount}\n`);
+    if (!args.json || args.version || args.uname || args.stat)
+      out.write((multi ? inp.name.padStart(maxLen) + ': ' : '') + `cpus=${inp.td.cpuCount}\n`);
     if (inp.td.isLatency) {
       if (multi) throw new InputError('latency traces do not work with multiple inputs');
       out.write(await inp.td.latencyText());
       out.write('\n');
       return;
     }
-    if (args.version) { out.write((inp.td.versionString ?? ' version was not recorded in this file') + '\n'); continue; }
+    if (args.version) {
+      out.write((inp.td.versionString ?? ' version was not recorded in this file') + '\n');
+      continue;
+    }
     if (args.uname) {
       // trace-cmd falls through from --uname into --version
       out.write((inp.td.uname ?? ' uname was not recorded in this file') + '\n');
       out.write((inp.td.versionString ?? ' version was not recorded in this file') + '\n');
       continue;
     }
-    if (args.stat) { await showStat(inp.td, out); continue; }
+    if (args.stat) {
+      await showStat(inp.td, out);
+    }
   }
   if (args.version || args.uname || args.stat) return;
   await printTrace(inputs, args, out, args.noPlugins ? undefined : ps.lookahead);
@@ -136,7 +174,11 @@ export async function report(argv: string[]): Promise<number> {
   void fastZstd();
   const args = parseReportArgs(argv);
   const out = new Output();
-  if (args.help) { out.write(REPORT_USAGE + '\n'); out.flush(); return 0; }
+  if (args.help) {
+    out.write(REPORT_USAGE + '\n');
+    out.flush();
+    return 0;
+  }
   const multi = args.inputs.length > 1;
   if (args.profile) {
     process.stderr.write('utp report: --profile (and -H, -G, --by-comm with it) is not implemented yet\n');
@@ -151,11 +193,14 @@ export async function report(argv: string[]): Promise<number> {
   try {
     for (let k = 0; k < args.inputs.length; k++) {
       const hz = args.ts2secs.get(k) || args.ts2secs.get(-1) || 0n;
-      inputs.push(await openTrace(args.inputs[k]!, args, k > 0 ? args.tsOffsets.get(k) ?? 0n : 0n, hz, ps));
+      inputs.push(await openTrace(args.inputs[k]!, args, k > 0 ? (args.tsOffsets.get(k) ?? 0n) : 0n, hz, ps));
     }
   } catch (e) {
     for (const i of inputs) await i.td.close();
-    if (e instanceof InputError) { process.stderr.write(`utp report: ${e.message}\n`); return 1; }
+    if (e instanceof InputError) {
+      process.stderr.write(`utp report: ${e.message}\n`);
+      return 1;
+    }
     throw e;
   }
   // trace-cmd sets tep_func_repeat_format once, from the last input's flags

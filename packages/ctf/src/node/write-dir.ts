@@ -18,7 +18,11 @@ export interface CtfDirSink {
 
 /** True when `dir` is a CTF trace directory we may replace (it holds a `metadata` file). */
 export function isCtfDir(dir: string): boolean {
-  try { return statSync(dir).isDirectory() && existsSync(join(dir, 'metadata')); } catch { return false; }
+  try {
+    return statSync(dir).isDirectory() && existsSync(join(dir, 'metadata'));
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -30,7 +34,8 @@ export function ctfDirSink(outDir: string): CtfDirSink {
   if (existsSync(out)) {
     const st = statSync(out);
     if (!st.isDirectory()) throw new CtfError(CtfErrorCode.BadInput, `Output '${outDir}' exists and is not a directory`);
-    if (!isCtfDir(out) && readdirSync(out).length) throw new CtfError(CtfErrorCode.BadInput, `Output directory '${outDir}' is not empty and holds no CTF trace`);
+    if (!isCtfDir(out) && readdirSync(out).length)
+      throw new CtfError(CtfErrorCode.BadInput, `Output directory '${outDir}' is not empty and holds no CTF trace`);
   }
   const tmp = join(dirname(out), `.${basename(out)}.tmp-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
@@ -40,11 +45,17 @@ export function ctfDirSink(outDir: string): CtfDirSink {
     let o = 0;
     while (o < b.length) o += writeSync(fd, b, o, b.length - o);
   };
-  const closeAll = (): void => { for (const fd of fds.values()) closeSync(fd); fds.clear(); };
+  const closeAll = (): void => {
+    for (const fd of fds.values()) closeSync(fd);
+    fds.clear();
+  };
   return {
     sink(stream, bytes) {
       let fd = fds.get(stream);
-      if (fd === undefined) { fd = openSync(join(tmp, stream), 'w'); fds.set(stream, fd); }
+      if (fd === undefined) {
+        fd = openSync(join(tmp, stream), 'w');
+        fds.set(stream, fd);
+      }
       writeAll(fd, bytes);
     },
     commit(metadata) {

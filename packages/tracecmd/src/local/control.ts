@@ -10,7 +10,11 @@ import { TraceCmdError, TraceCmdErrorCode } from '../errors.js';
 import { entries, isDir, readOr } from './tracefs-read.js';
 
 /** Instance directories that `-B NAME`... `-a` `-t` select, in trace-cmd's order. */
-export interface Targets { instances: string[]; all: boolean; top: boolean }
+export interface Targets {
+  instances: string[];
+  all: boolean;
+  top: boolean;
+}
 
 /**
  * stop/restart's selection (trace-record.c): -B adds instances (a missing one is the top
@@ -21,19 +25,35 @@ export function tracingTargets(t: Partial<Targets>): string[] {
   const root = tracingDir();
   const dir = (n: string): string => (Instance.exists(n) ? `${root}/instances/${n}` : root);
   const named = (t.instances ?? []).slice().reverse().map(dir);
-  const all = t.all ? entries(`${root}/instances`).reverse().map((n) => `${root}/instances/${n}`) : [];
+  const all = t.all
+    ? entries(`${root}/instances`)
+        .reverse()
+        .map((n) => `${root}/instances/${n}`)
+    : [];
   const list = [...all, ...named];
   return t.top || t.all || !named.length ? [root, ...list] : list;
 }
 
 function writeFile(path: string, value: string, flags: 'w' | 'r+' = 'r+'): void {
   let fd: number;
-  try { fd = openSync(path, flags); } catch (e) {
-    throw new TraceCmdError(TraceCmdErrorCode.Refused, `Cannot open ${path} for writing`, { cause: e, context: { errno: (e as NodeJS.ErrnoException).code } });
+  try {
+    fd = openSync(path, flags);
+  } catch (e) {
+    throw new TraceCmdError(TraceCmdErrorCode.Refused, `Cannot open ${path} for writing`, {
+      cause: e,
+      context: { errno: (e as NodeJS.ErrnoException).code },
+    });
   }
-  try { writeSync(fd, value); } catch (e) {
-    throw new TraceCmdError(TraceCmdErrorCode.Refused, `Writing ${JSON.stringify(value)} to ${path} failed`, { cause: e, context: { errno: (e as NodeJS.ErrnoException).code } });
-  } finally { closeSync(fd); }
+  try {
+    writeSync(fd, value);
+  } catch (e) {
+    throw new TraceCmdError(TraceCmdErrorCode.Refused, `Writing ${JSON.stringify(value)} to ${path} failed`, {
+      cause: e,
+      context: { errno: (e as NodeJS.ErrnoException).code },
+    });
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** `trace-cmd stop` / `restart`: tracing_on of each target. */
@@ -58,7 +78,12 @@ export function clearBuffers(t: { instances?: string[]; all?: boolean }): void {
   for (const d of dirs) writeFile(`${d}/trace`, '0', 'w');
 }
 
-export interface SnapshotOptions { take?: boolean; reset?: boolean; free?: boolean; cpu?: number }
+export interface SnapshotOptions {
+  take?: boolean;
+  reset?: boolean;
+  free?: boolean;
+  cpu?: number;
+}
 
 /**
  * `trace-cmd snapshot [-s] [-r] [-f] [-c CPU]`: without an action, the snapshot file's text;
@@ -67,7 +92,8 @@ export interface SnapshotOptions { take?: boolean; reset?: boolean; free?: boole
 export function snapshot(o: SnapshotOptions = {}): string | undefined {
   if (o.take && o.free) throw new TraceCmdError(TraceCmdErrorCode.BadOption, "can't take snapshot and free it at the same time");
   const file = `${tracingDir()}/${o.cpu !== undefined && o.cpu >= 0 ? `per_cpu/cpu${o.cpu}/snapshot` : 'snapshot'}`;
-  if (!existsSync(file)) throw new TraceCmdError(TraceCmdErrorCode.Refused, 'Snapshot feature is not supported by this kernel', { context: { file } });
+  if (!existsSync(file))
+    throw new TraceCmdError(TraceCmdErrorCode.Refused, 'Snapshot feature is not supported by this kernel', { context: { file } });
   if (!o.reset && !o.take && !o.free) return readFileSync(file, 'latin1');
   if (o.reset) writeFile(file, '2');
   if (o.free) writeFile(file, '0');
@@ -79,7 +105,8 @@ const STACK_PROC = '/proc/sys/kernel/stack_tracer_enabled';
 
 /** `trace-cmd stack [--start|--stop|--reset]`: the stack tracer; without an action, its report. */
 export function stackTracer(action: 'start' | 'stop' | 'reset' | 'report' = 'report'): string | undefined {
-  if (!existsSync(STACK_PROC)) throw new TraceCmdError(TraceCmdErrorCode.Refused, 'stack tracer not configured on running kernel', { context: { file: STACK_PROC } });
+  if (!existsSync(STACK_PROC))
+    throw new TraceCmdError(TraceCmdErrorCode.Refused, 'stack tracer not configured on running kernel', { context: { file: STACK_PROC } });
   const status = (): number => {
     const t = readOr(STACK_PROC);
     if (t === undefined) throw new TraceCmdError(TraceCmdErrorCode.Refused, `error reading ${STACK_PROC}`);
@@ -90,7 +117,10 @@ export function stackTracer(action: 'start' | 'stop' | 'reset' | 'report' = 'rep
     if (status() !== want) writeFile(STACK_PROC, String(want));
     return undefined;
   }
-  if (action === 'reset') { writeFile(`${tracingDir()}/stack_max_size`, '0'); return undefined; }
+  if (action === 'reset') {
+    writeFile(`${tracingDir()}/stack_max_size`, '0');
+    return undefined;
+  }
   let out = status() > 0 ? '(stack tracer running)\n' : '(stack tracer not running)\n';
   const t = readOr(`${tracingDir()}/stack_trace`);
   if (t === undefined) throw new TraceCmdError(TraceCmdErrorCode.Refused, `reading to '${tracingDir()}/stack_trace'`);
@@ -98,7 +128,10 @@ export function stackTracer(action: 'start' | 'stop' | 'reset' | 'report' = 'rep
   return out;
 }
 
-export interface CheckEventsResult { events: number; failures: Array<{ event: string; error: string }> }
+export interface CheckEventsResult {
+  events: number;
+  failures: Array<{ event: string; error: string }>;
+}
 
 /** `trace-cmd check-events`: parses every event format of this kernel; lists those that fail. */
 export function checkEvents(): CheckEventsResult {
@@ -111,7 +144,11 @@ export function checkEvents(): CheckEventsResult {
       const text = readOr(`${ev}/${s}/${e}/format`);
       if (text === undefined) continue;
       res.events++;
-      try { tep.addEventFormat(text, s); } catch (err) { res.failures.push({ event: `${s}:${e}`, error: (err as Error).message }); }
+      try {
+        tep.addEventFormat(text, s);
+      } catch (err) {
+        res.failures.push({ event: `${s}:${e}`, error: (err as Error).message });
+      }
     }
   }
   return res;

@@ -13,13 +13,24 @@ import { pluginOptionsReport } from './plugin-options.js';
 
 export interface ListOptions {
   /** -e [REGEX]: events; `eventRe` undefined lists available_events as the kernel orders it. */
-  events: boolean; eventRe?: string;
+  events: boolean;
+  eventRe?: string;
   /** -F / --full / -l / -R: event format (full: with print fmt), filters, triggers (with -e REGEX). */
-  format: boolean; full: boolean; filter: boolean; trigger: boolean;
-  tracers: boolean; options: boolean;
+  format: boolean;
+  full: boolean;
+  filter: boolean;
+  trigger: boolean;
+  tracers: boolean;
+  options: boolean;
   /** -f [REGEX]: available_filter_functions. */
-  functions: boolean; functionRe?: string;
-  buffers: boolean; clocks: boolean; systems: boolean; plugins: boolean; pluginOptions: boolean; compression: boolean;
+  functions: boolean;
+  functionRe?: string;
+  buffers: boolean;
+  clocks: boolean;
+  systems: boolean;
+  plugins: boolean;
+  pluginOptions: boolean;
+  compression: boolean;
   /** Compression algorithms this build writes, as `name, version` pairs. */
   compressors: Array<[string, string]>;
 }
@@ -33,7 +44,9 @@ function mustRead(rel: string): string {
 }
 
 function compile(re: string): RegExp {
-  try { return breToRegExp(re, 'i'); } catch {
+  try {
+    return breToRegExp(re, 'i');
+  } catch {
     throw new TraceCmdError(TraceCmdErrorCode.BadOption, `invalid regex '${re}'`);
   }
 }
@@ -61,12 +74,22 @@ function processEvents(fn: EventFn, re: string): string {
   const evStr = m[2] ? m[2] : undefined;
   const evRe = evStr !== undefined ? compile(evStr) : undefined;
   const justSystems = evRe !== undefined || re.endsWith(':');
-  const showSystem = (s: string): void => { for (const e of systemEvents(s)) out += fn(s, e); };
-  const matchSystem = (s: string, r: RegExp): void => { for (const e of systemEvents(s)) if (r.test(e)) out += fn(s, e); };
-  if (sysRe.test('ftrace')) { if (!evRe) showSystem('ftrace'); else matchSystem('ftrace', evRe); }
-  else if (!justSystems) matchSystem('ftrace', sysRe);
+  const showSystem = (s: string): void => {
+    for (const e of systemEvents(s)) out += fn(s, e);
+  };
+  const matchSystem = (s: string, r: RegExp): void => {
+    for (const e of systemEvents(s)) if (r.test(e)) out += fn(s, e);
+  };
+  if (sysRe.test('ftrace')) {
+    if (!evRe) showSystem('ftrace');
+    else matchSystem('ftrace', evRe);
+  } else if (!justSystems) matchSystem('ftrace', sysRe);
   for (const s of systems) {
-    if (sysRe.test(s)) { if (!evRe) showSystem(s); else matchSystem(s, evRe); continue; }
+    if (sysRe.test(s)) {
+      if (!evRe) showSystem(s);
+      else matchSystem(s, evRe);
+      continue;
+    }
     if (justSystems) continue;
     matchSystem(s, sysRe);
   }
@@ -86,16 +109,44 @@ export function partialOutput(e: unknown): string {
 /** What `trace-cmd list ...` prints. */
 export function listReport(opts: Partial<ListOptions> = {}): string {
   const o: ListOptions = {
-    events: false, format: false, full: false, filter: false, trigger: false, tracers: false, options: false,
-    functions: false, buffers: false, clocks: false, systems: false, plugins: false, pluginOptions: false, compression: false,
-    compressors: [], ...opts,
+    events: false,
+    format: false,
+    full: false,
+    filter: false,
+    trigger: false,
+    tracers: false,
+    options: false,
+    functions: false,
+    buffers: false,
+    clocks: false,
+    systems: false,
+    plugins: false,
+    pluginOptions: false,
+    compression: false,
+    compressors: [],
+    ...opts,
   };
-  const showAll = !(o.events || o.tracers || o.options || o.functions || o.buffers || o.clocks || o.systems || o.plugins || o.pluginOptions || o.compression);
+  const showAll = !(
+    o.events ||
+    o.tracers ||
+    o.options ||
+    o.functions ||
+    o.buffers ||
+    o.clocks ||
+    o.systems ||
+    o.plugins ||
+    o.pluginOptions ||
+    o.compression
+  );
   let out = '';
   const flags = o.format || o.filter || o.trigger;
   const showEvents = (re: string | undefined, withFlags: boolean): void => {
-    if (withFlags && re === undefined) throw new TraceCmdError(TraceCmdErrorCode.BadOption, 'When specifying event files, an event must be named');
-    if (re === undefined) { out += mustRead('available_events'); return; }
+    if (withFlags && re === undefined)
+      throw new TraceCmdError(TraceCmdErrorCode.BadOption, 'When specifying event files, an event must be named');
+    if (re === undefined) {
+      out += mustRead('available_events');
+      return;
+    }
     if (withFlags && o.format) {
       out += processEvents((s, e) => {
         let t = `system: ${s}\n`;
@@ -122,8 +173,7 @@ export function listReport(opts: Partial<ListOptions> = {}): string {
         throw e;
       }
       out += partial;
-    }
-    else out += processEvents((s, e) => `${s}:${e}\n`, re);
+    } else out += processEvents((s, e) => `${s}:${e}\n`, re);
   };
   const showSystems = (): void => {
     const ev = T('events');
@@ -131,13 +181,19 @@ export function listReport(opts: Partial<ListOptions> = {}): string {
     out += '\n';
   };
   const showCompression = (): void => {
-    if (!o.compressors.length) { out += 'No compression algorithms are supported\n'; return; }
+    if (!o.compressors.length) {
+      out += 'No compression algorithms are supported\n';
+      return;
+    }
     out += 'Supported compression algorithms:\n' + o.compressors.map(([n, v]) => `\t${n}, ${v}\n`).join('');
   };
   if (o.events) showEvents(o.eventRe, flags);
   if (o.tracers) out += mustRead('available_tracers');
   if (o.options) out += optionLines(tracingDir());
-  if (o.plugins) out += pluginFiles().map((p) => `  ${p}\n`).join('');
+  if (o.plugins)
+    out += pluginFiles()
+      .map((p) => `  ${p}\n`)
+      .join('');
   if (o.pluginOptions) out += pluginOptionsReport();
   if (o.functions) {
     const text = mustRead('available_filter_functions');
@@ -176,9 +232,12 @@ export function listReport(opts: Partial<ListOptions> = {}): string {
 export function pluginFiles(): string[] {
   const home = process.env['HOME'];
   const dirs = [
-    '/usr/lib/x86_64-linux-gnu/traceevent/plugins', process.env['TRACEEVENT_PLUGIN_DIR'],
+    '/usr/lib/x86_64-linux-gnu/traceevent/plugins',
+    process.env['TRACEEVENT_PLUGIN_DIR'],
     home ? `${home}/.local/lib/traceevent/plugins` : undefined,
-    '/usr/lib/x86_64-linux-gnu/trace-cmd/plugins', process.env['TRACE_CMD_PLUGIN_DIR'], home ? `${home}/.trace-cmd/plugins` : undefined,
+    '/usr/lib/x86_64-linux-gnu/trace-cmd/plugins',
+    process.env['TRACE_CMD_PLUGIN_DIR'],
+    home ? `${home}/.trace-cmd/plugins` : undefined,
   ];
   const seen: string[] = [];
   for (const d of dirs) {

@@ -16,7 +16,8 @@ const OPTIONS: Array<{ plugin: string; name: string; desc: string; key: keyof Pl
 
 /** The plugin options table: "------------" between options of a plugin, "============" between plugins. */
 export function pluginOptionsReport(): string {
-  let out = '', prev: string | undefined;
+  let out = '',
+    prev: string | undefined;
   for (const o of OPTIONS) {
     if (prev !== undefined) out += prev === o.plugin ? '------------\n' : '============\n';
     out += `  plugin:\t${o.plugin}\n  option:\t${o.name}\n    desc:\t${o.desc}\n     set:\t${DEFAULT_PLUGIN_OPTIONS[o.key] ? 1 : 0}\n`;

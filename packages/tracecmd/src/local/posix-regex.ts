@@ -5,8 +5,18 @@
  * expressions with `[:class:]`.
  */
 const CLASSES: Record<string, string> = {
-  alpha: 'A-Za-z', digit: '0-9', alnum: '0-9A-Za-z', upper: 'A-Z', lower: 'a-z', space: ' \\t\\n\\r\\f\\v',
-  blank: ' \\t', punct: '!-\\/:-@\\[-`{-~', print: ' -~', graph: '!-~', cntrl: '\\x00-\\x1f\\x7f', xdigit: '0-9A-Fa-f',
+  alpha: 'A-Za-z',
+  digit: '0-9',
+  alnum: '0-9A-Za-z',
+  upper: 'A-Z',
+  lower: 'a-z',
+  space: ' \\t\\n\\r\\f\\v',
+  blank: ' \\t',
+  punct: '!-\\/:-@\\[-`{-~',
+  print: ' -~',
+  graph: '!-~',
+  cntrl: '\\x00-\\x1f\\x7f',
+  xdigit: '0-9A-Fa-f',
 };
 
 export function breToRegExp(re: string, flags = ''): RegExp {
@@ -16,8 +26,16 @@ export function breToRegExp(re: string, flags = ''): RegExp {
     const c = re[i]!;
     if (c === '\\' && i + 1 < re.length) {
       const d = re[++i]!;
-      if ('(){}|+?'.includes(d)) { out += d; atStart = d === '(' || d === '|'; continue; }
-      if (/[1-9]/.test(d)) { out += '\\' + d; atStart = false; continue; }
+      if ('(){}|+?'.includes(d)) {
+        out += d;
+        atStart = d === '(' || d === '|';
+        continue;
+      }
+      if (/[1-9]/.test(d)) {
+        out += '\\' + d;
+        atStart = false;
+        continue;
+      }
       out += /[A-Za-z0-9]/.test(d) ? (/[wWsSbB]/.test(d) ? '\\' + d : d) : '\\' + d;
       atStart = false;
       continue;
@@ -25,12 +43,22 @@ export function breToRegExp(re: string, flags = ''): RegExp {
     if (c === '[') {
       let j = i + 1;
       let cls = '[';
-      if (re[j] === '^') { cls += '^'; j++; }
-      if (re[j] === ']') { cls += '\\]'; j++; }
+      if (re[j] === '^') {
+        cls += '^';
+        j++;
+      }
+      if (re[j] === ']') {
+        cls += '\\]';
+        j++;
+      }
       for (; j < re.length && re[j] !== ']'; j++) {
         if (re[j] === '[' && re[j + 1] === ':') {
           const end = re.indexOf(':]', j + 2);
-          if (end > 0) { cls += CLASSES[re.slice(j + 2, end)] ?? ''; j = end + 1; continue; }
+          if (end > 0) {
+            cls += CLASSES[re.slice(j + 2, end)] ?? '';
+            j = end + 1;
+            continue;
+          }
         }
         cls += re[j] === '\\' || re[j] === '[' ? '\\' + re[j] : re[j];
       }
@@ -40,10 +68,25 @@ export function breToRegExp(re: string, flags = ''): RegExp {
       atStart = false;
       continue;
     }
-    if (c === '*' && atStart) { out += '\\*'; atStart = false; continue; }
-    if ('+?(){}|/'.includes(c)) { out += '\\' + c; atStart = false; continue; }
-    if (c === '^' && !atStart) { out += '\\^'; continue; }
-    if (c === '$' && i !== re.length - 1 && !(re[i + 1] === '\\' && (re[i + 2] === ')' || re[i + 2] === '|'))) { out += '\\$'; atStart = false; continue; }
+    if (c === '*' && atStart) {
+      out += '\\*';
+      atStart = false;
+      continue;
+    }
+    if ('+?(){}|/'.includes(c)) {
+      out += '\\' + c;
+      atStart = false;
+      continue;
+    }
+    if (c === '^' && !atStart) {
+      out += '\\^';
+      continue;
+    }
+    if (c === '$' && i !== re.length - 1 && !(re[i + 1] === '\\' && (re[i + 2] === ')' || re[i + 2] === '|'))) {
+      out += '\\$';
+      atStart = false;
+      continue;
+    }
     out += c;
     atStart = c === '^';
   }

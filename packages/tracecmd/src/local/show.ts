@@ -36,12 +36,22 @@ export function showInstanceDir(name?: string): string {
 /** Bytes (latin1) of one instance file, as `show --FLAG` prints it; throws naming the file. */
 export function showInstanceFile(instance: string | undefined, file: string): string {
   const path = `${showInstanceDir(instance)}/${file}`;
-  try { return readFileSync(path, 'latin1'); } catch (e) {
-    throw new TraceCmdError(TraceCmdErrorCode.Refused, `Cannot read ${path}`, { cause: e, context: { errno: (e as NodeJS.ErrnoException).code } });
+  try {
+    return readFileSync(path, 'latin1');
+  } catch (e) {
+    throw new TraceCmdError(TraceCmdErrorCode.Refused, `Cannot read ${path}`, {
+      cause: e,
+      context: { errno: (e as NodeJS.ErrnoException).code },
+    });
   }
 }
 
-export interface ShowTarget { instance?: string; cpu?: number; pipe?: boolean; snapshot?: boolean }
+export interface ShowTarget {
+  instance?: string;
+  cpu?: number;
+  pipe?: boolean;
+  snapshot?: boolean;
+}
 
 /** The file `trace-cmd show [-B NAME] [-c CPU] [-p|-s]` prints (absolute path). */
 export function showPath(t: ShowTarget = {}): string {
@@ -58,9 +68,13 @@ export function showPath(t: ShowTarget = {}): string {
  */
 export function showEventFile(instance: string | undefined, spec: string, file: 'hist' | 'trigger'): string {
   const dir = showInstanceDir(instance);
-  let system: string | undefined, event = spec;
+  let system: string | undefined,
+    event = spec;
   const i = spec.indexOf(':');
-  if (i >= 0) { system = spec.slice(0, i); event = spec.slice(i + 1); }
+  if (i >= 0) {
+    system = spec.slice(0, i);
+    event = spec.slice(i + 1);
+  }
   if (system === undefined) {
     system = entries(`${dir}/events`).find((s) => readOr(`${dir}/events/${s}/${event}/${file}`) !== undefined);
     if (system === undefined) throw new TraceCmdError(TraceCmdErrorCode.BadOption, `Could not find system of event ${event}`);

@@ -43,7 +43,8 @@ function reportEvents(inst: TcInstance): string {
   if (c[0] === '0') return out + ' All disabled\n';
   const path = `${inst.dir}/events`;
   const systems = entries(path);
-  let processed = 0, part = 0; // 0 none, 1 system, 2 event
+  let processed = 0,
+    part = 0; // 0 none, 1 system, 2 event
   const enabled = (file: string): boolean => {
     if (!isDir(file)) return false;
     const e = readOr(`${file}/enable`);
@@ -59,16 +60,30 @@ function reportEvents(inst: TcInstance): string {
   // trace-stat.c keeps the name of the last partly-enabled system while it walks the following
   // entries, so each of those re-walks that system's events under the new entry's name. Reproduced
   // here, as it is what trace-cmd prints.
-  let sysIdx = 0, evList: string[] | undefined, evIdx = 0, system: string | undefined, cur = '', ev = '';
+  let sysIdx = 0,
+    evList: string[] | undefined,
+    evIdx = 0,
+    system: string | undefined,
+    cur = '',
+    ev = '';
   const next = (): number => {
     if (system !== undefined && !evList) {
-      if (isDir(`${path}/${system}`)) { evList = entries(`${path}/${system}`); evIdx = 0; }
+      if (isDir(`${path}/${system}`)) {
+        evList = entries(`${path}/${system}`);
+        evIdx = 0;
+      }
     }
     if (evList) {
-      if (evIdx < evList.length) { ev = evList[evIdx++]!; return 2; }
+      if (evIdx < evList.length) {
+        ev = evList[evIdx++]!;
+        return 2;
+      }
       evList = undefined;
     }
-    if (sysIdx < systems.length) { cur = systems[sysIdx++]!; return 1; }
+    if (sysIdx < systems.length) {
+      cur = systems[sysIdx++]!;
+      return 1;
+    }
     return 0;
   };
   for (let type = next(); type; type = next()) {
@@ -81,8 +96,14 @@ function reportEvents(inst: TcInstance): string {
       continue;
     }
     if (enabled(`${path}/${cur}/${ev}`)) {
-      if (!part) { out += ' Individual events:\n'; part = 1; }
-      if (part === 1) { out += `    ${cur}\n`; part = 2; }
+      if (!part) {
+        out += ' Individual events:\n';
+        part = 1;
+      }
+      if (part === 1) {
+        out += `    ${cur}\n`;
+        part = 2;
+      }
       out += `        ${ev}\n`;
     }
   }
@@ -114,16 +135,29 @@ function listFunctions(path: string, title: string): string {
   if (!exists(path)) return '';
   const s = readOr(path);
   if (s === undefined) return '';
-  let out = '', first = false;
+  let out = '',
+    first = false;
   let state = 0; // 0 start, 1 skip, 2 print
   for (let i = 0; i < s.length; i++) {
     const ch = s[i]!;
     if (state === 2) out += ch;
-    if (ch === '\n') { state = 0; continue; }
+    if (ch === '\n') {
+      state = 0;
+      continue;
+    }
     if (state === 1) continue;
-    if (state === 0 && ch === '#') { state = 1; continue; }
-    if (!first) { out += `\n${title}:\n`; first = true; }
-    if (state !== 2) { state = 2; out += '   ' + ch; }
+    if (state === 0 && ch === '#') {
+      state = 1;
+      continue;
+    }
+    if (!first) {
+      out += `\n${title}:\n`;
+      first = true;
+    }
+    if (state !== 2) {
+      state = 2;
+      out += '   ' + ch;
+    }
   }
   return out;
 }
@@ -162,10 +196,17 @@ function reportCpumask(inst: TcInstance): string {
   for (let i = c.length - 1; i >= 0 && cpus > 0; i--) {
     const ch = c[i]!;
     if (ch === ',') continue;
-    if (ch === 'f') { cpus -= 4; continue; }
+    if (ch === 'f') {
+      cpus -= 4;
+      continue;
+    }
     if (cpus >= 4) break;
     let n = ch >= '0' && ch <= '9' ? ch.charCodeAt(0) - 48 : 10 + (ch.charCodeAt(0) - 97);
-    while (cpus > 0) { if (!(n & 1)) break; n >>= 1; cpus--; }
+    while (cpus > 0) {
+      if (!(n & 1)) break;
+      n >>= 1;
+      cpus--;
+    }
     break;
   }
   return cpus > 0 ? `\nCPU mask: ${c}\n` : '';
@@ -176,8 +217,13 @@ function reportProbes(inst: TcInstance, file: string, title: string): string {
   if (t === undefined) return '';
   const c = strstrip(t);
   if (!c) return '';
-  let out = `\n${title}:\n`, nl = true;
-  for (const ch of c) { if (nl) out += '   '; out += ch; nl = ch === '\n'; }
+  let out = `\n${title}:\n`,
+    nl = true;
+  for (const ch of c) {
+    if (nl) out += '   ';
+    out += ch;
+    nl = ch === '\n';
+  }
   return out + '\n';
 }
 
@@ -221,10 +267,15 @@ function statInstance(inst: TcInstance, isFirst: boolean, opt: boolean): string 
 export function statReport(opts: Partial<StatOptions> = {}): string {
   const o: StatOptions = { instances: [], top: false, options: false, ...opts };
   // trace-cmd prepends each -B instance to its list: the last named comes first.
-  const list: TcInstance[] = o.instances.slice().reverse().map((n) => tcInstance(n));
+  const list: TcInstance[] = o.instances
+    .slice()
+    .reverse()
+    .map((n) => tcInstance(n));
   const order = o.top || !list.length ? [tcInstance(), ...list] : list;
   let out = '';
-  order.forEach((inst, i) => { out += statInstance(inst, i === 0, o.options); });
+  order.forEach((inst, i) => {
+    out += statInstance(inst, i === 0, o.options);
+  });
   const st = '/proc/sys/kernel/stack_tracer_enabled';
   if (exists(st)) {
     const t = readOr(st);

@@ -8,7 +8,11 @@ import { Instance, tracingDir } from '@utp/tracefs';
 
 /** File text (latin1), or undefined when it cannot be opened/read (trace-cmd skips those). */
 export function readOr(path: string): string | undefined {
-  try { return readFileSync(path, 'latin1'); } catch { return undefined; }
+  try {
+    return readFileSync(path, 'latin1');
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -17,18 +21,37 @@ export function readOr(path: string): string | undefined {
  */
 export function entries(dir: string): string[] {
   let d: Dir;
-  try { d = opendirSync(dir, { bufferSize: 256 }); } catch { return []; }
+  try {
+    d = opendirSync(dir, { bufferSize: 256 });
+  } catch {
+    return [];
+  }
   const out: string[] = [];
-  try { for (let e = d.readSync(); e; e = d.readSync()) out.push(e.name); } catch { /* partly read */ } finally { d.closeSync(); }
+  try {
+    for (let e = d.readSync(); e; e = d.readSync()) out.push(e.name);
+  } catch {
+    /* partly read */
+  } finally {
+    d.closeSync();
+  }
   return out;
 }
 
 export function isDir(path: string): boolean {
-  try { return statSync(path).isDirectory(); } catch { return false; }
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 export function exists(path: string): boolean {
-  try { statSync(path); return true; } catch { return false; }
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** C's strstrip(): trailing then leading isspace() characters removed. */
@@ -46,7 +69,11 @@ export function countCpus(): number {
  * An instance as trace-cmd's allocate_instance() sees it: NAME when it exists, else (tracefs
  * NULL) the top-level directory, still called by the name given (or null).
  */
-export interface TcInstance { name: string | null; dir: string; top: boolean }
+export interface TcInstance {
+  name: string | null;
+  dir: string;
+  top: boolean;
+}
 
 export function tcInstance(name?: string): TcInstance {
   const root = tracingDir();

@@ -12,8 +12,23 @@ export const WriterErrorCode = { BadInput: 'TRACEDAT_WRITE_BAD_INPUT' } as const
 
 /** Option / section ids (TRACECMD_OPTION_* order). */
 const Opt = {
-  Done: 0, Date: 1, CpuStat: 2, Buffer: 3, TraceClock: 4, Uname: 5, Offset: 7, CpuCount: 8, Version: 9,
-  TraceId: 11, Strings: 15, HeaderInfo: 16, FtraceEvents: 17, EventFormats: 18, Kallsyms: 19, Printk: 20, Cmdlines: 21,
+  Done: 0,
+  Date: 1,
+  CpuStat: 2,
+  Buffer: 3,
+  TraceClock: 4,
+  Uname: 5,
+  Offset: 7,
+  CpuCount: 8,
+  Version: 9,
+  TraceId: 11,
+  Strings: 15,
+  HeaderInfo: 16,
+  FtraceEvents: 17,
+  EventFormats: 18,
+  Kallsyms: 19,
+  Printk: 20,
+  Cmdlines: 21,
 } as const;
 
 export type Text = string | Uint8Array;
@@ -89,29 +104,56 @@ class Block {
   private parts: Uint8Array[] = [];
   length = 0;
   constructor(private le: boolean) {}
-  bytes(b: Uint8Array): this { this.parts.push(b); this.length += b.length; return this; }
-  u16(v: number): this { const b = new Uint8Array(2); new DataView(b.buffer).setUint16(0, v, this.le); return this.bytes(b); }
-  u32(v: number): this { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, v >>> 0, this.le); return this.bytes(b); }
-  u64(v: number | bigint): this { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, BigInt(v), this.le); return this.bytes(b); }
-  cstr(s: string): this { return this.bytes(enc(s + '\0')); }
-  text(t: Text): this { return this.bytes(enc(t)); }
+  bytes(b: Uint8Array): this {
+    this.parts.push(b);
+    this.length += b.length;
+    return this;
+  }
+  u16(v: number): this {
+    const b = new Uint8Array(2);
+    new DataView(b.buffer).setUint16(0, v, this.le);
+    return this.bytes(b);
+  }
+  u32(v: number): this {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, v >>> 0, this.le);
+    return this.bytes(b);
+  }
+  u64(v: number | bigint): this {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigUint64(0, BigInt(v), this.le);
+    return this.bytes(b);
+  }
+  cstr(s: string): this {
+    return this.bytes(enc(s + '\0'));
+  }
+  text(t: Text): this {
+    return this.bytes(enc(t));
+  }
   done(): Uint8Array {
     const out = new Uint8Array(this.length);
     let o = 0;
-    for (const p of this.parts) { out.set(p, o); o += p.length; }
+    for (const p of this.parts) {
+      out.set(p, o);
+      o += p.length;
+    }
     return out;
   }
 }
 
 /** Streams a trace.dat into `sink`. Returns the number of bytes written. */
 export function writeTraceDat(sink: WriteSink, meta: TraceDatMetadata, buffers: TraceDatBufferInput[], opts: TraceDatWriteOptions): number {
-  if (!buffers.length || buffers[0]!.name !== '') throw new UtpError(WriterErrorCode.BadInput, 'The first buffer must be the top buffer (name "")');
-  if (opts.version !== 6 && opts.version !== 7) throw new UtpError(WriterErrorCode.BadInput, 'Unsupported file version', { context: { version: opts.version } });
+  if (!buffers.length || buffers[0]!.name !== '')
+    throw new UtpError(WriterErrorCode.BadInput, 'The first buffer must be the top buffer (name "")');
+  if (opts.version !== 6 && opts.version !== 7)
+    throw new UtpError(WriterErrorCode.BadInput, 'Unsupported file version', { context: { version: opts.version } });
   if (opts.version === 6 && opts.compression) throw new UtpError(WriterErrorCode.BadInput, 'trace.dat v6 cannot be compressed');
   for (const b of buffers) {
     for (const c of b.cpus) {
       if (!Number.isInteger(c.cpu) || c.cpu < 0 || c.cpu >= opts.cpuCount) {
-        throw new UtpError(WriterErrorCode.BadInput, 'CPU id outside the CPU count', { context: { buffer: b.name, cpu: c.cpu, cpuCount: opts.cpuCount } });
+        throw new UtpError(WriterErrorCode.BadInput, 'CPU id outside the CPU count', {
+          context: { buffer: b.name, cpu: c.cpu, cpuCount: opts.cpuCount },
+        });
       }
     }
   }
@@ -125,15 +167,29 @@ class Writer {
   private stringsLen = 0;
   private readonly chunkPages: number;
 
-  constructor(private sink: WriteSink, private meta: TraceDatMetadata, private buffers: TraceDatBufferInput[], private o: TraceDatWriteOptions) {
+  constructor(
+    private sink: WriteSink,
+    private meta: TraceDatMetadata,
+    private buffers: TraceDatBufferInput[],
+    private o: TraceDatWriteOptions,
+  ) {
     this.le = o.littleEndian;
     this.chunkPages = o.chunkPages ?? 10;
   }
 
-  private blk(): Block { return new Block(this.le); }
-  private put(b: Uint8Array): void { this.sink.write(b); this.pos += b.length; }
-  private patch64(at: number, v: number | bigint): void { this.sink.patch(at, this.blk().u64(v).done()); }
-  private patch32(at: number, v: number): void { this.sink.patch(at, this.blk().u32(v).done()); }
+  private blk(): Block {
+    return new Block(this.le);
+  }
+  private put(b: Uint8Array): void {
+    this.sink.write(b);
+    this.pos += b.length;
+  }
+  private patch64(at: number, v: number | bigint): void {
+    this.sink.patch(at, this.blk().u64(v).done());
+  }
+  private patch32(at: number, v: number): void {
+    this.sink.patch(at, this.blk().u32(v).done());
+  }
   private padTo(align: number): void {
     const r = this.pos % align;
     if (r) this.put(new Uint8Array(align - r));
@@ -148,25 +204,41 @@ class Writer {
 
   // ---- metadata blocks (identical bodies in v6 and v7) ----
   private headerInfo(): Uint8Array {
-    const hp = enc(this.meta.headerPage), he = enc(this.meta.headerEvent);
+    const hp = enc(this.meta.headerPage),
+      he = enc(this.meta.headerEvent);
     return this.blk().cstr('header_page').u64(hp.length).bytes(hp).cstr('header_event').u64(he.length).bytes(he).done();
   }
   private ftraceEvents(): Uint8Array {
     const b = this.blk().u32(this.meta.ftraceFormats.length);
-    for (const f of this.meta.ftraceFormats) { const t = enc(f); b.u64(t.length).bytes(t); }
+    for (const f of this.meta.ftraceFormats) {
+      const t = enc(f);
+      b.u64(t.length).bytes(t);
+    }
     return b.done();
   }
   private eventFormats(): Uint8Array {
     const b = this.blk().u32(this.meta.systems.length);
     for (const s of this.meta.systems) {
       b.cstr(s.name).u32(s.formats.length);
-      for (const f of s.formats) { const t = enc(f); b.u64(t.length).bytes(t); }
+      for (const f of s.formats) {
+        const t = enc(f);
+        b.u64(t.length).bytes(t);
+      }
     }
     return b.done();
   }
-  private kallsyms(): Uint8Array { const t = enc(this.meta.kallsyms); return this.blk().u32(t.length).bytes(t).done(); }
-  private printk(): Uint8Array { const t = enc(this.meta.printk); return this.blk().u32(t.length).bytes(t).done(); }
-  private cmdlines(): Uint8Array { const t = enc(this.meta.cmdlines); return this.blk().u64(t.length).bytes(t).done(); }
+  private kallsyms(): Uint8Array {
+    const t = enc(this.meta.kallsyms);
+    return this.blk().u32(t.length).bytes(t).done();
+  }
+  private printk(): Uint8Array {
+    const t = enc(this.meta.printk);
+    return this.blk().u32(t.length).bytes(t).done();
+  }
+  private cmdlines(): Uint8Array {
+    const t = enc(this.meta.cmdlines);
+    return this.blk().u64(t.length).bytes(t).done();
+  }
 
   /** Metadata options (both versions), without section pointers. */
   private infoOptions(b: Block): void {
@@ -182,16 +254,22 @@ class Writer {
       for (const s of buf.cpuStats ?? []) this.option(b, Opt.CpuStat, this.blk().cstr(s).done());
     }
   }
-  private option(b: Block, id: number, data: Uint8Array): void { b.u16(id).u32(data.length).bytes(data); }
+  private option(b: Block, id: number, data: Uint8Array): void {
+    b.u16(id).u32(data.length).bytes(data);
+  }
 
   run(): number {
     this.fileHeader();
-    if (this.o.version === 6) this.runV6(); else this.runV7();
+    if (this.o.version === 6) this.runV6();
+    else this.runV7();
     return this.pos;
   }
 
   private fileHeader(): void {
-    const b = this.blk().bytes(new Uint8Array([0x17, 0x08, 0x44])).text('tracing').cstr(String(this.o.version));
+    const b = this.blk()
+      .bytes(new Uint8Array([0x17, 0x08, 0x44]))
+      .text('tracing')
+      .cstr(String(this.o.version));
     b.bytes(new Uint8Array([this.le ? 0 : 1, this.o.longSize])).u32(this.o.pageSize);
     this.put(b.done());
   }
@@ -265,14 +343,26 @@ class Writer {
       const z = c.compress(body);
       payload = this.blk().u32(z.length).u32(body.length).bytes(z).done();
     }
-    this.put(this.blk().u16(id).u16(c ? 1 : 0).u32(this.addString(desc)).u64(payload.length).done());
+    this.put(
+      this.blk()
+        .u16(id)
+        .u16(c ? 1 : 0)
+        .u32(this.addString(desc))
+        .u64(payload.length)
+        .done(),
+    );
     this.put(payload);
     return at;
   }
 
   private runV7(): void {
     const comp = this.o.compression;
-    this.put(this.blk().cstr(comp ? comp.name : 'none').cstr(comp ? comp.version : '').done());
+    this.put(
+      this.blk()
+        .cstr(comp ? comp.name : 'none')
+        .cstr(comp ? comp.version : '')
+        .done(),
+    );
     const firstOptionsAt = this.pos;
     this.put(new Uint8Array(8));
     const sec = {
@@ -297,7 +387,12 @@ class Writer {
     for (const buf of this.buffers) {
       const { secAt, table } = this.bufferSectionV7(buf);
       this.patch64(doneAt, this.pos);
-      const ob = this.blk().u64(secAt).cstr(buf.name).cstr(buf.clock).u32(buf.pageSize ?? this.o.pageSize).u32(table.length);
+      const ob = this.blk()
+        .u64(secAt)
+        .cstr(buf.name)
+        .cstr(buf.clock)
+        .u32(buf.pageSize ?? this.o.pageSize)
+        .u32(table.length);
       for (const t of table) ob.u32(t.cpu).u64(t.offset).u64(t.size);
       const opts = this.blk();
       this.option(opts, Opt.Buffer, ob.done());
@@ -305,11 +400,25 @@ class Writer {
     }
     // STRINGS: its own description is inside it.
     const descOff = this.addString('strings');
-    const body = (() => { const s = this.blk(); for (const p of this.strings) s.bytes(p); return s.done(); })();
+    const body = (() => {
+      const s = this.blk();
+      for (const p of this.strings) s.bytes(p);
+      return s.done();
+    })();
     const c = comp;
     let payload = body;
-    if (c) { const z = c.compress(body); payload = this.blk().u32(z.length).u32(body.length).bytes(z).done(); }
-    this.put(this.blk().u16(Opt.Strings).u16(c ? 1 : 0).u32(descOff).u64(payload.length).done());
+    if (c) {
+      const z = c.compress(body);
+      payload = this.blk().u32(z.length).u32(body.length).bytes(z).done();
+    }
+    this.put(
+      this.blk()
+        .u16(Opt.Strings)
+        .u16(c ? 1 : 0)
+        .u32(descOff)
+        .u64(payload.length)
+        .done(),
+    );
     this.put(payload);
   }
 
@@ -328,7 +437,14 @@ class Writer {
     const page = buf.pageSize ?? this.o.pageSize;
     const comp = this.o.compression;
     const secAt = this.pos;
-    this.put(this.blk().u16(Opt.Buffer).u16(comp ? 1 : 0).u32(this.addString(`buffer flyrecord ${buf.name}`)).u64(0).done());
+    this.put(
+      this.blk()
+        .u16(Opt.Buffer)
+        .u16(comp ? 1 : 0)
+        .u32(this.addString(`buffer flyrecord ${buf.name}`))
+        .u64(0)
+        .done(),
+    );
     const bodyStart = this.pos;
     const table: Array<{ cpu: number; offset: number; size: number }> = [];
     for (const c of [...buf.cpus].sort((a, b) => a.cpu - b.cpu)) {
@@ -346,7 +462,7 @@ class Writer {
         this.put(new Uint8Array(4));
         let chunks = 0;
         const chunkSize = page * this.chunkPages;
-        let pending = new Uint8Array(chunkSize);
+        const pending = new Uint8Array(chunkSize);
         let fill = 0;
         const flush = (): void => {
           if (!fill) return;
@@ -362,7 +478,8 @@ class Writer {
           while (i < d.length) {
             const n = Math.min(chunkSize - fill, d.length - i);
             pending.set(d.subarray(i, i + n), fill);
-            fill += n; i += n;
+            fill += n;
+            i += n;
             if (fill === chunkSize) flush();
           }
         };

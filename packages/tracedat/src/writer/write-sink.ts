@@ -26,5 +26,7 @@ export class MemorySink implements WriteSink {
     this.buf.set(bytes, offset);
   }
   /** The bytes written so far (a view). */
-  finish(): Uint8Array { return this.buf.subarray(0, this.length); }
+  finish(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
 }

@@ -19,7 +19,14 @@ import { MemorySource } from '@utp/bytes';
 import { Tep } from '@utp/traceevent';
 import type { KRecord } from '@utp/traceevent';
 import { TraceDat } from '../trace-dat.js';
-import { writeTraceDat, MemorySink, zlibCompressor, type TraceDatMetadata, type TraceDatBufferInput, type TraceDatWriteOptions } from './index.js';
+import {
+  writeTraceDat,
+  MemorySink,
+  zlibCompressor,
+  type TraceDatMetadata,
+  type TraceDatBufferInput,
+  type TraceDatWriteOptions,
+} from './index.js';
 
 const dir = fileURLToPath(new URL('../../testdata/', import.meta.url));
 const FILES = ['sched-irq-v6.dat', 'sched-irq-top-v6.dat', 'drops-v6.dat', 'counter-clock-v6.dat', 'date-offset-top-v6.dat'];
@@ -28,29 +35,63 @@ const FILES = ['sched-irq-v6.dat', 'sched-irq-top-v6.dat', 'drops-v6.dat', 'coun
 function parseV6(b: Uint8Array): { meta: TraceDatMetadata; buffers: TraceDatBufferInput[]; opts: TraceDatWriteOptions } {
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let p = 10;
-  const cstr = (): string => { let s = ''; while (b[p] !== 0) s += String.fromCharCode(b[p++]!); p++; return s; };
-  const u16 = (): number => { const v = dv.getUint16(p, true); p += 2; return v; };
-  const u32 = (): number => { const v = dv.getUint32(p, true); p += 4; return v; };
-  const u64 = (): number => { const v = Number(dv.getBigUint64(p, true)); p += 8; return v; };
-  const bytes = (n: number): Uint8Array => { const v = b.subarray(p, p + n); p += n; return v; };
+  const cstr = (): string => {
+    let s = '';
+    while (b[p] !== 0) s += String.fromCharCode(b[p++]!);
+    p++;
+    return s;
+  };
+  const u16 = (): number => {
+    const v = dv.getUint16(p, true);
+    p += 2;
+    return v;
+  };
+  const u32 = (): number => {
+    const v = dv.getUint32(p, true);
+    p += 4;
+    return v;
+  };
+  const u64 = (): number => {
+    const v = Number(dv.getBigUint64(p, true));
+    p += 8;
+    return v;
+  };
+  const bytes = (n: number): Uint8Array => {
+    const v = b.subarray(p, p + n);
+    p += n;
+    return v;
+  };
   assert.equal(cstr(), '6');
   assert.equal(b[p], 0, 'little-endian corpus');
-  const longSize = b[p + 1]!; p += 2;
+  const longSize = b[p + 1]!;
+  p += 2;
   const pageSize = u32();
-  cstr(); const headerPage = bytes(u64());
-  cstr(); const headerEvent = bytes(u64());
+  cstr();
+  const headerPage = bytes(u64());
+  cstr();
+  const headerEvent = bytes(u64());
   const ftraceFormats: Uint8Array[] = [];
   for (let n = u32(); n > 0; n--) ftraceFormats.push(bytes(u64()));
   const systems: TraceDatMetadata['systems'] = [];
   for (let n = u32(); n > 0; n--) {
-    const name = cstr(); const formats: Uint8Array[] = [];
+    const name = cstr();
+    const formats: Uint8Array[] = [];
     for (let k = u32(); k > 0; k--) formats.push(bytes(u64()));
     systems.push({ name, formats });
   }
-  const kallsyms = bytes(u32()), printk = bytes(u32()), cmdlines = bytes(u64());
+  const kallsyms = bytes(u32()),
+    printk = bytes(u32()),
+    cmdlines = bytes(u64());
   const cpuCount = u32();
   const opts: TraceDatWriteOptions = { version: 6, compression: null, littleEndian: true, longSize, pageSize, cpuCount };
-  const text = (d: Uint8Array): string => { let s = ''; for (const c of d) { if (c === 0) break; s += String.fromCharCode(c); } return s; };
+  const text = (d: Uint8Array): string => {
+    let s = '';
+    for (const c of d) {
+      if (c === 0) break;
+      s += String.fromCharCode(c);
+    }
+    return s;
+  };
   const instances: Array<{ name: string; at: number }> = [];
   const stats: string[] = [];
   let tag = text(bytes(10));
@@ -59,7 +100,8 @@ function parseV6(b: Uint8Array): { meta: TraceDatMetadata; buffers: TraceDatBuff
       const d = bytes(u32());
       if (id === 1) opts.date = text(d);
       else if (id === 2) stats.push(text(d));
-      else if (id === 3) instances.push({ at: Number(new DataView(d.buffer, d.byteOffset).getBigUint64(0, true)), name: text(d.subarray(8)) });
+      else if (id === 3)
+        instances.push({ at: Number(new DataView(d.buffer, d.byteOffset).getBigUint64(0, true)), name: text(d.subarray(8)) });
       else if (id === 4) opts.traceClock = text(d);
       else if (id === 5) opts.uname = text(d);
       else if (id === 7) opts.tsOffset = text(d);
@@ -70,7 +112,11 @@ function parseV6(b: Uint8Array): { meta: TraceDatMetadata; buffers: TraceDatBuff
   }
   const flyrecord = (name: string): TraceDatBufferInput => {
     const cpus: TraceDatBufferInput['cpus'] = [];
-    for (let c = 0; c < cpuCount; c++) { const off = u64(), size = u64(); cpus.push({ cpu: c, data: [b.subarray(off, off + size)] }); }
+    for (let c = 0; c < cpuCount; c++) {
+      const off = u64(),
+        size = u64();
+      cpus.push({ cpu: c, data: [b.subarray(off, off + size)] });
+    }
     const clock = text(bytes(u64())).replace(/^\[|\]$/g, '');
     return { name, clock, cpus };
   };
@@ -78,7 +124,11 @@ function parseV6(b: Uint8Array): { meta: TraceDatMetadata; buffers: TraceDatBuff
   const top = flyrecord('');
   top.cpuStats = stats;
   const buffers = [top];
-  for (const inst of instances) { p = inst.at; assert.equal(text(bytes(10)), 'flyrecord'); buffers.push(flyrecord(inst.name)); }
+  for (const inst of instances) {
+    p = inst.at;
+    assert.equal(text(bytes(10)), 'flyrecord');
+    buffers.push(flyrecord(inst.name));
+  }
   return { meta: { headerPage, headerEvent, ftraceFormats, systems, kallsyms, printk, cmdlines }, buffers, opts };
 }
 
@@ -133,13 +183,22 @@ for (const file of FILES) {
     const v6 = variants[0]![1];
     const optAt = Buffer.from(orig).indexOf('options  \0');
     assert.ok(optAt > 0, 'the original has an options section');
-    assert.ok(Buffer.from(v6.subarray(0, optAt + 10)).equals(Buffer.from(orig.subarray(0, optAt + 10))), 'v6 rewrite == original up to the options');
-    assert.deepEqual(optionList(v6), optionList(orig), 'v6 rewrite has the original\'s options');
+    assert.ok(
+      Buffer.from(v6.subarray(0, optAt + 10)).equals(Buffer.from(orig.subarray(0, optAt + 10))),
+      'v6 rewrite == original up to the options',
+    );
+    assert.deepEqual(optionList(v6), optionList(orig), "v6 rewrite has the original's options");
     const re = parseV6(v6);
-    assert.deepEqual(re.buffers.map((b) => [b.name, b.clock, b.cpus.map((c) => Buffer.from([...c.data][0]!).toString('hex'))]),
-      buffers.map((b) => [b.name, b.clock, b.cpus.map((c) => Buffer.from([...c.data][0]!).toString('hex'))]), 'v6 rewrite: the same CPU data bytes');
+    assert.deepEqual(
+      re.buffers.map((b) => [b.name, b.clock, b.cpus.map((c) => Buffer.from([...c.data][0]!).toString('hex'))]),
+      buffers.map((b) => [b.name, b.clock, b.cpus.map((c) => Buffer.from([...c.data][0]!).toString('hex'))]),
+      'v6 rewrite: the same CPU data bytes',
+    );
     for (const [name, bytes] of variants) assert.deepEqual(await records(bytes), want, `${name}: same records`);
-    if (!haveTraceCmd) { t.skip('trace-cmd not installed: the trace-cmd report comparison did not run'); return; }
+    if (!haveTraceCmd) {
+      t.skip('trace-cmd not installed: the trace-cmd report comparison did not run');
+      return;
+    }
     const expected = gunzipSync(readFileSync(dir + file.replace(/\.dat$/, '.report.txt.gz'))).toString('latin1');
     const tmp = mkdtempSync(`${tmpdir()}/utp-writer-`);
     try {
@@ -149,7 +208,9 @@ for (const file of FILES) {
         assert.equal(r.status, 0, `${name}: trace-cmd report failed (${r.signal ?? r.status}): ${String(r.stderr)}`);
         assert.equal(r.stdout.toString('latin1'), expected, `${name}: trace-cmd report`);
       }
-    } finally { rmSync(tmp, { recursive: true, force: true }); }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 }
 
@@ -160,27 +221,46 @@ test('v7 layout: options chain, page-aligned CPU data, contiguous sections, stri
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   assert.deepEqual([...b.subarray(0, 12)], [0x17, 0x08, 0x44, ...Buffer.from('tracing7\0')]);
   let p = 12 + 2 + 4;
-  const cstr = (): string => { let s = ''; while (b[p] !== 0) s += String.fromCharCode(b[p++]!); p++; return s; };
-  assert.equal(cstr(), 'zlib'); cstr();
-  const firstOptions = Number(dv.getBigUint64(p, true)); p += 8;
+  const cstr = (): string => {
+    let s = '';
+    while (b[p] !== 0) s += String.fromCharCode(b[p++]!);
+    p++;
+    return s;
+  };
+  assert.equal(cstr(), 'zlib');
+  cstr();
+  const firstOptions = Number(dv.getBigUint64(p, true));
+  p += 8;
   // Sections are contiguous to EOF with exact sizes.
   const ids: number[] = [];
-  while (p < b.length) { ids.push(dv.getUint16(p, true)); p += 16 + Number(dv.getBigUint64(p + 8, true)); }
+  while (p < b.length) {
+    ids.push(dv.getUint16(p, true));
+    p += 16 + Number(dv.getBigUint64(p + 8, true));
+  }
   assert.equal(p, b.length);
   assert.deepEqual(ids, [16, 17, 18, 19, 20, 21, 0, 3, 0, 3, 0, 15]);
   // Follow the chain: 3 options sections; the BUFFER option data offsets are page aligned.
-  let at = firstOptions, sections = 0;
+  let at = firstOptions,
+    sections = 0;
   while (at) {
     sections++;
     assert.equal(dv.getUint16(at, true), 0);
     let q = at + 16;
     for (;;) {
-      const id = dv.getUint16(q, true), size = dv.getUint32(q + 2, true);
-      if (id === 0) { at = Number(dv.getBigUint64(q + 6, true)); break; }
+      const id = dv.getUint16(q, true),
+        size = dv.getUint32(q + 2, true);
+      if (id === 0) {
+        at = Number(dv.getBigUint64(q + 6, true));
+        break;
+      }
       if (id === 3) {
         let r = q + 6 + 8;
-        while (b[r] !== 0) r++; r++; while (b[r] !== 0) r++; r++;
-        const page = dv.getUint32(r, true), n = dv.getUint32(r + 4, true);
+        while (b[r] !== 0) r++;
+        r++;
+        while (b[r] !== 0) r++;
+        r++;
+        const page = dv.getUint32(r, true),
+          n = dv.getUint32(r + 4, true);
         for (let i = 0; i < n; i++) assert.equal(Number(dv.getBigUint64(r + 8 + i * 20 + 4, true)) % page, 0, 'CPU data is page aligned');
       }
       q += 6 + size;
@@ -191,10 +271,31 @@ test('v7 layout: options chain, page-aligned CPU data, contiguous sections, stri
 
 test('refuses a compressed v6 and a missing top buffer', () => {
   const sink = new MemorySink();
-  const meta: TraceDatMetadata = { headerPage: '', headerEvent: '', ftraceFormats: [], systems: [], kallsyms: '', printk: '', cmdlines: '' };
-  const o: TraceDatWriteOptions = { version: 6, compression: zlibCompressor(), littleEndian: true, longSize: 8, pageSize: 4096, cpuCount: 1 };
-  assert.throws(() => writeTraceDat(sink, meta, [{ name: '', clock: 'local', cpus: [] }], o), (e: unknown) => (e as { code?: string }).code === 'TRACEDAT_WRITE_BAD_INPUT');
-  assert.throws(() => writeTraceDat(sink, meta, [{ name: 'x', clock: 'local', cpus: [] }], { ...o, compression: null }), (e: unknown) => (e as { code?: string }).code === 'TRACEDAT_WRITE_BAD_INPUT');
+  const meta: TraceDatMetadata = {
+    headerPage: '',
+    headerEvent: '',
+    ftraceFormats: [],
+    systems: [],
+    kallsyms: '',
+    printk: '',
+    cmdlines: '',
+  };
+  const o: TraceDatWriteOptions = {
+    version: 6,
+    compression: zlibCompressor(),
+    littleEndian: true,
+    longSize: 8,
+    pageSize: 4096,
+    cpuCount: 1,
+  };
+  assert.throws(
+    () => writeTraceDat(sink, meta, [{ name: '', clock: 'local', cpus: [] }], o),
+    (e: unknown) => (e as { code?: string }).code === 'TRACEDAT_WRITE_BAD_INPUT',
+  );
+  assert.throws(
+    () => writeTraceDat(sink, meta, [{ name: 'x', clock: 'local', cpus: [] }], { ...o, compression: null }),
+    (e: unknown) => (e as { code?: string }).code === 'TRACEDAT_WRITE_BAD_INPUT',
+  );
 });
 
 // ---- sparse and empty CPUs (laid out by trace-cmd: testdata/writer/README.md) ----
@@ -205,13 +306,19 @@ test('v6 with sparse and empty CPUs is what trace-cmd writes, byte for byte', as
   assert.equal(opts.cpuCount, 4);
   // Only the CPUs with data are handed to the writer (as record/extract do for CPUs that had none).
   const sparse = buffers.map((b) => ({ ...b, cpus: b.cpus.filter((c) => [...c.data].some((d) => d.length > 0)) }));
-  assert.deepEqual(sparse[0]!.cpus.map((c) => c.cpu), [1, 2]);
+  assert.deepEqual(
+    sparse[0]!.cpus.map((c) => c.cpu),
+    [1, 2],
+  );
   const ours = write(meta, sparse, opts);
   assert.equal(ours.length, ref.length, 'no padding after the trailing empty CPU');
-  assert.ok(Buffer.from(ours).equals(Buffer.from(ref)), 'identical to trace-cmd\'s layout');
+  assert.ok(Buffer.from(ours).equals(Buffer.from(ref)), "identical to trace-cmd's layout");
   // v7 of the same: empty CPUs are left out of the BUFFER option; trace-cmd reports the same text.
   const v7 = write(meta, sparse, { ...opts, version: 7 });
-  if (!haveTraceCmd) { t.skip('trace-cmd not installed: the trace-cmd report comparison did not run'); return; }
+  if (!haveTraceCmd) {
+    t.skip('trace-cmd not installed: the trace-cmd report comparison did not run');
+    return;
+  }
   const expected = gunzipSync(readFileSync(dir + 'writer/sparse-cpus-v6.report.txt.gz')).toString('latin1');
   const tmp = mkdtempSync(`${tmpdir()}/utp-writer-`);
   try {
@@ -220,18 +327,38 @@ test('v6 with sparse and empty CPUs is what trace-cmd writes, byte for byte', as
     assert.equal(r.status, 0, `trace-cmd report failed (${r.signal ?? r.status}): ${String(r.stderr)}`);
     assert.equal(r.stdout.toString('latin1'), expected);
     const dump = spawnSync('trace-cmd', ['dump', '--options', '-i', `${tmp}/v7.dat`]).stdout.toString('latin1');
-    assert.deepEqual([...dump.matchAll(/^ +(\d+) \d+\t\d+\t\[id, data offset and size\]$/gm)].map((m) => Number(m[1])), [1, 2]);
-  } finally { rmSync(tmp, { recursive: true, force: true }); }
+    assert.deepEqual(
+      [...dump.matchAll(/^ +(\d+) \d+\t\d+\t\[id, data offset and size\]$/gm)].map((m) => Number(m[1])),
+      [1, 2],
+    );
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });
 
 test('v6: a buffer without data gets size-0 slots and no padding; the next block follows at once', () => {
-  const meta: TraceDatMetadata = { headerPage: '', headerEvent: '', ftraceFormats: [], systems: [], kallsyms: '', printk: '', cmdlines: '' };
+  const meta: TraceDatMetadata = {
+    headerPage: '',
+    headerEvent: '',
+    ftraceFormats: [],
+    systems: [],
+    kallsyms: '',
+    printk: '',
+    cmdlines: '',
+  };
   const page = new Uint8Array(4096).fill(7);
-  const b = write(meta, [{ name: '', clock: 'local', cpus: [] }, { name: 'inst', clock: 'local', cpus: [{ cpu: 1, data: [page] }] }],
-    { version: 6, compression: null, littleEndian: true, longSize: 8, pageSize: 4096, cpuCount: 2 });
+  const b = write(
+    meta,
+    [
+      { name: '', clock: 'local', cpus: [] },
+      { name: 'inst', clock: 'local', cpus: [{ cpu: 1, data: [page] }] },
+    ],
+    { version: 6, compression: null, littleEndian: true, longSize: 8, pageSize: 4096, cpuCount: 2 },
+  );
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const text = Buffer.from(b).toString('latin1');
-  const top = text.indexOf('flyrecord\0'), inst = text.indexOf('flyrecord\0', top + 1);
+  const top = text.indexOf('flyrecord\0'),
+    inst = text.indexOf('flyrecord\0', top + 1);
   const afterTopClock = top + 10 + 32 + 8 + '[local]'.length;
   // trace-cmd lseeks to each empty CPU's aligned start without writing: the file does not grow,
   // so the instance's block starts right after the top block's clock.
@@ -242,7 +369,8 @@ test('v6: a buffer without data gets size-0 slots and no padding; the next block
     assert.equal(Number(dv.getBigUint64(top + 10 + c * 16 + 8, true)), 0, `top cpu${c} size`);
   }
   // The instance block: its BUFFER option points at it; cpu0 empty (shares cpu1's aligned offset).
-  const o0 = Number(dv.getBigUint64(inst + 10, true)), o1 = Number(dv.getBigUint64(inst + 26, true));
+  const o0 = Number(dv.getBigUint64(inst + 10, true)),
+    o1 = Number(dv.getBigUint64(inst + 26, true));
   assert.equal(o0, o1);
   assert.equal(o1 % 4096, 0);
   assert.equal(Number(dv.getBigUint64(inst + 34, true)), 4096);
@@ -250,10 +378,27 @@ test('v6: a buffer without data gets size-0 slots and no padding; the next block
 });
 
 test('refuses CPU ids at or above the CPU count (they would be dropped silently)', () => {
-  const meta: TraceDatMetadata = { headerPage: '', headerEvent: '', ftraceFormats: [], systems: [], kallsyms: '', printk: '', cmdlines: '' };
+  const meta: TraceDatMetadata = {
+    headerPage: '',
+    headerEvent: '',
+    ftraceFormats: [],
+    systems: [],
+    kallsyms: '',
+    printk: '',
+    cmdlines: '',
+  };
   for (const version of [6, 7] as const) {
-    assert.throws(() => writeTraceDat(new MemorySink(), meta, [{ name: '', clock: 'local', cpus: [{ cpu: 2, data: [new Uint8Array(4096)] }] }],
-      { version, compression: null, littleEndian: true, longSize: 8, pageSize: 4096, cpuCount: 2 }),
-    (e: unknown) => (e as { code?: string }).code === 'TRACEDAT_WRITE_BAD_INPUT');
+    assert.throws(
+      () =>
+        writeTraceDat(new MemorySink(), meta, [{ name: '', clock: 'local', cpus: [{ cpu: 2, data: [new Uint8Array(4096)] }] }], {
+          version,
+          compression: null,
+          littleEndian: true,
+          longSize: 8,
+          pageSize: 4096,
+          cpuCount: 2,
+        }),
+      (e: unknown) => (e as { code?: string }).code === 'TRACEDAT_WRITE_BAD_INPUT',
+    );
   }
 });

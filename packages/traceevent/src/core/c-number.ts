@@ -13,7 +13,9 @@ export const LS_BITS: Record<string, number> = { '-2': 8, '-1': 16, '0': 32, '1'
 /** Two lowercase hex digits per byte value. */
 export const HEX2: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 /** An ASCII decimal digit. */
-export function isDigit(c: string | undefined): boolean { return c !== undefined && c >= '0' && c <= '9'; }
+export function isDigit(c: string | undefined): boolean {
+  return c !== undefined && c >= '0' && c <= '9';
+}
 
 /** C strtoul/strtoull with base 0, as a JS number (values here are small). */
 export function strtoulNum(s: string): number {
@@ -26,10 +28,16 @@ export function strtoull(s: string): bigint {
   const n = s.length;
   while (i < n && (s.charCodeAt(i) === 32 || (s.charCodeAt(i) >= 9 && s.charCodeAt(i) <= 13))) i++;
   let neg = false;
-  if (s[i] === '+' || s[i] === '-') { neg = s[i] === '-'; i++; }
+  if (s[i] === '+' || s[i] === '-') {
+    neg = s[i] === '-';
+    i++;
+  }
   let base = 10;
   if (s[i] === '0') {
-    if ((s[i + 1] === 'x' || s[i + 1] === 'X') && isHex(s.charCodeAt(i + 2))) { base = 16; i += 2; } else base = 8;
+    if ((s[i + 1] === 'x' || s[i + 1] === 'X') && isHex(s.charCodeAt(i + 2))) {
+      base = 16;
+      i += 2;
+    } else base = 8;
   }
   let v = 0n;
   const b = BigInt(base);
@@ -53,7 +61,10 @@ export function strtoll(s: string): bigint {
   const n = s.length;
   while (i < n && (s.charCodeAt(i) === 32 || (s.charCodeAt(i) >= 9 && s.charCodeAt(i) <= 13))) i++;
   let neg = false;
-  if (s[i] === '+' || s[i] === '-') { neg = s[i] === '-'; i++; }
+  if (s[i] === '+' || s[i] === '-') {
+    neg = s[i] === '-';
+    i++;
+  }
   const mag = strtoull(s.slice(i));
   // strtoull of the unsigned part; detect overflow beyond the signed range
   const rest = s.slice(i);
@@ -62,7 +73,9 @@ export function strtoll(s: string): bigint {
   return mag > 0x8000000000000000n ? -0x8000000000000000n : -mag;
 }
 
-function isHex(c: number): boolean { return digitVal(c) >= 0 && digitVal(c) < 16; }
+function isHex(c: number): boolean {
+  return digitVal(c) >= 0 && digitVal(c) < 16;
+}
 function digitVal(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
   if (c >= 97 && c <= 122) return c - 97 + 10;

@@ -21,7 +21,13 @@ test('out-buffer: decimal and hex writers', () => {
     assert.equal(text(b, putHex32(b, 0, n)), n.toString(16));
     assert.equal(hexLength32(n), n.toString(16).length);
   }
-  for (const [hi, lo] of [[0, 0], [0, 0x1234], [1, 0], [0xffffffff, 0x81000000], [0x7ffe, 0xd2c9cb30]] as const) {
+  for (const [hi, lo] of [
+    [0, 0],
+    [0, 0x1234],
+    [1, 0],
+    [0xffffffff, 0x81000000],
+    [0x7ffe, 0xd2c9cb30],
+  ] as const) {
     assert.equal(text(b, putHex64(b, 0, hi, lo)), ((BigInt(hi) << 32n) | BigInt(lo)).toString(16));
   }
 });

@@ -15,10 +15,16 @@ const HEXU = new Uint8Array([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 65, 66, 67,
 // two digits at a time: high and low digit of a byte in hex, of 0..99 in decimal
 const HEX2H = new Uint8Array(256);
 const HEX2L = new Uint8Array(256);
-for (let i = 0; i < 256; i++) { HEX2H[i] = HEXC[i >>> 4]!; HEX2L[i] = HEXC[i & 15]!; }
+for (let i = 0; i < 256; i++) {
+  HEX2H[i] = HEXC[i >>> 4]!;
+  HEX2L[i] = HEXC[i & 15]!;
+}
 const DEC2H = new Uint8Array(100);
 const DEC2L = new Uint8Array(100);
-for (let i = 0; i < 100; i++) { DEC2H[i] = 48 + ((i / 10) | 0); DEC2L[i] = 48 + (i % 10); }
+for (let i = 0; i < 100; i++) {
+  DEC2H[i] = 48 + ((i / 10) | 0);
+  DEC2L[i] = 48 + (i % 10);
+}
 
 // three decimal digits of 0..999 as a little-endian 24-bit value (for 4-byte writes)
 const DEC3 = new Int32Array(1000);
@@ -53,7 +59,10 @@ export function decLength(n: number): number {
   if (n < 10000000000) return n < 1000000 ? 6 : n < 10000000 ? 7 : n < 100000000 ? 8 : n < 1000000000 ? 9 : 10;
   let len = 11;
   let p = 100000000000;
-  while (n >= p) { len++; p *= 10; }
+  while (n >= p) {
+    len++;
+    p *= 10;
+  }
   return len;
 }
 
@@ -92,7 +101,10 @@ export function putDecFixed(b: Uint8Array, p: number, n: number, len: number): n
 
 /** Decimal digits of an integer 0 <= n < 2^53. */
 export function putDec(b: Uint8Array, p: number, n: number): number {
-  if (n < 10) { b[p] = 48 + n; return p + 1; }
+  if (n < 10) {
+    b[p] = 48 + n;
+    return p + 1;
+  }
   return putDecFixed(b, p, n, decLength(n));
 }
 
@@ -100,14 +112,22 @@ export function putDec(b: Uint8Array, p: number, n: number): number {
 export function putHexFixed(b: Uint8Array, p: number, n: number, len: number): number {
   const end = p + len;
   p = end;
-  for (; len >= 2; len -= 2) { const v = n & 255; b[--p] = HEX2L[v]!; b[--p] = HEX2H[v]!; n >>>= 8; }
+  for (; len >= 2; len -= 2) {
+    const v = n & 255;
+    b[--p] = HEX2L[v]!;
+    b[--p] = HEX2H[v]!;
+    n >>>= 8;
+  }
   if (len) b[--p] = HEXC[n & 15]!;
   return end;
 }
 
 /** Lowercase hex of a 32-bit unsigned n. */
 export function putHex32(b: Uint8Array, p: number, n: number): number {
-  if (n < 16) { b[p] = HEXC[n]!; return p + 1; }
+  if (n < 16) {
+    b[p] = HEXC[n]!;
+    return p + 1;
+  }
   return putHexFixed(b, p, n, hexLength32(n));
 }
 
@@ -163,7 +183,10 @@ export class OutBuffer {
    * @param sink receives the bytes on flush (a view: consume it before returning).
    * @param size initial capacity; flushIfOver() keeps the buffer around this size.
    */
-  constructor(private readonly sink: ((bytes: Uint8Array) => void) | null = null, size = 1 << 20) {
+  constructor(
+    private readonly sink: ((bytes: Uint8Array) => void) | null = null,
+    size = 1 << 20,
+  ) {
     this.buf = new Uint8Array(Math.max(16, size));
     this.dv = new DataView(this.buf.buffer);
   }
@@ -236,7 +259,11 @@ export class OutBuffer {
     if (this.pos + n > this.buf.length) this.grow(n);
     const b = this.buf;
     let p = this.pos;
-    if (n <= 32) { for (let i = start; i < end; i++) b[p++] = src[i]!; this.pos = p; return; }
+    if (n <= 32) {
+      for (let i = start; i < end; i++) b[p++] = src[i]!;
+      this.pos = p;
+      return;
+    }
     b.set(src.subarray(start, end), p);
     this.pos = p + n;
   }
@@ -265,7 +292,10 @@ export class OutBuffer {
 
   /** Signed decimal of an integer |n| < 2^53. */
   sdec(n: number): void {
-    if (n < 0) { this.byte(45); this.dec(-n); } else this.dec(n);
+    if (n < 0) {
+      this.byte(45);
+      this.dec(-n);
+    } else this.dec(n);
   }
 
   /** Lowercase hex of a 32-bit unsigned value. */
@@ -289,22 +319,40 @@ export class OutBuffer {
     let hi = 0;
     let lo = 0;
     if (radix === 10) dl = decLength(mag);
-    else if (mag < TWO32) { lo = mag; dl = hexLength32(mag); }
-    else { hi = Math.floor(mag / TWO32); lo = mag - hi * TWO32; dl = hexLength32(hi) + 8; }
+    else if (mag < TWO32) {
+      lo = mag;
+      dl = hexLength32(mag);
+    } else {
+      hi = Math.floor(mag / TWO32);
+      lo = mag - hi * TWO32;
+      dl = hexLength32(hi) + 8;
+    }
     const len = dl + (neg ? 1 : 0);
     const padn = width > len ? width - len : 0;
     if (this.pos + len + padn > this.buf.length) this.grow(len + padn);
     const b = this.buf;
     let p = this.pos;
-    if (padn && !left && !zero) { for (let i = 0; i < padn; i++) b[p++] = 32; }
+    if (padn && !left && !zero) {
+      for (let i = 0; i < padn; i++) b[p++] = 32;
+    }
     if (neg) b[p++] = 45;
-    if (padn && zero && !left) { for (let i = 0; i < padn; i++) b[p++] = 48; }
+    if (padn && zero && !left) {
+      for (let i = 0; i < padn; i++) b[p++] = 48;
+    }
     if (radix === 10) p = putDecFixed(b, p, mag, dl);
     else if (upper) {
       const hl = hi ? dl - 8 : dl;
-      if (hi) { p = putHexUpper(b, p, hi, hl); p = putHexUpper(b, p, lo, 8); } else p = putHexUpper(b, p, lo, hl);
-    } else if (hi) { p = putHexFixed(b, p, hi, dl - 8); p = putHexFixed(b, p, lo, 8); } else p = putHexFixed(b, p, lo, dl);
-    if (padn && left) { for (let i = 0; i < padn; i++) b[p++] = 32; }
+      if (hi) {
+        p = putHexUpper(b, p, hi, hl);
+        p = putHexUpper(b, p, lo, 8);
+      } else p = putHexUpper(b, p, lo, hl);
+    } else if (hi) {
+      p = putHexFixed(b, p, hi, dl - 8);
+      p = putHexFixed(b, p, lo, 8);
+    } else p = putHexFixed(b, p, lo, dl);
+    if (padn && left) {
+      for (let i = 0; i < padn; i++) b[p++] = 32;
+    }
     this.pos = p;
   }
 
@@ -315,11 +363,22 @@ export class OutBuffer {
     if (this.pos + dl + padn > this.buf.length) this.grow(dl + padn);
     const b = this.buf;
     let p = this.pos;
-    if (padn && !left) { const c = zero ? 48 : 32; for (let i = 0; i < padn; i++) b[p++] = c; }
+    if (padn && !left) {
+      const c = zero ? 48 : 32;
+      for (let i = 0; i < padn; i++) b[p++] = c;
+    }
     if (upper) {
-      if (hi) { p = putHexUpper(b, p, hi, dl - 8); p = putHexUpper(b, p, lo, 8); } else p = putHexUpper(b, p, lo, dl);
-    } else if (hi) { p = putHexFixed(b, p, hi, dl - 8); p = putHexFixed(b, p, lo, 8); } else p = putHexFixed(b, p, lo, dl);
-    if (padn && left) { for (let i = 0; i < padn; i++) b[p++] = 32; }
+      if (hi) {
+        p = putHexUpper(b, p, hi, dl - 8);
+        p = putHexUpper(b, p, lo, 8);
+      } else p = putHexUpper(b, p, lo, dl);
+    } else if (hi) {
+      p = putHexFixed(b, p, hi, dl - 8);
+      p = putHexFixed(b, p, lo, 8);
+    } else p = putHexFixed(b, p, lo, dl);
+    if (padn && left) {
+      for (let i = 0; i < padn; i++) b[p++] = 32;
+    }
     this.pos = p;
   }
 }
@@ -327,6 +386,9 @@ export class OutBuffer {
 function putHexUpper(b: Uint8Array, p: number, n: number, len: number): number {
   const end = p + len;
   p = end;
-  for (let i = 0; i < len; i++) { b[--p] = HEXU[n & 15]!; n >>>= 4; }
+  for (let i = 0; i < len; i++) {
+    b[--p] = HEXU[n & 15]!;
+    n >>>= 4;
+  }
   return end;
 }

@@ -40,7 +40,13 @@ test('integer conversions match glibc', () => {
 });
 
 test('string conversions and %p match glibc', () => {
-  const S: Array<[string, string, string]> = [['%s', 'abc', 'abc'], ['%5s', 'abc', '  abc'], ['%-5s', 'abc', 'abc  '], ['%.2s', 'abc', 'ab'], ['%5.1s', 'abc', '    a']];
+  const S: Array<[string, string, string]> = [
+    ['%s', 'abc', 'abc'],
+    ['%5s', 'abc', '  abc'],
+    ['%-5s', 'abc', 'abc  '],
+    ['%.2s', 'abc', 'ab'],
+    ['%5.1s', 'abc', '    a'],
+  ];
   for (const [spec, s, want] of S) assert.equal(compileStrFormat(spec)(s, -1), want, spec);
   assert.equal(compileStrFormat('%*s')('ab', 4), '  ab');
   assert.equal(compileStrFormat('%.*s')('abcdef', 3), 'abc');

@@ -25,7 +25,17 @@ export interface ConvSpec {
 
 /** Parses `%[flags][width][.prec][len]conv`. */
 export function parseConvSpec(spec: string): ConvSpec {
-  const s: ConvSpec = { left: false, zero: false, alt: false, width: -1, precision: -1, starWidth: false, starPrecision: false, conv: spec[spec.length - 1]!, invalid: false };
+  const s: ConvSpec = {
+    left: false,
+    zero: false,
+    alt: false,
+    width: -1,
+    precision: -1,
+    starWidth: false,
+    starPrecision: false,
+    conv: spec[spec.length - 1]!,
+    invalid: false,
+  };
   let i = 1;
   const n = spec.length - 1;
   for (; i < n; i++) {
@@ -35,16 +45,20 @@ export function parseConvSpec(spec: string): ConvSpec {
     else if (c === '#') s.alt = true;
     else break;
   }
-  if (spec[i] === '*') { s.starWidth = true; i++; }
-  else {
+  if (spec[i] === '*') {
+    s.starWidth = true;
+    i++;
+  } else {
     let w = '';
     while (i < n && spec[i]! >= '0' && spec[i]! <= '9') w += spec[i++];
     if (w) s.width = Number(w);
   }
   if (spec[i] === '.') {
     i++;
-    if (spec[i] === '*') { s.starPrecision = true; i++; }
-    else {
+    if (spec[i] === '*') {
+      s.starPrecision = true;
+      i++;
+    } else {
       let p = '';
       while (i < n && spec[i]! >= '0' && spec[i]! <= '9') p += spec[i++];
       s.precision = p ? Number(p) : 0;
@@ -69,25 +83,53 @@ export function formatIntSpec(s: ConvSpec, value: number | bigint, bits: number,
   let width = s.width;
   let precision = s.precision;
   let left = s.left;
-  if (s.starWidth) { width = star; if (width < 0) { left = true; width = -width; } }
+  if (s.starWidth) {
+    width = star;
+    if (width < 0) {
+      left = true;
+      width = -width;
+    }
+  }
   if (s.starPrecision) precision = star < 0 ? -1 : star;
   const conv = s.conv;
   const signed = conv === 'd' || conv === 'i';
   let neg = false;
   let mag: number | bigint;
   if (typeof value === 'number') {
-    if (bits === 64) { mag = value; }
-    else if (bits === 32) { if (signed) { const v = value | 0; neg = v < 0; mag = neg ? -v : v; } else mag = value >>> 0; }
-    else if (bits === 16) { const v = value & 0xffff; if (signed && v & 0x8000) { neg = true; mag = 0x10000 - v; } else mag = v; }
-    else { const v = value & 0xff; if (signed && v & 0x80) { neg = true; mag = 0x100 - v; } else mag = v; }
+    if (bits === 64) {
+      mag = value;
+    } else if (bits === 32) {
+      if (signed) {
+        const v = value | 0;
+        neg = v < 0;
+        mag = neg ? -v : v;
+      } else mag = value >>> 0;
+    } else if (bits === 16) {
+      const v = value & 0xffff;
+      if (signed && v & 0x8000) {
+        neg = true;
+        mag = 0x10000 - v;
+      } else mag = v;
+    } else {
+      const v = value & 0xff;
+      if (signed && v & 0x80) {
+        neg = true;
+        mag = 0x100 - v;
+      } else mag = v;
+    }
   } else {
     const v = signed ? BigInt.asIntN(bits, value) : BigInt.asUintN(bits, value);
-    if (v < 0n) { neg = true; mag = -v; } else mag = v;
+    if (v < 0n) {
+      neg = true;
+      mag = -v;
+    } else mag = v;
     if (mag <= 0xffffffffffff) mag = Number(mag);
   }
   let digits: string;
-  if (conv === 'x' || conv === 'X') { digits = mag.toString(16); if (conv === 'X') digits = digits.toUpperCase(); }
-  else if (conv === 'o') digits = mag.toString(8);
+  if (conv === 'x' || conv === 'X') {
+    digits = mag.toString(16);
+    if (conv === 'X') digits = digits.toUpperCase();
+  } else if (conv === 'o') digits = mag.toString(8);
   else digits = mag.toString(10);
   const isZero = digits === '0';
   if (precision > MAX_WIDTH) precision = MAX_WIDTH;
@@ -98,8 +140,9 @@ export function formatIntSpec(s: ConvSpec, value: number | bigint, bits: number,
   }
   let prefix = neg ? '-' : '';
   if (s.alt) {
-    if (conv === 'o') { if (digits[0] !== '0') digits = '0' + digits; }
-    else if ((conv === 'x' || conv === 'X') && !isZero) prefix += conv === 'x' ? '0x' : '0X';
+    if (conv === 'o') {
+      if (digits[0] !== '0') digits = '0' + digits;
+    } else if ((conv === 'x' || conv === 'X') && !isZero) prefix += conv === 'x' ? '0x' : '0X';
   }
   if (width > 0 && s.zero && !left && precision < 0) {
     const len = prefix.length + digits.length;
@@ -113,7 +156,13 @@ export function formatStrSpec(s: ConvSpec, str: string, star: number): string {
   let width = s.width;
   let precision = s.precision;
   let left = s.left;
-  if (s.starWidth) { width = star; if (width < 0) { left = true; width = -width; } }
+  if (s.starWidth) {
+    width = star;
+    if (width < 0) {
+      left = true;
+      width = -width;
+    }
+  }
   if (s.starPrecision) precision = star < 0 ? -1 : star;
   if (precision >= 0 && str.length > precision) str = str.slice(0, precision);
   return width > 0 ? pad(str, width, left) : str;
@@ -129,12 +178,12 @@ export function compileIntFormat(spec: string, bits: number): IntFormatter {
   const plain = !s.left && !s.zero && !s.alt && s.width < 0 && s.precision < 0 && !s.starWidth && !s.starPrecision;
   if (plain) {
     const c = s.conv;
-    if ((c === 'd' || c === 'i') && bits === 32) return (v) => typeof v === 'number' ? String(v | 0) : String(BigInt.asIntN(32, v));
-    if (c === 'u' && bits === 32) return (v) => typeof v === 'number' ? String(v >>> 0) : String(BigInt.asUintN(32, v));
+    if ((c === 'd' || c === 'i') && bits === 32) return (v) => (typeof v === 'number' ? String(v | 0) : String(BigInt.asIntN(32, v)));
+    if (c === 'u' && bits === 32) return (v) => (typeof v === 'number' ? String(v >>> 0) : String(BigInt.asUintN(32, v)));
     if (c === 'u' && bits === 64) return (v) => String(v);
     if ((c === 'd' || c === 'i') && bits === 64) return (v) => (typeof v === 'number' ? String(v) : String(BigInt.asIntN(64, v)));
     if (c === 'x' && bits === 64) return (v) => v.toString(16);
-    if (c === 'x' && bits === 32) return (v) => typeof v === 'number' ? (v >>> 0).toString(16) : BigInt.asUintN(32, v).toString(16);
+    if (c === 'x' && bits === 32) return (v) => (typeof v === 'number' ? (v >>> 0).toString(16) : BigInt.asUintN(32, v).toString(16));
   }
   // width/flags only, on values that fit a JS number: no bigint, no precision logic
   if (!s.starWidth && !s.starPrecision && s.precision < 0 && !s.alt && s.width > 0) {
@@ -149,9 +198,13 @@ export function compileIntFormat(spec: string, bits: number): IntFormatter {
       if (typeof v !== 'number' || (bits === 64 && v > 0xffffffff)) return formatIntSpec(s, v, bits, star);
       let x: number;
       if (bits === 32) x = signed ? v | 0 : v >>> 0;
-      else if (bits === 16) { x = v & 0xffff; if (signed && x & 0x8000) x -= 0x10000; }
-      else if (bits === 8) { x = v & 0xff; if (signed && x & 0x80) x -= 0x100; }
-      else x = v;
+      else if (bits === 16) {
+        x = v & 0xffff;
+        if (signed && x & 0x8000) x -= 0x10000;
+      } else if (bits === 8) {
+        x = v & 0xff;
+        if (signed && x & 0x80) x -= 0x100;
+      } else x = v;
       const neg = x < 0;
       let d = (neg ? -x : x).toString(radix);
       if (upper) d = d.toUpperCase();
@@ -176,10 +229,12 @@ export function compileStrFormat(spec: string): StrFormatter {
 }
 
 /** C `%llx` of an unsigned 64-bit value. */
-export function hex64(v: number | bigint): string { return v.toString(16); }
+export function hex64(v: number | bigint): string {
+  return v.toString(16);
+}
 
 /** glibc `%p`: `(nil)` for 0, else `0x` + hex. */
 export function pointerText(v: number | bigint): string {
-  // eslint-disable-next-line eqeqeq
+  // biome-ignore lint/suspicious/noDoubleEquals: v is a number or a bigint; 0n === 0 is false
   return v == 0 ? '(nil)' : '0x' + v.toString(16);
 }

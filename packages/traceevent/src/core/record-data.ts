@@ -16,11 +16,16 @@ export function readNumberBig(r: TraceRecord, off: number, size: number, le: boo
   const at = r.offset + off;
   if (at < 0 || at + size > r.page.length) return 0n;
   switch (size) {
-    case 1: return BigInt(r.page[at]!);
-    case 2: return BigInt(r.view.getUint16(at, le));
-    case 4: return BigInt(r.view.getUint32(at, le));
-    case 8: return r.view.getBigUint64(at, le);
-    default: return 0n;
+    case 1:
+      return BigInt(r.page[at]!);
+    case 2:
+      return BigInt(r.view.getUint16(at, le));
+    case 4:
+      return BigInt(r.view.getUint32(at, le));
+    case 8:
+      return r.view.getBigUint64(at, le);
+    default:
+      return 0n;
   }
 }
 
@@ -29,15 +34,19 @@ export function readNumberSmall(r: TraceRecord, off: number, size: number, le: b
   const at = r.offset + off;
   if (at < 0 || at + size > r.page.length) return 0;
   switch (size) {
-    case 1: return r.page[at]!;
-    case 2: return r.view.getUint16(at, le);
-    case 4: return r.view.getUint32(at, le);
+    case 1:
+      return r.page[at]!;
+    case 2:
+      return r.view.getUint16(at, le);
+    case 4:
+      return r.view.getUint32(at, le);
     case 8: {
       const lo = r.view.getUint32(at + (le ? 0 : 4), le);
       const hi = r.view.getUint32(at + (le ? 4 : 0), le);
       return hi * TWO32 + lo;
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }
 
@@ -103,4 +112,3 @@ export function byteAt(r: TraceRecord, off: number): number {
   const i = r.offset + off;
   return i >= 0 && i < r.page.length ? r.page[i]! : 0;
 }
-

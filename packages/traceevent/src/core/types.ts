@@ -69,4 +69,8 @@ export interface Diagnostic {
 export type DiagnosticHandler = (d: Diagnostic) => void;
 
 /** A kernel symbol (kallsyms entry or tep_register_function). */
-export interface FunctionSymbol { name: string; addr: bigint; module?: string }
+export interface FunctionSymbol {
+  name: string;
+  addr: bigint;
+  module?: string;
+}

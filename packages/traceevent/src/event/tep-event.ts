@@ -9,10 +9,19 @@ import type { EventFormat, TepField } from '../core/event-format.js';
 import { EventFlag } from '../core/event-format.js';
 import { parseFormatText, type ParsedFormat } from '../format/format-parser.js';
 import { PrintArg, parsePrintFmt, type ParserFunction } from '../print/parse/print-fmt-parser.js';
-import { type ParserContext } from '../print/parse/context.js';
+import type { ParserContext } from '../print/parse/context.js';
 import { ArgCompiler } from '../print/eval/print-eval.js';
 import type { EvalHost } from '../print/eval/eval-types.js';
-import { buildSegments, compileSegments, runSegments, compileFieldsRaw, compileSegmentsStripped, stripOneNewline, bprintArgs, type SegmentList } from '../print/emit/print-compiler.js';
+import {
+  buildSegments,
+  compileSegments,
+  runSegments,
+  compileFieldsRaw,
+  compileSegmentsStripped,
+  stripOneNewline,
+  bprintArgs,
+  type SegmentList,
+} from '../print/emit/print-compiler.js';
 import { readNumberBig } from '../core/record-data.js';
 import type { OutBuffer } from '../core/out-buffer.js';
 import { compileEmitSegments, chainEmitters, emitString, type EmitFn } from '../print/emit/print-emit.js';
@@ -72,10 +81,18 @@ export class TepEvent implements EventFormat, ParserContext {
     return p;
   }
 
-  get commonFields(): TepField[] { return this.p.commonFields; }
-  get fields(): TepField[] { return this.p.fields; }
-  get printFmt(): string { return this.p.printFmtText; }
-  private get printPos(): number { return this.p.printPos; }
+  get commonFields(): TepField[] {
+    return this.p.commonFields;
+  }
+  get fields(): TepField[] {
+    return this.p.fields;
+  }
+  get printFmt(): string {
+    return this.p.printFmtText;
+  }
+  private get printPos(): number {
+    return this.p.printPos;
+  }
 
   private get byName(): Map<string, TepField> {
     let m = this.byNameMap;
@@ -87,17 +104,25 @@ export class TepEvent implements EventFormat, ParserContext {
     return m;
   }
 
-  get longSize(): number { return this.host.longSize; }
+  get longSize(): number {
+    return this.host.longSize;
+  }
   /** The format file text this event was parsed from. */
-  get formatText(): string { return this.text; }
-  findFunction(name: string): ParserFunction | undefined { return this.host.findParserFunction(name); }
+  get formatText(): string {
+    return this.text;
+  }
+  findFunction(name: string): ParserFunction | undefined {
+    return this.host.findParserFunction(name);
+  }
 
   get failed(): boolean {
     this.ensureParsed();
     return (this.flags & EventFlag.Failed) !== 0;
   }
 
-  field(name: string): TepField | undefined { return this.byName.get(name); }
+  field(name: string): TepField | undefined {
+    return this.byName.get(name);
+  }
 
   /** Forgets the parse (after a plugin print function was registered). */
   reset(): void {
@@ -123,8 +148,11 @@ export class TepEvent implements EventFormat, ParserContext {
     const res = parsePrintFmt(this.text, pos, this);
     this.format = res.format;
     this.args = res.args;
-    if (res.failed) { this.flags |= EventFlag.Failed; return; }
-    if (this.args.length === 0 && (this.flags & EventFlag.IsFtrace)) {
+    if (res.failed) {
+      this.flags |= EventFlag.Failed;
+      return;
+    }
+    if (this.args.length === 0 && this.flags & EventFlag.IsFtrace) {
       // old ftrace formats had no arguments: every field is one
       for (const f of this.fields) {
         const a = new PrintArg();
@@ -144,7 +172,7 @@ export class TepEvent implements EventFormat, ParserContext {
     this.ensureParsed();
     if (!this.compiler) this.compiler = new ArgCompiler(this.host, this);
     const list = this.list;
-    if (list && list.segs.length && !list.segs[0]!.run) compileSegments(this.compiler, list);
+    if (list?.segs.length && !list.segs[0]!.run) compileSegments(this.compiler, list);
     return list;
   }
 
@@ -210,10 +238,14 @@ export class TepEvent implements EventFormat, ParserContext {
   }
 
   /** prettyInfo() written into `o`. */
-  emitPrettyInfo(r: TraceRecord, o: OutBuffer): void { (this.prettyEmit ?? this.prettyEmitter())(r, o); }
+  emitPrettyInfo(r: TraceRecord, o: OutBuffer): void {
+    (this.prettyEmit ?? this.prettyEmitter())(r, o);
+  }
 
   /** rawInfo() written into `o`. */
-  emitRawInfo(r: TraceRecord, o: OutBuffer): void { (this.rawEmit ?? this.rawEmitter())(r, o); }
+  emitRawInfo(r: TraceRecord, o: OutBuffer): void {
+    (this.rawEmit ?? this.rawEmitter())(r, o);
+  }
 
   /** raw() without the one trailing newline. */
   rawInfo(r: TraceRecord): string {
@@ -269,8 +301,6 @@ export class TepEvent implements EventFormat, ParserContext {
       this.bprintFields = buf && ip && fmt ? [buf, ip, fmt] : null;
     }
     const le = this.host.littleEndian;
-    let format: string;
-    let args: PrintArg[] = [];
     const bf = this.bprintFields;
     if (!bf) {
       return '';
@@ -278,13 +308,17 @@ export class TepEvent implements EventFormat, ParserContext {
     const [buf, ip, fmtField] = bf;
     const addr = readNumberBig(r, fmtField.offset, fmtField.size, le);
     const p = this.host.printk.find(addr);
-    format = p === undefined ? `%ps: (NO FORMAT FOUND at ${addr.toString(16)})\n` : '%ps: ' + p;
+    const format = p === undefined ? `%ps: (NO FORMAT FOUND at ${addr.toString(16)})\n` : '%ps: ' + p;
     const ipv = readNumberBig(r, ip.offset, ip.size, le);
-    args = bprintArgs(format, r, ipv, buf.offset, le, this.host.longSize);
+    const args = bprintArgs(format, r, ipv, buf.offset, le, this.host.longSize);
     const list = buildSegments(format, args);
     // libtraceevent flags the whole event FAILED when a trace_printk format lacks an
     // argument: this record still prints, all later ones print [FAILED TO PARSE]
-    if (list.failed) { this.flags |= EventFlag.Failed; this.prettyFn = null; this.prettyInfoFn = null; }
+    if (list.failed) {
+      this.flags |= EventFlag.Failed;
+      this.prettyFn = null;
+      this.prettyInfoFn = null;
+    }
     compileSegments(this.compiler!, list);
     return runSegments(list.segs, r);
   }

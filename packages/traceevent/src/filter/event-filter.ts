@@ -64,10 +64,14 @@ export class EventFilter {
   constructor(private readonly tep: Tep) {}
 
   /** `-v`: the filters added after this call remove the records they match. */
-  setInvert(v: boolean): void { this.invert = v; }
+  setInvert(v: boolean): void {
+    this.invert = v;
+  }
 
   /** True when no filter was added (then every record is accepted). */
-  get empty(): boolean { return this.positive.length === 0 && this.negative.length === 0; }
+  get empty(): boolean {
+    return this.positive.length === 0 && this.negative.length === 0;
+  }
 
   /**
    * Adds one `-F` argument. Throws UtpError (FilterErrorCode) for unknown events, bad regexes
@@ -100,13 +104,19 @@ export class EventFilter {
       let found = false;
       for (const f of this.positive) {
         const r = f.match(record, id);
-        if (r === 'match') { found = true; break; }
+        if (r === 'match') {
+          found = true;
+          break;
+        }
       }
       if (!found && !(this.stackIds.includes(id) && this.lastPrinted[cpu])) return false;
     }
     let found = false;
     for (const f of this.negative) {
-      if (f.match(record, id) === 'match') { found = true; break; }
+      if (f.match(record, id) === 'match') {
+        found = true;
+        break;
+      }
     }
     this.lastPrinted[cpu] = found ? 0 : 1;
     return !found;
@@ -128,7 +138,10 @@ export class EventFilter {
       }
       let sys: string | undefined = toks[0]!.trim();
       let name: string | undefined = toks[1]?.trim();
-      if (name === undefined) { name = sys; sys = undefined; }
+      if (name === undefined) {
+        name = sys;
+        sys = undefined;
+      }
       let ereg: RegExp;
       let sreg: RegExp | undefined;
       try {
@@ -140,7 +153,10 @@ export class EventFilter {
       let matched = false;
       for (const ev of this.tep.events) {
         const ok = sreg ? sreg.test(ev.system) && ereg.test(ev.name) : ereg.test(ev.system) || ereg.test(ev.name);
-        if (ok) { events.add(ev); matched = true; }
+        if (ok) {
+          events.add(ev);
+          matched = true;
+        }
       }
       if (!matched) {
         throw new UtpError(FilterErrorCode.EventNotFound, 'No event found for filter', { offset: pos, context: { event: part.trim() } });
@@ -156,7 +172,11 @@ export class EventFilter {
           node = new FilterParser(ev, filterText).parse();
         } catch (e) {
           if (e instanceof UtpError && e.offset !== undefined) {
-            throw new UtpError(e.code, e.message.replace(/: offset=.*$/, ''), { offset: e.offset + colon + 1, context: { filter: text }, cause: e });
+            throw new UtpError(e.code, e.message.replace(/: offset=.*$/, ''), {
+              offset: e.offset + colon + 1,
+              context: { filter: text },
+              cause: e,
+            });
           }
           throw e;
         }
@@ -186,13 +206,40 @@ export class EventFilter {
         const l = this.compileValue(n.left!);
         const r = this.compileValue(n.right!);
         switch (n.op) {
-          case 'eq': return (rec) => { const a = l(rec); return a === r(rec); };
-          case 'ne': return (rec) => { const a = l(rec); return a !== r(rec); };
-          case 'gt': return (rec) => { const a = l(rec); return a > r(rec); };
-          case 'lt': return (rec) => { const a = l(rec); return a < r(rec); };
-          case 'ge': return (rec) => { const a = l(rec); return a >= r(rec); };
-          case 'le': return (rec) => { const a = l(rec); return a <= r(rec); };
-          default: return () => { throw EVAL_ERROR; };
+          case 'eq':
+            return (rec) => {
+              const a = l(rec);
+              return a === r(rec);
+            };
+          case 'ne':
+            return (rec) => {
+              const a = l(rec);
+              return a !== r(rec);
+            };
+          case 'gt':
+            return (rec) => {
+              const a = l(rec);
+              return a > r(rec);
+            };
+          case 'lt':
+            return (rec) => {
+              const a = l(rec);
+              return a < r(rec);
+            };
+          case 'ge':
+            return (rec) => {
+              const a = l(rec);
+              return a >= r(rec);
+            };
+          case 'le':
+            return (rec) => {
+              const a = l(rec);
+              return a <= r(rec);
+            };
+          default:
+            return () => {
+              throw EVAL_ERROR;
+            };
         }
       }
       case 'str': {
@@ -214,11 +261,18 @@ export class EventFilter {
           };
         }
         switch (n.op) {
-          case 'match': return (rec) => get(rec) === want;
-          case 'nmatch': return (rec) => get(rec) !== want;
-          case 'regex': return (rec) => re!.test(get(rec));
-          case 'nregex': return (rec) => !re!.test(get(rec));
-          default: return () => { throw EVAL_ERROR; };
+          case 'match':
+            return (rec) => get(rec) === want;
+          case 'nmatch':
+            return (rec) => get(rec) !== want;
+          case 'regex':
+            return (rec) => re!.test(get(rec));
+          case 'nregex':
+            return (rec) => !re!.test(get(rec));
+          default:
+            return () => {
+              throw EVAL_ERROR;
+            };
         }
       }
       case 'exp':
@@ -228,15 +282,21 @@ export class EventFilter {
         return (rec) => v(rec) !== 0n;
       }
       default:
-        return () => { throw EVAL_ERROR; };
+        return () => {
+          throw EVAL_ERROR;
+        };
     }
   }
 
   private compileValue(n: FilterNode): Value {
     switch (n.type) {
-      case 'field': return this.compileFieldValue(n.field!);
+      case 'field':
+        return this.compileFieldValue(n.field!);
       case 'value': {
-        if (n.kind !== 'number') return () => { throw EVAL_ERROR; };
+        if (n.kind !== 'number')
+          return () => {
+            throw EVAL_ERROR;
+          };
         const v = n.num!;
         return () => v;
       }
@@ -244,21 +304,52 @@ export class EventFilter {
         const l = this.compileValue(n.left!);
         const r = this.compileValue(n.right!);
         switch (n.op) {
-          case 'add': return (rec) => (l(rec) + r(rec)) & U64;
-          case 'sub': return (rec) => (l(rec) - r(rec)) & U64;
-          case 'mul': return (rec) => (l(rec) * r(rec)) & U64;
-          case 'div': return (rec) => { const a = l(rec); const b = r(rec); return b === 0n ? 0n : a / b; };
-          case 'mod': return (rec) => { const a = l(rec); const b = r(rec); return b === 0n ? 0n : a % b; };
-          case 'rshift': return (rec) => { const a = l(rec); return a >> (r(rec) & 63n); };
-          case 'lshift': return (rec) => { const a = l(rec); return (a << (r(rec) & 63n)) & U64; };
-          case 'and': return (rec) => l(rec) & r(rec);
-          case 'or': return (rec) => l(rec) | r(rec);
-          case 'xor': return (rec) => l(rec) ^ r(rec);
-          default: return (rec) => { l(rec); r(rec); throw EVAL_ERROR; };
+          case 'add':
+            return (rec) => (l(rec) + r(rec)) & U64;
+          case 'sub':
+            return (rec) => (l(rec) - r(rec)) & U64;
+          case 'mul':
+            return (rec) => (l(rec) * r(rec)) & U64;
+          case 'div':
+            return (rec) => {
+              const a = l(rec);
+              const b = r(rec);
+              return b === 0n ? 0n : a / b;
+            };
+          case 'mod':
+            return (rec) => {
+              const a = l(rec);
+              const b = r(rec);
+              return b === 0n ? 0n : a % b;
+            };
+          case 'rshift':
+            return (rec) => {
+              const a = l(rec);
+              return a >> (r(rec) & 63n);
+            };
+          case 'lshift':
+            return (rec) => {
+              const a = l(rec);
+              return (a << (r(rec) & 63n)) & U64;
+            };
+          case 'and':
+            return (rec) => l(rec) & r(rec);
+          case 'or':
+            return (rec) => l(rec) | r(rec);
+          case 'xor':
+            return (rec) => l(rec) ^ r(rec);
+          default:
+            return (rec) => {
+              l(rec);
+              r(rec);
+              throw EVAL_ERROR;
+            };
         }
       }
       default:
-        return () => { throw EVAL_ERROR; };
+        return () => {
+          throw EVAL_ERROR;
+        };
     }
   }
 

@@ -60,10 +60,19 @@ export interface FilterNode {
   re?: RegExp;
 }
 
-const enum Val { Norm = 0, False = 1, True = 2 }
+const enum Val {
+  Norm = 0,
+  False = 1,
+  True = 2,
+}
 
 class ParseFail extends Error {
-  constructor(readonly code: FilterErrorCode, readonly detail: string) { super(detail); }
+  constructor(
+    readonly code: FilterErrorCode,
+    readonly detail: string,
+  ) {
+    super(detail);
+  }
 }
 
 function resetNode(n: FilterNode): void {
@@ -84,8 +93,10 @@ function parseNumber(tok: string): bigint {
   let v = 0n;
   if ((m = /^0[xX]([0-9a-fA-F]+)/.exec(tok))) v = BigInt('0x' + m[1]);
   else if (/^0[xX]/.test(tok)) v = 0n;
-  else if (tok.startsWith('0')) { m = /^0([0-7]*)/.exec(tok); v = m && m[1] ? BigInt('0o' + m[1]) : 0n; }
-  else if ((m = /^\d+/.exec(tok))) v = BigInt(m[0]);
+  else if (tok.startsWith('0')) {
+    m = /^0([0-7]*)/.exec(tok);
+    v = m?.[1] ? BigInt('0o' + m[1]) : 0n;
+  } else if ((m = /^\d+/.exec(tok))) v = BigInt(m[0]);
   const max = (1n << 64n) - 1n;
   return v > max ? max : v;
 }
@@ -97,10 +108,11 @@ function findAnyField(event: EventFormat, name: string): Field | undefined {
 
 export class FilterParser {
   private readonly tok: FilterTokenizer;
-  /** Position of the last token read, for error reports. */
-  private lastPos = 0;
 
-  constructor(private readonly event: EventFormat, private readonly text: string) {
+  constructor(
+    private readonly event: EventFormat,
+    private readonly text: string,
+  ) {
     this.tok = new FilterTokenizer(text);
   }
 
@@ -108,7 +120,7 @@ export class FilterParser {
   parse(): FilterNode {
     try {
       const r = this.processFilter(false);
-      if (r.closed) throw new ParseFail(FilterErrorCode.UnbalancedParen, 'Unbalanced number of \')\'');
+      if (r.closed) throw new ParseFail(FilterErrorCode.UnbalancedParen, "Unbalanced number of ')'");
       return r.node ?? { type: 'bool', value: false };
     } catch (e) {
       if (e instanceof ParseFail) {
@@ -121,7 +133,9 @@ export class FilterParser {
     }
   }
 
-  private syntax(): never { throw new ParseFail(FilterErrorCode.Syntax, 'Syntax error'); }
+  private syntax(): never {
+    throw new ParseFail(FilterErrorCode.Syntax, 'Syntax error');
+  }
 
   private createItem(t: FilterToken): FilterNode {
     switch (t.type) {
@@ -168,16 +182,28 @@ export class FilterParser {
         const left = op.left!;
         const str = arg.str!;
         resetNode(op);
-        if (left.type === 'bool') { op.type = 'bool'; op.value = false; return; }
+        if (left.type === 'bool') {
+          op.type = 'bool';
+          op.value = false;
+          return;
+        }
         if (left.type !== 'field') throw new ParseFail(FilterErrorCode.IllegalLvalue, 'Illegal lvalue for string comparison');
         let sop: FilterStrOp;
         switch (cmp) {
-          case 'eq': sop = 'match'; break;
-          case 'ne': sop = 'nmatch'; break;
+          case 'eq':
+            sop = 'match';
+            break;
+          case 'ne':
+            sop = 'nmatch';
+            break;
           case 'regex':
           case 'nregex':
             sop = cmp;
-            try { op.re = breToRegExp(str); } catch { throw new ParseFail(FilterErrorCode.InvalidRegex, `RegEx '${str}' did not compute`); }
+            try {
+              op.re = breToRegExp(str);
+            } catch {
+              throw new ParseFail(FilterErrorCode.InvalidRegex, `RegEx '${str}' did not compute`);
+            }
             break;
           default:
             throw new ParseFail(FilterErrorCode.IllegalStringCmp, 'Illegal comparison for string');
@@ -197,14 +223,22 @@ export class FilterParser {
   private addLeft(op: FilterNode, arg: FilterNode): boolean {
     switch (op.type) {
       case 'exp':
-        if (arg.type === 'op') { const r = arg.right; arg.right = op; arg = r!; }
+        if (arg.type === 'op') {
+          const r = arg.right;
+          arg.right = op;
+          arg = r!;
+        }
         op.left = arg;
         return true;
       case 'op':
         op.left = arg;
         return true;
       case 'num':
-        if (arg.type === 'op') { const r = arg.right; arg.right = op; arg = r!; }
+        if (arg.type === 'op') {
+          const r = arg.right;
+          arg.right = op;
+          arg = r!;
+        }
         if (arg.type !== 'field' && arg.type !== 'bool') return false;
         op.left = arg;
         return true;
@@ -220,7 +254,6 @@ export class FilterParser {
     let leftItem: FilterNode | undefined;
     for (;;) {
       const t = this.tok.next();
-      this.lastPos = t.pos;
       switch (t.type) {
         case 'squote':
         case 'dquote':
@@ -309,36 +342,56 @@ export class FilterParser {
   }
 }
 
-function classifyOp(t: string):
-  | { k: 'bool'; op: FilterBoolOp }
-  | { k: 'not' }
-  | { k: 'exp'; op: FilterExpOp }
-  | { k: 'cmp'; op: FilterCmpOp }
-  | { k: 'none' } {
+function classifyOp(
+  t: string,
+): { k: 'bool'; op: FilterBoolOp } | { k: 'not' } | { k: 'exp'; op: FilterExpOp } | { k: 'cmp'; op: FilterCmpOp } | { k: 'none' } {
   switch (t) {
-    case '&&': return { k: 'bool', op: 'and' };
-    case '||': return { k: 'bool', op: 'or' };
-    case '!': return { k: 'not' };
-    case '+': return { k: 'exp', op: 'add' };
-    case '-': return { k: 'exp', op: 'sub' };
-    case '*': return { k: 'exp', op: 'mul' };
-    case '/': return { k: 'exp', op: 'div' };
-    case '%': return { k: 'exp', op: 'mod' };
-    case '>>': return { k: 'exp', op: 'rshift' };
-    case '<<': return { k: 'exp', op: 'lshift' };
-    case '&': return { k: 'exp', op: 'and' };
-    case '|': return { k: 'exp', op: 'or' };
-    case '^': return { k: 'exp', op: 'xor' };
-    case '~': return { k: 'exp', op: 'not' };
-    case '==': return { k: 'cmp', op: 'eq' };
-    case '!=': return { k: 'cmp', op: 'ne' };
-    case '<': return { k: 'cmp', op: 'lt' };
-    case '>': return { k: 'cmp', op: 'gt' };
-    case '<=': return { k: 'cmp', op: 'le' };
-    case '>=': return { k: 'cmp', op: 'ge' };
-    case '=~': return { k: 'cmp', op: 'regex' };
-    case '!~': return { k: 'cmp', op: 'nregex' };
-    default: return { k: 'none' };
+    case '&&':
+      return { k: 'bool', op: 'and' };
+    case '||':
+      return { k: 'bool', op: 'or' };
+    case '!':
+      return { k: 'not' };
+    case '+':
+      return { k: 'exp', op: 'add' };
+    case '-':
+      return { k: 'exp', op: 'sub' };
+    case '*':
+      return { k: 'exp', op: 'mul' };
+    case '/':
+      return { k: 'exp', op: 'div' };
+    case '%':
+      return { k: 'exp', op: 'mod' };
+    case '>>':
+      return { k: 'exp', op: 'rshift' };
+    case '<<':
+      return { k: 'exp', op: 'lshift' };
+    case '&':
+      return { k: 'exp', op: 'and' };
+    case '|':
+      return { k: 'exp', op: 'or' };
+    case '^':
+      return { k: 'exp', op: 'xor' };
+    case '~':
+      return { k: 'exp', op: 'not' };
+    case '==':
+      return { k: 'cmp', op: 'eq' };
+    case '!=':
+      return { k: 'cmp', op: 'ne' };
+    case '<':
+      return { k: 'cmp', op: 'lt' };
+    case '>':
+      return { k: 'cmp', op: 'gt' };
+    case '<=':
+      return { k: 'cmp', op: 'le' };
+    case '>=':
+      return { k: 'cmp', op: 'ge' };
+    case '=~':
+      return { k: 'cmp', op: 'regex' };
+    case '!~':
+      return { k: 'cmp', op: 'nregex' };
+    default:
+      return { k: 'none' };
   }
 }
 

@@ -37,10 +37,16 @@ export class FilterTokenizer {
   /** Read position (libtraceevent's input_buf_ptr). */
   pos = 0;
 
-  constructor(text: string) { this.s = text; }
+  constructor(text: string) {
+    this.s = text;
+  }
 
-  private readChar(): number { return this.pos < this.s.length ? this.s.charCodeAt(this.pos++) : -1; }
-  private peekChar(): number { return this.pos < this.s.length ? this.s.charCodeAt(this.pos) : -1; }
+  private readChar(): number {
+    return this.pos < this.s.length ? this.s.charCodeAt(this.pos++) : -1;
+  }
+  private peekChar(): number {
+    return this.pos < this.s.length ? this.s.charCodeAt(this.pos) : -1;
+  }
 
   /** One raw token (spaces and newlines included). */
   private rawToken(): FilterToken {
@@ -60,16 +66,26 @@ export class FilterTokenizer {
           if (this.peekChar() === 61) buf += String.fromCharCode(this.readChar());
           return { type: 'op', text: buf, pos: start };
         };
-        if (ch === 45 && this.peekChar() === 62) { buf += String.fromCharCode(this.readChar()); return { type: 'op', text: buf, pos: start }; }
+        if (ch === 45 && this.peekChar() === 62) {
+          buf += String.fromCharCode(this.readChar());
+          return { type: 'op', text: buf, pos: start };
+        }
         switch (ch) {
-          case 45: case 43: case 124: case 38: case 62: case 60: { // - + | & > <
+          case 45:
+          case 43:
+          case 124:
+          case 38:
+          case 62:
+          case 60: {
+            // - + | & > <
             const last = ch;
             if (this.peekChar() !== last) return testEqual();
             buf += String.fromCharCode(this.readChar());
             if (last === 62 || last === 60) return testEqual();
             return { type: 'op', text: buf, pos: start };
           }
-          case 33: case 61: // ! =
+          case 33:
+          case 61: // ! =
             return testEqual();
           default:
             return { type: 'op', text: buf, pos: start };
@@ -90,12 +106,20 @@ export class FilterTokenizer {
             if (!((ch !== quote && isPrint(ch)) || last === 92 || ch === 10)) break;
             out += String.fromCharCode(ch);
           }
-          if (ch <= 0) { ended = true; break; }
+          if (ch <= 0) {
+            ended = true;
+            break;
+          }
           if (type !== 'dquote') break;
           const save = this.pos;
           let c2: number;
-          do { c2 = this.readChar(); } while (c2 >= 0 && isSpace(c2));
-          if (c2 === 34) { ch = c2; continue; }
+          do {
+            c2 = this.readChar();
+          } while (c2 >= 0 && isSpace(c2));
+          if (c2 === 34) {
+            ch = c2;
+            continue;
+          }
           this.pos = save;
           break;
         }
@@ -111,7 +135,10 @@ export class FilterTokenizer {
   next(): FilterToken {
     for (;;) {
       const c = this.peekChar();
-      if (c >= 0 && isSpace(c)) { this.pos++; continue; }
+      if (c >= 0 && isSpace(c)) {
+        this.pos++;
+        continue;
+      }
       const t = this.rawToken();
       if (t.type === 'op' && (t.text === '=' || t.text === '!') && this.peekChar() === 126) {
         this.pos++;

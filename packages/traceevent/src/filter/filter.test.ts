@@ -146,7 +146,11 @@ test('filter errors are UtpErrors with codes and the position', () => {
   ];
   for (const [text, code] of bad) {
     const f = new EventFilter(tep);
-    assert.throws(() => f.add(text), (e: unknown) => isUtpError(e, code) && typeof (e as { offset?: number }).offset === 'number', text);
+    assert.throws(
+      () => f.add(text),
+      (e: unknown) => isUtpError(e, code) && typeof (e as { offset?: number }).offset === 'number',
+      text,
+    );
   }
 });
 
@@ -166,7 +170,22 @@ test('tokenizer: libtraceevent operator forms', () => {
   const t = new FilterTokenizer('a>>=1 && b=~"x\\"y" !~ c->d <= -1');
   const out: string[] = [];
   for (let k = t.next(); k.type !== 'none'; k = t.next()) out.push(`${k.type}:${k.text}`);
-  assert.deepEqual(out, ['item:a', 'op:>>=', 'item:1', 'op:&&', 'item:b', 'op:=~', 'dquote:x\\"y', 'op:!~', 'item:c', 'op:->', 'item:d', 'op:<=', 'op:-', 'item:1']);
+  assert.deepEqual(out, [
+    'item:a',
+    'op:>>=',
+    'item:1',
+    'op:&&',
+    'item:b',
+    'op:=~',
+    'dquote:x\\"y',
+    'op:!~',
+    'item:c',
+    'op:->',
+    'item:d',
+    'op:<=',
+    'op:-',
+    'item:1',
+  ]);
 });
 
 test('POSIX basic regex translation', () => {

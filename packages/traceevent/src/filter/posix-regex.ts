@@ -7,12 +7,21 @@
  */
 
 const CLASSES: Record<string, string> = {
-  alpha: 'a-zA-Z', digit: '0-9', alnum: 'a-zA-Z0-9', upper: 'A-Z', lower: 'a-z',
-  space: ' \\t\\n\\r\\f\\v', blank: ' \\t', punct: '!-\\/:-@\\[-`{-~', print: ' -~', graph: '!-~',
-  cntrl: '\\x00-\\x1f\\x7f', xdigit: '0-9A-Fa-f',
+  alpha: 'a-zA-Z',
+  digit: '0-9',
+  alnum: 'a-zA-Z0-9',
+  upper: 'A-Z',
+  lower: 'a-z',
+  space: ' \\t\\n\\r\\f\\v',
+  blank: ' \\t',
+  punct: '!-\\/:-@\\[-`{-~',
+  print: ' -~',
+  graph: '!-~',
+  cntrl: '\\x00-\\x1f\\x7f',
+  xdigit: '0-9A-Fa-f',
 };
 
-const jsEscape = (c: string): string => (/[\\^$.*+?()[\]{}|\/-]/.test(c) ? '\\' + c : c);
+const jsEscape = (c: string): string => (/[\\^$.*+?()[\]{}|/-]/.test(c) ? '\\' + c : c);
 
 /** Translates a BRE; throws an Error when the expression does not compile. */
 export function breToRegExp(bre: string, flags = 'i'): RegExp {
@@ -28,9 +37,18 @@ export function breToRegExp(bre: string, flags = 'i'): RegExp {
       if (d === undefined) throw new Error('Trailing backslash');
       i += 2;
       switch (d) {
-        case '(': out += '('; atStart = true; continue;
-        case ')': out += ')'; atStart = false; continue;
-        case '|': out += '|'; atStart = true; continue;
+        case '(':
+          out += '(';
+          atStart = true;
+          continue;
+        case ')':
+          out += ')';
+          atStart = false;
+          continue;
+        case '|':
+          out += '|';
+          atStart = true;
+          continue;
         case '{': {
           const end = bre.indexOf('\\}', i);
           if (end < 0) throw new Error('Unmatched \\{');
@@ -42,15 +60,40 @@ export function breToRegExp(bre: string, flags = 'i'): RegExp {
           atStart = false;
           continue;
         }
-        case '}': throw new Error('Unmatched \\}');
-        case '+': case '?': out += atStart ? '\\' + d : d; atStart = false; continue;
-        case '<': out += '\\b(?=\\w)'; continue;
-        case '>': out += '\\b(?<=\\w)'; continue;
-        case 'b': case 'B': case 'w': case 'W': case 's': case 'S': out += '\\' + d; atStart = false; continue;
-        case '`': out += '^'; continue;
-        case "'": out += '$'; continue;
+        case '}':
+          throw new Error('Unmatched \\}');
+        case '+':
+        case '?':
+          out += atStart ? '\\' + d : d;
+          atStart = false;
+          continue;
+        case '<':
+          out += '\\b(?=\\w)';
+          continue;
+        case '>':
+          out += '\\b(?<=\\w)';
+          continue;
+        case 'b':
+        case 'B':
+        case 'w':
+        case 'W':
+        case 's':
+        case 'S':
+          out += '\\' + d;
+          atStart = false;
+          continue;
+        case '`':
+          out += '^';
+          continue;
+        case "'":
+          out += '$';
+          continue;
         default:
-          if (d >= '1' && d <= '9') { out += '\\' + d; atStart = false; continue; }
+          if (d >= '1' && d <= '9') {
+            out += '\\' + d;
+            atStart = false;
+            continue;
+          }
           out += jsEscape(d);
           atStart = false;
           continue;
@@ -59,12 +102,22 @@ export function breToRegExp(bre: string, flags = 'i'): RegExp {
     if (c === '[') {
       let j = i + 1;
       let set = '[';
-      if (bre[j] === '^') { set += '^'; j++; }
-      if (bre[j] === ']') { set += '\\]'; j++; }
+      if (bre[j] === '^') {
+        set += '^';
+        j++;
+      }
+      if (bre[j] === ']') {
+        set += '\\]';
+        j++;
+      }
       let closed = false;
       while (j < n) {
         const e = bre[j]!;
-        if (e === ']') { closed = true; j++; break; }
+        if (e === ']') {
+          closed = true;
+          j++;
+          break;
+        }
         if (e === '[' && (bre[j + 1] === ':' || bre[j + 1] === '.' || bre[j + 1] === '=')) {
           const kind = bre[j + 1]!;
           const end = bre.indexOf(kind + ']', j + 2);
@@ -107,7 +160,12 @@ export function breToRegExp(bre: string, flags = 'i'): RegExp {
       atStart = false;
       continue;
     }
-    if (c === '.') { out += '[^]'; i++; atStart = false; continue; }
+    if (c === '.') {
+      out += '[^]';
+      i++;
+      atStart = false;
+      continue;
+    }
     out += jsEscape(c);
     i++;
     atStart = false;

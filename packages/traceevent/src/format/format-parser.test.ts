@@ -7,10 +7,14 @@ import { parseFormatText } from './format-parser.js';
 import { FieldFlag } from '../core/types.js';
 import { Tep } from '../tep/tep.js';
 
-const COMMON = '\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n';
+const COMMON =
+  '\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n';
 
 test('fields: types, arrays, __data_loc, pointers, signedness', () => {
-  const text = 'name: demo\nID: 42\nformat:\n' + COMMON + '\n' +
+  const text =
+    'name: demo\nID: 42\nformat:\n' +
+    COMMON +
+    '\n' +
     '\tfield:char prev_comm[16];\toffset:8;\tsize:16;\tsigned:0;\n' + // fixed char array: string
     '\tfield:__data_loc char[] name;\toffset:24;\tsize:4;\tsigned:0;\n' + // dynamic string
     '\tfield:const void * ptr;\toffset:32;\tsize:8;\tsigned:0;\n' + // pointer
@@ -18,7 +22,8 @@ test('fields: types, arrays, __data_loc, pointers, signedness', () => {
     '\tfield:u32 vals[3];\toffset:48;\tsize:12;\tsigned:0;\n' + // non-string array
     '\tfield:__rel_loc u8[] rel;\toffset:60;\tsize:4;\tsigned:0;\n' +
     '\tfield:unsigned int nosign;\toffset:64;\tsize:4;\n' + // old kernels: no signed:
-    '\n' + 'print fmt: "%s", REC->prev_comm\n';
+    '\n' +
+    'print fmt: "%s", REC->prev_comm\n';
   const p = parseFormatText(text, 'sched', 8);
   assert.equal(p.name, 'demo');
   assert.equal(p.id, 42);
@@ -45,7 +50,8 @@ test('fields: types, arrays, __data_loc, pointers, signedness', () => {
 });
 
 test('ftrace events may use the "special" keyword and dots in types', () => {
-  const text = 'name: fn\nID: 1\nformat:\n\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\n' +
+  const text =
+    'name: fn\nID: 1\nformat:\n\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n\n' +
     '\tfield special:struct ftrace_graph_ent.func;\toffset:8;\tsize:8;\tsigned:0;\n\nprint fmt: "%lx", REC->func\n';
   const p = parseFormatText(text, 'ftrace', 8);
   assert.equal(p.formatFailed, false);
@@ -55,7 +61,9 @@ test('ftrace events may use the "special" keyword and dots in types', () => {
 
 test('print fmt failures are flagged, not thrown', () => {
   const tep = new Tep();
-  const mk = (fmt: string): boolean => tep.addEventFormat(`name: e\nID: 7\nformat:\n${COMMON}\n\tfield:int a;\toffset:8;\tsize:4;\tsigned:1;\n\nprint fmt: ${fmt}\n`, 's').failed;
+  const mk = (fmt: string): boolean =>
+    tep.addEventFormat(`name: e\nID: 7\nformat:\n${COMMON}\n\tfield:int a;\toffset:8;\tsize:4;\tsigned:1;\n\nprint fmt: ${fmt}\n`, 's')
+      .failed;
   assert.equal(mk('"a=%d", REC->a'), false);
   assert.equal(mk('"a=%d", sizeof(u64)'), true); // typedefs unsupported before 1.8.4
   assert.equal(mk('"a=%d", nosuchfn(REC->a)'), true); // unknown function
@@ -65,15 +73,22 @@ test('print fmt failures are flagged, not thrown', () => {
   assert.equal(mk('"a=%d" " b", REC->a'), false); // adjacent strings are concatenated
 });
 
-test('every format of this machine parses; exactly libtraceevent 1.7.1\'s 18 fail', (t) => {
+test("every format of this machine parses; exactly libtraceevent 1.7.1's 18 fail", (t) => {
   const base = '/sys/kernel/tracing/events';
-  if (!existsSync(base)) { t.skip('no tracefs at /sys/kernel/tracing'); return; }
+  if (!existsSync(base)) {
+    t.skip('no tracefs at /sys/kernel/tracing');
+    return;
+  }
   const tep = new Tep();
   const failed: string[] = [];
   let n = 0;
   for (const sys of readdirSync(base)) {
     let evs: string[];
-    try { evs = readdirSync(`${base}/${sys}`); } catch { continue; }
+    try {
+      evs = readdirSync(`${base}/${sys}`);
+    } catch {
+      continue;
+    }
     for (const ev of evs) {
       const f = `${base}/${sys}/${ev}/format`;
       if (!existsSync(f)) continue;
@@ -86,16 +101,34 @@ test('every format of this machine parses; exactly libtraceevent 1.7.1\'s 18 fai
   // What libtraceevent 1.7.1 (no plugins) flags FAILED on this machine's Linux 6.18 (tracedat.md §6.7):
   // 7 dma (sizeof(u64), statement expressions), 2 jbd2 (jiffies_to_msecs), 1 kvm (string concatenation),
   // 4 kvmmmu (trace_seq_printf), 3 maple_tree (TAB in the string), 1 ras (unknown function).
-  const expected = ['dma:dma_alloc_sgt', 'dma:dma_free_sgt', 'dma:dma_map_sg', 'dma:dma_map_sg_err', 'dma:dma_sync_sg_for_cpu',
-    'dma:dma_sync_sg_for_device', 'dma:dma_unmap_sg', 'jbd2:jbd2_checkpoint_stats', 'jbd2:jbd2_run_stats', 'kvm:kvm_inj_exception',
-    'kvmmmu:kvm_mmu_get_page', 'kvmmmu:kvm_mmu_prepare_zap_page', 'kvmmmu:kvm_mmu_sync_page', 'kvmmmu:kvm_mmu_unsync_page',
-    'maple_tree:ma_op', 'maple_tree:ma_read', 'maple_tree:ma_write', 'ras:mc_event'];
+  const expected = [
+    'dma:dma_alloc_sgt',
+    'dma:dma_free_sgt',
+    'dma:dma_map_sg',
+    'dma:dma_map_sg_err',
+    'dma:dma_sync_sg_for_cpu',
+    'dma:dma_sync_sg_for_device',
+    'dma:dma_unmap_sg',
+    'jbd2:jbd2_checkpoint_stats',
+    'jbd2:jbd2_run_stats',
+    'kvm:kvm_inj_exception',
+    'kvmmmu:kvm_mmu_get_page',
+    'kvmmmu:kvm_mmu_prepare_zap_page',
+    'kvmmmu:kvm_mmu_sync_page',
+    'kvmmmu:kvm_mmu_unsync_page',
+    'maple_tree:ma_op',
+    'maple_tree:ma_read',
+    'maple_tree:ma_write',
+    'ras:mc_event',
+  ];
   const present = expected.filter((f) => existsSync(`${base}/${f.replace(':', '/')}/format`));
   if (present.length !== expected.length) {
     // Another kernel: its formats differ, so the count of 18 does not apply; still none outside those systems.
     const known = new Set(expected.map((f) => f.split(':')[0]!));
     for (const f of failed) assert.ok(known.has(f.split(':')[0]!), `unexpected failure ${f}`);
-    t.skip(`not the reference kernel (${expected.length - present.length} of the 18 known failing events absent): the exact list is not checked`);
+    t.skip(
+      `not the reference kernel (${expected.length - present.length} of the 18 known failing events absent): the exact list is not checked`,
+    );
     return;
   }
   assert.deepEqual(failed.sort(), expected, 'exactly the 18 formats libtraceevent 1.7.1 flags');

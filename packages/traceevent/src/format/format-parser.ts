@@ -30,16 +30,28 @@ export interface ParsedFormat {
 
 function typeSize(name: string): number {
   switch (name) {
-    case 'u8': case 's8': case 'char': return 1;
-    case 'u16': case 's16': return 2;
-    case 'u32': case 's32': return 4;
-    case 'u64': case 's64': return 8;
-    default: return 0;
+    case 'u8':
+    case 's8':
+    case 'char':
+      return 1;
+    case 'u16':
+    case 's16':
+      return 2;
+    case 'u32':
+    case 's32':
+      return 4;
+    case 'u64':
+    case 's64':
+      return 8;
+    default:
+      return 0;
   }
 }
 
 class FieldsFailed extends Error {}
-function tokOf(t: FormatTokenizer): string { return t.tok; }
+function tokOf(t: FormatTokenizer): string {
+  return t.tok;
+}
 
 /** The `name:` and `ID:` of a format file (throws when they cannot be read). */
 const PLAIN_HEAD = /^name: ([A-Za-z0-9_]+)\nID: ([1-9][0-9]{0,8})\n/;
@@ -184,7 +196,7 @@ function readFields(t: FormatTokenizer, isFtrace: boolean, longSize: number, out
         ctype = ftype + brackets;
       }
     }
-    if ((flags & FieldFlag.Array) && (ctype.includes('char') || ctype.includes('u8') || ctype.includes('s8'))) flags |= FieldFlag.String;
+    if (flags & FieldFlag.Array && (ctype.includes('char') || ctype.includes('u8') || ctype.includes('s8'))) flags |= FieldFlag.String;
     if (ctype.startsWith('__data_loc')) flags |= FieldFlag.Dynamic;
     if (ctype.startsWith('__rel_loc')) flags |= FieldFlag.Dynamic | FieldFlag.Relative;
     if (ctype.includes('long')) flags |= FieldFlag.Long;
@@ -198,7 +210,7 @@ function readFields(t: FormatTokenizer, isFtrace: boolean, longSize: number, out
     expect(t, TokType.Op, ':');
     expect(t, TokType.Item);
     const size = strtoulNum(tokOf(t));
-    if ((flags & FieldFlag.Dynamic) && size === 2) flags |= FieldFlag.String | FieldFlag.Array;
+    if (flags & FieldFlag.Dynamic && size === 2) flags |= FieldFlag.String | FieldFlag.Array;
     expect(t, TokType.Op, ';');
     type = t.token();
     if (type !== TokType.Newline) {

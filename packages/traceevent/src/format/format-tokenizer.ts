@@ -21,11 +21,15 @@ export const TokType = {
 } as const;
 export type TokType = (typeof TokType)[keyof typeof TokType];
 
-function isSpace(c: number): boolean { return c === 32 || (c >= 9 && c <= 13); }
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
 function isAlnum(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
-function isPrint(c: number): boolean { return c >= 32 && c <= 126; }
+function isPrint(c: number): boolean {
+  return c >= 32 && c <= 126;
+}
 
 function charType(c: number): TokType {
   if (c === 10) return TokType.Newline;
@@ -114,7 +118,9 @@ export class FormatTokenizer {
           if (ch <= 0) type = TokType.None;
           if (type === TokType.DQuote) {
             const save = this.pos;
-            do { ch = this.readChar(); } while (ch >= 0 && isSpace(ch));
+            do {
+              ch = this.readChar();
+            } while (ch >= 0 && isSpace(ch));
             if (ch === 34) continue;
             this.pos = save;
           }

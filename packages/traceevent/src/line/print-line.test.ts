@@ -36,14 +36,32 @@ print fmt: "comm=%s pid=%d prio=%d target_cpu=%03d", REC->comm, REC->pid, REC->p
 `;
 
 const BYTES = new Uint8Array([
-  0x77, 0x01, // common_type 375
+  0x77,
+  0x01, // common_type 375
   0x35, // common_flags: irqs off | need resched | softirq (| 0x20, ignored)
   0x04, // common_preempt_count 4
-  0x77, 0x0b, 0x00, 0x00, // common_pid 2935
-  ...'rcu_preempt'.split('').map((c) => c.charCodeAt(0)), 0, 0, 0, 0, 0, // comm[16]
-  0x0f, 0, 0, 0, // pid 15
-  0x78, 0, 0, 0, // prio 120
-  0, 0, 0, 0, // target_cpu 0
+  0x77,
+  0x0b,
+  0x00,
+  0x00, // common_pid 2935
+  ...'rcu_preempt'.split('').map((c) => c.charCodeAt(0)),
+  0,
+  0,
+  0,
+  0,
+  0, // comm[16]
+  0x0f,
+  0,
+  0,
+  0, // pid 15
+  0x78,
+  0,
+  0,
+  0, // prio 120
+  0,
+  0,
+  0,
+  0, // target_cpu 0
 ]);
 
 function setup(): { tep: Tep; rec: KRecord } {
@@ -64,11 +82,31 @@ test('print-line: trace-cmd report layouts of one record', () => {
   const { tep, rec } = setup();
   const cases: Array<[string, ConstructorParameters<typeof LinePrinter>[1], string]> = [
     ['default', {}, ' make-reference--2935  [000]   501.082941: sched_waking:         comm=rcu_preempt pid=15 prio=120 target_cpu=000'],
-    ['-t', { nsec: true }, ' make-reference--2935  [000]   501.082941386: sched_waking:         comm=rcu_preempt pid=15 prio=120 target_cpu=000'],
-    ['-R', { raw: true }, ' make-reference--2935  [000]   501.082941: sched_waking:          comm=rcu_preempt pid=15 prio=120 target_cpu=000'],
-    ['-l', { latency: true }, 'make-ref-2935    0dNs4.   501.082941: sched_waking:         comm=rcu_preempt pid=15 prio=120 target_cpu=000'],
-    ['-l -R', { latency: true, raw: true }, 'make-ref-2935    0-0x35   501.082941: sched_waking:          comm=rcu_preempt pid=15 prio=120 target_cpu=000'],
-    ['raw clock', { inUsecs: false }, ' make-reference--2935  [000]501082941386: sched_waking:         comm=rcu_preempt pid=15 prio=120 target_cpu=000'],
+    [
+      '-t',
+      { nsec: true },
+      ' make-reference--2935  [000]   501.082941386: sched_waking:         comm=rcu_preempt pid=15 prio=120 target_cpu=000',
+    ],
+    [
+      '-R',
+      { raw: true },
+      ' make-reference--2935  [000]   501.082941: sched_waking:          comm=rcu_preempt pid=15 prio=120 target_cpu=000',
+    ],
+    [
+      '-l',
+      { latency: true },
+      'make-ref-2935    0dNs4.   501.082941: sched_waking:         comm=rcu_preempt pid=15 prio=120 target_cpu=000',
+    ],
+    [
+      '-l -R',
+      { latency: true, raw: true },
+      'make-ref-2935    0-0x35   501.082941: sched_waking:          comm=rcu_preempt pid=15 prio=120 target_cpu=000',
+    ],
+    [
+      'raw clock',
+      { inUsecs: false },
+      ' make-reference--2935  [000]501082941386: sched_waking:         comm=rcu_preempt pid=15 prio=120 target_cpu=000',
+    ],
   ];
   for (const [name, opts, want] of cases) {
     assert.equal(new LinePrinter(tep, opts).format(rec), want, name);
@@ -103,9 +141,12 @@ test('print-line: --ts-diff shows (+N) from the second record on', () => {
   const { tep, rec } = setup();
   const p = new LinePrinter(tep, { tsDiff: true });
   rec.ts = 501082939000n;
-  assert.match(p.format(rec), /\[000\]   501\.082939:          sched_waking: /);
+  assert.match(p.format(rec), /\[000\] {3}501\.082939: {10}sched_waking: /);
   rec.ts = 501082941386n;
-  assert.equal(p.format(rec), ' make-reference--2935  [000]   501.082941: (+2)     sched_waking:         comm=rcu_preempt pid=15 prio=120 target_cpu=000');
+  assert.equal(
+    p.format(rec),
+    ' make-reference--2935  [000]   501.082941: (+2)     sched_waking:         comm=rcu_preempt pid=15 prio=120 target_cpu=000',
+  );
 });
 
 test('print-line: missed events and unknown events', () => {
@@ -121,7 +162,10 @@ test('print-line: missed events and unknown events', () => {
   rec.view = new DataView(unknown.buffer);
   assert.equal(new LinePrinter(tep).format(rec), '[UNKNOWN EVENT][UNKNOWN EVENT] (NULL):               [UNKNOWN EVENT]');
   assert.equal(emitted(new LinePrinter(tep), rec), '[UNKNOWN EVENT][UNKNOWN EVENT] (NULL):               [UNKNOWN EVENT]');
-  assert.equal(new LinePrinter(tep, { latency: true, raw: true }).format(rec), '[UNKNOWN EVENT]-0x35[UNKNOWN EVENT] (NULL):               [UNKNOWN EVENT]');
+  assert.equal(
+    new LinePrinter(tep, { latency: true, raw: true }).format(rec),
+    '[UNKNOWN EVENT]-0x35[UNKNOWN EVENT] (NULL):               [UNKNOWN EVENT]',
+  );
 });
 
 test('print-line: time stamps (rounded µs, ns, raw ticks) and name padding', () => {

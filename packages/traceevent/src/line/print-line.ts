@@ -7,7 +7,7 @@
 import type { TraceRecord } from '../core/types.js';
 import type { EventFormat } from '../core/event-format.js';
 import type { PrintMode, Tep } from '../tep/tep.js';
-import { OutBuffer, makeChunk, putChunk, putDec, putDec6, putDec9, putHex32, decLength, type Chunk } from '../core/out-buffer.js';
+import { type OutBuffer, makeChunk, putChunk, putDec, putDec6, putDec9, putHex32, decLength, type Chunk } from '../core/out-buffer.js';
 import type { EmitFn } from '../print/emit/print-emit.js';
 
 export interface LineOptions {
@@ -30,7 +30,14 @@ export interface LineOptions {
 }
 
 const DEFAULT_LINE_OPTIONS: Readonly<LineOptions> = Object.freeze({
-  latency: false, raw: false, nsec: false, inUsecs: true, tsDiff: false, useTraceClock: true, mode: undefined, eventMode: undefined,
+  latency: false,
+  raw: false,
+  nsec: false,
+  inUsecs: true,
+  tsDiff: false,
+  useTraceClock: true,
+  mode: undefined,
+  eventMode: undefined,
 });
 
 const SPACES20 = '                    ';
@@ -46,7 +53,12 @@ interface EventColumns {
 }
 const NO_INFO: EmitFn = () => {};
 /** "comm-pid [cpu]" of one (pid, cpu), and that plus the seconds column of the time. */
-interface TaskColumn { comm: string; chunk: Chunk; head: Chunk | null; headSec: Chunk | null }
+interface TaskColumn {
+  comm: string;
+  chunk: Chunk;
+  head: Chunk | null;
+  headSec: Chunk | null;
+}
 const HEX_DIGITS = makeChunk('0123456789abcdef').bytes;
 const UNKNOWN = '[UNKNOWN EVENT]';
 
@@ -58,12 +70,24 @@ export function formatTime(ts: bigint | number, mode: 'usec' | 'nsec' | 'raw'): 
       const t = Math.floor((ts + 500) / 1000);
       let s = Math.floor(t / 1e6);
       let r = t - s * 1e6;
-      if (r < 0) { s--; r += 1e6; } else if (r >= 1e6) { s++; r -= 1e6; }
+      if (r < 0) {
+        s--;
+        r += 1e6;
+      } else if (r >= 1e6) {
+        s++;
+        r -= 1e6;
+      }
       return String(s).padStart(5) + '.' + String(r).padStart(6, '0');
     }
     let s = Math.floor(ts / 1e9);
     let r = ts - s * 1e9;
-    if (r < 0) { s--; r += 1e9; } else if (r >= 1e9) { s++; r -= 1e9; }
+    if (r < 0) {
+      s--;
+      r += 1e9;
+    } else if (r >= 1e9) {
+      s++;
+      r -= 1e9;
+    }
     return String(s).padStart(5) + '.' + String(r).padStart(9, '0');
   }
   let t = BigInt.asUintN(64, BigInt(ts));
@@ -82,8 +106,10 @@ export function eventNameColumn(name: string): string {
 
 /** The 5 (or more) latency characters of data_latency_format. */
 export function latencyFlags(flags: number, pc: number, migrateDisable?: number, lockDepth?: number): string {
-  const hard = flags & 0x08, soft = flags & 0x10;
-  let s = (flags & 0x01 ? 'd' : flags & 0x02 ? 'X' : '.') +
+  const hard = flags & 0x08,
+    soft = flags & 0x10;
+  let s =
+    (flags & 0x01 ? 'd' : flags & 0x02 ? 'X' : '.') +
     (flags & 0x04 ? 'N' : '.') +
     (hard && soft ? 'H' : hard ? 'h' : soft ? 's' : '.') +
     (pc & 0xf ? (pc & 0xf).toString(16) : '.') +
@@ -156,7 +182,10 @@ export class LinePrinter {
         sec = Math.floor(ts / 1e9);
         frac = String(ts - sec * 1e9 + 1e9).slice(1);
       }
-      if (sec !== this.lastSec) { this.lastSec = sec; this.lastSecText = String(sec).padStart(5) + '.'; }
+      if (sec !== this.lastSec) {
+        this.lastSec = sec;
+        this.lastSecText = String(sec).padStart(5) + '.';
+      }
       return this.lastSecText + frac;
     }
     if (ts !== undefined && r.tsBig === undefined) return formatTime(ts, this.timeMode);
@@ -204,7 +233,10 @@ export class LinePrinter {
     out += this.timeMode === 'raw' ? this.time(rec) + ':' : ' ' + this.time(rec) + ':';
     if (o.tsDiff) out += this.diff(rec);
     let nc = this.nameCol.get(event);
-    if (nc === undefined) { nc = eventNameColumn(event.name); this.nameCol.set(event, nc); }
+    if (nc === undefined) {
+      nc = eventNameColumn(event.name);
+      this.nameCol.set(event, nc);
+    }
     out += nc;
     let info = tep.formatInfo(rec, event, this.modeFor(event));
     if (info.length && info.charCodeAt(info.length - 1) === 10) info = info.slice(0, -1);
@@ -234,14 +266,22 @@ export class LinePrinter {
   emit(rec: TraceRecord, o: OutBuffer): void {
     const r = rec as TraceRecord & { tsNum?: number; tsBig?: bigint };
     const ts = r.tsNum;
-    if (!this.emitFast || ts === undefined || r.tsBig !== undefined || !(ts >= 0 && (ts < 1e15 || (this.timeCode === 2 && ts <= Number.MAX_SAFE_INTEGER)))) {
+    if (
+      !this.emitFast ||
+      ts === undefined ||
+      r.tsBig !== undefined ||
+      !(ts >= 0 && (ts < 1e15 || (this.timeCode === 2 && ts <= Number.MAX_SAFE_INTEGER)))
+    ) {
       o.latin1(this.format(rec));
       return;
     }
     const tep = this.tep;
     const type = tep.typeOf(rec);
     const event = type >= 0 ? tep.findEventById(type) : undefined;
-    if (!event) { o.latin1(this.format(rec)); return; }
+    if (!event) {
+      o.latin1(this.format(rec));
+      return;
+    }
     if (rec.missedEvents !== 0) o.latin1(LinePrinter.missedLine(rec));
     // "comm-pid [cpu]", kept while pid, cpu and the comm table stay the same
     const pid = tep.pidOf(rec);
@@ -273,7 +313,8 @@ export class LinePrinter {
     }
     if (ec.version !== tep.handlerVersion) this.refresh(ec, event);
     const tc = this.timeCode;
-    let sec = 0, frac = 0;
+    let sec = 0,
+      frac = 0;
     if (tc === 0) {
       const t = Math.floor((ts + 500) / 1000);
       sec = Math.floor(t / 1e6);
@@ -321,7 +362,8 @@ export class LinePrinter {
         o.pos = p;
         o.latin1(this.opts.raw ? '-0x' + tep.flagsOf(rec).toString(16) : this.latency(rec, event));
         if (o.pos + need > o.buf.length) o.grow(need);
-        return this.emitRest(rec, o, ec, ts, tc, frac, secC);
+        this.emitRest(rec, o, ec, ts, tc, frac, secC);
+        return;
       }
       p = lat;
     }
@@ -359,7 +401,9 @@ export class LinePrinter {
     const flags = tep.flagsOf(rec);
     if (flags < 0) return -1;
     if (this.opts.raw) {
-      b[p++] = 45; b[p++] = 48; b[p++] = 120;
+      b[p++] = 45;
+      b[p++] = 48;
+      b[p++] = 120;
       return putHex32(b, p, flags);
     }
     if (this.latencyExtras === undefined) {
@@ -368,7 +412,8 @@ export class LinePrinter {
     if (this.latencyExtras.md || this.latencyExtras.ld) return -1;
     const pc = tep.preemptCountOf(rec);
     if (pc < 0 || pc > 255) return -1;
-    const hard = flags & 0x08, soft = flags & 0x10;
+    const hard = flags & 0x08,
+      soft = flags & 0x10;
     b[p++] = flags & 0x01 ? 100 : flags & 0x02 ? 88 : 46; // d X .
     b[p++] = flags & 0x04 ? 78 : 46; // N
     b[p++] = hard && soft ? 72 : hard ? 104 : soft ? 115 : 46; // H h s
@@ -399,8 +444,14 @@ export class LinePrinter {
       this.latencyExtras = { md: !!event.field('common_migrate_disable'), ld: !!event.field('common_lock_depth') };
     }
     let md: number | undefined, ld: number | undefined;
-    if (this.latencyExtras.md) { const f = event.field('common_migrate_disable'); md = f ? Number(this.tep.readFieldSigned(rec, f)) : -1; }
-    if (this.latencyExtras.ld) { const f = event.field('common_lock_depth'); ld = f ? Number(this.tep.readFieldSigned(rec, f)) : -1; }
+    if (this.latencyExtras.md) {
+      const f = event.field('common_migrate_disable');
+      md = f ? Number(this.tep.readFieldSigned(rec, f)) : -1;
+    }
+    if (this.latencyExtras.ld) {
+      const f = event.field('common_lock_depth');
+      ld = f ? Number(this.tep.readFieldSigned(rec, f)) : -1;
+    }
     return latencyFlags(this.tep.flagsOf(rec), this.tep.preemptCountOf(rec), md, ld);
   }
 

@@ -41,7 +41,10 @@ export function registerFunctionPlugin(tep: Tep, opts: FunctionPluginOptions): v
   const addAndGetIndex = (parent: string, child: string | undefined, cpu: number): number => {
     if (cpu < 0) return 0;
     let st = stacks[cpu];
-    if (!st) { st = []; stacks[cpu] = st; }
+    if (!st) {
+      st = [];
+      stacks[cpu] = st;
+    }
     for (let i = 0; i < st.length; i++) {
       if (st[i] === parent) {
         if (child !== undefined) st[i + 1] = child;
@@ -63,10 +66,16 @@ export function registerFunctionPlugin(tep: Tep, opts: FunctionPluginOptions): v
 
   const functionHandler: SeqHandler = (out, record, event) => {
     const ip = getFieldVal(out, tep, record, event, 'ip', true);
-    if (ip === undefined) { out.s += '!'; return true; }
+    if (ip === undefined) {
+      out.s += '!';
+      return true;
+    }
     const func = tep.findFunction(ip)?.name;
     const pip = getFieldVal(out, tep, record, event, 'parent_ip', true);
-    if (pip === undefined) { out.s += '!'; return true; }
+    if (pip === undefined) {
+      out.s += '!';
+      return true;
+    }
     const parent = tep.findFunction(pip)?.name;
     let index = 0;
     if (parent !== undefined && opts.indent) index = addAndGetIndex(parent, func, record.cpu);
@@ -88,11 +97,20 @@ export function registerFunctionPlugin(tep: Tep, opts: FunctionPluginOptions): v
     }
     out.s += o2.s;
     const count = getFieldVal(out, tep, record, event, 'count', true);
-    if (count === undefined) { out.s += '!'; return true; }
+    if (count === undefined) {
+      out.s += '!';
+      return true;
+    }
     const top = getFieldVal(out, tep, record, event, 'top_delta_ts', true);
-    if (top === undefined) { out.s += '!'; return true; }
+    if (top === undefined) {
+      out.s += '!';
+      return true;
+    }
     const bottom = getFieldVal(out, tep, record, event, 'bottom_delta_ts', true);
-    if (bottom === undefined) { out.s += '!'; return true; }
+    if (bottom === undefined) {
+      out.s += '!';
+      return true;
+    }
     out.s += ` (count: ${lld(count)}  last_ts: `;
     const fmt = opts.funcRepeatTime;
     out.s += formatFuncRepeatTime(record.ts - ((top << 32n) | bottom), typeof fmt === 'function' ? fmt() : fmt);
@@ -102,7 +120,10 @@ export function registerFunctionPlugin(tep: Tep, opts: FunctionPluginOptions): v
 
   const kernelStack: SeqHandler = (out, record, event) => {
     const f = anyField(event, 'caller');
-    if (!f) { out.s += '<CANT FIND FIELD caller>'; return false; }
+    if (!f) {
+      out.s += '<CANT FIND FIELD caller>';
+      return false;
+    }
     out.s += '<stack trace >\n';
     const ls = tep.longSize;
     const end = record.offset + record.size;
@@ -125,10 +146,16 @@ export function registerFunctionPlugin(tep: Tep, opts: FunctionPluginOptions): v
 
   const rawData: SeqHandler = (out, record, event) => {
     const id = getFieldVal(out, tep, record, event, 'id', true);
-    if (id === undefined) { out.s += '!'; return true; }
+    if (id === undefined) {
+      out.s += '!';
+      return true;
+    }
     out.s += '# ' + hex(id);
     const f = anyField(event, 'buf');
-    if (!f) { out.s += '<CANT FIND FIELD buf>'; return false; }
+    if (!f) {
+      out.s += '<CANT FIND FIELD buf>';
+      return false;
+    }
     const b = record.page;
     const end = Math.min(record.offset + record.size, b.length);
     for (let p = record.offset + f.offset; p < end; p++) {

@@ -27,12 +27,18 @@ const REALTIME = 256n;
 
 const futex: SeqHandler = (out, record, event, tep) => {
   const g = (n: string): bigint | undefined => getFieldVal(out, tep, record, event, n, true);
-  const uaddr = g('uaddr'); if (uaddr === undefined) return true;
-  const op = g('op'); if (op === undefined) return true;
-  const val = g('val'); if (val === undefined) return true;
-  const utime = g('utime'); if (utime === undefined) return true;
-  const uaddr2 = g('uaddr2'); if (uaddr2 === undefined) return true;
-  const val3 = g('val3'); if (val3 === undefined) return true;
+  const uaddr = g('uaddr');
+  if (uaddr === undefined) return true;
+  const op = g('op');
+  if (op === undefined) return true;
+  const val = g('val');
+  if (val === undefined) return true;
+  const utime = g('utime');
+  if (utime === undefined) return true;
+  const uaddr2 = g('uaddr2');
+  if (uaddr2 === undefined) return true;
+  const val3 = g('val3');
+  if (val3 === undefined) return true;
   const cmd = op & ~(PRIVATE | REALTIME) & ((1n << 64n) - 1n);
   if (cmd >= BigInt(OPS.length)) return true;
   const fop = OPS[Number(cmd)]!;

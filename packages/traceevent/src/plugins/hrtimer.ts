@@ -3,7 +3,17 @@
  * The function is printed as `name/0x(symbol address - value)` (wraps for a non-zero offset).
  */
 import type { Tep } from '../tep/tep.js';
-import { eventField, funcFieldText, hex, llu, printNumField, readNum, wrapHandler, type SeqHandler, type PluginOut } from './plugin-util.js';
+import {
+  eventField,
+  funcFieldText,
+  hex,
+  llu,
+  printNumField,
+  readNum,
+  wrapHandler,
+  type SeqHandler,
+  type PluginOut,
+} from './plugin-util.js';
 import type { TraceRecord } from '../core/types.js';
 import type { EventFormat } from '../core/event-format.js';
 

@@ -66,10 +66,16 @@ export function applyPluginOption(opts: PluginOptions, text: string): boolean {
   let name = text;
   let value: string | undefined;
   const eq = name.indexOf('=');
-  if (eq >= 0) { value = name.slice(eq + 1); name = name.slice(0, eq); }
+  if (eq >= 0) {
+    value = name.slice(eq + 1);
+    name = name.slice(0, eq);
+  }
   let plugin: string | undefined;
   const colon = name.indexOf(':');
-  if (colon >= 0) { plugin = name.slice(0, colon); name = name.slice(colon + 1); }
+  if (colon >= 0) {
+    plugin = name.slice(0, colon);
+    name = name.slice(colon + 1);
+  }
   const o = OPTION_KEYS[name];
   if (!o || (plugin !== undefined && plugin !== o.plugin)) return false;
   const cur = opts[o.key] as boolean;
@@ -95,10 +101,16 @@ export function pluginOptionsFromArgs(texts: readonly string[], base: Partial<Pl
     let name = text;
     let value: string | undefined;
     const eq = name.indexOf('=');
-    if (eq >= 0) { value = name.slice(eq + 1); name = name.slice(0, eq); }
+    if (eq >= 0) {
+      value = name.slice(eq + 1);
+      name = name.slice(0, eq);
+    }
     let plugin: string | undefined;
     const colon = name.indexOf(':');
-    if (colon >= 0) { plugin = name.slice(0, colon); name = name.slice(colon + 1); }
+    if (colon >= 0) {
+      plugin = name.slice(0, colon);
+      name = name.slice(colon + 1);
+    }
     stored.set(`${plugin ?? ''}\u0000${name}`, { plugin, option: name, value });
     const o = OPTION_KEYS[name];
     if (!o || (plugin !== undefined && plugin !== o.plugin)) unknown.push(text);
@@ -128,7 +140,10 @@ export function loadPlugins(tep: Tep, options: Partial<PluginOptions> = {}): voi
   registerTraceCmdFtrace(tep, { tailprint: o.fgraphTailprint, depth: o.fgraphDepth, lookahead: o.fgraphLookahead });
   registerPrintFunctions(tep);
   registerFunctionPlugin(tep, {
-    parent: o.functionParent, indent: o.functionIndent, offset: o.functionOffset, funcRepeatTime: o.funcRepeatTime,
+    parent: o.functionParent,
+    indent: o.functionIndent,
+    offset: o.functionOffset,
+    funcRepeatTime: o.funcRepeatTime,
   });
   registerFutexPlugin(tep);
   registerHrtimerPlugin(tep);

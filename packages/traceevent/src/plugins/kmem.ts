@@ -41,7 +41,8 @@ export function registerKmemPlugin(tep: Tep): void {
       fields.set(event, f);
     }
     if (f !== null && f.size === 8) {
-      let hi = 0, lo = 0;
+      let hi = 0,
+        lo = 0;
       if (f.offset + 8 <= record.size) {
         const le = t.littleEndian;
         const at = record.offset + f.offset;

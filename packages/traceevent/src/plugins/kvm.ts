@@ -48,13 +48,21 @@ const kvmEntry: SeqHandler = (out, record, event, tep) => {
 
 const emulateInsn: SeqHandler = (out, record, event, tep) => {
   const g = (n: string): bigint | undefined => getFieldVal(out, tep, record, event, n, true);
-  const rip = g('rip'); if (rip === undefined) return true;
-  const csbase = g('csbase'); if (csbase === undefined) return true;
-  const len = g('len'); if (len === undefined) return true;
-  const flags = g('flags'); if (flags === undefined) return true;
-  const failed = g('failed'); if (failed === undefined) return true;
+  const rip = g('rip');
+  if (rip === undefined) return true;
+  const csbase = g('csbase');
+  if (csbase === undefined) return true;
+  const len = g('len');
+  if (len === undefined) return true;
+  const flags = g('flags');
+  if (flags === undefined) return true;
+  const failed = g('failed');
+  if (failed === undefined) return true;
   const f = eventField(event, 'insn');
-  if (!f) { out.s += '<CANT FIND FIELD insn>'; return true; }
+  if (!f) {
+    out.s += '<CANT FIND FIELD insn>';
+    return true;
+  }
   const bytes = tep.readBytes(record, f);
   const n = Number(len);
   const parts: string[] = [];
@@ -88,7 +96,8 @@ const printRole: SeqHandler = (out, record, event, tep) => {
   const w = Number(BigInt.asUintN(32, val));
   if (tep.littleEndian === HOST_LITTLE_ENDIAN) {
     const bit = (n: number): number => (w >>> n) & 1;
-    out.s += `${w & 0xf} q${(w >>> 5) & 3}${bit(7) ? ' direct' : ''} ${ACCESS[(w >>> 8) & 7]}${bit(11) ? ' invalid' : ''}` +
+    out.s +=
+      `${w & 0xf} q${(w >>> 5) & 3}${bit(7) ? ' direct' : ''} ${ACCESS[(w >>> 8) & 7]}${bit(11) ? ' invalid' : ''}` +
       ` ${bit(4) ? '' : '!'}pae ${bit(12) ? '' : '!'}nxe ${bit(13) ? '' : '!'}wp` +
       `${bit(14) ? ' smep' : ''}${bit(15) ? ' smap' : ''}${(w >>> 24) & 0xff ? ' smm' : ''}`;
   } else {

@@ -8,12 +8,18 @@ const INDENT = '\n' + ' '.repeat(65);
 
 function printString(out: PluginOut, tep: Tep, record: TraceRecord, event: EventFormat, name: string): void {
   const f = eventField(event, name);
-  if (!f) { out.s += `NOTFOUND:${name}`; return; }
+  if (!f) {
+    out.s += `NOTFOUND:${name}`;
+    return;
+  }
   let offset = f.offset;
   let length = f.size;
   if (f.type.startsWith('__data_loc')) {
     const v = readNum(tep, record, f);
-    if (v === undefined) { out.s += 'invalid_data_loc'; return; }
+    if (v === undefined) {
+      out.s += 'invalid_data_loc';
+      return;
+    }
     offset = Number(v & 0xffffn);
     length = Number(v >> 16n);
   }
@@ -34,18 +40,28 @@ const altHex = (v: bigint): string => {
 };
 
 const bssInfoChanged: SeqHandler = (out, record, event, tep) => {
-  const sf = (n: string): void => { printNumField(out, (v) => `${n}:${d32(v)}`, tep, record, event, n, false); };
-  const sfx = (n: string): void => { printNumField(out, (v) => `${n}:${altHex(v)}`, tep, record, event, n, false); };
+  const sf = (n: string): void => {
+    printNumField(out, (v) => `${n}:${d32(v)}`, tep, record, event, n, false);
+  };
+  const sfx = (n: string): void => {
+    printNumField(out, (v) => `${n}:${altHex(v)}`, tep, record, event, n, false);
+  };
   printString(out, tep, record, event, 'wiphy_name');
   out.s += ' vif:';
   printString(out, tep, record, event, 'vif_name');
   printNumField(out, (v) => `(${d32(v)})`, tep, record, event, 'vif_type', true);
   out.s += INDENT;
-  for (const n of ['assoc', 'aid', 'cts', 'shortpre', 'shortslot', 'dtimper']) { sf(n); out.s += ' '; }
+  for (const n of ['assoc', 'aid', 'cts', 'shortpre', 'shortslot', 'dtimper']) {
+    sf(n);
+    out.s += ' ';
+  }
   out.s += INDENT;
-  sf('bcnint'); out.s += ' ';
-  sfx('assoc_cap'); out.s += ' ';
-  sfx('basic_rates'); out.s += ' ';
+  sf('bcnint');
+  out.s += ' ';
+  sfx('assoc_cap');
+  out.s += ' ';
+  sfx('basic_rates');
+  out.s += ' ';
   sf('enable_beacon');
   out.s += INDENT;
   sf('ht_operation_mode');

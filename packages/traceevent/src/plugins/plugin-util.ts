@@ -58,7 +58,14 @@ export function readNum(tep: Tep, record: TraceRecord, field: Field | undefined)
 }
 
 /** tep_get_field_val: the value, or undefined after writing the error text when `err`. */
-export function getFieldVal(out: PluginOut, tep: Tep, record: TraceRecord, event: EventFormat, name: string, err: boolean): bigint | undefined {
+export function getFieldVal(
+  out: PluginOut,
+  tep: Tep,
+  record: TraceRecord,
+  event: EventFormat,
+  name: string,
+  err: boolean,
+): bigint | undefined {
   const f = eventField(event, name);
   if (f === undefined) {
     if (err) out.s += `<CANT FIND FIELD ${name}>`;
@@ -70,7 +77,15 @@ export function getFieldVal(out: PluginOut, tep: Tep, record: TraceRecord, event
 }
 
 /** tep_print_num_field: returns false on failure (after "CAN'T FIND FIELD" when err). */
-export function printNumField(out: PluginOut, fmt: (v: bigint) => string, tep: Tep, record: TraceRecord, event: EventFormat, name: string, err: boolean): boolean {
+export function printNumField(
+  out: PluginOut,
+  fmt: (v: bigint) => string,
+  tep: Tep,
+  record: TraceRecord,
+  event: EventFormat,
+  name: string,
+  err: boolean,
+): boolean {
   const v = readNum(tep, record, eventField(event, name));
   if (v === undefined) {
     if (err) out.s += `CAN'T FIND FIELD "${name}"`;
@@ -90,20 +105,30 @@ export function funcFieldText(tep: Tep, val: bigint): string {
 // ---- printf conversions on 64-bit values (C semantics) ----
 
 /** %llu */
-export function llu(v: bigint): string { return (v & U64).toString(); }
+export function llu(v: bigint): string {
+  return (v & U64).toString();
+}
 /** %lld */
-export function lld(v: bigint): string { return BigInt.asIntN(64, v).toString(); }
+export function lld(v: bigint): string {
+  return BigInt.asIntN(64, v).toString();
+}
 /** %d of (int)v */
-export function d32(v: bigint): string { return BigInt.asIntN(32, v).toString(); }
+export function d32(v: bigint): string {
+  return BigInt.asIntN(32, v).toString();
+}
 /** %u of (unsigned)v */
-export function u32(v: bigint): string { return BigInt.asUintN(32, v).toString(); }
+export function u32(v: bigint): string {
+  return BigInt.asUintN(32, v).toString();
+}
 /** %llx, zero-padded to `width` digits (%0Nllx). */
 export function hex(v: bigint, width = 0): string {
   const s = (v & U64).toString(16);
   return s.length >= width ? s : '0'.repeat(width - s.length) + s;
 }
 /** %x of (int)v */
-export function hex32(v: bigint): string { return BigInt.asUintN(32, v).toString(16); }
+export function hex32(v: bigint): string {
+  return BigInt.asUintN(32, v).toString(16);
+}
 /** %0Nllu */
 export function lluPad(v: bigint, width: number): string {
   const s = (v & U64).toString();

@@ -6,7 +6,14 @@ import { Tep } from '../tep/tep.js';
 import { OutBuffer } from '../core/out-buffer.js';
 import type { TraceRecord } from '../core/types.js';
 import { TestingTep, testingRecord } from './testing-tep.js';
-import { applyPluginOption, DEFAULT_PLUGIN_OPTIONS, formatFuncRepeatTime, loadPlugins, pluginOptionsFromArgs, type PluginOptions } from './index.js';
+import {
+  applyPluginOption,
+  DEFAULT_PLUGIN_OPTIONS,
+  formatFuncRepeatTime,
+  loadPlugins,
+  pluginOptionsFromArgs,
+  type PluginOptions,
+} from './index.js';
 
 interface PluginCases {
   formats: Record<string, string>;
@@ -16,11 +23,22 @@ interface PluginCases {
 }
 const fixture = JSON.parse(readFileSync(new URL('../../testdata/plugins/plugin-cases.json', import.meta.url), 'utf8')) as PluginCases;
 
-const hexBytes = (h: string): Uint8Array => Uint8Array.from(h.replace(/\s+/g, '').match(/../g)!.map((x) => parseInt(x, 16)));
+const hexBytes = (h: string): Uint8Array =>
+  Uint8Array.from(
+    h
+      .replace(/\s+/g, '')
+      .match(/../g)!
+      .map((x) => parseInt(x, 16)),
+  );
 const PRETTY = '\u0001pretty';
 
 let nextRecord: TraceRecord | undefined;
-const lookahead = { peek: (): TraceRecord | undefined => nextRecord, consume: (): void => { nextRecord = undefined; } };
+const lookahead = {
+  peek: (): TraceRecord | undefined => nextRecord,
+  consume: (): void => {
+    nextRecord = undefined;
+  },
+};
 
 function fixtureTep(): TestingTep {
   const tep = new TestingTep();
@@ -75,12 +93,18 @@ test('sched_switch: SDTtZXxW letters (0x80 → W) and comm registration', () => 
   loadPlugins(tep);
   const ev = tep.addEventFormat(SCHED_SWITCH_FORMAT, 'sched');
   const payload = hexBytes(
-    '7401' + '01' + '02' + '0f000000' + //          common_type 372, flags, preempt, common_pid 15
-    '7263755f707265656d70740000000000' + //         prev_comm "rcu_preempt"
-    '0f000000' + '78000000' + //                    prev_pid 15, prev_prio 120
-    '8000000000000000' + //                         prev_state 0x80 (kernel: I)
-    '737761707065722f3100000000000000' + //         next_comm "swapper/1"
-    '00000000' + '78000000'); //                    next_pid 0, next_prio 120
+    '7401' +
+      '01' +
+      '02' +
+      '0f000000' + //          common_type 372, flags, preempt, common_pid 15
+      '7263755f707265656d70740000000000' + //         prev_comm "rcu_preempt"
+      '0f000000' +
+      '78000000' + //                    prev_pid 15, prev_prio 120
+      '8000000000000000' + //                         prev_state 0x80 (kernel: I)
+      '737761707065722f3100000000000000' + //         next_comm "swapper/1"
+      '00000000' +
+      '78000000',
+  ); //                    next_pid 0, next_prio 120
   assert.equal(tep.commOf(15), '<...>');
   // trace-cmd 3.1.6: "rcu_preempt:15 [120] W ==> swapper/1:0 [120]"
   assert.equal(tep.formatInfo(testingRecord(payload), ev), 'rcu_preempt:15 [120] W ==> swapper/1:0 [120]');
@@ -97,9 +121,14 @@ test('tlb_flush: unknown reason prints an empty name (trace-cmd: "pages=-1 reaso
   loadPlugins(tep);
   const ev = tep.addEventFormat(fixture.formats['tlb/tlb_flush']!, 'tlb');
   const payload = hexBytes(
-    'bc00' + '00' + '01' + 'cb190000' + //  common_type 188, flags, preempt, pid 6603
-    '04000000' + '00000000' + //            reason 4 (int), padding
-    'ffffffffffffffff'); //                 pages = ULONG_MAX → %ld prints -1
+    'bc00' +
+      '00' +
+      '01' +
+      'cb190000' + //  common_type 188, flags, preempt, pid 6603
+      '04000000' +
+      '00000000' + //            reason 4 (int), padding
+      'ffffffffffffffff',
+  ); //                 pages = ULONG_MAX → %ld prints -1
   assert.equal(tep.formatInfo(testingRecord(payload), ev), 'pages=-1 reason= (4)');
 });
 
@@ -113,7 +142,7 @@ test('handlers that keep the print fmt append it (kmem), -N style mode skips han
   assert.equal(tep.formatInfo(rec, ev, 'noplugins'), PRETTY);
 });
 
-test('missing fields print libtraceevent\'s error text and then the print fmt', () => {
+test("missing fields print libtraceevent's error text and then the print fmt", () => {
   const tep = new TestingTep();
   loadPlugins(tep);
   tep.pretty = () => '<pretty>';

@@ -32,7 +32,10 @@ function writeAndSaveComm(out: PluginOut, tep: Tep, record: TraceRecord, event: 
 
 function schedWakeup(out: PluginOut, record: TraceRecord, event: EventFormat, tep: Tep): boolean {
   const pid = getFieldVal(out, tep, record, event, 'pid', true);
-  if (pid === undefined) { out.s += '!'; return true; }
+  if (pid === undefined) {
+    out.s += '!';
+    return true;
+  }
   writeAndSaveComm(out, tep, record, event, 'comm', pid);
   out.s += lld(pid);
   const prio = getFieldVal(out, tep, record, event, 'prio', true);
@@ -46,7 +49,10 @@ function schedWakeup(out: PluginOut, record: TraceRecord, event: EventFormat, te
 
 function schedSwitch(out: PluginOut, record: TraceRecord, event: EventFormat, tep: Tep): boolean {
   const prevPid = getFieldVal(out, tep, record, event, 'prev_pid', true);
-  if (prevPid === undefined) { out.s += '!'; return true; }
+  if (prevPid === undefined) {
+    out.s += '!';
+    return true;
+  }
   writeAndSaveComm(out, tep, record, event, 'prev_comm', prevPid);
   out.s += lld(prevPid) + ' ';
   const prevPrio = getFieldVal(out, tep, record, event, 'prev_prio', true);
@@ -55,7 +61,10 @@ function schedSwitch(out: PluginOut, record: TraceRecord, event: EventFormat, te
   if (state !== undefined) out.s += writeState(state);
   out.s += ' ==> ';
   const nextPid = getFieldVal(out, tep, record, event, 'next_pid', true);
-  if (nextPid === undefined) { out.s += '!'; return true; }
+  if (nextPid === undefined) {
+    out.s += '!';
+    return true;
+  }
   writeAndSaveComm(out, tep, record, event, 'next_comm', nextPid);
   out.s += lld(nextPid);
   const nextPrio = getFieldVal(out, tep, record, event, 'next_prio', true);

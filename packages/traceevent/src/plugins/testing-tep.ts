@@ -29,38 +29,69 @@ export class TestingTep extends Tep {
     for (const f of p.commonFields) all.set(f.name, f);
     for (const f of p.fields) all.set(f.name, f);
     const ev: EventFormat = {
-      id: p.id, system, name: p.name, commonFields: p.commonFields, fields: p.fields,
-      printFmt: p.printFmtText, failed: false,
+      id: p.id,
+      system,
+      name: p.name,
+      commonFields: p.commonFields,
+      fields: p.fields,
+      printFmt: p.printFmtText,
+      failed: false,
       field: (name: string) => all.get(name),
     };
     this.byId.set(ev.id, ev);
     this.list.push(ev);
     return ev;
   }
-  override findEventById(id: number): EventFormat | undefined { return this.byId.get(id); }
+  override findEventById(id: number): EventFormat | undefined {
+    return this.byId.get(id);
+  }
   override findEvent(system: string | undefined, name: string): EventFormat | undefined {
     return this.list.find((e) => e.name === name && (system === undefined || e.system === system));
   }
-  override get events(): readonly EventFormat[] { return this.list; }
-  override loadKallsyms(text: string): void { this.syms.parse(text); }
-  override loadPrintk(_text: string): void { /* not needed */ }
-  override loadCmdlines(text: string): void { this.comms.parse(text); }
-  override registerComm(pid: number, comm: string): void { this.comms.register(pid, comm); }
-  override commOf(pid: number): string { return this.comms.comm(pid); }
-  override findFunction(addr: bigint): FunctionSymbol | undefined { return this.syms.find(addr); }
+  override get events(): readonly EventFormat[] {
+    return this.list;
+  }
+  override loadKallsyms(text: string): void {
+    this.syms.parse(text);
+  }
+  override loadPrintk(_text: string): void {
+    /* not needed */
+  }
+  override loadCmdlines(text: string): void {
+    this.comms.parse(text);
+  }
+  override registerComm(pid: number, comm: string): void {
+    this.comms.register(pid, comm);
+  }
+  override commOf(pid: number): string {
+    return this.comms.comm(pid);
+  }
+  override findFunction(addr: bigint): FunctionSymbol | undefined {
+    return this.syms.find(addr);
+  }
 
   private common(record: TraceRecord, off: number, size: number): number {
     return Number(readNumberBig(record, off, size, this.littleEndian));
   }
-  override typeOf(record: TraceRecord): number { return record.size < 2 ? -1 : this.common(record, 0, 2); }
-  override pidOf(record: TraceRecord): number { return this.common(record, 4, 4) | 0; }
-  override flagsOf(record: TraceRecord): number { return this.common(record, 2, 1); }
-  override preemptCountOf(record: TraceRecord): number { return this.common(record, 3, 1); }
+  override typeOf(record: TraceRecord): number {
+    return record.size < 2 ? -1 : this.common(record, 0, 2);
+  }
+  override pidOf(record: TraceRecord): number {
+    return this.common(record, 4, 4) | 0;
+  }
+  override flagsOf(record: TraceRecord): number {
+    return this.common(record, 2, 1);
+  }
+  override preemptCountOf(record: TraceRecord): number {
+    return this.common(record, 3, 1);
+  }
 
   override readField(record: TraceRecord, field: Field): bigint {
     return readNumberBig(record, field.offset, field.size, this.littleEndian);
   }
-  override readFieldNumber(record: TraceRecord, field: Field): number { return Number(this.readField(record, field)); }
+  override readFieldNumber(record: TraceRecord, field: Field): number {
+    return Number(this.readField(record, field));
+  }
   override readFieldSigned(record: TraceRecord, field: Field): bigint {
     const v = this.readField(record, field);
     return field.flags & FieldFlag.Signed ? BigInt.asIntN(field.size * 8, v) : v;
@@ -83,7 +114,9 @@ export class TestingTep extends Tep {
   override registerEventHandler(system: string | undefined, name: string, handler: EventHandler): void {
     this.handlers.set(`${system ?? ''}:${name}`, handler);
   }
-  override registerPrintFunction(fn: PrintFunction): void { this.printFunctions.set(fn.name, fn); }
+  override registerPrintFunction(fn: PrintFunction): void {
+    this.printFunctions.set(fn.name, fn);
+  }
   override formatInfo(record: TraceRecord, event: EventFormat, mode?: PrintMode): string {
     const m = mode ?? this.printMode;
     const h = m === 'default' ? this.handlers.get(`${event.system}:${event.name}`) : undefined;
@@ -94,7 +127,12 @@ export class TestingTep extends Tep {
 /** Builds a record over `payload` (the bytes from common_type on). */
 export function testingRecord(payload: Uint8Array, cpu = 0, ts = 0n): TraceRecord {
   return {
-    ts, cpu, page: payload, view: new DataView(payload.buffer, payload.byteOffset, payload.byteLength),
-    offset: 0, size: payload.length, missedEvents: 0,
+    ts,
+    cpu,
+    page: payload,
+    view: new DataView(payload.buffer, payload.byteOffset, payload.byteLength),
+    offset: 0,
+    size: payload.length,
+    missedEvents: 0,
   };
 }

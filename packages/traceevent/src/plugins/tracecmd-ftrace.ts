@@ -28,7 +28,10 @@ export interface TraceCmdFtraceOptions {
 const NO_DURATION = (1n << 64n) - 1n;
 
 function overhead(out: PluginOut, duration: bigint): void {
-  if (duration === NO_DURATION) { out.s += '  '; return; }
+  if (duration === NO_DURATION) {
+    out.s += '  ';
+    return;
+  }
   if (duration > 1000000000n) out.s += '$ ';
   else if (duration > 1000000n) out.s += '# ';
   else if (duration > 100000n) out.s += '! ';
@@ -49,11 +52,17 @@ function durationText(out: PluginOut, duration: bigint): void {
 export function registerTraceCmdFtrace(tep: Tep, opts: TraceCmdFtraceOptions): void {
   const functionHandler: SeqHandler = (out, record, event) => {
     const ip = getFieldVal(out, tep, record, event, 'ip', true);
-    if (ip === undefined) { out.s += '!'; return true; }
+    if (ip === undefined) {
+      out.s += '!';
+      return true;
+    }
     const f = tep.findFunction(ip);
     out.s += f ? `${f.name} <-- ` : '0x' + hex(ip);
     const pip = getFieldVal(out, tep, record, event, 'parent_ip', true);
-    if (pip === undefined) { out.s += '!'; return true; }
+    if (pip === undefined) {
+      out.s += '!';
+      return true;
+    }
     const p = tep.findFunction(pip);
     out.s += p ? p.name : '0x' + hex(pip);
     return false;
@@ -75,22 +84,33 @@ export function registerTraceCmdFtrace(tep: Tep, opts: TraceCmdFtraceOptions): v
     if (!ret) return true; // C returns -1: the print fmt follows
     const pid = tep.pidOf(record);
     const func = getFieldVal(out, tep, record, event, 'func', true);
-    if (func === undefined) { out.s += '!'; return true; }
+    if (func === undefined) {
+      out.s += '!';
+      return true;
+    }
     let leaf: TraceRecord | undefined;
     const next = opts.lookahead?.peek();
-    if (next && tep.typeOf(next) === ret.id && tep.pidOf(next) === pid &&
-        readNum(tep, next, eventField(ret, 'func')) === func) leaf = next;
+    if (next && tep.typeOf(next) === ret.id && tep.pidOf(next) === pid && readNum(tep, next, eventField(ret, 'func')) === func) leaf = next;
     if (leaf) {
       opts.lookahead!.consume(leaf);
       const rettime = getFieldVal(out, tep, leaf, ret, 'rettime', true);
-      if (rettime === undefined) { out.s += '!'; return true; }
+      if (rettime === undefined) {
+        out.s += '!';
+        return true;
+      }
       const calltime = getFieldVal(out, tep, leaf, ret, 'calltime', true);
-      if (calltime === undefined) { out.s += '!'; return true; }
+      if (calltime === undefined) {
+        out.s += '!';
+        return true;
+      }
       const duration = (rettime - calltime) & NO_DURATION;
       overhead(out, duration);
       durationText(out, duration);
       const depth = getFieldVal(out, tep, record, event, 'depth', true);
-      if (depth === undefined) { out.s += '!'; return true; }
+      if (depth === undefined) {
+        out.s += '!';
+        return true;
+      }
       indent(out, depth);
       const sym = tep.findFunction(func);
       out.s += sym ? `${sym.name}();` : `${hex(func)}();`;
@@ -100,7 +120,10 @@ export function registerTraceCmdFtrace(tep: Tep, opts: TraceCmdFtraceOptions): v
     overhead(out, NO_DURATION);
     out.s += '           |  ';
     const depth = getFieldVal(out, tep, record, event, 'depth', true);
-    if (depth === undefined) { out.s += '!'; return true; }
+    if (depth === undefined) {
+      out.s += '!';
+      return true;
+    }
     indent(out, depth);
     const sym = tep.findFunction(func);
     out.s += sym ? `${sym.name}() {` : `${hex(func)}() {`;
@@ -111,14 +134,23 @@ export function registerTraceCmdFtrace(tep: Tep, opts: TraceCmdFtraceOptions): v
   const exit: SeqHandler = (out, record, event) => {
     if (!findRet()) return true;
     const rettime = getFieldVal(out, tep, record, event, 'rettime', true);
-    if (rettime === undefined) { out.s += '!'; return true; }
+    if (rettime === undefined) {
+      out.s += '!';
+      return true;
+    }
     const calltime = getFieldVal(out, tep, record, event, 'calltime', true);
-    if (calltime === undefined) { out.s += '!'; return true; }
+    if (calltime === undefined) {
+      out.s += '!';
+      return true;
+    }
     const duration = (rettime - calltime) & NO_DURATION;
     overhead(out, duration);
     durationText(out, duration);
     const depth = getFieldVal(out, tep, record, event, 'depth', true);
-    if (depth === undefined) { out.s += '!'; return true; }
+    if (depth === undefined) {
+      out.s += '!';
+      return true;
+    }
     indent(out, depth);
     out.s += '}';
     if (opts.tailprint) {

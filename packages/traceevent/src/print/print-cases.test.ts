@@ -29,7 +29,12 @@ function emitted(tep: Tep, r: TraceRecord, ev: EventFormat, mode: PrintMode): st
 }
 
 /** Payload bytes, the bytes that followed them in their page (libtraceevent can read past a record), expected texts. */
-interface Rec { hex: string; tail: string; N: string; R: string }
+interface Rec {
+  hex: string;
+  tail: string;
+  N: string;
+  R: string;
+}
 
 function record(r: Rec): TraceRecord {
   const payload = Buffer.from(r.hex, 'hex');
@@ -45,53 +50,85 @@ function load(name: string): unknown {
   return JSON.parse(b.toString('latin1'));
 }
 
-const VARIANTS = [['print-cases.json', true, 8], ['print-cases-be.json', false, 8], ['print-cases-long4.json', true, 4]] as const;
-for (const [file, littleEndian, longSize] of VARIANTS) test(`synthetic print cases (${file}) match trace-cmd -N and -R`, () => {
-  const data = load(file) as { kallsyms: string; printk: string; cases: Array<{ name: string; system: string; format: string }>; records: Array<Rec & { case: string }> };
-  for (const [mode, emit, codegen] of [['noplugins', false, true], ['raw', false, true], ['noplugins', true, true], ['raw', true, true], ['noplugins', true, false], ['raw', true, false]] as const) {
-    // a fresh Tep per mode and path: bprint's FAILED state is sticky, as in libtraceevent
-    const tep = new Tep({ littleEndian, longSize, codegen });
-    tep.loadKallsyms(data.kallsyms);
-    tep.loadPrintk(data.printk);
-    const byName = new Map(data.cases.map((c) => [c.name, tep.addEventFormat(c.format, c.system)]));
-    for (const r of data.records) {
-      const ev = byName.get(r.case)!;
-      const got = emit ? emitted(tep, record(r), ev, mode) : tep.formatInfo(record(r), ev, mode);
-      assert.equal(got, mode === 'raw' ? r.R : r.N, `${r.case} (${mode}${emit ? ', emitted' : ''}${codegen ? '' : ', no codegen'}) ${r.hex}`);
+const VARIANTS = [
+  ['print-cases.json', true, 8],
+  ['print-cases-be.json', false, 8],
+  ['print-cases-long4.json', true, 4],
+] as const;
+for (const [file, littleEndian, longSize] of VARIANTS)
+  test(`synthetic print cases (${file}) match trace-cmd -N and -R`, () => {
+    const data = load(file) as {
+      kallsyms: string;
+      printk: string;
+      cases: Array<{ name: string; system: string; format: string }>;
+      records: Array<Rec & { case: string }>;
+    };
+    for (const [mode, emit, codegen] of [
+      ['noplugins', false, true],
+      ['raw', false, true],
+      ['noplugins', true, true],
+      ['raw', true, true],
+      ['noplugins', true, false],
+      ['raw', true, false],
+    ] as const) {
+      // a fresh Tep per mode and path: bprint's FAILED state is sticky, as in libtraceevent
+      const tep = new Tep({ littleEndian, longSize, codegen });
+      tep.loadKallsyms(data.kallsyms);
+      tep.loadPrintk(data.printk);
+      const byName = new Map(data.cases.map((c) => [c.name, tep.addEventFormat(c.format, c.system)]));
+      for (const r of data.records) {
+        const ev = byName.get(r.case)!;
+        const got = emit ? emitted(tep, record(r), ev, mode) : tep.formatInfo(record(r), ev, mode);
+        assert.equal(
+          got,
+          mode === 'raw' ? r.R : r.N,
+          `${r.case} (${mode}${emit ? ', emitted' : ''}${codegen ? '' : ', no codegen'}) ${r.hex}`,
+        );
+      }
     }
-  }
-});
+  });
 
-for (const codegen of [true, false]) test(`real records of ~360 events match trace-cmd -N and -R${codegen ? '' : ' (no code generation)'}`, () => {
-  const data = load('real-cases.json.gz') as { kallsyms: string; printk: string; events: Array<{ system: string; format: string; records: Rec[] }> };
-  const tep = new Tep({ codegen });
-  tep.loadKallsyms(data.kallsyms);
-  tep.loadPrintk(data.printk);
-  let n = 0;
-  for (const e of data.events) {
-    const ev = tep.addEventFormat(e.format, e.system);
-    for (const r of e.records) {
-      assert.equal(tep.formatInfo(record(r), ev, 'noplugins'), r.N, `${e.system}:${ev.name} -N ${r.hex}`);
-      assert.equal(tep.formatInfo(record(r), ev, 'raw'), r.R, `${e.system}:${ev.name} -R ${r.hex}`);
-      assert.equal(emitted(tep, record(r), ev, 'noplugins'), r.N, `${e.system}:${ev.name} -N emitted ${r.hex}`);
-      assert.equal(emitted(tep, record(r), ev, 'raw'), r.R, `${e.system}:${ev.name} -R emitted ${r.hex}`);
-      n++;
-    }
-  }
-  assert.ok(n > 100);
-});
-
-for (const codegen of [true, false]) test(`every format of a Linux 6.18 machine with random field values matches trace-cmd -N and -R${codegen ? '' : ' (no code generation)'}`, () => {
-  const data = load('fuzz-cases.json.gz') as { kallsyms: string; printk: string; formats: Array<{ system: string; format: string }>; records: Array<Rec & { format: number }> };
-  for (const mode of ['noplugins', 'raw'] as const) {
+for (const codegen of [true, false])
+  test(`real records of ~360 events match trace-cmd -N and -R${codegen ? '' : ' (no code generation)'}`, () => {
+    const data = load('real-cases.json.gz') as {
+      kallsyms: string;
+      printk: string;
+      events: Array<{ system: string; format: string; records: Rec[] }>;
+    };
     const tep = new Tep({ codegen });
     tep.loadKallsyms(data.kallsyms);
     tep.loadPrintk(data.printk);
-    const evs = data.formats.map((f) => tep.addEventFormat(f.format, f.system));
-    for (const r of data.records) {
-      const ev = evs[r.format]!;
-      assert.equal(tep.formatInfo(record(r), ev, mode), mode === 'raw' ? r.R : r.N, `${ev.system}:${ev.name} (${mode}) ${r.hex}`);
-      assert.equal(emitted(tep, record(r), ev, mode), mode === 'raw' ? r.R : r.N, `${ev.system}:${ev.name} (${mode}, emitted) ${r.hex}`);
+    let n = 0;
+    for (const e of data.events) {
+      const ev = tep.addEventFormat(e.format, e.system);
+      for (const r of e.records) {
+        assert.equal(tep.formatInfo(record(r), ev, 'noplugins'), r.N, `${e.system}:${ev.name} -N ${r.hex}`);
+        assert.equal(tep.formatInfo(record(r), ev, 'raw'), r.R, `${e.system}:${ev.name} -R ${r.hex}`);
+        assert.equal(emitted(tep, record(r), ev, 'noplugins'), r.N, `${e.system}:${ev.name} -N emitted ${r.hex}`);
+        assert.equal(emitted(tep, record(r), ev, 'raw'), r.R, `${e.system}:${ev.name} -R emitted ${r.hex}`);
+        n++;
+      }
     }
-  }
-});
+    assert.ok(n > 100);
+  });
+
+for (const codegen of [true, false])
+  test(`every format of a Linux 6.18 machine with random field values matches trace-cmd -N and -R${codegen ? '' : ' (no code generation)'}`, () => {
+    const data = load('fuzz-cases.json.gz') as {
+      kallsyms: string;
+      printk: string;
+      formats: Array<{ system: string; format: string }>;
+      records: Array<Rec & { format: number }>;
+    };
+    for (const mode of ['noplugins', 'raw'] as const) {
+      const tep = new Tep({ codegen });
+      tep.loadKallsyms(data.kallsyms);
+      tep.loadPrintk(data.printk);
+      const evs = data.formats.map((f) => tep.addEventFormat(f.format, f.system));
+      for (const r of data.records) {
+        const ev = evs[r.format]!;
+        assert.equal(tep.formatInfo(record(r), ev, mode), mode === 'raw' ? r.R : r.N, `${ev.system}:${ev.name} (${mode}) ${r.hex}`);
+        assert.equal(emitted(tep, record(r), ev, mode), mode === 'raw' ? r.R : r.N, `${ev.system}:${ev.name} (${mode}, emitted) ${r.hex}`);
+      }
+    }
+  });

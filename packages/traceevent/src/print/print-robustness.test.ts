@@ -12,10 +12,15 @@ import { OutBuffer } from '../core/out-buffer.js';
 import type { TraceRecord } from '../core/types.js';
 
 test('mutated formats and random records never throw', () => {
-  const data = JSON.parse(gunzipSync(readFileSync(new URL('../../testdata/real-cases.json.gz', import.meta.url))).toString('latin1')) as { events: Array<{ system: string; format: string }> };
+  const data = JSON.parse(gunzipSync(readFileSync(new URL('../../testdata/real-cases.json.gz', import.meta.url))).toString('latin1')) as {
+    events: Array<{ system: string; format: string }>;
+  };
   const texts = data.events.map((e) => [e.system, e.format] as const);
   let seed = 7;
-  const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
   const chars = '()[],;:*&|!?<>-+{}"\'\\%\t\n xyz019REC->';
   let parsed = 0;
   for (let iter = 0; iter < 3000; iter++) {
@@ -25,7 +30,12 @@ test('mutated formats and random records never throw', () => {
       const pos = rnd(t.length);
       const op = rnd(3);
       const c = chars[rnd(chars.length)]!;
-      t = op === 0 ? t.slice(0, pos) + t.slice(pos + 1 + rnd(5)) : op === 1 ? t.slice(0, pos) + c + t.slice(pos) : t.slice(0, pos) + c + t.slice(pos + 1);
+      t =
+        op === 0
+          ? t.slice(0, pos) + t.slice(pos + 1 + rnd(5))
+          : op === 1
+            ? t.slice(0, pos) + c + t.slice(pos)
+            : t.slice(0, pos) + c + t.slice(pos + 1);
     }
     // every other format without code generation: both paths must print what the string path does
     const tep = new Tep({ codegen: iter % 2 === 0 });

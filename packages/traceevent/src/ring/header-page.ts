@@ -29,8 +29,15 @@ const FIELD_RE = /field:\s*([^;]*?)\s*;\s*offset:\s*(\d+)\s*;\s*size:\s*(\d+)\s*
 export function parseHeaderPage(text: string, longSize = 8, pageSize = 4096): HeaderPage {
   if (text.trim().length === 0) {
     return {
-      timestampOffset: 0, timestampSize: 8, commitOffset: 8, commitSize: longSize, overwriteOffset: 0,
-      dataOffset: 8 + longSize, dataSize: pageSize - 8 - longSize, subBufferSize: pageSize, oldFormat: true,
+      timestampOffset: 0,
+      timestampSize: 8,
+      commitOffset: 8,
+      commitSize: longSize,
+      overwriteOffset: 0,
+      dataOffset: 8 + longSize,
+      dataSize: pageSize - 8 - longSize,
+      subBufferSize: pageSize,
+      oldFormat: true,
     };
   }
   const found = new Map<string, { offset: number; size: number }>();

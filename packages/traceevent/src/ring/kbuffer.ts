@@ -34,14 +34,26 @@ export class KRecord implements TraceRecord {
   missedEvents = 0;
   fileOffset: number | undefined = undefined;
 
-  get ts(): bigint { return this.tsBig !== undefined ? this.tsBig : BigInt(this.tsNum); }
+  get ts(): bigint {
+    return this.tsBig !== undefined ? this.tsBig : BigInt(this.tsNum);
+  }
   set ts(v: bigint) {
-    if (v >= 0n && v <= BigInt(MAX_SAFE)) { this.tsNum = Number(v); this.tsBig = undefined; } else this.tsBig = v;
+    if (v >= 0n && v <= BigInt(MAX_SAFE)) {
+      this.tsNum = Number(v);
+      this.tsBig = undefined;
+    } else this.tsBig = v;
   }
   /** Copies another record's fields (the view stays shared, no byte copy). */
   copyFrom(r: KRecord): void {
-    this.tsNum = r.tsNum; this.tsBig = r.tsBig; this.cpu = r.cpu; this.page = r.page; this.view = r.view;
-    this.offset = r.offset; this.size = r.size; this.missedEvents = r.missedEvents; this.fileOffset = r.fileOffset;
+    this.tsNum = r.tsNum;
+    this.tsBig = r.tsBig;
+    this.cpu = r.cpu;
+    this.page = r.page;
+    this.view = r.view;
+    this.offset = r.offset;
+    this.size = r.size;
+    this.missedEvents = r.missedEvents;
+    this.fileOffset = r.fileOffset;
   }
 }
 
@@ -52,7 +64,12 @@ export interface KBufferOptions {
 }
 
 /** Raw (non-data) record info for --debug style output. */
-export interface KBufferRawEvent { type: number; delta: bigint; length: number; offset: number }
+export interface KBufferRawEvent {
+  type: number;
+  delta: bigint;
+  length: number;
+  offset: number;
+}
 
 export class KBuffer {
   readonly littleEndian: boolean;
@@ -108,12 +125,24 @@ export class KBuffer {
     this.corrupt = false;
     const v = this.view;
     const le = this.littleEndian;
-    if (base + this.start > this.limit) { this.size = 0; this.lostEvents = 0; this.pendingCount = -1; this.next = 0; this.corrupt = true; return; }
+    if (base + this.start > this.limit) {
+      this.size = 0;
+      this.lostEvents = 0;
+      this.pendingCount = -1;
+      this.next = 0;
+      this.corrupt = true;
+      return;
+    }
     const lo = v.getUint32(base, le);
     const hi = v.getUint32(base + 4, le);
     const tsLo = le ? lo : hi;
     const tsHi = le ? hi : lo;
-    if (tsHi < 0x200000) { this.t = tsHi * TWO32 + tsLo; this.tb = undefined; } else { this.tb = (BigInt(tsHi) << 32n) | BigInt(tsLo); }
+    if (tsHi < 0x200000) {
+      this.t = tsHi * TWO32 + tsLo;
+      this.tb = undefined;
+    } else {
+      this.tb = (BigInt(tsHi) << 32n) | BigInt(tsLo);
+    }
     let flags: number;
     if (this.longSize === 8) flags = v.getUint32(base + (le ? 8 : 12), le);
     else flags = v.getUint32(base + 8, le);
@@ -128,8 +157,14 @@ export class KBuffer {
           this.lostEvents = -1;
           this.pendingCount = this.start + this.size;
         }
-      } else { this.lostEvents = -1; this.pendingCount = -1; }
-    } else { this.lostEvents = 0; this.pendingCount = -1; }
+      } else {
+        this.lostEvents = -1;
+        this.pendingCount = -1;
+      }
+    } else {
+      this.lostEvents = 0;
+      this.pendingCount = -1;
+    }
     this.next = 0;
   }
 
@@ -152,16 +187,25 @@ export class KBuffer {
   }
 
   /** The page timestamp as loaded (before any record). */
-  get pageTimestamp(): bigint { return this.tb !== undefined ? this.tb : BigInt(this.t); }
+  get pageTimestamp(): bigint {
+    return this.tb !== undefined ? this.tb : BigInt(this.t);
+  }
 
   private addDelta(d: number): void {
-    if (this.tb !== undefined) { this.tb += BigInt(d); return; }
+    if (this.tb !== undefined) {
+      this.tb += BigInt(d);
+      return;
+    }
     const s = this.t + d;
-    if (s > MAX_SAFE) this.tb = BigInt(this.t) + BigInt(d); else this.t = s;
+    if (s > MAX_SAFE) this.tb = BigInt(this.t) + BigInt(d);
+    else this.t = s;
   }
 
   private extendDelta(a: number, d: number): void {
-    if (a < 0x4000000 && this.tb === undefined) { this.addDelta(a * TWO27 + d); return; }
+    if (a < 0x4000000 && this.tb === undefined) {
+      this.addDelta(a * TWO27 + d);
+      return;
+    }
     const big = (BigInt(a) << 27n) + BigInt(d);
     this.tb = (this.tb !== undefined ? this.tb : BigInt(this.t)) + big;
   }
@@ -170,7 +214,10 @@ export class KBuffer {
     const cur = this.tb !== undefined ? this.tb : BigInt(this.t);
     const v = (BigInt(a) << 27n) + BigInt(d);
     const r = v | (cur & TS_MSB);
-    if (r <= BigInt(MAX_SAFE)) { this.t = Number(r); this.tb = undefined; } else this.tb = r;
+    if (r <= BigInt(MAX_SAFE)) {
+      this.t = Number(r);
+      this.tb = undefined;
+    } else this.tb = r;
   }
 
   /**
@@ -186,13 +233,27 @@ export class KBuffer {
       const curr = this.next;
       if (curr >= this.size) return false;
       const pos = dataStart + curr;
-      if (pos + 4 > limit) { this.corrupt = true; this.next = this.size; return false; }
+      if (pos + 4 > limit) {
+        this.corrupt = true;
+        this.next = this.size;
+        return false;
+      }
       const w = v.getUint32(pos, le);
       let tl: number, d: number;
-      if (le) { tl = w & 31; d = w >>> 5; } else { tl = w >>> 27; d = w & 0x7ffffff; }
+      if (le) {
+        tl = w & 31;
+        d = w >>> 5;
+      } else {
+        tl = w >>> 27;
+        d = w & 0x7ffffff;
+      }
       let index: number, len: number;
       if (tl >= 29) {
-        if (pos + 8 > limit) { this.corrupt = true; this.next = this.size; return false; }
+        if (pos + 8 > limit) {
+          this.corrupt = true;
+          this.next = this.size;
+          return false;
+        }
         const a = v.getUint32(pos + 4, le);
         if (tl === 29) {
           this.addDelta(d);
@@ -207,17 +268,29 @@ export class KBuffer {
         continue;
       }
       if (tl === 0) {
-        if (pos + 8 > limit) { this.corrupt = true; this.next = this.size; return false; }
-        len = ((v.getUint32(pos + 4, le) - 4) + 3) & ~3;
+        if (pos + 8 > limit) {
+          this.corrupt = true;
+          this.next = this.size;
+          return false;
+        }
+        len = (v.getUint32(pos + 4, le) - 4 + 3) & ~3;
         index = curr + 8;
       } else {
         len = tl * 4;
         index = curr + 4;
       }
-      if (len < 0 || dataStart + index + len > limit) { this.corrupt = true; this.next = this.size; return false; }
+      if (len < 0 || dataStart + index + len > limit) {
+        this.corrupt = true;
+        this.next = this.size;
+        return false;
+      }
       this.next = index + len;
       this.addDelta(d);
-      if (this.tb !== undefined) rec.tsBig = this.tb; else { rec.tsNum = this.t; rec.tsBig = undefined; }
+      if (this.tb !== undefined) rec.tsBig = this.tb;
+      else {
+        rec.tsNum = this.t;
+        rec.tsBig = undefined;
+      }
       rec.page = this.page;
       rec.view = v;
       rec.offset = dataStart + index;
@@ -231,7 +304,8 @@ export class KBuffer {
   /** Every record header of the loaded page, data or not (for debugging tools). */
   rawEvents(): KBufferRawEvent[] {
     const out: KBufferRawEvent[] = [];
-    const v = this.view; const le = this.littleEndian;
+    const v = this.view;
+    const le = this.littleEndian;
     const dataStart = this.base + this.start;
     let curr = 0;
     while (curr < this.size && dataStart + curr + 4 <= this.limit) {
@@ -239,11 +313,23 @@ export class KBuffer {
       const tl = le ? w & 31 : w >>> 27;
       const d = le ? w >>> 5 : w & 0x7ffffff;
       const a = dataStart + curr + 8 <= this.limit ? v.getUint32(dataStart + curr + 4, le) : 0;
-      let length: number, delta = BigInt(d), next: number;
-      if (tl === 29) { length = a; next = curr + 4 + a; }
-      else if (tl === 30 || tl === 31) { length = 0; delta = (BigInt(a) << 27n) + BigInt(d); next = curr + 8; }
-      else if (tl === 0) { length = ((a - 4) + 3) & ~3; next = curr + 8 + length; }
-      else { length = tl * 4; next = curr + 4 + length; }
+      let length: number,
+        delta = BigInt(d),
+        next: number;
+      if (tl === 29) {
+        length = a;
+        next = curr + 4 + a;
+      } else if (tl === 30 || tl === 31) {
+        length = 0;
+        delta = (BigInt(a) << 27n) + BigInt(d);
+        next = curr + 8;
+      } else if (tl === 0) {
+        length = (a - 4 + 3) & ~3;
+        next = curr + 8 + length;
+      } else {
+        length = tl * 4;
+        next = curr + 4 + length;
+      }
       out.push({ type: tl, delta, length, offset: curr });
       if (next <= curr) break;
       curr = next;

@@ -39,18 +39,30 @@ export class CmdlineTable {
   }
 
   register(pid: number, comm: string): void {
-    if (!this.map) { this.list.push({ pid, comm }); this.version++; return; }
+    if (!this.map) {
+      this.list.push({ pid, comm });
+      this.version++;
+      return;
+    }
     if (!pid) return;
-    if (!this.map.has(pid)) { this.map.set(pid, comm); this.version++; }
+    if (!this.map.has(pid)) {
+      this.map.set(pid, comm);
+      this.version++;
+    }
   }
 
   override(pid: number, comm: string): void {
     const map = this.init();
     if (!pid) return;
-    if (map.get(pid) !== comm) { map.set(pid, comm); this.version++; }
+    if (map.get(pid) !== comm) {
+      map.set(pid, comm);
+      this.version++;
+    }
   }
 
-  has(pid: number): boolean { return pid === 0 || this.init().has(pid); }
+  has(pid: number): boolean {
+    return pid === 0 || this.init().has(pid);
+  }
 
   /** The pids whose comm is `comm` (tep_data_pid_from_comm, all of them), ascending. */
   pidsOf(comm: string): number[] {

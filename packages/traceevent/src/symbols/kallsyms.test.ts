@@ -8,7 +8,9 @@ import { CmdlineTable } from './cmdlines.js';
 
 test('kallsyms: between-rule, last symbol exact only, A/a and $ dropped, modules', () => {
   const k = new KallsymsTable();
-  k.parse('ffffffff81000000 T _stext\nffffffff81000100 t do_one\t[mymod]\nffffffff81000200 A abs\nffffffff81000300 T $x\nffffffff81000400 T last\n');
+  k.parse(
+    'ffffffff81000000 T _stext\nffffffff81000100 t do_one\t[mymod]\nffffffff81000200 A abs\nffffffff81000300 T $x\nffffffff81000400 T last\n',
+  );
   assert.equal(k.find(0xffffffff81000000n)?.name, '_stext');
   assert.equal(k.find(0xffffffff810000ffn)?.name, '_stext');
   assert.deepEqual(k.find(0xffffffff81000105n), { name: 'do_one', addr: 0xffffffff81000100n, module: 'mymod' });
@@ -24,7 +26,10 @@ test('kallsyms: lazily given texts are read on the first lookup, in load order',
   const k = new KallsymsTable();
   let calls = 0;
   k.load('ffffffff81000000 T first\n');
-  k.loadLazy(() => { calls++; return 'ffffffff81000000 T second\nffffffff81000100 t later\t[mod]\nffffffff81000200 T end\n'; });
+  k.loadLazy(() => {
+    calls++;
+    return 'ffffffff81000000 T second\nffffffff81000100 t later\t[mod]\nffffffff81000200 T end\n';
+  });
   assert.equal(calls, 0);
   assert.deepEqual(k.find(0xffffffff81000105n), { name: 'later', addr: 0xffffffff81000100n, module: 'mod' });
   assert.equal(calls, 1);

@@ -16,7 +16,9 @@ import { glibcBsearch } from '../core/glibc-bsearch.js';
 import { bytesToString } from '../core/record-data.js';
 import { latin1Bytes } from '../core/out-buffer.js';
 
-function isWsCode(c: number | undefined): boolean { return c === 32 || (c !== undefined && c >= 9 && c <= 13); }
+function isWsCode(c: number | undefined): boolean {
+  return c === 32 || (c !== undefined && c >= 9 && c <= 13);
+}
 /** Whether bytes[at ..] start with the byte string s. */
 function sameText(bytes: Uint8Array, at: number, s: string): boolean {
   for (let k = 0; k < s.length; k++) if (bytes[at + k] !== s.charCodeAt(k)) return false;
@@ -33,8 +35,16 @@ function hexVal(c: number | undefined): number {
 /** modStart of a parsed symbol whose name end and module are not worked out yet. */
 const UNRESOLVED = -2;
 
-function growU32(a: Uint32Array, n: number): Uint32Array<ArrayBuffer> { const b = new Uint32Array(n); b.set(a); return b; }
-function growI32(a: Int32Array, n: number): Int32Array<ArrayBuffer> { const b = new Int32Array(n); b.set(a); return b; }
+function growU32(a: Uint32Array, n: number): Uint32Array<ArrayBuffer> {
+  const b = new Uint32Array(n);
+  b.set(a);
+  return b;
+}
+function growI32(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(n);
+  b.set(a);
+  return b;
+}
 
 export class KallsymsTable {
   // symbols in registration order
@@ -62,13 +72,20 @@ export class KallsymsTable {
   /** Called when a lazily parsed text turns out malformed. */
   onMalformed: (() => void) | undefined;
 
-  get count(): number { this.flushTexts(); return this.n; }
+  get count(): number {
+    this.flushTexts();
+    return this.n;
+  }
 
   /** Keeps kallsyms text to parse on first use (most reports never look a symbol up). */
-  load(text: string): void { this.texts.push(text); }
+  load(text: string): void {
+    this.texts.push(text);
+  }
 
   /** Like load(), with the text itself produced on first use (read, decompressed; bytes need no decoding). */
-  loadLazy(get: () => string | Uint8Array): void { this.texts.push(get); }
+  loadLazy(get: () => string | Uint8Array): void {
+    this.texts.push(get);
+  }
 
   private flushTexts(): void {
     if (!this.texts.length) return;
@@ -101,7 +118,10 @@ export class KallsymsTable {
     this.modStart[i] = ms;
     this.modEnd[i] = me;
     this.version++;
-    if (this.order) { this.order = null; this.cache.clear(); }
+    if (this.order) {
+      this.order = null;
+      this.cache.clear();
+    }
   }
 
   /** tep_parse_kallsyms. Returns false when a line could not be parsed (the rest is ignored). */
@@ -116,7 +136,10 @@ export class KallsymsTable {
     while (pos < n) {
       let eol = text.indexOf(10, pos);
       if (eol < 0) eol = n;
-      if (eol === pos) { pos++; continue; }
+      if (eol === pos) {
+        pos++;
+        continue;
+      }
       let j = pos;
       while (j < eol && isWsCode(text[j])) j++;
       if (text[j] === 48 && (text[j + 1] | 0x20) === 120 && hexVal(text[j + 2]) >= 0) j += 2;
@@ -175,11 +198,14 @@ export class KallsymsTable {
       idx[i] = i;
       if (i && (hi[i - 1]! > hi[i]! || (hi[i - 1] === hi[i] && lo[i - 1]! >= lo[i]!))) sorted = false;
     }
-    if (!sorted) idx.sort((a, b) => (hi[a]! - hi[b]!) || (lo[a]! - lo[b]!) || (b - a));
+    if (!sorted) idx.sort((a, b) => hi[a]! - hi[b]! || lo[a]! - lo[b]! || b - a);
     order = Int32Array.from(idx);
     const sHi = new Uint32Array(n);
     const sLo = new Uint32Array(n);
-    for (let k = 0; k < n; k++) { sHi[k] = hi[order[k]!]!; sLo[k] = lo[order[k]!]!; }
+    for (let k = 0; k < n; k++) {
+      sHi[k] = hi[order[k]!]!;
+      sLo[k] = lo[order[k]!]!;
+    }
     this.sHi = sHi;
     this.sLo = sLo;
     this.order = order;
@@ -199,7 +225,10 @@ export class KallsymsTable {
       const m0 = j + 2;
       let k = m0;
       while (k < eol && !isWsCode(text[k])) k++;
-      if (k > m0) { this.modStart[i] = m0; this.modEnd[i] = k - 1; }
+      if (k > m0) {
+        this.modStart[i] = m0;
+        this.modEnd[i] = k - 1;
+      }
     }
   }
 
@@ -207,7 +236,9 @@ export class KallsymsTable {
     this.resolve(i);
     return bytesToString(this.srcTexts[this.textOf[i]!]!, this.nameStart[i]!, this.nameEnd[i]!);
   }
-  private addrOf(i: number): bigint { return (BigInt(this.hi[i]!) << 32n) | BigInt(this.lo[i]!); }
+  private addrOf(i: number): bigint {
+    return (BigInt(this.hi[i]!) << 32n) | BigInt(this.lo[i]!);
+  }
 
   /** The symbol containing addr (find_func). */
   find(addr: bigint): FunctionSymbol | undefined {
@@ -233,9 +264,10 @@ export class KallsymsTable {
       const i = order[idx]!;
       const name = this.nameOf(i);
       const ms = this.modStart[i]!;
-      res = ms >= 0
-        ? { name, addr: this.addrOf(i), module: bytesToString(this.srcTexts[this.textOf[i]!]!, ms, this.modEnd[i]!) }
-        : { name, addr: this.addrOf(i) };
+      res =
+        ms >= 0
+          ? { name, addr: this.addrOf(i), module: bytesToString(this.srcTexts[this.textOf[i]!]!, ms, this.modEnd[i]!) }
+          : { name, addr: this.addrOf(i) };
     }
     if (this.cache.size > 100000) this.cache.clear();
     this.cache.set(addr, res);
@@ -249,7 +281,9 @@ export class KallsymsTable {
       const i = order[k]!;
       const name = this.nameOf(i);
       const ms = this.modStart[i]!;
-      yield ms >= 0 ? { name, addr: this.addrOf(i), module: bytesToString(this.srcTexts[this.textOf[i]!]!, ms, this.modEnd[i]!) } : { name, addr: this.addrOf(i) };
+      yield ms >= 0
+        ? { name, addr: this.addrOf(i), module: bytesToString(this.srcTexts[this.textOf[i]!]!, ms, this.modEnd[i]!) }
+        : { name, addr: this.addrOf(i) };
     }
   }
 

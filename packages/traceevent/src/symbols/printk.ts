@@ -9,7 +9,9 @@ export class PrintkTable {
   /** Every registration, duplicates included (tep_print_printk prints them all). */
   private all: Array<[bigint, string]> = [];
 
-  get count(): number { return this.map.size; }
+  get count(): number {
+    return this.map.size;
+  }
 
   /** tep_parse_printk_formats. */
   parse(text: string): void {
@@ -39,12 +41,17 @@ export class PrintkTable {
     this.all.push([addr, s]);
   }
 
-  find(addr: bigint): string | undefined { return this.map.get(addr); }
+  find(addr: bigint): string | undefined {
+    return this.map.get(addr);
+  }
 
   /** Every registration by ascending address, later ones first among equal addresses
    *  (libtraceevent prepends to a list, then sorts it: tep_print_printk's order). */
   entries(): Array<[bigint, string]> {
-    return this.all.slice().reverse().sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return this.all
+      .slice()
+      .reverse()
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   }
 }
 

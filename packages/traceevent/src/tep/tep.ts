@@ -13,7 +13,7 @@
 import { UtpError } from '@utp/bytes';
 import type { Field, TraceRecord, DiagnosticHandler, FunctionSymbol } from '../core/types.js';
 import { FieldFlag } from '../core/types.js';
-import type { EventFormat, TepField } from '../core/event-format.js';
+import type { EventFormat } from '../core/event-format.js';
 import { parseFormatHead } from '../format/format-parser.js';
 import type { ParserFunction, PrintFunctionParam } from '../print/parse/print-fmt-parser.js';
 import { TepEvent, type EventHost } from '../event/tep-event.js';
@@ -63,10 +63,21 @@ export const TepErrorCode = {
 } as const;
 
 /** Decodes bytes into a byte string (one char per byte). */
-export function bytesToLatin1(b: Uint8Array): string { return bytesToString(b, 0, b.length); }
+export function bytesToLatin1(b: Uint8Array): string {
+  return bytesToString(b, 0, b.length);
+}
 
-interface CommonLoc { type: [number, number]; pid: [number, number]; flags: [number, number]; pc: [number, number] }
-interface HandlerEntry { system: string | undefined; name: string; handler: EventHandler }
+interface CommonLoc {
+  type: [number, number];
+  pid: [number, number];
+  flags: [number, number];
+  pc: [number, number];
+}
+interface HandlerEntry {
+  system: string | undefined;
+  name: string;
+  handler: EventHandler;
+}
 
 export class Tep {
   /** File (= kernel) byte order. */
@@ -108,11 +119,15 @@ export class Tep {
     if (opts.littleEndian !== undefined) this.littleEndian = opts.littleEndian;
     if (opts.longSize !== undefined) this.longSize = opts.longSize;
     this.onDiagnostic = opts.onDiagnostic;
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    // the getters below are not arrow functions, so they reach the Tep through this name
     const tep = this;
     this.#host = {
-      get littleEndian() { return tep.littleEndian; },
-      get longSize() { return tep.longSize; },
+      get littleEndian() {
+        return tep.littleEndian;
+      },
+      get longSize() {
+        return tep.longSize;
+      },
       codegen: this.codegen,
       kallsyms: this.kallsyms,
       printk: this.printk,
@@ -178,7 +193,9 @@ export class Tep {
   }
 
   /** All registered events (sorted by id, as libtraceevent keeps them). */
-  get events(): readonly EventFormat[] { return this.#sorted(); }
+  get events(): readonly EventFormat[] {
+    return this.#sorted();
+  }
 
   /** The event with the lowest id (libtraceevent's events[0]), without sorting them all. */
   #firstEvent(): TepEvent | undefined {
@@ -208,25 +225,41 @@ export class Tep {
     this.kallsyms.loadLazy(get);
   }
   /** `printk_formats` text (`0xADDR : "fmt"` lines). */
-  loadPrintk(text: string): void { this.printk.parse(text); }
+  loadPrintk(text: string): void {
+    this.printk.parse(text);
+  }
   /** `saved_cmdlines` text (`PID COMM` lines). */
   loadCmdlines(text: string): void {
     if (!this.cmdlines.parse(text)) this.#diag('warning', 'TRACEEVENT_CMDLINES', 'Failed to parse saved cmdlines; the rest is ignored');
   }
   /** tep_register_comm: adds pid→comm unless the pid is known already. */
-  registerComm(pid: number, comm: string): void { this.cmdlines.register(pid, comm); }
+  registerComm(pid: number, comm: string): void {
+    this.cmdlines.register(pid, comm);
+  }
   /** tep_override_comm: sets pid→comm even when the pid is known. */
-  overrideComm(pid: number, comm: string): void { this.cmdlines.override(pid, comm); }
+  overrideComm(pid: number, comm: string): void {
+    this.cmdlines.override(pid, comm);
+  }
   /** tep_is_pid_registered. */
-  isPidRegistered(pid: number): boolean { return this.cmdlines.has(pid); }
+  isPidRegistered(pid: number): boolean {
+    return this.cmdlines.has(pid);
+  }
   /** `<idle>` for pid 0, the saved comm, else `<...>`. */
-  commOf(pid: number): string { return this.cmdlines.comm(pid); }
+  commOf(pid: number): string {
+    return this.cmdlines.comm(pid);
+  }
   /** The symbol containing addr (libtraceevent's rule: the last symbol matches only exactly). */
-  findFunction(addr: bigint): FunctionSymbol | undefined { return this.kallsyms.find(addr); }
+  findFunction(addr: bigint): FunctionSymbol | undefined {
+    return this.kallsyms.find(addr);
+  }
   /** tep_register_function. */
-  registerFunction(name: string, addr: bigint, module?: string): void { this.kallsyms.register(name, addr, module); }
+  registerFunction(name: string, addr: bigint, module?: string): void {
+    this.kallsyms.register(name, addr, module);
+  }
   /** The printk format stored for a kernel address. */
-  findPrintk(addr: bigint): string | undefined { return this.printk.find(addr); }
+  findPrintk(addr: bigint): string | undefined {
+    return this.printk.find(addr);
+  }
 
   // ---- record accessors (common fields) ----
   #commonInfo(): CommonLoc | null {
@@ -265,22 +298,32 @@ export class Tep {
 
   /** common_type of the record, or -1 if the record is too short. */
   typeOf(record: TraceRecord): number {
-    if (!this.#fastReady) { this.#initFast(); if (!this.#fastReady) return -1; }
+    if (!this.#fastReady) {
+      this.#initFast();
+      if (!this.#fastReady) return -1;
+    }
     const off = this.#typeOff;
     if (this.#typeSize === 2 && off >= 0 && off + 2 <= record.size) return record.view.getUint16(record.offset + off, this.littleEndian);
     return this.#readCommon(record, 'type');
   }
   pidOf(record: TraceRecord): number {
-    if (!this.#fastReady) { this.#initFast(); if (!this.#fastReady) return -1; }
+    if (!this.#fastReady) {
+      this.#initFast();
+      if (!this.#fastReady) return -1;
+    }
     const off = this.#pidOff;
     if (this.#pidSize === 4 && off >= 0 && off + 4 <= record.size) return record.view.getInt32(record.offset + off, this.littleEndian);
     const v = this.#readCommon(record, 'pid');
     return v === -1 ? -1 : v | 0;
   }
   /** common_flags */
-  flagsOf(record: TraceRecord): number { return this.#readCommon(record, 'flags'); }
+  flagsOf(record: TraceRecord): number {
+    return this.#readCommon(record, 'flags');
+  }
   /** common_preempt_count */
-  preemptCountOf(record: TraceRecord): number { return this.#readCommon(record, 'pc'); }
+  preemptCountOf(record: TraceRecord): number {
+    return this.#readCommon(record, 'pc');
+  }
   /** Any common field by name (e.g. common_migrate_disable), or undefined when absent. */
   commonFieldOf(record: TraceRecord, name: string): number | undefined {
     const first = this.#firstEvent();
@@ -357,7 +400,10 @@ export class Tep {
       h = null;
       for (let i = this.#handlers.length - 1; i >= 0; i--) {
         const e = this.#handlers[i]!;
-        if (e.name === event.name && (e.system === undefined || e.system === event.system)) { h = e.handler; break; }
+        if (e.name === event.name && (e.system === undefined || e.system === event.system)) {
+          h = e.handler;
+          break;
+        }
       }
       this.#handlerCache.set(event, h);
     }
@@ -371,7 +417,8 @@ export class Tep {
   #own(event: EventFormat): TepEvent {
     if (event instanceof TepEvent) return event;
     const ev = this.#byId.get(event.id);
-    if (ev === undefined) throw new UtpError(TepErrorCode.UnknownEvent, `Event ${event.system}:${event.name} (id ${event.id}) is not registered in this Tep`);
+    if (ev === undefined)
+      throw new UtpError(TepErrorCode.UnknownEvent, `Event ${event.system}:${event.name} (id ${event.id}) is not registered in this Tep`);
     return ev;
   }
 
@@ -400,7 +447,9 @@ export class Tep {
    * building a string on the compiled fast paths. Plugin handlers still return strings.
    */
   /** Changes whenever event handlers are registered or removed (emitters from infoEmitter() then go stale). */
-  get handlerVersion(): number { return this.#handlerVersion; }
+  get handlerVersion(): number {
+    return this.#handlerVersion;
+  }
 
   /**
    * The function emitInfo(·, event, mode, ·) runs, resolved once: callers printing many
@@ -427,9 +476,15 @@ export class Tep {
 
   emitInfo(record: TraceRecord, event: EventFormat, mode: PrintMode, out: OutBuffer): void {
     const ev = this.#own(event);
-    if (mode === 'raw') { ev.emitRawInfo(record, out); return; }
+    if (mode === 'raw') {
+      ev.emitRawInfo(record, out);
+      return;
+    }
     const h = mode === 'default' ? this.handlerOf(ev) : undefined;
-    if (!h) { ev.emitPrettyInfo(record, out); return; }
+    if (!h) {
+      ev.emitPrettyInfo(record, out);
+      return;
+    }
     if (h.emit) {
       const start = out.pos;
       h.emit(record, ev, this, out);
@@ -441,12 +496,15 @@ export class Tep {
   }
 
   /** The print-fmt rendering of a record (what a plugin handler may fall back to). */
-  formatPretty(record: TraceRecord, event: EventFormat): string { return this.#own(event).pretty(record); }
+  formatPretty(record: TraceRecord, event: EventFormat): string {
+    return this.#own(event).pretty(record);
+  }
   /** The raw field list of a record (tep_print_fields). */
-  formatFields(record: TraceRecord, event: EventFormat): string { return this.#own(event).raw(record); }
+  formatFields(record: TraceRecord, event: EventFormat): string {
+    return this.#own(event).raw(record);
+  }
 
   #diag(level: 'error' | 'warning' | 'info', code: string, message: string): void {
     this.onDiagnostic?.({ level, code, message });
   }
 }
-

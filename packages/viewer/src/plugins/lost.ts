@@ -10,7 +10,8 @@ export const lostPlugin: ViewerPlugin = {
     const g = dc.g;
     const y = dc.rowY(index);
     for (let k = 0; k < data.lost.length; k += 3) {
-      const x0 = dc.x(data.lost[k]!), x1 = Math.max(dc.x(data.lost[k + 1]!), x0 + 2);
+      const x0 = dc.x(data.lost[k]!),
+        x1 = Math.max(dc.x(data.lost[k + 1]!), x0 + 2);
       g.fillStyle = 'rgba(220,30,30,0.25)';
       g.fillRect(x0, y, x1 - x0, dc.rowH - 2);
       g.fillStyle = '#d11';

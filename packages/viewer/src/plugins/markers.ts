@@ -16,7 +16,10 @@ export const markersPlugin: ViewerPlugin = {
     for (let k = 0; k < ms.length; k++) {
       const m = ms[k]!;
       const x = Math.round(dc.x(m.ts)) + 0.5;
-      g.beginPath(); g.moveTo(x, 18); g.lineTo(x, dc.height); g.stroke();
+      g.beginPath();
+      g.moveTo(x, 18);
+      g.lineTo(x, dc.height);
+      g.stroke();
       // the text where it fits before the next marker
       const room = (k + 1 < ms.length ? dc.x(ms[k + 1]!.ts) : dc.left + dc.width) - x - 6;
       let text = m.text.trim();

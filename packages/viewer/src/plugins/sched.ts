@@ -17,7 +17,10 @@ export const schedPlugin: ViewerPlugin = {
       const v = data.overlay[b]!;
       let e = b + 1;
       while (e < n && data.overlay[e] === v) e++;
-      if (v > 0) { g.fillStyle = colors[v]!; g.fillRect(dc.left + b * w, y, (e - b) * w, 4); }
+      if (v > 0) {
+        g.fillStyle = colors[v]!;
+        g.fillRect(dc.left + b * w, y, (e - b) * w, 4);
+      }
       b = e;
     }
   },
@@ -33,9 +36,18 @@ export const schedPlugin: ViewerPlugin = {
       const r = dc.rows.findIndex((x) => x.kind === 'task' && x.pid === pid);
       if (r < 0) continue;
       const y = dc.rowY(r) + dc.rowH - 8;
-      const x0 = dc.x(wk[k]!), x1 = dc.x(wk[k + 1]!);
-      g.beginPath(); g.moveTo(x0, y - 4); g.lineTo(x0, y); g.lineTo(x1, y); g.stroke();
-      g.beginPath(); g.moveTo(x1, y); g.lineTo(x1 - 3, y - 3); g.lineTo(x1 - 3, y + 3); g.fill();
+      const x0 = dc.x(wk[k]!),
+        x1 = dc.x(wk[k + 1]!);
+      g.beginPath();
+      g.moveTo(x0, y - 4);
+      g.lineTo(x0, y);
+      g.lineTo(x1, y);
+      g.stroke();
+      g.beginPath();
+      g.moveTo(x1, y);
+      g.lineTo(x1 - 3, y - 3);
+      g.lineTo(x1 - 3, y + 3);
+      g.fill();
     }
   },
 };

@@ -57,7 +57,11 @@ export function buildSegments(format: string, args: readonly PrintArg[]): Segmen
         const e = format[k]!;
         s += e === 'n' ? '\n' : e === 't' ? '\t' : e === 'r' ? '\r' : e;
       } else if (c === '%') {
-        if (format[k + 1] === '%') { s += '%'; k++; ret++; } else break;
+        if (format[k + 1] === '%') {
+          s += '%';
+          k++;
+          ret++;
+        } else break;
       } else s += c;
       ret++;
     }
@@ -73,26 +77,55 @@ export function buildSegments(format: string, args: readonly PrintArg[]): Segmen
     for (; k < n; k++) {
       const c = format[k]!;
       switch (c) {
-        case '#': case '.': case '-': break;
-        case 'h': ls--; break;
-        case 'l': ls++; break;
-        case 'L': ls = 2; break;
-        case 'z': case 'Z': ls = 1; break;
+        case '#':
+        case '.':
+        case '-':
+          break;
+        case 'h':
+          ls--;
+          break;
+        case 'l':
+          ls++;
+          break;
+        case 'L':
+          ls = 2;
+          break;
+        case 'z':
+        case 'Z':
+          ls = 1;
+          break;
         case '*':
-          if (argIdx >= args.length || lenArg) { out.failed = true; return ret; }
+          if (argIdx >= args.length || lenArg) {
+            out.failed = true;
+            return ret;
+          }
           lenArg = args[argIdx++]!;
           break;
         case 'p': {
-          if (argIdx >= args.length) { out.failed = true; return ret; }
+          if (argIdx >= args.length) {
+            out.failed = true;
+            return ret;
+          }
           const res = pointerExtLength(format, k + 1);
-          if (res > 0) { k += res; ret += res; }
+          if (res > 0) {
+            k += res;
+            ret += res;
+          }
           const spec = format.slice(start, k + 1);
           if (spec.length > 31) out.failed = true;
           add('ptr', spec, args[argIdx++]!, lenArg, ls);
           return ret + 1;
         }
-        case 'd': case 'u': case 'i': case 'x': case 'X': case 'o': {
-          if (argIdx >= args.length) { out.failed = true; return ret; }
+        case 'd':
+        case 'u':
+        case 'i':
+        case 'x':
+        case 'X':
+        case 'o': {
+          if (argIdx >= args.length) {
+            out.failed = true;
+            return ret;
+          }
           const spec = format.slice(start, k + 1);
           if (spec.length > 30) out.failed = true;
           if (ls < -2 || ls > 2) out.failed = true;
@@ -100,7 +133,10 @@ export function buildSegments(format: string, args: readonly PrintArg[]): Segmen
           return ret + 1;
         }
         case 's': {
-          if (argIdx >= args.length) { out.failed = true; return ret; }
+          if (argIdx >= args.length) {
+            out.failed = true;
+            return ret;
+          }
           const spec = format.slice(start, k + 1);
           if (spec.length > 31) out.failed = true;
           add('str', spec, args[argIdx++]!, lenArg, 0);
@@ -141,7 +177,10 @@ function starFn(c: ArgCompiler, lenArg: PrintArg | null, dflt: number): (r: Trac
 
 function compileSegment(c: ArgCompiler, seg: Segment): StrFn {
   switch (seg.type) {
-    case 'text': { const t = seg.text; return () => t; }
+    case 'text': {
+      const t = seg.text;
+      return () => t;
+    }
     case 'digit': {
       const bits = LS_BITS[String(seg.ls)];
       if (bits === undefined) return () => '';
@@ -163,7 +202,10 @@ function compileSegment(c: ArgCompiler, seg: Segment): StrFn {
       const v = c.num(seg.arg!);
       if (!seg.lenArg) return (r) => fmt(v(r), -1);
       const star = starFn(c, seg.lenArg, -1);
-      return (r) => { const s = star(r); return fmt(v(r), s); };
+      return (r) => {
+        const s = star(r);
+        return fmt(v(r), s);
+      };
     }
     case 'ptr': {
       const p = compilePointer(c, seg.text, seg.arg!);
@@ -206,8 +248,11 @@ export function rawFieldValue(r: TraceRecord, f: TepField, le: boolean): string 
     let off: number;
     let len: number;
     if (f.flags & FieldFlag.Dynamic) [off, len] = dynamicOffset(r, f, le);
-    else { off = f.offset; len = f.size; }
-    if ((f.flags & FieldFlag.String) && isPrintableArray(r, off, len)) return cStringAt(r, off);
+    else {
+      off = f.offset;
+      len = f.size;
+    }
+    if (f.flags & FieldFlag.String && isPrintableArray(r, off, len)) return cStringAt(r, off);
     let out = 'ARRAY[';
     for (let i = 0; i < len; i++) {
       if (i) out += ', ';
@@ -223,12 +268,16 @@ export function rawFieldValue(r: TraceRecord, f: TepField, le: boolean): string 
     if (flags & FieldFlag.Pointer) return '0x' + v.toString(16);
     if (flags & FieldFlag.Signed) {
       if (size === 4) return flags & FieldFlag.Long ? '0x' + v.toString(16) : String(v | 0);
-      if (size === 2) { const x = (v << 16) >> 16; return x >= 0 && x < 10 ? ' ' + x : String(x); }
+      if (size === 2) {
+        const x = (v << 16) >> 16;
+        return x >= 0 && x < 10 ? ' ' + x : String(x);
+      }
       return String((v << 24) >> 24);
     }
     return flags & FieldFlag.Long ? '0x' + v.toString(16) : String(v);
   }
-  if (size === 8 && flags & (FieldFlag.Pointer | FieldFlag.Long) && !(flags & FieldFlag.Signed)) return '0x' + hex64At(r, f.offset, le, true);
+  if (size === 8 && flags & (FieldFlag.Pointer | FieldFlag.Long) && !(flags & FieldFlag.Signed))
+    return '0x' + hex64At(r, f.offset, le, true);
   const val = readNumberBig(r, f.offset, size, le);
   if (flags & FieldFlag.Pointer) return '0x' + val.toString(16);
   if (flags & FieldFlag.Signed) return String(BigInt.asIntN(64, val));
@@ -246,9 +295,12 @@ type FieldPrinter = (r: TraceRecord) => string;
 /** For each event field, the print-fmt conversion that prints it directly (or null) and whether
  *  a literal `0x` stands just before it — libtraceevent's raw-mode search: from after the previous
  *  match, wrapping around; arrays and strings never match. Depends only on the format. */
-export function matchRawConversions(fields: readonly TepField[], segs: readonly Segment[] | null): Array<{ seg: Segment; has0x: boolean } | null> {
+export function matchRawConversions(
+  fields: readonly TepField[],
+  segs: readonly Segment[] | null,
+): Array<{ seg: Segment; has0x: boolean } | null> {
   const out: Array<{ seg: Segment; has0x: boolean } | null> = [];
-  let parse: number | null = segs && segs.length ? 0 : null;
+  let parse: number | null = segs?.length ? 0 : null;
   for (const f of fields) {
     let found: { seg: Segment; has0x: boolean } | null = null;
     if (parse !== null && segs && !(f.flags & (FieldFlag.Array | FieldFlag.String))) {
@@ -263,7 +315,7 @@ export function matchRawConversions(fields: readonly TepField[], segs: readonly 
         } else {
           let a = seg.arg;
           while (a && a.kind === 'type') a = a.item;
-          if (!a || a.kind !== 'field' || a.field !== f) has0x = false;
+          if (a?.kind !== 'field' || a.field !== f) has0x = false;
           else {
             found = { seg, has0x };
             parse = p + 1 < segs.length ? p + 1 : null;
@@ -278,7 +330,12 @@ export function matchRawConversions(fields: readonly TepField[], segs: readonly 
   return out;
 }
 
-export function compileFieldsRaw(fields: readonly TepField[], segs: readonly Segment[] | null, le: boolean, stripNewline = false): (r: TraceRecord) => string {
+export function compileFieldsRaw(
+  fields: readonly TepField[],
+  segs: readonly Segment[] | null,
+  le: boolean,
+  stripNewline = false,
+): (r: TraceRecord) => string {
   const matches = matchRawConversions(fields, segs);
   const printers: FieldPrinter[] = fields.map((f, i) => {
     const label = ' ' + f.name + '=';
@@ -340,12 +397,19 @@ export function printFieldsRaw(r: TraceRecord, fields: readonly TepField[], segs
 
 // ---- ftrace:bprint ----
 
-function isAlnum(c: string | undefined): boolean { return c !== undefined && /[0-9A-Za-z]/.test(c); }
+function isAlnum(c: string | undefined): boolean {
+  return c !== undefined && /[0-9A-Za-z]/.test(c);
+}
 
 /** make_bprint_args: the argument list of a trace_printk record (ip first). */
 export function bprintArgs(fmt: string, r: TraceRecord, ipValue: bigint, bufOffset: number, le: boolean, longSize: number): PrintArg[] {
   const args: PrintArg[] = [];
-  const atom = (v: bigint): void => { const a = new PrintArg(); a.kind = 'atom'; a.atom = v.toString(); args.push(a); };
+  const atom = (v: bigint): void => {
+    const a = new PrintArg();
+    a.kind = 'atom';
+    a.atom = v.toString();
+    args.push(a);
+  };
   atom(ipValue);
   let b = bufOffset;
   const size = r.size;
@@ -357,10 +421,19 @@ export function bprintArgs(fmt: string, r: TraceRecord, ipValue: bigint, bufOffs
       k++;
       const c = fmt[k];
       if (c === undefined) break;
-      if (c === 'l') { ls++; continue; }
-      if (c === 'L') { ls = 2; continue; }
+      if (c === 'l') {
+        ls++;
+        continue;
+      }
+      if (c === 'L') {
+        ls = 2;
+        continue;
+      }
       if ((c >= '0' && c <= '9') || c === '.' || c === '#') continue;
-      if (c === 'z' || c === 'Z') { ls = 1; continue; }
+      if (c === 'z' || c === 'Z') {
+        ls = 1;
+        continue;
+      }
       let isString = c === 's';
       let numeric = c === 'd' || c === 'u' || c === 'i' || c === 'x' || c === 'X' || c === 'o' || c === '*';
       if (c === 'p') {
@@ -372,7 +445,10 @@ export function bprintArgs(fmt: string, r: TraceRecord, ipValue: bigint, bufOffs
           const special = e === 's' || e === 'S' || e === 'x' || ((e === 'f' || e === 'F') && fmt[k + 1] !== 'w');
           if (!special) {
             const ch = byteAt(r, b);
-            if (ch >= 32 && ch <= 126) { isString = true; numeric = false; }
+            if (ch >= 32 && ch <= 126) {
+              isString = true;
+              numeric = false;
+            }
           }
         }
       }

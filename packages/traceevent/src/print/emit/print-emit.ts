@@ -9,13 +9,13 @@
 import type { TraceRecord } from '../../core/types.js';
 import { FieldFlag } from '../../core/types.js';
 import type { TepField } from '../../core/event-format.js';
-import { type PrintArg } from '../parse/print-fmt-parser.js';
+import type { PrintArg } from '../parse/print-fmt-parser.js';
 import { findAnyField } from '../parse/context.js';
 import type { ArgCompiler } from '../eval/print-eval.js';
 import type { Segment } from './print-compiler.js';
 import { parseConvSpec, formatIntSpec, type ConvSpec } from '../../core/printf.js';
 import { dynamicOffset } from '../../core/record-data.js';
-import { OutBuffer, makeChunk, putChunk, putDec, putHex32, putHex64, MAX_NUMBER_BYTES, type Chunk } from '../../core/out-buffer.js';
+import { type OutBuffer, makeChunk, putChunk, putDec, putHex32, putHex64, MAX_NUMBER_BYTES, type Chunk } from '../../core/out-buffer.js';
 import { LS_BITS, TWO32 } from '../../core/c-number.js';
 
 /** Writes (part of) a record's text into `o`. */
@@ -27,7 +27,10 @@ const NOTHING: EmitFn = () => {};
 export function emitText(text: string): EmitFn {
   const n = text.length;
   if (n === 0) return NOTHING;
-  if (n === 1) { const c = text.charCodeAt(0) & 0xff; return (_r, o) => o.byte(c); }
+  if (n === 1) {
+    const c = text.charCodeAt(0) & 0xff;
+    return (_r, o) => o.byte(c);
+  }
   const t = makeChunk(text);
   return (_r, o) => o.chunk(t);
 }
@@ -43,7 +46,10 @@ function fallback(seg: Segment, pre: Chunk): EmitFn {
   const run = seg.run!;
   const pl = pre.length;
   if (!pl) return (r, o) => o.latin1(run(r, -1));
-  return (r, o) => { o.chunk(pre); o.latin1(run(r, -1)); };
+  return (r, o) => {
+    o.chunk(pre);
+    o.latin1(run(r, -1));
+  };
 }
 
 /**
@@ -54,7 +60,10 @@ export function compileEmitSegments(c: ArgCompiler, segs: readonly Segment[]): E
   const out: EmitFn[] = [];
   let text = '';
   for (const seg of segs) {
-    if (seg.type === 'text') { text += seg.text; continue; }
+    if (seg.type === 'text') {
+      text += seg.text;
+      continue;
+    }
     out.push(compileEmitSegment(c, seg, text.length ? makeChunk(text) : NO_CHUNK));
     text = '';
   }
@@ -67,14 +76,34 @@ export function chainEmitters(list: readonly EmitFn[]): EmitFn {
   const n = list.length;
   if (n === 0) return NOTHING;
   if (n === 1) return list[0]!;
-  if (n === 2) { const [a, b] = list as [EmitFn, EmitFn]; return (r, o) => { a(r, o); b(r, o); }; }
-  if (n === 3) { const [a, b, c] = list as [EmitFn, EmitFn, EmitFn]; return (r, o) => { a(r, o); b(r, o); c(r, o); }; }
+  if (n === 2) {
+    const [a, b] = list as [EmitFn, EmitFn];
+    return (r, o) => {
+      a(r, o);
+      b(r, o);
+    };
+  }
+  if (n === 3) {
+    const [a, b, c] = list as [EmitFn, EmitFn, EmitFn];
+    return (r, o) => {
+      a(r, o);
+      b(r, o);
+      c(r, o);
+    };
+  }
   if (n === 4) {
     const [a, b, c, d] = list as [EmitFn, EmitFn, EmitFn, EmitFn];
-    return (r, o) => { a(r, o); b(r, o); c(r, o); d(r, o); };
+    return (r, o) => {
+      a(r, o);
+      b(r, o);
+      c(r, o);
+      d(r, o);
+    };
   }
   const fns = list.slice();
-  return (r, o) => { for (let i = 0; i < n; i++) fns[i]!(r, o); };
+  return (r, o) => {
+    for (let i = 0; i < n; i++) fns[i]!(r, o);
+  };
 }
 
 /** One conversion segment written after the literal bytes `pre`. */
@@ -137,16 +166,26 @@ function compileEmitInt(c: ArgCompiler, seg: Segment, pre: Chunk): EmitFn | null
         if (p + K > o.buf.length) o.grow(K);
         const b = o.buf;
         if (pl) p = putChunk(o.dv, p, pre);
-        let hi = 0, lo = 0;
-        if (end <= r.size) { const at = r.offset + off; lo = r.view.getUint32(at + loOff, le); hi = r.view.getUint32(at + hiOff, le); }
+        let hi = 0,
+          lo = 0;
+        if (end <= r.size) {
+          const at = r.offset + off;
+          lo = r.view.getUint32(at + loOff, le);
+          hi = r.view.getUint32(at + hiOff, le);
+        }
         o.pos = putHex64(b, p, hi, lo);
       };
     }
     if (hex) {
       return (r, o) => {
         if (pl) o.chunk(pre);
-        let hi = 0, lo = 0;
-        if (end <= r.size) { const at = r.offset + off; lo = r.view.getUint32(at + loOff, le); hi = r.view.getUint32(at + hiOff, le); }
+        let hi = 0,
+          lo = 0;
+        if (end <= r.size) {
+          const at = r.offset + off;
+          lo = r.view.getUint32(at + loOff, le);
+          hi = r.view.getUint32(at + hiOff, le);
+        }
         o.hex64Padded(hi, lo, upper, width, left, zero);
       };
     }
@@ -156,17 +195,32 @@ function compileEmitInt(c: ArgCompiler, seg: Segment, pre: Chunk): EmitFn | null
         if (p + K > o.buf.length) o.grow(K);
         const b = o.buf;
         if (pl) p = putChunk(o.dv, p, pre);
-        let hi = 0, lo = 0;
-        if (end <= r.size) { const at = r.offset + off; lo = r.view.getUint32(at + loOff, le); hi = r.view.getUint32(at + hiOff, le); }
+        let hi = 0,
+          lo = 0;
+        if (end <= r.size) {
+          const at = r.offset + off;
+          lo = r.view.getUint32(at + loOff, le);
+          hi = r.view.getUint32(at + hiOff, le);
+        }
         if (hi < 0x200000) o.pos = putDec(b, p, hi * TWO32 + lo);
-        else if (signed && hi >= 0xffe00000) { b[p++] = 45; o.pos = putDec(b, p, (0xffffffff - hi) * TWO32 + (TWO32 - lo)); }
-        else { o.pos = p; slow(o, hi, lo); }
+        else if (signed && hi >= 0xffe00000) {
+          b[p++] = 45;
+          o.pos = putDec(b, p, (0xffffffff - hi) * TWO32 + (TWO32 - lo));
+        } else {
+          o.pos = p;
+          slow(o, hi, lo);
+        }
       };
     }
     return (r, o) => {
       if (pl) o.chunk(pre);
-      let hi = 0, lo = 0;
-      if (end <= r.size) { const at = r.offset + off; lo = r.view.getUint32(at + loOff, le); hi = r.view.getUint32(at + hiOff, le); }
+      let hi = 0,
+        lo = 0;
+      if (end <= r.size) {
+        const at = r.offset + off;
+        lo = r.view.getUint32(at + loOff, le);
+        hi = r.view.getUint32(at + hiOff, le);
+      }
       if (hi < 0x200000) o.int(false, hi * TWO32 + lo, 10, false, width, left, zero);
       else if (signed && hi >= 0xffe00000) o.int(true, (0xffffffff - hi) * TWO32 + (TWO32 - lo), 10, false, width, left, zero);
       else slow(o, hi, lo);
@@ -184,7 +238,14 @@ function compileEmitInt(c: ArgCompiler, seg: Segment, pre: Chunk): EmitFn | null
         if (p + K > o.buf.length) o.grow(K);
         const b = o.buf;
         if (pl) p = putChunk(o.dv, p, pre);
-        const v = end > r.size ? 0 : rd === 0 ? r.view.getUint32(r.offset + off, le) : rd === 1 ? r.view.getUint16(r.offset + off, le) : r.page[r.offset + off]!;
+        const v =
+          end > r.size
+            ? 0
+            : rd === 0
+              ? r.view.getUint32(r.offset + off, le)
+              : rd === 1
+                ? r.view.getUint16(r.offset + off, le)
+                : r.page[r.offset + off]!;
         o.pos = hex ? putHex32(b, p, v) : putDec(b, p, v);
       };
     }
@@ -248,10 +309,19 @@ function compileEmitPtr(c: ArgCompiler, seg: Segment, pre: Chunk): EmitFn | null
         if (p + K > o.buf.length) o.grow(K);
         const b = o.buf;
         if (pl) p = putChunk(o.dv, p, pre);
-        let hi = 0, lo = 0;
-        if (off + 8 <= r.size) { const at = r.offset + off; lo = r.view.getUint32(at + loOff, le); hi = r.view.getUint32(at + hiOff, le); }
-        if (hi === 0 && lo === 0) { o.pos = putChunk(o.dv, p, NIL); return; }
-        b[p++] = 48; b[p++] = 120;
+        let hi = 0,
+          lo = 0;
+        if (off + 8 <= r.size) {
+          const at = r.offset + off;
+          lo = r.view.getUint32(at + loOff, le);
+          hi = r.view.getUint32(at + hiOff, le);
+        }
+        if (hi === 0 && lo === 0) {
+          o.pos = putChunk(o.dv, p, NIL);
+          return;
+        }
+        b[p++] = 48;
+        b[p++] = 120;
         o.pos = putHex64(b, p, hi, lo);
       };
     }
@@ -265,22 +335,30 @@ function compileEmitPtr(c: ArgCompiler, seg: Segment, pre: Chunk): EmitFn | null
         if (p + K > o.buf.length) o.grow(K);
         const b = o.buf;
         if (pl) p = putChunk(o.dv, p, pre);
-        if (v === 0) { o.pos = putChunk(o.dv, p, NIL); return; }
-        b[p++] = 48; b[p++] = 120;
+        if (v === 0) {
+          o.pos = putChunk(o.dv, p, NIL);
+          return;
+        }
+        b[p++] = 48;
+        b[p++] = 120;
         o.pos = putHex64(b, p, Math.floor(v / TWO32), v % TWO32);
         return;
       }
       if (pl) o.chunk(pre);
-      // eslint-disable-next-line eqeqeq
-      if (v == 0) { o.chunk(NIL); return; }
-      o.byte(48); o.byte(120);
+      // biome-ignore lint/suspicious/noDoubleEquals: v is a number or a bigint; 0n === 0 is false
+      if (v == 0) {
+        o.chunk(NIL);
+        return;
+      }
+      o.byte(48);
+      o.byte(120);
       if (typeof v === 'number' && v <= Number.MAX_SAFE_INTEGER) o.int(false, v, 16, false, 0, false, false);
       else o.latin1(v.toString(16));
     };
   }
   if (ext === 'S' || ext === 's' || ext === 'F' || ext === 'f') {
     const loc = c.loc(arg);
-    if (!loc || loc.size !== 8) return null;
+    if (loc?.size !== 8) return null;
     const run = seg.run!;
     const le = c.host.littleEndian;
     const off = loc.off;
@@ -292,9 +370,17 @@ function compileEmitPtr(c: ArgCompiler, seg: Segment, pre: Chunk): EmitFn | null
     const cache = new Map<number, { hi: number; text: Chunk }>();
     return (r, o) => {
       if (pl) o.chunk(pre);
-      let hi = 0, lo = 0;
-      if (off + 8 <= r.size) { const at = r.offset + off; lo = r.view.getUint32(at + loOff, le); hi = r.view.getUint32(at + hiOff, le); }
-      if (version !== kallsyms.version) { cache.clear(); version = kallsyms.version; }
+      let hi = 0,
+        lo = 0;
+      if (off + 8 <= r.size) {
+        const at = r.offset + off;
+        lo = r.view.getUint32(at + loOff, le);
+        hi = r.view.getUint32(at + hiOff, le);
+      }
+      if (version !== kallsyms.version) {
+        cache.clear();
+        version = kallsyms.version;
+      }
       let e = cache.get(lo);
       if (e === undefined || e.hi !== hi) {
         if (cache.size >= 65536) cache.clear();
@@ -309,12 +395,27 @@ function compileEmitPtr(c: ArgCompiler, seg: Segment, pre: Chunk): EmitFn | null
 const NIL = makeChunk('(nil)');
 
 /** An unsigned value 0 <= v < 2^32 printed after the C cast to `bits`. */
-function writeSmall(o: OutBuffer, v: number, bits: number, signed: boolean, radix: number, upper: boolean, width: number, left: boolean, zero: boolean): void {
+function writeSmall(
+  o: OutBuffer,
+  v: number,
+  bits: number,
+  signed: boolean,
+  radix: number,
+  upper: boolean,
+  width: number,
+  left: boolean,
+  zero: boolean,
+): void {
   let x: number;
   if (bits === 64) x = v;
   else if (bits === 32) x = signed ? v | 0 : v >>> 0;
-  else if (bits === 16) { x = v & 0xffff; if (signed && x & 0x8000) x -= 0x10000; }
-  else { x = v & 0xff; if (signed && x & 0x80) x -= 0x100; }
+  else if (bits === 16) {
+    x = v & 0xffff;
+    if (signed && x & 0x8000) x -= 0x10000;
+  } else {
+    x = v & 0xff;
+    if (signed && x & 0x80) x -= 0x100;
+  }
   if (x < 0) o.int(true, -x, radix, upper, width, left, zero);
   else if (width === 0 && radix === 10) o.dec(x);
   else o.int(false, x, radix, upper, width, left, zero);
@@ -348,7 +449,10 @@ function compileEmitStr(c: ArgCompiler, seg: Segment, pre: Chunk): EmitFn | null
       if (pl) o.chunk(pre);
       const len = size || r.size - off;
       const start = r.offset + off;
-      if (start < 0) { writeCString(o, r.page, 0, 0, width, left); return; }
+      if (start < 0) {
+        writeCString(o, r.page, 0, 0, width, left);
+        return;
+      }
       writeCString(o, r.page, start, Math.min(r.page.length, start + len), width, left);
     };
   }
@@ -360,14 +464,17 @@ function compileEmitStr(c: ArgCompiler, seg: Segment, pre: Chunk): EmitFn | null
       const [off, len] = dynamicOffset(r, f, le);
       if (!len) return; // prints nothing at all, not even the padding
       const start = r.offset + off;
-      writeCString(o, r.page, start < 0 ? 0 : start, start < 0 ? 0 : r.page.length, width, left);
+      writeCString(o, r.page, Math.max(start, 0), start < 0 ? 0 : r.page.length, width, left);
     };
   }
   if (width || left) return null;
   const e = plainStrEmitter(c, arg, 0);
   if (!e) return null;
   if (!pl) return e;
-  return (r, o) => { o.chunk(pre); e(r, o); };
+  return (r, o) => {
+    o.chunk(pre);
+    e(r, o);
+  };
 }
 
 /**
@@ -377,22 +484,31 @@ function compileEmitStr(c: ArgCompiler, seg: Segment, pre: Chunk): EmitFn | null
 function plainStrEmitter(c: ArgCompiler, arg: PrintArg, depth: number): EmitFn | null {
   if (depth > 8) return null;
   switch (arg.kind) {
-    case 'atom': case 'bstring': return emitText(arg.atom);
+    case 'atom':
+    case 'bstring':
+      return emitText(arg.atom);
     case 'op': {
       if (arg.op[0] !== '?' || !arg.left || !arg.right?.left || !arg.right.right) return null;
       const cond = c.num(arg.left);
       const id = (x: string): string => x;
       const a = plainStrEmitter(c, arg.right.left, depth + 1) ?? emitStrFn(c.str(arg.right.left, id));
       const b = plainStrEmitter(c, arg.right.right, depth + 1) ?? emitStrFn(c.str(arg.right.right, id));
-      return (r, o) => { if (cond(r)) a(r, o); else b(r, o); };
+      return (r, o) => {
+        if (cond(r)) a(r, o);
+        else b(r, o);
+      };
     }
-    case 'flags': case 'symbol': {
+    case 'flags':
+    case 'symbol': {
       const num = c.num(arg.sub!);
       const text = c.str(arg, (x) => x);
       const cache = new Map<number, Chunk>();
       return (r, o) => {
         const v = num(r);
-        if (typeof v !== 'number') { o.latin1(text(r, -1)); return; }
+        if (typeof v !== 'number') {
+          o.latin1(text(r, -1));
+          return;
+        }
         let t = cache.get(v);
         if (t === undefined) {
           if (cache.size >= 4096) cache.clear();
@@ -402,7 +518,8 @@ function plainStrEmitter(c: ArgCompiler, arg: PrintArg, depth: number): EmitFn |
         o.chunk(t);
       };
     }
-    default: return null;
+    default:
+      return null;
   }
 }
 

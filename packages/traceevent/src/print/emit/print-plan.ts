@@ -48,7 +48,10 @@ export function compilePlan(c: ArgCompiler, segs: readonly Segment[], codegen = 
   let text = '';
   let room = 0;
   for (const seg of segs) {
-    if (seg.type === 'text') { text += seg.text; continue; }
+    if (seg.type === 'text') {
+      text += seg.text;
+      continue;
+    }
     if (seg.lenArg) return null;
     let op: Op;
     let off = 0;
@@ -56,7 +59,18 @@ export function compilePlan(c: ArgCompiler, segs: readonly Segment[], codegen = 
     if (seg.type === 'digit') {
       const bits = LS_BITS[String(seg.ls)];
       const s = parseConvSpec(seg.text);
-      if (bits === undefined || s.invalid || s.alt || s.left || s.zero || s.width >= 0 || s.precision >= 0 || s.starWidth || s.starPrecision) return null;
+      if (
+        bits === undefined ||
+        s.invalid ||
+        s.alt ||
+        s.left ||
+        s.zero ||
+        s.width >= 0 ||
+        s.precision >= 0 ||
+        s.starWidth ||
+        s.starPrecision
+      )
+        return null;
       const cv = s.conv;
       if (cv !== 'd' && cv !== 'i' && cv !== 'u' && cv !== 'x') return null;
       const loc = c.loc(seg.arg!);
@@ -86,7 +100,7 @@ export function compilePlan(c: ArgCompiler, segs: readonly Segment[], codegen = 
         room += size;
       } else if (arg.kind === 'string') {
         const f = arg.field ?? findAnyField(c.ctx, arg.strName);
-        if (!f || f.size !== 4) return null;
+        if (f?.size !== 4) return null;
         op = Op.DStr;
         off = f.offset;
         size = f.flags & FieldFlag.Relative ? 1 : 0;
@@ -127,33 +141,51 @@ export function compilePlan(c: ArgCompiler, segs: readonly Segment[], codegen = 
       if (pre !== null) p = putChunk(dv, p, pre);
       const off = offA[i]!;
       switch (opA[i]) {
-        case Op.Hex64: case Op.Dec64U: case Op.Dec64S: {
-          let hi = 0, lo = 0;
-          if (off + 8 <= rsize) { lo = view.getUint32(base + off + loOff, le); hi = view.getUint32(base + off + hiOff, le); }
+        case Op.Hex64:
+        case Op.Dec64U:
+        case Op.Dec64S: {
+          let hi = 0,
+            lo = 0;
+          if (off + 8 <= rsize) {
+            lo = view.getUint32(base + off + loOff, le);
+            hi = view.getUint32(base + off + hiOff, le);
+          }
           const k = opA[i];
           if (k === Op.Hex64) p = putHex64(b, p, hi, lo);
           else if (hi < 0x200000) p = putDec(b, p, hi * TWO32 + lo);
-          else if (k === Op.Dec64S && hi >= 0xffe00000) { b[p++] = 45; p = putDec(b, p, (0xffffffff - hi) * TWO32 + (TWO32 - lo)); }
-          else {
+          else if (k === Op.Dec64S && hi >= 0xffe00000) {
+            b[p++] = 45;
+            p = putDec(b, p, (0xffffffff - hi) * TWO32 + (TWO32 - lo));
+          } else {
             p = big(b, p, hi, lo, k === Op.Dec64S);
           }
           break;
         }
-        case Op.U32: case Op.Hex32: case Op.S32: {
+        case Op.U32:
+        case Op.Hex32:
+        case Op.S32: {
           const sz = sizeA[i]!;
           let v = 0;
-          if (off + sz <= rsize) v = sz === 4 ? view.getUint32(base + off, le) : sz === 2 ? view.getUint16(base + off, le) : page[base + off]!;
+          if (off + sz <= rsize)
+            v = sz === 4 ? view.getUint32(base + off, le) : sz === 2 ? view.getUint16(base + off, le) : page[base + off]!;
           const k = opA[i];
           if (k === Op.Hex32) p = putHex32(b, p, v);
-          else if (k === Op.S32 && v >= 0x80000000) { b[p++] = 45; p = putDec(b, p, TWO32 - v); }
-          else p = putDec(b, p, v);
+          else if (k === Op.S32 && v >= 0x80000000) {
+            b[p++] = 45;
+            p = putDec(b, p, TWO32 - v);
+          } else p = putDec(b, p, v);
           break;
         }
         case Op.CStr: {
           const start = base + off;
           const limit = Math.min(page.length, start + sizeA[i]!);
           let j = start;
-          while (j < limit) { const ch = page[j]!; if (ch === 0) break; b[p++] = ch; j++; }
+          while (j < limit) {
+            const ch = page[j]!;
+            if (ch === 0) break;
+            b[p++] = ch;
+            j++;
+          }
           break;
         }
         case Op.DStr: {
@@ -169,7 +201,12 @@ export function compilePlan(c: ArgCompiler, segs: readonly Segment[], codegen = 
           const end = page.length;
           while (j < end && page[j] !== 0) j++;
           const len = j - start;
-          if (p + len + room > b.length) { o.pos = p; o.grow(len + room); b = o.buf; dv = o.dv; }
+          if (p + len + room > b.length) {
+            o.pos = p;
+            o.grow(len + room);
+            b = o.buf;
+            dv = o.dv;
+          }
           for (let q = start; q < j; q++) b[p++] = page[q]!;
           break;
         }
@@ -188,7 +225,18 @@ function bigDec(b: Uint8Array, p: number, hi: number, lo: number, signed: boolea
 }
 
 /** __get_str at o.pos (reserving `room` more after it); returns the new position. */
-function dstr(o: OutBuffer, p: number, page: Uint8Array, view: DataView, base: number, rsize: number, off: number, rel: boolean, le: boolean, room: number): number {
+function dstr(
+  o: OutBuffer,
+  p: number,
+  page: Uint8Array,
+  view: DataView,
+  base: number,
+  rsize: number,
+  off: number,
+  rel: boolean,
+  le: boolean,
+  room: number,
+): number {
   if (off + 4 > rsize) return p;
   const val = view.getUint32(base + off, le);
   const lo16 = val & 0xffff;
@@ -200,7 +248,10 @@ function dstr(o: OutBuffer, p: number, page: Uint8Array, view: DataView, base: n
   const end = page.length;
   while (j < end && page[j] !== 0) j++;
   const len = j - start;
-  if (p + len + room > o.buf.length) { o.pos = p; o.grow(len + room); }
+  if (p + len + room > o.buf.length) {
+    o.pos = p;
+    o.grow(len + room);
+  }
   const b = o.buf;
   for (let q = start; q < j; q++) b[p++] = page[q]!;
   return p;
@@ -208,7 +259,11 @@ function dstr(o: OutBuffer, p: number, page: Uint8Array, view: DataView, base: n
 
 function cstr(b: Uint8Array, p: number, page: Uint8Array, start: number, len: number): number {
   const limit = Math.min(page.length, start + len);
-  for (let j = start; j < limit; j++) { const ch = page[j]!; if (ch === 0) break; b[p++] = ch; }
+  for (let j = start; j < limit; j++) {
+    const ch = page[j]!;
+    if (ch === 0) break;
+    b[p++] = ch;
+  }
   return p;
 }
 
@@ -220,7 +275,15 @@ let canGenerate: boolean | undefined;
  * event format with its constants folded in. Only numbers are spliced into the source.
  * Returns null where code generation is not allowed (e.g. a CSP without unsafe-eval).
  */
-function generate(ops: Int32Array, offs: Int32Array, sizes: Int32Array, pres: ReadonlyArray<Chunk | null>, suffix: Chunk | null, room: number, le: boolean): EmitFn | null {
+function generate(
+  ops: Int32Array,
+  offs: Int32Array,
+  sizes: Int32Array,
+  pres: ReadonlyArray<Chunk | null>,
+  suffix: Chunk | null,
+  room: number,
+  le: boolean,
+): EmitFn | null {
   if (canGenerate === false) return null;
   const L = le ? 'true' : 'false';
   const loOff = le ? 0 : 4;
@@ -234,14 +297,22 @@ function generate(ops: Int32Array, offs: Int32Array, sizes: Int32Array, pres: Re
   let usesDv = suffix !== null;
   for (let i = 0; i < ops.length; i++) {
     const pre = pres[i];
-    if (pre) { chunk(pre); usesDv = true; }
+    if (pre) {
+      chunk(pre);
+      usesDv = true;
+    }
     const off = offs[i]!;
     const size = sizes[i]!;
     switch (ops[i]) {
-      case Op.Hex64: case Op.Dec64U: case Op.Dec64S: {
-        src.push(`hi = 0; lo = 0; if (${off + 8} <= rsize) { lo = view.getUint32(base + ${off + loOff}, ${L}); hi = view.getUint32(base + ${off + hiOff}, ${L}); }`);
+      case Op.Hex64:
+      case Op.Dec64U:
+      case Op.Dec64S: {
+        src.push(
+          `hi = 0; lo = 0; if (${off + 8} <= rsize) { lo = view.getUint32(base + ${off + loOff}, ${L}); hi = view.getUint32(base + ${off + hiOff}, ${L}); }`,
+        );
         if (ops[i] === Op.Hex64) src.push('p = putHex64(b, p, hi, lo);');
-        else if (ops[i] === Op.Dec64U) src.push('if (hi < 0x200000) p = putDec(b, p, hi * 4294967296 + lo); else p = bigDec(b, p, hi, lo, false);');
+        else if (ops[i] === Op.Dec64U)
+          src.push('if (hi < 0x200000) p = putDec(b, p, hi * 4294967296 + lo); else p = bigDec(b, p, hi, lo, false);');
         else {
           src.push('if (hi < 0x200000) p = putDec(b, p, hi * 4294967296 + lo);');
           src.push('else if (hi >= 0xffe00000) { b[p++] = 45; p = putDec(b, p, (0xffffffff - hi) * 4294967296 + (4294967296 - lo)); }');
@@ -249,11 +320,15 @@ function generate(ops: Int32Array, offs: Int32Array, sizes: Int32Array, pres: Re
         }
         break;
       }
-      case Op.U32: case Op.Hex32: case Op.S32: {
-        const read = size === 4 ? `view.getUint32(base + ${off}, ${L})` : size === 2 ? `view.getUint16(base + ${off}, ${L})` : `page[base + ${off}]`;
+      case Op.U32:
+      case Op.Hex32:
+      case Op.S32: {
+        const read =
+          size === 4 ? `view.getUint32(base + ${off}, ${L})` : size === 2 ? `view.getUint16(base + ${off}, ${L})` : `page[base + ${off}]`;
         src.push(`v = ${off + size} <= rsize ? ${read} : 0;`);
         if (ops[i] === Op.Hex32) src.push('p = putHex32(b, p, v);');
-        else if (ops[i] === Op.S32) src.push('if (v >= 0x80000000) { b[p++] = 45; p = putDec(b, p, 4294967296 - v); } else p = putDec(b, p, v);');
+        else if (ops[i] === Op.S32)
+          src.push('if (v >= 0x80000000) { b[p++] = 45; p = putDec(b, p, 4294967296 - v); } else p = putDec(b, p, v);');
         else src.push('p = putDec(b, p, v);');
         break;
       }
@@ -277,7 +352,7 @@ function generate(ops: Int32Array, offs: Int32Array, sizes: Int32Array, pres: Re
     '};',
   ].join('\n');
   try {
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    // code generation on purpose (one straight-line function per format); a CSP page refuses it and the catch falls back
     const make = new Function('putHex64', 'putHex32', 'putDec', 'bigDec', 'cstr', 'dstr', body) as Maker;
     canGenerate = true;
     return make(putHex64, putHex32, putDec, bigDec, cstr, dstr);

@@ -23,7 +23,10 @@ function rawValueEmitter(f: TepField, le: boolean, label: Chunk): EmitFn {
   const off = f.offset;
   if (flags & FieldFlag.Array) return rawArrayEmitter(f, le, label);
   if (size !== 1 && size !== 2 && size !== 4 && size !== 8) {
-    return (r, o) => { o.chunk(label); o.latin1(rawFieldValue(r, f, le)); };
+    return (r, o) => {
+      o.chunk(label);
+      o.latin1(rawFieldValue(r, f, le));
+    };
   }
   const ptr = (flags & FieldFlag.Pointer) !== 0;
   const sgn = (flags & FieldFlag.Signed) !== 0;
@@ -36,11 +39,24 @@ function rawValueEmitter(f: TepField, le: boolean, label: Chunk): EmitFn {
     return (r, o) => {
       o.chunk(label);
       const at = r.offset + off;
-      let hi = 0, lo = 0;
-      if (at >= 0 && at + 8 <= r.page.length) { lo = r.view.getUint32(at + loOff, le); hi = r.view.getUint32(at + hiOff, le); }
-      if (asHex) { o.byte(48); o.byte(120); o.hex64(hi, lo); return; }
+      let hi = 0,
+        lo = 0;
+      if (at >= 0 && at + 8 <= r.page.length) {
+        lo = r.view.getUint32(at + loOff, le);
+        hi = r.view.getUint32(at + hiOff, le);
+      }
+      if (asHex) {
+        o.byte(48);
+        o.byte(120);
+        o.hex64(hi, lo);
+        return;
+      }
       if (sgn && hi >= 0x80000000) {
-        if (hi >= 0xffe00000) { o.byte(45); o.dec((0xffffffff - hi) * TWO32 + (TWO32 - lo)); return; }
+        if (hi >= 0xffe00000) {
+          o.byte(45);
+          o.dec((0xffffffff - hi) * TWO32 + (TWO32 - lo));
+          return;
+        }
         o.latin1(String(BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo))));
         return;
       }
@@ -54,12 +70,24 @@ function rawValueEmitter(f: TepField, le: boolean, label: Chunk): EmitFn {
     o.chunk(label);
     const at = r.offset + off;
     let v = 0;
-    if (at >= 0 && at + size <= r.page.length) v = size === 4 ? r.view.getUint32(at, le) : size === 2 ? r.view.getUint16(at, le) : r.page[at]!;
-    if (hexOut) { o.byte(48); o.byte(120); o.hex32(v); return; }
-    if (!sgn) { o.dec(v); return; }
+    if (at >= 0 && at + size <= r.page.length)
+      v = size === 4 ? r.view.getUint32(at, le) : size === 2 ? r.view.getUint16(at, le) : r.page[at]!;
+    if (hexOut) {
+      o.byte(48);
+      o.byte(120);
+      o.hex32(v);
+      return;
+    }
+    if (!sgn) {
+      o.dec(v);
+      return;
+    }
     if (size === 4) o.sdec(v | 0);
-    else if (size === 2) { const x = (v << 16) >> 16; if (x >= 0 && x < 10) o.byte(32); o.sdec(x); }
-    else o.sdec((v << 24) >> 24);
+    else if (size === 2) {
+      const x = (v << 16) >> 16;
+      if (x >= 0 && x < 10) o.byte(32);
+      o.sdec(x);
+    } else o.sdec((v << 24) >> 24);
   };
 }
 
@@ -77,10 +105,13 @@ function rawArrayEmitter(f: TepField, le: boolean, label: Chunk): EmitFn {
     let off: number;
     let len: number;
     if (dyn) [off, len] = dynamicOffset(r, f, le);
-    else { off = f.offset; len = f.size; }
+    else {
+      off = f.offset;
+      len = f.size;
+    }
     const page = r.page;
     const at = r.offset + off;
-    if ((f.flags & FieldFlag.String) && isPrintableArray(r, off, len)) {
+    if (f.flags & FieldFlag.String && isPrintableArray(r, off, len)) {
       if (at < 0) return;
       let j = at;
       while (j < page.length && page[j] !== 0) j++;
@@ -94,7 +125,10 @@ function rawArrayEmitter(f: TepField, le: boolean, label: Chunk): EmitFn {
     let p = o.pos;
     const n = page.length;
     for (let i = 0; i < len; i++) {
-      if (i) { b[p++] = 44; b[p++] = 32; }
+      if (i) {
+        b[p++] = 44;
+        b[p++] = 32;
+      }
       const k = at + i;
       const v = k >= 0 && k < n ? page[k]! : 0;
       b[p++] = HEXD[v >>> 4]!;

@@ -20,7 +20,10 @@ export function bitmaskText(r: TraceRecord, off: number, size: number, le: boole
     chars[i] = h[0]!;
     chars[i + 1] = h[1]!;
     len++;
-    if (!(len & 3) && i > 0) { i--; chars[i] = ','; }
+    if (!(len & 3) && i > 0) {
+      i--;
+      chars[i] = ',';
+    }
   }
   return chars.join('');
 }
@@ -42,7 +45,7 @@ export function cpumaskText(r: TraceRecord, off: number, size: number, le: boole
         firstone += i * 8;
       }
       if (firstone < 0) break;
-      if ((~byte) & 0xff) {
+      if (~byte & 0xff) {
         firstzero = ffs(~byte & 0xff) - 1;
         byte &= ~((1 << firstzero) - 1) & 0xff;
         firstzero += i * 8;
@@ -66,7 +69,9 @@ export function cpumaskText(r: TraceRecord, off: number, size: number, le: boole
 function ffs(x: number): number {
   if (!x) return 0;
   let n = 1;
-  while (!(x & 1)) { x >>>= 1; n++; }
+  while (!(x & 1)) {
+    x >>>= 1;
+    n++;
+  }
   return n;
 }
-

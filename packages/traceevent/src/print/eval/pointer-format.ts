@@ -15,32 +15,64 @@ import { dynamicOffset, byteAt } from '../../core/record-data.js';
 import { HEX2 } from '../../core/c-number.js';
 
 const KIND_CODE: Record<string, number> = {
-  null: 0, atom: 1, field: 2, flags: 3, symbol: 4, hex: 5, intarray: 6, type: 7, string: 8, bstring: 9,
-  dynarray: 10, op: 11, func: 12, bitmask: 13, dynarraylen: 14, hexstr: 15, cpumask: 16,
+  null: 0,
+  atom: 1,
+  field: 2,
+  flags: 3,
+  symbol: 4,
+  hex: 5,
+  intarray: 6,
+  type: 7,
+  string: 8,
+  bstring: 9,
+  dynarray: 10,
+  op: 11,
+  func: 12,
+  bitmask: 13,
+  dynarraylen: 14,
+  hexstr: 15,
+  cpumask: 16,
 };
 /** Length of the extension letters after `p` that libtraceevent consumes (parse_arg_format_pointer). */
 export function pointerExtLength(f: string, i: number): number {
   let ret = 0;
   const c = f[i];
   switch (c) {
-    case 'F': case 'S': case 'f': case 's': ret++; break;
-    case 'M': case 'm':
+    case 'F':
+    case 'S':
+    case 'f':
+    case 's':
+      ret++;
+      break;
+    case 'M':
+    case 'm':
       if (f[i + 1] === 'R' || f[i + 1] === 'F') ret++;
       ret++;
       break;
-    case 'I': case 'i': {
+    case 'I':
+    case 'i': {
       let index = 2;
       const v = f[i + 1];
       if (v === 'S' || v === '4' || v === '6') {
         let fall = v;
         if (fall === 'S') {
-          while (f[i + index] === 'p' || f[i + index] === 'f' || f[i + index] === 's') { ret++; index++; }
+          while (f[i + index] === 'p' || f[i + index] === 'f' || f[i + index] === 's') {
+            ret++;
+            index++;
+          }
           fall = '4';
         }
         if (fall === '4') {
           const h = f[i + index];
-          if (h === 'h' || h === 'n' || h === 'l' || h === 'b') { ret++; index++; }
-          if (v === '4') { ret++; ret++; break; }
+          if (h === 'h' || h === 'n' || h === 'l' || h === 'b') {
+            ret++;
+            index++;
+          }
+          if (v === '4') {
+            ret++;
+            ret++;
+            break;
+          }
         }
         if (f[i + index] === 'c') ret++;
         ret++;
@@ -56,7 +88,8 @@ export function pointerExtLength(f: string, i: number): number {
       if ('CDN'.includes(f[i + 1] ?? '\0')) ret++;
       ret++;
       break;
-    default: break;
+    default:
+      break;
   }
   return ret;
 }
@@ -64,18 +97,28 @@ export function pointerExtLength(f: string, i: number): number {
 /** Compiles one pointer conversion; `spec` is the text from `%` to the last consumed letter. */
 export function compilePointer(c: ArgCompiler, spec: string, arg: PrintArg): StrFn {
   const host = c.host;
-  if (arg.kind === 'bstring') { const s = arg.atom; return () => s; }
+  if (arg.kind === 'bstring') {
+    const s = arg.atom;
+    return () => s;
+  }
   const pi = spec.indexOf('p');
   const ext = spec.slice(pi + 1);
   const e0 = ext[0];
-  const unwrap = (): PrintArg => { let a = arg; while (a.kind === 'type') a = a.item!; return a; };
+  const unwrap = (): PrintArg => {
+    let a = arg;
+    while (a.kind === 'type') a = a.item!;
+    return a;
+  };
   const funcOut = (): StrFn | null => {
     if (arg.kind !== 'func') return null;
     const s = c.str(arg, (x) => x);
     return (r) => s(r, -1);
   };
   switch (e0) {
-    case 'F': case 'f': case 'S': case 's': {
+    case 'F':
+    case 'f':
+    case 'S':
+    case 's': {
       const v = c.big(arg);
       const withOff = e0 === 'F' || e0 === 'S';
       return (r) => {
@@ -85,8 +128,10 @@ export function compilePointer(c: ArgCompiler, spec: string, arg: PrintArg): Str
         return withOff ? sym.name + '+0x' + BigInt.asUintN(64, val - sym.addr).toString(16) : sym.name;
       };
     }
-    case 'M': case 'm': {
-      const fo = funcOut(); if (fo) return fo;
+    case 'M':
+    case 'm': {
+      const fo = funcOut();
+      if (fo) return fo;
       const a = unwrap();
       if (a.kind !== 'field') return () => `ARG TYPE NOT FIELD BUT ${KIND_CODE[a.kind]}`;
       const sep = e0 === 'm' ? '' : ext[1] === 'F' ? '-' : ':';
@@ -100,9 +145,12 @@ export function compilePointer(c: ArgCompiler, spec: string, arg: PrintArg): Str
         return parts.join(sep);
       };
     }
-    case 'I': case 'i': return compileIp(c, ext, arg, funcOut, unwrap);
+    case 'I':
+    case 'i':
+      return compileIp(c, ext, arg, funcOut, unwrap);
     case 'U': {
-      const fo = funcOut(); if (fo) return fo;
+      const fo = funcOut();
+      if (fo) return fo;
       const a = unwrap();
       if (a.kind !== 'field') return () => `ARG TYPE NOT FIELD BUT ${KIND_CODE[a.kind]}`;
       const upper = ext[1] === 'L' || ext[1] === 'B';
@@ -122,7 +170,8 @@ export function compilePointer(c: ArgCompiler, spec: string, arg: PrintArg): Str
       };
     }
     case 'h': {
-      const fo = funcOut(); if (fo) return fo;
+      const fo = funcOut();
+      if (fo) return fo;
       if (arg.kind !== 'dynarray') return () => `ARG TYPE NOT FIELD BUT ${KIND_CODE[arg.kind]}`;
       const delim = ext[1] === 'C' ? ':' : ext[1] === 'D' ? '-' : ext[1] === 'N' ? '' : ' ';
       const f = arg.field!;
@@ -139,7 +188,10 @@ export function compilePointer(c: ArgCompiler, spec: string, arg: PrintArg): Str
     }
     default: {
       const h = c.hex(arg);
-      return (r) => { const x = h(r); return x === '0' ? '(nil)' : '0x' + x; };
+      return (r) => {
+        const x = h(r);
+        return x === '0' ? '(nil)' : '0x' + x;
+      };
     }
   }
 }
@@ -167,10 +219,18 @@ function ip6c(r: TraceRecord, off: number): string {
   const useV4 = v4mapped || isatap;
   const range = useV4 ? 6 : 8;
   const zl: number[] = new Array<number>(8).fill(0);
-  for (let i = 0; i < range; i++) for (let j = i; j < range; j++) { if (w[j] !== 0) break; zl[i]!++; }
+  for (let i = 0; i < range; i++)
+    for (let j = i; j < range; j++) {
+      if (w[j] !== 0) break;
+      zl[i]!++;
+    }
   let longest = 1;
   let colonpos = -1;
-  for (let i = 0; i < range; i++) if (zl[i]! > longest) { longest = zl[i]!; colonpos = i; }
+  for (let i = 0; i < range; i++)
+    if (zl[i]! > longest) {
+      longest = zl[i]!;
+      colonpos = i;
+    }
   if (longest === 1) colonpos = -1;
   let out = '';
   let needcolon = false;
@@ -182,7 +242,10 @@ function ip6c(r: TraceRecord, off: number): string {
       i += longest - 1;
       continue;
     }
-    if (needcolon) { out += ':'; needcolon = false; }
+    if (needcolon) {
+      out += ':';
+      needcolon = false;
+    }
     const word = w[i]!;
     const hi = word >> 8;
     const lo = word & 0xff;
@@ -196,7 +259,7 @@ function ip6c(r: TraceRecord, off: number): string {
   return out;
 }
 
-function compileIp(c: ArgCompiler, ext: string, arg: PrintArg, funcOut: () => StrFn | null, unwrap: () => PrintArg): StrFn {
+function compileIp(c: ArgCompiler, ext: string, _arg: PrintArg, funcOut: () => StrFn | null, unwrap: () => PrintArg): StrFn {
   const i = ext[0]!;
   const ver = ext[1];
   const le = c.host.littleEndian;
@@ -204,7 +267,8 @@ function compileIp(c: ArgCompiler, ext: string, arg: PrintArg, funcOut: () => St
   const fieldFn = (a: PrintArg) => (_r: TraceRecord) => a.field ?? (a.field = findAnyField(c.ctx, a.fieldName));
   if (ver === '4') {
     const reverse = reverseOf(ext[2]);
-    const fo = funcOut(); if (fo) return fo;
+    const fo = funcOut();
+    if (fo) return fo;
     const a = unwrap();
     if (a.kind !== 'field') return () => `ARG TYPE NOT FIELD BUT ${KIND_CODE[a.kind]}`;
     const ff = fieldFn(a);
@@ -217,7 +281,8 @@ function compileIp(c: ArgCompiler, ext: string, arg: PrintArg, funcOut: () => St
   }
   if (ver === '6') {
     const haveC = i === 'I' && ext[2] === 'c';
-    const fo = funcOut(); if (fo) return fo;
+    const fo = funcOut();
+    if (fo) return fo;
     const a = unwrap();
     if (a.kind !== 'field') return () => `ARG TYPE NOT FIELD BUT ${KIND_CODE[a.kind]}`;
     const ff = fieldFn(a);
@@ -233,16 +298,26 @@ function compileIp(c: ArgCompiler, ext: string, arg: PrintArg, funcOut: () => St
     let haveP = false;
     let haveC = false;
     if (i === 'I') {
-      if (ext[k] === 'p') { haveP = true; k++; }
-      if (ext[k] === 'c') { haveC = true; k++; }
+      if (ext[k] === 'p') {
+        haveP = true;
+        k++;
+      }
+      if (ext[k] === 'c') {
+        haveC = true;
+        k++;
+      }
     }
     const reverse = reverseOf(ext[k]);
-    const fo = funcOut(); if (fo) return fo;
+    const fo = funcOut();
+    if (fo) return fo;
     const a = unwrap();
     let loc: (r: TraceRecord) => [number, number] | null;
     if (a.kind === 'field') {
       const ff = fieldFn(a);
-      loc = (r) => { const f = ff(r); return f ? [f.offset, f.size] : null; };
+      loc = (r) => {
+        const f = ff(r);
+        return f ? [f.offset, f.size] : null;
+      };
     } else if (a.kind === 'dynarray') {
       const f = a.field!;
       loc = (r) => dynamicOffset(r, f, le);

@@ -11,10 +11,18 @@
 import type { TraceRecord } from '../../core/types.js';
 import { FieldFlag } from '../../core/types.js';
 import type { TepField } from '../../core/event-format.js';
-import { PrintArg, castMask } from '../parse/print-fmt-parser.js';
+import { type PrintArg, castMask } from '../parse/print-fmt-parser.js';
 import { findAnyField, type ParserContext } from '../parse/context.js';
 
-import { readNumberBig, readNumberSmall, readNumberMixed, dynamicOffset, boundedCString, cStringAt, byteAt } from '../../core/record-data.js';
+import {
+  readNumberBig,
+  readNumberSmall,
+  readNumberMixed,
+  dynamicOffset,
+  boundedCString,
+  cStringAt,
+  byteAt,
+} from '../../core/record-data.js';
 import type { StrFormatter } from '../../core/printf.js';
 import { bitmaskText, cpumaskText } from './mask-format.js';
 import { compileSafe, isViaBig } from './print-safe.js';
@@ -29,24 +37,40 @@ const ZERO_SMALL: SmallFn = () => 0;
 export function evalFlagValue(s: string): bigint {
   if (isDigit(s[0])) return BigInt.asIntN(64, strtoull(s));
   switch (s) {
-    case 'HI_SOFTIRQ': return 0n;
-    case 'TIMER_SOFTIRQ': return 1n;
-    case 'NET_TX_SOFTIRQ': return 2n;
-    case 'NET_RX_SOFTIRQ': return 3n;
-    case 'BLOCK_SOFTIRQ': return 4n;
-    case 'IRQ_POLL_SOFTIRQ': return 5n;
-    case 'TASKLET_SOFTIRQ': return 6n;
-    case 'SCHED_SOFTIRQ': return 7n;
-    case 'HRTIMER_SOFTIRQ': return 8n;
-    case 'RCU_SOFTIRQ': return 9n;
-    case 'HRTIMER_NORESTART': return 0n;
-    case 'HRTIMER_RESTART': return 1n;
-    default: return -1n;
+    case 'HI_SOFTIRQ':
+      return 0n;
+    case 'TIMER_SOFTIRQ':
+      return 1n;
+    case 'NET_TX_SOFTIRQ':
+      return 2n;
+    case 'NET_RX_SOFTIRQ':
+      return 3n;
+    case 'BLOCK_SOFTIRQ':
+      return 4n;
+    case 'IRQ_POLL_SOFTIRQ':
+      return 5n;
+    case 'TASKLET_SOFTIRQ':
+      return 6n;
+    case 'SCHED_SOFTIRQ':
+      return 7n;
+    case 'HRTIMER_SOFTIRQ':
+      return 8n;
+    case 'RCU_SOFTIRQ':
+      return 9n;
+    case 'HRTIMER_NORESTART':
+      return 0n;
+    case 'HRTIMER_RESTART':
+      return 1n;
+    default:
+      return -1n;
   }
 }
 
 export class ArgCompiler implements NumberCompiler {
-  constructor(readonly host: EvalHost, readonly ctx: ParserContext) {}
+  constructor(
+    readonly host: EvalHost,
+    readonly ctx: ParserContext,
+  ) {}
 
   private fieldOf(arg: PrintArg): TepField | null {
     if (!arg.field) arg.field = findAnyField(this.ctx, arg.fieldName);
@@ -80,7 +104,8 @@ export class ArgCompiler implements NumberCompiler {
   small(arg: PrintArg): SmallFn | null {
     const le = this.host.littleEndian;
     switch (arg.kind) {
-      case 'null': return ZERO_SMALL;
+      case 'null':
+        return ZERO_SMALL;
       case 'atom': {
         const v = strtoull(arg.atom);
         if (v === 0n && !isDigit(arg.atom[0])) return null; // symbol lookup
@@ -111,13 +136,17 @@ export class ArgCompiler implements NumberCompiler {
         const big = this.big(arg.item!);
         return (r) => Number(big(r) & mask);
       }
-      case 'op': return this.smallOp(arg);
+      case 'op':
+        return this.smallOp(arg);
       case 'dynarraylen': {
         const f = arg.field!;
         return (r) => dynamicOffset(r, f, le)[1];
       }
-      case 'func': case 'dynarray': return null;
-      default: return ZERO_SMALL; // flags, symbol, hex, string... evaluate to 0
+      case 'func':
+      case 'dynarray':
+        return null;
+      default:
+        return ZERO_SMALL; // flags, symbol, hex, string... evaluate to 0
     }
   }
 
@@ -144,21 +173,45 @@ export class ArgCompiler implements NumberCompiler {
       return null;
     }
     switch (op) {
-      case '&': return (r) => (l(r) & rr(r)) >>> 0;
-      case '|': return (r) => (l(r) | rr(r)) >>> 0;
-      case '&&': return (r) => (l(r) && rr(r) ? 1 : 0);
-      case '||': return (r) => (l(r) || rr(r) ? 1 : 0);
-      case '==': return (r) => (l(r) === rr(r) ? 1 : 0);
-      case '!=': return (r) => (l(r) !== rr(r) ? 1 : 0);
-      case '<': return (r) => (l(r) < rr(r) ? 1 : 0);
-      case '>': return (r) => (l(r) > rr(r) ? 1 : 0);
-      case '<=': return (r) => (l(r) <= rr(r) ? 1 : 0);
-      case '>=': return (r) => (l(r) >= rr(r) ? 1 : 0);
-      case '>>': return (r) => { const s = rr(r) & 63; return s >= 32 ? 0 : l(r) >>> s; };
-      case '!': return (r) => (rr(r) ? 0 : 1);
-      case '/': return (r) => { const d = rr(r); return d === 0 ? 0 : Math.floor(l(r) / d); };
-      case '%': return (r) => { const d = rr(r); return d === 0 ? 0 : l(r) % d; };
-      default: return null;
+      case '&':
+        return (r) => (l(r) & rr(r)) >>> 0;
+      case '|':
+        return (r) => (l(r) | rr(r)) >>> 0;
+      case '&&':
+        return (r) => (l(r) && rr(r) ? 1 : 0);
+      case '||':
+        return (r) => (l(r) || rr(r) ? 1 : 0);
+      case '==':
+        return (r) => (l(r) === rr(r) ? 1 : 0);
+      case '!=':
+        return (r) => (l(r) !== rr(r) ? 1 : 0);
+      case '<':
+        return (r) => (l(r) < rr(r) ? 1 : 0);
+      case '>':
+        return (r) => (l(r) > rr(r) ? 1 : 0);
+      case '<=':
+        return (r) => (l(r) <= rr(r) ? 1 : 0);
+      case '>=':
+        return (r) => (l(r) >= rr(r) ? 1 : 0);
+      case '>>':
+        return (r) => {
+          const s = rr(r) & 63;
+          return s >= 32 ? 0 : l(r) >>> s;
+        };
+      case '!':
+        return (r) => (rr(r) ? 0 : 1);
+      case '/':
+        return (r) => {
+          const d = rr(r);
+          return d === 0 ? 0 : Math.floor(l(r) / d);
+        };
+      case '%':
+        return (r) => {
+          const d = rr(r);
+          return d === 0 ? 0 : l(r) % d;
+        };
+      default:
+        return null;
     }
   }
 
@@ -178,7 +231,10 @@ export class ArgCompiler implements NumberCompiler {
     const safe = compileSafe(this, arg);
     const big = this.big(arg);
     if (isViaBig(safe)) return big;
-    return (r) => { const v = safe(r); return v >= 0 ? v : big(r); };
+    return (r) => {
+      const v = safe(r);
+      return v >= 0 ? v : big(r);
+    };
   }
 
   /** The value as lowercase hex digits (C `%llx`), fast for 8-byte fields (no bigint). */
@@ -200,7 +256,8 @@ export class ArgCompiler implements NumberCompiler {
   big(arg: PrintArg): BigFn {
     const le = this.host.littleEndian;
     switch (arg.kind) {
-      case 'null': return ZERO_BIG;
+      case 'null':
+        return ZERO_BIG;
       case 'atom': {
         const v = strtoull(arg.atom);
         if (v !== 0n || isDigit(arg.atom[0])) return () => v;
@@ -230,7 +287,8 @@ export class ArgCompiler implements NumberCompiler {
           return typeof v === 'bigint' ? BigInt.asUintN(64, v) : 0n;
         };
       }
-      case 'op': return this.bigOp(arg);
+      case 'op':
+        return this.bigOp(arg);
       case 'dynarraylen': {
         const f = arg.field!;
         return (r) => BigInt(dynamicOffset(r, f, le)[1]);
@@ -240,7 +298,8 @@ export class ArgCompiler implements NumberCompiler {
         const f = arg.field!;
         return (r) => BigInt(dynamicOffset(r, f, le)[0]);
       }
-      default: return ZERO_BIG;
+      default:
+        return ZERO_BIG;
     }
   }
 
@@ -251,7 +310,10 @@ export class ArgCompiler implements NumberCompiler {
       const right = this.big(arg.right!);
       let larg = arg.left!;
       let typearg: PrintArg | null = null;
-      while (larg.kind === 'type') { if (!typearg) typearg = larg; larg = larg.item!; }
+      while (larg.kind === 'type') {
+        if (!typearg) typearg = larg;
+        larg = larg.item!;
+      }
       const tname = typearg ? typearg.typeName : null;
       const finish = (v: bigint): bigint => (tname !== null ? castMask(v, tname, true) : v);
       if (larg.kind === 'dynarray') {
@@ -285,26 +347,80 @@ export class ArgCompiler implements NumberCompiler {
     const l = this.big(arg.left!);
     const rr = this.big(arg.right!);
     switch (op) {
-      case '!': return (r) => { l(r); return rr(r) ? 0n : 1n; };
-      case '!=': return (r) => (l(r) !== rr(r) ? 1n : 0n);
-      case '~': return (r) => ~rr(r) & U64_MASK;
-      case '|': return (r) => l(r) | rr(r);
-      case '||': return (r) => { const a = l(r); const b = rr(r); return a || b ? 1n : 0n; };
-      case '&': return (r) => l(r) & rr(r);
-      case '&&': return (r) => { const a = l(r); const b = rr(r); return a && b ? 1n : 0n; };
-      case '<': return (r) => (l(r) < rr(r) ? 1n : 0n);
-      case '<<': return (r) => { const a = l(r); return (a << (rr(r) & 63n)) & U64_MASK; };
-      case '<=': return (r) => (l(r) <= rr(r) ? 1n : 0n);
-      case '>': return (r) => (l(r) > rr(r) ? 1n : 0n);
-      case '>>': return (r) => { const a = l(r); return a >> (rr(r) & 63n); };
-      case '>=': return (r) => (l(r) >= rr(r) ? 1n : 0n);
-      case '==': return (r) => (l(r) === rr(r) ? 1n : 0n);
-      case '-': return (r) => { const a = l(r); return (a - rr(r)) & U64_MASK; };
-      case '+': return (r) => { const a = l(r); return (a + rr(r)) & U64_MASK; };
-      case '/': return (r) => { const a = l(r); const d = rr(r); return d === 0n ? 0n : a / d; };
-      case '%': return (r) => { const a = l(r); const d = rr(r); return d === 0n ? 0n : a % d; };
-      case '*': return (r) => { const a = l(r); return (a * rr(r)) & U64_MASK; };
-      default: return ZERO_BIG; // '^' and anything else: warning + 0
+      case '!':
+        return (r) => {
+          l(r);
+          return rr(r) ? 0n : 1n;
+        };
+      case '!=':
+        return (r) => (l(r) !== rr(r) ? 1n : 0n);
+      case '~':
+        return (r) => ~rr(r) & U64_MASK;
+      case '|':
+        return (r) => l(r) | rr(r);
+      case '||':
+        return (r) => {
+          const a = l(r);
+          const b = rr(r);
+          return a || b ? 1n : 0n;
+        };
+      case '&':
+        return (r) => l(r) & rr(r);
+      case '&&':
+        return (r) => {
+          const a = l(r);
+          const b = rr(r);
+          return a && b ? 1n : 0n;
+        };
+      case '<':
+        return (r) => (l(r) < rr(r) ? 1n : 0n);
+      case '<<':
+        return (r) => {
+          const a = l(r);
+          return (a << (rr(r) & 63n)) & U64_MASK;
+        };
+      case '<=':
+        return (r) => (l(r) <= rr(r) ? 1n : 0n);
+      case '>':
+        return (r) => (l(r) > rr(r) ? 1n : 0n);
+      case '>>':
+        return (r) => {
+          const a = l(r);
+          return a >> (rr(r) & 63n);
+        };
+      case '>=':
+        return (r) => (l(r) >= rr(r) ? 1n : 0n);
+      case '==':
+        return (r) => (l(r) === rr(r) ? 1n : 0n);
+      case '-':
+        return (r) => {
+          const a = l(r);
+          return (a - rr(r)) & U64_MASK;
+        };
+      case '+':
+        return (r) => {
+          const a = l(r);
+          return (a + rr(r)) & U64_MASK;
+        };
+      case '/':
+        return (r) => {
+          const a = l(r);
+          const d = rr(r);
+          return d === 0n ? 0n : a / d;
+        };
+      case '%':
+        return (r) => {
+          const a = l(r);
+          const d = rr(r);
+          return d === 0n ? 0n : a % d;
+        };
+      case '*':
+        return (r) => {
+          const a = l(r);
+          return (a * rr(r)) & U64_MASK;
+        };
+      default:
+        return ZERO_BIG; // '^' and anything else: warning + 0
     }
   }
 
@@ -326,8 +442,14 @@ export class ArgCompiler implements NumberCompiler {
     const host = this.host;
     const le = host.littleEndian;
     switch (arg.kind) {
-      case 'atom': { const a = arg.atom; return (_r, star) => fmt(a, star); }
-      case 'bstring': { const a = arg.atom; return (_r, star) => fmt(a, star); }
+      case 'atom': {
+        const a = arg.atom;
+        return (_r, star) => fmt(a, star);
+      }
+      case 'bstring': {
+        const a = arg.atom;
+        return (_r, star) => fmt(a, star);
+      }
       case 'field': {
         const f = this.fieldOf(arg);
         if (!f) return () => '';
@@ -360,7 +482,10 @@ export class ArgCompiler implements NumberCompiler {
           let out = '';
           let printed = false;
           for (const e of table) {
-            if (v === 0n && e.v < 0n) { out += fmt(e.s, star); break; }
+            if (v === 0n && e.v < 0n) {
+              out += fmt(e.s, star);
+              break;
+            }
             if (e.v > 0n && (v & e.v) === e.v) {
               if (printed && delim !== null) out += delim;
               out += fmt(e.s, star);
@@ -383,8 +508,11 @@ export class ArgCompiler implements NumberCompiler {
           let printed = false;
           for (let i = 0; i < n; i++) {
             const f = tv[i]!;
-            if (v === 0 && f < 0) { out += fmt(ts[i]!, star); break; }
-            if (f > 0 && ((v & f) >>> 0) === f) {
+            if (v === 0 && f < 0) {
+              out += fmt(ts[i]!, star);
+              break;
+            }
+            if (f > 0 && (v & f) >>> 0 === f) {
               if (printed && delim !== null) out += delim;
               out += fmt(ts[i]!, star);
               printed = true;
@@ -413,7 +541,8 @@ export class ArgCompiler implements NumberCompiler {
           return s !== undefined ? fmt(s, star) : '0x' + v.toString(16);
         };
       }
-      case 'hex': case 'hexstr': {
+      case 'hex':
+      case 'hexstr': {
         const sep = arg.kind === 'hex' ? ' ' : '';
         const start = this.dataStart(arg.sub!);
         const lenFn = this.big(arg.size!);
@@ -446,7 +575,10 @@ export class ArgCompiler implements NumberCompiler {
             if (i) out += ' ';
             // libtraceevent reads these in host (little-endian) order
             if (el === 1 || el === 2 || el === 4 || el === 8) out += readNumberBig(r, off, el, true).toString();
-            else { out += `BAD SIZE:${el} 0x${byteAt(r, off).toString(16)}`; el = 1; }
+            else {
+              out += `BAD SIZE:${el} 0x${byteAt(r, off).toString(16)}`;
+              el = 1;
+            }
             off += el;
           }
           return out;
@@ -462,7 +594,8 @@ export class ArgCompiler implements NumberCompiler {
           return fmt(cStringAt(r, off), star);
         };
       }
-      case 'bitmask': case 'cpumask': {
+      case 'bitmask':
+      case 'cpumask': {
         const name = arg.strName;
         const cpu = arg.kind === 'cpumask';
         return (r, star) => {
@@ -482,10 +615,18 @@ export class ArgCompiler implements NumberCompiler {
       case 'func': {
         const fa = this.funcArgs(arg);
         const name = arg.fn!.name;
-        if (host.functionReturns(name) !== 'string') return (r) => { host.callFunction(name, fa(r)); return ''; };
-        return (r) => { const v = host.callFunction(name, fa(r)); return typeof v === 'string' ? v : ''; };
+        if (host.functionReturns(name) !== 'string')
+          return (r) => {
+            host.callFunction(name, fa(r));
+            return '';
+          };
+        return (r) => {
+          const v = host.callFunction(name, fa(r));
+          return typeof v === 'string' ? v : '';
+        };
       }
-      default: return () => '';
+      default:
+        return () => '';
     }
   }
 
@@ -524,7 +665,7 @@ export function hexHiLo(hi: number, lo: number): string {
     if (hiHex.size > 4096) hiHex.clear();
     hiHex.set(hi, h);
   }
-  const t = HEX4 ??= Array.from({ length: 65536 }, (_, i) => i.toString(16).padStart(4, '0'));
+  const t = (HEX4 ??= Array.from({ length: 65536 }, (_, i) => i.toString(16).padStart(4, '0')));
   return h + t[lo >>> 16]! + t[lo & 0xffff]!;
 }
 

@@ -61,9 +61,25 @@ print fmt: "${EXPRS.map(() => '%llu').join(' ')}", ${EXPRS.join(', ')}
 `;
 
 const EDGES = [
-  0n, 1n, 2n, 3n, 12n, 63n, 64n, 0xfffn, 0xffffffffn, 0x100000000n, 0x123456789n,
-  (1n << 52n) + 12345n, (1n << 53n) - 1n, 1n << 53n, (1n << 53n) + 1n, 1n << 63n,
-  0xfffffffffffffff0n, 0xffffffffffffffffn, 0x7fffffffffffffffn,
+  0n,
+  1n,
+  2n,
+  3n,
+  12n,
+  63n,
+  64n,
+  0xfffn,
+  0xffffffffn,
+  0x100000000n,
+  0x123456789n,
+  (1n << 52n) + 12345n,
+  (1n << 53n) - 1n,
+  1n << 53n,
+  (1n << 53n) + 1n,
+  1n << 63n,
+  0xfffffffffffffff0n,
+  0xffffffffffffffffn,
+  0x7fffffffffffffffn,
 ];
 
 test('computed expressions: number path equals the bigint evaluator', () => {
@@ -78,8 +94,12 @@ test('computed expressions: number path equals the bigint evaluator', () => {
     tep.formatInfo(rec, ev, 'noplugins'); // parses the print fmt
     assert.equal(ev.args.length, EXPRS.length);
     const host: EvalHost = {
-      littleEndian: tep.littleEndian, longSize: tep.longSize, kallsyms: tep.kallsyms, printk: tep.printk,
-      callFunction: () => 0n, functionReturns: () => 'number',
+      littleEndian: tep.littleEndian,
+      longSize: tep.longSize,
+      kallsyms: tep.kallsyms,
+      printk: tep.printk,
+      callFunction: () => 0n,
+      functionReturns: () => 'number',
     };
     const c = new ArgCompiler(host, ev);
     const fns = ev.args.map((arg) => ({ num: c.num(arg), big: c.big(arg), safe: compileSafe(c, arg) }));
@@ -97,7 +117,10 @@ test('computed expressions: number path equals the bigint evaluator', () => {
             assert.equal(BigInt(got), want, ctx);
             if (typeof got === 'number') assert.ok(got >= 0 && got <= Number.MAX_SAFE_INTEGER && Number.isInteger(got), ctx);
             const s = f.safe(rec);
-            if (s !== -1) { known++; assert.equal(BigInt(s), want, ctx); }
+            if (s !== -1) {
+              known++;
+              assert.equal(BigInt(s), want, ctx);
+            }
           });
         }
       }

@@ -24,13 +24,18 @@ const VIA_BIG = new WeakSet<SafeFn>();
 /** The bigint closure's value, as a number when below 2^53. */
 function viaBig(c: NumberCompiler, arg: PrintArg): SafeFn {
   const big = c.big(arg);
-  const fn: SafeFn = (r) => { const v = big(r); return v >= 0n && v <= MAXS_BIG ? Number(v) : -1; };
+  const fn: SafeFn = (r) => {
+    const v = big(r);
+    return v >= 0n && v <= MAXS_BIG ? Number(v) : -1;
+  };
   VIA_BIG.add(fn);
   return fn;
 }
 
 /** True when `fn` only converts the bigint closure's value (no gain over calling it). */
-export function isViaBig(fn: SafeFn): boolean { return VIA_BIG.has(fn); }
+export function isViaBig(fn: SafeFn): boolean {
+  return VIA_BIG.has(fn);
+}
 
 /** A numeric constant atom's value (null when the atom is a symbol). */
 function constOf(arg: PrintArg): bigint | null {
@@ -42,13 +47,15 @@ function constOf(arg: PrintArg): bigint | null {
 
 function and53(a: number, b: number): number {
   if (a < TWO32 && b < TWO32) return (a & b) >>> 0;
-  const ah = Math.floor(a / TWO32), bh = Math.floor(b / TWO32);
+  const ah = Math.floor(a / TWO32),
+    bh = Math.floor(b / TWO32);
   return ((ah & bh) >>> 0) * TWO32 + (((a % TWO32) & (b % TWO32)) >>> 0);
 }
 
 function or53(a: number, b: number): number {
   if (a < TWO32 && b < TWO32) return (a | b) >>> 0;
-  const ah = Math.floor(a / TWO32), bh = Math.floor(b / TWO32);
+  const ah = Math.floor(a / TWO32),
+    bh = Math.floor(b / TWO32);
   return ((ah | bh) >>> 0) * TWO32 + (((a % TWO32) | (b % TWO32)) >>> 0);
 }
 
@@ -66,7 +73,10 @@ export function compileSafe(c: NumberCompiler, arg: PrintArg, depth = 0): SafeFn
         const big = c.big(arg);
         let cached = -2;
         return (r) => {
-          if (cached === -2) { const b = big(r); cached = b >= 0n && b <= MAXS_BIG ? Number(b) : -1; }
+          if (cached === -2) {
+            const b = big(r);
+            cached = b >= 0n && b <= MAXS_BIG ? Number(b) : -1;
+          }
           return cached;
         };
       }
@@ -76,7 +86,7 @@ export function compileSafe(c: NumberCompiler, arg: PrintArg, depth = 0): SafeFn
     }
     case 'field': {
       const f = arg.field ?? findAnyField(c.ctx, arg.fieldName);
-      if (!f || f.size !== 8) return viaBig(c, arg);
+      if (f?.size !== 8) return viaBig(c, arg);
       const off = f.offset;
       const loOff = le ? 0 : 4;
       const hiOff = le ? 4 : 0;
@@ -94,10 +104,15 @@ export function compileSafe(c: NumberCompiler, arg: PrintArg, depth = 0): SafeFn
       if (mask === U64_MASK) return inner;
       if (mask > 0xffffffffn) return viaBig(c, arg);
       const m = Number(mask);
-      return (r) => { const x = inner(r); return x < 0 ? -1 : ((x % TWO32) & m) >>> 0; };
+      return (r) => {
+        const x = inner(r);
+        return x < 0 ? -1 : ((x % TWO32) & m) >>> 0;
+      };
     }
-    case 'op': return safeOp(c, arg, depth);
-    default: return viaBig(c, arg);
+    case 'op':
+      return safeOp(c, arg, depth);
+    default:
+      return viaBig(c, arg);
   }
 }
 
@@ -114,10 +129,29 @@ function safeOp(c: NumberCompiler, arg: PrintArg, depth: number): SafeFn {
   const l = compileSafe(c, arg.left, depth + 1);
   const rr = compileSafe(c, arg.right, depth + 1);
   switch (op) {
-    case '!': return (r) => { l(r); return rr(r) === 0 ? 1 : 0; };
-    case '&&': return (r) => { const a = l(r); const b = rr(r); return a !== 0 && b !== 0 ? 1 : 0; };
-    case '||': return (r) => { const a = l(r); const b = rr(r); return a !== 0 || b !== 0 ? 1 : 0; };
-    case '==': case '!=': case '<': case '>': case '<=': case '>=': {
+    case '!':
+      return (r) => {
+        l(r);
+        return rr(r) === 0 ? 1 : 0;
+      };
+    case '&&':
+      return (r) => {
+        const a = l(r);
+        const b = rr(r);
+        return a !== 0 && b !== 0 ? 1 : 0;
+      };
+    case '||':
+      return (r) => {
+        const a = l(r);
+        const b = rr(r);
+        return a !== 0 || b !== 0 ? 1 : 0;
+      };
+    case '==':
+    case '!=':
+    case '<':
+    case '>':
+    case '<=':
+    case '>=': {
       // against a constant of 2^53 or more, a representable value is always below it
       const lc = constOf(arg.left);
       const rc = constOf(arg.right);
@@ -131,44 +165,89 @@ function safeOp(c: NumberCompiler, arg: PrintArg, depth: number): SafeFn {
       }
       const cmp = op;
       return (r) => {
-        const a = l(r); const b = rr(r);
+        const a = l(r);
+        const b = rr(r);
         if (a < 0 || b < 0) return -1;
         switch (cmp) {
-          case '==': return a === b ? 1 : 0;
-          case '!=': return a !== b ? 1 : 0;
-          case '<': return a < b ? 1 : 0;
-          case '>': return a > b ? 1 : 0;
-          case '<=': return a <= b ? 1 : 0;
-          default: return a >= b ? 1 : 0;
+          case '==':
+            return a === b ? 1 : 0;
+          case '!=':
+            return a !== b ? 1 : 0;
+          case '<':
+            return a < b ? 1 : 0;
+          case '>':
+            return a > b ? 1 : 0;
+          case '<=':
+            return a <= b ? 1 : 0;
+          default:
+            return a >= b ? 1 : 0;
         }
       };
     }
-    case '+': return (r) => { const a = l(r); const b = rr(r); if (a < 0 || b < 0) return -1; const s = a + b; return s <= MAXS ? s : -1; };
-    case '-': return (r) => { const a = l(r); const b = rr(r); return a < 0 || b < 0 || a < b ? -1 : a - b; };
-    case '*': return (r) => { const a = l(r); const b = rr(r); if (a < 0 || b < 0) return -1; const p = a * b; return p <= MAXS ? p : -1; };
-    case '<<': return (r) => {
-      const a = l(r); const s = rr(r);
-      if (a < 0 || s < 0) return -1;
-      const p = a * 2 ** (s % 64);
-      return p <= MAXS ? p : -1;
-    };
-    case '>>': return (r) => {
-      const a = l(r); const s = rr(r);
-      if (a < 0 || s < 0) return -1;
-      return Math.floor(a / 2 ** (s % 64));
-    };
-    case '&': return (r) => { const a = l(r); const b = rr(r); return a < 0 || b < 0 ? -1 : and53(a, b); };
-    case '|': return (r) => { const a = l(r); const b = rr(r); return a < 0 || b < 0 ? -1 : or53(a, b); };
-    case '/': return (r) => {
-      const a = l(r); const d = rr(r);
-      if (a < 0 || d < 0) return -1;
-      return d === 0 ? 0 : (a - (a % d)) / d;
-    };
-    case '%': return (r) => {
-      const a = l(r); const d = rr(r);
-      if (a < 0 || d < 0) return -1;
-      return d === 0 ? 0 : a % d;
-    };
-    default: return viaBig(c, arg);
+    case '+':
+      return (r) => {
+        const a = l(r);
+        const b = rr(r);
+        if (a < 0 || b < 0) return -1;
+        const s = a + b;
+        return s <= MAXS ? s : -1;
+      };
+    case '-':
+      return (r) => {
+        const a = l(r);
+        const b = rr(r);
+        return a < 0 || b < 0 || a < b ? -1 : a - b;
+      };
+    case '*':
+      return (r) => {
+        const a = l(r);
+        const b = rr(r);
+        if (a < 0 || b < 0) return -1;
+        const p = a * b;
+        return p <= MAXS ? p : -1;
+      };
+    case '<<':
+      return (r) => {
+        const a = l(r);
+        const s = rr(r);
+        if (a < 0 || s < 0) return -1;
+        const p = a * 2 ** (s % 64);
+        return p <= MAXS ? p : -1;
+      };
+    case '>>':
+      return (r) => {
+        const a = l(r);
+        const s = rr(r);
+        if (a < 0 || s < 0) return -1;
+        return Math.floor(a / 2 ** (s % 64));
+      };
+    case '&':
+      return (r) => {
+        const a = l(r);
+        const b = rr(r);
+        return a < 0 || b < 0 ? -1 : and53(a, b);
+      };
+    case '|':
+      return (r) => {
+        const a = l(r);
+        const b = rr(r);
+        return a < 0 || b < 0 ? -1 : or53(a, b);
+      };
+    case '/':
+      return (r) => {
+        const a = l(r);
+        const d = rr(r);
+        if (a < 0 || d < 0) return -1;
+        return d === 0 ? 0 : (a - (a % d)) / d;
+      };
+    case '%':
+      return (r) => {
+        const a = l(r);
+        const d = rr(r);
+        if (a < 0 || d < 0) return -1;
+        return d === 0 ? 0 : a % d;
+      };
+    default:
+      return viaBig(c, arg);
   }
 }

@@ -7,9 +7,9 @@
 import { PrintArg } from './print-arg.js';
 import { U64_MASK, strtoull } from '../../core/c-number.js';
 
-
-
-function toSigned(v: bigint): bigint { return BigInt.asIntN(64, v); }
+function toSigned(v: bigint): bigint {
+  return BigInt.asIntN(64, v);
+}
 
 /** eval_type_str: casts only mask (never sign-extend). */
 export function castMask(val: bigint, type: string, pointer: boolean): bigint {
@@ -22,10 +22,18 @@ export function castMask(val: bigint, type: string, pointer: boolean): bigint {
   if (type[len - 1] === '*') return val;
   if (type.startsWith('struct')) return val;
   switch (type) {
-    case 'u8': case 's8': return val & 0xffn;
-    case 'u16': case 's16': return val & 0xffffn;
-    case 'u32': case 's32': return val & 0xffffffffn;
-    case 'u64': case 's64': return val;
+    case 'u8':
+    case 's8':
+      return val & 0xffn;
+    case 'u16':
+    case 's16':
+      return val & 0xffffn;
+    case 'u32':
+    case 's32':
+      return val & 0xffffffffn;
+    case 'u64':
+    case 's64':
+      return val;
   }
   const t = type.startsWith('unsigned ') ? type.slice(9) : type;
   if (t === 'char') return val & 0xffn;
@@ -37,7 +45,8 @@ export function castMask(val: bigint, type: string, pointer: boolean): bigint {
 /** arg_num_eval (signed long long semantics); null when not evaluable. */
 function argNumEval(arg: PrintArg): bigint | null {
   switch (arg.kind) {
-    case 'atom': return strtollBig(arg.atom);
+    case 'atom':
+      return strtollBig(arg.atom);
     case 'type': {
       const v = argNumEval(arg.item!);
       if (v === null) return null;
@@ -57,24 +66,40 @@ function argNumEval(arg: PrintArg): bigint | null {
       const r = argNumEval(arg.right!);
       if (r === null) return null;
       switch (op) {
-        case '|': return l | r;
-        case '||': return (l || r) ? 1n : 0n;
-        case '&': return l & r;
-        case '&&': return (l && r) ? 1n : 0n;
-        case '<': return l < r ? 1n : 0n;
-        case '<<': return toSigned(l << (r & 63n));
-        case '<=': return l <= r ? 1n : 0n;
-        case '>': return l > r ? 1n : 0n;
-        case '>>': return l >> (r & 63n);
-        case '>=': return l >= r ? 1n : 0n;
-        case '==': return l === r ? 1n : 0n;
-        case '!=': return l !== r ? 1n : 0n;
-        case '-': return toSigned(l - r);
-        case '+': return toSigned(l + r);
-        default: return null;
+        case '|':
+          return l | r;
+        case '||':
+          return l || r ? 1n : 0n;
+        case '&':
+          return l & r;
+        case '&&':
+          return l && r ? 1n : 0n;
+        case '<':
+          return l < r ? 1n : 0n;
+        case '<<':
+          return toSigned(l << (r & 63n));
+        case '<=':
+          return l <= r ? 1n : 0n;
+        case '>':
+          return l > r ? 1n : 0n;
+        case '>>':
+          return l >> (r & 63n);
+        case '>=':
+          return l >= r ? 1n : 0n;
+        case '==':
+          return l === r ? 1n : 0n;
+        case '!=':
+          return l !== r ? 1n : 0n;
+        case '-':
+          return toSigned(l - r);
+        case '+':
+          return toSigned(l + r);
+        default:
+          return null;
       }
     }
-    default: return null;
+    default:
+      return null;
   }
 }
 
@@ -83,7 +108,10 @@ function strtollBig(s: string): bigint {
   let i = 0;
   while (i < s.length && (s[i] === ' ' || s[i] === '\t' || s[i] === '\n')) i++;
   let neg = false;
-  if (s[i] === '-' || s[i] === '+') { neg = s[i] === '-'; i++; }
+  if (s[i] === '-' || s[i] === '+') {
+    neg = s[i] === '-';
+    i++;
+  }
   const rest = s.slice(i);
   if (rest[0] === '-' || rest[0] === '+') return 0n;
   const u = strtoullRaw(rest);
@@ -100,13 +128,16 @@ function strtoullRaw(s: string): bigint | null {
 /** arg_eval: the string libtraceevent stores as a flag/symbol table value or name. */
 export function argEval(arg: PrintArg): string | null {
   switch (arg.kind) {
-    case 'atom': return arg.atom;
-    case 'type': return argEval(arg.item!);
+    case 'atom':
+      return arg.atom;
+    case 'type':
+      return argEval(arg.item!);
     case 'op': {
       const v = argNumEval(arg);
       return v === null ? null : v.toString();
     }
-    default: return null;
+    default:
+      return null;
   }
 }
 
@@ -122,23 +153,50 @@ export function consolidate(arg: PrintArg): void {
   let v: bigint;
   const op = arg.op;
   switch (op[0]) {
-    case '>': v = op[1] === '>' ? l >> (r & 63n) : op[1] === '=' ? b(l >= r) : b(l > r); break;
-    case '<': v = op[1] === '<' ? (l << (r & 63n)) & U64_MASK : op[1] === '=' ? b(l <= r) : b(l < r); break;
-    case '&': v = op[1] === '&' ? b(l !== 0n && r !== 0n) : l & r; break;
-    case '|': v = op[1] === '|' ? b(l !== 0n || r !== 0n) : l | r; break;
-    case '-': v = (l - r) & U64_MASK; break;
-    case '+': v = (l + r) & U64_MASK; break;
-    case '*': v = (l * r) & U64_MASK; break;
-    case '^': v = l ^ r; break;
-    case '/': v = r === 0n ? 0n : l / r; break;
-    case '%': v = r === 0n ? 0n : l % r; break;
-    case '=': v = b(l === r); break;
-    case '!': v = b(l !== r); break;
-    default: return;
+    case '>':
+      v = op[1] === '>' ? l >> (r & 63n) : op[1] === '=' ? b(l >= r) : b(l > r);
+      break;
+    case '<':
+      v = op[1] === '<' ? (l << (r & 63n)) & U64_MASK : op[1] === '=' ? b(l <= r) : b(l < r);
+      break;
+    case '&':
+      v = op[1] === '&' ? b(l !== 0n && r !== 0n) : l & r;
+      break;
+    case '|':
+      v = op[1] === '|' ? b(l !== 0n || r !== 0n) : l | r;
+      break;
+    case '-':
+      v = (l - r) & U64_MASK;
+      break;
+    case '+':
+      v = (l + r) & U64_MASK;
+      break;
+    case '*':
+      v = (l * r) & U64_MASK;
+      break;
+    case '^':
+      v = l ^ r;
+      break;
+    case '/':
+      v = r === 0n ? 0n : l / r;
+      break;
+    case '%':
+      v = r === 0n ? 0n : l % r;
+      break;
+    case '=':
+      v = b(l === r);
+      break;
+    case '!':
+      v = b(l !== r);
+      break;
+    default:
+      return;
   }
   const folded = new PrintArg();
   folded.kind = 'atom';
   folded.atom = toSigned(v).toString();
   arg.assign(folded);
 }
-function b(x: boolean): bigint { return x ? 1n : 0n; }
+function b(x: boolean): bigint {
+  return x ? 1n : 0n;
+}

@@ -6,10 +6,28 @@
 import type { TepField } from '../../core/event-format.js';
 
 export type ArgKind =
-  | 'null' | 'atom' | 'field' | 'flags' | 'symbol' | 'hex' | 'hexstr' | 'intarray' | 'type'
-  | 'string' | 'bstring' | 'bitmask' | 'cpumask' | 'op' | 'func' | 'dynarray' | 'dynarraylen';
+  | 'null'
+  | 'atom'
+  | 'field'
+  | 'flags'
+  | 'symbol'
+  | 'hex'
+  | 'hexstr'
+  | 'intarray'
+  | 'type'
+  | 'string'
+  | 'bstring'
+  | 'bitmask'
+  | 'cpumask'
+  | 'op'
+  | 'func'
+  | 'dynarray'
+  | 'dynarraylen';
 
-export interface FlagSym { value: string; str: string }
+export interface FlagSym {
+  value: string;
+  str: string;
+}
 
 /** Parameter kinds of a registered print function (tep_func_arg_type). */
 export type PrintFunctionParam = 'int' | 'long' | 'ptr' | 'string';
@@ -43,7 +61,12 @@ export class PrintArg {
   fn: ParserFunction | null = null;
   fnArgs: PrintArg[] = [];
 
-  assign(o: PrintArg): void { Object.assign(this, o); }
-  clone(): PrintArg { const a = new PrintArg(); a.assign(this); return a; }
+  assign(o: PrintArg): void {
+    Object.assign(this, o);
+  }
+  clone(): PrintArg {
+    const a = new PrintArg();
+    a.assign(this);
+    return a;
+  }
 }
-

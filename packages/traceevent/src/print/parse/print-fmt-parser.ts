@@ -15,7 +15,6 @@ export { castMask } from './print-arg-const.js';
 export { PrintArg } from './print-arg.js';
 export type { ArgKind, FlagSym, PrintFunctionParam, ParserFunction } from './print-arg.js';
 
-
 export interface ParsedPrintFmt {
   format: string;
   args: PrintArg[];
@@ -33,25 +32,50 @@ function findField(ctx: ParserContext, name: string): TepField | null {
 export function getOpPrio(op: string): number {
   if (op.length === 1) {
     switch (op) {
-      case '~': case '!': return 4;
-      case '*': case '/': case '%': return 6;
-      case '+': case '-': return 7;
-      case '<': case '>': return 9;
-      case '&': return 11;
-      case '^': return 12;
-      case '|': return 13;
-      case '?': return 16;
-      default: return -1;
+      case '~':
+      case '!':
+        return 4;
+      case '*':
+      case '/':
+      case '%':
+        return 6;
+      case '+':
+      case '-':
+        return 7;
+      case '<':
+      case '>':
+        return 9;
+      case '&':
+        return 11;
+      case '^':
+        return 12;
+      case '|':
+        return 13;
+      case '?':
+        return 16;
+      default:
+        return -1;
     }
   }
   switch (op) {
-    case '++': case '--': return 3;
-    case '>>': case '<<': return 8;
-    case '>=': case '<=': return 9;
-    case '==': case '!=': return 10;
-    case '&&': return 14;
-    case '||': return 15;
-    default: return -1;
+    case '++':
+    case '--':
+      return 3;
+    case '>>':
+    case '<<':
+      return 8;
+    case '>=':
+    case '<=':
+      return 9;
+    case '==':
+    case '!=':
+      return 10;
+    case '&&':
+      return 14;
+    case '||':
+      return 15;
+    default:
+      return -1;
   }
 }
 
@@ -65,12 +89,18 @@ export function parsePrintFmt(text: string, pos: number, ctx: ParserContext): Pa
 
 class Parser {
   failed = false;
-  constructor(private readonly t: FormatTokenizer, private readonly ctx: ParserContext) {}
+  constructor(
+    private readonly t: FormatTokenizer,
+    private readonly ctx: ParserContext,
+  ) {}
 
   run(): ParsedPrintFmt {
     const t = this.t;
     const res: ParsedPrintFmt = { format: '', args: [], failed: false };
-    const is = (ty: TokType, text?: string): boolean => { const g = t.token(); return g === ty && (text === undefined || t.tok === text); };
+    const is = (ty: TokType, text?: string): boolean => {
+      const g = t.token();
+      return g === ty && (text === undefined || t.tok === text);
+    };
     const first = t.tokenItem() === TokType.Item && t.tok === 'print';
     if (!first || !is(TokType.Item, 'fmt') || !is(TokType.Op, ':') || !is(TokType.DQuote)) {
       res.failed = true;
@@ -79,10 +109,19 @@ class Parser {
     let format = t.tok;
     for (;;) {
       const type = t.tokenItem() as TokType;
-      if (type === TokType.None) { res.format = format; return res; }
-      if (type === TokType.DQuote) { format += t.tok; continue; }
+      if (type === TokType.None) {
+        res.format = format;
+        return res;
+      }
+      if (type === TokType.DQuote) {
+        format += t.tok;
+        continue;
+      }
       res.format = format;
-      if (!(type === TokType.Delim && t.tok === ',')) { res.failed = true; return res; }
+      if (!(type === TokType.Delim && t.tok === ',')) {
+        res.failed = true;
+        return res;
+      }
       break;
     }
     try {
@@ -118,8 +157,14 @@ class Parser {
     } while (type !== TokType.None);
   }
 
-  private next(): [TokType, string] { const ty = this.t.token(); return [ty, this.t.tok]; }
-  private nextItem(): [TokType, string] { const ty = this.t.tokenItem(); return [ty, this.t.tok]; }
+  private next(): [TokType, string] {
+    const ty = this.t.token();
+    return [ty, this.t.tok];
+  }
+  private nextItem(): [TokType, string] {
+    const ty = this.t.tokenItem();
+    return [ty, this.t.tok];
+  }
 
   private processArg(arg: PrintArg): [TokType, string] {
     const [type, tok] = this.next();
@@ -192,7 +237,10 @@ class Parser {
     } else if (BINARY_OPS.has(token)) {
       const left = becomeOp(arg, token);
       arg.prio = left.kind === 'null' ? 0 : getOpPrio(token);
-      if (arg.prio === -1) { this.failed = true; return [ERR, '']; }
+      if (arg.prio === -1) {
+        this.failed = true;
+        return [ERR, ''];
+      }
       [ty, tok] = this.nextItem();
       if (arg.op === '*' && ty === TokType.Delim && tok === ')') {
         // "(type *)"
@@ -239,11 +287,20 @@ class Parser {
     arg.right = right;
     let [ty, tok] = this.processArg(left);
     for (;;) {
-      if (ty === ERR) { top.right = null; return [ERR, '']; }
-      if (ty === TokType.Op && tok !== ':') { [ty, tok] = this.processOp(left, tok); continue; }
+      if (ty === ERR) {
+        top.right = null;
+        return [ERR, ''];
+      }
+      if (ty === TokType.Op && tok !== ':') {
+        [ty, tok] = this.processOp(left, tok);
+        continue;
+      }
       break;
     }
-    if (!(ty === TokType.Op && tok === ':')) { top.right = null; return [ERR, '']; }
+    if (!(ty === TokType.Op && tok === ':')) {
+      top.right = null;
+      return [ERR, ''];
+    }
     arg.op = tok;
     [ty, tok] = this.processArg(right);
     top.right = arg;
@@ -292,9 +349,12 @@ class Parser {
 
   private processFunction(arg: PrintArg, name: string): [TokType, string] {
     switch (name) {
-      case '__print_flags': return this.processFlags(arg);
-      case '__print_symbolic': return this.processSymbols(arg);
-      case '__print_hex': case '__print_hex_str': {
+      case '__print_flags':
+        return this.processFlags(arg);
+      case '__print_symbolic':
+        return this.processSymbols(arg);
+      case '__print_hex':
+      case '__print_hex_str': {
         arg.assign(new PrintArg());
         arg.kind = name === '__print_hex' ? 'hex' : 'hexstr';
         arg.sub = this.delimArg(',');
@@ -309,9 +369,12 @@ class Parser {
         arg.elSize = this.delimArg(')');
         return this.nextItem();
       }
-      case '__get_str': case '__get_rel_str':
-      case '__get_bitmask': case '__get_rel_bitmask':
-      case '__get_cpumask': case '__get_rel_cpumask': {
+      case '__get_str':
+      case '__get_rel_str':
+      case '__get_bitmask':
+      case '__get_rel_bitmask':
+      case '__get_cpumask':
+      case '__get_rel_cpumask': {
         let [ty, tok] = this.next();
         if (ty !== TokType.Item) return [ERR, ''];
         arg.kind = name.endsWith('str') ? 'string' : name.endsWith('bitmask') ? 'bitmask' : 'cpumask';
@@ -321,8 +384,10 @@ class Parser {
         if (!(ty === TokType.Delim && tok === ')')) return [ERR, ''];
         return this.next();
       }
-      case '__get_dynamic_array': case '__get_rel_dynamic_array':
-      case '__get_sockaddr': case '__get_sockaddr_rel': {
+      case '__get_dynamic_array':
+      case '__get_rel_dynamic_array':
+      case '__get_sockaddr':
+      case '__get_sockaddr_rel': {
         arg.assign(new PrintArg());
         arg.kind = 'dynarray';
         let [ty, tok] = this.next();
@@ -341,7 +406,8 @@ class Parser {
         if (ty === TokType.Op && tok === ']') return [ERR, ''];
         return this.nextItem();
       }
-      case '__get_dynamic_array_len': case '__get_rel_dynamic_array_len': {
+      case '__get_dynamic_array_len':
+      case '__get_rel_dynamic_array_len': {
         let [ty, tok] = this.next();
         if (ty !== TokType.Item) return [ERR, ''];
         arg.kind = 'dynarraylen';
@@ -361,7 +427,8 @@ class Parser {
         if (!(ty === TokType.Delim && tok === ')')) return [ERR, ''];
         return this.nextItem();
       }
-      case 'sizeof': return this.processSizeof(arg);
+      case 'sizeof':
+        return this.processSizeof(arg);
       default: {
         const fn = this.ctx.findFunction(name);
         if (!fn) return [ERR, ''];
@@ -422,7 +489,7 @@ class Parser {
       [ty, tok] = this.next();
       if (ty !== TokType.Item) return [ERR, ''];
       const f = findAnyField(this.ctx, tok);
-      if (!f || (f.flags & 1 /* array */)) return [ERR, ''];
+      if (!f || f.flags & 1 /* array */) return [ERR, ''];
       arg.atom = String(f.size);
     } else if (!ok) {
       return [ERR, ''];
