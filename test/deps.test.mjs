@@ -15,23 +15,21 @@ const ROOT = new URL('..', import.meta.url).pathname;
  * runs: 'universal' (Node + browser: no node:, no Node globals, except under src/node/),
  *       'browser' (no node: either), 'node'.
  *   bytes ← traceevent ← tracedat ← tracecmd ← cli; tracefs beside tracedat (bytes only);
- *   perf beside tracedat (on traceevent), ctf over tracedat (its trace.dat adapter); model over the file readers; convert and viewer over model.
+ *   perf beside tracedat (on traceevent), ctf over tracedat (its trace.dat adapter); model over the file readers; viewer over model (a new package, e.g. convert, adds its row).
  */
 const PACKAGES = {
   bytes: { runs: 'universal', deps: [] },
   traceevent: { runs: 'universal', deps: ['bytes'] },
   tracedat: { runs: 'universal', deps: ['bytes', 'traceevent'] },
-  perf: { runs: 'universal', deps: ['bytes', 'traceevent', 'elf'] }, // its live half lives under src/node/
+  perf: { runs: 'universal', deps: ['bytes', 'traceevent'] }, // its live half lives under src/node/
   ctf: { runs: 'universal', deps: ['bytes', 'traceevent', 'tracedat'] }, // tracedat: its trace.dat → CTF adapter, until @utp/convert takes it
-  elf: { runs: 'universal', deps: ['bytes'] },
-  model: { runs: 'universal', deps: ['bytes', 'traceevent', 'tracedat', 'perf', 'ctf', 'elf'] },
-  convert: { runs: 'universal', deps: ['bytes', 'traceevent', 'tracedat', 'perf', 'ctf', 'elf', 'model'] },
-  viewer: { runs: 'browser', deps: ['bytes', 'traceevent', 'tracedat', 'perf', 'ctf', 'elf', 'model', 'convert'] },
-  tracefs: { runs: 'node', deps: ['bytes', 'elf'] },
+  model: { runs: 'universal', deps: ['bytes', 'traceevent', 'tracedat', 'perf', 'ctf'] },
+  viewer: { runs: 'browser', deps: ['bytes', 'traceevent', 'tracedat', 'perf', 'ctf', 'model'] },
+  tracefs: { runs: 'node', deps: ['bytes'] },
   tracecmd: { runs: 'node', deps: ['bytes', 'traceevent', 'tracedat', 'tracefs'] },
   cli: {
     runs: 'node',
-    deps: ['bytes', 'traceevent', 'tracedat', 'tracefs', 'tracecmd', 'perf', 'ctf', 'elf', 'model', 'convert', 'viewer'],
+    deps: ['bytes', 'traceevent', 'tracedat', 'tracefs', 'tracecmd', 'perf', 'ctf', 'model', 'viewer'],
   },
 };
 
