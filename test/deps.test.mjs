@@ -159,3 +159,17 @@ test('bytes are decoded to byte strings only through @utp/bytes decodeLatin1', (
   }
   assert.deepEqual(bad, []);
 });
+
+// What a package publishes: its dist/ without the compiled tests or build info (`npm pack` reads `files`).
+test('published packages leave tests and build info out of dist/', () => {
+  const bad = [];
+  for (const pkg of readdirSync(join(ROOT, 'packages'))) {
+    const file = join(ROOT, 'packages', pkg, 'package.json');
+    if (!existsSync(file)) continue;
+    const files = JSON.parse(readFileSync(file, 'utf8')).files ?? [];
+    if (!files.includes('dist')) bad.push(`${pkg}: files does not list dist`);
+    if (!files.includes('!dist/**/*.test.*')) bad.push(`${pkg}: files does not leave out dist/**/*.test.*`);
+    if (!files.includes('!dist/**/*.tsbuildinfo')) bad.push(`${pkg}: files does not leave out dist/**/*.tsbuildinfo`);
+  }
+  assert.deepEqual(bad, []);
+});
