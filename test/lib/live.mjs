@@ -263,3 +263,36 @@ export function firstDifference(refBuf, gotBuf, what) {
     }
   return `${what}: ${diffs} of ${a.length} lines differ; first at line ${first + 1}:\n  trace-cmd: ${JSON.stringify(a[first])}\n  utp:       ${JSON.stringify(b[first])}`;
 }
+
+/**
+ * Why this kernel refuses `kb` KiB sub-buffers ("kernel refuses: buffer_subbuf_size_kb = 8 (EPERM)"),
+ * or undefined when it accepts them (probed once in a scratch instance by @utp/tracefs).
+ */
+export async function subbufRefusal(kb) {
+  const { subbufSizeRefusal } = await import('@utp/tracefs');
+  return subbufSizeRefusal(kb);
+}
+
+/**
+ * Where the kernel refuses a sub-buffer size, what utp must do instead: `utp record --subbuf-size KB`
+ * exits 1 with one line naming buffer_subbuf_size_kb and the errno, no stack, and leaves tracefs as
+ * it was. Returns the reason to skip the comparison with.
+ */
+export async function checkSubbufRefusedCleanly(kb) {
+  const reason = await subbufRefusal(kb);
+  if (!reason) return undefined;
+  const before = tracefsState();
+  const dir = tmpDir('utp-subbuf-refused-');
+  const r = runUtp(['record', '-q', '-e', 'sched', '--subbuf-size', String(kb), '-o', join(dir, 'x.dat'), '--', 'true']);
+  const err = r.stderr.toString();
+  const lines = err.trim().split('\n');
+  if (r.status !== 1) throw new Error(`utp record --subbuf-size ${kb} on a kernel that refuses it: exit ${r.status}, want 1: ${err}`);
+  if (lines.length !== 1 || /\n\s+at /.test(err)) throw new Error(`utp record --subbuf-size ${kb}: want one line on stderr, got:\n${err}`);
+  if (!/buffer_subbuf_size_kb/.test(lines[0]) || !/E[A-Z]+/.test(lines[0]))
+    throw new Error(`utp record --subbuf-size ${kb}: the error should name buffer_subbuf_size_kb and the errno: ${lines[0]}`);
+  const after = tracefsState();
+  if (JSON.stringify(before) !== JSON.stringify(after))
+    throw new Error(`utp record --subbuf-size ${kb}: tracefs changed after the refusal`);
+  if (existsSync(join(dir, 'x.dat'))) throw new Error(`utp record --subbuf-size ${kb}: wrote an output after the refusal`);
+  return reason;
+}

@@ -15,6 +15,7 @@ import {
   sweepStale,
   Instance,
   type TraceFsState,
+  subbufSizeRefusal,
 } from '@utp/tracefs';
 import type { TraceDatBufferInput } from '@utp/tracedat';
 import { RecordSession, collectMetadata, writeTraceFile, unameString, extractTrace, SpliceDrain, pageLayoutOf } from './index.js';
@@ -250,7 +251,18 @@ test('extract of an instance with its own clock stores that clock', { skip }, as
 
 test('the drain and the file take the sub-buffer layout from header_page (16 KiB sub-buffers)', { skip }, async (t) => {
   if (Instance.top().subbufSizeKb() === undefined) {
-    t.skip('this kernel has no buffer_subbuf_size_kb');
+    t.skip('kernel refuses: sub-buffer sizes (no buffer_subbuf_size_kb, Linux < 6.8)');
+    return;
+  }
+  const refused = subbufSizeRefusal(16);
+  if (refused) {
+    // setup() fails with the kernel's refusal and leaves nothing behind (afterEach checks tracefs)
+    const s = new RecordSession({ subbufSizeKb: 16, events: [{ spec: 'sched' }], output: `${dir}/sb16-refused.dat` });
+    assert.throws(
+      () => s.setup(),
+      (e: unknown) => (e as { code?: string }).code === 'TRACEFS_KERNEL_REFUSED' && /16 KiB sub-buffers/.test((e as Error).message),
+    );
+    t.skip(refused);
     return;
   }
   const s = new RecordSession({

@@ -43,4 +43,5 @@ export type { SweepResult, Owner } from './private-instance.js';
 export { acquireSharedInstance, sharedInstanceUsers, runDir } from './shared-instance.js';
 export type { SharedInstance } from './shared-instance.js';
 export { traceFsState, diffTraceFsState } from './tracefs-state.js';
+export { subbufSizeRefusal } from './refusals.js';
 export type { TraceFsState, DiffOptions } from './tracefs-state.js';

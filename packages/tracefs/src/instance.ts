@@ -328,7 +328,23 @@ export class Instance {
       throw new TraceFsError(TraceFsErrorCode.Unsupported, 'This kernel has no buffer_subbuf_size_kb', {
         file: this.file('buffer_subbuf_size_kb'),
       });
-    this.write('buffer_subbuf_size_kb', String(kb));
+    try {
+      this.write('buffer_subbuf_size_kb', String(kb));
+    } catch (e) {
+      const err = e as TraceFsError;
+      if (err.code !== TraceFsErrorCode.KernelRefused) throw e;
+      const why =
+        err.errno === 'EPERM'
+          ? 'EPERM, operation not permitted'
+          : err.errno === 'EINVAL'
+            ? 'EINVAL, not a size it takes'
+            : (err.errno ?? 'refused');
+      throw new TraceFsError(TraceFsErrorCode.KernelRefused, `The kernel refuses ${kb} KiB sub-buffers (${why})`, {
+        file: this.file('buffer_subbuf_size_kb'),
+        errno: err.errno,
+        errorLog: err.errorLog,
+      });
+    }
   }
   /** The ring-buffer sub-buffer ("page") size in bytes, from header_page (data offset + size). */
   subBufferSize(): number {

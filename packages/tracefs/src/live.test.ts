@@ -28,6 +28,7 @@ import {
   acquireSharedInstance,
   sharedInstanceUsers,
   type TraceFsState,
+  subbufSizeRefusal,
 } from './index.js';
 
 const why = tracingUnavailableReason();
@@ -159,9 +160,21 @@ test('settings: options, buffer size, sub-buffer size, clock, cpumask, tracing_o
     inst.setBufferSizeKb(256);
     assert.ok(inst.bufferSizeKb() >= 256 && inst.bufferSizeKb() < 272, 'rounded up to whole pages');
     if (inst.subbufSizeKb() !== undefined) {
-      inst.setSubbufSizeKb(8);
-      assert.equal(inst.subBufferSize(), 8192);
-      inst.setSubbufSizeKb(4);
+      if (subbufSizeRefusal(8) === undefined) {
+        inst.setSubbufSizeKb(8);
+        assert.equal(inst.subBufferSize(), 8192);
+        inst.setSubbufSizeKb(4);
+      } else {
+        // a kernel that refuses the size: a KernelRefused error naming the size, the file and the errno
+        assert.throws(
+          () => inst.setSubbufSizeKb(8),
+          (e: unknown) =>
+            code(e) === 'TRACEFS_KERNEL_REFUSED' &&
+            /^The kernel refuses 8 KiB sub-buffers \(E[A-Z]+/.test((e as Error).message) &&
+            /buffer_subbuf_size_kb$/.test(String((e as { file?: string }).file)),
+        );
+        assert.equal(inst.subBufferSize(), 4096, 'left at 4 KiB');
+      }
     }
     inst.setClock('mono');
     assert.equal(inst.clocks().current, 'mono');

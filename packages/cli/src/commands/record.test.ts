@@ -14,6 +14,7 @@ import {
   sweepStale,
   Instance,
   procStartTime,
+  subbufSizeRefusal,
   type TraceFsState,
 } from '@utp/tracefs';
 import { parseRecordArgs } from './record.js';
@@ -358,7 +359,21 @@ test('-B NAME -C counter -M 1, v6 and v7: clock in TRACECLOCK and both BUFFER op
 
 test('-b KB --subbuf-size 8|16 with v7/zstd, v7/none, v6: page size stored; reports equal', { skip }, (t) => {
   if (Instance.top().subbufSizeKb() === undefined) {
-    t.skip('this kernel has no buffer_subbuf_size_kb');
+    t.skip('kernel refuses: sub-buffer sizes (no buffer_subbuf_size_kb, Linux < 6.8)');
+    return;
+  }
+  const refused = subbufSizeRefusal(8);
+  if (refused) {
+    // this kernel will not take the size: utp says so in one line, naming the file and the errno
+    const r = utp(['record', '-q', '--subbuf-size', '8', '-e', 'sched', '-o', `${dir}/refused.dat`, '--', 'true']);
+    const err = String(r.stderr);
+    assert.equal(r.status, 1, err);
+    assert.match(
+      err,
+      /^utp record: The kernel refuses 8 KiB sub-buffers \(E[A-Z]+[^)]*\): file=\S+\/buffer_subbuf_size_kb, errno=E[A-Z]+\n$/,
+    );
+    assert.equal(existsSync(`${dir}/refused.dat`), false, 'no output after the refusal');
+    t.skip(refused);
     return;
   }
   for (const kb of [8, 16]) {

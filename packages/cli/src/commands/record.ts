@@ -327,6 +327,11 @@ const command: Command = {
           );
           return 1;
         }
+        if (err.code === 'TRACEFS_KERNEL_REFUSED') {
+          // a setting the kernel will not take (e.g. a sub-buffer size): one line, the file and the errno
+          process.stderr.write(`utp record: ${describeError(e)}\n`);
+          return 1;
+        }
         throw e;
       }
       let gated: ReturnType<typeof spawnGated> | undefined;
