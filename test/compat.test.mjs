@@ -102,6 +102,23 @@ function referenceText(file, args = []) {
   return r.stdout.toString('latin1');
 }
 
+/** The event names trace-cmd's report text shows (the recording's content, as the oracle sees it). */
+function eventKinds(text) {
+  return new Set([...text.matchAll(/^.{16,}?\] [ .\w]*\d+\.\d+: ([\w:]+):/gm)].map((m) => m[1]));
+}
+
+/** The recording holds events of the kinds the case enabled, not only markers (an empty or marker-only trace fails). */
+function assertHolds(text, wanted, what) {
+  const kinds = eventKinds(text);
+  const missing = wanted.filter((k) => !kinds.has(k));
+  assert.deepEqual(
+    missing,
+    [],
+    `${what}: trace-cmd's report has no ${missing.join(', ')} events (it shows: ${[...kinds].slice(0, 12).join(' ')})`,
+  );
+  return kinds;
+}
+
 /** Lost events seen by the instances so far (per_cpu/cpuN/stats overrun + dropped events). */
 function lostSoFar(instDirs) {
   let n = 0;
@@ -148,6 +165,8 @@ describe('utp report matches trace-cmd report on fresh traces', { skip }, () => 
     });
     // The recording holds what the case is about: every odd marker and both raw markers, as trace-cmd prints them.
     const text = referenceText(file);
+    const kinds = assertHolds(text, ['sched_switch', 'sys_enter', 'sys_exit'], 'many systems');
+    assert.ok(kinds.size >= 15, `many systems enabled, yet trace-cmd shows only ${kinds.size} kinds: ${[...kinds].join(' ')}`);
     for (const m of ODD_MARKERS.filter(Boolean)) {
       // (an empty write makes no event)
       const shown = Buffer.from(m.endsWith('\n') ? m : m + '\n').toString('latin1'); // the kernel adds a missing newline
@@ -183,7 +202,7 @@ describe('utp report matches trace-cmd report on fresh traces', { skip }, () => 
         ]);
       },
     });
-    const kinds = new Set([...referenceText(file).matchAll(/^.{16,}?\] [ .\w]*\d+\.\d+: ([\w:]+):/gm)].map((m) => m[1]));
+    const kinds = eventKinds(referenceText(file));
     assert.ok(kinds.size >= 20, `every event enabled, yet trace-cmd shows only ${kinds.size} kinds: ${[...kinds].join(' ')}`);
     const v6 = convert(file, join(dir, 'all-v6.dat'), { version: 6, compression: 'none' });
     const problems = [];
@@ -205,6 +224,7 @@ describe('utp report matches trace-cmd report on fresh traces', { skip }, () => 
         return;
       }
       const { file } = recordReference(dir, { events: ['sched', 'irq', 'timer'], clock, run: workload });
+      assertHolds(referenceText(file), ['sched_switch', 'sched_wakeup'], `clock ${clock}`);
       const problems = [];
       for (const m of [[], ['-t'], ['-R']]) {
         const d = diffReports(file, m);
@@ -241,8 +261,10 @@ describe('utp report matches trace-cmd report on fresh traces', { skip }, () => 
   test('two instances in one file (v7 and v6)', () => {
     const { file, instances } = recordReference(dir, { events: ['sched', 'irq'], instances: 2, run: workload });
     const text = referenceText(file);
-    for (const n of instances)
+    for (const n of instances) {
       assert.match(text, new RegExp(`^ *${n}: .*tracing_mark_write: hello from utp$`, 'm'), `instance ${n}'s marker`);
+      assert.match(text, new RegExp(`^ *${n}: .* sched_switch: `, 'm'), `instance ${n}'s sched_switch events`);
+    }
     const v6 = convert(file, join(dir, 'two-v6.dat'), { version: 6, compression: 'none' });
     const problems = [];
     for (const f of [file, v6])
