@@ -215,3 +215,27 @@ describe('utp report --profile matches trace-cmd report --profile', { skip }, ()
     );
   });
 });
+
+const noTraceCmd = spawnSync('trace-cmd', ['--version']).error ? 'trace-cmd is not installed (apt-get install -y trace-cmd)' : false;
+if (noTraceCmd) console.log(`# skipping report --profile corpus tests: ${noTraceCmd}`);
+
+describe('utp report --profile matches trace-cmd on the committed corpus (top-buffer copies)', { skip: noTraceCmd }, () => {
+  // the corpus traces keep their data in an instance buffer, where trace-cmd --profile dies: each is
+  // compared as a copy with that data in the top buffer (lost-events and dropped-* have dropped
+  // pages: the pairs open on that CPU are forgotten there)
+  const CORPUS = ['lost-events', 'dropped-subbuf8k-v6', 'dropped-subbuf8k-v7-zstd', 'many-v7-zstd', 'utf8-comm-marker', 'uprobe-args'];
+  let dir;
+  before(() => {
+    dir = tmpDir('utp-profile-corpus-');
+  });
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  for (const name of CORPUS) {
+    test(name, async () => {
+      const src = new URL(`../testdata/succeed/${name}/trace.dat`, import.meta.url).pathname;
+      const top = await topBufferCopy(src, join(dir, `${name}.dat`), dir);
+      for (const a of [[], ['-G', '--by-comm']]) assert.equal(profileDiff(top.file, a, { expect: [/\n {2}Event: /] }), undefined);
+    });
+  }
+});
