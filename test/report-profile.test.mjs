@@ -80,7 +80,9 @@ describe('utp report --profile matches trace-cmd report --profile', { skip }, ()
   after(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
     assert.deepEqual(tracefsState(), state, 'tracefs state changed by the tests');
-    console.log(`# lines trace-cmd printed in a heap-address order, put in utp's order: ${moved.ties} (tied entries), ${moved.groups} (with --by-comm)`);
+    console.log(
+      `# lines trace-cmd printed in a heap-address order, put in utp's order: ${moved.ties} (tied entries), ${moved.groups} (with --by-comm)`,
+    );
   });
 
   const SORTS = [[], ['-G'], ['--by-comm'], ['-G', '--by-comm']];
