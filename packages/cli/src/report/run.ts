@@ -140,7 +140,7 @@ async function run(inputs: Input[], args: ReportArgs, out: Output, ps: PluginSta
       ...inputs.flatMap((i) => i.td.instances.filter((b) => !i.skipped?.has(b)).map((b) => b.name)),
     ];
     const maxLen = Math.max(0, ...names.map((n) => n.length));
-    if (!args.json || args.version || args.uname || args.stat)
+    if (!args.json || args.profile || args.version || args.uname || args.stat)
       out.write((multi ? inp.name.padStart(maxLen) + ': ' : '') + `cpus=${inp.td.cpuCount}\n`);
     if (inp.td.isLatency) {
       if (multi) throw new InputError('latency traces do not work with multiple inputs');
