@@ -8,7 +8,7 @@
  * follows, so each timed event also gets the call stacks that led to it.
  *
  * One TraceProfile per buffer; feed it the records in trace-cmd's order (`addRecord`), then
- * `profileResult` (profile-output.ts) sorts and merges them and `formatProfile` prints them.
+ * `profileSections` (profile-output.ts) sorts and merges them and `formatSection` prints them.
  */
 import type { EventFormat, Field, KRecord, Tep } from '@utp/traceevent';
 import type { ProfileHook } from './profile-hook.js';
@@ -165,7 +165,6 @@ export class TraceProfile {
   private wakeupComm: Field | undefined;
   private switchPrevComm: Field | undefined;
   private switchNextComm: Field | undefined;
-  private stacktrace: ProfileEventData | undefined;
   /** Tasks in creation order (trace-cmd's task hash; profile-output.ts derives its bucket order). */
   readonly tasks = new Map<number, ProfileTask>();
   readonly globalTask = new ProfileTask(-1);
@@ -239,7 +238,6 @@ export class TraceProfile {
     const sysExit = this.add('raw_syscalls', 'sys_exit', 'syscall');
     const exec = this.add('sched', 'sched_process_exec', 'process_exec');
     const stack = this.add('ftrace', 'kernel_stack', 'stack');
-    this.stacktrace = stack;
     if (stack) {
       stack.handler = 'stacktrace';
       stack.dataField = this.field(stack, 'caller');
@@ -550,11 +548,6 @@ export class TraceProfile {
     }
     // a stack kept for a function graph entry lives until the task's next event
     if (stackBefore && task.lastStack === stackBefore) task.lastStack = undefined;
-  }
-
-  /** The kernel_stack event data, when the file has one (its caller field). */
-  get stackEvent(): ProfileEventData | undefined {
-    return this.stacktrace;
   }
 }
 
