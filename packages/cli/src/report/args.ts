@@ -65,7 +65,7 @@ export interface ReportArgs {
   alignTs: boolean;
   /** --debug (implies --boundary in trace-cmd). */
   debug: boolean;
-  /** --profile, -G, -H HOOK..., --by-comm. */
+  /** --profile, -G, -H HOOK... (in the order given), --by-comm (./profile-run.ts). */
   profile: boolean;
   global: boolean;
   hooks: string[];
@@ -113,7 +113,12 @@ export const REPORT_USAGE = `usage: utp report [options] [-i] FILE   (options af
   --boundary     print CPU:N [SUBBUFFER START] before the first record of each sub-buffer
   --debug        as --boundary (the per-record byte offsets of trace-cmd --debug are not printed)
   --json         one JSON object per event per line (NDJSON), after the same filters (docs/report-json.md)
-  --profile [-G] [-H HOOK] [--by-comm]   not implemented: refused with a message
+  --profile      per task: time scheduled out (per state), wakeup latency, irq/softirq, syscall
+                 and -H pair times, counts of the other events, kernel_stack trees (trace-cmd's profile)
+  -G             with --profile: irq and softirq pairs per CPU ("Global CPU[N] Events"), not per task
+  -H HOOK        with --profile: time a pair of events, [SYS:]START,START_FIELD[,PID_FIELD]/[SYS:]END,END_FIELD[,FLAGS]
+                 (FLAGS: P pinned to its CPU, G global); printed as parsed, as trace-cmd prints it
+  --by-comm      with --profile: merge the tasks of one comm into a group
   --all-pages    read every page of every CPU with its buffer's real sub-buffer size; by default
                  utp reads pages as trace-cmd 3.1.6 does, which loses pages of non-4K sub-buffers
                  in compressed files (a warning on stderr tells where) and cannot open a top

@@ -87,7 +87,7 @@ export function buildHandles(inputs: Input[], args: ReportArgs): Handle[] {
  * every time stamp (tracecmd_get_first_ts: the first page of each CPU with data; an input whose top
  * buffer holds no data counts as 0). We take each CPU's first record, which starts its first page.
  */
-async function firstTopTs(inputs: Input[]): Promise<bigint> {
+export async function firstTopTs(inputs: Input[]): Promise<bigint> {
   let min: bigint | undefined;
   for (const inp of inputs) {
     const top = inp.td.handles()[0]!;

@@ -200,8 +200,19 @@ test('utp report --json: one JSON object per record, 64-bit integers as exact li
   assert.ok(!/"[^"]+":-?\d+(\.|e)/i.test(r.out.toString()));
 });
 
-test('utp report --profile is refused with one line, exit 1', () => {
+// --profile's text is compared with trace-cmd's in test/report-profile.test.mjs; here what it does
+// where trace-cmd fails: an instance buffer (trace-cmd dies) and an invalid -H (trace-cmd segfaults)
+test('utp report --profile profiles an instance buffer under its name', () => {
   const r = utp(['--profile', '-i', datDir + 'sched-irq-v6.dat']);
-  assert.equal(r.status, 1);
-  assert.equal(r.err.trimEnd().split('\n').length, 1);
+  assert.equal(r.status, 0, r.err);
+  const text = r.out.toString('latin1');
+  assert.match(text, /^cpus=\d+\n\nbuffer: mkref_2935\n\ntask: /);
+  assert.match(text, /\n {2}Event: sched_switch:[A-Z]+ \(\d+\) Total: \d+/);
+});
+
+test('utp report -H with an invalid hook is a usage error (one line, exit 2)', () => {
+  const r = utp(['--profile', '-H', 'sched_switch', '-i', datDir + 'sched-irq-v6.dat']);
+  assert.equal(r.status, 2);
+  assert.equal(r.err, "utp report: Invalid hook format 'sched_switch'\n");
+  assert.equal(r.out.length, 0);
 });

@@ -16,6 +16,9 @@ import { printTrace } from './print-trace.js';
 import { renderDiagnostics } from './diagnostics.js';
 import { REPORT_USAGE } from './args.js';
 import type { ReportArgs } from './args.js';
+import { parseProfileHook, profileHookLine } from './profile-hook.js';
+import type { ProfileHook } from './profile-hook.js';
+import type { TraceProfile } from './profile.js';
 
 /** Ends the run with this exit status and nothing more on stderr (trace-cmd's exit() in a mode). */
 class ExitStatus extends Error {
@@ -73,8 +76,10 @@ function pidPredicate(inp: Input, pids: number[]): (rec: TraceRecord) => boolean
 }
 
 /** Everything after opening the inputs: trace-cmd's per-input modes, then the listing. */
-async function run(inputs: Input[], args: ReportArgs, out: Output, ps: PluginState): Promise<void> {
+async function run(inputs: Input[], args: ReportArgs, out: Output, ps: PluginState, hooks: ProfileHook[]): Promise<void> {
   const multi = inputs.length > 1;
+  const profiles = new Map<Input, TraceProfile>();
+  const profile = args.profile ? await import('./profile-run.js') : undefined;
   // trace-cmd handles these per input while opening them, in this order; most stop at the first input
   for (const inp of inputs) {
     if (args.pageSize) {
@@ -135,7 +140,7 @@ async function run(inputs: Input[], args: ReportArgs, out: Output, ps: PluginSta
       ...inputs.flatMap((i) => i.td.instances.filter((b) => !i.skipped?.has(b)).map((b) => b.name)),
     ];
     const maxLen = Math.max(0, ...names.map((n) => n.length));
-    if (!args.json || args.version || args.uname || args.stat)
+    if (!args.json || args.profile || args.version || args.uname || args.stat)
       out.write((multi ? inp.name.padStart(maxLen) + ': ' : '') + `cpus=${inp.td.cpuCount}\n`);
     if (inp.td.isLatency) {
       if (multi) throw new InputError('latency traces do not work with multiple inputs');
@@ -155,9 +160,18 @@ async function run(inputs: Input[], args: ReportArgs, out: Output, ps: PluginSta
     }
     if (args.stat) {
       await showStat(inp.td, out);
+      continue;
+    }
+    if (profile) {
+      try {
+        profiles.set(inp, profile.initTopProfile(inp, args, hooks));
+      } catch (e) {
+        throw new InputError(describeError(e));
+      }
     }
   }
   if (args.version || args.uname || args.stat) return;
+  if (profile) return profile.runProfile(inputs, profiles, args, hooks, out);
   await printTrace(inputs, args, out, args.noPlugins ? undefined : ps.lookahead);
 }
 
@@ -180,9 +194,18 @@ export async function report(argv: string[]): Promise<number> {
     return 0;
   }
   const multi = args.inputs.length > 1;
-  if (args.profile) {
-    process.stderr.write('utp report: --profile (and -H, -G, --by-comm with it) is not implemented yet\n');
-    return 1;
+  // trace-cmd parses each -H while it reads its options and prints it (with or without --profile)
+  const hooks: ProfileHook[] = [];
+  for (const h of args.hooks) {
+    const hook = parseProfileHook(h);
+    if (!hook) {
+      // trace-cmd 3.1.6 warns and then dereferences the NULL hook (SIGSEGV)
+      process.stderr.write(`utp report: Invalid hook format '${h}'\n`);
+      return 2;
+    }
+    for (const f of hook.unknownFlags) process.stderr.write(`utp report: unknown flag ${f}\n`);
+    out.write(profileHookLine(hook));
+    hooks.push(hook);
   }
   if (multi && args.wakeup) {
     process.stderr.write('utp report: Wakeup tracing can only be done on a single input file\n');
@@ -198,6 +221,7 @@ export async function report(argv: string[]): Promise<number> {
   } catch (e) {
     for (const i of inputs) await i.td.close();
     if (e instanceof InputError) {
+      out.flush();
       process.stderr.write(`utp report: ${e.message}\n`);
       return 1;
     }
@@ -208,7 +232,7 @@ export async function report(argv: string[]): Promise<number> {
   ps.funcRepeatTime = args.rawTs ? 'raw' : !lastTd.inUsecs ? 'counter' : args.nsec ? 'nsecs' : 'usecs';
   let status = 0;
   try {
-    await run(inputs, args, out, ps);
+    await run(inputs, args, out, ps, hooks);
   } catch (e) {
     out.flush();
     if (e instanceof ExitStatus) {
