@@ -333,6 +333,39 @@ describe('utp report matches trace-cmd report on fresh traces', { skip }, () => 
     noProblems(problems);
   });
 
+  test('--pid and --comm with stacktrace records (trace-cmd keeps the stack traces after a printed event on the CPU)', async () => {
+    const { file } = recordReference(dir, {
+      events: ['sched/sched_switch', 'sched/sched_wakeup', 'sched/sched_waking'],
+      triggers: { 'sched/sched_switch': 'stacktrace' },
+      bufKb: 4096,
+      run: (I) => {
+        spawnSync('sh', ['-c', 'for i in 1 2 3; do ls /usr/lib >/dev/null; sleep 0.02; done']);
+        workload(I);
+      },
+    });
+    const text = referenceText(file);
+    assertHolds(text, ['sched_switch', 'kernel_stack'], 'stacktrace trigger');
+    // trace-cmd 3.1.6 crashes on --pid over instance-buffer files as on -F: compare on the top-buffer copy
+    const { file: top } = await topBufferCopy(file, join(dir, 'stack-top.dat'), dir);
+    const pids = [...new Set([...text.matchAll(/-(\d+) +\[\d+\] [^\n]* sched_switch: /g)].map((m) => m[1]))].slice(0, 4);
+    const comms = [...new Set([...text.matchAll(/^\S+: +([a-z][\w.]*)-\d+ +\[\d+\] [^\n]* sched_switch: /gm)].map((m) => m[1]))].slice(
+      0,
+      2,
+    );
+    assert.ok(pids.length >= 2 && comms.length >= 1, `pids ${pids} comms ${comms}`);
+    const problems = [];
+    for (const args of [
+      ...pids.map((p) => ['--pid', p]),
+      ['--pid', pids.join(',')],
+      ...comms.map((c) => ['--comm', c]),
+      ['--pid', pids[0], '-F', 'sched_wakeup'],
+    ]) {
+      const d = diffReports(top, args);
+      if (d) problems.push(d);
+    }
+    noProblems(problems);
+  });
+
   test('report flags: --cpu, -F, -v, --stat, --uname, --cpus, --first-event, --last-event, --ts-diff, -w, -I, -S', async () => {
     const { file } = recordReference(dir, { events: ['sched', 'irq', 'timer', 'raw_syscalls'], run: workload });
     const problems = [];

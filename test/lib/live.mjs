@@ -118,7 +118,7 @@ export function symbolOffset(bin, sym) {
 
 /**
  * Records a trace with trace-cmd extract in a private instance.
- * opts: { events: ['sched', 'irq/irq_handler_entry', ...], clock, bufKb, subbufKb, run: () => void,
+ * opts: { events: ['sched', 'irq/irq_handler_entry', ...], triggers: { 'sched/sched_switch': 'stacktrace' }, clock, bufKb, subbufKb, run: () => void,
  *         uprobes: ['p:utp_t/NAME PATH:OFF args'], instances: 1|2, out: path }
  * Returns { file, instances: [names] }.
  */
@@ -127,6 +127,7 @@ export function recordReference(dir, opts) {
   const names = Array.from({ length: opts.instances ?? 1 }, (_, i) => `utp-${id}${i ? '-' + i : ''}`);
   const created = [];
   const probes = [];
+  const triggers = [];
   try {
     for (const p of opts.uprobes ?? []) {
       addUprobe(p);
@@ -144,6 +145,10 @@ export function recordReference(dir, opts) {
         if (!existsSync(f)) continue; // e.g. ftrace/* events have no enable switch
         if (!tryW(f, '1')) throw new Error(`cannot enable ${e} in ${name}`);
       }
+      for (const [e, trig] of Object.entries(opts.triggers ?? {})) {
+        if (!tryW(join(I, 'events', e, 'trigger'), trig)) throw new Error(`cannot set trigger ${trig} on ${e} in ${name}`);
+        triggers.push([join(I, 'events', e, 'trigger'), trig]);
+      }
       w(join(I, 'tracing_on'), '1');
     }
     (opts.run ?? (() => spawnSync('sleep', ['0.2'])))(names.map((n) => join(T, 'instances', n)));
@@ -159,6 +164,7 @@ export function recordReference(dir, opts) {
     if (r.status !== 0 || !existsSync(file)) throw new Error(`trace-cmd extract failed: ${r.stderr}`);
     return { file, instances: names };
   } finally {
+    for (const [f, trig] of triggers) tryW(f, `!${trig}`);
     for (const I of created) {
       tryW(join(I, 'tracing_on'), '0');
       tryW(join(I, 'events/enable'), '0');

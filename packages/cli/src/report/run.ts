@@ -56,14 +56,22 @@ function pidList(inp: Input, args: ReportArgs): number[] {
   return pids;
 }
 
-/** The pid filter alone: common_pid, or a `pid` / `next_pid` field of the event, is in the set (a missing field is false, as in libtraceevent). */
+/**
+ * The pid filter alone: common_pid, or a `pid` / `next_pid` field of the event, is in the set (a missing field is
+ * false, as in libtraceevent). As with every trace-cmd filter (tracecmd_filter_match), a kernel_stack / user_stack
+ * record that misses still prints when the last record that passed on its CPU was printed — and a miss does not
+ * reset that, so once a CPU printed one event of the pids, every later stack trace on that CPU prints.
+ */
 function pidPredicate(inp: Input, pids: number[]): (rec: TraceRecord) => boolean {
   const tep = inp.td.tep;
   const set = new Set(pids);
   const byEvent = new Map<number, Field[]>();
-  return (rec) => {
+  const stackIds = [tep.findEvent('ftrace', 'kernel_stack')?.id, tep.findEvent('ftrace', 'user_stack')?.id].filter(
+    (x): x is number => x !== undefined,
+  );
+  let lastPrinted = new Uint8Array(8);
+  const matches = (rec: TraceRecord, id: number): boolean => {
     if (set.has(tep.pidOf(rec))) return true;
-    const id = tep.typeOf(rec);
     let fs = byEvent.get(id);
     if (!fs) {
       const ev = tep.findEventById(id);
@@ -72,6 +80,18 @@ function pidPredicate(inp: Input, pids: number[]): (rec: TraceRecord) => boolean
     }
     for (const f of fs) if (set.has(Number(BigInt.asIntN(32, tep.readFieldSigned(rec, f))))) return true;
     return false;
+  };
+  return (rec) => {
+    const id = tep.typeOf(rec);
+    const cpu = rec.cpu;
+    if (cpu >= lastPrinted.length) {
+      const n = new Uint8Array(Math.max(cpu + 1, lastPrinted.length * 2));
+      n.set(lastPrinted);
+      lastPrinted = n;
+    }
+    if (!matches(rec, id) && !(lastPrinted[cpu] && stackIds.includes(id))) return false;
+    lastPrinted[cpu] = 1;
+    return true;
   };
 }
 
