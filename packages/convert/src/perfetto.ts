@@ -20,7 +20,13 @@ import { ProtoWriter, varintSize } from './proto-writer.js';
 import { TaskTable, fieldIndex, roleOf } from './tasks.js';
 import type { Role } from './tasks.js';
 import type { ConvertResult } from './chrome-json.js';
-import { arrayElements } from './values.js';
+import { arrayElements, isAscii, isUtf8, utf8Text } from './values.js';
+
+/** A protobuf `string` must be UTF-8: a byte string that is not goes out with U+FFFD for its bad bytes (as in Chrome JSON). */
+function protoString(b: ProtoWriter, no: number, s: string): void {
+  if (isAscii(s) || isUtf8(s)) b.byteString(no, s);
+  else b.text(no, utf8Text(s));
+}
 
 export interface PerfettoOptions {
   chunkSize: number;
@@ -197,7 +203,7 @@ export class PerfettoWriter implements EventSink {
       for (const f of p.fields) this.typedField(b, f.no, f.type as ProtoType, vals[f.idx]?.value, f.sf);
     } else {
       this.r.generic++;
-      b.byteString(GENERIC.eventName, p.name);
+      protoString(b, GENERIC.eventName, p.name);
       for (const f of p.fields) {
         const v = vals[f.idx];
         if (v) this.genericField(b, f.sf, v.value);
@@ -212,7 +218,7 @@ export class PerfettoWriter implements EventSink {
   private typedField(b: ProtoWriter, no: number, t: ProtoType, v: FieldValue | undefined, sf: StreamField): void {
     if (v === undefined) return;
     if (t === 'string') {
-      b.byteString(no, typeof v === 'string' ? v : '');
+      protoString(b, no, typeof v === 'string' ? v : '');
       return;
     }
     if (t === 'repeated uint64') {
@@ -228,7 +234,7 @@ export class PerfettoWriter implements EventSink {
   private genericField(b: ProtoWriter, sf: StreamField, v: FieldValue): void {
     b.fork();
     b.byteString(GENERIC.fieldName, sf.name);
-    if (typeof v === 'string') b.byteString(GENERIC.str, v);
+    if (typeof v === 'string') protoString(b, GENERIC.str, v);
     else if (typeof v === 'number' || typeof v === 'bigint') {
       if (sf.signed) b.int(GENERIC.int, v);
       else b.int(GENERIC.uint, typeof v === 'number' && v < 0 ? BigInt.asUintN(64, BigInt(v)) : v);
@@ -282,7 +288,7 @@ export class PerfettoWriter implements EventSink {
       for (const pid of [...groups].sort((a, b) => a - b)) {
         w.fork();
         w.int(1, pid);
-        w.byteString(3, this.tasks.nameOf(pid) || `pid ${pid}`);
+        protoString(w, 3, this.tasks.nameOf(pid) || `pid ${pid}`);
         w.int(9, 1); // cmdline_is_comm
         w.join(1);
       }
@@ -290,7 +296,7 @@ export class PerfettoWriter implements EventSink {
         w.fork();
         w.int(1, tid);
         const name = this.tasks.nameOf(tid);
-        if (name) w.byteString(2, name);
+        if (name) protoString(w, 2, name);
         w.int(3, this.tasks.tgidOf(tid));
         w.join(2);
       }

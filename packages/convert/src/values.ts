@@ -51,9 +51,38 @@ export function isAscii(s: string): boolean {
   return true;
 }
 
-/** A byte string's bytes read as UTF-8 (invalid sequences become U+FFFD), as a JS string. */
+/** Are the byte string's bytes valid UTF-8? */
+export function isUtf8(s: string): boolean {
+  const n = s.length;
+  for (let i = 0; i < n; ) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    const need = c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    if (need < 0 || i + need >= n) return false;
+    let cp = c & (need === 1 ? 0x1f : need === 2 ? 0x0f : 0x07);
+    for (let k = 1; k <= need; k++) {
+      const d = s.charCodeAt(i + k);
+      if ((d & 0xc0) !== 0x80) return false;
+      cp = (cp << 6) | (d & 0x3f);
+    }
+    if (cp < (need === 1 ? 0x80 : need === 2 ? 0x800 : 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += need + 1;
+  }
+  return true;
+}
+
+type Utf8Decoder = { decode(b: Uint8Array): string };
+// The platform's decoder where there is one (Node, browsers; typed structurally: no DOM types here)
+const Decoder = (globalThis as unknown as { TextDecoder?: new (label: string) => Utf8Decoder }).TextDecoder;
+const platformUtf8: Utf8Decoder | undefined = Decoder ? new Decoder('utf-8') : undefined;
+
+/** A byte string's bytes read as UTF-8 (invalid sequences become U+FFFD, as the Encoding standard says), as a JS string. */
 export function utf8Text(s: string): string {
   if (isAscii(s)) return s;
+  if (platformUtf8) return platformUtf8.decode(byteStringBytes(s));
   let out = '';
   const n = s.length;
   for (let i = 0; i < n; ) {
