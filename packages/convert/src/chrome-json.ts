@@ -142,7 +142,8 @@ export class ChromeJsonWriter implements EventSink {
   }
 
   private emit(json: string): void {
-    this.out.text(this.first ? json : `,\n${json}`);
+    if (!this.first) this.out.text(',\n');
+    this.out.text(json);
     this.first = false;
   }
 
@@ -248,7 +249,7 @@ export class ChromeJsonWriter implements EventSink {
     const o = st.pop()!;
     this.r.closed++;
     this.emit(
-      `{"name":${JSON.stringify(o.name)},"cat":"utp.closed","ph":"E","ts":${ts},"pid":${pid},"tid":${tid},"cpu":${cpu},"args":{"utp_closed":"${why}"}}`,
+      `{"name":${JSON.stringify(o.name)},"cat":"utp.closed","ph":"E","ts":${ts},"pid":${pid},"tid":${tid}${cpu >= 0 ? `,"cpu":${cpu}` : ''},"args":{"utp_closed":"${why}"}}`,
     );
   }
 
