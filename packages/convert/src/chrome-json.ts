@@ -313,7 +313,7 @@ export class ChromeJsonWriter implements EventSink {
     const m = this.source.meta;
     const other = {
       source: m.format,
-      name: m.name,
+      name: m.name.split('/').pop() ?? m.name, // the file's name, not the path it was read from
       clock: m.clock,
       nanoseconds: m.nanoseconds,
       hostname: m.hostname ?? '',
