@@ -65,6 +65,8 @@ interface ClassInfo {
 interface Open {
   kind: number;
   name: string;
+  /** `{"name":…,"cat":…,"ph":` of its B and E. */
+  head: string;
 }
 
 /** Microseconds with the nanosecond digits kept: 1234567 ns → "1234.567". */
@@ -106,6 +108,8 @@ export class ChromeJsonWriter implements EventSink {
   private readonly tasks: TaskTable;
   private readonly infos: Array<ClassInfo | undefined> = [];
   private readonly stacks = new Map<number, Open[]>();
+  /** Slice name → its JSON head (syscall numbers, irqs and softirqs are few). */
+  private readonly heads = new Map<string, string>();
   /** Per CPU: the task on it since `since` (ns), or pid -1. */
   private readonly onCpu: Array<{ pid: number; since: number; sinceBig: bigint | undefined } | undefined> = [];
   private readonly cpus = new Set<number>();
@@ -222,8 +226,13 @@ export class ChromeJsonWriter implements EventSink {
     if (!st) this.stacks.set(tid, (st = []));
     // the same kind still open on this task: its end event was lost
     if (st.some((o) => o.kind === kind)) this.closeDownTo(st, tid, pid, cpu, kind, ts, 'its end event was lost');
-    st.push({ kind, name });
-    this.emit(`{"name":${JSON.stringify(name)},"cat":"${KIND_CAT[kind]}","ph":"B",${where}}`);
+    let head = this.heads.get(name);
+    if (head === undefined) {
+      head = `{"name":${JSON.stringify(name)},"cat":"${KIND_CAT[kind]}","ph":`;
+      if (this.heads.size < 4096) this.heads.set(name, head);
+    }
+    st.push({ kind, name, head });
+    this.emit(`${head}"B",${where}}`);
   }
 
   /** Writes the E of an open slice of `kind`; false when none is open (the caller writes an instant). */
@@ -232,7 +241,7 @@ export class ChromeJsonWriter implements EventSink {
     if (!st?.some((o) => o.kind === kind)) return false;
     while (st[st.length - 1]!.kind !== kind) this.closeTop(st, tid, pid, cpu, ts, 'its end event was lost');
     const o = st.pop()!;
-    this.emit(`{"name":${JSON.stringify(o.name)},"cat":"${KIND_CAT[kind]}","ph":"E",${where}}`);
+    this.emit(`${o.head}"E",${where}}`);
     if (!st.length) this.stacks.delete(tid);
     return true;
   }
