@@ -13,7 +13,15 @@ const big = { encoding: 'latin1', maxBuffer: 1 << 30 };
 export function tcEvents(file) {
   const r = spawnSync('trace-cmd', ['report', '-R', '-t', '-i', file], big);
   if (r.status !== 0) throw new Error(`trace-cmd report failed: ${r.stderr}`);
-  return r.stdout.split('\n').map(parseTcLine).filter(Boolean);
+  const out = [];
+  for (const line of r.stdout.split('\n')) {
+    const e = parseTcLine(line);
+    if (!e) continue;
+    // the task: COMM-PID before the [CPU] column
+    e.pid = Number(/-(\d+)\s+\[\d{3,}\]/.exec(line)?.[1] ?? -1);
+    out.push(e);
+  }
+  return out;
 }
 
 /** Event name → its fields [{ name, type, array, size, signed }] (common fields left out), from trace-cmd dump. */
@@ -139,6 +147,7 @@ function compareAll(tc, got, formats, symbol, opts = {}) {
       g = b[i];
     const at = `event ${i} (${t.name} at ${t.ts} on CPU ${t.cpu})`;
     if (t.ts !== g.ts || t.cpu !== g.cpu || t.name !== g.name) return { error: `${at}: utp has ${g.name} at ${g.ts} on CPU ${g.cpu}` };
+    if (t.pid !== g.pid) return { error: `${at}: task ${t.pid} in trace-cmd, ${g.pid} in utp` };
     const fmt = formats.get(t.name);
     if (!fmt) return { error: `${at}: no format in trace-cmd dump` };
     const sp = splitFields(
@@ -177,6 +186,9 @@ function compareAll(tc, got, formats, symbol, opts = {}) {
 }
 
 // ---------------------------------------------------------------- Chrome JSON
+
+/** The idle task of CPU n is thread IDLE_TID0 + n in Chrome JSON (docs/convert.md). */
+const IDLE_TID0 = 4194304 + 65536;
 
 const SLICE_EVENT = {
   syscall: { B: 'sys_enter', E: 'sys_exit' },
@@ -264,7 +276,8 @@ export function checkChromeJson(text, tc, formats, symbol) {
         values.set(k, { kind: 'int', value: BigInt(v) });
       } else values.set(k, { kind: 'string', value: utf8ToBytes(String(v)), utf8: String(v) });
     }
-    got.push({ ts: String(Math.round(e.ts * 1000)), cpu: e.cpu, name, values });
+    const pid = e.tid === IDLE_TID0 + e.cpu ? 0 : e.tid;
+    got.push({ ts: String(Math.round(e.ts * 1000)), cpu: e.cpu, pid, name, values });
   }
   for (const [k, st] of depth) if (st.length) return { error: `${st.length} B without E on ${k}` };
   for (const k of used) if (!named.has(k)) return { error: `no process_name/thread_name for ${k}` };
@@ -431,7 +444,14 @@ export function checkPerfetto(decoded, tc, formats, symbol, msgs) {
             );
           }
         }
-        got.push({ ts: String(ts), cpu, name, values, typedMsg: k === 'generic' ? undefined : typedNames.get(k) });
+        got.push({
+          ts: String(ts),
+          cpu,
+          pid: Number(e.pid?.[0] ?? -1n),
+          name,
+          values,
+          typedMsg: k === 'generic' ? undefined : typedNames.get(k),
+        });
       }
     }
   }
