@@ -58,7 +58,7 @@ interface ClassInfo {
   fields: readonly StreamField[];
   /** `"name":` per field, JSON-escaped once. */
   keys: string[];
-  /** `"name":"…","cat":"…"` of the instant form. */
+  /** `{"name":"…","cat":"…"` of the instant form. */
   head: string;
 }
 
@@ -81,6 +81,15 @@ export function usText(ns: number, big?: bigint): string {
   const us = Math.floor(a / 1000);
   const r = a - us * 1000;
   return `${neg ? '-' : ''}${us}.${r < 10 ? '00' : r < 100 ? '0' : ''}${r}`;
+}
+
+/** A byte string JSON can hold as it is: printable ASCII without `"` or `\\`. */
+function plainAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c >= 0x7f || c === 34 || c === 92) return false;
+  }
+  return true;
 }
 
 function jsonValue(v: FieldValue, f: StreamField | undefined, le: boolean): string {
@@ -138,7 +147,7 @@ export class ChromeJsonWriter implements EventSink {
         idx: fieldIndex(c),
         fields: c.fields,
         keys: c.fields.map((f) => `${JSON.stringify(f.name)}:`),
-        head: `"name":${JSON.stringify(c.name)},"cat":${JSON.stringify(c.system)}`,
+        head: `{"name":${JSON.stringify(c.name)},"cat":${JSON.stringify(c.system)}`,
       };
       this.infos[c.id] = i;
     }
@@ -174,7 +183,6 @@ export class ChromeJsonWriter implements EventSink {
     this.tasks.see(e.pid);
     this.lastTs = e.ts;
     this.lastBig = e.tsBig;
-    const ts = usText(e.ts, e.tsBig);
     const cpu = e.cpu;
     if (!this.cpus.has(cpu)) this.cpus.add(cpu);
     const { pid, tid } = this.thread(e.pid, cpu);
@@ -182,68 +190,146 @@ export class ChromeJsonWriter implements EventSink {
       const k = ci.idx.get(n);
       return k === undefined ? undefined : vals[k]?.value;
     };
-    let args = '{';
-    const le = this.opts.littleEndian;
-    for (let k = 0; k < ci.fields.length; k++) {
-      const v = vals[k];
-      if (!v) break;
-      if (k) args += ',';
-      args += ci.keys[k]! + jsonValue(v.value, ci.fields[k], le);
-    }
-    args += '}';
-    const where = `"ts":${ts},"pid":${pid},"tid":${tid},"cpu":${cpu},"args":${args}`;
     this.r.events++;
+    // which form: a slice's B or E, or an instant (closing what a lost end event left open comes first)
+    let head = '';
+    let ph = '';
     switch (ci.role) {
       case Role.SchedSwitch:
         this.switchCpu(e, cpu, num(get('next_pid')));
         break;
       case Role.SysEnter:
-        this.begin(tid, pid, cpu, Kind.Sys, `syscall ${num(get('id'))}`, ts, where);
-        return;
+        head = this.begin(tid, pid, cpu, Kind.Sys, `syscall ${num(get('id'))}`, e);
+        ph = 'B';
+        break;
       case Role.IrqEntry:
-        this.begin(tid, pid, cpu, Kind.Irq, `irq ${num(get('irq'))} ${utf8Text(str(get('name')))}`.trimEnd(), ts, where);
-        return;
+        head = this.begin(tid, pid, cpu, Kind.Irq, `irq ${num(get('irq'))} ${utf8Text(str(get('name')))}`.trimEnd(), e);
+        ph = 'B';
+        break;
       case Role.SoftirqEntry: {
         const vec = num(get('vec'));
-        this.begin(tid, pid, cpu, Kind.Softirq, `softirq ${SOFTIRQ[vec] ?? vec}`, ts, where);
-        return;
+        head = this.begin(tid, pid, cpu, Kind.Softirq, `softirq ${SOFTIRQ[vec] ?? vec}`, e);
+        ph = 'B';
+        break;
       }
       case Role.SysExit:
-        if (this.end(tid, pid, cpu, Kind.Sys, ts, where)) return;
-        break;
       case Role.IrqExit:
-        if (this.end(tid, pid, cpu, Kind.Irq, ts, where)) return;
-        break;
       case Role.SoftirqExit:
-        if (this.end(tid, pid, cpu, Kind.Softirq, ts, where)) return;
+        head = this.end(tid, pid, cpu, ci.role === Role.SysExit ? Kind.Sys : ci.role === Role.IrqExit ? Kind.Irq : Kind.Softirq, e);
+        if (head) ph = 'E';
         break;
     }
-    this.emit(`{${ci.head},"ph":"i","s":"t",${where}}`);
+    const out = this.out;
+    if (!this.first) out.ascii(',\n');
+    this.first = false;
+    if (ph) {
+      out.text(head);
+      out.ascii(ph === 'B' ? '"B","ts":' : '"E","ts":');
+    } else {
+      out.text(ci.head);
+      out.ascii(',"ph":"i","s":"t","ts":');
+    }
+    if (e.tsBig !== undefined || e.ts < 0 || e.ts > 9007199254740991) out.ascii(usText(e.ts, e.tsBig));
+    else out.micros(e.ts);
+    out.ascii(',"pid":');
+    out.int(pid);
+    out.ascii(',"tid":');
+    out.int(tid);
+    out.ascii(',"cpu":');
+    out.int(cpu);
+    out.ascii(',"args":{');
+    const le = this.opts.littleEndian;
+    for (let k = 0; k < ci.fields.length; k++) {
+      const v = vals[k];
+      if (!v) break;
+      if (k) out.ascii(',');
+      out.text(ci.keys[k]!);
+      this.value(v.value, ci.fields[k], le);
+    }
+    out.ascii('}}');
   }
 
-  private begin(tid: number, pid: number, cpu: number, kind: number, name: string, ts: string, where: string): void {
+  private value(v: FieldValue, f: StreamField | undefined, le: boolean): void {
+    const out = this.out;
+    if (typeof v === 'number') {
+      if (Number.isSafeInteger(v)) out.int(v);
+      else out.ascii(Number.isFinite(v) ? String(v) : 'null');
+    } else if (typeof v === 'bigint') {
+      if (fitsDouble(v)) out.int(Number(v));
+      else out.ascii(`"${v}"`);
+    } else if (typeof v === 'string') {
+      if (plainAscii(v)) {
+        out.ascii('"');
+        out.ascii(v);
+        out.ascii('"');
+      } else out.text(JSON.stringify(utf8Text(v)));
+    } else if (v instanceof Uint8Array && f) this.array(v, f, le);
+    else out.ascii(jsonValue(v, f, le));
+  }
+
+  /** An array field's elements, read from its bytes (no bigint unless an 8-byte element is beyond ±2^53). */
+  private array(bytes: Uint8Array, f: StreamField, le: boolean): void {
+    const out = this.out;
+    const size = f.elementSize > 0 ? f.elementSize : 1;
+    const n = Math.floor(bytes.length / size);
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    out.ascii('[');
+    for (let i = 0, o = 0; i < n; i++, o += size) {
+      if (i) out.ascii(',');
+      switch (size) {
+        case 1:
+          out.int(f.signed ? dv.getInt8(o) : bytes[o]!);
+          break;
+        case 2:
+          out.int(f.signed ? dv.getInt16(o, le) : dv.getUint16(o, le));
+          break;
+        case 4:
+          out.int(f.signed ? dv.getInt32(o, le) : dv.getUint32(o, le));
+          break;
+        case 8: {
+          const lo = dv.getUint32(le ? o : o + 4, le),
+            hi = dv.getUint32(le ? o + 4 : o, le);
+          if (hi < 0x200000) out.int(hi * 4294967296 + lo);
+          else if (f.signed && hi > 0xffe00000) out.int((hi - 4294967296) * 4294967296 + lo);
+          else {
+            const b = f.signed ? dv.getBigInt64(o, le) : dv.getBigUint64(o, le);
+            out.ascii(fitsDouble(b) ? b.toString() : `"${b}"`);
+          }
+          break;
+        }
+        default:
+          out.int(bytes[o]!);
+      }
+    }
+    out.ascii(']');
+  }
+
+  /** Opens a slice on the task; returns its JSON head (the B is written by the caller). */
+  private begin(tid: number, pid: number, cpu: number, kind: number, name: string, e: StreamEvent): string {
     let st = this.stacks.get(tid);
     if (!st) this.stacks.set(tid, (st = []));
     // the same kind still open on this task: its end event was lost
-    if (st.some((o) => o.kind === kind)) this.closeDownTo(st, tid, pid, cpu, kind, ts, 'its end event was lost');
+    if (st.some((o) => o.kind === kind)) this.closeDownTo(st, tid, pid, cpu, kind, usText(e.ts, e.tsBig), 'its end event was lost');
     let head = this.heads.get(name);
     if (head === undefined) {
       head = `{"name":${JSON.stringify(name)},"cat":"${KIND_CAT[kind]}","ph":`;
       if (this.heads.size < 4096) this.heads.set(name, head);
     }
     st.push({ kind, name, head });
-    this.emit(`${head}"B",${where}}`);
+    return head;
   }
 
-  /** Writes the E of an open slice of `kind`; false when none is open (the caller writes an instant). */
-  private end(tid: number, pid: number, cpu: number, kind: number, ts: string, where: string): boolean {
+  /** Closes the open slice of `kind` and returns its JSON head (the E is written by the caller); '' when none is open (an instant then). */
+  private end(tid: number, pid: number, cpu: number, kind: number, e: StreamEvent): string {
     const st = this.stacks.get(tid);
-    if (!st?.some((o) => o.kind === kind)) return false;
-    while (st[st.length - 1]!.kind !== kind) this.closeTop(st, tid, pid, cpu, ts, 'its end event was lost');
+    if (!st?.some((o) => o.kind === kind)) return '';
+    if (st[st.length - 1]!.kind !== kind) {
+      const ts = usText(e.ts, e.tsBig);
+      while (st[st.length - 1]!.kind !== kind) this.closeTop(st, tid, pid, cpu, ts, 'its end event was lost');
+    }
     const o = st.pop()!;
-    this.emit(`${o.head}"E",${where}}`);
     if (!st.length) this.stacks.delete(tid);
-    return true;
+    return o.head;
   }
 
   private closeDownTo(st: Open[], tid: number, pid: number, cpu: number, kind: number, ts: string, why: string): void {

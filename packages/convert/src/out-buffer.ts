@@ -59,6 +59,57 @@ export class ByteOut {
     this.pos += encodeUtf8Into(s, this.buf, this.pos);
   }
 
+  /** ASCII text (every char below 0x80: keys, numbers, constants). */
+  ascii(s: string): void {
+    const n = s.length;
+    if (this.pos + n > this.buf.length) {
+      this.text(s);
+      return;
+    }
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
+    this.pos = p;
+  }
+
+  /** The decimal digits of an integer below 2^53 in magnitude. */
+  int(v: number): void {
+    if (this.pos + 17 > this.buf.length) this.flush();
+    const b = this.buf;
+    if (v < 0) {
+      b[this.pos++] = 45; // '-'
+      v = -v;
+    }
+    if (v < 10) {
+      b[this.pos++] = 48 + v;
+      return;
+    }
+    let digits = 1;
+    for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
+    let p = this.pos + digits;
+    this.pos = p;
+    while (v >= 10) {
+      const q = Math.floor(v / 10);
+      b[--p] = 48 + (v - q * 10);
+      v = q;
+    }
+    b[--p] = 48 + v;
+  }
+
+  /** Nanoseconds as microseconds with three decimals (0 ≤ ns < 2^53): 1234567 → 1234.567. */
+  micros(ns: number): void {
+    const us = Math.floor(ns / 1000);
+    const r = ns - us * 1000;
+    this.int(us);
+    if (this.pos + 4 > this.buf.length) this.flush();
+    const b = this.buf;
+    b[this.pos] = 46; // '.'
+    b[this.pos + 1] = 48 + Math.floor(r / 100);
+    b[this.pos + 2] = 48 + (Math.floor(r / 10) % 10);
+    b[this.pos + 3] = 48 + (r % 10);
+    this.pos += 4;
+  }
+
   flush(): void {
     if (this.pos === 0) return;
     this.sink(this.buf.subarray(0, this.pos));
