@@ -11,6 +11,7 @@
 //   ctf/convert/syscalls        `utp convert --to ctf` of the syscalls trace vs `babeltrace2` printing the result
 //   perf/report/tracepoints-1M, perf/report/cpu-clock-g-1M  `utp report` vs `perf script` on ~1M-sample perf.data
 //   ctf/report/syscalls         `utp report` vs `babeltrace2` on that CTF (outputs compared)
+//   convert/json/syscalls, convert/perfetto/syscalls  `utp convert --to json|perfetto` vs `trace-cmd report` of the same file
 //   tracecmd/record/raw_syscalls `utp record` vs a plain per-CPU `cat trace_pipe_raw` copy under a syscall storm:
 //                               events captured, events lost, recorder CPU time (packages/tracecmd/bench/record.mjs).
 // Wall time is the median of --runs runs (small files: 3x as many), RSS the median peak; the machine
@@ -176,6 +177,35 @@ benches['ctf/report/syscalls'] = () => ctf().report;
 benches['perf/report/tracepoints-1M'] = () => reportBench(makePerfData('tracepoints'), '', RUNS, 'perf script');
 benches['perf/report/cpu-clock-g-1M'] = () => reportBench(makePerfData('cpu-clock-g'), '', RUNS, 'perf script');
 
+// trace.dat → Chrome JSON / Perfetto (@utp/convert) vs trace-cmd report printing the same file: the
+// outputs differ in kind, so the check is utp's exit status and a non-empty output.
+function convertBench(file, to) {
+  const out = join(DATA, `bench-convert.${to}`),
+    refOut = join(DATA, 'ref.txt');
+  const ref = [],
+    utp = [];
+  for (let i = 0; i < RUNS; i++) {
+    ref.push(timed(`trace-cmd report -i ${file} 2>/dev/null`, refOut));
+    utp.push(timed(`${process.execPath} ${UTP} convert ${file} -o ${out} --to ${to} -q`, '/dev/null'));
+  }
+  const ok = utp.every((r) => r.status === 0) && existsSync(out) && statSync(out).size > 0;
+  const lines = Number(spawnSync('sh', ['-c', `wc -l < ${refOut}`], { encoding: 'utf8' }).stdout.trim());
+  const size = existsSync(out) ? statSync(out).size : 0;
+  rmSync(out, { force: true });
+  rmSync(refOut, { force: true });
+  const m = (xs) => ({ s: median(xs.map((r) => r.seconds)), cpu: median(xs.map((r) => r.cpu)), rss: median(xs.map((r) => r.maxRssKb)) });
+  return {
+    what: `${lines} events, ${(statSync(file).size / 1e6).toFixed(1)} MB trace.dat → ${(size / 1e6).toFixed(0)} MB ${to}`,
+    ref: { name: 'trace-cmd report', ...m(ref) },
+    utp: { name: `utp convert --to ${to}`, ...m(utp) },
+    identical: ok,
+    check: ok ? 'written (not comparable byte for byte)' : 'FAILED',
+    lines,
+  };
+}
+benches['convert/json/syscalls'] = () => convertBench(trace('syscalls'), 'json');
+benches['convert/perfetto/syscalls'] = () => convertBench(trace('syscalls'), 'perfetto');
+
 // The recorder benchmark lives with its package; it prints its own side-by-side numbers and ratios.
 const externalBenches = {
   'tracecmd/record/raw_syscalls': [join(new URL('..', import.meta.url).pathname, 'packages/tracecmd/bench/record.mjs')],
@@ -200,7 +230,7 @@ for (const [name, fn] of Object.entries(benches)) {
   );
   const mem = r.utp.rss / r.ref.rss;
   console.log(
-    `  ratio: utp is ${ratio.toFixed(2)}x ${ratio >= 1 ? 'faster' : 'slower'} than ${r.ref.name} (CPU time ${(r.ref.cpu / r.utp.cpu).toFixed(2)}x), RSS ${mem.toFixed(2)}x; outputs ${r.identical ? 'identical' : 'DIFFER'}`,
+    `  ratio: utp is ${ratio.toFixed(2)}x ${ratio >= 1 ? 'faster' : 'slower'} than ${r.ref.name} (CPU time ${(r.ref.cpu / r.utp.cpu).toFixed(2)}x), RSS ${mem.toFixed(2)}x; outputs ${r.check ?? (r.identical ? 'identical' : 'DIFFER')}`,
   );
 }
 for (const [name, cmd] of Object.entries(externalBenches)) {

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from './lib/live.mjs';
+import { ROOT, runUtp, tmpDir } from './lib/live.mjs';
+import { rmSync } from 'node:fs';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? undefined : `no ${CHROMIUM} (apt-get install -y chromium)`;
@@ -81,6 +82,27 @@ describe('decoding in a browser', { skip }, () => {
     assert.equal(r.decodeLatin1, 0x80, 'decodeLatin1 keeps 0x80');
     assert.equal(r.native, false, 'decodeLatin1 does not use the windows-1252 TextDecoder');
   });
+
+  // @utp/convert in the browser writes the bytes utp convert writes in Node (test/convert.test.mjs checks those)
+  for (const f of FIXTURES)
+    for (const [to, ext] of [
+      ['json', 'json'],
+      ['perfetto', 'pftrace'],
+    ])
+      test(`${f}: @utp/convert writes the same ${to} in the browser as utp convert in Node`, async () => {
+        const d = tmpDir('utp-browser-convert-');
+        try {
+          const out = join(d, `out.${ext}`);
+          const r = runUtp(['convert', join(SUCCEED, f, 'trace.dat'), '-o', out]);
+          assert.equal(r.status, 0, r.stderr.toString());
+          const got = Buffer.from(await page.evaluate(([u, t]) => globalThis.utpConvert(u, t), [`${base}/${f}.dat`, to]), 'base64');
+          const want = readFileSync(out);
+          assert.ok(want.length > 1000);
+          assert.equal(Buffer.compare(got, want), 0, `${to}: ${got.length} bytes in the browser, ${want.length} in Node`);
+        } finally {
+          rmSync(d, { recursive: true, force: true });
+        }
+      });
 
   for (const f of FIXTURES)
     for (const [mode, expected, opts] of [

@@ -15,7 +15,7 @@ const ROOT = new URL('..', import.meta.url).pathname;
  * runs: 'universal' (Node + browser: no node:, no Node globals, except under src/node/),
  *       'browser' (no node: either), 'node'.
  *   bytes ← traceevent ← tracedat ← tracecmd ← cli; tracefs beside tracedat (bytes only);
- *   perf beside tracedat (on traceevent), ctf over tracedat (its trace.dat adapter); model over the file readers; viewer over model (a new package, e.g. convert, adds its row).
+ *   perf beside tracedat (on traceevent), ctf over tracedat (its trace.dat adapter); model over the file readers; viewer and convert over model (a new package adds its row).
  */
 const PACKAGES = {
   bytes: { runs: 'universal', deps: [] },
@@ -24,12 +24,13 @@ const PACKAGES = {
   perf: { runs: 'universal', deps: ['bytes', 'traceevent'] }, // its live half lives under src/node/
   ctf: { runs: 'universal', deps: ['bytes', 'traceevent', 'tracedat'] }, // tracedat: its trace.dat → CTF adapter, until @utp/convert takes it
   model: { runs: 'universal', deps: ['bytes', 'traceevent', 'tracedat', 'perf', 'ctf'] },
+  convert: { runs: 'universal', deps: ['bytes', 'traceevent', 'tracedat', 'model'] }, // utp convert's sinks over model's event stream
   viewer: { runs: 'browser', deps: ['bytes', 'traceevent', 'tracedat', 'perf', 'ctf', 'model'] },
   tracefs: { runs: 'node', deps: ['bytes'] },
   tracecmd: { runs: 'node', deps: ['bytes', 'traceevent', 'tracedat', 'tracefs'] },
   cli: {
     runs: 'node',
-    deps: ['bytes', 'traceevent', 'tracedat', 'tracefs', 'tracecmd', 'perf', 'ctf', 'model', 'viewer'],
+    deps: ['bytes', 'traceevent', 'tracedat', 'tracefs', 'tracecmd', 'perf', 'ctf', 'model', 'convert', 'viewer'],
   },
 };
 

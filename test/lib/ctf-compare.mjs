@@ -129,7 +129,7 @@ function intBits(v, bits) {
 }
 
 /** Does trace-cmd's printed `text` show the babeltrace value `v`? */
-function sameValue(text, v, symbol) {
+export function sameValue(text, v, symbol) {
   // libtraceevent drops the trailing newline of ftrace's print buffer
   if (v.kind === 'string') return text === v.value || text === v.value.replace(/\n$/, '');
   if (v.kind === 'int') {
