@@ -205,12 +205,14 @@ test('live: trace.dat → utp convert → babeltrace2 shows every event and valu
     }
     table.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     const printk = new Map();
-    for (const l of spawnSync('trace-cmd', ['report', '--printk', '-i', file], { encoding: 'latin1', maxBuffer: 1 << 30 }).stdout.split(
-      '\n',
-    )) {
-      const m = /^([0-9a-f]+) : "(.*)"$/.exec(l);
+    // the file's printk strings as trace-cmd lists them (`dump --printk`: `0xADDR : "text"`)
+    const dumped = spawnSync('trace-cmd', ['dump', '--printk', '-i', file], { encoding: 'latin1', maxBuffer: 1 << 30 });
+    assert.equal(dumped.status, 0, `trace-cmd dump --printk: ${dumped.stderr}`);
+    for (const l of dumped.stdout.split('\n')) {
+      const m = /^0x([0-9a-f]+) : "(.*)"$/.exec(l);
       if (m) printk.set(BigInt('0x' + m[1]), m[2]);
     }
+    assert.ok(printk.size > 0, 'the printk table of the trace is empty');
     const symbol = (v) => {
       const a = BigInt.asUintN(64, v);
       const out = [];
