@@ -14,6 +14,7 @@ import { Output } from './output.js';
 import { HandleLookahead } from './print-loop.js';
 import { printTrace } from './print-trace.js';
 import { renderDiagnostics } from './diagnostics.js';
+import { DebugExit, emptyCpuLines } from './debug.js';
 import { REPORT_USAGE } from './args.js';
 import type { ReportArgs } from './args.js';
 
@@ -77,6 +78,8 @@ async function run(inputs: Input[], args: ReportArgs, out: Output, ps: PluginSta
   const multi = inputs.length > 1;
   // trace-cmd handles these per input while opening them, in this order; most stop at the first input
   for (const inp of inputs) {
+    // --debug: libtracecmd's info messages go to stdout (tracecmd_info)
+    if (args.debug) out.write(`version = ${inp.td.version}\n`);
     if (args.pageSize) {
       out.write(`file page size is ${inp.td.pageSize}, and host page size is 4096\n`);
       return;
@@ -108,6 +111,7 @@ async function run(inputs: Input[], args: ReportArgs, out: Output, ps: PluginSta
     }
     if (args.showCpus) {
       await checkInit(inp, args);
+      if (args.debug) out.write(emptyCpuLines(inp.td.topBuffer));
       await showCpus(inp, args, out);
     }
   }
@@ -115,6 +119,7 @@ async function run(inputs: Input[], args: ReportArgs, out: Output, ps: PluginSta
   for (let k = 0; k < inputs.length; k++) {
     const inp = inputs[k]!;
     await checkInit(inp, args);
+    if (args.debug) out.write(emptyCpuLines(inp.td.topBuffer));
     const filters = filtersFor(args, k);
     // --pid/--comm: one more filter, for the first handle only (trace-cmd's make_pid_filter)
     const pids = k === 0 ? pidList(inp, args) : [];
@@ -155,7 +160,10 @@ async function run(inputs: Input[], args: ReportArgs, out: Output, ps: PluginSta
     }
     if (args.stat) {
       await showStat(inp.td, out);
+      continue;
     }
+    // the instance handles are set up after the top one is listed (read_data_info)
+    if (args.debug) for (const b of inp.td.instances) if (!inp.skipped?.has(b)) out.write(emptyCpuLines(b));
   }
   if (args.version || args.uname || args.stat) return;
   await printTrace(inputs, args, out, args.noPlugins ? undefined : ps.lookahead);
@@ -211,7 +219,7 @@ export async function report(argv: string[]): Promise<number> {
     await run(inputs, args, out, ps);
   } catch (e) {
     out.flush();
-    if (e instanceof ExitStatus) {
+    if (e instanceof ExitStatus || e instanceof DebugExit) {
       status = e.status;
     } else if (e instanceof InitError) {
       process.stderr.write(`utp report: ${e.message}\n`);
