@@ -15,6 +15,7 @@ import { HandleLookahead } from './print-loop.js';
 import { printTrace } from './print-trace.js';
 import { renderDiagnostics } from './diagnostics.js';
 import { DebugExit, emptyCpuLines } from './debug.js';
+import { UnshownForm, filterTestLines } from './filter-test.js';
 import { REPORT_USAGE } from './args.js';
 import type { ReportArgs } from './args.js';
 
@@ -125,10 +126,21 @@ async function run(inputs: Input[], args: ReportArgs, out: Output, ps: PluginSta
     const pids = k === 0 ? pidList(inp, args) : [];
     if (pids.length > 0 && filters.length > 0)
       for (const p of pids) filters.push({ filter: `.*:(common_pid==${p})||(pid==${p})||(next_pid==${p})`, negate: false });
-    if (args.testFilters && filters.length > 0) {
-      throw new InputError(
-        "-T (--filter-test) is not implemented: it prints libtraceevent's rewritten filter tree (tep_filter_make_string), which utp does not reproduce",
-      );
+    if (args.testFilters && (filters.length > 0 || pids.length > 0)) {
+      // -T: each filter as libtraceevent rewrote it, then exit 0 (trace-cmd's process_filters)
+      if (pids.length > 0)
+        throw new InputError('-T (--filter-test) with --pid/--comm is not implemented (the pid filter trace-cmd builds is not printed)');
+      for (const f of filters) {
+        let lines: string;
+        try {
+          lines = filterTestLines(inp.td.tep, f.filter);
+        } catch (e) {
+          if (e instanceof UnshownForm) throw new InputError(e.message);
+          throw new InputError(`Failed to create event filter: ${f.filter}: ${describeError(e)}`);
+        }
+        out.write(lines);
+      }
+      throw new ExitStatus(0);
     }
     try {
       inp.filter = pids.length > 0 && filters.length === 0 ? pidPredicate(inp, pids) : makeRecordFilter(inp.td.tep, filters);
@@ -137,7 +149,8 @@ async function run(inputs: Input[], args: ReportArgs, out: Output, ps: PluginSta
     }
     const names = [
       ...(multi ? inputs.map((i) => i.name) : []),
-      ...inputs.flatMap((i) => i.td.instances.filter((b) => !i.skipped?.has(b)).map((b) => b.name)),
+      // trace-cmd's max_file_size grows as handles are added: the instances of this input come after its cpus= line
+      ...inputs.slice(0, k).flatMap((i) => i.td.instances.filter((b) => !i.skipped?.has(b)).map((b) => b.name)),
     ];
     const maxLen = Math.max(0, ...names.map((n) => n.length));
     if (!args.json || args.version || args.uname || args.stat)
