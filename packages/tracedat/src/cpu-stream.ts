@@ -67,6 +67,15 @@ export class CpuStream {
   private chunkIndex = -1;
   /** Records handed out (for the skipped-pages diagnostic). */
   private count = 0;
+  /**
+   * The page the current record is in, for `report --debug`: trace-cmd's offset of it (the
+   * file offset of raw data; for compressed data read as trace-cmd does, its virtual offset,
+   * see page-layout.ts), where it starts in the record's `page` bytes, and where its commit
+   * (the end of its event data) is there.
+   */
+  pageOffset = 0;
+  pageBase = 0;
+  pageEnd = 0;
 
   constructor(init: CpuStreamInit) {
     this.i = init;
@@ -136,6 +145,9 @@ export class CpuStream {
         }
         kbuf.load(this.win, this.winPos, ps, this.winView, at);
         const pageStart = this.winPos;
+        this.pageOffset = at;
+        this.pageBase = pageStart;
+        this.pageEnd = pageStart + kbuf.start + kbuf.size;
         this.winPos += ps;
         if (kbuf.size > ps) return (this.has = this.badPageRead(at));
         if (kbuf.pendingCount >= 0) {
@@ -254,6 +266,9 @@ export class CpuStream {
     const start = Math.floor((rel - c.offset) / ps) * ps;
     this.winPos = start + ps;
     this.kbuf.load(this.win, start, ps, this.winView, c.zoffset);
+    this.pageOffset = this.place!.start + rel;
+    this.pageBase = start;
+    this.pageEnd = start + this.kbuf.start + this.kbuf.size;
     this.pageIndex++;
     if (this.kbuf.size > ps) return this.badPageRead(c.zoffset);
     if (this.kbuf.pendingCount >= 0) {

@@ -96,7 +96,7 @@ export const REPORT_USAGE = `usage: utp report [options] [-i] FILE   (options af
   -O OPT         plugin option (parent, offset, indent, tailprint, depth)
   -t             nanosecond time stamps       -l   latency format
   -F FILTER      event filter ('-v' before it inverts)
-  -T, --filter-test  print the filters as they were understood, then exit
+  -T, --filter-test  print the filters as libtraceevent rewrote them (per event), then exit
   --pid PID[,PID]    only events of these pids (common_pid, pid or next_pid)
   --comm COMM[,COMM] only events of the pids that had these comms (saved cmdlines)
   --cpu LIST     only these CPUs (0,3 or 2-4)
@@ -111,7 +111,8 @@ export const REPORT_USAGE = `usage: utp report [options] [-i] FILE   (options af
   --check-events exit 0 when every event format of the file parses, else 22
   --nodate --raw-ts --ts2secs HZ --ts-offset NS (after a second -i) -q -V[LEVEL] --verbose[=LEVEL]
   --boundary     print CPU:N [SUBBUFFER START] before the first record of each sub-buffer
-  --debug        as --boundary (the per-record byte offsets of trace-cmd --debug are not printed)
+  --debug        trace-cmd's debug listing: version / empty-CPU lines, page time stamps and offsets,
+                 [delta:0xoffset:size] after each event and the padding / time records after it
   --json         one JSON object per event per line (NDJSON), after the same filters (docs/report-json.md)
   --profile      per task: time scheduled out (per state), wakeup latency, irq/softirq, syscall
                  and -H pair times, counts of the other events, kernel_stack trees (trace-cmd's profile)

@@ -54,6 +54,16 @@ export class HandleLookahead implements FgraphLookahead {
   }
 }
 
+/**
+ * Where a record's sub-buffer is, for --debug (CpuStream.pageOffset/pageBase/pageEnd, in the
+ * record's own `page` bytes: a held copy keeps its whole sub-buffer then).
+ */
+export interface PageInfo {
+  offset: number;
+  base: number;
+  end: number;
+}
+
 /** The timestamp trace-cmd sees in a freed record (PIE heap address >> 12, x86-64 glibc). */
 export const STALE_TS = 0x558000000n;
 
@@ -67,12 +77,14 @@ async function step(s: CpuStream): Promise<boolean> {
  * you keep), the handle's tag, the global slot and the record's offset in the stream's window
  * (`rec.offset`, except for a held copy: where it was). With `lookahead`, a funcgraph_entry is
  * copied and its stream advanced before `cb` prints it, so that the handler can peek at the
- * handle's next record; a record it consumes is dropped.
+ * handle's next record; a record it consumes is dropped. With `pages`, it is filled with the
+ * record's sub-buffer before each call (a held copy then keeps the whole sub-buffer).
  */
 export async function printMerged<T>(
   handles: Array<PrintSource<T>>,
   lookahead: HandleLookahead | undefined,
   cb: (rec: KRecord, tag: T, slot: number, pageOffset: number) => void,
+  pages?: PageInfo,
 ): Promise<void> {
   const streams: CpuStream[] = [];
   const tags: T[] = [];
@@ -127,7 +139,7 @@ export async function printMerged<T>(
     if (eid >= 0 && teps[best]!.typeOf(s.rec) === eid) {
       // keep a copy of the entry, move its CPU on, and print it with the handle's next record in view
       const at = s.rec.offset;
-      copyRecord(held, s.rec);
+      copyRecord(held, s.rec, pages ? s : undefined, pages);
       if (!(await step(s))) live.splice(bestPos, 1);
       const la = lookahead!;
       la.streams = group[best]!;
@@ -146,6 +158,11 @@ export async function printMerged<T>(
       }
       continue;
     }
+    if (pages) {
+      pages.offset = s.pageOffset;
+      pages.base = s.pageBase;
+      pages.end = s.pageEnd;
+    }
     cb(s.rec, tags[best]!, slots[best]!, s.rec.offset);
     // advance() answers synchronously while the stream's window holds the next record: no
     // promise and no microtask per record then (await step() would cost both)
@@ -156,11 +173,20 @@ export async function printMerged<T>(
 
 /**
  * A copy of `r` that owns its payload bytes (the stream reuses its record and windows), with
- * the 8 bytes before them (the event header) kept in front.
+ * the 8 bytes before them (the event header) kept in front; with `s`, the whole sub-buffer
+ * (`pg` then says where it is in the copy).
  */
-function copyRecord(dst: KRecord, r: KRecord): void {
-  const from = Math.max(0, r.offset - 8);
-  const bytes = r.page.slice(from, r.offset + r.size);
+function copyRecord(dst: KRecord, r: KRecord, s?: CpuStream, pg?: PageInfo): void {
+  let from = Math.max(0, r.offset - 8);
+  let to = r.offset + r.size;
+  if (s && pg) {
+    from = Math.min(from, s.pageBase);
+    to = Math.min(r.page.length, Math.max(to, s.pageEnd));
+    pg.offset = s.pageOffset;
+    pg.base = s.pageBase - from;
+    pg.end = s.pageEnd - from;
+  }
+  const bytes = r.page.slice(from, to);
   dst.tsNum = r.tsNum;
   dst.tsBig = r.tsBig;
   dst.cpu = r.cpu;

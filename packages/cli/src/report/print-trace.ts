@@ -11,7 +11,8 @@ import type { ReportArgs } from './args.js';
 import type { Input } from './inputs.js';
 import type { Output } from './output.js';
 import { printMerged } from './print-loop.js';
-import type { HandleLookahead, PrintSource } from './print-loop.js';
+import type { HandleLookahead, PageInfo, PrintSource } from './print-loop.js';
+import { boundarySuffix, checkBadPage, eventSuffix } from './debug.js';
 import { WakeupLatency } from './wakeup.js';
 import { JsonWriter, handleTail } from './json.js';
 
@@ -146,52 +147,66 @@ export async function printTrace(inputs: Input[], args: ReportArgs, out: Output,
   }
   let jw: JsonWriter | undefined;
   let tail: Chunk | null = null;
-  await printMerged(sources, useLookahead, (rec: KRecord, h: Handle, slot: number, at: number) => {
-    const inp = h.input;
-    if (inp.filter && !inp.filter(rec)) return;
-    if (cpuSet && !cpuSet.has(slot)) return;
-    if (noIrq || noSoft) {
-      const f = inp.td.tep.flagsOf(rec);
-      if (noIrq && f & 0x08) return;
-      if (noSoft && f & 0x10) return;
-    }
-    if (align !== 0n) rec.ts = BigInt.asUintN(64, rec.ts - align);
-    if (tsCheck) {
-      const ts = rec.ts;
-      if (lastTs > ts) {
-        const s = (v: bigint) => BigInt.asIntN(64, v).toString();
-        process.stderr.write(`  WARNING: Record on cpu ${slot} went backwards: ${s(lastTs)} to ${s(ts)} delta: -${s(lastTs - ts)}\n\n`);
+  const debug = args.debug && !json;
+  const pg: PageInfo | undefined = debug ? { offset: 0, base: 0, end: 0 } : undefined;
+  const seen = inputs.map((i) => i.diags.length);
+  const badPage = (): void => {
+    for (let k = 0; k < inputs.length; k++) seen[k] = checkBadPage(inputs[k]!.diags, seen[k]!);
+  };
+  await printMerged(
+    sources,
+    useLookahead,
+    (rec: KRecord, h: Handle, slot: number, at: number) => {
+      const inp = h.input;
+      if (pg) badPage();
+      if (inp.filter && !inp.filter(rec)) return;
+      if (cpuSet && !cpuSet.has(slot)) return;
+      if (noIrq || noSoft) {
+        const f = inp.td.tep.flagsOf(rec);
+        if (noIrq && f & 0x08) return;
+        if (noSoft && f & 0x10) return;
       }
-      lastTs = ts;
-    }
-    if (json) {
+      if (align !== 0n) rec.ts = BigInt.asUintN(64, rec.ts - align);
+      if (tsCheck) {
+        const ts = rec.ts;
+        if (lastTs > ts) {
+          const s = (v: bigint) => BigInt.asIntN(64, v).toString();
+          process.stderr.write(`  WARNING: Record on cpu ${slot} went backwards: ${s(lastTs)} to ${s(ts)} delta: -${s(lastTs - ts)}\n\n`);
+        }
+        lastTs = ts;
+      }
+      if (json) {
+        if (h !== lastH) {
+          lastH = h;
+          jw = jsonWriters.get(inp)!;
+          tail = tails.get(h)!;
+        }
+        jw!.write(rec, tail, ob);
+        out.lineDone();
+        return;
+      }
       if (h !== lastH) {
         lastH = h;
-        jw = jsonWriters.get(inp)!;
-        tail = tails.get(h)!;
+        printer = inp.printer!;
+        pre = prefixes.get(h)!;
       }
-      jw!.write(rec, tail, ob);
+      if (pre) ob.chunk(pre);
+      if (boundary && atBufferStart(rec, at, h, inp.td.littleEndian)) {
+        // trace_show_data: the dropped-events line, then the boundary line, then the record
+        const missed = rec.missedEvents;
+        if (missed !== 0) ob.latin1(LinePrinter.missedLine(rec));
+        ob.latin1(`CPU:${rec.cpu} [SUBBUFFER START]${pg ? boundarySuffix(rec, pg, h.pageSize, inp.td.littleEndian) : ''}\n`);
+        rec.missedEvents = 0;
+        printer!.emit(rec, ob);
+        rec.missedEvents = missed;
+      } else printer!.emit(rec, ob);
+      if (pg) ob.latin1(eventSuffix(rec, pg, h.pageSize, inp.td.littleEndian));
+      if (wakeOn) ob.latin1(wake!.process(rec));
+      ob.byte(10);
       out.lineDone();
-      return;
-    }
-    if (h !== lastH) {
-      lastH = h;
-      printer = inp.printer!;
-      pre = prefixes.get(h)!;
-    }
-    if (pre) ob.chunk(pre);
-    if (boundary && atBufferStart(rec, at, h, inp.td.littleEndian)) {
-      // trace_show_data: the dropped-events line, then the boundary line, then the record
-      const missed = rec.missedEvents;
-      if (missed !== 0) ob.latin1(LinePrinter.missedLine(rec));
-      ob.latin1(`CPU:${rec.cpu} [SUBBUFFER START]\n`);
-      rec.missedEvents = 0;
-      printer!.emit(rec, ob);
-      rec.missedEvents = missed;
-    } else printer!.emit(rec, ob);
-    if (wakeOn) ob.latin1(wake!.process(rec));
-    ob.byte(10);
-    out.lineDone();
-  });
+    },
+    pg,
+  );
+  if (pg) badPage();
   if (wake?.enabled && !json) out.write(wake.summary());
 }

@@ -14,6 +14,8 @@ import { Output } from './output.js';
 import { HandleLookahead } from './print-loop.js';
 import { printTrace } from './print-trace.js';
 import { renderDiagnostics } from './diagnostics.js';
+import { DebugExit, emptyCpuLines } from './debug.js';
+import { UnshownForm, filterTestLines } from './filter-test.js';
 import { REPORT_USAGE } from './args.js';
 import type { ReportArgs } from './args.js';
 import { parseProfileHook, profileHookLine } from './profile-hook.js';
@@ -102,6 +104,8 @@ async function run(inputs: Input[], args: ReportArgs, out: Output, ps: PluginSta
   const profile = args.profile ? await import('./profile-run.js') : undefined;
   // trace-cmd handles these per input while opening them, in this order; most stop at the first input
   for (const inp of inputs) {
+    // --debug: libtracecmd's info messages go to stdout (tracecmd_info)
+    if (args.debug) out.write(`version = ${inp.td.version}\n`);
     if (args.pageSize) {
       out.write(`file page size is ${inp.td.pageSize}, and host page size is 4096\n`);
       return;
@@ -133,6 +137,7 @@ async function run(inputs: Input[], args: ReportArgs, out: Output, ps: PluginSta
     }
     if (args.showCpus) {
       await checkInit(inp, args);
+      if (args.debug) out.write(emptyCpuLines(inp.td.topBuffer));
       await showCpus(inp, args, out);
     }
   }
@@ -140,15 +145,27 @@ async function run(inputs: Input[], args: ReportArgs, out: Output, ps: PluginSta
   for (let k = 0; k < inputs.length; k++) {
     const inp = inputs[k]!;
     await checkInit(inp, args);
+    if (args.debug) out.write(emptyCpuLines(inp.td.topBuffer));
     const filters = filtersFor(args, k);
     // --pid/--comm: one more filter, for the first handle only (trace-cmd's make_pid_filter)
     const pids = k === 0 ? pidList(inp, args) : [];
     if (pids.length > 0 && filters.length > 0)
       for (const p of pids) filters.push({ filter: `.*:(common_pid==${p})||(pid==${p})||(next_pid==${p})`, negate: false });
-    if (args.testFilters && filters.length > 0) {
-      throw new InputError(
-        "-T (--filter-test) is not implemented: it prints libtraceevent's rewritten filter tree (tep_filter_make_string), which utp does not reproduce",
-      );
+    if (args.testFilters && (filters.length > 0 || pids.length > 0)) {
+      // -T: each filter as libtraceevent rewrote it, then exit 0 (trace-cmd's process_filters)
+      if (pids.length > 0)
+        throw new InputError('-T (--filter-test) with --pid/--comm is not implemented (the pid filter trace-cmd builds is not printed)');
+      for (const f of filters) {
+        let lines: string;
+        try {
+          lines = filterTestLines(inp.td.tep, f.filter);
+        } catch (e) {
+          if (e instanceof UnshownForm) throw new InputError(e.message);
+          throw new InputError(`Failed to create event filter: ${f.filter}: ${describeError(e)}`);
+        }
+        out.write(lines);
+      }
+      throw new ExitStatus(0);
     }
     try {
       inp.filter = pids.length > 0 && filters.length === 0 ? pidPredicate(inp, pids) : makeRecordFilter(inp.td.tep, filters);
@@ -157,7 +174,8 @@ async function run(inputs: Input[], args: ReportArgs, out: Output, ps: PluginSta
     }
     const names = [
       ...(multi ? inputs.map((i) => i.name) : []),
-      ...inputs.flatMap((i) => i.td.instances.filter((b) => !i.skipped?.has(b)).map((b) => b.name)),
+      // trace-cmd's max_file_size grows as handles are added: the instances of this input come after its cpus= line
+      ...inputs.slice(0, k).flatMap((i) => i.td.instances.filter((b) => !i.skipped?.has(b)).map((b) => b.name)),
     ];
     const maxLen = Math.max(0, ...names.map((n) => n.length));
     if (!args.json || args.profile || args.version || args.uname || args.stat)
@@ -189,6 +207,8 @@ async function run(inputs: Input[], args: ReportArgs, out: Output, ps: PluginSta
         throw new InputError(describeError(e));
       }
     }
+    // the instance handles are set up after the top one is listed (read_data_info)
+    if (args.debug) for (const b of inp.td.instances) if (!inp.skipped?.has(b)) out.write(emptyCpuLines(b));
   }
   if (args.version || args.uname || args.stat) return;
   if (profile) return profile.runProfile(inputs, profiles, args, hooks, out);
@@ -255,7 +275,7 @@ export async function report(argv: string[]): Promise<number> {
     await run(inputs, args, out, ps, hooks);
   } catch (e) {
     out.flush();
-    if (e instanceof ExitStatus) {
+    if (e instanceof ExitStatus || e instanceof DebugExit) {
       status = e.status;
     } else if (e instanceof InitError) {
       process.stderr.write(`utp report: ${e.message}\n`);
