@@ -26,12 +26,46 @@ export interface ElfSegment {
 export interface ElfSection {
   name: string;
   type: number;
+  /** sh_flags (low 32 bits): 2 SHF_ALLOC, 4 SHF_EXECINSTR. */
+  flags: number;
   addr: bigint;
   offset: number;
   size: number;
   link: number;
   entsize: number;
 }
+
+/** One entry of a symbol table, as stored (undefined and unnamed entries included). */
+export interface ElfSymbolEntry {
+  /** st_name: 0 for an unnamed entry. */
+  nameOff: number;
+  name: string;
+  value: bigint;
+  size: bigint;
+  /** STT_* */
+  type: number;
+  /** STB_* */
+  bind: number;
+  /** STV_* (st_other & 3) */
+  visibility: number;
+  shndx: number;
+}
+
+/**
+ * A PLT entry named after the symbol its .rela.plt/.rel.plt relocation points at (`target@plt`;
+ * `@plt` when the relocation has no symbol, as IRELATIVE ones). `start` is a file offset.
+ */
+export interface ElfPltSymbol {
+  target: string;
+  name: string;
+  start: bigint;
+  size: bigint;
+}
+
+const EM_SPARC = 2,
+  EM_SPARCV9 = 43,
+  EM_ARM = 40,
+  EM_AARCH64 = 183;
 
 export class ElfFile {
   readonly le: boolean;
@@ -78,6 +112,7 @@ export class ElfFile {
       out.push({
         name: '',
         type: this.dv.getUint32(o + 4, this.le),
+        flags: this.dv.getUint32(o + 8, this.le),
         addr: this.#addr(o + (this.is64 ? 0x10 : 0x0c)),
         offset: Number(this.#addr(o + (this.is64 ? 0x18 : 0x10))),
         size: Number(this.#addr(o + (this.is64 ? 0x20 : 0x14))),
@@ -101,6 +136,101 @@ export class ElfFile {
     let s = '';
     for (let i = off; i < end; i++) s += String.fromCharCode(b[i]!);
     return s;
+  }
+
+  /** e_machine: 62 EM_X86_64, 3 EM_386, 183 EM_AARCH64 ... */
+  get machine(): number {
+    return this.dv.getUint16(18, this.le);
+  }
+
+  /** The first section of that name (section 0 is never one) and its index, as libelf's lookups find it. */
+  sectionByName(name: string): { index: number; section: ElfSection } | undefined {
+    for (let i = 1; i < this.#sections.length; i++) if (this.#sections[i]!.name === name) return { index: i, section: this.#sections[i]! };
+    return undefined;
+  }
+
+  /** Every entry of a symbol table section (by its index), in table order. */
+  symbolEntries(sectionIndex: number): ElfSymbolEntry[] {
+    const sh = this.#sections[sectionIndex];
+    const out: ElfSymbolEntry[] = [];
+    if (!sh || sh.type === 8 /* SHT_NOBITS */) return out;
+    const strtab = this.#sections[sh.link];
+    const ent = sh.entsize || (this.is64 ? 24 : 16);
+    const end = Math.min(sh.offset + sh.size, this.bytes.length);
+    for (let o = sh.offset; o + ent <= end; o += ent) {
+      const nameOff = this.dv.getUint32(o, this.le);
+      let value: bigint, size: bigint, info: number, other: number, shndx: number;
+      if (this.is64) {
+        info = this.bytes[o + 4]!;
+        other = this.bytes[o + 5]!;
+        shndx = this.dv.getUint16(o + 6, this.le);
+        value = this.dv.getBigUint64(o + 8, this.le);
+        size = this.dv.getBigUint64(o + 16, this.le);
+      } else {
+        value = BigInt(this.dv.getUint32(o + 4, this.le));
+        size = BigInt(this.dv.getUint32(o + 8, this.le));
+        info = this.bytes[o + 12]!;
+        other = this.bytes[o + 13]!;
+        shndx = this.dv.getUint16(o + 14, this.le);
+      }
+      const name = strtab && nameOff < strtab.size ? this.cstr(strtab.offset + nameOff) : '';
+      out.push({ nameOff, name, value, size, type: info & 0xf, bind: info >> 4, visibility: other & 3, shndx });
+    }
+    return out;
+  }
+
+  /**
+   * PLT entries as perf 6.1 synthesizes them (dso__synthesize_plt_symbols): one per .rela.plt (else
+   * .rel.plt) relocation, in relocation order, over the .plt section after its first entry (PLT0),
+   * each of the architecture's entry size (.plt's sh_entsize on x86). The relocations must link to
+   * .dynsym. A .plt.sec (x86 IBT) is not consulted: perf 6.1 names the lazy .plt stubs only.
+   */
+  pltSymbols(): ElfPltSymbol[] {
+    const out: ElfPltSymbol[] = [];
+    const dyn = this.sectionByName('.dynsym');
+    if (dyn?.section.type !== 11) return out;
+    const rel = this.sectionByName('.rela.plt') ?? this.sectionByName('.rel.plt');
+    if (!rel || rel.section.link !== dyn.index) return out;
+    const plt = this.sectionByName('.plt');
+    if (!plt) return out;
+    const strtab = this.#sections[dyn.section.link];
+    if (!strtab || strtab.size === 0 || strtab.type === 8) return out;
+    const relType = rel.section.type;
+    if (relType !== 4 /* SHT_RELA */ && relType !== 9 /* SHT_REL */) return out;
+    if (!rel.section.entsize) return out;
+    let header: number, entry: number;
+    switch (this.machine) {
+      case EM_ARM:
+        [header, entry] = [20, 12];
+        break;
+      case EM_AARCH64:
+        [header, entry] = [32, 16];
+        break;
+      case EM_SPARC:
+        [header, entry] = [48, 12];
+        break;
+      case EM_SPARCV9:
+        [header, entry] = [128, 32];
+        break;
+      default:
+        header = entry = plt.section.entsize;
+    }
+    const syms = this.symbolEntries(dyn.index);
+    const count = Math.floor(rel.section.size / rel.section.entsize);
+    const relEnt = relType === 4 ? (this.is64 ? 24 : 12) : this.is64 ? 16 : 8;
+    let start = BigInt(plt.section.offset + header);
+    const size = BigInt(entry);
+    for (let i = 0; i < count; i++) {
+      const o = rel.section.offset + i * relEnt;
+      if (o + relEnt > this.bytes.length) break;
+      const info = this.is64 ? this.dv.getBigUint64(o + 8, this.le) : BigInt(this.dv.getUint32(o + 4, this.le));
+      const symIdx = Number(this.is64 ? info >> 32n : info >> 8n);
+      const target = syms[symIdx]?.name ?? '';
+      // perf formats the name into a 1024-byte buffer
+      out.push({ target, name: (target + '@plt').slice(0, 1023), start, size });
+      start += size;
+    }
+    return out;
   }
 
   /** Defined symbols of one table: 2 = SHT_SYMTAB, 11 = SHT_DYNSYM. */

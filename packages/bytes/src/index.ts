@@ -6,4 +6,4 @@ export { ByteWriter } from './byte-writer.js';
 export { MemorySource, BlobSource } from './byte-source.js';
 export type { ByteSource } from './byte-source.js';
 export { ElfFile, ElfErrorCode, noteBuildId } from './elf.js';
-export type { ElfSymbol, ElfSegment, ElfSection } from './elf.js';
+export type { ElfSymbol, ElfSymbolEntry, ElfPltSymbol, ElfSegment, ElfSection } from './elf.js';

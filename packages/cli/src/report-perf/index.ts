@@ -56,6 +56,16 @@ const TYPE_FIELDS: Record<string, FieldName[]> = {
   other: ['comm', 'tid', 'cpu', 'time', 'period', 'event', 'ip', 'sym', 'symoff', 'dso'],
 };
 
+/** perf discards a whole callchain that holds a context marker other than hv/kernel/user. */
+function contextsValid(cc: BigUint64Array): boolean {
+  for (let i = 0; i < cc.length; i++) {
+    const ip = cc[i]!;
+    if (ip >= CallchainContext.Max && ip !== CallchainContext.Hv && ip !== CallchainContext.Kernel && ip !== CallchainContext.User)
+      return false;
+  }
+  return true;
+}
+
 function hex16(v: bigint): string {
   return v.toString(16).padStart(16);
 }
@@ -251,7 +261,8 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
         }
         if (f.has('ip')) {
           const kernelMode = (ev.misc & Misc.CpumodeMask) === Misc.Kernel;
-          const cc = o.callchain ? s.callchain : undefined;
+          let cc = o.callchain ? s.callchain : undefined;
+          if (cc && !contextsValid(cc)) cc = cc.slice(0, 0);
           if (cc) {
             out.write('\n');
             let mode = kernelMode;

@@ -1,12 +1,14 @@
 /// <reference types="node" />
 /**
  * Symbol resolution as perf script does it: the kernel from kallsyms (live /proc/kallsyms when the
- * recorded kernel's build id is this kernel's), user space from the ELF .symtab (else .dynsym) of
- * the files MMAP/MMAP2 records name, when the file's build id matches the one recorded.
+ * recorded kernel's build id is this kernel's), user space from the ELF .symtab and .dynsym, and the
+ * synthesized PLT entries, of the files MMAP/MMAP2 records name (perfSymTree), when the file's build
+ * id matches the one recorded.
  */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { ElfFile, noteBuildId } from '@utp/bytes';
+import { SymTree } from './sym-tree.js';
 
 export interface Sym {
   start: bigint;
@@ -117,8 +119,108 @@ export function liveKernelBuildId(): string {
 export interface Dso {
   name: string;
   kernel: boolean;
-  syms: SymTable | undefined;
+  syms: SymTree | undefined;
   adjust: Array<{ addr: bigint; offset: bigint }> | undefined;
+}
+
+const SHN_UNDEF = 0,
+  SHN_ABS = 0xfff1,
+  SHF_ALLOC = 2,
+  SHT_NOBITS = 8,
+  STT_NOTYPE = 0,
+  STT_OBJECT = 1,
+  STT_FUNC = 2,
+  STT_GNU_IFUNC = 10,
+  STV_INTERNAL = 1,
+  STV_HIDDEN = 2,
+  PT_LOAD = 1;
+
+/** One candidate file, with the tables perf would use from it. */
+interface SymSrc {
+  elf: ElfFile;
+  symtab: number | undefined;
+  dynsym: number | undefined;
+}
+function symSrc(elf: ElfFile): SymSrc {
+  const st = elf.sectionByName('.symtab'),
+    ds = elf.sectionByName('.dynsym');
+  return {
+    elf,
+    symtab: st && st.section.type === 2 ? st.index : undefined,
+    dynsym: ds && ds.section.type === 11 ? ds.index : undefined,
+  };
+}
+
+/**
+ * One pass of perf's dso__load_sym_internal over one table of `syms` (its .symtab or .dynsym):
+ * functions, objects and text/data labels, moved from addresses to file offsets through the
+ * runtime file's PT_LOAD headers. Returns the count inserted, or -1 where perf gives up (a
+ * symbol in a section that does not exist), leaving what it inserted and no fixups.
+ */
+function loadTable(tree: SymTree, syms: SymSrc, runtime: SymSrc, table: number): number {
+  const elf = syms.elf;
+  const secs = elf.sections;
+  const machine = elf.machine;
+  const loads = runtime.elf.segments().filter((p) => p.type === PT_LOAD);
+  let nr = 0;
+  for (const s of elf.symbolEntries(table)) {
+    const named = s.nameOff !== 0 && s.shndx !== SHN_UNDEF;
+    const isLabel = s.type === STT_NOTYPE && named && s.shndx !== SHN_ABS && s.visibility !== STV_HIDDEN && s.visibility !== STV_INTERNAL;
+    if (!isLabel && !(named && (s.type === STT_FUNC || s.type === STT_GNU_IFUNC || s.type === STT_OBJECT))) continue;
+    if ((machine === 40 || machine === 183) && /^\$[adtx](\.|$)/.test(s.name)) continue; // ARM mapping symbols
+    if (s.shndx === SHN_ABS) continue;
+    let sh = secs[s.shndx];
+    if (!sh) return -1;
+    if (!(sh.flags & SHF_ALLOC)) continue;
+    if (sh.type === SHT_NOBITS) {
+      sh = runtime.elf.sections[s.shndx];
+      if (!sh) return -1;
+    }
+    if (isLabel && !sh.name.includes('text') && !sh.name.includes('data')) continue;
+    let value = s.value;
+    if (machine === 40 && s.type === STT_FUNC && value & 1n) value--; // ARM thumb bit
+    const ph = loads.find((p) => {
+      // biome-ignore lint/complexity/useMathMinMax: bigint operands (Math.max takes numbers)
+      const sz = p.memsz > p.filesz ? p.memsz : p.filesz;
+      return sz !== 0n && value >= p.vaddr && value < p.vaddr + sz;
+    });
+    value = BigInt.asUintN(64, ph ? value - (ph.vaddr - ph.offset) : value - (sh.addr - BigInt(sh.offset)));
+    tree.insert({ start: value, end: s.size ? value + s.size : value, name: s.name, bind: s.bind });
+    nr++;
+  }
+  if (nr > 0) {
+    tree.fixupEnd();
+    tree.fixupDuplicate();
+  }
+  return nr;
+}
+
+/**
+ * A DSO's symbol tree as perf 6.1's dso__load builds it: the .symtab of the first candidate that
+ * has one (syms), the .dynsym of the first that has one (runtime); syms' .symtab then its .dynsym
+ * go in, each pass followed by the end and duplicate fixups; then, when any symbol went in, the
+ * PLT entries of the runtime file (ElfFile.pltSymbols), which a lookup finds only where the tree
+ * walk meets them before a regular symbol holding the same address.
+ */
+export function perfSymTree(symsSrc: ElfFile, runtimeSrc: ElfFile): SymTree {
+  const syms = symSrc(symsSrc),
+    runtime = runtimeSrc === symsSrc ? syms : symSrc(runtimeSrc);
+  const tree = new SymTree();
+  let nr = 0;
+  if (syms.symtab !== undefined) {
+    const n = loadTable(tree, syms, runtime, syms.symtab);
+    if (n < 0) return tree;
+    nr = n;
+  }
+  if (syms.dynsym !== undefined) {
+    const n = loadTable(tree, syms, runtime, syms.dynsym);
+    if (n < 0) return tree;
+    nr += n;
+  }
+  if (nr > 0 && runtime.dynsym !== undefined)
+    for (const p of runtime.elf.pltSymbols())
+      tree.insert({ start: p.start, end: p.size ? p.start + p.size : p.start, name: p.name, bind: 1 });
+  return tree;
 }
 
 /** User-space DSOs, loaded once by path. */
@@ -130,17 +232,26 @@ export class DsoCache {
     if (d) return d;
     d = { name, kernel: false, syms: undefined, adjust: undefined };
     this.#dsos.set(name, d);
-    const want = this.buildIds.get(name);
+    let want = this.buildIds.get(name);
+    if (!want) {
+      // perf reads the build id of the file itself when the recording has none for it
+      try {
+        want = new ElfFile(readFileSync(name), name).buildId() || undefined;
+      } catch {
+        want = undefined;
+      }
+    }
     const tries: string[] = [];
     if (want) {
-      tries.push(`/usr/lib/debug/.build-id/${want.slice(0, 2)}/${want.slice(2)}.debug`);
-      tries.push(`${homedir()}/.debug/.build-id/${want.slice(0, 2)}/${want.slice(2)}/debug`);
       tries.push(`${homedir()}/.debug/.build-id/${want.slice(0, 2)}/${want.slice(2)}/elf`);
+      tries.push(`${homedir()}/.debug/.build-id/${want.slice(0, 2)}/${want.slice(2)}/debug`);
     }
+    tries.push(`/usr/lib/debug${name}.debug`, `/usr/lib/debug${name}`);
+    if (want) tries.push(`/usr/lib/debug/.build-id/${want.slice(0, 2)}/${want.slice(2)}.debug`);
     tries.push(name);
-    // perf takes the first candidate with a .symtab; else the .dynsym of the first readable one
-    let dynOnly: ElfFile | undefined;
-    let chosen: ElfFile | undefined;
+    // perf: the first candidate with a .symtab gives the symbols, the first with a .dynsym is the runtime image
+    let symsElf: ElfFile | undefined;
+    let runtimeElf: ElfFile | undefined;
     for (const path of tries) {
       let elf: ElfFile;
       try {
@@ -148,32 +259,16 @@ export class DsoCache {
       } catch {
         continue;
       }
-      const id = elf.buildId();
-      if (want && id && id !== want) continue;
-      if (elf.sections.some((x) => x.type === 2)) {
-        chosen = elf;
-        break;
-      }
-      dynOnly ??= elf;
+      // images with another (or no) build id are rejected
+      if (want && elf.buildId() !== want) continue;
+      const src = symSrc(elf);
+      if (!symsElf && src.symtab !== undefined) symsElf = elf;
+      if (!runtimeElf && src.dynsym !== undefined) runtimeElf = elf;
+      if (symsElf && runtimeElf) break;
     }
-    const elf = chosen ?? dynOnly;
-    if (elf) {
-      const list = chosen ? elf.symbolsOf(2) : elf.symbolsOf(11);
-      const exec = elf.type === 2;
-      const secs = elf.sections;
-      const syms: Array<Sym & { bind: number }> = [];
-      for (const s of list) {
-        // STT_FUNC, STT_GNU_IFUNC, and labels (STT_NOTYPE) in text sections, as perf keeps them
-        if (s.type !== 2 && s.type !== 10 && !(s.type === 0 && secs[s.shndx]?.name.startsWith('.text'))) continue;
-        let start = s.value;
-        if (exec) {
-          const sh = secs[s.shndx];
-          if (sh) start = start - sh.addr + BigInt(sh.offset);
-        }
-        syms.push({ start, end: start + s.size, name: s.name, bind: s.bind });
-      }
-      d.syms = new SymTable(syms, true);
-    }
+    symsElf ??= runtimeElf;
+    runtimeElf ??= symsElf;
+    if (symsElf && runtimeElf) d.syms = perfSymTree(symsElf, runtimeElf);
     return d;
   }
 }
