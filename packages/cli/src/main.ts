@@ -27,6 +27,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ default:
   options: { summary: 'list the plugin options available for utp report', load: () => import('./commands/options.js') },
   restore: { summary: 'restore a crashed record from its per-CPU files', load: () => import('./commands/restore.js') },
   dump: { summary: 'print the meta data of a trace.dat file', load: () => import('./commands/dump.js') },
+  split: { summary: 'split a trace.dat into smaller files', load: () => import('./commands/split.js') },
 };
 
 export const VERSION = '0.1.0';

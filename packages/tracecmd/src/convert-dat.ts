@@ -6,7 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import { FileSource } from '@utp/bytes/node';
-import { TraceDat, readTraceDatContent, type TraceDatBufferInput, type Decompressor } from '@utp/tracedat';
+import { TraceDat, readTraceDatContent, type TraceDatBufferInput, type Decompressor, type TraceDatOptions } from '@utp/tracedat';
 import { compressorFor, writeTraceDatFile, type CompressionName } from './write-output.js';
 import { TraceCmdError, TraceCmdErrorCode } from './errors.js';
 
@@ -36,7 +36,11 @@ function sameFile(a: string, b: string): boolean {
 }
 
 /** Opens a trace.dat for copying (metadata parsed, CPU data read on demand). */
-export async function openForCopy(input: string, decompressors: Partial<Record<string, Decompressor>> = {}): Promise<TraceDat> {
+export async function openForCopy(
+  input: string,
+  decompressors: Partial<Record<string, Decompressor>> = {},
+  extra: Partial<TraceDatOptions> = {},
+): Promise<TraceDat> {
   let src: FileSource;
   try {
     src = new FileSource(input);
@@ -44,7 +48,7 @@ export async function openForCopy(input: string, decompressors: Partial<Record<s
     throw new TraceCmdError(TraceCmdErrorCode.BadOption, `Cannot open ${input}`, { cause: e });
   }
   try {
-    return await TraceDat.open(src, { decompressors });
+    return await TraceDat.open(src, { ...extra, decompressors });
   } catch (e) {
     await src.close();
     throw e;

@@ -15,5 +15,7 @@ export { mergeRecords, earliestLive } from './merge.js';
 export type { RecordSource } from './merge.js';
 export { dumpTraceDat, DumpItem } from './dump.js';
 export { readTraceDatContent } from './content.js';
+export { PagePacker, packedRecordSize } from './page-packer.js';
+export type { PagePackerOptions } from './page-packer.js';
 export type { TraceDatContent, ContentBuffer, ContentCpu } from './content.js';
 export type { DumpInput, DumpOptions } from './dump.js';
