@@ -18,5 +18,5 @@ export { restoreTrace } from './restore.js';
 export type { RestoreOptions } from './restore.js';
 export { convertTraceDat, openForCopy, DEFAULT_CONVERT_DAT_OPTIONS } from './convert-dat.js';
 export type { ConvertDatOptions } from './convert-dat.js';
-export { splitTrace, DEFAULT_SPLIT_OPTIONS } from './split.js'; 
+export { splitTrace, DEFAULT_SPLIT_OPTIONS } from './split.js';
 export type { SplitOptions, SplitUnit } from './split.js';

@@ -219,4 +219,3 @@ export async function splitTrace(o: Partial<SplitOptions> & { input: string }): 
     await td.close();
   }
 }
-

@@ -72,7 +72,9 @@ export class PagePacker {
     }
     const n = (size + 3) & ~3;
     if (this.index + n > this.o.pageSize)
-      throw new TraceDatError(TraceDatErrorCode.Truncated, 'Record does not fit in a page', { context: { size, pageSize: this.o.pageSize } });
+      throw new TraceDatError(TraceDatErrorCode.Truncated, 'Record does not fit in a page', {
+        context: { size, pageSize: this.o.pageSize },
+      });
     this.page!.set(rec.page.subarray(rec.offset, rec.offset + Math.min(n, rec.page.length - rec.offset)), this.index);
     this.index += n;
     this.ts = ts;
