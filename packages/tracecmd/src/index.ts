@@ -20,3 +20,5 @@ export { convertTraceDat, openForCopy, DEFAULT_CONVERT_DAT_OPTIONS } from './con
 export type { ConvertDatOptions } from './convert-dat.js';
 export { splitTrace, DEFAULT_SPLIT_OPTIONS } from './split.js';
 export type { SplitOptions, SplitUnit } from './split.js';
+export { setTracing, emptySetInstance, ftraceEnabled } from './set.js';
+export type { SetOptions, SetInstanceSpec, SetEventSpec } from './set.js';
