@@ -21,7 +21,6 @@ const HELP = `usage: utp convert [-i] INPUT -o OUTPUT [--to FORMAT]
   -o OUTPUT     the output (a directory or NAME.ctf for CTF)
   --to FORMAT   ctf (default: from the output name)
   -q            no progress output
-
 `;
 
 type Format = 'ctf';
@@ -52,7 +51,7 @@ function real(p: string): string {
 async function convert(argv: string[]): Promise<number> {
   // trace.dat → trace.dat (trace-cmd convert's --file-version / --compression): convert-dat.ts
   const dat = await import('./convert-dat.js');
-  if (argv.includes('-h') || argv.includes('--help')) process.stdout.write(HELP + dat.CONVERT_DAT_HELP);
+  if (argv.includes('-h') || argv.includes('--help')) process.stdout.write(`${HELP}\n${dat.CONVERT_DAT_HELP}`);
   if (argv.includes('-h') || argv.includes('--help')) return 0;
   if (dat.wantsDatOutput(argv)) return dat.convertDat(argv);
   let input: string | undefined,
