@@ -2,7 +2,14 @@
 import { openSync, closeSync, renameSync, unlinkSync, fsyncSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { endianness } from 'node:os';
-import { writeTraceDat, zlibCompressor, type Compressor, type TraceDatMetadata, type TraceDatBufferInput } from '@utp/tracedat';
+import {
+  writeTraceDat,
+  zlibCompressor,
+  type Compressor,
+  type TraceDatMetadata,
+  type TraceDatBufferInput,
+  type TraceDatWriteOptions,
+} from '@utp/tracedat';
 import { FileSink } from './file-sink.js';
 import { zstdCompressor } from './zstd-compressor.js';
 import { TraceCmdError, TraceCmdErrorCode } from './errors.js';
@@ -62,23 +69,27 @@ export async function writeTraceFile(
   o: OutputOptions,
 ): Promise<number> {
   const compression = await compressorFor(o.compression, o.fileVersion);
+  return writeTraceDatFile(out, meta, buffers, {
+    version: o.fileVersion,
+    compression,
+    littleEndian: endianness() === 'LE',
+    longSize: userLongSize(),
+    pageSize: o.pageSize,
+    cpuCount: o.cpuCount,
+    traceClock: o.traceClock,
+    uname: o.uname,
+    versionString: UTP_VERSION_STRING,
+    traceId: randomBytes(8).readBigUInt64LE(0),
+    ...(o.date !== undefined ? { date: o.date } : {}),
+  });
+}
+
+/** Writes `out` with the writer's own options, atomically (temp file in the same directory + rename). Returns the size. */
+export function writeTraceDatFile(out: string, meta: TraceDatMetadata, buffers: TraceDatBufferInput[], opts: TraceDatWriteOptions): number {
   const tmp = `${out}.utp-${process.pid}.tmp`;
   const fd = openSync(tmp, 'w', 0o644);
   try {
     const sink = new FileSink(fd);
-    const opts = {
-      version: o.fileVersion,
-      compression,
-      littleEndian: endianness() === 'LE',
-      longSize: userLongSize(),
-      pageSize: o.pageSize,
-      cpuCount: o.cpuCount,
-      traceClock: o.traceClock,
-      uname: o.uname,
-      versionString: UTP_VERSION_STRING,
-      traceId: randomBytes(8).readBigUInt64LE(0),
-      ...(o.date !== undefined ? { date: o.date } : {}),
-    } as const;
     const n = writeTraceDat(sink, meta, buffers, opts);
     sink.flush();
     fsyncSync(fd);

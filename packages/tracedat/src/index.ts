@@ -14,4 +14,8 @@ export type { ChunkInfo, ChunkTable, CpuPlace, HandleInput } from './page-layout
 export { mergeRecords, earliestLive } from './merge.js';
 export type { RecordSource } from './merge.js';
 export { dumpTraceDat, DumpItem } from './dump.js';
+export { readTraceDatContent } from './content.js';
+export { PagePacker, packedRecordSize } from './page-packer.js';
+export type { PagePackerOptions } from './page-packer.js';
+export type { TraceDatContent, ContentBuffer, ContentCpu } from './content.js';
 export type { DumpInput, DumpOptions } from './dump.js';

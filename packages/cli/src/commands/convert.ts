@@ -58,6 +58,11 @@ function real(p: string): string {
 }
 
 async function convert(argv: string[]): Promise<number> {
+  // trace.dat → trace.dat (trace-cmd convert's --file-version / --compression): convert-dat.ts
+  const dat = await import('./convert-dat.js');
+  if (argv.includes('-h') || argv.includes('--help')) process.stdout.write(`${HELP}\n${dat.CONVERT_DAT_HELP}`);
+  if (argv.includes('-h') || argv.includes('--help')) return 0;
+  if (dat.wantsDatOutput(argv)) return dat.convertDat(argv);
   let input: string | undefined,
     output: string | undefined,
     to: string | undefined,

@@ -90,6 +90,8 @@ export interface TraceDatWriteOptions {
   tsOffset?: string;
   /** Pages per compressed chunk (trace-cmd: 10). */
   chunkPages?: number;
+  /** Options copied verbatim from another file (convert), written after the ones above. */
+  extraOptions?: ReadonlyArray<{ id: number; data: Uint8Array }>;
 }
 
 const enc = (t: Text): Uint8Array => {
@@ -253,6 +255,7 @@ class Writer {
       if (i > 0 && buf.cpuStats?.length) this.option(b, Opt.CpuStat, this.blk().cstr(`\nBuffer: ${buf.name}\n\n`).done());
       for (const s of buf.cpuStats ?? []) this.option(b, Opt.CpuStat, this.blk().cstr(s).done());
     }
+    for (const x of o.extraOptions ?? []) this.option(b, x.id, x.data);
   }
   private option(b: Block, id: number, data: Uint8Array): void {
     b.u16(id).u32(data.length).bytes(data);
