@@ -141,7 +141,7 @@ export function setTracing(o: Partial<SetOptions> & { instances: SetInstanceSpec
   }
   try {
     const last = live.at(-1);
-    if (last && last.inst.hasFile('options/function-trace')) last.inst.setOption('function-trace', !opts.disableFunctionTrace);
+    if (last?.inst.hasFile('options/function-trace')) last.inst.setOption('function-trace', !opts.disableFunctionTrace);
     if (opts.totalDisable) {
       try {
         writeFileSync(PROC_FTRACE, '0');
