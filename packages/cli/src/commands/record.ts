@@ -293,7 +293,7 @@ export default command;
 export interface RecordingHooks {
   /** The prefix of messages ('utp view'). */
   who: string;
-  /** Called once tracing is on; `stop()` ends the recording as Ctrl-C does. */
+  /** Called once tracing is on (CMD is released after it returns); `stop()` ends the recording as Ctrl-C does. */
   started(session: RecordSession, stop: () => void): void | Promise<void>;
   /** Called with the result once the file is written and tracefs is restored. */
   saved?(result: RecordResult): void;
@@ -363,7 +363,11 @@ export async function runRecording(parsed: Parsed, hooks?: RecordingHooks): Prom
       if (parsed.filterCmd || (parsed.opts.followChildren && !parsed.opts.pids?.length)) session.setPids([child.pid!]);
     }
     session.start();
-    await hooks?.started(session, () => stopRequested!());
+    // a stop from the hooks (utp view's Stop button) ends CMD as Ctrl-C does
+    await hooks?.started(session, () => {
+      if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+      stopRequested!();
+    });
     let status = 0;
     if (gated && child) {
       const c = child;
