@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
+import { request } from 'node:http';
 import { ROOT, liveSkipReason, tmpDir, tracefsState } from './lib/live.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -29,6 +30,13 @@ async function startLive(args) {
     err += d;
   });
   const exited = new Promise((ok) => child.once('exit', (code, sig) => ok({ code, sig })));
+  // a failed test still leaves tracefs clean: SIGINT stops and saves, a second one exits after cleaning up
+  const end = async () => {
+    for (let k = 0; k < 2 && child.exitCode === null && child.signalCode === null; k++) {
+      child.kill('SIGINT');
+      await Promise.race([exited, new Promise((ok) => setTimeout(ok, 5000))]);
+    }
+  };
   const waitFor = async (re, ms = 60_000) => {
     const end = Date.now() + ms;
     while (!re.test(out)) {
@@ -42,7 +50,7 @@ async function startLive(args) {
     return out;
   };
   const url = /(http:\/\/127\.0\.0\.1:\d+\/[\w-]+\/)/.exec(await waitFor(/http:\/\/\S+\//))[1];
-  return { child, url, waitFor, exited, stderr: () => err };
+  return { child, url, waitFor, exited, end, stderr: () => err };
 }
 
 function reportLines(file) {
@@ -81,9 +89,10 @@ async function launch() {
 }
 
 /** Samples the page's event count while the recording runs (every 100 ms). */
-async function sampleCounts(page, until) {
+async function sampleCounts(page, live, until) {
   const seen = new Set();
   while (!(await until())) {
+    if (live.child.exitCode !== null) throw new Error(`utp view exited (${live.child.exitCode}) while recording: ${live.stderr()}`);
     const n = Number(await page.textContent('[data-testid=event-count]'));
     if (n > 0) seen.add(n);
     await page.waitForTimeout(100);
@@ -102,12 +111,12 @@ test('utp view --live: the page grows while CMD runs, then shows the saved file 
   writeFileSync(F, 'an older file: utp record replaces it');
   const browser = await launch();
   const live = await startLive(['-e', 'sched', '-e', 'raw_syscalls', '-o', F, '--', 'sh', '-c', WORKLOAD]);
-  t.after(() => live.child.kill('SIGKILL'));
+  t.after(() => live.end());
   try {
     assert.match(instances(), /utp-/, 'recording in a private instance');
     const page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
     await page.goto(live.url);
-    const seen = await sampleCounts(page, () =>
+    const seen = await sampleCounts(page, live, () =>
       page.evaluate(() => document.body.dataset.live === 'saved' || !!document.body.dataset.liveDone),
     );
     assert.ok(seen.size >= 2, `the count grew while recording: saw ${[...seen].join(', ')}`);
@@ -147,7 +156,7 @@ test('utp view --live: SIGINT mid-run saves the file and cleans up; the Stop but
     for (const how of ['SIGINT', 'button']) {
       const F = join(dir, `${how}.dat`);
       const live = await startLive(['-e', 'sched', '-e', 'raw_syscalls', '-o', F, '--', 'sh', '-c', `while :; do ${WORKLOAD}; done`]);
-      t.after(() => live.child.kill('SIGKILL'));
+      t.after(() => live.end());
       const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
       await page.goto(live.url);
       await page.waitForFunction(() => Number(document.querySelector('[data-testid=event-count]').textContent) > 0, null, {
@@ -190,4 +199,48 @@ test('utp view --live refuses what utp record refuses, before touching tracefs',
     rmSync(dir, { recursive: true, force: true });
   }
   assert.deepEqual(tracefsState(), before);
+});
+
+test('the live server: token, Host and method checks on the live endpoints (no tracefs needed)', async () => {
+  const { serveView } = await import(join(ROOT, 'packages/cli/dist/commands/view.js'));
+  let stops = 0;
+  const dir = tmpDir('utp-view-live-srv-');
+  const snap = join(dir, 'snap.dat');
+  writeFileSync(snap, 'not really a trace');
+  const s = await serveView([], 0, {
+    name: 'x.dat',
+    status: () => ({ state: 'recording', output: 'x.dat', events: 5, lost: 1, cpus: [] }),
+    snapshot: async () => snap,
+    stop: () => {
+      stops++;
+    },
+  });
+  try {
+    const base = `http://127.0.0.1:${s.port}`;
+    const list = await (await fetch(`${s.url}traces.json`)).json();
+    assert.deepEqual(list, [{ name: 'x.dat', url: 'live/trace', live: 'live/status', stop: 'live/stop' }]);
+    assert.equal((await (await fetch(`${s.url}live/status`)).json()).events, 5);
+    assert.equal(await (await fetch(`${s.url}live/trace`)).text(), 'not really a trace');
+    assert.equal((await fetch(`${base}/wrong-token/live/stop`, { method: 'POST' })).status, 403);
+    assert.equal((await fetch(`${s.url}live/../live/stop`, { method: 'POST' })).status, 204); // fetch normalises the path
+    assert.equal(stops, 1);
+    assert.equal((await fetch(`${s.url}traces.json`, { method: 'POST' })).status, 405);
+    assert.equal((await fetch(`${s.url}live/status`, { method: 'PUT' })).status, 405);
+    // a page on another origin (DNS rebinding) cannot stop it: the Host check
+    const code = await new Promise((ok, fail) => {
+      const u = new URL(`${s.url}live/stop`);
+      const q = request({ host: '127.0.0.1', port: s.port, path: u.pathname, method: 'POST', headers: { Host: 'evil.example' } }, (res) => {
+        res.resume();
+        ok(res.statusCode);
+      });
+      q.on('error', fail);
+      q.end();
+    });
+    assert.equal(code, 403);
+    assert.equal(stops, 1);
+    assert.equal((await fetch(`${s.url}trace/0`)).status, 404);
+  } finally {
+    await s.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
