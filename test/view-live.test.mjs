@@ -129,6 +129,8 @@ test('utp view --live: the page grows while CMD runs, then shows the saved file 
     assert.doesNotMatch(instances(), /utp-/);
     const ref = reportLines(F);
     assert.ok(ref.events > 1000, `${ref.events} events`);
+    const ms = await page.evaluate(() => document.body.dataset.liveReloadMs);
+    console.log(`# live: counts seen while recording ${[...seen].join(', ')}; ${ref.events} saved; last reload ${ms} ms`);
     assert.equal(await page.textContent('[data-testid=event-count]'), String(ref.events), 'the page shows every saved event');
     assert.ok(Math.max(...seen) <= ref.events, 'no snapshot showed more than the saved file');
     assert.equal(utpReport(F), ref.text, 'utp report == trace-cmd report on the saved file');
@@ -178,6 +180,58 @@ test('utp view --live: SIGINT mid-run saves the file and cleans up; the Stop but
       assert.equal(ex.code, 0, live.stderr());
       await page.close();
     }
+  } finally {
+    await browser.close();
+  }
+  assert.deepEqual(tracefsState(), before);
+});
+
+test('utp view --live: lost events (a storm into a 16 KiB buffer) in the status and on the CPU rows', {
+  skip,
+  timeout: 180_000,
+}, async (t) => {
+  const before = tracefsState();
+  const dir = tmpDir('utp-view-live-lost-');
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const F = join(dir, 'lost.dat');
+  const browser = await launch();
+  const live = await startLive([
+    '-e',
+    'raw_syscalls',
+    '-b',
+    '16',
+    '-o',
+    F,
+    '--',
+    'sh',
+    '-c',
+    'sleep 1; dd if=/dev/zero of=/dev/null bs=1 count=150000 2>/dev/null; sleep 1',
+  ]);
+  t.after(() => live.end());
+  try {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    await page.goto(live.url);
+    await live.waitFor(/saved .*lost\.dat/, 120_000);
+    await page.waitForFunction(() => document.body.dataset.liveDone === '1' && document.body.dataset.state === 'ready', null, {
+      timeout: 60_000,
+    });
+    const ref = spawnSync('trace-cmd', ['report', '-i', F], { encoding: 'latin1', maxBuffer: 1 << 28 });
+    assert.equal(ref.status, 0, ref.stderr);
+    const dropped = ref.stdout.split('\n').filter((l) => /CPU:\d+ \[.*EVENTS DROPPED\]$/.test(l)).length;
+    assert.ok(dropped > 0, 'the storm lost events (trace-cmd report shows EVENTS DROPPED)');
+    const kernelLost = Number(await page.evaluate(() => document.body.dataset.liveLost));
+    assert.ok(kernelLost > 0, `the status shows the kernel's lost count (${kernelLost})`);
+    assert.match(await page.textContent('[data-testid=live-status]'), new RegExp(`· ${kernelLost} lost`));
+    await page.click('#fit');
+    await page.waitForTimeout(500);
+    assert.equal(
+      Number(await page.evaluate(() => document.body.dataset.lostSpans)),
+      dropped,
+      'one lost-events span per EVENTS DROPPED line',
+    );
+    await page.screenshot({ path: join(OUT, 'live-lost.png') });
+    live.child.kill('SIGINT');
+    assert.equal((await live.exited).code, 0, live.stderr());
   } finally {
     await browser.close();
   }

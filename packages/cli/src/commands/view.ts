@@ -33,11 +33,12 @@ Opens trace.dat files in the utp viewer (a web page served on 127.0.0.1).
   --port N     listen on port N (default: a free port)
   --no-open    print the URL, do not start a browser
   --live       record this machine (utp record's recorder and options, in a private instance; root) and
-               show the recording as it grows: the page reloads what was drained about twice a second
-               (events, CPU rows, the kernel's lost-event counts). The recording stops when CMD exits, on
-               Ctrl-C (SIGINT/SIGTERM) or with the page's Stop button; it is saved as -o FILE (default
-               trace.dat, replaced as utp record replaces it) and the page then shows that file. Ctrl-C
-               again quits. tracefs is restored exactly as utp record restores it.
+               show the recording as it grows: half a second after each reload the page loads again
+               what was drained so far (events, CPU rows, lost events, the kernel's counts). The
+               recording stops when CMD exits, on Ctrl-C (SIGINT/SIGTERM) or with the page's Stop
+               button; it is saved as -o FILE (default trace.dat, replaced as utp record replaces it)
+               and the page then shows that file. Ctrl-C again quits. tracefs is restored exactly as
+               utp record restores it.
 The URL carries a random token: only someone who has it can load the page or the traces.
 `;
 
