@@ -93,8 +93,12 @@ async function sampleCounts(page, live, until) {
   const seen = new Set();
   while (!(await until())) {
     if (live.child.exitCode !== null) throw new Error(`utp view exited (${live.child.exitCode}) while recording: ${live.stderr()}`);
-    const n = Number(await page.textContent('[data-testid=event-count]'));
-    if (n > 0) seen.add(n);
+    // only counts of drawn snapshots: while the first one loads, the count shows the decoder's progress
+    const [n, ready] = await page.evaluate(() => [
+      Number(document.querySelector('[data-testid=event-count]').textContent),
+      document.body.dataset.state === 'ready',
+    ]);
+    if (n > 0 && ready) seen.add(n);
     await page.waitForTimeout(100);
   }
   return seen;
