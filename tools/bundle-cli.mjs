@@ -5,8 +5,8 @@
 // linking ~150 ES modules. Subcommands stay lazy (each module's body runs on first import).
 // Run after `tsc -b` (npm run build does both).
 //
-// Kept outside the bundle: koffi (a native addon) and @foxglove/wasm-zstd (loads its .wasm
-// from its own folder); both are required lazily, only by the code that needs them.
+// Kept outside the bundle: koffi (a native addon), @foxglove/wasm-zstd and @bokuweb/zstd-wasm (load their .wasm
+// from their own folder); all are required lazily, only by the code that needs them.
 // tracecmd's drain worker is bundled as a second file next to it, because splice-drain.ts
 // starts it as new URL('./drain-worker.js', import.meta.url).
 import { build } from 'esbuild';
@@ -27,7 +27,7 @@ await build({
   format: 'cjs',
   target: 'node20',
   outdir: tmp,
-  external: ['koffi', '@foxglove/wasm-zstd'],
+  external: ['koffi', '@foxglove/wasm-zstd', '@bokuweb/zstd-wasm'],
   // import() of the externals becomes a lazy require(): the file is run as a plain script
   supported: { 'dynamic-import': false },
   define: { 'import.meta.url': '__utpImportMetaUrl' },

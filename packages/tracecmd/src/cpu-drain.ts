@@ -87,8 +87,8 @@ export class CpuSink {
 }
 
 /** Reads a temp file back in chunks (for the trace.dat writer). */
-export function* fileChunks(path: string, chunk = 1 << 20): Generator<Uint8Array> {
-  const size = statSync(path).size;
+export function* fileChunks(path: string, chunk = 1 << 20, limit = Infinity): Generator<Uint8Array> {
+  const size = Math.min(limit, statSync(path).size);
   if (!size) return;
   const fd = openSync(path, 'r');
   try {

@@ -397,6 +397,55 @@ export class RecordSession {
     }
   }
 
+  private liveMeta: ReturnType<typeof collectMetadata> | undefined;
+
+  /** Events and losses per CPU so far (the kernel's per-CPU stats since start()); for live views. */
+  progress(): CpuResult[] {
+    const inst = this.mustInstance();
+    const bytes = this.drain?.bytesPerCpu() ?? [];
+    return inst.cpus().map((c, i) => {
+      const s = inst.cpuStats(c);
+      const b = this.baseline.get(c) ?? { read: 0, lost: 0 };
+      return { cpu: c, events: s.entries + s.readEvents - b.read, lost: s.overrun + s.droppedEvents - b.lost, bytes: bytes[i] ?? 0 };
+    });
+  }
+
+  /**
+   * While recording: writes `output` as a trace.dat (v7, uncompressed) of the whole sub-buffers the
+   * drain has written so far (utp view --live reloads it). The formats are read once; cmdlines each time.
+   * Returns undefined once the session stopped.
+   */
+  async snapshot(output: string): Promise<number | undefined> {
+    const inst = this.mustInstance();
+    const drain = this.drain;
+    if (!drain || this.cleaned) return undefined;
+    const cpus = inst.cpus();
+    this.liveMeta ??= collectMetadata(inst, this.opts.tracer !== undefined && !this.enabled.length ? undefined : this.enabled);
+    const meta = { ...this.liveMeta, cmdlines: Instance.top().readBytes('saved_cmdlines') };
+    const clockText = inst.read('trace_clock');
+    const clock = currentClock(clockText);
+    const paths = drain.paths();
+    const ps = drain.pageSize;
+    const bytes = drain.bytesPerCpu();
+    const dataBuffer: TraceDatBufferInput = {
+      name: this.ownsInstance && !this.opts.instanceName ? '' : (inst.name ?? ''),
+      clock,
+      cpus: cpus.map((cpu, i) => {
+        const limit = Math.floor((bytes[i] ?? 0) / ps) * ps;
+        return { cpu, data: { [Symbol.iterator]: () => fileChunks(paths[i]!, 1 << 20, limit) } };
+      }),
+    };
+    const buffers: TraceDatBufferInput[] = dataBuffer.name === '' ? [dataBuffer] : [{ name: '', clock, cpus: [] }, dataBuffer];
+    return writeTraceFile(output, meta, buffers, {
+      fileVersion: 7,
+      compression: 'none',
+      traceClock: clockText,
+      uname: unameString(),
+      cpuCount: recordingCpuCount(cpus),
+      pageSize: ps,
+    });
+  }
+
   /** Set when stop() wrote the file but could not restore everything (the caller reports it). */
   cleanupError: unknown = undefined;
 

@@ -4,7 +4,7 @@
  * search, filters, statistics, plugins, URL state, themes. Works from `utp view` (the trace URL
  * comes from traces.json next to the page) or as a static page with a dropped / picked file.
  */
-import type { FilterState, FrameData, ListRow, Request, RowSpec, Summary } from './protocol.js';
+import type { LiveStatus, FilterState, FrameData, ListRow, Request, RowSpec, Summary } from './protocol.js';
 import type { DrawContext } from './plugin.js';
 import { plugins } from './plugins/index.js';
 
@@ -191,6 +191,8 @@ function redraw(): void {
   call<FrameData>({ type: 'frame', req }).then(
     (f) => {
       frame = f;
+      // for tests: the lost-event spans the missed-events plugin has to draw in this window
+      document.body.dataset.lostSpans = String(f.rows.reduce((a, r) => a + r.lost.length / 3, 0));
       paint();
       inFlight = false;
       if (again) {
@@ -799,8 +801,7 @@ async function openTrace(req: { url?: string; file?: Blob; name: string; more?: 
   $<HTMLInputElement>('f-expr').value = view.filterText.expr;
   listCount = s.events;
   $('shown').textContent = '';
-  $('side').innerHTML =
-    `<h3>${s.name}</h3><p>${s.events} events, ${s.cpus.length} CPUs, <span id="ntasks">…</span> tasks, ${s.classes.length} event types.</p>${s.warnings.length ? `<p>${s.warnings.map((w) => w.replace(/</g, '&lt;')).join('<br>')}</p>` : ''}<p>Click an event in the graph or the list to see its fields.</p>`;
+  showOverview(s);
   buildRows();
   if (Object.values(view.filterText).some(Boolean) && s.events) await applyFilters();
   else renderList();
@@ -811,6 +812,12 @@ async function openTrace(req: { url?: string; file?: Blob; name: string; more?: 
     requestAnimationFrame(() => {
       document.body.dataset.state = 'ready';
     });
+}
+
+/** The side panel before an event is picked: what the file holds. */
+function showOverview(s: Summary): void {
+  $('side').innerHTML =
+    `<h3>${s.name}</h3><p>${s.events} events, ${s.cpus.length} CPUs, <span id="ntasks">…</span> tasks, ${s.classes.length} event types.</p>${s.warnings.length ? `<p>${s.warnings.map((w) => w.replace(/</g, '&lt;')).join('<br>')}</p>` : ''}<p>Click an event in the graph or the list to see its fields.</p>`;
 }
 
 /** The task list (names, counts) comes after the first frame: the page is usable sooner. */
@@ -1051,7 +1058,11 @@ async function boot(): Promise<void> {
     try {
       const res = await fetch('traces.json', { cache: 'no-store' });
       if (res.ok) {
-        const list = (await res.json()) as Array<{ name: string; url: string }>;
+        const list = (await res.json()) as Array<{ name: string; url: string; live?: string; stop?: string }>;
+        if (list[0]?.live) {
+          await followLive(list[0] as LiveEntry);
+          return;
+        }
         if (list[0]) {
           await openTrace({ url: list[0].url, name: list[0].name, more: list.slice(1) });
           return;
@@ -1063,6 +1074,117 @@ async function boot(): Promise<void> {
   }
   document.body.dataset.state = 'empty';
 }
+// ------------------------------------------------------------------ live (utp view --live)
+
+interface LiveEntry {
+  name: string;
+  url: string;
+  live: string;
+  stop: string;
+}
+
+const sleep = (ms: number) => new Promise<void>((ok) => setTimeout(ok, ms));
+
+function showLive(st: LiveStatus | undefined, text?: string): void {
+  const el = $('live');
+  el.hidden = false;
+  const stop = $<HTMLButtonElement>('live-stop');
+  stop.hidden = !st || (st.state !== 'recording' && st.state !== 'starting');
+  const s = $('live-status');
+  if (text !== undefined) s.textContent = text;
+  else if (st) {
+    const what =
+      st.state === 'saved'
+        ? `saved ${st.output}`
+        : st.state === 'saving'
+          ? `saving ${st.output}…`
+          : st.state === 'failed'
+            ? 'failed'
+            : 'recording';
+    s.textContent = `● ${what} · ${st.events} events · ${st.lost} lost`;
+  }
+  if (st) {
+    document.body.dataset.live = st.state;
+    document.body.dataset.liveLost = String(st.lost);
+  }
+}
+
+/** Whether the window shows the whole trace (then it follows the growing trace). */
+function following(): boolean {
+  if (!summary?.events) return true;
+  const [a, b] = fullRange();
+  const slack = (b - a) * 0.02;
+  return view.t0 <= a + slack && view.t1 >= b - slack;
+}
+
+/** Loads a newer snapshot into the open page, keeping the view (and following the end when fit). */
+async function reloadLive(e: LiveEntry): Promise<void> {
+  const follow = following();
+  const t0 = performance.now();
+  const s = await call<Summary>({ type: 'open', replace: true, name: e.name, url: new URL(e.url, location.href).href });
+  // for tests and benchmarks: the last reload (fetch of the snapshot + decode into a new model), ms
+  document.body.dataset.liveReloadMs = String(Math.round(performance.now() - t0));
+  summary = s;
+  files = [s];
+  active = 0;
+  $('event-count').textContent = String(s.events);
+  document.body.dataset.start = String(s.start);
+  document.body.dataset.end = String(s.end);
+  listCount = s.events;
+  if (view.selected === undefined) showOverview(s);
+  if (follow && s.events) [view.t0, view.t1] = fullRange();
+  buildRows();
+  if (Object.values(view.filterText).some(Boolean) && s.events) await applyFilters();
+  else renderList();
+  redraw();
+  void loadTasks();
+}
+
+/**
+ * Follows a recording: polls its status, reloads the trace recorded so far about twice a second
+ * (when it grew), and loads the saved file once the recording stopped.
+ */
+async function followLive(e: LiveEntry): Promise<void> {
+  $('live-stop').addEventListener('click', () => {
+    showLive(undefined, 'stopping…');
+    void fetch(e.stop, { method: 'POST' });
+  });
+  showLive(undefined, 'connecting…');
+  let opened = false;
+  let shown = -1;
+  for (;;) {
+    let st: LiveStatus;
+    try {
+      const res = await fetch(e.live, { cache: 'no-store' });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      st = (await res.json()) as LiveStatus;
+    } catch {
+      showLive(undefined, 'the recorder is gone');
+      return;
+    }
+    showLive(st);
+    if (st.state === 'failed') return;
+    const done = st.state === 'saved';
+    if (!opened || done || st.events !== shown) {
+      try {
+        if (!opened) {
+          await openTrace({ url: e.url, name: e.name });
+          opened = summary !== undefined;
+        } else await reloadLive(e);
+        shown = st.events;
+      } catch {
+        /* no whole sub-buffer yet, or the recorder is switching to the saved file: next round */
+      }
+      if (done && opened) {
+        showLive(st);
+        document.body.dataset.liveDone = '1';
+        return;
+      }
+    }
+    await sleep(done ? 200 : 500);
+  }
+}
+
 /** For benchmarks and automation: set the window and resolve when that frame is painted (ms). */
 (window as unknown as { utpFrame: (t0: number, t1: number) => Promise<number> }).utpFrame = (t0, t1) =>
   new Promise((ok) => {

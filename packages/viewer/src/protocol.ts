@@ -69,7 +69,7 @@ export interface FilterState {
 }
 
 export type Request =
-  | { type: 'open'; url?: string; file?: Blob; name: string; shift?: number; add?: boolean }
+  | { type: 'open'; url?: string; file?: Blob; name: string; shift?: number; add?: boolean; replace?: boolean }
   | { type: 'activate'; stream: number }
   | { type: 'frame'; req: FrameRequest }
   | { type: 'list'; from: number; count: number }
@@ -87,4 +87,15 @@ export interface Progress {
   done: number;
   total: number;
   events: number;
+}
+
+/** utp view --live's status (GET live/status). */
+export interface LiveStatus {
+  state: 'starting' | 'recording' | 'saving' | 'saved' | 'failed';
+  output: string;
+  /** Events the kernel counted so far (read + still in the buffers). */
+  events: number;
+  /** The kernel's lost events (overrun + dropped) so far. */
+  lost: number;
+  cpus: Array<{ cpu: number; events: number; lost: number }>;
 }

@@ -104,6 +104,25 @@ async function open(r: Extract<Request, { type: 'open' }>): Promise<Summary> {
     error = describeError(e);
   }
   timings.open = performance.now() - T0;
+  if (r.replace) {
+    // a live recording's newer snapshot: built aside, swapped in whole (queries meanwhile see the old one)
+    if (!src) throw new Error(error ?? 'Cannot read the snapshot');
+    const next = new TraceModel(src);
+    await next.ingest({ progressEvery: 1 << 30 });
+    for (const old of models) {
+      taskStatesOf.delete(old);
+      irqByCpuOf.delete(old);
+    }
+    models.length = 0;
+    models.push(next);
+    model = next;
+    visible = undefined;
+    visCpu = undefined;
+    visTask = undefined;
+    timings.model = performance.now() - T0;
+    summary = summarize(r.name, next, src, undefined, timings);
+    return summary;
+  }
   if (!r.add) {
     models.length = 0;
     model = undefined;
@@ -129,9 +148,20 @@ async function open(r: Extract<Request, { type: 'open' }>): Promise<Summary> {
     }
   }
   timings.model = performance.now() - T0;
-  summary = {
+  summary = summarize(r.name, m, src, error, timings);
+  return summary;
+}
+
+function summarize(
+  name: string,
+  m: TraceModel | undefined,
+  src: TraceDatSource | undefined,
+  error: string | undefined,
+  timings: Record<string, number>,
+): Summary {
+  return {
     timings,
-    name: r.name,
+    name,
     events: m?.length ?? 0,
     start: m?.start ?? 0,
     end: m?.end ?? 0,
@@ -143,7 +173,6 @@ async function open(r: Extract<Request, { type: 'open' }>): Promise<Summary> {
     warnings,
     bytesPerEvent: m?.length ? m.byteLength / m.length : 0,
   };
-  return summary;
 }
 
 function statesOf(pid: number, m: TraceModel): Int32Array {

@@ -65,7 +65,7 @@ const WITH_VALUE = new Set([
   '--sleep',
 ]);
 
-interface Parsed {
+export interface Parsed {
   opts: Partial<RecordOptions>;
   filterCmd: boolean;
   command: string[];
@@ -284,92 +284,118 @@ const command: Command = {
       }
       throw e;
     }
-    const why = tracingUnavailableReason();
-    if (why) {
-      process.stderr.write(`utp record: cannot trace here: ${why}\n`);
-      return 1;
-    }
-    parsed.opts.output = checkOutputPath(parsed.opts.output ?? DEFAULT_RECORD_OPTIONS.output);
-    const session = new RecordSession(parsed.opts);
-    const onExit = (): void => {
-      try {
-        session.cleanup();
-      } catch {
-        /* best effort at exit */
-      }
-    };
-    process.on('exit', onExit);
-    let stopRequested: (() => void) | undefined;
-    const stopPromise = new Promise<void>((res) => {
-      stopRequested = res;
-    });
-    let signals = 0;
-    let child: ChildProcess | undefined;
-    const onSignal = (sig: NodeJS.Signals): void => {
-      signals++;
-      if (signals > 1) {
-        onExit();
-        process.exit(128 + (osConstants.signals[sig] ?? 15));
-      }
-      if (child && child.exitCode === null && child.signalCode === null) child.kill(sig);
-      stopRequested!();
-    };
-    // SIGHUP too: closing the terminal must not leave the instance or changed settings behind.
-    for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
-    try {
-      try {
-        session.setup();
-      } catch (e) {
-        const err = e as Error & { code?: string };
-        if (err.code === 'TRACEFS_KERNEL_REFUSED' && parsed.opts.tracer !== undefined && /tracer/.test(err.message)) {
-          process.stderr.write(
-            `utp record: ${err.message}\nutp record: this kernel does not allow the '${parsed.opts.tracer}' tracer here; record events with -e instead\n`,
-          );
-          return 1;
-        }
-        if (err.code === 'TRACEFS_KERNEL_REFUSED') {
-          // a setting the kernel will not take (e.g. a sub-buffer size): one line, the file and the errno
-          process.stderr.write(`utp record: ${describeError(e)}\n`);
-          return 1;
-        }
-        throw e;
-      }
-      let gated: ReturnType<typeof spawnGated> | undefined;
-      if (parsed.command.length) {
-        gated = spawnGated(parsed.command);
-        child = gated.child;
-        if (parsed.filterCmd || (parsed.opts.followChildren && !parsed.opts.pids?.length)) session.setPids([child.pid!]);
-      }
-      session.start();
-      let status = 0;
-      if (gated && child) {
-        const c = child;
-        const exited = new Promise<void>((res) =>
-          c.once('exit', (code, sig) => {
-            status = code ?? (sig ? 128 + (osConstants.signals[sig] ?? 0) : 1);
-            res();
-          }),
-        );
-        c.once('error', () => stopRequested!());
-        gated.release();
-        await Promise.race([exited, stopPromise]);
-        if (c.exitCode === null && c.signalCode === null) await exited;
-      } else {
-        if (process.stderr.isTTY) process.stderr.write('utp record: recording; press Ctrl-C to stop\n');
-        await stopPromise;
-      }
-      const result = await session.stop();
-      if (parsed.json)
-        process.stdout.write(JSON.stringify({ output: result.output, size: result.size, cpus: result.cpus, commandStatus: status }) + '\n');
-      else if (!parsed.quiet) printSummary(result);
-      if (session.cleanupError !== undefined) process.stderr.write(`utp record: warning: ${describeError(session.cleanupError)}\n`);
-      if (status !== 0) process.stderr.write(`utp record: the command exited with status ${status}\n`);
-      return 0;
-    } finally {
-      for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
-      onExit();
-      process.off('exit', onExit);
-    }
+    return runRecording(parsed);
   },
 };
 export default command;
+
+/** What `utp view --live` adds to a recording: it sees the running session and may stop it. */
+export interface RecordingHooks {
+  /** The prefix of messages ('utp view'). */
+  who: string;
+  /** Called once tracing is on (CMD is released after it returns); `stop()` ends the recording as Ctrl-C does. */
+  started(session: RecordSession, stop: () => void): void | Promise<void>;
+  /** Called with the result once the file is written and tracefs is restored. */
+  saved?(result: RecordResult): void;
+}
+
+/**
+ * Records as `utp record` does: sets up the session, runs CMD (gated, so pid filters come first),
+ * stops on CMD's exit or SIGINT/SIGTERM/SIGHUP (a second signal exits at once), writes the file, and
+ * cleans up on every path (also process exit). `utp view --live` runs the same through `hooks`.
+ */
+export async function runRecording(parsed: Parsed, hooks?: RecordingHooks): Promise<number> {
+  const who = hooks?.who ?? 'utp record';
+  const why = tracingUnavailableReason();
+  if (why) {
+    process.stderr.write(`${who}: cannot trace here: ${why}\n`);
+    return 1;
+  }
+  parsed.opts.output = checkOutputPath(parsed.opts.output ?? DEFAULT_RECORD_OPTIONS.output);
+  const session = new RecordSession(parsed.opts);
+  const onExit = (): void => {
+    try {
+      session.cleanup();
+    } catch {
+      /* best effort at exit */
+    }
+  };
+  process.on('exit', onExit);
+  let stopRequested: (() => void) | undefined;
+  const stopPromise = new Promise<void>((res) => {
+    stopRequested = res;
+  });
+  let signals = 0;
+  let child: ChildProcess | undefined;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signals++;
+    if (signals > 1) {
+      onExit();
+      process.exit(128 + (osConstants.signals[sig] ?? 15));
+    }
+    if (child && child.exitCode === null && child.signalCode === null) child.kill(sig);
+    stopRequested!();
+  };
+  // SIGHUP too: closing the terminal must not leave the instance or changed settings behind.
+  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
+  try {
+    try {
+      session.setup();
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      if (err.code === 'TRACEFS_KERNEL_REFUSED' && parsed.opts.tracer !== undefined && /tracer/.test(err.message)) {
+        process.stderr.write(
+          `${who}: ${err.message}\n${who}: this kernel does not allow the '${parsed.opts.tracer}' tracer here; record events with -e instead\n`,
+        );
+        return 1;
+      }
+      if (err.code === 'TRACEFS_KERNEL_REFUSED') {
+        // a setting the kernel will not take (e.g. a sub-buffer size): one line, the file and the errno
+        process.stderr.write(`${who}: ${describeError(e)}\n`);
+        return 1;
+      }
+      throw e;
+    }
+    let gated: ReturnType<typeof spawnGated> | undefined;
+    if (parsed.command.length) {
+      gated = spawnGated(parsed.command);
+      child = gated.child;
+      if (parsed.filterCmd || (parsed.opts.followChildren && !parsed.opts.pids?.length)) session.setPids([child.pid!]);
+    }
+    session.start();
+    // a stop from the hooks (utp view's Stop button) ends CMD as Ctrl-C does
+    await hooks?.started(session, () => {
+      if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+      stopRequested!();
+    });
+    let status = 0;
+    if (gated && child) {
+      const c = child;
+      const exited = new Promise<void>((res) =>
+        c.once('exit', (code, sig) => {
+          status = code ?? (sig ? 128 + (osConstants.signals[sig] ?? 0) : 1);
+          res();
+        }),
+      );
+      c.once('error', () => stopRequested!());
+      gated.release();
+      await Promise.race([exited, stopPromise]);
+      if (c.exitCode === null && c.signalCode === null) await exited;
+    } else {
+      if (process.stderr.isTTY) process.stderr.write(`${who}: recording; press Ctrl-C to stop\n`);
+      await stopPromise;
+    }
+    const result = await session.stop();
+    if (parsed.json)
+      process.stdout.write(JSON.stringify({ output: result.output, size: result.size, cpus: result.cpus, commandStatus: status }) + '\n');
+    else if (!parsed.quiet) printSummary(result);
+    if (session.cleanupError !== undefined) process.stderr.write(`${who}: warning: ${describeError(session.cleanupError)}\n`);
+    if (status !== 0) process.stderr.write(`${who}: the command exited with status ${status}\n`);
+    hooks?.saved?.(result);
+    return 0;
+  } finally {
+    for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
+    onExit();
+    process.off('exit', onExit);
+  }
+}

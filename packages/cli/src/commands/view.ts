@@ -6,34 +6,53 @@
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
+import { checkOutputPath, parseRecordArgs, runRecording } from './record.js';
+import type { RecordSession } from '@utp/tracecmd';
 
 interface ViewArgs {
   files: string[];
   port: number;
   open: boolean;
   live: boolean;
+  /** With --live: the arguments for the recorder (utp record's). */
+  record: string[];
 }
 
 const HELP = `usage: utp view [--port N] [--no-open] FILE...
+       utp view --live [--port N] [--no-open] -e EVENT... [-f FILTER] [-o FILE] [RECORD OPTIONS] [-- CMD ARGS]
 
 Opens trace.dat files in the utp viewer (a web page served on 127.0.0.1).
   --port N     listen on port N (default: a free port)
   --no-open    print the URL, do not start a browser
+  --live       record this machine (utp record's recorder and options, in a private instance; root) and
+               show the recording as it grows: half a second after each reload the page loads again
+               what was drained so far (events, CPU rows, lost events, the kernel's counts). The
+               recording stops when CMD exits, on Ctrl-C (SIGINT/SIGTERM) or with the page's Stop
+               button; it is saved as -o FILE (default trace.dat, replaced as utp record replaces it)
+               and the page then shows that file. Ctrl-C again quits. tracefs is restored exactly as
+               utp record restores it.
 The URL carries a random token: only someone who has it can load the page or the traces.
 `;
 
 function parseArgs(argv: string[]): ViewArgs | 'help' {
-  const a: ViewArgs = { files: [], port: 0, open: true, live: false };
+  const a: ViewArgs = { files: [], port: 0, open: true, live: false, record: [] };
+  const live = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length).includes('--live');
   for (let i = 0; i < argv.length; i++) {
     const s = argv[i]!;
     if (s === '-h' || s === '--help') return 'help';
+    if (live && s === '--') {
+      a.record.push(...argv.slice(i));
+      break;
+    }
+    if (live && !['--live', '--no-open', '--port'].includes(s) && !s.startsWith('--port=')) a.record.push(s);
     else if (s === '--no-open') a.open = false;
     else if (s === '--live') a.live = true;
     else if (s === '--port' || s.startsWith('--port=')) {
@@ -69,6 +88,18 @@ function appFiles(): Map<string, { type: string; body: Buffer }> {
   return out;
 }
 
+/** A recording in progress, as the server shows it (utp view --live). */
+export interface LiveSource {
+  /** The file name the page shows. */
+  name: string;
+  /** JSON-able progress: state ('recording', 'saving', 'saved', 'failed'), events, lost, per CPU. */
+  status(): unknown;
+  /** A trace.dat of what was recorded so far (or the saved file once saved); undefined: none now. */
+  snapshot(): Promise<string | undefined>;
+  /** The page's Stop button. */
+  stop(): void;
+}
+
 export interface ViewServer {
   url: string;
   port: number;
@@ -77,12 +108,18 @@ export interface ViewServer {
 }
 
 /** Starts the server (exported for tests). */
-export async function serveView(files: string[], port = 0): Promise<ViewServer> {
+export async function serveView(files: string[], port = 0, live?: LiveSource): Promise<ViewServer> {
   const app = appFiles();
   const traces = files.map((f) => ({ path: f, name: basename(f), size: statSync(f).size }));
   const token = randomBytes(18).toString('base64url');
   const prefix = `/${token}/`;
-  const list = Buffer.from(JSON.stringify(traces.map((t, i) => ({ name: t.name, url: `trace/${i}`, size: t.size }))));
+  const list = Buffer.from(
+    JSON.stringify(
+      live
+        ? [{ name: live.name, url: 'live/trace', live: 'live/status', stop: 'live/stop' }]
+        : traces.map((t, i) => ({ name: t.name, url: `trace/${i}`, size: t.size })),
+    ),
+  );
   let boundPort = port;
   const security = {
     'Cache-Control': 'no-store',
@@ -97,7 +134,9 @@ export async function serveView(files: string[], port = 0): Promise<ViewServer> 
     res.end(text + '\n');
   };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
+    // POST only for the live recording's stop (under the token and the Host check below)
+    const isStop = live !== undefined && req.method === 'POST';
+    if (req.method !== 'GET' && req.method !== 'HEAD' && !isStop) {
       deny(res, 405, 'Method not allowed');
       return;
     }
@@ -114,6 +153,17 @@ export async function serveView(files: string[], port = 0): Promise<ViewServer> 
       return;
     }
     const rest = path.slice(prefix.length);
+    const sendFile = (p: string) => serveFile(req, res, p);
+    if (isStop) {
+      if (rest !== 'live/stop') {
+        deny(res, 405, 'Method not allowed');
+        return;
+      }
+      live.stop();
+      res.writeHead(204, security);
+      res.end();
+      return;
+    }
     const send = (type: string, body: Buffer) => {
       res.writeHead(200, { 'Content-Type': type, 'Content-Length': body.length, ...security });
       res.end(req.method === 'HEAD' ? undefined : body);
@@ -132,15 +182,30 @@ export async function serveView(files: string[], port = 0): Promise<ViewServer> 
       send('application/json', list);
       return;
     }
+    if (live && rest === 'live/status') {
+      send('application/json', Buffer.from(JSON.stringify(live.status())));
+      return;
+    }
+    if (live && rest === 'live/trace') {
+      live.snapshot().then(
+        (p) => (p ? sendFile(p) : deny(res, 503, 'Nothing recorded yet')),
+        () => deny(res, 503, 'No snapshot now'),
+      );
+      return;
+    }
     const m = /^trace\/(\d{1,6})$/.exec(rest);
     const t = m ? traces[Number(m[1])] : undefined;
     if (!t) {
       deny(res, 404, 'Not found');
       return;
     }
+    sendFile(t.path);
+    return;
+  });
+  const serveFile = (req: IncomingMessage, res: ServerResponse, path: string): void => {
     let size: number;
     try {
-      size = statSync(t.path).size;
+      size = statSync(path).size;
     } catch {
       deny(res, 404, 'Not found');
       return;
@@ -150,10 +215,10 @@ export async function serveView(files: string[], port = 0): Promise<ViewServer> 
       res.end();
       return;
     }
-    createReadStream(t.path)
+    createReadStream(path)
       .on('error', () => res.destroy())
       .pipe(res);
-  });
+  };
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(port, '127.0.0.1', () => ok());
@@ -187,6 +252,105 @@ function openBrowser(url: string): void {
   }
 }
 
+/** utp view --live: utp record's recording (runRecording) with the page watching it. */
+async function runLive(a: ViewArgs): Promise<number> {
+  if (a.files.length) throw new UsageError('view: --live records; it takes no trace files');
+  const parsed = parseRecordArgs(a.record);
+  // utp record's -o rules (a regular file is replaced; a directory or device is refused), checked before recording
+  parsed.opts.output = checkOutputPath(parsed.opts.output ?? 'trace.dat');
+  const output = parsed.opts.output;
+  // wake the drain often enough for the page to grow (a quarter second at most)
+  parsed.opts.maxSleepMs ??= 250;
+  const dir = mkdtempSync(join(tmpdir(), 'utp-live-'));
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  process.on('exit', removeDir);
+  let session: RecordSession | undefined;
+  let state: 'starting' | 'recording' | 'saving' | 'saved' | 'failed' = 'starting';
+  let saved: { events: number; lost: number; size: number } | undefined;
+  let stopRecording: (() => void) | undefined;
+  let server: ViewServer | undefined;
+  let n = 0;
+  let pending: Promise<string | undefined> | undefined;
+  const live: LiveSource = {
+    name: basename(output),
+    status: () => {
+      const cpus = state === 'recording' && session ? session.progress() : [];
+      return {
+        state,
+        output: basename(output),
+        events: saved?.events ?? cpus.reduce((x, c) => x + c.events, 0),
+        lost: saved?.lost ?? cpus.reduce((x, c) => x + Math.max(0, c.lost), 0),
+        cpus: cpus.map((c) => ({ cpu: c.cpu, events: c.events, lost: c.lost })),
+      };
+    },
+    snapshot: () => {
+      if (state === 'saved') return Promise.resolve(output);
+      if (state !== 'recording' || !session) return Promise.resolve(undefined);
+      // one snapshot at a time; each under its own name, so a file being sent is never replaced
+      pending ??= (async () => {
+        const k = ++n;
+        const f = join(dir, `snapshot-${k}.dat`);
+        try {
+          return (await session!.snapshot(f)) === undefined ? undefined : f;
+        } finally {
+          pending = undefined;
+          rmSync(join(dir, `snapshot-${k - 3}.dat`), { force: true });
+        }
+      })();
+      return pending;
+    },
+    stop: () => stopRecording?.(),
+  };
+  let status: number;
+  try {
+    status = await runRecording(parsed, {
+      who: 'utp view',
+      started: async (s, stop) => {
+        session = s;
+        stopRecording = () => {
+          if (state === 'recording') state = 'saving';
+          stop();
+        };
+        state = 'recording';
+        server = await serveView([], a.port, live);
+        process.stdout.write(`utp view: recording live at ${server.url}\n(Ctrl-C or the page's Stop button stops the recording)\n`);
+        if (a.open) openBrowser(server.url);
+      },
+      saved: (r) => {
+        saved = {
+          events: r.cpus.reduce((x, c) => x + c.events, 0),
+          lost: r.cpus.reduce((x, c) => x + Math.max(0, c.lost), 0),
+          size: r.size,
+        };
+        state = 'saved';
+      },
+    });
+  } catch (e) {
+    state = 'failed';
+    await server?.close();
+    removeDir();
+    throw e;
+  }
+  if ((state as string) !== 'saved') {
+    state = 'failed';
+    await server?.close();
+    removeDir();
+    return status || 1;
+  }
+  removeDir();
+  if (!server) return status;
+  process.stdout.write(`utp view: saved ${output}; still serving it at ${server.url} (Ctrl-C quits)\n`);
+  await new Promise<void>((ok) => {
+    const stop = () => {
+      void server!.close().then(ok);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  process.off('exit', removeDir);
+  return status;
+}
+
 const view: Command = {
   name: 'view',
   summary: 'open trace.dat files in the viewer (a page served on 127.0.0.1)',
@@ -196,7 +360,7 @@ const view: Command = {
       process.stdout.write(HELP);
       return 0;
     }
-    if (a.live) throw new UsageError('view: --live is not available yet (record with utp record, then utp view FILE)');
+    if (a.live) return runLive(a);
     if (a.files.length === 0) throw new UsageError('view: no trace file given (utp view FILE...)');
     for (const f of a.files) {
       let st;
