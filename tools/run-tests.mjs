@@ -32,6 +32,9 @@ const REFERENCE_TOOLS = [
   { name: 'babeltrace2', check: ['babeltrace2', ['--version']], prints: /Babeltrace \d/, apt: 'babeltrace2' },
   { name: 'perf', check: ['perf', ['--version']], prints: /perf version \d/, apt: 'linux-perf' },
   { name: 'chromium', check: ['/usr/bin/chromium', ['--version']], prints: /Chromium \d/, apt: 'chromium' },
+  { name: 'protoc', check: ['protoc', ['--version']], prints: /libprotoc \d/, apt: 'protobuf-compiler' },
+  { name: 'lttng', check: ['lttng', ['--version']], prints: /lttng \(LTTng Trace Control\) \d/, apt: 'lttng-tools' },
+  { name: 'gcc', check: ['gcc', ['--version']], prints: /gcc/, apt: 'gcc' },
 ];
 
 const files = [];
