@@ -4,6 +4,7 @@
  * the info mode asked for or print the events, render the diagnostics.
  */
 import { describeError } from '@utp/bytes';
+import { EventFilter } from '@utp/traceevent';
 import type { Field, TraceRecord } from '@utp/traceevent';
 import { parseReportArgs } from './args.js';
 import { makeRecordFilter } from './filter.js';
@@ -60,19 +61,15 @@ function pidList(inp: Input, args: ReportArgs): number[] {
 
 /**
  * The pid filter alone: common_pid, or a `pid` / `next_pid` field of the event, is in the set (a missing field is
- * false, as in libtraceevent). As with every trace-cmd filter (tracecmd_filter_match), a kernel_stack / user_stack
- * record that misses still prints when the last record that passed on its CPU was printed — and a miss does not
- * reset that, so once a CPU printed one event of the pids, every later stack trace on that CPU prints.
+ * false, as in libtraceevent) — one matcher in an EventFilter, so a kernel_stack / user_stack record that misses
+ * still prints after a printed event on its CPU, as with every trace-cmd filter (tracecmd_filter_match).
  */
 function pidPredicate(inp: Input, pids: number[]): (rec: TraceRecord) => boolean {
   const tep = inp.td.tep;
   const set = new Set(pids);
   const byEvent = new Map<number, Field[]>();
-  const stackIds = [tep.findEvent('ftrace', 'kernel_stack')?.id, tep.findEvent('ftrace', 'user_stack')?.id].filter(
-    (x): x is number => x !== undefined,
-  );
-  let lastPrinted = new Uint8Array(8);
-  const matches = (rec: TraceRecord, id: number): boolean => {
+  const ef = new EventFilter(tep);
+  ef.addMatcher((rec, id) => {
     if (set.has(tep.pidOf(rec))) return true;
     let fs = byEvent.get(id);
     if (!fs) {
@@ -82,19 +79,8 @@ function pidPredicate(inp: Input, pids: number[]): (rec: TraceRecord) => boolean
     }
     for (const f of fs) if (set.has(Number(BigInt.asIntN(32, tep.readFieldSigned(rec, f))))) return true;
     return false;
-  };
-  return (rec) => {
-    const id = tep.typeOf(rec);
-    const cpu = rec.cpu;
-    if (cpu >= lastPrinted.length) {
-      const n = new Uint8Array(Math.max(cpu + 1, lastPrinted.length * 2));
-      n.set(lastPrinted);
-      lastPrinted = n;
-    }
-    if (!matches(rec, id) && !(lastPrinted[cpu] && stackIds.includes(id))) return false;
-    lastPrinted[cpu] = 1;
-    return true;
-  };
+  });
+  return (rec) => ef.accepts(rec);
 }
 
 /** Everything after opening the inputs: trace-cmd's per-input modes, then the listing. */

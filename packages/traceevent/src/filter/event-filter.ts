@@ -55,8 +55,8 @@ export class CompiledEventFilter {
 }
 
 export class EventFilter {
-  private readonly positive: CompiledEventFilter[] = [];
-  private readonly negative: CompiledEventFilter[] = [];
+  private readonly positive: Array<Pick<CompiledEventFilter, 'match'>> = [];
+  private readonly negative: Array<Pick<CompiledEventFilter, 'match'>> = [];
   private invert = false;
   private stackIds: number[] | undefined;
   private lastPrinted = new Uint8Array(8);
@@ -81,6 +81,14 @@ export class EventFilter {
     const compiled = this.compile(text);
     (negate ? this.negative : this.positive).push(compiled);
     return compiled;
+  }
+
+  /**
+   * Adds a positive filter given as a predicate (e.g. a pid set that would be thousands of `-F` terms), or-ed with
+   * the others and under the same stack-trace rule as they are.
+   */
+  addMatcher(test: (record: TraceRecord, eventId: number) => boolean): void {
+    this.positive.push({ match: (record, eventId) => (test(record, eventId) ? 'match' : 'miss') });
   }
 
   /** Whether trace-cmd report would print this record (tracecmd_filter_match). */
