@@ -12,6 +12,7 @@ import { TraceDat } from '@utp/tracedat';
 import type { Decompressor, TraceDatBuffer } from '@utp/tracedat';
 import type { ReportArgs } from './args.js';
 import type { HandleLookahead } from './print-loop.js';
+import { wasmZstd } from '../zstd-wasm.js';
 
 /** A bad input or option value: one line on stderr, exit status 1. */
 export class InputError extends Error {}
@@ -40,13 +41,7 @@ export interface Input {
 /** A native-speed (WebAssembly) zstd decoder for Node, loaded once; fzstd stays the fallback. */
 let zstdWasm: Promise<Decompressor | undefined> | undefined;
 export function fastZstd(): Promise<Decompressor | undefined> {
-  zstdWasm ??= import('@foxglove/wasm-zstd').then(
-    async (m) => {
-      await m.isLoaded;
-      return (data: Uint8Array, usize: number) => m.decompress(data, usize);
-    },
-    () => undefined,
-  );
+  zstdWasm ??= wasmZstd();
   return zstdWasm;
 }
 
