@@ -108,6 +108,14 @@ export async function readMetadataSection(td: MetadataSink, c: Cursor, id: numbe
   }
 }
 
+function addFormatBytes(td: MetadataSink, bytes: Uint8Array, system: string, offset: number): void {
+  try {
+    td.tep.addEventFormatBytes(bytes, system);
+  } catch (e) {
+    td.diag('warning', TraceDatDiagnostic.BadEventFormat, `Cannot parse event format of system ${system}: ${(e as Error).message}`, offset);
+  }
+}
+
 function addFormat(td: MetadataSink, text: string, system: string, offset: number): void {
   if (td.opts.keepFormatTexts) td.formatTexts.push({ system, text });
   try {
@@ -117,11 +125,13 @@ function addFormat(td: MetadataSink, text: string, system: string, offset: numbe
   }
 }
 
-/** FtraceEvents / EventFormats from a whole section body: one latin1 decode, formats sliced out of it. */
+/**
+ * FtraceEvents / EventFormats from a whole section body: each format registered from its bytes
+ * (decoded when its event is first used), or decoded now where the texts are kept.
+ */
 function readFormats(td: MetadataSink, b: Uint8Array, base: number, id: number, where: string, skip: boolean): void {
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const le = td.littleEndian;
-  const all = decodeLatin1(b);
   let p = 0;
   const need = (n: number, what: string): void => {
     if (n > b.length - p) {
@@ -153,7 +163,9 @@ function readFormats(td: MetadataSink, b: Uint8Array, base: number, id: number, 
     need(size, what);
     const at = p;
     p += size;
-    if (!skip) addFormat(td, all.slice(at, at + size), system, base + at);
+    if (skip) return;
+    if (td.opts.keepFormatTexts) addFormat(td, decodeLatin1(b, at, at + size), system, base + at);
+    else addFormatBytes(td, b.subarray(at, at + size), system, base + at);
   };
   if (id === OptionId.FtraceEvents) {
     const n = u32('ftrace format count');
@@ -164,7 +176,7 @@ function readFormats(td: MetadataSink, b: Uint8Array, base: number, id: number, 
   for (let s = 0; s < systems; s++) {
     const z = b.indexOf(0, p);
     if (z < 0 || z - p > 4096) throw new TraceDatError(TraceDatErrorCode.Truncated, 'Unterminated system name', { offset: base + p });
-    const sys = all.slice(p, z);
+    const sys = decodeLatin1(b, p, z);
     p = z + 1;
     const n = u32('event count');
     for (let i = 0; i < n; i++) format(sys, 'event format');

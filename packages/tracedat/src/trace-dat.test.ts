@@ -10,7 +10,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { MemorySource } from '@utp/bytes';
+import { MemorySource, decodeLatin1 } from '@utp/bytes';
 import type { ByteSource } from '@utp/bytes';
 import { Tep, formatTime } from '@utp/traceevent';
 import type { EventFormat, KRecord } from '@utp/traceevent';
@@ -27,6 +27,9 @@ class NameTep extends Tep {
     const m = /name: (\S+)\nID: (\d+)/.exec(text);
     if (m) this.names.set(Number(m[2]), m[1]!);
     return {} as EventFormat;
+  }
+  override addEventFormatBytes(bytes: Uint8Array, system: string): EventFormat {
+    return this.addEventFormat(decodeLatin1(bytes), system);
   }
   override loadKallsyms(): void {}
   override loadPrintk(): void {}

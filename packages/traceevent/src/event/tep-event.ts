@@ -57,8 +57,10 @@ export class TepEvent implements EventFormat, ParserContext {
     private readonly host: EventHost,
     head: { id: number; name: string },
     system: string,
-    private readonly text: string,
+    text: string | (() => string),
   ) {
+    if (typeof text === 'string') this.#text = text;
+    else this.#getText = text;
     this.id = head.id;
     this.system = system;
     this.name = head.name;
@@ -66,6 +68,18 @@ export class TepEvent implements EventFormat, ParserContext {
       this.flags |= EventFlag.IsFtrace;
       if (head.name === 'bprint') this.flags |= EventFlag.IsBprint;
     }
+  }
+
+  #text: string | undefined = undefined;
+  #getText: (() => string) | undefined = undefined;
+  /** The format file's text (decoded on first use when it was given as a thunk). */
+  private get text(): string {
+    let t = this.#text;
+    if (t === undefined) {
+      t = this.#text = this.#getText!();
+      this.#getText = undefined;
+    }
+    return t;
   }
 
   private get p(): ParsedFormat {

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
-import { parseFormatText } from './format-parser.js';
+import { parseFormatHead, parseFormatText, plainHeadOfBytes } from './format-parser.js';
 import { FieldFlag } from '../core/types.js';
 import { Tep } from '../tep/tep.js';
 
@@ -132,4 +132,37 @@ test("every format of this machine parses; exactly libtraceevent 1.7.1's 18 fail
     return;
   }
   assert.deepEqual(failed.sort(), expected, 'exactly the 18 formats libtraceevent 1.7.1 flags');
+});
+
+test('plainHeadOfBytes: the name and ID of the usual head, undefined where the text must be read (as parseFormatHead reads it)', () => {
+  const enc = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+  const cases: Array<[string, { name: string; id: number } | undefined]> = [
+    ['name: sched_switch\nID: 316\nformat:\n', { name: 'sched_switch', id: 316 }],
+    ['name: x\nID: 123456789\nformat:\n', { name: 'x', id: 123456789 }],
+    // the forms the bytes path leaves to the tokenizer
+    ['name: a\nID: 0316\nformat:\n', undefined],
+    ['name: a\nID: 1234567890\n', undefined],
+    ['name: a-b\nID: 1\nformat:\n', undefined],
+    ['name:  a\nID: 1\nformat:\n', undefined],
+    ['name: a\n ID: 1\nformat:\n', undefined],
+    ['name: a\nID: 1', undefined],
+  ];
+  for (const [text, want] of cases) {
+    assert.deepEqual(plainHeadOfBytes(enc(text)), want, JSON.stringify(text));
+    if (want) assert.deepEqual(parseFormatHead(text, 'sys'), want);
+  }
+  // a Tep fed bytes and a Tep fed text end with the same events, fields and print formats
+  const text = 'name: demo\nID: 42\nformat:\n' + COMMON + '\n\tfield:int v;\toffset:8;\tsize:4;\tsigned:1;\n\nprint fmt: "v=%d", REC->v\n';
+  const a = new Tep();
+  const b = new Tep();
+  a.addEventFormat(text, 'sys');
+  b.addEventFormatBytes(enc(text), 'sys');
+  const ea = a.findEventById(42)!;
+  const eb = b.findEventById(42)!;
+  assert.equal(eb.name, 'demo');
+  assert.deepEqual(
+    eb.fields.map((f) => [f.name, f.offset, f.size]),
+    ea.fields.map((f) => [f.name, f.offset, f.size]),
+  );
+  assert.equal(eb.printFmt, ea.printFmt);
 });

@@ -4,7 +4,7 @@
  * `name:`, `ID:`, `format:`, two field lists, then `print fmt:` (parsed separately,
  * see print-fmt-parser.ts, starting at `printPos`).
  */
-import { UtpError } from '@utp/bytes';
+import { UtpError, decodeLatin1 } from '@utp/bytes';
 import { FieldFlag } from '../core/types.js';
 import type { TepField } from '../core/event-format.js';
 import { FormatTokenizer, TokType } from './format-tokenizer.js';
@@ -55,6 +55,32 @@ function tokOf(t: FormatTokenizer): string {
 
 /** The `name:` and `ID:` of a format file (throws when they cannot be read). */
 const PLAIN_HEAD = /^name: ([A-Za-z0-9_]+)\nID: ([1-9][0-9]{0,8})\n/;
+
+/**
+ * PLAIN_HEAD on the bytes of a format file: its name and ID when the file starts with the usual
+ * two lines, else undefined (then the text is decoded and read with parseFormatHead).
+ */
+export function plainHeadOfBytes(b: Uint8Array): { name: string; id: number } | undefined {
+  // "name: "
+  if (b.length < 12 || b[0] !== 110 || b[1] !== 97 || b[2] !== 109 || b[3] !== 101 || b[4] !== 58 || b[5] !== 32) return undefined;
+  const nl = b.indexOf(10, 6);
+  if (nl <= 6 || nl > 262) return undefined;
+  for (let k = 6; k < nl; k++) {
+    const c = b[k]!;
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95)) return undefined;
+  }
+  const name = decodeLatin1(b, 6, nl);
+  let i = nl + 1;
+  // "ID: " then 1-9 digits, the first not 0
+  if (b[i] !== 73 || b[i + 1] !== 68 || b[i + 2] !== 58 || b[i + 3] !== 32) return undefined;
+  i += 4;
+  if (!(b[i]! >= 49 && b[i]! <= 57)) return undefined;
+  let id = 0;
+  let digits = 0;
+  for (; i < b.length && b[i]! >= 48 && b[i]! <= 57; i++, digits++) id = id * 10 + (b[i]! - 48);
+  if (digits > 9 || b[i] !== 10) return undefined;
+  return { name, id };
+}
 
 export function parseFormatHead(text: string, system: string): { name: string; id: number } {
   // the usual layout, where the tokenizer could only read these two tokens

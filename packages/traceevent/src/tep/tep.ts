@@ -10,11 +10,11 @@
  * `Buffer.from(text, 'latin1')` (not UTF-8, and not TextDecoder('latin1'), which is
  * windows-1252 in browsers).
  */
-import { UtpError } from '@utp/bytes';
+import { UtpError, decodeLatin1 } from '@utp/bytes';
 import type { Field, TraceRecord, DiagnosticHandler, FunctionSymbol } from '../core/types.js';
 import { FieldFlag } from '../core/types.js';
 import type { EventFormat } from '../core/event-format.js';
-import { parseFormatHead } from '../format/format-parser.js';
+import { parseFormatHead, plainHeadOfBytes } from '../format/format-parser.js';
 import type { ParserFunction, PrintFunctionParam } from '../print/parse/print-fmt-parser.js';
 import { TepEvent, type EventHost } from '../event/tep-event.js';
 import { KallsymsTable } from '../symbols/kallsyms.js';
@@ -150,7 +150,21 @@ export class Tep {
     } catch (e) {
       throw new UtpError(TepErrorCode.BadFormat, 'Cannot parse event format', { cause: e, context: { system } });
     }
-    const ev = new TepEvent(this.#host, head, system, text);
+    return this.#register(new TepEvent(this.#host, head, system, text));
+  }
+
+  /**
+   * addEventFormat for a format file given as latin1 bytes: when it starts with the usual name and
+   * ID lines, only those are read now and the text is decoded when the event is first used (most
+   * events of a file never occur in it).
+   */
+  addEventFormatBytes(bytes: Uint8Array, system: string): EventFormat {
+    const head = plainHeadOfBytes(bytes);
+    if (!head) return this.addEventFormat(decodeLatin1(bytes), system);
+    return this.#register(new TepEvent(this.#host, head, system, () => decodeLatin1(bytes)));
+  }
+
+  #register(ev: TepEvent): EventFormat {
     this.#byId.set(ev.id, ev);
     this.#idTable = [];
     this.#list.push(ev);
