@@ -5,7 +5,7 @@
 // Every recording uses its own instance(s) and leaves tracefs as it found it (test/lib/live.mjs).
 import { spawnSync } from 'node:child_process';
 import { renameSync, rmSync } from 'node:fs';
-import { convert, liveSkipReason, recordReference } from '../test/lib/live.mjs';
+import { convert, liveSkipReason, recordReference, subbufRefusal } from '../test/lib/live.mjs';
 
 const sh = (cmd) => () => spawnSync('sh', ['-c', cmd]);
 // a few hundred thousand events of many types: sched, syscalls, page cache, kmem, block, signals
@@ -78,6 +78,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (skip) {
     console.error(`bench: cannot record ${name}: ${skip}`);
     process.exit(1);
+  }
+  // a facility this kernel refuses (e.g. sub-buffers other than the page size): exit 3, named
+  if (name === 'subbuf-64k') {
+    const refused = await subbufRefusal(64);
+    if (refused) {
+      console.error(`bench: ${name}: ${refused}`);
+      process.exit(3);
+    }
   }
   const tmp = `${out}.part`;
   recipe(tmp, Number(events ?? 1_000_000));
