@@ -19,12 +19,13 @@ import type { CtfField, CtfFieldType, CtfIntType } from './event-class.js';
 import { CtfWriter, tsdlIdent } from './writer.js';
 import type { CtfStream, CtfWriterOptions } from './writer.js';
 
-const enum Op {
+export const enum Op {
   Fixed,
   String,
   Seq,
 }
-interface Step {
+/** One copy step between a tracefs record and the packed CTF layout (to-tracedat.ts runs them backwards). */
+export interface Step {
   op: Op;
   field: Field;
   offset: number;
@@ -42,7 +43,7 @@ function intType(size: number, signed: boolean, hex: boolean): CtfIntType | unde
 }
 
 /** The CTF fields (and copy steps) for tracefs fields. */
-function mapFields(fields: readonly Field[]): { ctf: CtfField[]; steps: Step[] } {
+export function mapFields(fields: readonly Field[]): { ctf: CtfField[]; steps: Step[] } {
   const ctf: CtfField[] = [];
   const steps: Step[] = [];
   for (const f of fields) {
@@ -112,6 +113,10 @@ export interface TraceDatToCtfResult {
   streams: string[];
   /** Losses of unknown size (trace-cmd's "[LOST EVENTS]"), which CTF 1.8 cannot count. */
   unknownLosses: number;
+  /** Each stream's buffer (index in td.buffers order of first use: see `buffers`) and CPU. */
+  streamInfo: Array<{ name: string; buffer: string; cpu: number; events: number }>;
+  /** Where each loss of unknown size was: before the stream's event number `index` (0-based). */
+  unknownLossAt: Array<{ stream: string; index: number }>;
 }
 
 /** Writes every record of `td` (all buffers, merged by time) as CTF. */
@@ -163,6 +168,9 @@ export async function traceDatToCtf(td: TraceDat, options: TraceDatToCtfOptions)
   if (options.allFormats) for (const ev of tep.events) if (!ev.failed) planFor(ev);
   const streams = new Map<TraceDatBuffer, Array<CtfStream | undefined>>();
   const names: string[] = [];
+  const info: TraceDatToCtfResult['streamInfo'] = [];
+  const infoOf = new Map<CtfStream, TraceDatToCtfResult['streamInfo'][number]>();
+  const unknownLossAt: TraceDatToCtfResult['unknownLossAt'] = [];
   let scratch = new Uint8Array(4096);
   let sv = new DataView(scratch.buffer);
   const le = td.littleEndian;
@@ -229,11 +237,19 @@ export async function traceDatToCtf(td: TraceDat, options: TraceDatToCtfOptions)
       st = w.openStream(name, rec.cpu);
       list[rec.cpu] = st;
       names.push(name);
+      const si = { name, buffer: buffer.name, cpu: rec.cpu, events: 0 };
+      info.push(si);
+      infoOf.set(st, si);
     }
+    const si = infoOf.get(st)!;
     if (rec.missedEvents > 0) st.discard(rec.missedEvents);
-    else if (rec.missedEvents < 0) unknownLosses++;
+    else if (rec.missedEvents < 0) {
+      unknownLosses++;
+      unknownLossAt.push({ stream: si.name, index: si.events });
+    }
     const ev: EventFormat | undefined = tep.eventOf(rec);
     if (!ev || ev.failed) return;
+    si.events++;
     const plan = planFor(ev);
     let len = run(rec, commonMap.steps, 0);
     len = run(rec, plan.steps, len);
@@ -250,5 +266,5 @@ export async function traceDatToCtf(td: TraceDat, options: TraceDatToCtfOptions)
   });
   options.signal?.throwIfAborted();
   const metadata = w.finish();
-  return { metadata, events, streams: names, unknownLosses };
+  return { metadata, events, streams: names, unknownLosses, streamInfo: info, unknownLossAt };
 }
