@@ -31,6 +31,8 @@ export interface Step {
   offset: number;
   size: number;
   elem: number;
+  /** A fixed array that runs on to the end of the record (ftrace's kernel_stack/user_stack `caller`). */
+  tail?: boolean;
 }
 interface Plan {
   id: number;
@@ -43,10 +45,20 @@ function intType(size: number, signed: boolean, hex: boolean): CtfIntType | unde
 }
 
 /** The CTF fields (and copy steps) for tracefs fields. */
-export function mapFields(fields: readonly Field[]): { ctf: CtfField[]; steps: Step[] } {
+export function mapFields(fields: readonly Field[], tailArray = false): { ctf: CtfField[]; steps: Step[] } {
   const ctf: CtfField[] = [];
   const steps: Step[] = [];
   for (const f of fields) {
+    if (tailArray && f === fields[fields.length - 1] && f.flags & FieldFlag.Array && f.elementsize > 0) {
+      // the format says `caller[8]`, the record holds as many entries as the stack had
+      // (as bytes, as trace-cmd report -R shows them: the record's length need not be a multiple of the entry size)
+      const el: CtfIntType = { kind: 'int', size: 8, signed: false, base: 16 };
+      const lenName = `__${f.name}_length`;
+      ctf.push({ name: lenName, type: { kind: 'int', size: 32, signed: false } });
+      ctf.push({ name: f.name, type: { kind: 'sequence', element: el, lengthField: lenName } });
+      steps.push({ op: Op.Seq, field: f, offset: f.offset, size: f.size, elem: 1, tail: true });
+      continue;
+    }
     const signed = (f.flags & FieldFlag.Signed) !== 0;
     const isChar = /\bchar\b/.test(f.type);
     if (f.flags & FieldFlag.Dynamic) {
@@ -92,6 +104,11 @@ export function mapFields(fields: readonly Field[]): { ctf: CtfField[]; steps: S
     else merged.push(st);
   }
   return { ctf, steps: merged };
+}
+
+/** ftrace's stack events: their last array runs to the end of the record, past its declared size. */
+export function hasTailArray(ev: EventFormat): boolean {
+  return ev.system === 'ftrace' && (ev.name === 'kernel_stack' || ev.name === 'user_stack');
 }
 
 export interface TraceDatToCtfOptions {
@@ -159,7 +176,7 @@ export async function traceDatToCtf(td: TraceDat, options: TraceDatToCtfOptions)
   const planFor = (ev: EventFormat): Plan => {
     let p = plans.get(ev.id);
     if (!p) {
-      const m = mapFields(ev.fields);
+      const m = mapFields(ev.fields, hasTailArray(ev));
       p = { id: w.addEventClass({ name: ev.name, fields: m.ctf }), steps: m.steps };
       plans.set(ev.id, p);
     }
@@ -198,7 +215,7 @@ export async function traceDatToCtf(td: TraceDat, options: TraceDatToCtfOptions)
         }
         p += n;
       } else {
-        const [o, len] = tep.fieldExtent(rec, s.field);
+        const [o, len] = s.tail ? [s.offset, rec.size - s.offset] : tep.fieldExtent(rec, s.field);
         const a = Math.min(end, base + o),
           b = Math.min(end, a + Math.max(0, len));
         if (s.op === Op.String) {

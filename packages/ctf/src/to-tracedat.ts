@@ -8,7 +8,7 @@
 import { FieldFlag, KRecord } from '@utp/traceevent';
 import type { EventFormat, Tep } from '@utp/traceevent';
 import { CtfError, CtfErrorCode } from './errors.js';
-import { Op, mapFields } from './from-tracedat.js';
+import { Op, hasTailArray, mapFields } from './from-tracedat.js';
 import type { Step } from './from-tracedat.js';
 import type { CtfEventView, CtfTrace } from './reader.js';
 import type { Diagnostic } from '@utp/traceevent';
@@ -50,11 +50,14 @@ export async function ctfToRecords(
     if (p === undefined) {
       const ev: EventFormat | undefined = tep.findEventById(id);
       if (!ev || ev.failed) p = null;
-      else
+      else {
+        const tail = hasTailArray(ev);
+        const last = ev.fields[ev.fields.length - 1];
         p = {
-          steps: mapFields(ev.fields).steps,
-          fixedEnd: ev.fields.reduce((m, f) => Math.max(m, f.size ? f.offset + f.size : f.offset), commonEnd),
+          steps: mapFields(ev.fields, tail).steps,
+          fixedEnd: ev.fields.reduce((m, f) => Math.max(m, f.size && !(tail && f === last) ? f.offset + f.size : f.offset), commonEnd),
         };
+      }
       plans.set(id, p);
     }
     return p;

@@ -3,8 +3,9 @@
  * `--to-time`, inclusive, in trace-cmd report's time: seconds with up to 9 decimals), event names
  * (`--events`), tasks (`--pid`, `--comm`: as trace-cmd report's --pid, common_pid or a `pid` /
  * `next_pid` field), CPUs (`--cpu`), and trace-cmd filter expressions (`-F`, @utp/traceevent's
- * EventFilter as `utp report -F` uses it). -F runs on every record first (its stack-trace state
- * follows every record, as in trace-cmd), then the other tests.
+ * EventFilter as `utp report -F` uses it). -F, --events and --pid/--comm run on every record first
+ * (each an EventFilter whose stack-trace state follows every record, as in trace-cmd), then the
+ * other tests.
  */
 import { EventFilter } from '@utp/traceevent';
 import type { Field, KRecord, Tep } from '@utp/traceevent';
@@ -78,9 +79,12 @@ export function makeSelector(
 ): ((rec: KRecord) => boolean) | undefined {
   if (!hasSelection(s)) return undefined;
   const tests: Array<(rec: KRecord, id: number) => boolean> = [];
-  let ef: EventFilter | undefined;
+  // -F, --events and --pid/--comm are each an EventFilter: trace-cmd's stack-trace rule (a
+  // kernel_stack/user_stack record goes with the event before it on its CPU) holds for each
+  const efs: EventFilter[] = [];
   if (s.filters.length) {
-    ef = new EventFilter(tep);
+    const ef = new EventFilter(tep);
+    efs.push(ef);
     for (const f of s.filters) {
       try {
         ef.add(f, false);
@@ -106,7 +110,9 @@ export function makeSelector(
       }
       if (!n) warn(`--events: no event matches '${e}'`);
     }
-    tests.push((_r, id) => ids.has(id));
+    const ef = new EventFilter(tep);
+    ef.addMatcher((_r, id) => ids.has(id));
+    efs.push(ef);
   }
   if (s.cpus.length) {
     const cpus = new Set<number>();
@@ -129,7 +135,9 @@ export function makeSelector(
       for (const p of found) set.add(p);
     }
     const byEvent = new Map<number, Field[]>();
-    tests.push((rec, id) => {
+    const ef = new EventFilter(tep);
+    efs.push(ef);
+    ef.addMatcher((rec, id) => {
       if (set.has(tep.pidOf(rec))) return true;
       let fs = byEvent.get(id);
       if (!fs) {
@@ -149,7 +157,10 @@ export function makeSelector(
       return (from === undefined || t >= from) && (to === undefined || t <= to);
     });
   return (rec) => {
-    if (ef && !ef.accepts(rec)) return false;
+    // every EventFilter sees every record (their stack-trace state follows each CPU)
+    let ok = true;
+    for (const ef of efs) if (!ef.accepts(rec)) ok = false;
+    if (!ok) return false;
     const id = tep.eventOf(rec)?.id ?? -1;
     for (const t of tests) if (!t(rec, id)) return false;
     return true;
