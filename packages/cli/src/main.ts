@@ -17,7 +17,10 @@ const commands: Record<string, { summary: string; load: () => Promise<{ default:
   list: { summary: 'list available events, tracers, options', load: () => import('./commands/list.js') },
   stat: { summary: 'show the state of the tracing system', load: () => import('./commands/stat.js') },
   stream: { summary: 'record and print events live', load: () => import('./commands/stream.js') },
-  convert: { summary: 'convert a trace.dat to CTF 1.8 (a directory babeltrace2 reads)', load: () => import('./commands/convert.js') },
+  convert: {
+    summary: 'convert traces: trace.dat, CTF, perf.data → CTF, trace.dat, Chrome JSON, Perfetto, text',
+    load: () => import('./commands/convert.js'),
+  },
   view: { summary: 'open trace.dat files in the viewer (a page served on 127.0.0.1)', load: () => import('./commands/view.js') },
   restart: { summary: 'restart tracing (tracing_on=1)', load: () => import('./commands/restart.js') },
   clear: { summary: 'clear the trace buffers', load: () => import('./commands/clear.js') },

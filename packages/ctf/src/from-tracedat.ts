@@ -19,17 +19,20 @@ import type { CtfField, CtfFieldType, CtfIntType } from './event-class.js';
 import { CtfWriter, tsdlIdent } from './writer.js';
 import type { CtfStream, CtfWriterOptions } from './writer.js';
 
-const enum Op {
+export const enum Op {
   Fixed,
   String,
   Seq,
 }
-interface Step {
+/** One copy step between a tracefs record and the packed CTF layout (to-tracedat.ts runs them backwards). */
+export interface Step {
   op: Op;
   field: Field;
   offset: number;
   size: number;
   elem: number;
+  /** A fixed array that runs on to the end of the record (ftrace's kernel_stack/user_stack `caller`). */
+  tail?: boolean;
 }
 interface Plan {
   id: number;
@@ -42,10 +45,20 @@ function intType(size: number, signed: boolean, hex: boolean): CtfIntType | unde
 }
 
 /** The CTF fields (and copy steps) for tracefs fields. */
-function mapFields(fields: readonly Field[]): { ctf: CtfField[]; steps: Step[] } {
+export function mapFields(fields: readonly Field[], tailArray = false): { ctf: CtfField[]; steps: Step[] } {
   const ctf: CtfField[] = [];
   const steps: Step[] = [];
   for (const f of fields) {
+    if (tailArray && f === fields[fields.length - 1] && f.flags & FieldFlag.Array && f.elementsize > 0) {
+      // the format says `caller[8]`, the record holds as many entries as the stack had
+      // (as bytes, as trace-cmd report -R shows them: the record's length need not be a multiple of the entry size)
+      const el: CtfIntType = { kind: 'int', size: 8, signed: false, base: 16 };
+      const lenName = `__${f.name}_length`;
+      ctf.push({ name: lenName, type: { kind: 'int', size: 32, signed: false } });
+      ctf.push({ name: f.name, type: { kind: 'sequence', element: el, lengthField: lenName } });
+      steps.push({ op: Op.Seq, field: f, offset: f.offset, size: f.size, elem: 1, tail: true });
+      continue;
+    }
     const signed = (f.flags & FieldFlag.Signed) !== 0;
     const isChar = /\bchar\b/.test(f.type);
     if (f.flags & FieldFlag.Dynamic) {
@@ -93,6 +106,11 @@ function mapFields(fields: readonly Field[]): { ctf: CtfField[]; steps: Step[] }
   return { ctf, steps: merged };
 }
 
+/** ftrace's stack events: their last array runs to the end of the record, past its declared size. */
+export function hasTailArray(ev: EventFormat): boolean {
+  return ev.system === 'ftrace' && (ev.name === 'kernel_stack' || ev.name === 'user_stack');
+}
+
 export interface TraceDatToCtfOptions {
   /** Receives the stream packets (see CtfWriterOptions.sink). */
   sink: CtfWriterOptions['sink'];
@@ -112,6 +130,10 @@ export interface TraceDatToCtfResult {
   streams: string[];
   /** Losses of unknown size (trace-cmd's "[LOST EVENTS]"), which CTF 1.8 cannot count. */
   unknownLosses: number;
+  /** Each stream's buffer (index in td.buffers order of first use: see `buffers`) and CPU. */
+  streamInfo: Array<{ name: string; buffer: string; cpu: number; events: number }>;
+  /** Where each loss of unknown size was: before the stream's event number `index` (0-based). */
+  unknownLossAt: Array<{ stream: string; index: number }>;
 }
 
 /** Writes every record of `td` (all buffers, merged by time) as CTF. */
@@ -154,7 +176,7 @@ export async function traceDatToCtf(td: TraceDat, options: TraceDatToCtfOptions)
   const planFor = (ev: EventFormat): Plan => {
     let p = plans.get(ev.id);
     if (!p) {
-      const m = mapFields(ev.fields);
+      const m = mapFields(ev.fields, hasTailArray(ev));
       p = { id: w.addEventClass({ name: ev.name, fields: m.ctf }), steps: m.steps };
       plans.set(ev.id, p);
     }
@@ -163,6 +185,9 @@ export async function traceDatToCtf(td: TraceDat, options: TraceDatToCtfOptions)
   if (options.allFormats) for (const ev of tep.events) if (!ev.failed) planFor(ev);
   const streams = new Map<TraceDatBuffer, Array<CtfStream | undefined>>();
   const names: string[] = [];
+  const info: TraceDatToCtfResult['streamInfo'] = [];
+  const infoOf = new Map<CtfStream, TraceDatToCtfResult['streamInfo'][number]>();
+  const unknownLossAt: TraceDatToCtfResult['unknownLossAt'] = [];
   let scratch = new Uint8Array(4096);
   let sv = new DataView(scratch.buffer);
   const le = td.littleEndian;
@@ -190,7 +215,7 @@ export async function traceDatToCtf(td: TraceDat, options: TraceDatToCtfOptions)
         }
         p += n;
       } else {
-        const [o, len] = tep.fieldExtent(rec, s.field);
+        const [o, len] = s.tail ? [s.offset, rec.size - s.offset] : tep.fieldExtent(rec, s.field);
         const a = Math.min(end, base + o),
           b = Math.min(end, a + Math.max(0, len));
         if (s.op === Op.String) {
@@ -229,11 +254,19 @@ export async function traceDatToCtf(td: TraceDat, options: TraceDatToCtfOptions)
       st = w.openStream(name, rec.cpu);
       list[rec.cpu] = st;
       names.push(name);
+      const si = { name, buffer: buffer.name, cpu: rec.cpu, events: 0 };
+      info.push(si);
+      infoOf.set(st, si);
     }
+    const si = infoOf.get(st)!;
     if (rec.missedEvents > 0) st.discard(rec.missedEvents);
-    else if (rec.missedEvents < 0) unknownLosses++;
+    else if (rec.missedEvents < 0) {
+      unknownLosses++;
+      unknownLossAt.push({ stream: si.name, index: si.events });
+    }
     const ev: EventFormat | undefined = tep.eventOf(rec);
     if (!ev || ev.failed) return;
+    si.events++;
     const plan = planFor(ev);
     let len = run(rec, commonMap.steps, 0);
     len = run(rec, plan.steps, len);
@@ -250,5 +283,5 @@ export async function traceDatToCtf(td: TraceDat, options: TraceDatToCtfOptions)
   });
   options.signal?.throwIfAborted();
   const metadata = w.finish();
-  return { metadata, events, streams: names, unknownLosses };
+  return { metadata, events, streams: names, unknownLosses, streamInfo: info, unknownLossAt };
 }

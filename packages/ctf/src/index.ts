@@ -18,7 +18,7 @@ export type { CtfWriterOptions } from './writer.js';
 export { traceDatToCtf } from './from-tracedat.js';
 export type { TraceDatToCtfOptions, TraceDatToCtfResult } from './from-tracedat.js';
 export { CtfTrace } from './reader.js';
-export type { CtfStreamInput, CtfPrintOptions } from './reader.js';
+export type { CtfStreamInput, CtfPrintOptions, CtfEventView } from './reader.js';
 export { parseMetadata, metadataText } from './metadata.js';
 export type {
   TraceClass,
@@ -36,3 +36,5 @@ export type {
   StreamClassT,
   Member,
 } from './metadata.js';
+export { ctfToRecords } from './to-tracedat.js';
+export type { CtfToRecordsOptions } from './to-tracedat.js';

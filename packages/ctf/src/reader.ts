@@ -26,6 +26,23 @@ export interface CtfPrintOptions {
   localTime?: (sec: number) => { h: number; m: number; s: number };
 }
 
+/** One event as `CtfTrace.forEachEvent` hands it over (the object is reused). */
+export interface CtfEventView {
+  /** The data stream file's name. */
+  stream: string;
+  /** The event's clock value (cycles of the trace clock, without its offset). */
+  ts: number | bigint;
+  /** Event class id and name. */
+  id: number;
+  name: string;
+  /** The packet's bytes; the event's context and payload are bytes[start, end). */
+  bytes: Uint8Array;
+  start: number;
+  end: number;
+  /** The stream's running events_discarded count (-1: none read yet). */
+  discarded: bigint;
+}
+
 const HIDDEN_CONTEXT = new Set(['timestamp_begin', 'timestamp_end', 'content_size', 'packet_size', 'packet_seq_num', 'events_discarded']);
 const WINDOW = 1 << 12; // first read of a packet: its header and context (the rest once its size is known)
 const U64 = (1n << 64n) - 1n;
@@ -322,6 +339,80 @@ export class CtfTrace {
       if (!this.nextInPacket(st, opts)) await this.nextEvent(st, opts, toNs);
     }
     if (o.pos) opts.write(o.buf.subarray(0, o.pos));
+    return count;
+  }
+
+  /**
+   * Every event in merged time order (as print orders them), undecoded: its stream, clock value,
+   * class id, and the bytes of its stream event context, event context and payload
+   * (`bytes[start, end)`, byte-aligned in the layout utp writes; valid only during the call).
+   * `discarded` is the stream's running `events_discarded` count (-1 when its packets have none).
+   * Warnings and problems go to `onDiagnostic` as for print. Return false to stop.
+   */
+  async forEachEvent(cb: (ev: CtfEventView) => boolean | void, onDiagnostic?: (d: Diagnostic) => void): Promise<number> {
+    const opts: CtfPrintOptions = { write: () => {}, ...(onDiagnostic ? { onDiagnostic } : {}) };
+    const clock = this.clockOf();
+    const freq = clock?.freq ?? 1000000000n;
+    const baseNs = clock ? clock.offsetS * 1000000000n + (freq === 1000000000n ? clock.offset : (clock.offset * 1000000000n) / freq) : 0n;
+    const toNs = (v: bigint): bigint => baseNs + v;
+    const states: StreamState[] = [];
+    this.streams.forEach((s, i) => {
+      const st = new StreamState(s, new Map());
+      st.streamId = i;
+      states.push(st);
+    });
+    for (const st of states) await this.nextEvent(st, opts, toNs);
+    const view: CtfEventView = { stream: '', ts: 0, id: 0, name: '', bytes: new Uint8Array(0), start: 0, end: 0, discarded: -1n };
+    let count = 0;
+    const sink = this.sink;
+    for (;;) {
+      let best: StreamState | undefined;
+      for (const st of states) {
+        if (!st.hasEvent) continue;
+        if (!best || st.pendingTs < best.pendingTs) best = st;
+      }
+      if (!best) break;
+      const st = best;
+      const plan = st.plan!;
+      const ev = plan.events.get(st.pendingId);
+      const c = st.cur;
+      const start = c.pos;
+      try {
+        if (plan.eventContext) plan.eventContext(c, sink);
+        sink.pos = 0;
+        if (ev?.context) ev.context(c, sink);
+        sink.pos = 0;
+        if (ev?.fields) ev.fields(c, sink);
+        sink.pos = 0;
+      } catch (e) {
+        sink.pos = 0;
+        this.decodeProblem(st, e, opts);
+        st.hasEvent = false;
+        st.done = true;
+        continue;
+      }
+      if (!ev) {
+        opts.onDiagnostic?.({
+          level: 'error',
+          code: CtfErrorCode.BadPacket,
+          message: `unknown event class id ${st.pendingId} in stream '${st.input.name}'`,
+        });
+        st.done = true;
+        st.hasEvent = false;
+        continue;
+      }
+      view.stream = st.input.name;
+      view.ts = st.pendingTs;
+      view.id = st.pendingId;
+      view.name = ev.ec.name;
+      view.bytes = st.buf;
+      view.start = start >>> 3;
+      view.end = (c.pos + 7) >>> 3;
+      view.discarded = st.discarded;
+      count++;
+      if (cb(view) === false) break;
+      if (!this.nextInPacket(st, opts)) await this.nextEvent(st, opts, toNs);
+    }
     return count;
   }
 

@@ -22,3 +22,5 @@ export { splitTrace, DEFAULT_SPLIT_OPTIONS } from './split.js';
 export type { SplitOptions, SplitUnit } from './split.js';
 export { setTracing, emptySetInstance, ftraceEnabled } from './set.js';
 export type { SetOptions, SetInstanceSpec, SetEventSpec } from './set.js';
+export { RecordDatWriter } from './record-writer.js';
+export type { RecordDatWriterOptions } from './record-writer.js';

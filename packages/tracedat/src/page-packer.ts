@@ -99,7 +99,10 @@ export class PagePacker {
     if (!page || !v) return;
     const le = this.o.littleEndian;
     let commit = this.index - this.start;
-    if (this.missed !== 0) {
+    if (this.missed < 0) {
+      // a loss of unknown size ("[LOST EVENTS]"): the flag without a stored count
+      commit = (commit | MISSING_EVENTS) >>> 0;
+    } else if (this.missed !== 0) {
       commit = (commit | MISSING_EVENTS | MISSING_STORED) >>> 0;
       const count = BigInt.asUintN(64, BigInt(this.missed));
       if (this.o.longSize === 8) v.setBigUint64(this.index, count, le);
@@ -114,7 +117,7 @@ export class PagePacker {
 
   /** Usable bytes of the page: a page that carries a missed-events count keeps room for it. */
   private room(): number {
-    return this.o.pageSize - (this.missed !== 0 ? this.o.longSize : 0);
+    return this.o.pageSize - (this.missed > 0 ? this.o.longSize : 0);
   }
   private extendBytes(rec: KRecord): number {
     return rec.ts - this.ts > BigInt(DELTA_MAX) ? 8 : 0;

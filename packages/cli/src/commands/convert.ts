@@ -1,10 +1,12 @@
 /// <reference types="node" />
 /**
- * utp convert [-i] IN -o OUT [--to ctf|json|perfetto]: converts a trace between formats (the
- * Babeltrace role). Input detected from its content (trace.dat); output format from --to or the
- * name (a directory or `.ctf` → CTF, `.json` → Chrome JSON, `.pftrace`/`.perfetto-trace` →
- * Perfetto). Progress on a TTY, quiet when piped; the output is written under a temporary name
- * and renamed; it never replaces the input.
+ * utp convert [-i] IN -o OUT [--to ctf|json|perfetto|text|dat] [selection]: converts a trace
+ * between formats (the Babeltrace role). Input detected from its content (trace.dat, CTF that utp
+ * wrote, perf.data); output format from --to or the name (a directory or `.ctf` → CTF, `.json` →
+ * Chrome JSON, `.pftrace`/`.perfetto-trace` → Perfetto, `.txt` → text, `.dat` → trace.dat). The
+ * selection (../convert/filter.ts) applies to every pair: any input other than a plain trace.dat
+ * goes through a trace.dat of its selected records (../convert/). Progress on a TTY, quiet when
+ * piped; the output is written under a temporary name and renamed; it never replaces the input.
  */
 import { closeSync, existsSync, openSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
@@ -15,29 +17,48 @@ import { TraceDatSource } from '@utp/model';
 import { writeChromeJson, writePerfetto } from '@utp/convert';
 import { traceDatToCtf } from '@utp/ctf';
 import { ctfDirSink } from '@utp/ctf/node';
+import { spawnSync } from 'node:child_process';
+import type { CompressionName } from '@utp/tracecmd';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
+import type { SelectOptions } from '../convert/filter.js';
 
-const HELP = `usage: utp convert [-i] INPUT -o OUTPUT [--to FORMAT]
+const HELP = `usage: utp convert [-i] INPUT -o OUTPUT [--to FORMAT] [selection]
 
-  -i INPUT      the input trace (trace.dat; detected from its content)
+  -i INPUT      the input, detected from its content: a trace.dat, a CTF trace directory
+                (trace.dat output needs one that utp convert wrote), or a perf.data
   -o OUTPUT     the output: a directory or NAME.ctf (CTF 1.8), NAME.json (Chrome JSON),
-                NAME.pftrace or NAME.perfetto-trace (Perfetto protobuf)
-  --to FORMAT   ctf, json or perfetto (default: from the output name)
+                NAME.pftrace or NAME.perfetto-trace (Perfetto protobuf), NAME.txt (text:
+                what utp report prints), NAME.dat (trace.dat)
+  --to FORMAT   ctf, json, perfetto, text or dat (default: from the output name)
   -q            no progress output
+
+  selection (any input, any output; records kept when they pass every test):
+  --from-time T     records at or after T (seconds as trace-cmd report prints them, or NNNns)
+  --to-time T       records at or before T
+  --events LIST     events by name: NAME, SYSTEM:NAME or SYSTEM (globs * ?), comma-separated
+  --pid LIST        tasks: common_pid, or a pid/next_pid field, in LIST (as trace-cmd report --pid)
+  --comm LIST       the pids of these comms in the saved cmdlines (as trace-cmd report --comm)
+  --cpu LIST        CPUs: 0,2-3
+  -F FILTER         a trace-cmd filter expression (as utp report -F); may be repeated
 `;
 
-type Format = 'ctf' | 'json' | 'perfetto';
+type Format = 'ctf' | 'json' | 'perfetto' | 'text' | 'dat';
+const FORMATS = ['ctf', 'json', 'perfetto', 'text', 'dat'];
 
 function outputFormat(out: string, to: string | undefined): Format {
   if (to !== undefined) {
-    if (to === 'ctf' || to === 'json' || to === 'perfetto') return to;
-    throw new UsageError(`convert: unsupported output format '${to}' (supported: ctf, json, perfetto)`);
+    if (to === 'trace.dat') return 'dat';
+    if (to === 'txt') return 'text';
+    if (FORMATS.includes(to)) return to as Format;
+    throw new UsageError(`convert: unsupported output format '${to}' (supported: ${FORMATS.join(', ')})`);
   }
   const ext = extname(out);
   if (ext === '.ctf') return 'ctf';
   if (ext === '.json') return 'json';
   if (ext === '.pftrace' || ext === '.perfetto-trace') return 'perfetto';
+  if (ext === '.txt') return 'text';
+  if (ext === '.dat') return 'dat';
   try {
     if (statSync(out).isDirectory()) return 'ctf';
   } catch {
@@ -45,8 +66,15 @@ function outputFormat(out: string, to: string | undefined): Format {
   }
   if (out.endsWith('/')) return 'ctf';
   throw new UsageError(
-    `convert: cannot tell the output format from '${out}': use --to ctf|json|perfetto (or a name ending in .ctf, .json, .pftrace)`,
+    `convert: cannot tell the output format from '${out}': use --to ${FORMATS.join('|')} (or a name ending in .ctf, .json, .pftrace, .txt, .dat)`,
   );
+}
+
+const SELECT_OPTS = ['--from-time', '--to-time', '--events', '--pid', '--comm', '--cpu', '-F'];
+
+/** True when argv asks for a selection (then convert-dat.ts's plain copy does not apply). */
+function selects(argv: string[]): boolean {
+  return argv.some((a) => SELECT_OPTS.some((o) => a === o || a.startsWith(o + '=') || (o === '-F' && a.startsWith('-F'))));
 }
 
 function real(p: string): string {
@@ -62,26 +90,52 @@ async function convert(argv: string[]): Promise<number> {
   const dat = await import('./convert-dat.js');
   if (argv.includes('-h') || argv.includes('--help')) process.stdout.write(`${HELP}\n${dat.CONVERT_DAT_HELP}`);
   if (argv.includes('-h') || argv.includes('--help')) return 0;
-  if (dat.wantsDatOutput(argv)) return dat.convertDat(argv);
+  if (!selects(argv) && dat.wantsDatOutput(argv)) return dat.convertDat(argv);
+  const { emptySelect, hasSelection, parseTime } = await import('../convert/filter.js');
+  const sel = emptySelect();
   let input: string | undefined,
     output: string | undefined,
     to: string | undefined,
+    fileVersion: 6 | 7 | undefined,
+    compression: CompressionName | undefined,
     quiet = false;
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
+    let a = argv[i]!;
+    let inline: string | undefined;
+    const eq = a.indexOf('=');
+    if (a.startsWith('--') && eq > 0) {
+      inline = a.slice(eq + 1);
+      a = a.slice(0, eq);
+    } else if (a.startsWith('-F') && a.length > 2) {
+      inline = a.slice(2);
+      a = '-F';
+    }
     const val = (): string => {
+      if (inline !== undefined) return inline;
       const v = argv[++i];
       if (v === undefined) throw new UsageError(`convert: option ${a} needs a value`);
       return v;
     };
-    if (a === '-h' || a === '--help') {
-      process.stdout.write(HELP);
-      return 0;
-    } else if (a === '-i') input = val();
+    if (a === '-i') input = val();
     else if (a === '-o') output = val();
     else if (a === '--to') to = val();
-    else if (a.startsWith('--to=')) to = a.slice(5);
     else if (a === '-q' || a === '--quiet') quiet = true;
+    else if (a === '--file-version') {
+      const v = val();
+      if (v !== '6' && v !== '7') throw new UsageError(`convert: Unsupported file version ${v}, supported versions are from 6 to 7`);
+      fileVersion = Number(v) as 6 | 7;
+    } else if (a === '--compression') {
+      const v = val();
+      if (!['none', 'zlib', 'zstd', 'any'].includes(v))
+        throw new UsageError(`convert: Compression algorithm ${v} is not supported (none, zlib, zstd, any)`);
+      compression = v as CompressionName;
+    } else if (a === '--from-time') sel.fromNs = parseTime(a, val());
+    else if (a === '--to-time') sel.toNs = parseTime(a, val());
+    else if (a === '--events') sel.events.push(val());
+    else if (a === '--pid') sel.pids.push(val());
+    else if (a === '--comm') sel.comms.push(val());
+    else if (a === '--cpu') sel.cpus.push(val());
+    else if (a === '-F') sel.filters.push(val());
     else if (a.startsWith('-')) throw new UsageError(`convert: unknown option '${a}'`);
     else if (input === undefined) input = a;
     else throw new UsageError(`convert: unexpected argument '${a}'`);
@@ -89,75 +143,199 @@ async function convert(argv: string[]): Promise<number> {
   if (input === undefined) throw new UsageError('convert: no input given (utp convert IN -o OUT)');
   if (output === undefined) throw new UsageError('convert: no output given (-o OUT)');
   const fmt = outputFormat(output, to);
+  if ((fileVersion !== undefined || compression !== undefined) && fmt !== 'dat')
+    throw new UsageError('convert: --file-version and --compression apply to trace.dat output only');
+  if (fileVersion === 6 && compression !== undefined && compression !== 'none' && compression !== 'any')
+    throw new UsageError(`convert: a version 6 file cannot be compressed (--compression ${compression})`);
+  if (sel.fromNs !== undefined && sel.toNs !== undefined && sel.toNs < sel.fromNs)
+    throw new UsageError('convert: --to-time is before --from-time');
   if (!existsSync(input)) {
     process.stderr.write(`utp convert: cannot open '${input}': No such file or directory\n`);
     return 1;
   }
   const rin = real(input),
     rout = real(output.replace(/\/+$/, '') || output);
-  if (rin === rout || rin.startsWith(rout + sep)) {
+  if (rin === rout || rin.startsWith(rout + sep) || rout.startsWith(rin + sep)) {
     process.stderr.write(`utp convert: the output '${output}' would replace the input '${input}'\n`);
-    return 1;
-  }
-  if (statSync(input).isDirectory()) {
-    process.stderr.write(`utp convert: '${input}' is a directory: only trace.dat input is supported for now\n`);
     return 1;
   }
   if (!existsSync(dirname(resolve(output)))) {
     process.stderr.write(`utp convert: cannot write '${output}': No such directory '${dirname(output)}'\n`);
     return 1;
   }
+  const { inputKind } = await import('../convert/sources.js');
+  const kind = inputKind(input);
+  if (kind === undefined) {
+    process.stderr.write(
+      `utp convert: ${input}: not a trace.dat, CTF trace directory or perf.data (cannot tell its format from its content)\n`,
+    );
+    return 1;
+  }
+  if (fmt !== 'ctf' && fmt !== 'dat') {
+    try {
+      if (statSync(output).isDirectory()) {
+        process.stderr.write(`utp convert: cannot write '${output}': it is a directory\n`);
+        return 1;
+      }
+    } catch {
+      /* does not exist */
+    }
+  }
   const tty = !quiet && process.stderr.isTTY === true;
+  const selected = hasSelection(sel);
+  try {
+    if (fmt === 'dat') return await recordsToDat(kind, input, output, { fileVersion, compression, sel, tty });
+    if (kind === 'dat' && !selected) return await fromTraceDat(input, output, fmt, tty);
+    // text of a CTF or perf.data input: what utp report prints for it
+    if (fmt === 'text' && !selected) return reportText(input, output);
+    // everything else goes through a trace.dat of the (selected) records, next to the output
+    const tmp = join(dirname(resolve(output)), `.${basename(output)}.src-${process.pid}.dat`);
+    try {
+      const rc = await recordsToDat(kind, input, tmp, { fileVersion: 7, compression: 'none', sel, tty });
+      if (rc !== 0) return rc;
+      if (fmt === 'text' && kind === 'ctf') {
+        // a CTF prints as babeltrace2 prints it: the selected records as CTF again
+        const tctf = join(dirname(resolve(output)), `.${basename(output)}.src-${process.pid}.ctf`);
+        try {
+          const r2 = await fromTraceDat(tmp, tctf, 'ctf', false);
+          return r2 !== 0 ? r2 : reportText(tctf, output);
+        } finally {
+          rmSync(tctf, { recursive: true, force: true });
+        }
+      }
+      return await fromTraceDat(tmp, output, fmt, tty);
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    if (tty) process.stderr.write('\n');
+    process.stderr.write(`utp convert: ${describeError(e)}\n`);
+    return 1;
+  }
+}
+
+/** Any input's records (selected) into a trace.dat. */
+async function recordsToDat(
+  kind: 'dat' | 'ctf' | 'perf',
+  input: string,
+  output: string,
+  o: { fileVersion: 6 | 7 | undefined; compression: CompressionName | undefined; sel: SelectOptions; tty: boolean },
+): Promise<number> {
+  const { openTraceDatSource, openCtfSource, openPerfSource } = await import('../convert/sources.js');
+  const { makeSelector } = await import('../convert/filter.js');
+  const { writeDat } = await import('../convert/to-dat.js');
+  const zstd = await zstdDecoder();
+  const decompressors = zstd ? { zstd } : {};
+  let src;
+  try {
+    src =
+      kind === 'dat'
+        ? await openTraceDatSource(input, decompressors)
+        : kind === 'ctf'
+          ? await openCtfSource(input, decompressors)
+          : await openPerfSource(input);
+  } catch (e) {
+    process.stderr.write(`utp convert: ${input}: ${describeError(e)}\n`);
+    return 1;
+  }
+  const t0 = Date.now();
+  try {
+    const off = src.tsOffset;
+    const select = makeSelector(
+      src.tep,
+      o.sel,
+      (rec) => rec.ts + off,
+      (m) => process.stderr.write(`utp convert: warning: ${m}\n`),
+    );
+    const r = await writeDat(src, output, {
+      fileVersion: o.fileVersion,
+      compression: o.compression,
+      select,
+      onProgress: o.tty ? (n) => process.stderr.write(`\rutp convert: ${n} records`) : undefined,
+    });
+    if (o.tty)
+      process.stderr.write(
+        `\rutp convert: ${r.records} records, ${r.size} bytes in ${((Date.now() - t0) / 1000).toFixed(1)} s → ${output}\n`,
+      );
+    for (const w of src.warnings) process.stderr.write(`utp convert: warning: ${w}\n`);
+    return 0;
+  } finally {
+    await src.close();
+  }
+}
+
+/** `utp report INPUT` (the report print path, in a child process) into OUTPUT, through a temp file. */
+function reportText(input: string, output: string): number {
+  const tmp = join(dirname(resolve(output)), `.${basename(output)}.tmp-${process.pid}`);
+  const fd = openSync(tmp, 'w');
+  let r;
+  try {
+    r = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, 'report', '-i', input], {
+      stdio: ['ignore', fd, 'inherit'],
+    });
+  } finally {
+    closeSync(fd);
+  }
+  if (r.status !== 0) {
+    rmSync(tmp, { force: true });
+    if (r.error) process.stderr.write(`utp convert: cannot run utp report: ${r.error.message}\n`);
+    return r.status ?? 1;
+  }
+  renameSync(tmp, output);
+  return 0;
+}
+
+/** A trace.dat into CTF (with its trace.dat skeleton), JSON, Perfetto or text. */
+async function fromTraceDat(input: string, output: string, fmt: 'ctf' | 'json' | 'perfetto' | 'text', tty: boolean): Promise<number> {
+  if (fmt === 'text') return reportText(input, output);
   if (fmt === 'json' || fmt === 'perfetto') return toFile(input, output, fmt, tty);
   const src = new FileSource(input);
   let td: TraceDat;
+  const zstd = await zstdDecoder();
+  const decompressors = zstd ? { zstd } : {};
   try {
-    // the WebAssembly zstd decoder (as report uses) when it loads; fzstd otherwise
-    const zstd = await import('@foxglove/wasm-zstd').then(
-      async (m) => {
-        await m.isLoaded;
-        return (data: Uint8Array, usize: number) => m.decompress(data, usize);
-      },
-      () => undefined,
-    );
-    td = await TraceDat.open(src, { decompressors: zstd ? { zstd } : {} });
+    td = await TraceDat.open(src, { decompressors });
   } catch (e) {
     await src.close();
     process.stderr.write(`utp convert: ${input}: ${describeError(e)}\n`);
     return 1;
   }
-  if (fmt === 'ctf') {
-    let sink;
-    try {
-      sink = ctfDirSink(output);
-    } catch (e) {
-      await td.close();
-      process.stderr.write(`utp convert: ${describeError(e)}\n`);
-      return 1;
-    }
-    const t0 = Date.now();
-    try {
-      const r = await traceDatToCtf(td, {
-        sink: sink.sink,
-        onProgress: tty ? (n) => process.stderr.write(`\rutp convert: ${n} events`) : undefined,
-      });
-      sink.commit(r.metadata);
-      if (tty)
-        process.stderr.write(
-          `\rutp convert: ${r.events} events in ${r.streams.length} streams, ${((Date.now() - t0) / 1000).toFixed(1)} s → ${output}\n`,
-        );
-      if (r.unknownLosses)
-        process.stderr.write(
-          `utp convert: warning: ${r.unknownLosses} losses of unknown size ("[LOST EVENTS]") cannot be counted in CTF\n`,
-        );
-    } catch (e) {
-      sink.abort();
-      if (tty) process.stderr.write('\n');
-      process.stderr.write(`utp convert: ${describeError(e)}\n`);
-      return 1;
-    } finally {
-      await td.close();
-    }
+  let sink;
+  try {
+    sink = ctfDirSink(output);
+  } catch (e) {
+    await td.close();
+    process.stderr.write(`utp convert: ${describeError(e)}\n`);
+    return 1;
+  }
+  const t0 = Date.now();
+  try {
+    const r = await traceDatToCtf(td, {
+      sink: sink.sink,
+      onProgress: tty ? (n) => process.stderr.write(`\rutp convert: ${n} events`) : undefined,
+    });
+    const { makeSkeleton, SKELETON_DAT, SKELETON_JSON } = await import('../convert/skeleton.js');
+    const { compressorFor } = await import('@utp/tracecmd');
+    const sk = makeSkeleton(td, r, decompressors, await compressorFor('any', 7));
+    sink.sink(SKELETON_DAT, sk.dat);
+    sink.sink(SKELETON_JSON, new TextEncoder().encode(sk.json));
+    sink.commit(r.metadata);
+    if (tty)
+      process.stderr.write(
+        `\rutp convert: ${r.events} events in ${r.streams.length} streams, ${((Date.now() - t0) / 1000).toFixed(1)} s → ${output}\n`,
+      );
+    if (r.unknownLosses)
+      process.stderr.write(
+        `utp convert: warning: ${r.unknownLosses} losses of unknown size ("[LOST EVENTS]") cannot be counted in CTF (kept in ${SKELETON_JSON} for trace.dat)\n`,
+      );
+  } catch (e) {
+    sink.abort();
+    if (tty) process.stderr.write('\n');
+    process.stderr.write(`utp convert: ${describeError(e)}\n`);
+    return 1;
+  } finally {
+    await td.close();
   }
   return 0;
 }
@@ -230,7 +408,7 @@ async function toFile(input: string, output: string, fmt: 'json' | 'perfetto', t
 
 const command: Command = {
   name: 'convert',
-  summary: 'convert a trace.dat to CTF 1.8 (a directory babeltrace2 reads), Chrome JSON or Perfetto',
+  summary: 'convert traces between trace.dat, CTF 1.8, perf.data, Chrome JSON, Perfetto and text, with filters',
   run: convert,
 };
 export default command;
