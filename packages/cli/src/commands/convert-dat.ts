@@ -9,6 +9,7 @@ import { describeError } from '@utp/bytes';
 import { convertTraceDat, type CompressionName } from '@utp/tracecmd';
 import { UsageError } from '../command.js';
 import { getoptLong } from '../getopt.js';
+import { wasmZstd } from '../zstd-wasm.js';
 
 export const CONVERT_DAT_HELP = `  trace.dat output (trace-cmd convert):
   utp convert [-i] INPUT -o OUTPUT.dat [--file-version 6|7] [--compression C]
@@ -93,13 +94,7 @@ export async function convertDat(argv: string[]): Promise<number> {
     throw new UsageError(`convert: unexpected argument '${p.operands.at(-1)}'`);
   if (input === undefined) throw new UsageError('convert: no input given (-i INPUT)');
   if (output === undefined) throw new UsageError('convert: no output given (-o OUTPUT)');
-  const zstd = await import('@foxglove/wasm-zstd').then(
-    async (m) => {
-      await m.isLoaded;
-      return (data: Uint8Array, usize: number) => m.decompress(data, usize);
-    },
-    () => undefined,
-  );
+  const zstd = await wasmZstd();
   try {
     await convertTraceDat({ input, output, fileVersion, compression, decompressors: zstd ? { zstd } : {} });
   } catch (e) {

@@ -22,6 +22,7 @@ import type { CompressionName } from '@utp/tracecmd';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import type { SelectOptions } from '../convert/filter.js';
+import { wasmZstd } from '../zstd-wasm.js';
 
 const HELP = `usage: utp convert [-i] INPUT -o OUTPUT [--to FORMAT] [selection]
 
@@ -225,7 +226,7 @@ async function recordsToDat(
   const { openTraceDatSource, openCtfSource, openPerfSource } = await import('../convert/sources.js');
   const { makeSelector } = await import('../convert/filter.js');
   const { writeDat } = await import('../convert/to-dat.js');
-  const zstd = await zstdDecoder();
+  const zstd = await wasmZstd();
   const decompressors = zstd ? { zstd } : {};
   let src;
   try {
@@ -292,7 +293,7 @@ async function fromTraceDat(input: string, output: string, fmt: 'ctf' | 'json' |
   if (fmt === 'json' || fmt === 'perfetto') return toFile(input, output, fmt, tty);
   const src = new FileSource(input);
   let td: TraceDat;
-  const zstd = await zstdDecoder();
+  const zstd = await wasmZstd();
   const decompressors = zstd ? { zstd } : {};
   try {
     td = await TraceDat.open(src, { decompressors });
@@ -340,17 +341,6 @@ async function fromTraceDat(input: string, output: string, fmt: 'ctf' | 'json' |
   return 0;
 }
 
-async function zstdDecoder(): Promise<((data: Uint8Array, usize: number) => Uint8Array) | undefined> {
-  // the WebAssembly zstd decoder (as report uses) when it loads; fzstd otherwise
-  return import('@foxglove/wasm-zstd').then(
-    async (m) => {
-      await m.isLoaded;
-      return (data: Uint8Array, usize: number) => m.decompress(data, usize);
-    },
-    () => undefined,
-  );
-}
-
 /** Chrome JSON and Perfetto: the model's event stream into @utp/convert's sinks, written to a temporary file renamed into place. */
 async function toFile(input: string, output: string, fmt: 'json' | 'perfetto', tty: boolean): Promise<number> {
   try {
@@ -364,7 +354,7 @@ async function toFile(input: string, output: string, fmt: 'json' | 'perfetto', t
   const file = new FileSource(input);
   let source: TraceDatSource;
   try {
-    const zstd = await zstdDecoder();
+    const zstd = await wasmZstd();
     source = await TraceDatSource.open(file, { decompressors: zstd ? { zstd } : {} });
   } catch (e) {
     await file.close();
