@@ -4,7 +4,7 @@
 // behind), so the reference is the file utp profile recorded (kept with --trace), printed by
 // `trace-cmd report --profile` with the same -G/-H flags: it must equal what utp profile printed,
 // after canonicalProfile() (test/lib/profile-canon.mjs: the heap-address orders trace-cmd prints).
-// tracefs must be left as found. Run under `flock /tmp/utp-live.lock`.
+// The trace is also the live input of `utp hist` against `trace-cmd hist`. tracefs must be left as found. Run under `flock /tmp/utp-live.lock`.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
@@ -48,6 +48,14 @@ describe('utp profile == trace-cmd report --profile of the trace it recorded', {
     for (const e of ['sched_switch:', 'sched_wakeup:', 'kernel_stack:', 'sys_enter:', 'sys_exit:', 'softirq_raise:'])
       assert.ok(events.includes(e), `the trace has ${e}`);
     compare(trace, [], got, 'utp profile -o');
+    // the same real trace (kernel_stack records of the stacktrace triggers) through utp hist and trace-cmd hist
+    for (const flags of [[], ['-P']]) {
+      const ref = runTraceCmd(['hist', ...flags, '-i', trace]);
+      assert.equal(ref.status, 0, `trace-cmd hist: ${ref.stderr}`);
+      const h = runUtp(['hist', ...flags, '-i', trace]);
+      assert.equal(h.status, 0, h.stderr.toString());
+      assert.equal(firstDifference(ref.stdout, h.stdout, `hist ${flags.join(' ')} on the profile trace`), undefined);
+    }
   });
 
   test('-S -e sched_switch -e sched_wakeup -G -H, -p function (events only, said in one line), stdout', () => {
