@@ -31,6 +31,11 @@ const commands: Record<string, { summary: string; load: () => Promise<{ default:
   restore: { summary: 'restore a crashed record from its per-CPU files', load: () => import('./commands/restore.js') },
   dump: { summary: 'print the meta data of a trace.dat file', load: () => import('./commands/dump.js') },
   split: { summary: 'split a trace.dat into smaller files', load: () => import('./commands/split.js') },
+  profile: {
+    summary: 'record events and print their profile (record + report --profile)',
+    load: () => import('./commands/profile.js'),
+  },
+  hist: { summary: 'print a histogram of the function events of a trace.dat', load: () => import('./commands/hist.js') },
   set: {
     summary: 'set tracefs state (events, tracer, clock, buffers, options) without recording',
     load: () => import('./commands/set.js'),

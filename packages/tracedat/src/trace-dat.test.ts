@@ -86,7 +86,8 @@ function expected(name: string): string[] {
   const out: string[] = [];
   let afterDrop = false;
   for (const line of text.split('\n')) {
-    if (line === '') continue;
+    // kernel_stack records print one `=> function (address)` line per caller after their own line
+    if (line === '' || line.startsWith('=> ')) continue;
     if (line.startsWith('cpus=')) {
       out.push(line);
       continue;

@@ -304,8 +304,8 @@ export interface RecordingHooks {
  * stops on CMD's exit or SIGINT/SIGTERM/SIGHUP (a second signal exits at once), writes the file, and
  * cleans up on every path (also process exit). `utp view --live` runs the same through `hooks`.
  */
-export async function runRecording(parsed: Parsed, hooks?: RecordingHooks): Promise<number> {
-  const who = hooks?.who ?? 'utp record';
+export async function runRecording(parsed: Parsed, hooks?: RecordingHooks, name = 'utp record'): Promise<number> {
+  const who = hooks?.who ?? name;
   const why = tracingUnavailableReason();
   if (why) {
     process.stderr.write(`${who}: cannot trace here: ${why}\n`);

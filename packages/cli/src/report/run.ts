@@ -201,7 +201,8 @@ async function run(inputs: Input[], args: ReportArgs, out: Output, ps: PluginSta
   await printTrace(inputs, args, out, args.noPlugins ? undefined : ps.lookahead);
 }
 
-export async function report(argv: string[]): Promise<number> {
+/** `utp report` from argv to exit status; the report is written to `fd` (stdout unless `utp profile -o` asks for a file). */
+export async function report(argv: string[], fd = 1): Promise<number> {
   // CTF input (a trace directory or its metadata file): printed as babeltrace2 does
   const ctf = await import('../report-ctf/index.js');
   const ctfDir = ctf.ctfInput(argv);
@@ -213,7 +214,7 @@ export async function report(argv: string[]): Promise<number> {
   // the WebAssembly zstd decoder compiles in the background while the inputs are opened
   void fastZstd();
   const args = parseReportArgs(argv);
-  const out = new Output();
+  const out = new Output(fd);
   if (args.help) {
     out.write(REPORT_USAGE + '\n');
     out.flush();
