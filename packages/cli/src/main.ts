@@ -16,6 +16,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ default:
   show: { summary: 'show the contents of the ring buffer (the trace file)', load: () => import('./commands/show.js') },
   list: { summary: 'list available events, tracers, options', load: () => import('./commands/list.js') },
   stat: { summary: 'show the state of the tracing system', load: () => import('./commands/stat.js') },
+  count: { summary: 'count events while a command runs, as perf stat does', load: () => import('./commands/count.js') },
   stream: { summary: 'record and print events live', load: () => import('./commands/stream.js') },
   convert: { summary: 'convert a trace.dat to CTF 1.8 (a directory babeltrace2 reads)', load: () => import('./commands/convert.js') },
   view: { summary: 'open trace.dat files in the viewer (a page served on 127.0.0.1)', load: () => import('./commands/view.js') },
