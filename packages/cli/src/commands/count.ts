@@ -91,7 +91,12 @@ const command: Command = {
     if (!events.length) throw new UsageError('count: name the events with -e EVENT (utp count uses no default list)');
     if (!cmd.length && !all && cpuList === undefined)
       throw new UsageError('count: give a command (-- CMD) or -a / -C to count system-wide');
-    for (const e of events) specs.push(...parseEvents(e));
+    try {
+      for (const e of events) specs.push(...parseEvents(e));
+    } catch (e) {
+      process.stderr.write(`utp count: ${describeError(e)}\n`);
+      return 1;
+    }
     const systemWide = all || cpuList !== undefined;
     const path = cmd.length ? which(cmd[0]!) : undefined;
     if (cmd.length && !path) {
@@ -100,8 +105,11 @@ const command: Command = {
     }
     const evsels = specs.map((s) => new Evsel(s, { disabled: true, inherit: !systemWide, enableOnExec: !systemWide }));
     const list = new Evlist(evsels);
-    const onSignal = (): void => {
-      /* the workload gets the terminal's signal too; its end prints the counts */
+    // SIGINT/SIGTERM: passed on to the workload (a terminal's ^C reaches it anyway), whose end
+    // prints the counts; without a workload they end the counting
+    let childRef: { kill(sig: NodeJS.Signals): boolean } | undefined;
+    const onSignal = (sig: NodeJS.Signals): void => {
+      childRef?.kill(sig);
     };
     let stopWait: (() => void) | undefined;
     const onStop = (): void => stopWait?.();
@@ -118,6 +126,7 @@ const command: Command = {
         const child = spawn('/bin/sh', ['-c', 'read _ <&3; exec 3<&-; exec "$@"', 'sh', ...cmd], {
           stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
         });
+        childRef = child;
         const exited = new Promise<number>((res) => {
           child.on('exit', (code, sig) => res(code ?? 128 + (sig ? (osConstants.signals[sig] ?? 0) : 0)));
         });
@@ -153,9 +162,11 @@ const command: Command = {
         list.open({ skipUnsupported: true });
         list.enable();
         t0 = process.hrtime.bigint();
+        const keepAlive = setInterval(() => {}, 1 << 30);
         await new Promise<void>((res) => {
           stopWait = res;
         });
+        clearInterval(keepAlive);
         t1 = process.hrtime.bigint();
       }
       if (systemWide) list.disable();

@@ -4,7 +4,7 @@
  * `SYS:EVENT` (ids from tracefs events/SYS/EVENT/id, globs like `sched:*`), with the `:u`/`:k`
  * modifiers. Resolves to the attr fields; never opens anything.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AttrType } from '../constants.js';
 import { LiveError, LiveErrorCode } from './errors.js';
@@ -57,7 +57,15 @@ const SW: Record<string, number> = {
 
 /** The tracefs (or debugfs) events directory, or undefined. */
 export function eventsDir(): string | undefined {
-  for (const d of ['/sys/kernel/tracing/events', '/sys/kernel/debug/tracing/events']) if (existsSync(d)) return d;
+  // a directory we may not enter (tracefs is root-only) still counts: reading the id then says EACCES
+  for (const d of ['/sys/kernel/tracing/events', '/sys/kernel/debug/tracing/events']) {
+    try {
+      statSync(d);
+      return d;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EACCES') return d;
+    }
+  }
   return undefined;
 }
 
@@ -75,7 +83,11 @@ export function tracepointId(sys: string, ev: string): number {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'EPERM')
-      throw new LiveError(LiveErrorCode.NoPermission, `No permission to read the tracepoint id ${f}`, { context: { errno: code } });
+      throw new LiveError(
+        LiveErrorCode.NoPermission,
+        `No permission to read the tracepoint id of ${sys}:${ev} from tracefs (run as root)`,
+        { context: { file: f, errno: code } },
+      );
     throw new LiveError(LiveErrorCode.UnknownEvent, `Unknown tracepoint ${sys}:${ev}`, { context: { file: f } });
   }
   return Number(text.trim());
