@@ -31,7 +31,7 @@ if (skip) console.log(`# perf-live skipped: ${skip}`);
 function locked(cmd, args, opts = {}) {
   return spawnSync('flock', [LOCK, cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 26, ...opts });
 }
-const perfStat = (args) => locked('perf', ['stat', ...args]);
+const perfStat = (args, opts) => locked('perf', ['stat', ...args], opts);
 const utpCount = (args, opts) => locked(process.execPath, [UTP, 'count', ...args], opts);
 
 /** -x, lines → arrays of fields. */
@@ -219,6 +219,9 @@ test('sampling: N tracepoint samples through the mmap ring, decoded by Tep; no f
   assert.equal(got.oneCpu.otherCpu, 0, 'samples from another CPU');
   assert.ok(got.oneCpu.typeOk, 'raw payloads carry the sys_enter_read id');
   assert.equal(got.perTask.reads, 300, 'our own 7-byte reads sampled per task');
+  assert.deepEqual(got.group.values, [String(5 * 300), '5'], 'group read: reads and closes of our thread');
+  assert.ok(got.group.idsMatch, 'group read ids are the members ids (PERF_EVENT_IOC_ID)');
+  assert.ok(got.group.timesOk, 'group read times');
   assert.equal(got.lost, '0');
   assert.deepEqual(got.fdsAfter, got.fdsBefore, 'fds left open');
   assert.equal(got.mapsAfter, got.mapsBefore, 'perf mappings left');
@@ -253,4 +256,26 @@ test('SIGINT ends a system-wide count and SIGTERM a workload: the counts are pri
   assert.match(b.err, /Performance counter stats for 'sleep 20'/);
   assert.match(b.err, /seconds time elapsed/);
   assert.equal(b.code, 143, 'the workload ended by SIGTERM');
+});
+
+test('thousands separators follow the locale, as perf stat prints them (--no-big-num: none)', { skip }, async () => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'utp-locale-'));
+  try {
+    // a locale with grouping, built here (the machine has only C): glibc reads it through LOCPATH
+    const l = spawnSync('localedef', ['-i', 'en_US', '-f', 'UTF-8', join(dir, 'en_US.UTF-8')], { encoding: 'utf8' });
+    assert.ok(existsSync(join(dir, 'en_US.UTF-8')), `localedef failed: ${l.stderr}`);
+    const env = { ...process.env, LOCPATH: dir, LC_ALL: 'en_US.UTF-8' };
+    const work = ['--', 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=1', 'count=20000'];
+    for (const extra of [[], ['--no-big-num']]) {
+      const args = [...extra, '-e', 'syscalls:sys_enter_read', ...work];
+      const p = perfStat(args, { env }),
+        u = utpCount(args, { env });
+      const line = (t) => t.split('\n').find((x) => x.includes('syscalls:sys_enter_read'));
+      assert.equal(line(u.stderr), line(p.stderr), `${extra.join(' ')}\n${p.stderr}\n${u.stderr}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -100,6 +100,33 @@ const t = run(CpuMap.dummy(), ThreadMap.of([process.pid]), 1, () => {
   closeSync(fd);
   return process.pid;
 });
+// a group (PERF_FORMAT_GROUP) of two tracepoints on our thread, read in one read() of the leader
+const g = new Evlist([
+  ...Evsel.fromName('syscalls:sys_enter_read', { readFormat: 1 | 2 | 4 | 8 }),
+  ...Evsel.fromName('syscalls:sys_enter_close', { readFormat: 1 | 2 | 4 | 8 }),
+]);
+g.setLeader();
+g.setMaps(CpuMap.dummy(), ThreadMap.of([process.pid]));
+let group;
+try {
+  g.open();
+  g.evsels[0].enable(); // the leader's enable starts the group
+  const buf = new Uint8Array(2);
+  for (let i = 0; i < 5; i++) {
+    const fd = openSync('/etc/hostname', 'r');
+    for (let k = 0; k < N; k++) readSync(fd, buf, 0, 2, null);
+    closeSync(fd);
+  }
+  g.evsels[0].disable();
+  const r = g.evsels[0].readGroup(0, 0);
+  group = {
+    values: r.values.map((v) => String(v.val)),
+    idsMatch: r.values.every((v, i) => v.id === g.evsels[i].ids[0]),
+    timesOk: r.ena > 0n && r.run === r.ena,
+  };
+} finally {
+  g.close();
+}
 const fdsAfter = fdList(),
   mapsAfter = perfMaps();
 const oneReads = a.got.filter((x) => x.fd === 0 && x.count === 1);
@@ -107,6 +134,7 @@ process.stdout.write(
   JSON.stringify({
     oneCpu: { reads: oneReads.length, otherCpu: a.got.filter((x) => x.cpu !== 0).length, typeOk: a.got.every((x) => x.type === ev.id) },
     perTask: { reads: b.got.filter((x) => x.count === 7).length },
+    group,
     lost: String(lost),
     tiny: { lost: String(t.lost), samples: t.got.filter((x) => x.count === 3).length, expected: M },
     fdsBefore,

@@ -452,7 +452,11 @@ export class Evlist {
   /** perf_evlist__set_leader: makes the events one group (read together, scheduled together). */
   setLeader(): void {
     const l = this.evsels[0];
-    for (const e of this.evsels) e.leader = l;
+    for (const e of this.evsels) {
+      e.leader = l;
+      // members follow the leader: enabling the leader starts the whole group
+      if (e !== l) e.attr.flags &= ~(1n << BigInt(AttrFlag.Disabled));
+    }
   }
 
   /**
