@@ -103,7 +103,7 @@ const command: Command = {
       process.stderr.write(`utp count: cannot run ${cmd[0]}: No such file or directory\n`);
       return 1;
     }
-    const evsels = specs.map((s) => new Evsel(s, { disabled: true, inherit: !systemWide, enableOnExec: !systemWide }));
+    const evsels = specs.map((s) => new Evsel(s, { disabled: true, inherit: !systemWide, enableOnExec: !systemWide, userFallback: true }));
     const list = new Evlist(evsels);
     // SIGINT/SIGTERM: passed on to the workload (a terminal's ^C reaches it anyway), whose end
     // prints the counts; without a workload they end the counting
@@ -173,10 +173,10 @@ const command: Command = {
       const rows: CountRow[] = evsels.map((e) => {
         if (!e.supported) {
           if (verbose) process.stderr.write(`utp count: ${e.name} event is not supported by the kernel (${e.notSupportedReason})\n`);
-          return { spec: e.spec, supported: false, val: 0n, ena: 0n, run: 0n };
+          return { spec: { ...e.spec, name: e.name }, supported: false, val: 0n, ena: 0n, run: 0n };
         }
         const c = e.readTotal();
-        return { spec: e.spec, supported: true, val: c.val, ena: c.ena, run: c.run };
+        return { spec: { ...e.spec, name: e.name }, supported: true, val: c.val, ena: c.ena, run: c.run };
       });
       list.close();
       const target = all ? 'system wide' : cpuList !== undefined ? `CPU(s) ${cpuList}` : cmd.join(' ');

@@ -53,6 +53,11 @@ export interface EvselOptions {
   taskEvents: boolean;
   excludeUser: boolean;
   excludeKernel: boolean;
+  /**
+   * perf's fallback: refused (EACCES) under perf_event_paranoid > 1, count user space only
+   * (exclude_kernel, exclude_hv) and name the event `NAME:u`, as perf stat and record do.
+   */
+  userFallback: boolean;
 }
 
 const DEFAULTS: Readonly<EvselOptions> = Object.freeze({
@@ -69,6 +74,7 @@ const DEFAULTS: Readonly<EvselOptions> = Object.freeze({
   taskEvents: false,
   excludeUser: false,
   excludeKernel: false,
+  userFallback: false,
 });
 
 function bit(b: number, on: boolean): bigint {
@@ -185,8 +191,9 @@ export class Evsel {
     return parseEvents(name).map((s) => new Evsel(s, opts));
   }
 
+  private renamed: string | undefined;
   get name(): string {
-    return this.spec.name;
+    return this.renamed ?? this.spec.name;
   }
 
   /** perf_evsel__open: one fd per (cpu, thread). Throws a LiveError (after closing what it opened). */
@@ -202,7 +209,9 @@ export class Evsel {
         this.fds.push(row);
         for (let t = 0; t < threads.length; t++) {
           const group = this.leader && this.leader !== this ? (this.leader.fds[c]?.[t] ?? -1) : -1;
-          const fd = perfEventOpen(bytes, threads.pid(t), cpus.cpu(c), group, PERF_FLAG_FD_CLOEXEC);
+          let fd = perfEventOpen(bytes, threads.pid(t), cpus.cpu(c), group, PERF_FLAG_FD_CLOEXEC);
+          if (fd === -E.EACCES && this.userFallback(bytes))
+            fd = perfEventOpen(bytes, threads.pid(t), cpus.cpu(c), group, PERF_FLAG_FD_CLOEXEC);
           if (fd < 0) throw this.openError(-fd, cpus.cpu(c), threads.pid(t));
           row.push(fd);
           this.ids.push(eventId(fd));
@@ -212,6 +221,17 @@ export class Evsel {
       this.close();
       throw e;
     }
+  }
+
+  /** Switches to user-space-only counting when perf would (see EvselOptions.userFallback); true when it did. */
+  private userFallback(bytes: Uint8Array): boolean {
+    const kernelBit = 1n << BigInt(AttrFlag.ExcludeKernel);
+    if (!this.opts.userFallback || this.attr.flags & kernelBit || (perfEventParanoid() ?? 2) <= 1) return false;
+    this.attr.flags |= kernelBit | (1n << BigInt(AttrFlag.ExcludeHv));
+    bytes.set(encodeAttr(this.attr));
+    const m = /:([ukh]+)$/.exec(this.spec.name);
+    this.renamed = m && this.attr.type !== AttrType.Tracepoint ? `${this.spec.name}u` : `${this.spec.name}:u`;
+    return true;
   }
 
   private openError(err: number, cpu: number, pid: number): LiveError {
