@@ -234,6 +234,7 @@ test('sampling: N tracepoint samples through the mmap ring, decoded by Tep; no f
   assert.deepEqual(got.group.values, [String(5 * 300), '5'], 'group read: reads and closes of our thread');
   assert.ok(got.group.idsMatch, 'group read ids are the members ids (PERF_EVENT_IOC_ID)');
   assert.ok(got.group.timesOk, 'group read times');
+  assert.deepEqual(got.watermark, { below: 0, above: 1 }, 'poll() wakes at the wakeup watermark');
   assert.equal(got.lost, '0');
   assert.deepEqual(got.fdsAfter, got.fdsBefore, 'fds left open');
   assert.equal(got.mapsAfter, got.mapsBefore, 'perf mappings left');

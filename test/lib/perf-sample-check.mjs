@@ -127,6 +127,26 @@ try {
 } finally {
   g.close();
 }
+// the wakeup watermark: poll() stays quiet below it and wakes once the ring holds that many bytes
+const w = new Evlist(Evsel.fromName('syscalls:sys_enter_read', { samplePeriod: 1n, sampleType: 2 | 4 | 1024, wakeupWatermark: 8192 }));
+w.setMaps(CpuMap.dummy(), ThreadMap.of([process.pid]));
+let watermark;
+try {
+  w.open();
+  w.mmap(8);
+  w.enable();
+  const fd = openSync('/etc/hostname', 'r');
+  const buf = new Uint8Array(1);
+  for (let i = 0; i < 5; i++) readSync(fd, buf, 0, 1, null);
+  const below = w.poll(0);
+  for (let i = 0; i < 400; i++) readSync(fd, buf, 0, 1, null); // 400 samples of ~100 bytes > 8 KiB
+  const above = w.poll(0);
+  closeSync(fd);
+  w.disable();
+  watermark = { below, above };
+} finally {
+  w.close();
+}
 const fdsAfter = fdList(),
   mapsAfter = perfMaps();
 const oneReads = a.got.filter((x) => x.fd === 0 && x.count === 1);
@@ -135,6 +155,7 @@ process.stdout.write(
     oneCpu: { reads: oneReads.length, otherCpu: a.got.filter((x) => x.cpu !== 0).length, typeOk: a.got.every((x) => x.type === ev.id) },
     perTask: { reads: b.got.filter((x) => x.count === 7).length },
     group,
+    watermark,
     lost: String(lost),
     tiny: { lost: String(t.lost), samples: t.got.filter((x) => x.count === 3).length, expected: M },
     fdsBefore,
