@@ -16,6 +16,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ default:
   show: { summary: 'show the contents of the ring buffer (the trace file)', load: () => import('./commands/show.js') },
   list: { summary: 'list available events, tracers, options', load: () => import('./commands/list.js') },
   stat: { summary: 'show the state of the tracing system', load: () => import('./commands/stat.js') },
+  count: { summary: 'count events while a command runs, as perf stat does', load: () => import('./commands/count.js') },
   stream: { summary: 'record and print events live', load: () => import('./commands/stream.js') },
   convert: {
     summary: 'convert traces: trace.dat, CTF, perf.data → CTF, trace.dat, Chrome JSON, Perfetto, text',
