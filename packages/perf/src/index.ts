@@ -13,3 +13,4 @@ export { eventName } from './event-names.js';
 export { RecordType, RECORD_NAMES, SampleType, ReadFormat, Feature, FEATURE_NAMES, Misc, AttrType, CallchainContext } from './constants.js';
 export { PerfError, PerfErrorCode, PerfDiagnostic } from './errors.js';
 // live half (perf_event_open through koffi): exports go here
+export { demangle } from './demangle.js';

@@ -27,32 +27,14 @@ function gz(name: string): Buffer {
 }
 
 /** The first differing line, for a readable failure. */
-/**
- * A line that differs only by C++ demangling, utp's known gap (issue 8): utp prints the mangled `_Z…` name where perf
- * prints libiberty's demangled one; the address before it and the `(dso)` after it must still be equal.
- */
-function onlyDemangled(g: string, w: string): boolean {
-  const m = /^(.* [0-9a-f]+ )(_Z\S+?)(\+0x[0-9a-f]+)? (\(.*\))$/.exec(g);
-  if (!m) return false;
-  const [, head, , , dso] = m;
-  // perf's demangled name (`ns::f<T>`, `operator delete`, `_register_buffer`) is never the mangled one
-  return w.startsWith(head!) && w.endsWith(` ${dso}`) && !w.slice(head!.length).startsWith('_Z');
-}
-
-function sameLines(got: Buffer, want: Buffer, what: string, opts: { demangleGap?: boolean } = {}): number {
-  if (got.equals(want)) return 0;
+function sameLines(got: Buffer, want: Buffer, what: string): void {
+  if (got.equals(want)) return;
   const g = got.toString('latin1').split('\n'),
     w = want.toString('latin1').split('\n');
-  let gaps = 0;
   for (let i = 0; i < Math.max(g.length, w.length); i++) {
     if (g[i] === w[i]) continue;
-    if (opts.demangleGap && g.length === w.length && onlyDemangled(g[i]!, w[i]!)) {
-      gaps++;
-      continue;
-    }
     assert.fail(`${what}: line ${i + 1} differs (${g.length} vs ${w.length} lines)\n  utp:  ${g[i]}\n  perf: ${w[i]}`);
   }
-  return gaps;
 }
 
 for (const f of ['tp-task', 'tp-pipe', 'tp-zstd', 'tp-lost']) {
@@ -122,6 +104,42 @@ int main(int argc, char **argv) {
 }
 `;
 const hasGcc = spawnSync('gcc', ['--version']).status === 0;
+const hasGxx = spawnSync('g++', ['--version']).status === 0;
+
+/** A C++ program whose samples and callchains land in templates, namespaces, lambdas, operators and methods. */
+const CXX_PROG = `#include <string>
+#include <vector>
+#include <map>
+#include <functional>
+namespace ns {
+template <class T> struct Box {
+  T v;
+  __attribute__((noinline)) T spin(int n) const { T s = 0; for (int i = 0; i < n; i++) s += (T)(i * v); return s; }
+  __attribute__((noinline)) Box operator+(const Box &o) const { return Box{(T)(v + o.v + spin(20000))}; }
+};
+namespace {
+__attribute__((noinline)) double walk(const std::map<std::string, int> &m) { double r = 0; for (auto &kv : m) r += kv.second * kv.first.size(); return r; }
+}
+template <typename F> __attribute__((noinline)) double apply(F f, int n) { double r = 0; for (int i = 0; i < n; i++) r += f(i); return r; }
+}
+__attribute__((noinline)) double work(std::vector<int> &v, const std::string &s) { double r = 0; for (int k = 0; k < 20; k++) for (int x : v) r += x * s.size(); return r; }
+int main(int argc, char **argv) {
+  long iters = argc > 1 ? atol(argv[1]) : 10;
+  std::vector<int> v(100000, 3);
+  std::string s("abc");
+  std::map<std::string, int> m;
+  for (int i = 0; i < 2000; i++) m[std::to_string(i)] = i;
+  ns::Box<double> b{1.5};
+  ns::Box<long> c{2};
+  std::function<double(int)> fn = [&](int i) { return b.spin(i % 50) + 1; };
+  double t = 0;
+  for (long i = 0; i < iters; i++) {
+    t += work(v, s) + b.spin(200000) + (c + c).v + ns::walk(m);
+    t += ns::apply([&](int j) { return (double)c.spin(j % 100); }, 2000) + ns::apply(fn, 2000);
+  }
+  return t > 0 ? 0 : 1;
+}
+`;
 
 interface LiveCase {
   name: string;
@@ -132,8 +150,8 @@ interface LiveCase {
   cc?: string[];
   /** a line perf script must print with the first flag set, so the comparison covers it. */
   mustPrint?: RegExp;
-  /** lines that differ only by C++ demangling are counted, not failed (utp does not demangle yet) */
-  demangleGap?: boolean;
+  /** g++ flags for CXX_PROG, built as ./cxx (the case then needs g++). */
+  cxx?: string[];
 }
 
 const SYM_FIELDS = ['-F', 'ip,sym,symoff,dso'];
@@ -153,8 +171,14 @@ const LIVE: LiveCase[] = [
     name: 'task-clock -a with --show-task-events',
     record: "perf record -q -a -e task-clock -e sched:sched_process_exec -o F -- sh -c 'ls / >/dev/null'",
     scripts: [['--show-task-events'], SYM_FIELDS],
-    // -a samples every process, the test runner's node among them: its C++ symbols are demangled by perf, not by utp
-    demangleGap: true,
+    // -a samples every process, the test runner's node among them: its C++ symbols demangled as perf does
+  },
+  {
+    name: 'a C++ program, cpu-clock -g (demangled names in samples and callchains)',
+    cxx: ['-O1', '-fno-omit-frame-pointer'],
+    record: 'perf record -q -g -e cpu-clock -F 4000 -o F -- ./cxx 100',
+    scripts: [[], SYM_FIELDS],
+    mustPrint: /^\t +[0-9a-f]+ ns::Box<double>::spin\+0x[0-9a-f]+ \(.*\/cxx\)$/m,
   },
   {
     name: 'a program calling libc through its PLT (name@plt, _init stretched over .plt)',
@@ -180,8 +204,10 @@ const LIVE: LiveCase[] = [
 
 for (const [k, c] of LIVE.entries()) {
   test(`live: ${c.name}`, (t) => {
-    if (!isRoot || !hasPerf || !hasFlock || (c.cc && !hasGcc)) {
-      t.skip(`needs root, perf, flock${c.cc ? ' and gcc' : ''} (root=${isRoot} perf=${hasPerf} flock=${hasFlock} gcc=${hasGcc})`);
+    if (!isRoot || !hasPerf || !hasFlock || (c.cc && !hasGcc) || (c.cxx && !hasGxx)) {
+      t.skip(
+        `needs root, perf, flock${c.cc ? ' and gcc' : ''}${c.cxx ? ' and g++' : ''} (root=${isRoot} perf=${hasPerf} flock=${hasFlock} gcc=${hasGcc} g++=${hasGxx})`,
+      );
       return;
     }
     const dir = join(tmp, `live-${k}`);
@@ -190,6 +216,11 @@ for (const [k, c] of LIVE.entries()) {
       writeFileSync(join(dir, 'plt.c'), PLT_PROG);
       const cc = spawnSync('gcc', [...c.cc, '-o', join(dir, 'plt'), join(dir, 'plt.c')]);
       assert.equal(cc.status, 0, `gcc failed: ${cc.stderr}`);
+    }
+    if (c.cxx) {
+      writeFileSync(join(dir, 'cxx.cpp'), CXX_PROG);
+      const cc = spawnSync('g++', [...c.cxx, '-o', join(dir, 'cxx'), join(dir, 'cxx.cpp')]);
+      assert.equal(cc.status, 0, `g++ failed: ${cc.stderr}`);
     }
     const file = join(dir, 'live.data');
     const cmd = c.record.replace(/(-o|>) F\b/, `$1 ${file}`);
@@ -206,8 +237,7 @@ for (const [k, c] of LIVE.entries()) {
       assert.equal(ps.status, 0, 'perf script failed');
       const r = utp(['-i', file, ...opts]);
       assert.equal(r.status, 0, r.err);
-      const gaps = sameLines(r.out, ps.stdout, `${c.name} ${opts.join(' ')}`, { demangleGap: c.demangleGap });
-      if (gaps) console.log(`# ${c.name} ${opts.join(' ')}: ${gaps} line(s) differ only by C++ demangling (not done in utp)`);
+      sameLines(r.out, ps.stdout, `${c.name} ${opts.join(' ')}`);
       assert.ok(ps.stdout.length > 0, 'perf script printed something');
       if (i === 0 && c.mustPrint)
         assert.match(ps.stdout.toString('latin1'), c.mustPrint, 'perf script prints the lines this case is about');
