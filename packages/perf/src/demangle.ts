@@ -337,7 +337,7 @@ class Parser {
         continue;
       }
       if (c === 'S' && cur === undefined) {
-        cur = this.substitution();
+        cur = this.substitution(true);
         continue;
       }
       if (c === 'T' && cur === undefined) {
@@ -421,15 +421,15 @@ class Parser {
     }
     return n;
   }
-  substitution(): Node {
+  /** prefix: in a nested name, where Ss/Si/So/Sd before a ctor/dtor print in full (libiberty's rule) */
+  substitution(prefix = false): Node {
     this.need('S');
     const c = this.peek();
     if (c in STD_SUBS && c !== '_' && !/[0-9A-Z]/.test(c)) {
       this.i++;
-      const n = this.verbose && VERBOSE[c] ? { k: 'name' as const, s: VERBOSE[c]! } : STD_SUBS[c]!;
-      // a ctor/dtor right after Ss/Si/So/Sd names the full template
-      if (STD_FULL[c] && /^(C[1-5]|D[0-5])/.test(this.s.slice(this.i))) return { k: 'name', s: (n as { s: string }).s, full: STD_FULL[c] };
-      return n;
+      // a ctor/dtor right after Ss/Si/So/Sd in a prefix: the full template name, and its simple name for the ctor/dtor
+      if (prefix && STD_FULL[c] && /^(C[1-5]|D[0-5])/.test(this.s.slice(this.i))) return { k: 'name', s: VERBOSE[c]!, full: STD_FULL[c] };
+      return this.verbose && VERBOSE[c] ? { k: 'name', s: VERBOSE[c]! } : STD_SUBS[c]!;
     }
     const id = this.seq();
     const n = this.subs[id];

@@ -87,6 +87,8 @@ export function parsePerfReportArgs(argv: readonly string[]): PerfReportArgs {
         a.cpus = cpuList(val());
         break;
       case '--folded':
+        a.folded = true;
+        break;
       case '--hist':
       case '--stat':
         throw new UsageError(`option '${x}' is not implemented yet for perf.data input`);

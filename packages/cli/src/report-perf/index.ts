@@ -17,6 +17,7 @@ import { parsePerfReportArgs } from './args.js';
 import type { FieldName, PerfReportArgs } from './args.js';
 import { Threads } from './threads.js';
 import { AddressSpaces } from './maps.js';
+import { FoldingOutput } from './folded.js';
 import { DsoCache, kallsymsTable, liveKernelBuildId } from './symbols.js';
 import type { SymTable } from './symbols.js';
 
@@ -95,13 +96,14 @@ export async function reportPerf(argv: readonly string[]): Promise<number> {
     process.stderr.write(`utp report: cannot open '${args.input}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
     return 1;
   }
-  const out = new Output();
+  const out = args.folded ? new FoldingOutput() : new Output();
   let status = 0;
   try {
     const pd = await PerfData.open(src, { tep, onDiagnostic: (d) => diags.push(d) });
     status = run(pd, args, out);
     await pd.forEach(handler!);
     finish?.();
+    if (out instanceof FoldingOutput) out.finish();
   } catch (e) {
     out.flush();
     process.stderr.write(`utp report: ${args.input}: ${describeError(e)}\n`);
@@ -155,6 +157,7 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
     if (text) tep.loadKallsymsLazy(() => text);
   }
   const nameWidth = Math.max(0, ...pd.evsels.map((e) => e.name.length));
+  const tpCallchain = pd.evsels.some((e) => e.attr.type === AttrType.Tracepoint && (e.attr.sampleType & SampleType.Callchain) !== 0);
   const outs = new Map<PerfEvsel, EvOut>();
   const outOf = (ev: PerfEvsel): EvOut => {
     let o = outs.get(ev);
@@ -165,6 +168,8 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
     if (args.fields) fields = new Set(args.fields);
     else {
       fields = new Set(TYPE_FIELDS[isTp ? 'tracepoint' : 'other']);
+      // perf script: tracepoints print their callchains (ip,sym,symoff,dso) once any tracepoint has one
+      if (isTp && tpCallchain) for (const x of ['ip', 'sym', 'symoff', 'dso'] as const) fields.add(x);
       if (!(st & SampleType.Cpu)) fields.delete('cpu');
       if (!(st & SampleType.Period)) fields.delete('period');
       if (!(st & SampleType.Time)) fields.delete('time');
@@ -206,7 +211,10 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
     }
     const m = spaces.find(pid, ip);
     if (!m) return { addr: ip, sym: '[unknown]', dso: '[unknown]', user: true };
-    const mapIp = ip - m.start + m.pgoff;
+    // perf maps anonymous (JIT) and no-dso mappings with the identity (map__new's identity__map_ip)
+    const identity =
+      /^\/tmp\/perf-\d+\.map$/.test(m.name) || m.name === '[heap]' || m.name.startsWith('[stack') || m.name.startsWith('/SYSV');
+    const mapIp = identity ? ip : ip - m.start + m.pgoff;
     const d = dsos.get(m.name);
     const s = d.syms?.find(mapIp);
     return { addr: mapIp, sym: s ? `${s.name}+0x${(mapIp - s.start).toString(16)}` : '[unknown]', dso: m.name, user: true };

@@ -80,6 +80,52 @@ test('-F and --cpu on a perf.data', () => {
   assert.match(bad.err, /^utp report: unknown field 'bogus'/);
 });
 
+/**
+ * stackcollapse-perf.pl's fold (FlameGraph, default options) of perf script's text, written here
+ * from the script's rules, for the comparison with `utp report --folded`: each sample block
+ * (header line, callchain lines, blank line) becomes `comm;root;…;leaf` (comm's spaces as `_`),
+ * offsets dropped, `[unknown]` frames named `[dso-basename]` unless the dso is unknown too, names
+ * cut at their first `(` (unless `(anonymous namespace)`), `;` as `:`, quotes dropped; counted
+ * and sorted bytewise.
+ */
+function foldScript(text: string): string {
+  const counts = new Map<string, number>();
+  let comm: string | undefined;
+  let frames: string[] = [];
+  for (const line of text.split('\n').slice(0, -1)) {
+    if (line.startsWith('#')) continue;
+    if (line === '') {
+      const key = [comm ?? '', ...frames.reverse()].join(';');
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      comm = undefined;
+      frames = [];
+      continue;
+    }
+    const head = /^(\S.+?)\s+\d+\/*\d*\s+/.exec(line);
+    if (head) {
+      comm = head[1]!.split(' ').join('_');
+      continue;
+    }
+    const fr = /^\s*\w+\s*(.+) \((\S*)\)/.exec(line);
+    if (!fr) continue;
+    let [, name, dso] = fr as unknown as [string, string, string];
+    name = name.replace(/\+0x[0-9a-f]+$/, '');
+    if (name.startsWith('(')) continue;
+    assert.ok(!name.includes('->'), 'no inline frames in perf 6.1 script output');
+    if (name === '[unknown]' && dso !== '[unknown]') name = `[${dso.split('/').pop()}]`;
+    name = name.split(';').join(':');
+    if (!/\.\(.*\)\./.test(name)) {
+      const cut = name.search(/\((?!anonymous namespace\))/);
+      if (cut >= 0) name = name.slice(0, cut);
+    }
+    frames.push(name.replace(/["']/g, ''));
+  }
+  return [...counts.keys()]
+    .sort((a, b) => Buffer.compare(Buffer.from(a, 'latin1'), Buffer.from(b, 'latin1')))
+    .map((k) => `${k} ${counts.get(k)}\n`)
+    .join('');
+}
+
 // ---- live: fresh recordings by perf, diffed against perf script on the same file
 const isRoot = process.getuid?.() === 0;
 const hasPerf = spawnSync('perf', ['--version']).status === 0;
@@ -150,6 +196,8 @@ interface LiveCase {
   cc?: string[];
   /** a line perf script must print with the first flag set, so the comparison covers it. */
   mustPrint?: RegExp;
+  /** also diff `utp report --folded` against the fold of perf script's callchains (foldScript) */
+  folded?: boolean;
   /** g++ flags for CXX_PROG, built as ./cxx (the case then needs g++). */
   cxx?: string[];
 }
@@ -164,7 +212,12 @@ const LIVE: LiveCase[] = [
     name: 'tracepoints + software events per task',
     record: 'perf record -q -e sched:sched_switch -e raw_syscalls:sys_exit -e context-switches -e cpu-clock -o F -- ls -R /usr/share/doc',
   },
-  { name: 'cpu-clock -g per task', record: 'perf record -q -g -e cpu-clock -o F -- ls -R /usr/share/doc' },
+  { name: 'cpu-clock -g per task', record: 'perf record -q -g -e cpu-clock -o F -- ls -R /usr/share/doc', folded: true },
+  {
+    name: 'tracepoints with -g, -a',
+    record: "perf record -q -g -a -e sched:sched_switch -e raw_syscalls:sys_enter -o F -- sh -c 'ls -R /usr/share/doc >/dev/null'",
+    folded: true,
+  },
   // samples land in shared libraries' PLTs (@plt symbols) now and then. (A longer -a recording here
   // also catches C++ programs, node among them, whose names perf demangles and utp does not yet.)
   {
@@ -178,6 +231,7 @@ const LIVE: LiveCase[] = [
     cxx: ['-O1', '-fno-omit-frame-pointer'],
     record: 'perf record -q -g -e cpu-clock -F 4000 -o F -- ./cxx 100',
     scripts: [[], SYM_FIELDS],
+    folded: true,
     mustPrint: /^\t +[0-9a-f]+ ns::Box<double>::spin\+0x[0-9a-f]+ \(.*\/cxx\)$/m,
   },
   {
@@ -241,6 +295,13 @@ for (const [k, c] of LIVE.entries()) {
       assert.ok(ps.stdout.length > 0, 'perf script printed something');
       if (i === 0 && c.mustPrint)
         assert.match(ps.stdout.toString('latin1'), c.mustPrint, 'perf script prints the lines this case is about');
+      if (i === 0 && c.folded) {
+        const want = foldScript(ps.stdout.toString('latin1'));
+        const r = utp(['-i', file, '--folded']);
+        assert.equal(r.status, 0, r.err);
+        assert.ok(want.split('\n').length > 3, 'perf script has callchains to fold');
+        sameLines(r.out, Buffer.from(want, 'latin1'), `${c.name} --folded`);
+      }
     }
   });
 }
