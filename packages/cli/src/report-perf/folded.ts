@@ -8,6 +8,7 @@
  * is counted at each blank line (perf script ends a callchain sample with one), so files without
  * callchains fold to nothing.
  */
+import { decodeLatin1 } from '@utp/bytes';
 import { Output } from '../report/output.js';
 
 // Perl's \s and \w as the script sees bytes (no unicode rules)
@@ -74,9 +75,8 @@ export class Folder {
 /** An Output whose bytes go through a Folder instead of stdout; `finish()` prints the fold. */
 export class FoldingOutput extends Output {
   readonly folder = new Folder();
-  readonly #decoder = new TextDecoder('latin1');
   protected override writeAll(b: Uint8Array): void {
-    this.folder.feed(this.#decoder.decode(b));
+    this.folder.feed(decodeLatin1(b));
   }
   finish(): void {
     this.flush();
