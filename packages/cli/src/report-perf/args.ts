@@ -90,6 +90,8 @@ export function parsePerfReportArgs(argv: readonly string[]): PerfReportArgs {
         a.folded = true;
         break;
       case '--hist':
+        a.hist = true;
+        break;
       case '--stat':
         throw new UsageError(`option '${x}' is not implemented yet for perf.data input`);
       default:

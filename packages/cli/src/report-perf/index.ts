@@ -18,6 +18,7 @@ import type { FieldName, PerfReportArgs } from './args.js';
 import { Threads } from './threads.js';
 import { AddressSpaces } from './maps.js';
 import { FoldingOutput } from './folded.js';
+import { Hist } from './hist.js';
 import { DsoCache, kallsymsTable, liveKernelBuildId } from './symbols.js';
 import type { SymTable } from './symbols.js';
 
@@ -65,6 +66,14 @@ function contextsValid(cc: BigUint64Array): boolean {
       return false;
   }
   return true;
+}
+
+/** perf's short DSO name (the hist table's column): the file name; a JIT map is `[JIT] tid PID`. */
+function dsoShort(name: string): string {
+  if (name.startsWith('[')) return name;
+  const jit = /^\/tmp\/perf-(\d+)\.map$/.exec(name);
+  if (jit) return `[JIT] tid ${jit[1]}`;
+  return name.replace(/^.*\//, '');
 }
 
 function hex16(v: bigint): string {
@@ -157,6 +166,7 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
     if (text) tep.loadKallsymsLazy(() => text);
   }
   const nameWidth = Math.max(0, ...pd.evsels.map((e) => e.name.length));
+  const hist = args.hist ? new Hist() : undefined;
   const tpCallchain = pd.evsels.some((e) => e.attr.type === AttrType.Tracepoint && (e.attr.sampleType & SampleType.Callchain) !== 0);
   const outs = new Map<PerfEvsel, EvOut>();
   const outOf = (ev: PerfEvsel): EvOut => {
@@ -255,6 +265,24 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
         if (args.cpus && !args.cpus.has(s.cpu)) return;
         const o = outOf(evsel);
         const t = threads.findnew(s.pid, s.tid);
+        if (hist) {
+          const kernelMode = (ev.misc & Misc.CpumodeMask) === Misc.Kernel;
+          const r = resolve(s.pid, s.ip, kernelMode);
+          hist.add(
+            evsel.index,
+            evsel.name,
+            {
+              comm: t.comm,
+              thread: t,
+              dso: dsoShort(r.dso),
+              sym: r.sym === '[unknown]' ? undefined : r.sym.replace(/\+0x[0-9a-f]+$/, ''),
+              addr: r.sym === '[unknown]' ? r.addr : r.addr - BigInt(/\+(0x[0-9a-f]+)$/.exec(r.sym)?.[1] ?? 0),
+              level: kernelMode ? 'k' : '.',
+            },
+            s.period,
+          );
+          return;
+        }
         start(o, t.comm, s);
         const f = o.fields;
         if (f.has('period')) out.write(String(s.period).padStart(10) + ' ');
@@ -299,6 +327,10 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
         out.lineDone();
         return;
       }
+      case RecordType.LostSamples:
+        // perf report's "Total Lost Samples" adds up the LOST_SAMPLES records (not the LOST ones)
+        if (hist) hist.lostSamples += dv.getBigUint64(8, le);
+        return;
       case RecordType.Comm: {
         const pid = dv.getInt32(8, le),
           tid = dv.getInt32(12, le);
@@ -364,6 +396,6 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
         return;
     }
   };
-  finish = undefined;
+  finish = hist ? () => out.write(hist.text()) : undefined;
   return 0;
 }

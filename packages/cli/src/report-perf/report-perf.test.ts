@@ -196,6 +196,8 @@ interface LiveCase {
   cc?: string[];
   /** a line perf script must print with the first flag set, so the comparison covers it. */
   mustPrint?: RegExp;
+  /** also diff `utp report --hist` against `perf report --stdio --no-children --sort comm,dso,sym -g none` */
+  hist?: boolean;
   /** also diff `utp report --folded` against the fold of perf script's callchains (foldScript) */
   folded?: boolean;
   /** g++ flags for CXX_PROG, built as ./cxx (the case then needs g++). */
@@ -212,11 +214,12 @@ const LIVE: LiveCase[] = [
     name: 'tracepoints + software events per task',
     record: 'perf record -q -e sched:sched_switch -e raw_syscalls:sys_exit -e context-switches -e cpu-clock -o F -- ls -R /usr/share/doc',
   },
-  { name: 'cpu-clock -g per task', record: 'perf record -q -g -e cpu-clock -o F -- ls -R /usr/share/doc', folded: true },
+  { name: 'cpu-clock -g per task', record: 'perf record -q -g -e cpu-clock -o F -- ls -R /usr/share/doc', folded: true, hist: true },
   {
     name: 'tracepoints with -g, -a',
     record: "perf record -q -g -a -e sched:sched_switch -e raw_syscalls:sys_enter -o F -- sh -c 'ls -R /usr/share/doc >/dev/null'",
     folded: true,
+    hist: true,
   },
   // samples land in shared libraries' PLTs (@plt symbols) now and then. (A longer -a recording here
   // also catches C++ programs, node among them, whose names perf demangles and utp does not yet.)
@@ -224,6 +227,7 @@ const LIVE: LiveCase[] = [
     name: 'task-clock -a with --show-task-events',
     record: "perf record -q -a -e task-clock -e sched:sched_process_exec -o F -- sh -c 'ls / >/dev/null'",
     scripts: [['--show-task-events'], SYM_FIELDS],
+    hist: true,
     // -a samples every process, the test runner's node among them: its C++ symbols demangled as perf does
   },
   {
@@ -232,6 +236,7 @@ const LIVE: LiveCase[] = [
     record: 'perf record -q -g -e cpu-clock -F 4000 -o F -- ./cxx 100',
     scripts: [[], SYM_FIELDS],
     folded: true,
+    hist: true,
     mustPrint: /^\t +[0-9a-f]+ ns::Box<double>::spin\+0x[0-9a-f]+ \(.*\/cxx\)$/m,
   },
   {
@@ -248,11 +253,12 @@ const LIVE: LiveCase[] = [
     scripts: [SYM_FIELDS, ['-F', 'ip,sym,dso']],
     mustPrint: /^ +[0-9a-f]+ \[unknown\] \(.*\/plt\)$/m,
   },
-  { name: 'pipe mode', record: 'perf record -q -e sched:sched_switch -e raw_syscalls:sys_enter -o - -- ls /usr > F' },
+  { name: 'pipe mode', record: 'perf record -q -e sched:sched_switch -e raw_syscalls:sys_enter -o - -- ls /usr > F', hist: true },
   { name: 'zstd -z', record: 'perf record -q -z -a -e sched:sched_switch -e sched:sched_stat_runtime -o F -- sleep 0.1' },
   {
     name: 'LOST records (-m 1)',
     record: 'perf record -q -m 1 -e raw_syscalls:sys_enter -e raw_syscalls:sys_exit -o F -- ls -R /usr/share/doc',
+    hist: true,
   },
 ];
 
@@ -295,6 +301,21 @@ for (const [k, c] of LIVE.entries()) {
       assert.ok(ps.stdout.length > 0, 'perf script printed something');
       if (i === 0 && c.mustPrint)
         assert.match(ps.stdout.toString('latin1'), c.mustPrint, 'perf script prints the lines this case is about');
+      if (i === 0 && c.hist) {
+        const pr = spawnSync(
+          'sh',
+          ['-c', `perf report ${pipe ? '-i - <' : '-i'} ${file} --stdio --no-children --sort comm,dso,sym -g none 2>/dev/null`],
+          { maxBuffer: 1 << 28 },
+        );
+        assert.equal(pr.status, 0, 'perf report failed');
+        // perf closes with a random tip (`# (Tip: …)`), which utp leaves out
+        const lines = pr.stdout.toString('latin1').split('\n');
+        assert.match(lines[lines.length - 3]!, /^# \(.*\)$/, 'perf report ends with its tip line');
+        lines.splice(lines.length - 3, 1);
+        const r = utp(['-i', file, '--hist']);
+        assert.equal(r.status, 0, r.err);
+        sameLines(r.out, Buffer.from(lines.join('\n'), 'latin1'), `${c.name} --hist`);
+      }
       if (i === 0 && c.folded) {
         const want = foldScript(ps.stdout.toString('latin1'));
         const r = utp(['-i', file, '--folded']);
