@@ -35,6 +35,8 @@ const REFERENCE_TOOLS = [
   { name: 'protoc', check: ['protoc', ['--version']], prints: /libprotoc \d/, apt: 'protobuf-compiler' },
   { name: 'lttng', check: ['lttng', ['--version']], prints: /lttng \(LTTng Trace Control\) \d/, apt: 'lttng-tools' },
   { name: 'gcc', check: ['gcc', ['--version']], prints: /gcc/, apt: 'gcc' },
+  { name: 'g++', check: ['g++', ['--version']], prints: /g\+\+/, apt: 'g++' },
+  { name: 'c++filt', check: ['c++filt', ['--version']], prints: /GNU c\+\+filt/, apt: 'binutils' },
 ];
 
 const files = [];

@@ -12,4 +12,5 @@ export type { TracingDataInfo } from './tracing-data.js';
 export { eventName } from './event-names.js';
 export { RecordType, RECORD_NAMES, SampleType, ReadFormat, Feature, FEATURE_NAMES, Misc, AttrType, CallchainContext } from './constants.js';
 export { PerfError, PerfErrorCode, PerfDiagnostic } from './errors.js';
+export { demangle } from './demangle.js';
 // live half (perf_event_open through koffi, Node only): the ./live subpath export (src/live/), kept out of this entry

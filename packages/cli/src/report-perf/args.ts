@@ -87,7 +87,11 @@ export function parsePerfReportArgs(argv: readonly string[]): PerfReportArgs {
         a.cpus = cpuList(val());
         break;
       case '--folded':
+        a.folded = true;
+        break;
       case '--hist':
+        a.hist = true;
+        break;
       case '--stat':
         throw new UsageError(`option '${x}' is not implemented yet for perf.data input`);
       default:

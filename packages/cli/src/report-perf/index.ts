@@ -17,6 +17,8 @@ import { parsePerfReportArgs } from './args.js';
 import type { FieldName, PerfReportArgs } from './args.js';
 import { Threads } from './threads.js';
 import { AddressSpaces } from './maps.js';
+import { FoldingOutput } from './folded.js';
+import { Hist } from './hist.js';
 import { DsoCache, kallsymsTable, liveKernelBuildId } from './symbols.js';
 import type { SymTable } from './symbols.js';
 
@@ -66,6 +68,14 @@ function contextsValid(cc: BigUint64Array): boolean {
   return true;
 }
 
+/** perf's short DSO name (the hist table's column): the file name; a JIT map is `[JIT] tid PID`. */
+function dsoShort(name: string): string {
+  if (name.startsWith('[')) return name;
+  const jit = /^\/tmp\/perf-(\d+)\.map$/.exec(name);
+  if (jit) return `[JIT] tid ${jit[1]}`;
+  return name.replace(/^.*\//, '');
+}
+
 function hex16(v: bigint): string {
   return v.toString(16).padStart(16);
 }
@@ -95,13 +105,14 @@ export async function reportPerf(argv: readonly string[]): Promise<number> {
     process.stderr.write(`utp report: cannot open '${args.input}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
     return 1;
   }
-  const out = new Output();
+  const out = args.folded ? new FoldingOutput() : new Output();
   let status = 0;
   try {
     const pd = await PerfData.open(src, { tep, onDiagnostic: (d) => diags.push(d) });
     status = run(pd, args, out);
     await pd.forEach(handler!);
     finish?.();
+    if (out instanceof FoldingOutput) out.finish();
   } catch (e) {
     out.flush();
     process.stderr.write(`utp report: ${args.input}: ${describeError(e)}\n`);
@@ -155,6 +166,8 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
     if (text) tep.loadKallsymsLazy(() => text);
   }
   const nameWidth = Math.max(0, ...pd.evsels.map((e) => e.name.length));
+  const hist = args.hist ? new Hist() : undefined;
+  const tpCallchain = pd.evsels.some((e) => e.attr.type === AttrType.Tracepoint && (e.attr.sampleType & SampleType.Callchain) !== 0);
   const outs = new Map<PerfEvsel, EvOut>();
   const outOf = (ev: PerfEvsel): EvOut => {
     let o = outs.get(ev);
@@ -165,6 +178,8 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
     if (args.fields) fields = new Set(args.fields);
     else {
       fields = new Set(TYPE_FIELDS[isTp ? 'tracepoint' : 'other']);
+      // perf script: tracepoints print their callchains (ip,sym,symoff,dso) once any tracepoint has one
+      if (isTp && tpCallchain) for (const x of ['ip', 'sym', 'symoff', 'dso'] as const) fields.add(x);
       if (!(st & SampleType.Cpu)) fields.delete('cpu');
       if (!(st & SampleType.Period)) fields.delete('period');
       if (!(st & SampleType.Time)) fields.delete('time');
@@ -206,7 +221,10 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
     }
     const m = spaces.find(pid, ip);
     if (!m) return { addr: ip, sym: '[unknown]', dso: '[unknown]', user: true };
-    const mapIp = ip - m.start + m.pgoff;
+    // perf maps anonymous (JIT) and no-dso mappings with the identity (map__new's identity__map_ip)
+    const identity =
+      /^\/tmp\/perf-\d+\.map$/.test(m.name) || m.name === '[heap]' || m.name.startsWith('[stack') || m.name.startsWith('/SYSV');
+    const mapIp = identity ? ip : ip - m.start + m.pgoff;
     const d = dsos.get(m.name);
     const s = d.syms?.find(mapIp);
     return { addr: mapIp, sym: s ? `${s.name}+0x${(mapIp - s.start).toString(16)}` : '[unknown]', dso: m.name, user: true };
@@ -247,6 +265,24 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
         if (args.cpus && !args.cpus.has(s.cpu)) return;
         const o = outOf(evsel);
         const t = threads.findnew(s.pid, s.tid);
+        if (hist) {
+          const kernelMode = (ev.misc & Misc.CpumodeMask) === Misc.Kernel;
+          const r = resolve(s.pid, s.ip, kernelMode);
+          hist.add(
+            evsel.index,
+            evsel.name,
+            {
+              comm: t.comm,
+              thread: t,
+              dso: dsoShort(r.dso),
+              sym: r.sym === '[unknown]' ? undefined : r.sym.replace(/\+0x[0-9a-f]+$/, ''),
+              addr: r.sym === '[unknown]' ? r.addr : r.addr - BigInt(/\+(0x[0-9a-f]+)$/.exec(r.sym)?.[1] ?? 0),
+              level: kernelMode ? 'k' : '.',
+            },
+            s.period,
+          );
+          return;
+        }
         start(o, t.comm, s);
         const f = o.fields;
         if (f.has('period')) out.write(String(s.period).padStart(10) + ' ');
@@ -291,6 +327,10 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
         out.lineDone();
         return;
       }
+      case RecordType.LostSamples:
+        // perf report's "Total Lost Samples" adds up the LOST_SAMPLES records (not the LOST ones)
+        if (hist) hist.lostSamples += dv.getBigUint64(8, le);
+        return;
       case RecordType.Comm: {
         const pid = dv.getInt32(8, le),
           tid = dv.getInt32(12, le);
@@ -356,6 +396,6 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
         return;
     }
   };
-  finish = undefined;
+  finish = hist ? () => out.write(hist.text()) : undefined;
   return 0;
 }

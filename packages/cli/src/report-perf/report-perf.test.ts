@@ -27,32 +27,14 @@ function gz(name: string): Buffer {
 }
 
 /** The first differing line, for a readable failure. */
-/**
- * A line that differs only by C++ demangling, utp's known gap (issue 8): utp prints the mangled `_Z…` name where perf
- * prints libiberty's demangled one; the address before it and the `(dso)` after it must still be equal.
- */
-function onlyDemangled(g: string, w: string): boolean {
-  const m = /^(.* [0-9a-f]+ )(_Z\S+?)(\+0x[0-9a-f]+)? (\(.*\))$/.exec(g);
-  if (!m) return false;
-  const [, head, , , dso] = m;
-  // perf's demangled name (`ns::f<T>`, `operator delete`, `_register_buffer`) is never the mangled one
-  return w.startsWith(head!) && w.endsWith(` ${dso}`) && !w.slice(head!.length).startsWith('_Z');
-}
-
-function sameLines(got: Buffer, want: Buffer, what: string, opts: { demangleGap?: boolean } = {}): number {
-  if (got.equals(want)) return 0;
+function sameLines(got: Buffer, want: Buffer, what: string): void {
+  if (got.equals(want)) return;
   const g = got.toString('latin1').split('\n'),
     w = want.toString('latin1').split('\n');
-  let gaps = 0;
   for (let i = 0; i < Math.max(g.length, w.length); i++) {
     if (g[i] === w[i]) continue;
-    if (opts.demangleGap && g.length === w.length && onlyDemangled(g[i]!, w[i]!)) {
-      gaps++;
-      continue;
-    }
     assert.fail(`${what}: line ${i + 1} differs (${g.length} vs ${w.length} lines)\n  utp:  ${g[i]}\n  perf: ${w[i]}`);
   }
-  return gaps;
 }
 
 for (const f of ['tp-task', 'tp-pipe', 'tp-zstd', 'tp-lost']) {
@@ -98,6 +80,52 @@ test('-F and --cpu on a perf.data', () => {
   assert.match(bad.err, /^utp report: unknown field 'bogus'/);
 });
 
+/**
+ * stackcollapse-perf.pl's fold (FlameGraph, default options) of perf script's text, written here
+ * from the script's rules, for the comparison with `utp report --folded`: each sample block
+ * (header line, callchain lines, blank line) becomes `comm;root;…;leaf` (comm's spaces as `_`),
+ * offsets dropped, `[unknown]` frames named `[dso-basename]` unless the dso is unknown too, names
+ * cut at their first `(` (unless `(anonymous namespace)`), `;` as `:`, quotes dropped; counted
+ * and sorted bytewise.
+ */
+function foldScript(text: string): string {
+  const counts = new Map<string, number>();
+  let comm: string | undefined;
+  let frames: string[] = [];
+  for (const line of text.split('\n').slice(0, -1)) {
+    if (line.startsWith('#')) continue;
+    if (line === '') {
+      const key = [comm ?? '', ...frames.reverse()].join(';');
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      comm = undefined;
+      frames = [];
+      continue;
+    }
+    const head = /^(\S.+?)\s+\d+\/*\d*\s+/.exec(line);
+    if (head) {
+      comm = head[1]!.split(' ').join('_');
+      continue;
+    }
+    const fr = /^\s*\w+\s*(.+) \((\S*)\)/.exec(line);
+    if (!fr) continue;
+    let [, name, dso] = fr as unknown as [string, string, string];
+    name = name.replace(/\+0x[0-9a-f]+$/, '');
+    if (name.startsWith('(')) continue;
+    assert.ok(!name.includes('->'), 'no inline frames in perf 6.1 script output');
+    if (name === '[unknown]' && dso !== '[unknown]') name = `[${dso.split('/').pop()}]`;
+    name = name.split(';').join(':');
+    if (!/\.\(.*\)\./.test(name)) {
+      const cut = name.search(/\((?!anonymous namespace\))/);
+      if (cut >= 0) name = name.slice(0, cut);
+    }
+    frames.push(name.replace(/["']/g, ''));
+  }
+  return [...counts.keys()]
+    .sort((a, b) => Buffer.compare(Buffer.from(a, 'latin1'), Buffer.from(b, 'latin1')))
+    .map((k) => `${k} ${counts.get(k)}\n`)
+    .join('');
+}
+
 // ---- live: fresh recordings by perf, diffed against perf script on the same file
 const isRoot = process.getuid?.() === 0;
 const hasPerf = spawnSync('perf', ['--version']).status === 0;
@@ -122,6 +150,42 @@ int main(int argc, char **argv) {
 }
 `;
 const hasGcc = spawnSync('gcc', ['--version']).status === 0;
+const hasGxx = spawnSync('g++', ['--version']).status === 0;
+
+/** A C++ program whose samples and callchains land in templates, namespaces, lambdas, operators and methods. */
+const CXX_PROG = `#include <string>
+#include <vector>
+#include <map>
+#include <functional>
+namespace ns {
+template <class T> struct Box {
+  T v;
+  __attribute__((noinline)) T spin(int n) const { T s = 0; for (int i = 0; i < n; i++) s += (T)(i * v); return s; }
+  __attribute__((noinline)) Box operator+(const Box &o) const { return Box{(T)(v + o.v + spin(20000))}; }
+};
+namespace {
+__attribute__((noinline)) double walk(const std::map<std::string, int> &m) { double r = 0; for (auto &kv : m) r += kv.second * kv.first.size(); return r; }
+}
+template <typename F> __attribute__((noinline)) double apply(F f, int n) { double r = 0; for (int i = 0; i < n; i++) r += f(i); return r; }
+}
+__attribute__((noinline)) double work(std::vector<int> &v, const std::string &s) { double r = 0; for (int k = 0; k < 20; k++) for (int x : v) r += x * s.size(); return r; }
+int main(int argc, char **argv) {
+  long iters = argc > 1 ? atol(argv[1]) : 10;
+  std::vector<int> v(100000, 3);
+  std::string s("abc");
+  std::map<std::string, int> m;
+  for (int i = 0; i < 2000; i++) m[std::to_string(i)] = i;
+  ns::Box<double> b{1.5};
+  ns::Box<long> c{2};
+  std::function<double(int)> fn = [&](int i) { return b.spin(i % 50) + 1; };
+  double t = 0;
+  for (long i = 0; i < iters; i++) {
+    t += work(v, s) + b.spin(200000) + (c + c).v + ns::walk(m);
+    t += ns::apply([&](int j) { return (double)c.spin(j % 100); }, 2000) + ns::apply(fn, 2000);
+  }
+  return t > 0 ? 0 : 1;
+}
+`;
 
 interface LiveCase {
   name: string;
@@ -132,8 +196,12 @@ interface LiveCase {
   cc?: string[];
   /** a line perf script must print with the first flag set, so the comparison covers it. */
   mustPrint?: RegExp;
-  /** lines that differ only by C++ demangling are counted, not failed (utp does not demangle yet) */
-  demangleGap?: boolean;
+  /** also diff `utp report --hist` against `perf report --stdio --no-children --sort comm,dso,sym -g none` */
+  hist?: boolean;
+  /** also diff `utp report --folded` against the fold of perf script's callchains (foldScript) */
+  folded?: boolean;
+  /** g++ flags for CXX_PROG, built as ./cxx (the case then needs g++). */
+  cxx?: string[];
 }
 
 const SYM_FIELDS = ['-F', 'ip,sym,symoff,dso'];
@@ -146,15 +214,30 @@ const LIVE: LiveCase[] = [
     name: 'tracepoints + software events per task',
     record: 'perf record -q -e sched:sched_switch -e raw_syscalls:sys_exit -e context-switches -e cpu-clock -o F -- ls -R /usr/share/doc',
   },
-  { name: 'cpu-clock -g per task', record: 'perf record -q -g -e cpu-clock -o F -- ls -R /usr/share/doc' },
+  { name: 'cpu-clock -g per task', record: 'perf record -q -g -e cpu-clock -o F -- ls -R /usr/share/doc', folded: true, hist: true },
+  {
+    name: 'tracepoints with -g, -a',
+    record: "perf record -q -g -a -e sched:sched_switch -e raw_syscalls:sys_enter -o F -- sh -c 'ls -R /usr/share/doc >/dev/null'",
+    folded: true,
+    hist: true,
+  },
   // samples land in shared libraries' PLTs (@plt symbols) now and then. (A longer -a recording here
   // also catches C++ programs, node among them, whose names perf demangles and utp does not yet.)
   {
     name: 'task-clock -a with --show-task-events',
     record: "perf record -q -a -e task-clock -e sched:sched_process_exec -o F -- sh -c 'ls / >/dev/null'",
     scripts: [['--show-task-events'], SYM_FIELDS],
-    // -a samples every process, the test runner's node among them: its C++ symbols are demangled by perf, not by utp
-    demangleGap: true,
+    hist: true,
+    // -a samples every process, the test runner's node among them: its C++ symbols demangled as perf does
+  },
+  {
+    name: 'a C++ program, cpu-clock -g (demangled names in samples and callchains)',
+    cxx: ['-O1', '-fno-omit-frame-pointer'],
+    record: 'perf record -q -g -e cpu-clock -F 4000 -o F -- ./cxx 100',
+    scripts: [[], SYM_FIELDS],
+    folded: true,
+    hist: true,
+    mustPrint: /^\t +[0-9a-f]+ ns::Box<double>::spin\+0x[0-9a-f]+ \(.*\/cxx\)$/m,
   },
   {
     name: 'a program calling libc through its PLT (name@plt, _init stretched over .plt)',
@@ -170,18 +253,21 @@ const LIVE: LiveCase[] = [
     scripts: [SYM_FIELDS, ['-F', 'ip,sym,dso']],
     mustPrint: /^ +[0-9a-f]+ \[unknown\] \(.*\/plt\)$/m,
   },
-  { name: 'pipe mode', record: 'perf record -q -e sched:sched_switch -e raw_syscalls:sys_enter -o - -- ls /usr > F' },
+  { name: 'pipe mode', record: 'perf record -q -e sched:sched_switch -e raw_syscalls:sys_enter -o - -- ls /usr > F', hist: true },
   { name: 'zstd -z', record: 'perf record -q -z -a -e sched:sched_switch -e sched:sched_stat_runtime -o F -- sleep 0.1' },
   {
     name: 'LOST records (-m 1)',
     record: 'perf record -q -m 1 -e raw_syscalls:sys_enter -e raw_syscalls:sys_exit -o F -- ls -R /usr/share/doc',
+    hist: true,
   },
 ];
 
 for (const [k, c] of LIVE.entries()) {
   test(`live: ${c.name}`, (t) => {
-    if (!isRoot || !hasPerf || !hasFlock || (c.cc && !hasGcc)) {
-      t.skip(`needs root, perf, flock${c.cc ? ' and gcc' : ''} (root=${isRoot} perf=${hasPerf} flock=${hasFlock} gcc=${hasGcc})`);
+    if (!isRoot || !hasPerf || !hasFlock || (c.cc && !hasGcc) || (c.cxx && !hasGxx)) {
+      t.skip(
+        `needs root, perf, flock${c.cc ? ' and gcc' : ''}${c.cxx ? ' and g++' : ''} (root=${isRoot} perf=${hasPerf} flock=${hasFlock} gcc=${hasGcc} g++=${hasGxx})`,
+      );
       return;
     }
     const dir = join(tmp, `live-${k}`);
@@ -190,6 +276,11 @@ for (const [k, c] of LIVE.entries()) {
       writeFileSync(join(dir, 'plt.c'), PLT_PROG);
       const cc = spawnSync('gcc', [...c.cc, '-o', join(dir, 'plt'), join(dir, 'plt.c')]);
       assert.equal(cc.status, 0, `gcc failed: ${cc.stderr}`);
+    }
+    if (c.cxx) {
+      writeFileSync(join(dir, 'cxx.cpp'), CXX_PROG);
+      const cc = spawnSync('g++', [...c.cxx, '-o', join(dir, 'cxx'), join(dir, 'cxx.cpp')]);
+      assert.equal(cc.status, 0, `g++ failed: ${cc.stderr}`);
     }
     const file = join(dir, 'live.data');
     const cmd = c.record.replace(/(-o|>) F\b/, `$1 ${file}`);
@@ -206,11 +297,32 @@ for (const [k, c] of LIVE.entries()) {
       assert.equal(ps.status, 0, 'perf script failed');
       const r = utp(['-i', file, ...opts]);
       assert.equal(r.status, 0, r.err);
-      const gaps = sameLines(r.out, ps.stdout, `${c.name} ${opts.join(' ')}`, { demangleGap: c.demangleGap });
-      if (gaps) console.log(`# ${c.name} ${opts.join(' ')}: ${gaps} line(s) differ only by C++ demangling (not done in utp)`);
+      sameLines(r.out, ps.stdout, `${c.name} ${opts.join(' ')}`);
       assert.ok(ps.stdout.length > 0, 'perf script printed something');
       if (i === 0 && c.mustPrint)
         assert.match(ps.stdout.toString('latin1'), c.mustPrint, 'perf script prints the lines this case is about');
+      if (i === 0 && c.hist) {
+        const pr = spawnSync(
+          'sh',
+          ['-c', `perf report ${pipe ? '-i - <' : '-i'} ${file} --stdio --no-children --sort comm,dso,sym -g none 2>/dev/null`],
+          { maxBuffer: 1 << 28 },
+        );
+        assert.equal(pr.status, 0, 'perf report failed');
+        // perf closes with a random tip (`# (Tip: …)`), which utp leaves out
+        const lines = pr.stdout.toString('latin1').split('\n');
+        assert.match(lines[lines.length - 3]!, /^# \(.*\)$/, 'perf report ends with its tip line');
+        lines.splice(lines.length - 3, 1);
+        const r = utp(['-i', file, '--hist']);
+        assert.equal(r.status, 0, r.err);
+        sameLines(r.out, Buffer.from(lines.join('\n'), 'latin1'), `${c.name} --hist`);
+      }
+      if (i === 0 && c.folded) {
+        const want = foldScript(ps.stdout.toString('latin1'));
+        const r = utp(['-i', file, '--folded']);
+        assert.equal(r.status, 0, r.err);
+        assert.ok(want.split('\n').length > 3, 'perf script has callchains to fold');
+        sameLines(r.out, Buffer.from(want, 'latin1'), `${c.name} --folded`);
+      }
     }
   });
 }

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { ElfFile, noteBuildId } from '@utp/bytes';
+import { demangle } from '@utp/perf';
 import { SymTree } from './sym-tree.js';
 
 export interface Sym {
@@ -185,7 +186,8 @@ function loadTable(tree: SymTree, syms: SymSrc, runtime: SymSrc, table: number):
       return sz !== 0n && value >= p.vaddr && value < p.vaddr + sz;
     });
     value = BigInt.asUintN(64, ph ? value - (ph.vaddr - ph.offset) : value - (sh.addr - BigInt(sh.offset)));
-    tree.insert({ start: value, end: s.size ? value + s.size : value, name: s.name, bind: s.bind });
+    // perf keeps the demangled name (its duplicate choice then compares those)
+    tree.insert({ start: value, end: s.size ? value + s.size : value, name: demangle(s.name) ?? s.name, bind: s.bind });
     nr++;
   }
   if (nr > 0) {
@@ -219,7 +221,13 @@ export function perfSymTree(symsSrc: ElfFile, runtimeSrc: ElfFile): SymTree {
   }
   if (nr > 0 && runtime.dynsym !== undefined)
     for (const p of runtime.elf.pltSymbols())
-      tree.insert({ start: p.start, end: p.size ? p.start + p.size : p.start, name: p.name, bind: 1 });
+      tree.insert({
+        start: p.start,
+        end: p.size ? p.start + p.size : p.start,
+        // perf names the entry after the demangled target (in its 1024-byte buffer)
+        name: p.target.startsWith('_Z') ? `${demangle(p.target) ?? p.target}@plt`.slice(0, 1023) : p.name,
+        bind: 1,
+      });
   return tree;
 }
 

@@ -35,7 +35,7 @@ export class Output {
     this.buffer.flush();
   }
 
-  private writeAll(b: Uint8Array): void {
+  protected writeAll(b: Uint8Array): void {
     let off = 0;
     while (off < b.length) {
       try {
