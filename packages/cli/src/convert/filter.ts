@@ -8,8 +8,9 @@
  * other tests.
  */
 import { EventFilter } from '@utp/traceevent';
-import type { Field, KRecord, Tep } from '@utp/traceevent';
+import type { KRecord, Tep } from '@utp/traceevent';
 import { UsageError } from '../command.js';
+import { addPidMatcher } from '../report/filter.js';
 
 export interface SelectOptions {
   fromNs: bigint | undefined;
@@ -134,20 +135,9 @@ export function makeSelector(
       if (!found.length) warn(`--comm: ${c} not in the saved cmdlines`);
       for (const p of found) set.add(p);
     }
-    const byEvent = new Map<number, Field[]>();
     const ef = new EventFilter(tep);
     efs.push(ef);
-    ef.addMatcher((rec, id) => {
-      if (set.has(tep.pidOf(rec))) return true;
-      let fs = byEvent.get(id);
-      if (!fs) {
-        const ev = tep.findEventById(id);
-        fs = ev ? ev.fields.filter((f) => f.name === 'pid' || f.name === 'next_pid') : [];
-        byEvent.set(id, fs);
-      }
-      for (const f of fs) if (set.has(Number(BigInt.asIntN(32, tep.readFieldSigned(rec, f))))) return true;
-      return false;
-    });
+    addPidMatcher(ef, tep, set);
   }
   const from = s.fromNs,
     to = s.toNs;

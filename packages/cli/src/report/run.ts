@@ -5,9 +5,9 @@
  */
 import { describeError } from '@utp/bytes';
 import { EventFilter } from '@utp/traceevent';
-import type { Field, TraceRecord } from '@utp/traceevent';
+import type { TraceRecord } from '@utp/traceevent';
 import { parseReportArgs } from './args.js';
-import { makeRecordFilter } from './filter.js';
+import { addPidMatcher, makeRecordFilter } from './filter.js';
 import { showCpus, showStat, listEvents, printFormats, showFuncs, showPrintk } from './info.js';
 import { InitError, InputError, checkInit, fastZstd, filtersFor, openTrace } from './inputs.js';
 import type { Input, PluginState } from './inputs.js';
@@ -67,19 +67,8 @@ function pidList(inp: Input, args: ReportArgs): number[] {
 function pidPredicate(inp: Input, pids: number[]): (rec: TraceRecord) => boolean {
   const tep = inp.td.tep;
   const set = new Set(pids);
-  const byEvent = new Map<number, Field[]>();
   const ef = new EventFilter(tep);
-  ef.addMatcher((rec, id) => {
-    if (set.has(tep.pidOf(rec))) return true;
-    let fs = byEvent.get(id);
-    if (!fs) {
-      const ev = tep.findEventById(id);
-      fs = ev ? ev.fields.filter((f) => f.name === 'pid' || f.name === 'next_pid') : [];
-      byEvent.set(id, fs);
-    }
-    for (const f of fs) if (set.has(Number(BigInt.asIntN(32, tep.readFieldSigned(rec, f))))) return true;
-    return false;
-  });
+  addPidMatcher(ef, tep, set);
   return (rec) => ef.accepts(rec);
 }
 
