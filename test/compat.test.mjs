@@ -18,6 +18,7 @@ import {
   T,
   UTP,
   checkSubbufRefusedCleanly,
+  withLiveLock,
 } from './lib/live.mjs';
 import { topBufferCopy, withoutBufferPrefix } from './lib/top-buffer.mjs';
 
@@ -453,10 +454,12 @@ describe('files written by utp record read identically by trace-cmd report and u
   });
 
   const utpRecord = (out, args) => {
-    const r = spawnSync(
-      process.execPath,
-      [UTP, 'record', ...args, '-o', out, '--', 'sh', '-c', 'ls -la /usr/lib >/dev/null; cat /proc/self/status >/dev/null; sleep 0.2'],
-      { encoding: 'utf8' },
+    const r = withLiveLock(() =>
+      spawnSync(
+        process.execPath,
+        [UTP, 'record', ...args, '-o', out, '--', 'sh', '-c', 'ls -la /usr/lib >/dev/null; cat /proc/self/status >/dev/null; sleep 0.2'],
+        { encoding: 'utf8' },
+      ),
     );
     assert.equal(r.status, 0, `utp record failed: ${r.stderr}`);
     return out;

@@ -10,14 +10,14 @@
 //   `trace-cmd report` == trace-cmd's report of the original with the same selection (trace-cmd's
 //   own -F/--pid/--comm; the time range and --cpu applied to its lines, as trace-cmd 3.1.6 --cpu
 //   prints nothing for instance buffers); CTF and JSON outputs of a selection against the same.
-// Live parts need root + tracefs + perf and must run under /tmp/utp-live.lock.
+// Live parts need root + tracefs + perf (the recordings take the live lock, test/lib/live-lock.mjs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { liveSkipReason, recordReference, runUtp, tmpDir, tracefsState } from './lib/live.mjs';
+import { liveSkipReason, recordReference, runUtp, tmpDir, tracefsState, withLiveLock } from './lib/live.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const SUCCEED = join(ROOT, 'testdata/succeed');
@@ -349,12 +349,12 @@ test('live: perf.data tracepoint samples → trace.dat: trace-cmd report shows w
   const d = tmpDir('utp-convdat-perf-');
   try {
     const data = join(d, 'perf.data');
-    const rec = spawnSync(
-      'perf',
-      ['record', '-q', '-o', data, '-e', 'sched:sched_switch', '-e', 'sched:sched_wakeup', '-e', 'cpu-clock', '-a', '--', 'sleep', '0.3'],
-      {
-        encoding: 'utf8',
-      },
+    const rec = withLiveLock(() =>
+      spawnSync(
+        'perf',
+        ['record', '-q', '-o', data, '-e', 'sched:sched_switch', '-e', 'sched:sched_wakeup', '-e', 'cpu-clock', '-a', '--', 'sleep', '0.3'],
+        { encoding: 'utf8' },
+      ),
     );
     if (rec.status !== 0 && /perf_event_paranoid|Permission|not supported/i.test(rec.stderr))
       return t.skip(`kernel refuses: perf_event_open for tracepoints (${rec.stderr.trim().split('\n')[0]})`);

@@ -1,6 +1,6 @@
 // utp convert --to json|perfetto against the reference tools: the committed trace.dat fixtures
 // (recorded by trace-cmd) and one fresh trace of this machine (sched, irq, raw_syscalls, task,
-// timer, markers; root + tracefs, under /tmp/utp-live.lock). Chrome JSON is parsed and checked for
+// timer, markers; root + tracefs; the recording takes the live lock). Chrome JSON is parsed and checked for
 // the Trace Event Format's shape, then every event and field value against `trace-cmd report -R
 // -t`; the Perfetto file is decoded by `protoc --decode` through packages/convert/proto and every
 // event and field compared the same way. See test/lib/convert-check.mjs.

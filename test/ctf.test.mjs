@@ -1,6 +1,6 @@
 // CTF 1.8 compatibility: utp convert → babeltrace2 (every event and value of trace-cmd report -R),
 // utp report on CTF == babeltrace2 (committed fixtures, fresh LTTng and utp traces), damaged CTF.
-// Live parts need root + tracefs (+ lttng for LTTng) and must run under /tmp/utp-live.lock.
+// Live parts need root + tracefs (+ lttng for LTTng) (the recordings take the live lock, test/lib/live-lock.mjs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

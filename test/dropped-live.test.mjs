@@ -1,3 +1,4 @@
+// utp-test: live (the whole file works on tracefs: tools/run-tests.mjs holds the live lock for it)
 // Dropped-events markers with large sub-buffers (issue 13), on fresh traces of this machine:
 // an instance with 8 or 16 KiB sub-buffers and a tiny buffer, a syscall storm pinned to CPU 1, so
 // the kernel drops events there. trace-cmd extract stores those sub-buffers with at most ~4 KiB

@@ -1,7 +1,7 @@
 // `utp report --debug` against `trace-cmd report --debug` (3.1.6), byte for byte: the committed
 // fixtures (v6, v7 zstd and none, instances, lost events, 8 KiB sub-buffers) alone and with -t, -R,
-// -l, --cpu, several -i, --stat/--cpus; and fresh traces of this machine (live, under the caller's
-// /tmp/utp-live.lock) converted to v6 and v7-none, one of them patched so that a page holds an
+// -l, --cpu, several -i, --stat/--cpus; and fresh traces of this machine (live, the recordings
+// under the live lock) converted to v6 and v7-none, one of them patched so that a page holds an
 // absolute TIME STAMP record.
 //
 // trace-cmd quirks the comparison names:

@@ -1,8 +1,9 @@
+// utp-test: live (the whole file works on tracefs: tools/run-tests.mjs holds the live lock for it)
 // utp clear / stop / restart / snapshot / stack / check-events against trace-cmd: each runs the same
 // command on its own instance with the same state, and every file of the instances is compared
 // before and after: utp must change exactly the files trace-cmd changes, to the same contents.
 // Refusals of this kernel (no snapshot, no stack tracer) must be refusals in both.
-// Run under `flock /tmp/utp-live.lock` (writes tracefs).
+// A live file (writes tracefs).
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { oracleSkipReason, traceCmd, utp, makeInstance, snapshotFiles, T } from './lib/tracecmd-oracle.mjs';

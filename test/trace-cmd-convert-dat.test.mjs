@@ -4,7 +4,7 @@
 // trace-cmd report must print the same bytes on utp's file as on trace-cmd's, with nothing on
 // stderr. This trace-cmd may lack zlib (`trace-cmd list -c`): then utp's zlib file is read by utp
 // report and compared with trace-cmd report on trace-cmd's zstd file. Run under
-// `flock /tmp/utp-live.lock` (the recording).
+// the live lock (the recording).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

@@ -1,10 +1,11 @@
+// utp-test: live (the whole file works on tracefs: tools/run-tests.mjs holds the live lock for it)
 // `utp profile` (trace-cmd 3.1.6 profile: record what `record --profile` enables, then print
 // `report --profile`) on the live kernel. trace-cmd profile itself fails here ("Can't enable
 // ftrace": it insists on the function tracer, and leaves a stacktrace trigger and enabled events
 // behind), so the reference is the file utp profile recorded (kept with --trace), printed by
 // `trace-cmd report --profile` with the same -G/-H flags: it must equal what utp profile printed,
 // after canonicalProfile() (test/lib/profile-canon.mjs: the heap-address orders trace-cmd prints).
-// The trace is also the live input of `utp hist` against `trace-cmd hist`. tracefs must be left as found. Run under `flock /tmp/utp-live.lock`.
+// The trace is also the live input of `utp hist` against `trace-cmd hist`. tracefs must be left as found.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';

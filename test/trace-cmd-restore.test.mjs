@@ -1,7 +1,8 @@
+// utp-test: live (the whole file works on tracefs: tools/run-tests.mjs holds the live lock for it)
 // utp restore against trace-cmd restore: a `utp record` killed with SIGKILL leaves per-CPU files;
 // both tools rebuild a trace.dat from them with this machine's metadata, and `trace-cmd report`
 // prints the same events for both (utp also stores the saved cmdlines, so only the comm column
-// may differ: trace-cmd restore writes none and prints <...>). Run under `flock /tmp/utp-live.lock`.
+// may differ: trace-cmd restore writes none and prints <...>).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';

@@ -1,11 +1,11 @@
+// utp-test: live (the whole file works on tracefs: tools/run-tests.mjs holds the live lock for it)
 // utp set against trace-cmd set: for each flag set, `trace-cmd set -B A …` and `utp set -B B …` in
 // two fresh instances, then every readable tracefs file of A and B must hold the same bytes (and
 // differ from the fresh state where the flags say so). trace-cmd 3.1.6 without -d fails on this
 // kernel (it writes /proc/sys/kernel/ftrace_enabled, which the kernel refuses: "Can't enable
 // ftrace", nothing set), so the comparisons give both -d; utp set without -d is checked to do the
 // same except options/function-trace. The function tracer is refused by this kernel: utp prints one
-// line naming it. The top level is never touched (only -B instances). Run under
-// `flock /tmp/utp-live.lock`.
+// line naming it. The top level is never touched (only -B instances).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

@@ -5,7 +5,7 @@
 // trace-cmd 3.1.6's own bugs are cases of their own, each checked against what trace-cmd does:
 // a start time before a CPU's first page can write that CPU's first record twice; -r with an end
 // time stops after the first file; an instance-only file gives empty files (utp splits it as
-// trace-cmd splits the same pages in the top buffer). Run under `flock /tmp/utp-live.lock`.
+// trace-cmd splits the same pages in the top buffer). The recording takes the live lock (test/lib/live-lock.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

@@ -1,5 +1,6 @@
+// utp-test: live (the whole file works on tracefs: tools/run-tests.mjs holds the live lock for it)
 // utp list / stat / show against trace-cmd 3.1.6 on this machine, byte for byte, on instances
-// with varied state created here (run under `flock /tmp/utp-live.lock`: they write tracefs).
+// with varied state created here (a live file: they write tracefs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { oracleSkipReason, traceCmd, utp, run, makeInstance } from './lib/tracecmd-oracle.mjs';

@@ -1,6 +1,6 @@
+// utp-test: live (the whole file works on tracefs: tools/run-tests.mjs holds the live lock for it)
 // `utp view --live`: records this machine with utp record's recorder and shows the recording in the
-// page while it runs; the saved file is checked against trace-cmd report. Live: run under
-// `flock /tmp/utp-live.lock`; skips with a reason where there is no root/tracefs/trace-cmd/chromium.
+// page while it runs; the saved file is checked against trace-cmd report. A live file; skips with a reason where there is no root/tracefs/trace-cmd/chromium.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,7 +1,8 @@
+// utp-test: live (the whole file works on tracefs: tools/run-tests.mjs holds the live lock for it)
 // The model and the viewer on a fresh trace of this machine (sched, irq, timer + trace_marker writes,
 // recorded with trace-cmd in a private instance): every model line against `trace-cmd report`, per-CPU
 // task intervals against its sched_switch lines, markers; then the page's rows, count, marker and a
-// clicked event against `utp report`. Live: run under `flock /tmp/utp-live.lock`; skips with a reason
+// clicked event against `utp report`. A live file; skips with a reason
 // where there is no root/tracefs/trace-cmd.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs every compiled test file (packages/*/dist/**/*.test.js, test/**/*.test.mjs) with node's test runner,
-// one file at a time, and counts what each file really did (tools/test-counts-reporter.mjs).
+// two files at a time (live work on the kernel serialised by a lock, see below), and counts what each file
+// really did (tools/test-counts-reporter.mjs).
 // Usage: node tools/run-tests.mjs [FILTER]  — FILTER keeps only paths containing it.
 //
 // The run fails when a file fails, exits non-zero, times out, or declares no test at all; and with CI=true
@@ -12,8 +13,9 @@
 // loudly at the end (with the reasons) but does not fail the run.
 import { readdirSync, statSync, existsSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { tmpdir } from 'node:os';
-import { spawnSync } from 'node:child_process';
+import { availableParallelism, tmpdir } from 'node:os';
+import { spawn, spawnSync } from 'node:child_process';
+import { LIVE_LOCK } from '../test/lib/live-lock.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const reporter = join(root, 'tools/test-counts-reporter.mjs');
@@ -77,65 +79,203 @@ if (CI) {
   }
 } else for (const n of notes) console.log(`run-tests: note: ${n}; tests that need it will skip`);
 
-// ---- run each file ----
+// ---- how each file may run ----
+// Two files run at a time (UTP_TEST_JOBS overrides). Tracing state is global, so work on the kernel is
+// serialised by one lock, flock(2) on /tmp/utp-live.lock (test/lib/live-lock.mjs): a file marked
+// `// utp-test: live` runs while this runner holds the lock for it (no other live file beside it); any
+// other file that touches the kernel takes the lock itself around each live step, through test/lib/live.mjs
+// (recordReference, tracefsState, withLiveLock), and does its reports and diffs beside the other file.
+const LIVE_MARK = /^\/\/ utp-test: live\b/m;
+/** Sources that touch the kernel's tracing state: such a file must be marked live or lock its steps. */
+const TOUCHES_KERNEL =
+  /createPrivateInstance\(|openInstance\(|'trace_marker'|'tracing_on'|\[UTP, 'record'|\['record'|perf record|\['extract'|'\/sys\/kernel\/tracing\/|from '@utp\/perf\/live'/;
+/createPrivateInstance|trace_marker|tracing_on|\[UTP, 'record'|\['record'|perf record|'extract'|\/sys\/kernel\/tracing\/|@utp\/perf\/live/;
+const LOCKS_ITSELF = /withLiveLock|\.\/lib\/live\.mjs|utp-live\.lock|^\/\/ utp-test: reads tracefs\b/m;
+const kindOf = (file) => {
+  const src = readFileSync(file, 'utf8');
+  if (LIVE_MARK.test(src)) return 'live';
+  const m = TOUCHES_KERNEL.exec(src);
+  if (m && !LOCKS_ITSELF.test(src))
+    problems.push(
+      `${relative(root, file)}: touches the kernel (${m[0]}) but is neither marked \`// utp-test: live\` nor takes the live lock (test/lib/live-lock.mjs)`,
+    );
+  return 'shared';
+};
+const kinds = new Map(selected.map((f) => [f, kindOf(f)]));
+if (problems.length) {
+  console.error('run-tests: FAILED before running any test:');
+  for (const p of problems) console.error(`  - ${p}`);
+  process.exit(1);
+}
+const JOBS = Math.max(1, Number(process.env.UTP_TEST_JOBS) || Math.min(2, availableParallelism()));
+
+/** An ancestor that holds the live lock (`flock /tmp/utp-live.lock node tools/run-tests.mjs`) would deadlock every live step. */
+function lockHeldByAncestor() {
+  let locks;
+  try {
+    locks = readFileSync('/proc/locks', 'utf8');
+  } catch {
+    return undefined;
+  }
+  let ino;
+  try {
+    ino = statSync(LIVE_LOCK).ino;
+  } catch {
+    return undefined;
+  }
+  const holders = new Set();
+  for (const l of locks.split('\n')) {
+    const f = l.trim().split(/\s+/); // "1: FLOCK ADVISORY WRITE PID MAJ:MIN:INODE START END"
+    if (f[1] === 'FLOCK' && f[5]?.split(':')[2] === String(ino)) holders.add(Number(f[4]));
+  }
+  for (let pid = process.ppid; pid > 1; ) {
+    if (holders.has(pid)) return pid;
+    try {
+      pid = Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+    } catch {
+      break;
+    }
+  }
+  return undefined;
+}
+const ancestor = lockHeldByAncestor();
+if (ancestor !== undefined) {
+  console.error(
+    `run-tests: ${LIVE_LOCK} is held by an ancestor of this run (pid ${ancestor}): the suite takes that lock itself around every live step; run it without flock`,
+  );
+  process.exit(1);
+}
+
+/** Holds the live lock in a child (`flock LOCK cat`): released when its stdin closes, also if this runner dies. */
+function holdLiveLock() {
+  return new Promise((resolve, reject) => {
+    const c = spawn('flock', [LIVE_LOCK, 'sh', '-c', 'echo held; exec cat >/dev/null'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    c.once('error', reject);
+    c.stdout.once('data', () =>
+      resolve(
+        () =>
+          new Promise((done) => {
+            c.once('exit', done);
+            c.stdin.end();
+          }),
+      ),
+    );
+  });
+}
+
+// ---- run the files ----
 const work = mkdtempSync(join(tmpdir(), 'utp-run-tests-'));
 const rows = [];
 const t0 = Date.now();
-try {
-  for (const [i, file] of selected.entries()) {
+
+function runFile(file, i) {
+  return new Promise((resolve) => {
     const rel = relative(root, file);
     const out = join(work, `${i}.jsonl`);
-    console.log(`\n▶▶ ${rel}`);
+    const live = kinds.get(file) === 'live';
     const start = Date.now();
-    const r = spawnSync(
-      process.execPath,
-      [
-        '--test',
-        `--test-reporter=${reporter}`,
-        `--test-reporter-destination=${out}`,
-        '--test-reporter=spec',
-        '--test-reporter-destination=stdout',
-        file,
-      ],
-      { stdio: 'inherit', cwd: root, timeout: FILE_TIMEOUT_MS, killSignal: 'SIGTERM' },
-    );
-    const events = existsSync(out)
-      ? readFileSync(out, 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => JSON.parse(l))
-      : [];
-    const row = {
-      rel,
-      pass: 0,
-      fail: 0,
-      skip: 0,
-      todo: 0,
-      skips: [],
-      fails: [],
-      status: r.status,
-      signal: r.signal,
-      timedOut: r.error?.code === 'ETIMEDOUT',
-      secs: (Date.now() - start) / 1000,
+    const chunks = [];
+    const env = { ...process.env, ...(live ? { UTP_LIVE_LOCK_HELD: '1' } : {}) };
+    (live ? holdLiveLock() : Promise.resolve(async () => {})).then((unlock) => {
+      const c = spawn(
+        process.execPath,
+        [
+          '--test',
+          `--test-reporter=${reporter}`,
+          `--test-reporter-destination=${out}`,
+          '--test-reporter=spec',
+          '--test-reporter-destination=stdout',
+          file,
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'], cwd: root, env },
+      );
+      c.stdout.on('data', (d) => chunks.push(d));
+      c.stderr.on('data', (d) => chunks.push(d));
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        c.kill('SIGTERM');
+      }, FILE_TIMEOUT_MS);
+      c.on('close', async (status, signal) => {
+        clearTimeout(timer);
+        await unlock();
+        // one file's output in one piece, whichever file ran beside it
+        process.stdout.write(`\n▶▶ ${rel}${live ? ' (live: holds the live lock)' : ''}\n`);
+        process.stdout.write(Buffer.concat(chunks));
+        const events = existsSync(out)
+          ? readFileSync(out, 'utf8')
+              .split('\n')
+              .filter(Boolean)
+              .map((l) => JSON.parse(l))
+          : [];
+        const row = {
+          rel,
+          i,
+          pass: 0,
+          fail: 0,
+          skip: 0,
+          todo: 0,
+          skips: [],
+          fails: [],
+          status,
+          signal,
+          timedOut,
+          secs: (Date.now() - start) / 1000,
+        };
+        for (const e of events) {
+          // A passing suite is only a container; a skipped suite is one skip (its tests never ran);
+          // a failing suite (a hook failed, or the file itself failed to load) is one failure.
+          if (e.kind === 'suite' && e.result === 'pass' && e.skip === undefined) continue;
+          if (e.result === 'fail') {
+            row.fail++;
+            row.fails.push(`${e.name}${e.error ? `: ${e.error.split('\n')[0]}` : ''}`);
+          } else if (e.skip !== undefined) {
+            row.skip++;
+            row.skips.push(`${e.kind === 'suite' ? 'suite ' : ''}${e.name}: ${e.skip}`);
+          } else if (e.todo !== undefined) row.todo++;
+          else row.pass++;
+        }
+        resolve(row);
+      });
+    });
+  });
+}
+
+// The slowest files first, so the two lanes end together; never two live files at once.
+const LONG_FIRST = ['compat', 'trace-cmd-split', 'trace-cmd-dump', 'report-debug', 'convert-dat', 'report-profile'];
+const weight = (f) => {
+  const k = LONG_FIRST.findIndex((n) => f.includes(`/${n}.test.`));
+  return k < 0 ? LONG_FIRST.length : k;
+};
+const queue = selected.map((f, i) => ({ f, i })).sort((a, b) => weight(a.f) - weight(b.f) || a.i - b.i);
+try {
+  await new Promise((finish) => {
+    let running = 0;
+    let liveRunning = false;
+    const next = () => {
+      while (running < JOBS && queue.length) {
+        // the first file that may start now: a live file only when no live file runs
+        const k = queue.findIndex(({ f }) => !(liveRunning && kinds.get(f) === 'live'));
+        if (k < 0) break;
+        const [{ f, i }] = queue.splice(k, 1);
+        const live = kinds.get(f) === 'live';
+        running++;
+        if (live) liveRunning = true;
+        runFile(f, i).then((row) => {
+          rows.push(row);
+          running--;
+          if (live) liveRunning = false;
+          next();
+        });
+      }
+      if (running === 0 && queue.length === 0) finish();
     };
-    for (const e of events) {
-      // A passing suite is only a container; a skipped suite is one skip (its tests never ran);
-      // a failing suite (a hook failed, or the file itself failed to load) is one failure.
-      if (e.kind === 'suite' && e.result === 'pass' && e.skip === undefined) continue;
-      if (e.result === 'fail') {
-        row.fail++;
-        row.fails.push(`${e.name}${e.error ? `: ${e.error.split('\n')[0]}` : ''}`);
-      } else if (e.skip !== undefined) {
-        row.skip++;
-        row.skips.push(`${e.kind === 'suite' ? 'suite ' : ''}${e.name}: ${e.skip}`);
-      } else if (e.todo !== undefined) row.todo++;
-      else row.pass++;
-    }
-    rows.push(row);
-  }
+    next();
+  });
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
+rows.sort((a, b) => a.i - b.i);
 
 // ---- summary ----
 const allSkipped = [];

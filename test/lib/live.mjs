@@ -5,6 +5,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync, appendFileSync, rmdirSync, readdirSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { withLiveLock } from './live-lock.mjs';
+
+export { withLiveLock };
 
 export const T = '/sys/kernel/tracing';
 export const ROOT = new URL('../..', import.meta.url).pathname;
@@ -50,8 +53,11 @@ function foreignLive(name) {
   }
 }
 
-/** Snapshot of global tracefs state that tests must not change. */
+/** Snapshot of global tracefs state that tests must not change (taken under the live lock). */
 export function tracefsState() {
+  return withLiveLock(tracefsState0);
+}
+function tracefsState0() {
   const read = (f) => {
     try {
       return readFileSync(join(T, f), 'utf8');
@@ -123,6 +129,9 @@ export function symbolOffset(bin, sym) {
  * Returns { file, instances: [names] }.
  */
 export function recordReference(dir, opts) {
+  return withLiveLock(() => recordReference0(dir, opts));
+}
+function recordReference0(dir, opts) {
   const id = `${process.pid}-test-${++seq}`;
   const names = Array.from({ length: opts.instances ?? 1 }, (_, i) => `utp-${id}${i ? '-' + i : ''}`);
   const created = [];
@@ -276,7 +285,7 @@ export function firstDifference(refBuf, gotBuf, what) {
  */
 export async function subbufRefusal(kb) {
   const { subbufSizeRefusal } = await import('@utp/tracefs');
-  return subbufSizeRefusal(kb);
+  return withLiveLock(() => subbufSizeRefusal(kb));
 }
 
 /**
@@ -285,6 +294,9 @@ export async function subbufRefusal(kb) {
  * it was. Returns the reason to skip the comparison with.
  */
 export async function checkSubbufRefusedCleanly(kb) {
+  return withLiveLock(() => checkSubbufRefusedCleanly0(kb));
+}
+async function checkSubbufRefusedCleanly0(kb) {
   const reason = await subbufRefusal(kb);
   if (!reason) return undefined;
   const before = tracefsState();

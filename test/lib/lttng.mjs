@@ -1,5 +1,5 @@
 // LTTng helpers for the CTF tests: compile the test tracepoint provider (lttng-tp/) and record a
-// user-space trace with a session daemon started and killed here. Callers hold /tmp/utp-live.lock.
+// user-space trace with a session daemon started and killed here. Each session has its own LTTNG_HOME (nothing global is touched).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';

@@ -1,4 +1,5 @@
 /// <reference types="node" />
+// utp-test: live (the whole file works on tracefs: tools/run-tests.mjs holds the live lock for it)
 // @utp/tracecmd against the live kernel: our trace.dat writer vs trace-cmd extract of the same
 // pages (trace-cmd report must print the same), and record sessions that leave tracefs as found.
 import { test, before, afterEach } from 'node:test';

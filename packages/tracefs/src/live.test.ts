@@ -1,4 +1,5 @@
 /// <reference types="node" />
+// utp-test: live (the whole file works on tracefs: tools/run-tests.mjs holds the live lock for it)
 // @utp/tracefs against the live kernel, in private instances. Skips (with the reason) without
 // root or tracefs. Every test leaves tracefs as found (checked after each).
 import { test, before, afterEach } from 'node:test';

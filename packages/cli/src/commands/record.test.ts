@@ -1,4 +1,5 @@
 /// <reference types="node" />
+// utp-test: live (the whole file works on tracefs: tools/run-tests.mjs holds the live lock for it)
 // `utp record` end to end (live kernel): SIGINT/SIGTERM/SIGKILL paths, a failing command, two
 // records at once, the refusal of the function tracer. tracefs must be left as found.
 import { test, before, afterEach } from 'node:test';

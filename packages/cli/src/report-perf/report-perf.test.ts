@@ -149,6 +149,25 @@ int main(int argc, char **argv) {
   return 0;
 }
 `;
+/** A C program that spends its time in the vDSO (clock_gettime and gettimeofday never enter the kernel). */
+const VDSO_PROG = `#include <time.h>
+#include <sys/time.h>
+#include <stdio.h>
+#include <stdlib.h>
+int main(int argc, char **argv) {
+  long iters = argc > 1 ? atol(argv[1]) : 1000;
+  struct timespec ts;
+  struct timeval tv;
+  long s = 0;
+  for (long i = 0; i < iters; i++) {
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    gettimeofday(&tv, 0);
+    s += ts.tv_nsec + tv.tv_usec;
+  }
+  printf("%ld\\n", s);
+  return 0;
+}
+`;
 const hasGcc = spawnSync('gcc', ['--version']).status === 0;
 const hasGxx = spawnSync('g++', ['--version']).status === 0;
 
@@ -192,8 +211,10 @@ interface LiveCase {
   record: string;
   /** perf script / utp report flag sets, each diffed (default: one run with no flags). */
   scripts?: string[][];
-  /** gcc flags for PLT_PROG, built as ./plt in the recording's directory (the case then needs gcc). */
+  /** gcc flags for PLT_PROG (or src), built as ./plt in the recording's directory (the case then needs gcc). */
   cc?: string[];
+  /** the C source built with cc (default PLT_PROG) */
+  src?: string;
   /** a line perf script must print with the first flag set, so the comparison covers it. */
   mustPrint?: RegExp;
   /** also diff `utp report --hist` against `perf report --stdio --no-children --sort comm,dso,sym -g none` */
@@ -253,6 +274,15 @@ const LIVE: LiveCase[] = [
     scripts: [SYM_FIELDS, ['-F', 'ip,sym,dso']],
     mustPrint: /^ +[0-9a-f]+ \[unknown\] \(.*\/plt\)$/m,
   },
+  {
+    // perf resolves [vdso] samples from the image it saved in the build-id cache (~/.debug/[vdso]/ID/vdso)
+    name: 'a program living in the vDSO (symbols from the build-id cache)',
+    cc: ['-O1'],
+    src: VDSO_PROG,
+    record: 'perf record -q -e cpu-clock -F 20000 -o F -- ./plt 3000000',
+    scripts: [SYM_FIELDS, []],
+    mustPrint: /^ +[0-9a-f]+ __vdso_\w+\+0x[0-9a-f]+ \(\[vdso\]\)$/m,
+  },
   { name: 'pipe mode', record: 'perf record -q -e sched:sched_switch -e raw_syscalls:sys_enter -o - -- ls /usr > F', hist: true },
   { name: 'zstd -z', record: 'perf record -q -z -a -e sched:sched_switch -e sched:sched_stat_runtime -o F -- sleep 0.1' },
   {
@@ -273,7 +303,7 @@ for (const [k, c] of LIVE.entries()) {
     const dir = join(tmp, `live-${k}`);
     mkdirSync(dir);
     if (c.cc) {
-      writeFileSync(join(dir, 'plt.c'), PLT_PROG);
+      writeFileSync(join(dir, 'plt.c'), c.src ?? PLT_PROG);
       const cc = spawnSync('gcc', [...c.cc, '-o', join(dir, 'plt'), join(dir, 'plt.c')]);
       assert.equal(cc.status, 0, `gcc failed: ${cc.stderr}`);
     }

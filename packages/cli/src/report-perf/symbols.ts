@@ -251,6 +251,8 @@ export class DsoCache {
     }
     const tries: string[] = [];
     if (want) {
+      // perf record saves the vDSO image it sampled in the build-id cache as .../vdso (other files as .../elf)
+      if (/^\[vdso/.test(name)) tries.push(`${homedir()}/.debug/.build-id/${want.slice(0, 2)}/${want.slice(2)}/vdso`);
       tries.push(`${homedir()}/.debug/.build-id/${want.slice(0, 2)}/${want.slice(2)}/elf`);
       tries.push(`${homedir()}/.debug/.build-id/${want.slice(0, 2)}/${want.slice(2)}/debug`);
     }

@@ -1,4 +1,5 @@
 /// <reference types="node" />
+// utp-test: reads tracefs (the format files only; nothing written)
 /** Format-file parsing: fields, flags and sizes as libtraceevent 1.7.1 derives them. */
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
