@@ -17,7 +17,9 @@ import {
   closeSync,
   statSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { FileSource } from '@utp/bytes/node';
+import { CtfTrace, setStructCodegen } from '@utp/ctf';
 import { liveSkipReason, recordReference, runUtp, tmpDir, tracefsState, firstDifference } from './lib/live.mjs';
 import { compareReports } from './lib/ctf-compare.mjs';
 import { buildTracepointProgram, lttngSkipReason, recordLttng } from './lib/lttng.mjs';
@@ -52,6 +54,36 @@ for (const name of existsSync(FIX) ? readdirSync(FIX).filter((n) => statSync(joi
     assert.ok(want.length > 0);
   });
 }
+
+// Structs of byte-aligned integers print through a function generated per struct class; where code
+// generation is refused (a CSP page) a descriptor loop does it. Both must print babeltrace2's bytes.
+test('CTF struct printers: generated code and its fallback print the same as babeltrace2 (fixtures)', async () => {
+  const utc = (sec) => {
+    const d = new Date(sec * 1000);
+    return { h: d.getUTCHours(), m: d.getUTCMinutes(), s: d.getUTCSeconds() };
+  };
+  const names = readdirSync(FIX).filter((n) => statSync(join(FIX, n)).isDirectory());
+  assert.ok(names.length >= 4);
+  try {
+    for (const codegen of [true, false]) {
+      setStructCodegen(codegen);
+      for (const name of names) {
+        const dir = join(FIX, name);
+        const streams = readdirSync(dir)
+          .filter((n) => n !== 'metadata' && !n.startsWith('.') && statSync(join(dir, n)).isFile())
+          .map((n) => ({ name: n, source: new FileSource(join(dir, n)) }));
+        const chunks = [];
+        const tr = CtfTrace.open(readFileSync(join(dir, 'metadata')), streams, resolve(dir));
+        await tr.print({ write: (b) => chunks.push(Buffer.from(b)), onDiagnostic: () => {}, localTime: utc });
+        for (const s of streams) await s.source.close();
+        const want = readFileSync(join(FIX, `${name}.babeltrace2.txt`));
+        assert.equal(firstDifference(want, Buffer.concat(chunks), `${name} (codegen ${codegen})`), undefined);
+      }
+    }
+  } finally {
+    setStructCodegen(true);
+  }
+});
 
 test('utp report accepts the metadata file path of a CTF trace', () => {
   const dir = join(FIX, 'lttng-ust-types');

@@ -69,14 +69,30 @@ function flagsFor(argv) {
   let total = 0;
   for (const f of files) {
     try {
-      total += statSync(f).size;
+      total += inputSize(f, 0);
     } catch {
       return '';
     }
+    if (total >= MEDIUM_INPUT) break;
   }
   if (total < SMALL_INPUT) return '--liftoff-only --no-opt';
   if (total < MEDIUM_INPUT) return '--liftoff-only';
   return '';
+}
+/**
+ * The bytes an input holds: a file's size, or for a directory (a CTF trace, or a folder holding one)
+ * the sizes of the files below it (a directory's own size says nothing: a 50 MB CTF trace is 4 KiB).
+ */
+function inputSize(path, depth) {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.size;
+  if (depth > 6) return 0;
+  let total = 0;
+  for (const name of readdirSync(path)) {
+    total += inputSize(join(path, name), depth + 1);
+    if (total >= MEDIUM_INPUT) break;
+  }
+  return total;
 }
 /** Inputs below these sizes (bytes, all -i files together) run without TurboFan / without wasm tier-up. */
 const SMALL_INPUT = 2 << 20;

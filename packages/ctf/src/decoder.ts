@@ -581,7 +581,7 @@ export class Compiler {
     }));
     const al = t.align;
     const n = ms.length;
-    return (c, o) => {
+    const general: Printer = (c, o) => {
       align(c, al);
       let shown = 0;
       for (let i = 0; i < n; i++) {
@@ -594,8 +594,265 @@ export class Compiler {
       }
       o.str(shown ? ' }' : '{ }');
     };
+    return (hide === undefined && this.flatStruct(t, general)) || general;
+  }
+
+  /**
+   * The common case, a struct of byte-aligned integers and static arrays of them (every tracepoint's
+   * context and most payloads): their offsets from the aligned start are fixed, so one bounds check
+   * covers the struct and each value is read straight from the DataView. Anything else (strings,
+   * sequences, bit fields, enums, kept or clock-mapped integers) goes through the general printer,
+   * which a struct near the end of the content also takes, for its exact error position.
+   */
+  private flatStruct(t: StructT, general: Printer): Printer | undefined {
+    const ops: number[] = []; // per value: kind, byte offset, prefix index
+    const prefixes: Uint8Array[] = [];
+    const enc = (x: string): Uint8Array => Uint8Array.from(x, (ch) => ch.charCodeAt(0));
+    const al = t.align;
+    let bits = 0;
+    let worst = 4;
+    const kindOf = (it: CtfType): number => {
+      if (it.k !== 'int' || it.encoding || it.clock !== undefined || it.align % 8 !== 0 || al % it.align !== 0) return -1;
+      if (it.base !== 10 && it.base !== 16) return -1;
+      const sz = it.size;
+      if (sz !== 8 && sz !== 16 && sz !== 32 && sz !== 64) return -1;
+      // kind: bits 0-1 size class, bit 2 signed, bit 3 big-endian, bit 4 hex
+      return (sz === 8 ? 0 : sz === 16 ? 1 : sz === 32 ? 2 : 3) | (it.signed ? 4 : 0) | (it.le ? 0 : 8) | (it.base === 16 ? 16 : 0);
+    };
+    for (const [i, m] of t.fields.entries()) {
+      if (this.refs.has(m.name)) return undefined;
+      const name = (i ? ', ' : '{ ') + utf8Bytes(shownName(m.name)) + ' = ';
+      const mt = m.type;
+      if (mt.k === 'array') {
+        const k = kindOf(mt.elem);
+        if (k < 0 || mt.len === 0) return undefined;
+        const el = mt.elem as IntT;
+        bits = Math.ceil(bits / el.align) * el.align;
+        for (let j = 0; j < mt.len; j++) {
+          const pre = (j ? ', [' : name + '[ [') + j + '] = ';
+          prefixes.push(enc(pre));
+          ops.push(k, bits >>> 3, prefixes.length - 1);
+          bits += el.size;
+          worst += pre.length + 24;
+        }
+        // the closing bracket of the array rides on the next prefix (or the struct's end)
+        prefixes.push(enc(' ]'));
+        ops.push(-1, 0, prefixes.length - 1);
+        worst += 2;
+        continue;
+      }
+      const k = kindOf(mt);
+      if (k < 0) return undefined;
+      bits = Math.ceil(bits / mt.align) * mt.align;
+      prefixes.push(enc(name));
+      ops.push(k, bits >>> 3, prefixes.length - 1);
+      bits += (mt as IntT).size;
+      worst += name.length + 24;
+    }
+    if (ops.length === 0) return undefined;
+    const total = bits;
+    const generated = generateFlat(ops, prefixes, al, total, worst, general);
+    if (generated) return generated;
+    const nOps = ops.length;
+    const opv = Int32Array.from(ops);
+    return (c, o) => {
+      align(c, al);
+      const start = c.pos;
+      if ((start & 7) !== 0 || start + total > c.end) return general(c, o);
+      const b0 = start >>> 3,
+        dv = c.dv;
+      o.room(worst);
+      for (let i = 0; i < nOps; i += 3) {
+        const kind = opv[i]!;
+        o.bytes(prefixes[opv[i + 2]!]!);
+        if (kind < 0) continue;
+        const at = b0 + opv[i + 1]!;
+        const le = (kind & 8) === 0;
+        let v: number | bigint;
+        switch (kind & 7) {
+          case 0:
+            v = dv.getUint8(at);
+            break;
+          case 4:
+            v = dv.getInt8(at);
+            break;
+          case 1:
+            v = dv.getUint16(at, le);
+            break;
+          case 5:
+            v = dv.getInt16(at, le);
+            break;
+          case 2:
+            v = dv.getUint32(at, le);
+            break;
+          case 6:
+            v = dv.getInt32(at, le);
+            break;
+          default: {
+            const lo = dv.getUint32(le ? at : at + 4, le),
+              hi = dv.getUint32(le ? at + 4 : at, le);
+            if (hi < 0x200000) v = hi * TWO32 + lo;
+            else if (kind & 4) v = hi >= 0xffe00000 ? (hi - TWO32) * TWO32 + lo : BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));
+            else v = (BigInt(hi) << 32n) | BigInt(lo);
+          }
+        }
+        if (typeof v === 'number' && v >= 0) {
+          if (kind & 16) o.hex(v);
+          else o.dec(v);
+        } else o.str(kind & 16 ? formatInt(HEX_OF[kind & 7]!, v) : String(v));
+      }
+      o.str(' }');
+      c.pos = start + total;
+    };
   }
 }
+
+/** Writes a non-negative integer below 2^53 in decimal at `p`; returns the position after it. */
+function decAt(b: Uint8Array, p: number, v: number): number {
+  if (v < 10) {
+    b[p] = 48 + v;
+    return p + 1;
+  }
+  if (v >= 2147483648) {
+    let n = v,
+      len = 0;
+    while (n >= 1) {
+      n = Math.floor(n / 10);
+      len++;
+    }
+    const end = p + len;
+    let q = end;
+    n = v;
+    while (q > p) {
+      const d = Math.floor(n / 10);
+      b[--q] = 48 + (n - d * 10);
+      n = d;
+    }
+    return end;
+  }
+  let x = v | 0;
+  const len =
+    x < 100
+      ? 2
+      : x < 1000
+        ? 3
+        : x < 10000
+          ? 4
+          : x < 100000
+            ? 5
+            : x < 1000000
+              ? 6
+              : x < 10000000
+                ? 7
+                : x < 100000000
+                  ? 8
+                  : x < 1000000000
+                    ? 9
+                    : 10;
+  const end = p + len;
+  let q = end;
+  while (x >= 10) {
+    const d = (x / 10) | 0;
+    b[--q] = 48 + (x - d * 10);
+    x = d;
+  }
+  b[--q] = 48 + x;
+  return end;
+}
+
+/** Whether this realm may compile code at run time (not under a CSP without 'unsafe-eval'). */
+let codegenAllowed: boolean | undefined;
+
+/**
+ * Turns the generated struct printers off (false) or back on (true) for printers compiled from
+ * now on: tests run both paths, which must print the same bytes.
+ */
+export function setStructCodegen(allowed: boolean): void {
+  codegenAllowed = allowed ? undefined : false;
+}
+
+/**
+ * A flat struct's printer as one straight-line function (V8 then sees each struct's reads and
+ * text as one block, with no loop over descriptors): built once per struct class, from the same
+ * ops the descriptor loop runs. Undefined where code generation is refused (a CSP page); the loop
+ * then serves, with the same output.
+ */
+function generateFlat(
+  ops: number[],
+  prefixes: Uint8Array[],
+  al: number,
+  total: number,
+  worst: number,
+  general: Printer,
+): Printer | undefined {
+  if (codegenAllowed === false) return undefined;
+  const src: string[] = [];
+  src.push('return function flatStruct(c, o) {');
+  if (al > 1) src.push(`  { const r = c.pos % ${al}; if (r) c.pos += ${al} - r; }`);
+  src.push('  const start = c.pos;');
+  src.push(`  if ((start & 7) !== 0 || start + ${total} > c.end) return general(c, o);`);
+  src.push('  const b0 = start >>> 3, dv = c.dv;');
+  src.push(`  o.room(${worst});`);
+  src.push('  let buf = o.buf, p = o.pos, v, lo, hi;');
+  const slow = (call: string): string => `{ o.pos = p; ${call}; p = o.pos; }`;
+  for (let i = 0; i < ops.length; i += 3) {
+    const kind = ops[i]!;
+    const pre = prefixes[ops[i + 2]!]!;
+    src.push('  ' + Array.from(pre, (ch) => `buf[p++] = ${ch};`).join(' '));
+    if (kind < 0) continue;
+    const at = `b0 + ${ops[i + 1]}`;
+    const le = (kind & 8) === 0;
+    const hex = (kind & 16) !== 0;
+    const sz = kind & 3;
+    const signed = (kind & 4) !== 0;
+    if (sz === 3) {
+      src.push(`  lo = dv.getUint32(${le ? at : `${at} + 4`}, ${le}); hi = dv.getUint32(${le ? `${at} + 4` : at}, ${le});`);
+      if (signed)
+        src.push(
+          '  v = hi < 0x200000 ? hi * 4294967296 + lo : hi >= 0xffe00000 ? (hi - 4294967296) * 4294967296 + lo : BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));',
+        );
+      else src.push('  v = hi < 0x200000 ? hi * 4294967296 + lo : (BigInt(hi) << 32n) | BigInt(lo);');
+    } else {
+      const get = `get${signed ? 'Int' : 'Uint'}${8 << sz}`;
+      src.push(`  v = dv.${get}(${at}${sz ? `, ${le}` : ''});`);
+    }
+    if (hex)
+      src.push(`  if (typeof v === 'number' && v >= 0) ${slow('o.hex(v)')} else ${slow(`o.str(formatInt(HEX_OF[${kind & 7}], v))`)}`);
+    else if (sz <= 1 && !signed) src.push('  p = decAt(buf, p, v);');
+    else src.push(`  if (typeof v === 'number' && v >= 0) p = decAt(buf, p, v); else ${slow('o.str(String(v))')}`);
+    // o.str / o.hex may have grown the buffer
+    if (hex || signed || sz === 3) src.push('  buf = o.buf;');
+  }
+  src.push('  buf[p++] = 32; buf[p++] = 125;');
+  src.push('  o.pos = p;');
+  src.push(`  c.pos = start + ${total};`);
+  src.push('};');
+  try {
+    const make = new Function('general', 'decAt', 'formatInt', 'HEX_OF', src.join('\n')) as (
+      g: Printer,
+      d: typeof decAt,
+      f: typeof formatInt,
+      h: IntT[],
+    ) => Printer;
+    codegenAllowed = true;
+    return make(general, decAt, formatInt, HEX_OF);
+  } catch {
+    codegenAllowed = false;
+    return undefined;
+  }
+}
+
+/** Integer classes for formatInt's hex of negative values, by kind & 7 (size class, signed). */
+const HEX_OF: IntT[] = [8, 16, 32, 64, 8, 16, 32, 64].map((size, i) => ({
+  k: 'int',
+  size,
+  align: 8,
+  signed: i >= 4,
+  le: true,
+  base: 16,
+  encoding: false,
+  clock: undefined,
+}));
 
 /** babeltrace2's text for an integer. */
 function putInt(o: Out, t: IntT, v: number | bigint): void {

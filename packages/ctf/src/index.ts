@@ -18,6 +18,7 @@ export type { CtfWriterOptions } from './writer.js';
 export { traceDatToCtf } from './from-tracedat.js';
 export type { TraceDatToCtfOptions, TraceDatToCtfResult } from './from-tracedat.js';
 export { CtfTrace } from './reader.js';
+export { setStructCodegen } from './decoder.js';
 export type { CtfStreamInput, CtfPrintOptions, CtfEventView } from './reader.js';
 export { parseMetadata, metadataText } from './metadata.js';
 export type {

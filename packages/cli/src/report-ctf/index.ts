@@ -115,24 +115,13 @@ export async function reportCtf(argv: string[], dir: string): Promise<number> {
   const names = readdirSync(tdir).filter((n) => n !== 'metadata' && !n.startsWith('.') && statSync(join(tdir, n)).isFile());
   const sources = names.map((n) => ({ name: n, source: new FileSource(join(tdir, n)) }));
   let status = 0;
-  let pending: Uint8Array[] = [];
-  let size = 0;
-  const flush = (): void => {
-    for (const b of pending) writeAll(1, b);
-    pending = [];
-    size = 0;
-  };
   try {
     const tr = CtfTrace.open(readFileSync(join(tdir, 'metadata')), sources, abs);
     await tr.print({
-      write: (bytes) => {
-        const b = Buffer.from(bytes);
-        pending.push(b);
-        size += b.length;
-        if (size > 1 << 20) flush();
-      },
+      // the printer's 64 KiB chunks go out as they come (its buffer is reused: written before it returns),
+      // so stdout is ahead of every diagnostic on stderr
+      write: (bytes) => writeAll(1, bytes),
       onDiagnostic: (d) => {
-        flush();
         if (d.code === 'CTF_DISCARDED') process.stderr.write(d.message + '\n');
         else {
           process.stderr.write(`utp report: ${d.level}: ${d.message}\n`);
@@ -140,9 +129,7 @@ export async function reportCtf(argv: string[], dir: string): Promise<number> {
         }
       },
     });
-    flush();
   } catch (e) {
-    flush();
     process.stderr.write(`utp report: ${tdir}: ${describeError(e)}\n`);
     status = 1;
   } finally {
