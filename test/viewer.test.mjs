@@ -426,6 +426,37 @@ describe('utp view with two files on one timeline', { skip: noBrowser ?? noApp }
       await page.waitForTimeout(200);
       assert.equal(await page.textContent('[data-testid=details-line]'), b[0]);
       await page.screenshot({ path: join(OUT, 'two-files.png') });
+      // the shift control moves the chosen file by hand: its events keep their text, 1.5 ms later;
+      // the first file stays where it was, and the shift is kept in the URL
+      const later = (line, us) =>
+        line.replace(/ (\d+)\.(\d{6}):/, (_, sec, frac) => {
+          const t = BigInt(sec) * 1000000n + BigInt(frac) + BigInt(us);
+          return ` ${t / 1000000n}.${String(t % 1000000n).padStart(6, '0')}:`;
+        });
+      assert.notEqual(later(b[0], 1500), b[0]);
+      await page.fill('[data-testid=shift]', '1.5ms');
+      await page.press('[data-testid=shift]', 'Enter');
+      await page.waitForFunction(() => new URLSearchParams(location.hash.slice(1)).get('sh') === '0,1500000', null, {
+        timeout: 60_000,
+      });
+      await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+      assert.equal(await page.textContent('[data-testid=event-count]'), String(a.length + b.length));
+      await page.waitForFunction(() => document.querySelector('[data-testid=stream]').value === '1', null, { timeout: 10_000 });
+      await page.click('[data-testid=event-row] >> nth=0');
+      await page.waitForTimeout(200);
+      assert.equal(await page.textContent('[data-testid=details-line]'), later(b[0], 1500));
+      assert.equal(await page.inputValue('[data-testid=shift]'), '1500000 ns');
+      await page.selectOption('[data-testid=stream]', '0');
+      await page.waitForTimeout(400);
+      await page.click('[data-testid=event-row] >> nth=0');
+      await page.waitForTimeout(200);
+      assert.equal(await page.textContent('[data-testid=details-line]'), a[0]);
+      // not a time: one line in the page, nothing moved
+      await page.selectOption('[data-testid=stream]', '1');
+      await page.waitForTimeout(300);
+      await page.fill('[data-testid=shift]', 'soon');
+      await page.press('[data-testid=shift]', 'Enter');
+      assert.match(await page.textContent('[data-testid=error]'), /shift: 'soon' is not a time/);
     } finally {
       await browser.close();
       await s.close();

@@ -712,6 +712,7 @@ function saveUrl(): void {
   if (dark) p.set('theme', 'dark');
   const off = plugins.filter((x) => !x.enabled).map((x) => x.id);
   if (off.length) p.set('off', off.join(','));
+  if (shifts.some((x) => x !== 0)) p.set('sh', shifts.map((x) => String(x || 0)).join(','));
   history.replaceState(null, '', `${location.pathname}${location.search}#${p.toString()}`);
 }
 
@@ -734,7 +735,14 @@ function setTheme(d: boolean): void {
 
 // ------------------------------------------------------------------ opening
 
-async function openTrace(req: { url?: string; file?: Blob; name: string; more?: Array<{ url: string; name: string }> }): Promise<void> {
+type OpenRequest = { url?: string; file?: Blob; name: string; more?: Array<{ url: string; name: string }> };
+/** What was opened last (the shift control opens it again). */
+let lastOpen: OpenRequest | undefined;
+/** Each file's manual shift on the timeline, ns (URL `sh=`, the shift control). */
+let shifts: number[] = [];
+
+async function openTrace(req: OpenRequest): Promise<void> {
+  lastOpen = req;
   startWorker();
   document.body.dataset.state = 'loading';
   firstFrameDone = false;
@@ -744,12 +752,17 @@ async function openTrace(req: { url?: string; file?: Blob; name: string; more?: 
   $('filename').textContent = req.name;
   $('progress').style.width = '0';
   const params = loadUrl();
-  const s = await call<Summary>({ type: 'open', ...req, ...(req.url ? { url: new URL(req.url, location.href).href } : {}) });
+  // more files on the same timeline (utp view a.dat b.dat); `sh=NS,NS,…` in the URL (or the shift control) moves them by hand
+  shifts = (params.get('sh') ?? '').split(',').map((x) => Number(x) || 0);
+  const s = await call<Summary>({
+    type: 'open',
+    ...req,
+    ...(req.url ? { url: new URL(req.url, location.href).href } : {}),
+    shift: shifts[0] || 0,
+  });
   summary = s;
   files = [s];
   active = 0;
-  // more files on the same timeline (utp view a.dat b.dat); `sh=0,NS,…` in the URL shifts them by hand
-  const shifts = (params.get('sh') ?? '').split(',').map(Number);
   for (let k = 0; k < (req.more ?? []).length; k++) {
     const o = req.more![k]!;
     const f = await call<Summary>({
@@ -857,6 +870,42 @@ function updateStreams(): void {
     }),
   );
   sel.value = String(active);
+  showShift();
+}
+
+/** The shift control: the chosen file's manual shift (several files only). */
+function showShift(): void {
+  const inp = $<HTMLInputElement>('shift');
+  inp.hidden = files.length < 2;
+  inp.value = shifts[active] ? formatShift(shifts[active]!) : '';
+}
+
+/** A shift as typed: ns, or with a unit (`1.5ms`, `-200us`, `2 s`); undefined when it is not one. */
+function parseShift(text: string): number | undefined {
+  const m = /^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(ns|us|µs|ms|s)?\s*$/.exec(text);
+  if (!m) return undefined;
+  const unit = { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9 }[m[2] ?? 'ns']!;
+  return Math.round(Number(m[1]) * unit);
+}
+function formatShift(ns: number): string {
+  return `${ns} ns`;
+}
+
+/** Moves the chosen file by the typed shift: the files are opened again with it (the view is kept). */
+async function applyShift(): Promise<void> {
+  const inp = $<HTMLInputElement>('shift');
+  const v = parseShift(inp.value === '' ? '0' : inp.value);
+  if (v === undefined) {
+    showError(`shift: '${inp.value}' is not a time (ns, or with us, ms or s)`);
+    return;
+  }
+  if (!lastOpen || (shifts[active] ?? 0) === v) return;
+  const keep = active;
+  while (shifts.length < files.length) shifts.push(0);
+  shifts[keep] = v;
+  saveUrl();
+  await openTrace(lastOpen);
+  if (keep && files[keep]) await activate(keep);
 }
 
 async function activate(k: number): Promise<void> {
@@ -877,6 +926,7 @@ async function activate(k: number): Promise<void> {
   list.scrollTop = 0;
   renderList();
   redraw();
+  showShift();
   void loadTasks();
 }
 
@@ -889,6 +939,9 @@ function openFile(f: File): void {
 
 $('open').addEventListener('click', () => $<HTMLInputElement>('picker').click());
 $('stream').addEventListener('change', (e) => void activate(Number((e.target as HTMLSelectElement).value)));
+$('shift').addEventListener('keydown', (e) => {
+  if ((e as KeyboardEvent).key === 'Enter') void applyShift();
+});
 $<HTMLInputElement>('picker').addEventListener('change', (e) => {
   const f = (e.target as HTMLInputElement).files?.[0];
   if (f) openFile(f);
