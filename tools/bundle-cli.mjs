@@ -33,6 +33,8 @@ await build({
   define: { 'import.meta.url': '__utpImportMetaUrl' },
   banner: { js: 'var __utpImportMetaUrl = require("url").pathToFileURL(__filename).href;' },
   legalComments: 'none',
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
 });
 // bin/utp.cjs wraps utp.js in a function: main.ts's `#!` line must go; and the banner goes

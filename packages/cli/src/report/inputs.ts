@@ -38,6 +38,9 @@ export interface Input {
   skipped?: Set<TraceDatBuffer>;
 }
 
+/** Below this size (bytes) a trace.dat's zstd chunks go through fzstd, not the WebAssembly decoder. */
+const SMALL_FILE = 2 << 20;
+
 /** A native-speed (WebAssembly) zstd decoder for Node, loaded once; fzstd stays the fallback. */
 let zstdWasm: Promise<Decompressor | undefined> | undefined;
 export function fastZstd(): Promise<Decompressor | undefined> {
@@ -81,7 +84,9 @@ export async function openTrace(file: string, args: ReportArgs, tsOffset: bigint
     tep.loadKallsyms(text);
   }
   const diags: Diagnostic[] = [];
-  const zstd = await fastZstd();
+  // a small file's few chunks decode sooner in JavaScript (fzstd) than the WebAssembly decoder compiles and
+  // maps its memory (the bin stub runs small inputs on V8's baseline tiers for the same reason)
+  const zstd = src.size < SMALL_FILE ? undefined : await fastZstd();
   try {
     const td = await TraceDat.open(src, {
       decompressors: zstd ? { zstd } : {},
