@@ -399,8 +399,8 @@ test('live: perf.data tracepoint samples → trace.dat: trace-cmd report shows w
     }
     // text output: what utp report prints for a perf.data (perf script's output)
     utp(['convert', data, '-o', join(d, 'p.txt')]);
-    // (utp report prints symbols undemangled: compared with perf script --no-demangle)
-    const ps = spawnSync('perf', ['script', '--no-demangle', '-i', data], { encoding: 'latin1', maxBuffer: 1 << 30 }).stdout;
+    // (C++ symbols demangled as perf script demangles them: a system-wide recording samples node too)
+    const ps = spawnSync('perf', ['script', '-i', data], { encoding: 'latin1', maxBuffer: 1 << 30 }).stdout;
     sameText(ps, readFileSync(join(d, 'p.txt'), 'latin1'), 'perf.data → text == perf script');
   } finally {
     rmSync(d, { recursive: true, force: true });

@@ -49,7 +49,9 @@ export function mapFields(fields: readonly Field[], tailArray = false): { ctf: C
   const ctf: CtfField[] = [];
   const steps: Step[] = [];
   for (const f of fields) {
-    if (tailArray && f === fields[fields.length - 1] && f.flags & FieldFlag.Array && f.elementsize > 0) {
+    // ftrace's bprint ends in `u32 buf[]` (size 0): trace_printk's binary arguments, to the end of the record
+    const binaryTail = f.size === 0 && !(f.flags & FieldFlag.Dynamic) && !/\bchar\b/.test(f.type);
+    if (binaryTail || (tailArray && f === fields[fields.length - 1] && f.flags & FieldFlag.Array && f.elementsize > 0)) {
       // the format says `caller[8]`, the record holds as many entries as the stack had
       // (as bytes, as trace-cmd report -R shows them: the record's length need not be a multiple of the entry size)
       const el: CtfIntType = { kind: 'int', size: 8, signed: false, base: 16 };
@@ -76,7 +78,7 @@ export function mapFields(fields: readonly Field[], tailArray = false): { ctf: C
       continue;
     }
     if (f.size === 0) {
-      // `char buf[]` at the end of the record (ftrace's print/bprint)
+      // `char buf[]` at the end of the record (ftrace's print)
       ctf.push({ name: f.name, type: { kind: 'string' } });
       steps.push({ op: Op.String, field: f, offset: f.offset, size: 0, elem: 1 });
       continue;

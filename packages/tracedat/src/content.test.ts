@@ -141,3 +141,45 @@ test('PagePacker: a gap past 2^27 ns becomes a time extend; a record with missed
     );
   }
 });
+
+test('PagePacker: a record whose size is not a multiple of 4 is padded with zeros, as the kernel pads records', () => {
+  for (const le of [true, false]) {
+    const pages: Uint8Array[] = [];
+    const p = new PagePacker({ pageSize: 4096, longSize: 8, littleEndian: le, emit: (x) => pages.push(x) });
+    // 50 bytes (a small record: the length in the header word) and 130 (a big one: the length word),
+    // each in a buffer whose bytes after the record are not zero; then a plain 8-byte record
+    const mk = (ts: bigint, size: number): KRecord => {
+      const r = new KRecord();
+      r.ts = ts;
+      r.page = new Uint8Array(size + 16).map((_, i) => (i < size ? 1 + (i % 200) : 0xee));
+      r.offset = 0;
+      r.size = size;
+      return r;
+    };
+    const input = [mk(10n, 50), mk(20n, 130), mk(30n, 8)];
+    for (const r of input) {
+      if (p.needsPage(r)) p.newPage(r);
+      p.add(r);
+    }
+    p.finish();
+    const kb = new KBuffer({ littleEndian: le, longSize: 8 });
+    const rec = new KRecord();
+    kb.load(pages[0]!);
+    const got: Array<{ ts: bigint; size: number; data: number[] }> = [];
+    while (kb.nextRecord(rec)) got.push({ ts: rec.ts, size: rec.size, data: [...rec.page.subarray(rec.offset, rec.offset + rec.size)] });
+    assert.equal(kb.corrupt, false);
+    assert.deepEqual(
+      got.map((g) => [g.ts, g.size]),
+      [
+        [10n, 52],
+        [20n, 132],
+        [30n, 8],
+      ],
+    );
+    for (const [i, r] of input.entries()) {
+      const want = [...r.page.subarray(0, r.size)];
+      while (want.length % 4) want.push(0);
+      assert.deepEqual(got[i]!.data, want, `record ${i}: its bytes, then zeros`);
+    }
+  }
+});

@@ -64,18 +64,20 @@ export class PagePacker {
     }
     const size = rec.size;
     const small = size > 0 && size <= MAX_SMALL;
-    this.word(v, this.index, Number(diff), small ? size / 4 : 0);
+    // the kernel pads every record to 4 bytes and counts the padding in its length; a record of
+    // another size (one a tool built) is padded with zeros the same way
+    const n = (size + 3) & ~3;
+    this.word(v, this.index, Number(diff), small ? n >>> 2 : 0);
     this.index += 4;
     if (!small) {
-      v.setUint32(this.index, size + 4, le);
+      v.setUint32(this.index, n + 4, le);
       this.index += 4;
     }
-    const n = (size + 3) & ~3;
     if (this.index + n > this.o.pageSize)
       throw new TraceDatError(TraceDatErrorCode.Truncated, 'Record does not fit in a page', {
         context: { size, pageSize: this.o.pageSize },
       });
-    this.page!.set(rec.page.subarray(rec.offset, rec.offset + Math.min(n, rec.page.length - rec.offset)), this.index);
+    this.page!.set(rec.page.subarray(rec.offset, rec.offset + Math.min(size, rec.page.length - rec.offset)), this.index);
     this.index += n;
     this.ts = ts;
   }
