@@ -4,7 +4,10 @@ export { RecordSession, DEFAULT_RECORD_OPTIONS, currentClock } from './record-se
 export type { RecordOptions, RecordResult, CpuResult, EventSpec } from './record-session.js';
 export { CpuDrain, CpuSink, fileChunks, pageLayoutOf, pageCommit, fullCommitOf } from './cpu-drain.js';
 export type { CpuDrainOptions, PageLayout, PageSource } from './cpu-drain.js';
-export { SpliceDrain, DEFAULT_SPLICE_DRAIN_OPTIONS } from './splice-drain.js';
+export { SpliceDrain, DEFAULT_SPLICE_DRAIN_OPTIONS, rotatePagesFor } from './splice-drain.js';
+export { parseProcMaps, readProcAddrMaps, procMapsOption } from './proc-maps.js';
+export type { ProcAddrMap, ProcAddrMaps } from './proc-maps.js';
+export { ProcMapTracer } from './procmap-tracer.js';
 export type { SpliceDrainOptions } from './splice-drain.js';
 export { collectMetadata, unameString } from './metadata.js';
 export { writeTraceFile, writeTraceDatFile, compressorFor, userLongSize, UTP_VERSION_STRING, DEFAULT_OUTPUT } from './write-output.js';
