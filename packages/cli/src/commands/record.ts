@@ -2,7 +2,8 @@
  * `utp record`: trace-cmd record's flags over @utp/tracecmd's RecordSession.
  *   utp record [-e EVENT [-f FILTER]]... [-p TRACER] [-P PID] [-F] [-c] [-B NAME | --top] [-b KB]
  *              [-C CLOCK] [-M MASK] [-o FILE] [--uprobe SPEC]... [--file-version 6|7]
- *              [--compression none|zlib|zstd|any] [--date] [-- CMD ARGS]
+ *              [--compression none|zlib|zstd|any] [--date] [-m KB] [-s USECS] [-r PRIO] [--temp DIR]
+ *              [--poll] [--proc-map] [--user USER] [--tsc2nsec] [-- CMD ARGS]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
