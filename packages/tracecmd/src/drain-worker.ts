@@ -169,7 +169,8 @@ function run(d: DrainWorkerData): void {
       if (!moved && d.maxSleepMs > 0) Atomics.wait(ctl, CTL_COMMAND, CMD_RUN, d.maxSleepMs);
     }
     while (Atomics.load(ctl, CTL_COMMAND) === CMD_RUN) {
-      const r = pollSync(fds, Math.ceil(d.maxSleepMs), ready);
+      // at least 1 ms: a 0 timeout (-s 0) would spin where trace-cmd's blocking read waits
+      const r = pollSync(fds, Math.max(1, Math.ceil(d.maxSleepMs)), ready);
       // The wake pipe is never emptied here: several threads poll it, and it is written only to
       // end the loop (a thread that emptied it could leave another asleep).
       if (Atomics.load(ctl, CTL_COMMAND) !== CMD_RUN) break;

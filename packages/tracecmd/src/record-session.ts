@@ -280,7 +280,7 @@ export class RecordSession {
   /** Temp files a killed recorder left next to the same output, or in --temp (`.NAME.utp-<deadpid>...`). */
   private removeStaleTempFiles(): void {
     const base = basename(this.opts.output).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const re = new RegExp(`^\\.${base}\\.utp-(\\d+)(-x)?\\.(tmp|cpu\\d+(\\.1)?)$|^${base}\\.utp-(\\d+)\\.tmp$`);
+    const re = new RegExp(`^\\.${base}\\.utp-(\\d+)(-x\\d*)?\\.(tmp|cpu\\d+(\\.1)?)$|^${base}\\.utp-(\\d+)\\.tmp$`);
     for (const dir of new Set([dirname(this.opts.output), this.tempDir()])) {
       let names: string[] = [];
       try {
