@@ -189,6 +189,10 @@ describe('utp record: trace-cmd record output and drain flags', { skip }, () => 
     if (r.status !== 0) {
       assert.equal(r.status, 1);
       assert.match(r.stderr, /^utp record: --tsc2nsec: TSC to nanosecond is not supported here: .+\n$/);
+      // trace-cmd's -C tsc2nsec is the same request
+      const c = record('t2.dat', ['-q', '-C', 'tsc2nsec', '-e', 'sched:sched_process_exec', '--', 'true'], { expectFail: true });
+      assert.equal(c.status, 1);
+      assert.equal(c.stderr, r.stderr);
       const why = /cap_user_time/.test(r.stderr) ? 'perf mmap page without cap_user_time (no TSC to ns conversion)' : r.stderr.trim();
       // the refusal line is checked above; the file layout is checked by the next test
       t.skip(`kernel refuses: ${why}`);

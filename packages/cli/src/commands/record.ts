@@ -34,7 +34,7 @@ const HELP = `usage: utp record [OPTIONS] [--] [CMD [ARGS...]]
   --top            record in the top-level buffer (settings are restored afterwards)
   -b KB            per-CPU buffer size in KiB
   --subbuf-size KB sub-buffer size in KiB (kernel >= 6.8)
-  -C CLOCK         trace clock (local, global, mono, ...)
+  -C CLOCK         trace clock (local, global, mono, ...; tsc2nsec: as --tsc2nsec)
   -M MASK          tracing_cpumask (hex)
   -o FILE          output file (default trace.dat)
   --uprobe SPEC    add a uprobe: [NAME=]PATH:SYMBOL[+OFF]|PATH:0xOFF[%return] [FETCHARGS...]; repeatable
@@ -175,9 +175,13 @@ export function parseRecordArgs(argv: string[]): Parsed {
       case '--sleep':
         opts.maxSleepMs = int('--sleep', v());
         break;
-      case '-C':
-        opts.clock = v();
+      case '-C': {
+        const c = v();
+        // trace-cmd: -C tsc2nsec is --tsc2nsec (the x86-tsc clock, converted to ns)
+        if (c === 'tsc2nsec') extra.tsc2nsec = true;
+        else opts.clock = c;
         break;
+      }
       case '-M':
         opts.cpumask = v();
         break;
