@@ -69,6 +69,12 @@ function main(pid: number): void {
   }
 }
 
+// Ctrl-C reaches the whole process group: the command gets it and exits (its maps are read then); the
+// tracer must outlive it. The listeners keep node from dying; waitpid is simply restarted.
+for (const sig of ['SIGINT', 'SIGHUP', 'SIGQUIT'] as const)
+  process.on(sig, () => {
+    /* ignored */
+  });
 const pid = Number(process.argv[2]);
 if (Number.isInteger(pid) && pid > 0) main(pid);
 else say('error usage: procmap-tracer-main PID');
