@@ -7,8 +7,8 @@
 //
 // Kept outside the bundle: koffi (a native addon), @foxglove/wasm-zstd and @bokuweb/zstd-wasm (load their .wasm
 // from their own folder); all are required lazily, only by the code that needs them.
-// tracecmd's drain worker is bundled as a second file next to it, because splice-drain.ts
-// starts it as new URL('./drain-worker.js', import.meta.url).
+// tracecmd's drain worker and --proc-map tracer are bundled as files next to it, because
+// splice-drain.ts and procmap-tracer.ts start them as new URL('./NAME.js', import.meta.url).
 import { build } from 'esbuild';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +21,11 @@ rmSync(tmp, { recursive: true, force: true });
 mkdirSync(tmp, { recursive: true });
 await build({
   absWorkingDir: root,
-  entryPoints: { utp: 'packages/cli/dist/main.js', 'drain-worker': 'packages/tracecmd/dist/drain-worker.js' },
+  entryPoints: {
+    utp: 'packages/cli/dist/main.js',
+    'drain-worker': 'packages/tracecmd/dist/drain-worker.js',
+    'procmap-tracer-main': 'packages/tracecmd/dist/procmap-tracer-main.js',
+  },
   bundle: true,
   platform: 'node',
   format: 'cjs',
@@ -40,7 +44,7 @@ await build({
 // bin/utp.cjs wraps utp.js in a function: main.ts's `#!` line must go; and the banner goes
 // after "use strict", which must stay the first statement
 const banner = 'var __utpImportMetaUrl = require("url").pathToFileURL(__filename).href;\n';
-for (const name of ['utp.js', 'drain-worker.js']) {
+for (const name of ['utp.js', 'drain-worker.js', 'procmap-tracer-main.js']) {
   const file = join(tmp, name);
   let text = readFileSync(file, 'utf8').replace(/^#![^\n]*\n/, '');
   if (!text.startsWith(banner)) throw new Error(`bundle-cli: unexpected start of ${name}`);

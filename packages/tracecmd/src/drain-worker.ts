@@ -7,12 +7,15 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { readSync, writeSync } from 'node:fs';
-import { CpuSplice, pollSync } from '@utp/tracefs';
+import { constants as osConstants } from 'node:os';
+import { CpuSplice, pollSync, truncateFd, setThreadFifoPriority } from '@utp/tracefs';
 import { pageCommit, fullCommitOf, type PageLayout } from './page-layout.js';
 
-/** Control words (Int32Array over `ctl`). */
+/** Control words (Int32Array over `ctl`): command, state, errno of a refused -r priority (0: none). */
 export const CTL_COMMAND = 0,
-  CTL_STATE = 1;
+  CTL_STATE = 1,
+  CTL_PRIO_ERRNO = 2,
+  CTL_WORDS = 3;
 export const CMD_RUN = 0,
   CMD_FINISH = 1,
   CMD_ABORT = 2;
@@ -22,7 +25,8 @@ export const STATE_STARTING = 0,
   STATE_FAILED = 3;
 
 export interface DrainWorkerData {
-  cpus: Array<{ cpu: number; traceFd: number; outFd: number; slot: number }>;
+  /** `outFd2`: the second file of a rotating output (maxPages > 0). */
+  cpus: Array<{ cpu: number; traceFd: number; outFd: number; outFd2: number; slot: number }>;
   layout: PageLayout;
   wakeFd: number;
   /** Int32Array[2]: command, state. */
@@ -35,7 +39,24 @@ export interface DrainWorkerData {
   pace: boolean;
   /** 'read': never splice (page reads up to the page being written). */
   mode: 'splice' | 'read';
+  /**
+   * trace-cmd record --poll: never wait in poll(2) for the kernel; read without blocking and, after
+   * a round that found nothing, sleep maxSleepMs (fractions allowed).
+   */
+  poll: boolean;
+  /** SCHED_FIFO priority of this thread (trace-cmd record -r); 0: leave the policy alone. */
+  rtPrio: number;
+  /**
+   * trace-cmd record -m: 4 KiB pages per file of a CPU's two alternating files (0: one growing
+   * file). When the file written reaches it, the other one is emptied and written from then on.
+   */
+  maxPages: number;
+  /** Int32Array per slot: which file (0: outFd, 1: outFd2) is written now. */
+  current: SharedArrayBuffer;
 }
+
+/** Pages counted per file of a rotating output (trace-cmd counts the system's 4 KiB pages). */
+const ROTATE_PAGE = 4096;
 
 /** read() fallback: pages up to the first one the writer is still on, written in big writes. */
 class PageReader {
@@ -44,7 +65,7 @@ class PageReader {
   private full: number;
   constructor(
     private traceFd: number,
-    private outFd: number,
+    public outFd: number,
     private l: PageLayout,
   ) {
     this.buf = new Uint8Array(l.pageSize * 64);
@@ -89,11 +110,37 @@ function run(d: DrainWorkerData): void {
   const ps = d.layout.pageSize;
   const splicers: Array<CpuSplice | undefined> = [];
   const readers: Array<PageReader | undefined> = [];
+  const current = new Int32Array(d.current);
+  // a rotating output: bytes not yet counted as a page, and pages in the file written now
+  const rot = d.cpus.map(() => ({ count: 0, pages: 0 }));
   try {
+    if (d.rtPrio > 0) {
+      const err = setThreadFifoPriority(d.rtPrio);
+      if (err) Atomics.store(ctl, CTL_PRIO_ERRNO, (osConstants.errno as Record<string, number>)[err] ?? 1);
+    }
     for (const c of d.cpus) {
       splicers.push(d.mode === 'splice' ? new CpuSplice(c.traceFd, c.outFd, ps) : undefined);
       readers.push(undefined);
     }
+    const outFd = (i: number): number => (current[d.cpus[i]!.slot] ? d.cpus[i]!.outFd2 : d.cpus[i]!.outFd);
+    const rotate = (i: number, n: number): void => {
+      const r = rot[i]!;
+      r.count += n;
+      if (r.count >= ROTATE_PAGE) {
+        r.pages += Math.floor(r.count / ROTATE_PAGE);
+        r.count = 0;
+      }
+      if (r.pages < d.maxPages) return;
+      r.pages = 0;
+      const slot = d.cpus[i]!.slot;
+      current[slot] = current[slot] ? 0 : 1;
+      const fd = outFd(i);
+      truncateFd(fd);
+      const s = splicers[i];
+      if (s) s.outFd = fd;
+      const rd = readers[i];
+      if (rd) rd.outFd = fd;
+    };
     const move = (i: number, final: boolean): number => {
       const c = d.cpus[i]!;
       let n = 0;
@@ -107,16 +154,23 @@ function run(d: DrainWorkerData): void {
           splicers[i] = undefined; // splice refused: read pages from now on
         }
       }
-      if (!splicers[i]) n += (readers[i] ??= new PageReader(c.traceFd, c.outFd, d.layout)).move(final);
+      if (!splicers[i]) n += (readers[i] ??= new PageReader(c.traceFd, outFd(i), d.layout)).move(final);
       if (n) bytes[c.slot] = bytes[c.slot]! + n;
+      if (n && d.maxPages > 0 && !final) rotate(i, n);
       return n;
     };
     const fds = [...d.cpus.map((c) => c.traceFd), d.wakeFd];
     const ready = new Uint8Array(fds.length);
     Atomics.store(ctl, CTL_STATE, STATE_RUNNING);
     Atomics.notify(ctl, CTL_STATE);
+    while (d.poll && Atomics.load(ctl, CTL_COMMAND) === CMD_RUN) {
+      let moved = 0;
+      for (let i = 0; i < d.cpus.length; i++) moved += move(i, false);
+      if (!moved && d.maxSleepMs > 0) Atomics.wait(ctl, CTL_COMMAND, CMD_RUN, d.maxSleepMs);
+    }
     while (Atomics.load(ctl, CTL_COMMAND) === CMD_RUN) {
-      const r = pollSync(fds, d.maxSleepMs, ready);
+      // at least 1 ms: a 0 timeout (-s 0) would spin where trace-cmd's blocking read waits
+      const r = pollSync(fds, Math.max(1, Math.ceil(d.maxSleepMs)), ready);
       // The wake pipe is never emptied here: several threads poll it, and it is written only to
       // end the loop (a thread that emptied it could leave another asleep).
       if (Atomics.load(ctl, CTL_COMMAND) !== CMD_RUN) break;

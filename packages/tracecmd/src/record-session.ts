@@ -4,7 +4,8 @@
  * tracefs as it found it — also on errors and signals (call `cleanup()`, which is synchronous).
  */
 import { dirname, basename, join } from 'node:path';
-import { unlinkSync, readdirSync } from 'node:fs';
+import { endianness } from 'node:os';
+import { unlinkSync, readdirSync, statSync } from 'node:fs';
 import {
   Instance,
   createPrivateInstance,
@@ -23,10 +24,11 @@ import {
   type DynamicEvent,
   type SweepResult,
 } from '@utp/tracefs';
-import type { TraceDatBufferInput } from '@utp/tracedat';
+import { OptionId, type TraceDatBufferInput } from '@utp/tracedat';
 import { fileChunks, pageLayoutOf } from './cpu-drain.js';
 import { SpliceDrain } from './splice-drain.js';
 import { collectMetadata, unameString } from './metadata.js';
+import { procMapsOption, readProcAddrMaps, type ProcAddrMaps } from './proc-maps.js';
 import { writeTraceFile, type CompressionName } from './write-output.js';
 import { TraceCmdError, TraceCmdErrorCode } from './errors.js';
 
@@ -75,6 +77,21 @@ export interface RecordOptions {
   drainThreads: number | undefined;
   /** 'splice' (whole sub-buffers spliced while tracing, as trace-cmd) or 'read' (page reads). */
   drainMode: 'splice' | 'read' | 'none';
+  /** trace-cmd record --poll: the drain threads never wait in poll(2); they sleep maxSleepMs after an empty round. */
+  poll: boolean;
+  /** trace-cmd record -r: SCHED_FIFO priority of the drain threads (0: unchanged). A refusal is in `warnings`. */
+  rtPrio: number;
+  /** trace-cmd record -m: keep about this many KiB per CPU, the newest (0: everything). */
+  maxKb: number;
+  /** trace-cmd record --temp: the folder of the per-CPU temp files (default: the output's). */
+  tempDir: string | undefined;
+  /** trace-cmd record --proc-map: store the traced processes' address maps (PROCMAPS options). */
+  procMaps: boolean;
+  /**
+   * trace-cmd record --tsc2nsec: record with the x86-tsc clock and store this multiplier and shift
+   * (perf's time_mult/time_shift; see `tsc2nsecParams()`) in a TSC2NSEC option.
+   */
+  tsc2nsec: { mult: number; shift: number } | undefined;
 }
 
 export const DEFAULT_RECORD_OPTIONS: Readonly<RecordOptions> = Object.freeze({
@@ -98,6 +115,12 @@ export const DEFAULT_RECORD_OPTIONS: Readonly<RecordOptions> = Object.freeze({
   bufferPercent: 1,
   drainThreads: undefined,
   drainMode: 'splice',
+  poll: false,
+  rtPrio: 0,
+  maxKb: 0,
+  tempDir: undefined,
+  procMaps: false,
+  tsc2nsec: undefined,
 });
 
 export interface CpuResult {
@@ -105,6 +128,8 @@ export interface CpuResult {
   events: number;
   lost: number;
   bytes: number;
+  /** With -m (maxKb): the bytes kept in the file, the newest of `bytes`. */
+  keptBytes?: number;
 }
 export interface RecordResult {
   output: string;
@@ -137,6 +162,19 @@ export function currentClock(traceClockText: string): string {
   return /\[([^\]\s]+)\]/.exec(traceClockText)?.[1] ?? 'local';
 }
 
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** The chunks of several files one after the other; with `page`, each cut to whole pages of that size. */
+function* filesChunks(paths: readonly string[], page = 0): Generator<Uint8Array> {
+  for (const p of paths) yield* fileChunks(p, 1 << 20, page ? Math.floor(fileSize(p) / page) * page : Infinity);
+}
+
 export class RecordSession {
   readonly opts: RecordOptions;
   instance: Instance | undefined;
@@ -150,6 +188,10 @@ export class RecordSession {
   private cleaned = false;
   private sweep: SweepResult = { instances: [], groups: [], errors: [] };
   private tempPrefix: string;
+  /** Address maps of the traced processes (--proc-map), newest first; see addProcMaps(). */
+  private procMaps: ProcAddrMaps[] = [];
+  /** Things the kernel refused that do not stop a recording (e.g. the -r priority), one line each. */
+  readonly warnings: string[] = [];
 
   constructor(opts: Partial<RecordOptions> = {}) {
     this.opts = { ...DEFAULT_RECORD_OPTIONS, ...opts };
@@ -157,7 +199,13 @@ export class RecordSession {
     if (this.opts.fileVersion === 6 && !['none', 'any'].includes(this.opts.compression)) {
       throw new TraceCmdError(TraceCmdErrorCode.BadOption, 'trace.dat version 6 cannot be compressed');
     }
-    this.tempPrefix = join(dirname(this.opts.output), `.${basename(this.opts.output)}.utp-${process.pid}`);
+    if (this.opts.tsc2nsec && this.opts.clock !== undefined && this.opts.clock !== 'x86-tsc')
+      throw new TraceCmdError(TraceCmdErrorCode.BadOption, '--tsc2nsec records with the x86-tsc clock; it excludes -C');
+    this.tempPrefix = join(this.tempDir(), `.${basename(this.opts.output)}.utp-${process.pid}`);
+  }
+
+  private tempDir(): string {
+    return this.opts.tempDir ?? dirname(this.opts.output);
   }
 
   /** Sets up the instance, probes, events and filters (tracing stays off until start()). */
@@ -189,11 +237,12 @@ export class RecordSession {
           (t) => /expanded:\s*(\d+)/.exec(t)?.[1] ?? /\d+/.exec(t)?.[0] ?? t.trim(),
         );
       }
-      if (o.clock !== undefined)
+      const clock = o.tsc2nsec ? 'x86-tsc' : o.clock;
+      if (clock !== undefined)
         this.change(
           inst,
           'trace_clock',
-          () => inst.setClock(o.clock!),
+          () => inst.setClock(clock),
           (t) => /\[(\S+)\]/.exec(t)?.[1] ?? 'local',
         );
       if (o.cpumask !== undefined) this.change(inst, 'tracing_cpumask', () => inst.setCpumask(o.cpumask!));
@@ -228,25 +277,26 @@ export class RecordSession {
     }
   }
 
-  /** Temp files a killed recorder left next to the same output (`.NAME.utp-<deadpid>...`). */
+  /** Temp files a killed recorder left next to the same output, or in --temp (`.NAME.utp-<deadpid>...`). */
   private removeStaleTempFiles(): void {
-    const dir = dirname(this.opts.output);
     const base = basename(this.opts.output).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const re = new RegExp(`^\\.${base}\\.utp-(\\d+)(-x)?\\.(tmp|cpu\\d+)$|^${base}\\.utp-(\\d+)\\.tmp$`);
-    let names: string[] = [];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      return;
-    }
-    for (const n of names) {
-      const m = re.exec(n);
-      const pid = m ? Number(m[1] ?? m[4]) : NaN;
-      if (m && pid !== process.pid && !pidAlive(pid)) {
-        try {
-          unlinkSync(join(dir, n));
-        } catch {
-          /* raced */
+    const re = new RegExp(`^\\.${base}\\.utp-(\\d+)(-x\\d*)?\\.(tmp|cpu\\d+(\\.1)?)$|^${base}\\.utp-(\\d+)\\.tmp$`);
+    for (const dir of new Set([dirname(this.opts.output), this.tempDir()])) {
+      let names: string[] = [];
+      try {
+        names = readdirSync(dir);
+      } catch {
+        continue;
+      }
+      for (const n of names) {
+        const m = re.exec(n);
+        const pid = m ? Number(m[1] ?? m[5]) : NaN;
+        if (m && pid !== process.pid && !pidAlive(pid)) {
+          try {
+            unlinkSync(join(dir, n));
+          } catch {
+            /* raced */
+          }
         }
       }
     }
@@ -330,6 +380,9 @@ export class RecordSession {
       pace,
       threads: this.opts.drainThreads,
       mode: this.opts.drainMode === 'read' ? 'read' : 'splice',
+      poll: this.opts.poll,
+      rtPrio: this.opts.rtPrio,
+      maxKb: this.opts.maxKb,
     });
     this.drain.launch();
   }
@@ -343,7 +396,44 @@ export class RecordSession {
       this.baseline.set(c, { read: s.readEvents, lost: s.overrun + s.droppedEvents });
     }
     this.drain!.start();
+    if (this.drain!.priorityRefused)
+      this.warnings.push(
+        `cannot give the drain threads SCHED_FIFO priority ${this.opts.rtPrio} (sched_setscheduler: ${this.drain!.priorityRefused})`,
+      );
+    // --proc-map with -P: the maps of the given pids as tracing starts (trace-cmd reads them then)
+    if (this.opts.procMaps) for (const pid of this.opts.pids) this.addProcMaps(readProcAddrMaps(pid));
     inst.setTracingOn(true);
+  }
+
+  /** Adds a traced process's address maps (--proc-map), e.g. read by a ProcMapTracer at its exit; a pid seen again is replaced. */
+  addProcMaps(m: ProcAddrMaps | undefined): void {
+    if (!m) return;
+    this.procMaps = [m, ...this.procMaps.filter((x) => x.pid !== m.pid)];
+  }
+
+  /** The options utp adds to the file beyond the writer's own (PROCMAPS, TSC2NSEC), as trace-cmd orders them. */
+  private extraOptions(): Array<{ id: number; data: Uint8Array }> {
+    const out: Array<{ id: number; data: Uint8Array }> = [];
+    for (const m of this.procMaps) {
+      const data = procMapsOption(m);
+      if (data) out.push({ id: OptionId.ProcMaps, data });
+    }
+    const t = this.opts.tsc2nsec;
+    if (t) {
+      // multiplier (u32), shift (u32), offset (u64: 0 on the host), in the file's byte order
+      const data = new Uint8Array(16);
+      const dv = new DataView(data.buffer);
+      const le = endianness() === 'LE';
+      dv.setUint32(0, t.mult, le);
+      dv.setUint32(4, t.shift, le);
+      out.push({ id: OptionId.Tsc2Nsec, data });
+    }
+    return out;
+  }
+
+  /** The buffer clock stored in the file: trace-cmd names it tsc2nsec when it converts. */
+  private fileClock(clockText: string): string {
+    return this.opts.tsc2nsec ? 'tsc2nsec' : currentClock(clockText);
   }
 
   /** Stops tracing, drains the rest, writes the output file, and cleans up. */
@@ -358,23 +448,25 @@ export class RecordSession {
       const results: CpuResult[] = [];
       const stats: string[] = [];
       const bytes = drain.bytesPerCpu();
+      const files = drain.dataFiles();
       for (const [i, c] of cpus.entries()) {
         const s = inst.cpuStats(c);
         const b = this.baseline.get(c) ?? { read: 0, lost: 0 };
-        results.push({ cpu: c, events: s.readEvents - b.read, lost: s.overrun + s.droppedEvents - b.lost, bytes: bytes[i] ?? 0 });
+        const r: CpuResult = { cpu: c, events: s.readEvents - b.read, lost: s.overrun + s.droppedEvents - b.lost, bytes: bytes[i] ?? 0 };
+        if (this.opts.maxKb > 0) r.keptBytes = files[i]!.reduce((a, f) => a + fileSize(f), 0);
+        results.push(r);
         stats.push(`CPU: ${c}\n${s.text}`);
       }
       const meta = collectMetadata(inst, this.opts.tracer !== undefined && !this.enabled.length ? undefined : this.enabled);
       // The clock of the instance recorded (trace-cmd record: the first instance's trace_clock),
       // in the TRACECLOCK option and in every BUFFER option.
       const clockText = inst.read('trace_clock');
-      const clock = currentClock(clockText);
-      const paths = drain.paths();
+      const clock = this.fileClock(clockText);
       const dataBuffer: TraceDatBufferInput = {
         name: this.ownsInstance && !this.opts.instanceName ? '' : (inst.name ?? ''),
         clock,
         cpuStats: stats,
-        cpus: cpus.map((cpu, i) => ({ cpu, data: { [Symbol.iterator]: () => fileChunks(paths[i]!) } })),
+        cpus: cpus.map((cpu, i) => ({ cpu, data: { [Symbol.iterator]: () => filesChunks(files[i]!) } })),
       };
       const buffers: TraceDatBufferInput[] = dataBuffer.name === '' ? [dataBuffer] : [{ name: '', clock, cpus: [] }, dataBuffer];
       const size = await writeTraceFile(this.opts.output, meta, buffers, {
@@ -385,6 +477,7 @@ export class RecordSession {
         cpuCount: recordingCpuCount(cpus),
         pageSize: drain.pageSize,
         ...(this.opts.date ? { date: dateOffset(inst) } : {}),
+        extraOptions: this.extraOptions(),
       });
       return { output: this.opts.output, size, cpus: results, sweep: this.sweep };
     } finally {
@@ -423,16 +516,18 @@ export class RecordSession {
     this.liveMeta ??= collectMetadata(inst, this.opts.tracer !== undefined && !this.enabled.length ? undefined : this.enabled);
     const meta = { ...this.liveMeta, cmdlines: Instance.top().readBytes('saved_cmdlines') };
     const clockText = inst.read('trace_clock');
-    const clock = currentClock(clockText);
-    const paths = drain.paths();
+    const clock = this.fileClock(clockText);
     const ps = drain.pageSize;
     const bytes = drain.bytesPerCpu();
+    const files = drain.dataFiles();
     const dataBuffer: TraceDatBufferInput = {
       name: this.ownsInstance && !this.opts.instanceName ? '' : (inst.name ?? ''),
       clock,
       cpus: cpus.map((cpu, i) => {
+        // whole sub-buffers only (a drain thread may be writing); a rotating output: each file as it is now
+        if (this.opts.maxKb > 0) return { cpu, data: { [Symbol.iterator]: () => filesChunks(files[i]!, ps) } };
         const limit = Math.floor((bytes[i] ?? 0) / ps) * ps;
-        return { cpu, data: { [Symbol.iterator]: () => fileChunks(paths[i]!, 1 << 20, limit) } };
+        return { cpu, data: { [Symbol.iterator]: () => fileChunks(files[i]![0]!, 1 << 20, limit) } };
       }),
     };
     const buffers: TraceDatBufferInput[] = dataBuffer.name === '' ? [dataBuffer] : [{ name: '', clock, cpus: [] }, dataBuffer];
@@ -443,6 +538,7 @@ export class RecordSession {
       uname: unameString(),
       cpuCount: recordingCpuCount(cpus),
       pageSize: ps,
+      extraOptions: this.extraOptions(),
     });
   }
 

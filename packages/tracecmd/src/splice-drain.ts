@@ -6,11 +6,14 @@
  */
 import { Worker } from 'node:worker_threads';
 import { openSync, closeSync, unlinkSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { CpuReader, WakePipe, type Instance } from '@utp/tracefs';
 import type { PageLayout } from './page-layout.js';
 import {
   CTL_COMMAND,
   CTL_STATE,
+  CTL_PRIO_ERRNO,
+  CTL_WORDS,
   CMD_FINISH,
   CMD_ABORT,
   STATE_STARTING,
@@ -33,6 +36,15 @@ export interface SpliceDrainOptions {
   mode: 'splice' | 'read';
   /** How long start() waits for the threads to run, in ms. */
   startTimeoutMs: number;
+  /** Read without waiting in poll(2), sleeping maxSleepMs after an empty round (trace-cmd --poll). */
+  poll: boolean;
+  /** SCHED_FIFO priority of the drain threads (trace-cmd -r); 0: unchanged. */
+  rtPrio: number;
+  /**
+   * Keep at most about this many KiB per CPU, the newest (trace-cmd -m): two files per CPU written
+   * in turn, each up to half of it; the one written next is emptied first.
+   */
+  maxKb: number;
 }
 
 export const DEFAULT_SPLICE_DRAIN_OPTIONS: Readonly<SpliceDrainOptions> = Object.freeze({
@@ -42,7 +54,19 @@ export const DEFAULT_SPLICE_DRAIN_OPTIONS: Readonly<SpliceDrainOptions> = Object
   threads: undefined,
   mode: 'splice',
   startTimeoutMs: 10000,
+  poll: false,
+  rtPrio: 0,
+  maxKb: 0,
 });
+
+/**
+ * Pages of 4 KiB per file of a rotating per-CPU output for `maxKb` (trace-cmd's recorder: half of
+ * the KiB in pages, at least one); 0 for no limit.
+ */
+export function rotatePagesFor(maxKb: number): number {
+  if (maxKb <= 0) return 0;
+  return Math.max(1, Math.floor(Math.floor(maxKb / 4) / 2));
+}
 
 interface ThreadState {
   worker: Worker;
@@ -53,8 +77,15 @@ interface ThreadState {
 export class SpliceDrain {
   readonly readers: CpuReader[] = [];
   readonly outFds: number[] = [];
+  /** The second files of a rotating output (-m), else empty. */
+  readonly outFds2: number[] = [];
   readonly pageSize: number;
   private readonly filePaths: string[];
+  private readonly filePaths2: string[];
+  /** Per CPU: 1 while the second file is the one written. */
+  private readonly current: Int32Array;
+  /** Set by start(): the errno name the kernel gave for the -r priority, if it refused. */
+  priorityRefused: string | undefined;
   private readonly wake: WakePipe;
   private readonly bytes: Float64Array;
   private threads: ThreadState[] = [];
@@ -72,12 +103,15 @@ export class SpliceDrain {
     this.opts = { ...DEFAULT_SPLICE_DRAIN_OPTIONS, ...opts };
     this.pageSize = layout.pageSize;
     this.filePaths = cpus.map((c) => `${tempPrefix}.cpu${c}`);
+    this.filePaths2 = this.opts.maxKb > 0 ? this.filePaths.map((p) => `${p}.1`) : [];
     this.bytes = new Float64Array(new SharedArrayBuffer(8 * Math.max(1, cpus.length)));
+    this.current = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, cpus.length)));
     this.wake = new WakePipe();
     try {
       for (const [i, cpu] of cpus.entries()) {
         this.readers.push(new CpuReader(instance, cpu, layout.pageSize));
         this.outFds.push(openSync(this.filePaths[i]!, 'w', 0o600));
+        if (this.filePaths2.length) this.outFds2.push(openSync(this.filePaths2[i]!, 'w', 0o600));
       }
     } catch (e) {
       this.dispose();
@@ -94,9 +128,15 @@ export class SpliceDrain {
     const n = Math.max(1, Math.min(this.cpus.length, this.opts.threads ?? Math.min(8, this.cpus.length)));
     for (let t = 0; t < n; t++) {
       const mine = this.cpus.map((cpu, slot) => ({ cpu, slot })).filter((x) => x.slot % n === t);
-      const ctl = new Int32Array(new SharedArrayBuffer(8));
+      const ctl = new Int32Array(new SharedArrayBuffer(4 * CTL_WORDS));
       const data: DrainWorkerData = {
-        cpus: mine.map(({ cpu, slot }) => ({ cpu, slot, traceFd: this.readers[slot]!.fd, outFd: this.outFds[slot]! })),
+        cpus: mine.map(({ cpu, slot }) => ({
+          cpu,
+          slot,
+          traceFd: this.readers[slot]!.fd,
+          outFd: this.outFds[slot]!,
+          outFd2: this.outFds2[slot] ?? -1,
+        })),
         layout: this.layout,
         wakeFd: this.wake.readFd,
         ctl: ctl.buffer as SharedArrayBuffer,
@@ -105,6 +145,10 @@ export class SpliceDrain {
         minSleepMs: this.opts.minSleepMs,
         pace: this.opts.pace,
         mode: this.opts.mode,
+        poll: this.opts.poll,
+        rtPrio: this.opts.rtPrio,
+        maxPages: rotatePagesFor(this.opts.maxKb),
+        current: this.current.buffer as SharedArrayBuffer,
       };
       const worker = new Worker(new URL('./drain-worker.js', import.meta.url), { workerData: { drain: data } });
       const done = new Promise<void>((resolve, reject) => {
@@ -143,6 +187,8 @@ export class SpliceDrain {
           st === STATE_FAILED ? 'Drain thread failed to start' : 'Drain thread did not start in time',
         );
       }
+      const e = Atomics.load(t.ctl, CTL_PRIO_ERRNO);
+      if (e) this.priorityRefused = Object.entries(osConstants.errno).find(([, v]) => v === e)?.[0] ?? `errno ${e}`;
     }
   }
 
@@ -165,8 +211,18 @@ export class SpliceDrain {
   bytesPerCpu(): number[] {
     return Array.from(this.bytes);
   }
+  /** The primary per-CPU files (the only ones without -m). */
   paths(): string[] {
     return this.filePaths.slice();
+  }
+
+  /**
+   * Per CPU, its files in the order their data goes into trace.dat: without -m the one file; with
+   * -m the older of the two (the one not written last) first, then the newer.
+   */
+  dataFiles(): string[][] {
+    if (!this.filePaths2.length) return this.filePaths.map((p) => [p]);
+    return this.filePaths.map((p, i) => (this.current[i] ? [p, this.filePaths2[i]!] : [this.filePaths2[i]!, p]));
   }
 
   /**
@@ -194,7 +250,7 @@ export class SpliceDrain {
     }
     this.threads = [];
     for (const r of this.readers) r.close();
-    for (const fd of this.outFds) {
+    for (const fd of [...this.outFds, ...this.outFds2]) {
       try {
         closeSync(fd);
       } catch {
@@ -202,9 +258,10 @@ export class SpliceDrain {
       }
     }
     this.outFds.length = 0;
+    this.outFds2.length = 0;
     this.wake.close();
     if (removeFiles)
-      for (const p of this.filePaths) {
+      for (const p of [...this.filePaths, ...this.filePaths2]) {
         try {
           unlinkSync(p);
         } catch {

@@ -19,6 +19,9 @@ interface Libc {
   pipe2(fds: Int32Array, flags: number): number;
   fcntl(fd: number, cmd: number, ...args: unknown[]): number;
   close(fd: number): number;
+  ftruncate(fd: number, len: number): number;
+  lseek(fd: number, off: number, whence: number): number;
+  sched_setscheduler(pid: number, policy: number, param: Int32Array): number;
 }
 let libc: Libc | undefined;
 function lib(): Libc {
@@ -32,6 +35,9 @@ function lib(): Libc {
       pipe2: l.func('int pipe2(_Out_ int *fds, int flags)') as unknown as Libc['pipe2'],
       fcntl: l.func('int fcntl(int fd, int cmd, ...)') as unknown as Libc['fcntl'],
       close: l.func('int close(int fd)') as unknown as Libc['close'],
+      ftruncate: l.func('int ftruncate(int fd, long len)') as unknown as Libc['ftruncate'],
+      lseek: l.func('long lseek(int fd, long off, int whence)') as unknown as Libc['lseek'],
+      sched_setscheduler: l.func('int sched_setscheduler(int pid, int policy, int *param)') as unknown as Libc['sched_setscheduler'],
     };
   }
   return libc;
@@ -97,6 +103,28 @@ export class WakePipe {
   }
 }
 
+/**
+ * Empties the file behind `fd` and moves its position to the start (ftruncate + lseek): the next
+ * write, splice included, lands at offset 0 (a rotating per-CPU file, trace-cmd record -m).
+ */
+export function truncateFd(fd: number): void {
+  const l = lib();
+  if (l.ftruncate(fd, 0) !== 0 || Number(l.lseek(fd, 0, 0)) !== 0)
+    throw new TraceFsError(TraceFsErrorCode.ReadFailed, 'Cannot truncate a per-CPU file', { errno: errnoName(koffi.errno()) });
+}
+
+const SCHED_FIFO = 1;
+
+/**
+ * Puts the calling thread under SCHED_FIFO at `priority` (sched_setscheduler(0, ...), which on
+ * Linux applies to the calling thread only). Returns undefined, or the errno name of a refusal
+ * (EPERM without CAP_SYS_NICE, EINVAL outside 1..99).
+ */
+export function setThreadFifoPriority(priority: number): string | undefined {
+  const param = new Int32Array([priority]);
+  return lib().sched_setscheduler(0, SCHED_FIFO, param) === 0 ? undefined : errnoName(koffi.errno());
+}
+
 let pollBuf = new Uint8Array(0);
 let pollView = new DataView(pollBuf.buffer);
 
@@ -141,9 +169,10 @@ export class CpuSplice {
   /** False once the output file refused splice (then the pipe is copied with read/write). */
   private spliceOut = true;
 
+  /** `outFd` may be changed between moves (a rotating output, trace-cmd record -m). */
   constructor(
     readonly traceFd: number,
-    readonly outFd: number,
+    public outFd: number,
     readonly pageSize: number,
     pipeBytes = 1 << 20,
   ) {

@@ -24,7 +24,7 @@ export {
 } from './dynamic-events.js';
 export type { DynamicEvent, DynamicEventKind, UprobeSpec } from './dynamic-events.js';
 export { CpuReader, Waiter, readTracePipe } from './cpu-reader.js';
-export { CpuSplice, WakePipe, pollSync } from './cpu-splice.js';
+export { CpuSplice, WakePipe, pollSync, truncateFd, setThreadFifoPriority } from './cpu-splice.js';
 export { parseCpuList, configuredCpuCount, recordingCpuCount } from './cpu-count.js';
 export {
   createPrivateInstance,

@@ -1,17 +1,20 @@
-/** `utp extract [-B NAME] [-o FILE] [--file-version 6|7] [--compression none|zlib|zstd|any]`: ring buffer -> trace.dat. */
+/** `utp extract [-B NAME]... [-t] [-o FILE] [--file-version 6|7] [--compression none|zlib|zstd|any]`: ring buffers -> trace.dat. */
 import { extractTrace, type CompressionName } from '@utp/tracecmd';
 import { tracingUnavailableReason } from '@utp/tracefs';
 import { UsageError, type Command } from '../command.js';
 
-const HELP = `usage: utp extract [-B NAME] [-o FILE] [--file-version 6|7] [--compression none|zlib|zstd|any]
-Reads (and consumes) what is in the ring buffer of the top instance (or instance NAME) into FILE.`;
+const HELP = `usage: utp extract [-B NAME]... [-t] [-o FILE] [--file-version 6|7] [--compression none|zlib|zstd|any]
+  -B NAME   extract instance NAME (repeatable: one buffer each)
+  -t        also extract the top-level buffer (with -B; it comes first)
+Reads (and consumes) what is in the ring buffer of the top instance (or the -B instances) into FILE.`;
 
 const command: Command = {
   name: 'extract',
   summary: 'extract the ring buffer contents into a trace.dat file',
   async run(argv: string[]): Promise<number> {
-    let instanceName: string | undefined,
-      output = 'trace.dat',
+    const instanceNames: string[] = [];
+    let top = false;
+    let output = 'trace.dat',
       fileVersion: 6 | 7 = 7;
     let compression: CompressionName | undefined;
     let quiet = false;
@@ -22,7 +25,8 @@ const command: Command = {
         if (x === undefined) throw new UsageError(`extract: option ${a} needs a value`);
         return x;
       };
-      if (a === '-B') instanceName = v();
+      if (a === '-B') instanceNames.push(v());
+      else if (a === '-t') top = true;
       else if (a === '-o') output = v();
       else if (a === '-q') quiet = true;
       else if (a === '--file-version') {
@@ -43,9 +47,19 @@ const command: Command = {
       process.stderr.write(`utp extract: cannot read tracefs: ${why}\n`);
       return 1;
     }
-    const r = await extractTrace({ instanceName, output, fileVersion, compression: compression ?? (fileVersion === 6 ? 'none' : 'any') });
+    // trace-cmd lists its -B instances newest first: the last -B is the file's first instance buffer
+    const r = await extractTrace({
+      instanceNames: instanceNames.reverse(),
+      top,
+      output,
+      fileVersion,
+      compression: compression ?? (fileVersion === 6 ? 'none' : 'any'),
+    });
     if (!quiet) {
-      for (const c of r.cpus) process.stdout.write(`CPU${c.cpu}: ${c.events} events, ${c.lost} lost, ${c.bytes} bytes\n`);
+      for (const b of r.buffers) {
+        const tag = r.buffers.length > 1 ? `${b.name || 'top'} ` : '';
+        for (const c of b.cpus) process.stdout.write(`${tag}CPU${c.cpu}: ${c.events} events, ${c.lost} lost, ${c.bytes} bytes\n`);
+      }
       process.stdout.write(`wrote ${r.output} (${r.size} bytes)\n`);
     }
     return 0;

@@ -2,14 +2,16 @@
  * `utp record`: trace-cmd record's flags over @utp/tracecmd's RecordSession.
  *   utp record [-e EVENT [-f FILTER]]... [-p TRACER] [-P PID] [-F] [-c] [-B NAME | --top] [-b KB]
  *              [-C CLOCK] [-M MASK] [-o FILE] [--uprobe SPEC]... [--file-version 6|7]
- *              [--compression none|zlib|zstd|any] [--date] [-- CMD ARGS]
+ *              [--compression none|zlib|zstd|any] [--date] [-m KB] [-s USECS] [-r PRIO] [--temp DIR]
+ *              [--poll] [--proc-map] [--user USER] [--tsc2nsec] [-- CMD ARGS]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import {
   RecordSession,
+  ProcMapTracer,
   DEFAULT_RECORD_OPTIONS,
   type EventSpec,
   type RecordOptions,
@@ -32,7 +34,7 @@ const HELP = `usage: utp record [OPTIONS] [--] [CMD [ARGS...]]
   --top            record in the top-level buffer (settings are restored afterwards)
   -b KB            per-CPU buffer size in KiB
   --subbuf-size KB sub-buffer size in KiB (kernel >= 6.8)
-  -C CLOCK         trace clock (local, global, mono, ...)
+  -C CLOCK         trace clock (local, global, mono, ...; tsc2nsec: as --tsc2nsec)
   -M MASK          tracing_cpumask (hex)
   -o FILE          output file (default trace.dat)
   --uprobe SPEC    add a uprobe: [NAME=]PATH:SYMBOL[+OFF]|PATH:0xOFF[%return] [FETCHARGS...]; repeatable
@@ -42,6 +44,14 @@ const HELP = `usage: utp record [OPTIONS] [--] [CMD [ARGS...]]
   --buffer-percent P  wake the drain threads when P% of a CPU's buffer is filled (default 1)
   --sleep MS       longest sleep of the drain threads (default 1000)
   --no-splice      copy pages with read() instead of splice(2)
+  -m KB            keep at most about KB KiB per CPU, the newest (two files per CPU in turn, as trace-cmd)
+  -s USECS         sleep of the drain threads between reads, in microseconds (trace-cmd's; --sleep in ms)
+  -r PRIO          run the drain threads under SCHED_FIFO at PRIO (a refusal is a warning)
+  --temp DIR       put the per-CPU temp files in DIR
+  --poll           never wait in poll(2): read without blocking, sleep -s after an empty round
+  --proc-map       store the traced processes' address maps (PROCMAPS; with CMD or -P)
+  --user USER      run CMD as USER (initgroups, setgid, setuid; HOME, USER, LOGNAME); the recorder stays root
+  --tsc2nsec       record with the x86-tsc clock and store perf's TSC to ns conversion (TSC2NSEC)
   -q               quiet: no per-CPU summary
   --json           print the summary as JSON
 Without CMD, records until SIGINT (Ctrl-C) or SIGTERM.`;
@@ -63,6 +73,12 @@ const WITH_VALUE = new Set([
   '--subbuf-size',
   '--buffer-percent',
   '--sleep',
+  // output and drain flags
+  '-m',
+  '-s',
+  '-r',
+  '--temp',
+  '--user',
 ]);
 
 export interface Parsed {
@@ -71,6 +87,10 @@ export interface Parsed {
   command: string[];
   quiet: boolean;
   json: boolean;
+  /** --user: run CMD as this user. */
+  user?: string;
+  /** --tsc2nsec: read perf's TSC conversion before recording. */
+  tsc2nsec?: boolean;
 }
 
 export function parseRecordArgs(argv: string[]): Parsed {
@@ -79,6 +99,7 @@ export function parseRecordArgs(argv: string[]): Parsed {
   let filterCmd = false;
   let quiet = false;
   let json = false;
+  const extra: Pick<Parsed, 'user' | 'tsc2nsec'> = {};
   let i = 0;
   const value = (name: string): string => {
     const v = argv[++i];
@@ -154,9 +175,13 @@ export function parseRecordArgs(argv: string[]): Parsed {
       case '--sleep':
         opts.maxSleepMs = int('--sleep', v());
         break;
-      case '-C':
-        opts.clock = v();
+      case '-C': {
+        const c = v();
+        // trace-cmd: -C tsc2nsec is --tsc2nsec (the x86-tsc clock, converted to ns)
+        if (c === 'tsc2nsec') extra.tsc2nsec = true;
+        else opts.clock = c;
         break;
+      }
       case '-M':
         opts.cpumask = v();
         break;
@@ -185,6 +210,33 @@ export function parseRecordArgs(argv: string[]): Parsed {
       case '--no-splice':
         opts.drainMode = 'read';
         break;
+      // output and drain flags (trace-cmd record -m, -s, -r, --temp, --poll, --proc-map, --user, --tsc2nsec)
+      case '-m':
+        if (opts.maxKb) throw new UsageError('record: -m can only be given once');
+        opts.maxKb = int('-m', v());
+        break;
+      case '-s':
+        opts.maxSleepMs = int('-s', v()) / 1000;
+        break;
+      case '-r':
+        opts.rtPrio = int('-r', v());
+        break;
+      case '--temp':
+        if (opts.tempDir !== undefined) throw new UsageError('record: only one --temp folder can be given');
+        opts.tempDir = v();
+        break;
+      case '--poll':
+        opts.poll = true;
+        break;
+      case '--proc-map':
+        opts.procMaps = true;
+        break;
+      case '--user':
+        extra.user = v();
+        break;
+      case '--tsc2nsec':
+        extra.tsc2nsec = true;
+        break;
       case '-q':
         quiet = true;
         break;
@@ -199,10 +251,46 @@ export function parseRecordArgs(argv: string[]): Parsed {
     }
   }
   if (opts.fileVersion === 6 && opts.compression === undefined) opts.compression = 'none';
-  return { opts, filterCmd, command: argv.slice(i), quiet, json };
+  // --poll sleeps between reads instead of waiting for the kernel: trace-cmd's 1000 us unless -s/--sleep
+  if (opts.poll && opts.maxSleepMs === undefined) opts.maxSleepMs = 1;
+  if (extra.tsc2nsec && opts.clock !== undefined) throw new UsageError('record: --tsc2nsec sets the clock (x86-tsc); it excludes -C');
+  return { opts, filterCmd, command: argv.slice(i), quiet, json, ...extra };
 }
 
 class HelpRequest extends Error {}
+
+/**
+ * Checks and resolves the output/drain flags that need the system before recording: --user's
+ * account, --tsc2nsec's conversion (perf's mmap page). A number: the exit status of a refusal.
+ */
+async function prepareOutputFlags(parsed: Parsed, who: string): Promise<{ user?: RunAs } | number> {
+  const out: { user?: RunAs } = {};
+  if (parsed.user !== undefined) {
+    if (!parsed.command.length) process.stderr.write(`${who}: warning: --user ${parsed.user} is ignored, no command is specified\n`);
+    else {
+      const u = lookupUser(parsed.user);
+      if (!u) {
+        process.stderr.write(`${who}: --user: no user '${parsed.user}' in the passwd database\n`);
+        return 1;
+      }
+      out.user = u;
+    }
+  }
+  if (parsed.opts.procMaps && !parsed.command.length && !parsed.opts.pids?.length) {
+    process.stderr.write(`${who}: warning: --proc-map is ignored, no command or filtered PIDs (-P) are specified\n`);
+    parsed.opts.procMaps = false;
+  }
+  if (parsed.tsc2nsec) {
+    const { tscConversion } = await import('@utp/perf/live');
+    try {
+      parsed.opts.tsc2nsec = tscConversion();
+    } catch (e) {
+      process.stderr.write(`${who}: --tsc2nsec: TSC to nanosecond is not supported here: ${describeError(e)}\n`);
+      return 1;
+    }
+  }
+  return out;
+}
 
 const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
@@ -241,11 +329,33 @@ export function checkOutputPath(output: string): string {
   return target;
 }
 
-/** Spawns CMD held at a gate (sh waits on fd 3), so pid filters are set before it runs. */
-function spawnGated(cmd: string[]): { child: ChildProcess; release(): void } {
+/** A user to run CMD as (--user): from the passwd database (getent, so NSS users count too). */
+export interface RunAs {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+}
+
+export function lookupUser(name: string): RunAs | undefined {
+  const r = spawnSync('getent', ['passwd', name], { encoding: 'utf8' });
+  const f = r.status === 0 ? r.stdout.split('\n')[0]!.split(':') : [];
+  if (f.length < 7) return undefined;
+  return { name: f[0]!, uid: Number(f[2]), gid: Number(f[3]), home: f[5]! };
+}
+
+/**
+ * Spawns CMD held at a gate (sh waits on fd 3), so pid filters are set before it runs. With `user`,
+ * CMD runs as that user (setpriv: initgroups, setgid, setuid, then exec) with its HOME, USER and
+ * LOGNAME, as trace-cmd's --user; the pid stays the same through both execs.
+ */
+function spawnGated(cmd: string[], user?: RunAs): { child: ChildProcess; release(): void; abort(): void } {
   // `read` fails at end of file: if the recorder dies before releasing the gate, the command never runs untraced.
-  const child = spawn('/bin/sh', ['-c', 'read _ <&3 && exec 3<&- && exec "$@"', 'sh', ...cmd], {
+  const run = user ? `exec setpriv --reuid=${user.uid} --regid=${user.gid} --init-groups -- "$@"` : 'exec "$@"';
+  const env = user ? { ...process.env, HOME: user.home, USER: user.name, LOGNAME: user.name } : process.env;
+  const child = spawn('/bin/sh', ['-c', `read _ <&3 && exec 3<&- && ${run}`, 'sh', ...cmd], {
     stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+    env,
   });
   const gate = child.stdio[3] as NodeJS.WritableStream;
   // The gated shell may already be gone (e.g. killed by the same Ctrl-C): a closed gate is not an error here.
@@ -258,11 +368,16 @@ function spawnGated(cmd: string[]): { child: ChildProcess; release(): void } {
       gate.write('\n');
       gate.end();
     },
+    abort: () => gate.end(),
   };
 }
 
 function printSummary(r: RecordResult): void {
-  const lines = r.cpus.map((c) => `CPU${c.cpu}: ${c.events} events, ${c.lost} lost, ${c.bytes} bytes`);
+  const lines = r.cpus.map(
+    (c) =>
+      `CPU${c.cpu}: ${c.events} events, ${c.lost} lost, ${c.bytes} bytes` +
+      (c.keptBytes !== undefined ? ` (-m: kept the newest ${c.keptBytes} bytes)` : ''),
+  );
   const tot = r.cpus.reduce((a, c) => ({ e: a.e + c.events, l: a.l + c.lost }), { e: 0, l: 0 });
   lines.push(`total: ${tot.e} events, ${tot.l} lost; wrote ${r.output} (${r.size} bytes)`);
   if (r.sweep.instances.length || r.sweep.groups.length)
@@ -312,6 +427,8 @@ export async function runRecording(parsed: Parsed, hooks?: RecordingHooks, name 
     return 1;
   }
   parsed.opts.output = checkOutputPath(parsed.opts.output ?? DEFAULT_RECORD_OPTIONS.output);
+  const pre = await prepareOutputFlags(parsed, who);
+  if (typeof pre === 'number') return pre;
   const session = new RecordSession(parsed.opts);
   const onExit = (): void => {
     try {
@@ -357,12 +474,23 @@ export async function runRecording(parsed: Parsed, hooks?: RecordingHooks, name 
       throw e;
     }
     let gated: ReturnType<typeof spawnGated> | undefined;
+    let tracer: ProcMapTracer | undefined;
     if (parsed.command.length) {
-      gated = spawnGated(parsed.command);
+      gated = spawnGated(parsed.command, pre.user);
       child = gated.child;
       if (parsed.filterCmd || (parsed.opts.followChildren && !parsed.opts.pids?.length)) session.setPids([child.pid!]);
+      if (parsed.opts.procMaps) {
+        try {
+          tracer = await ProcMapTracer.attach(child.pid!);
+        } catch (e) {
+          gated.abort();
+          process.stderr.write(`${who}: ${describeError(e)}\n`);
+          return 1;
+        }
+      }
     }
     session.start();
+    for (const w of session.warnings) process.stderr.write(`${who}: warning: ${w}\n`);
     // a stop from the hooks (utp view's Stop button) ends CMD as Ctrl-C does
     await hooks?.started(session, () => {
       if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
@@ -381,6 +509,8 @@ export async function runRecording(parsed: Parsed, hooks?: RecordingHooks, name 
       gated.release();
       await Promise.race([exited, stopPromise]);
       if (c.exitCode === null && c.signalCode === null) await exited;
+      // the maps each traced task had as it exited, oldest first (each becomes the newest)
+      if (tracer) for (const m of (await tracer.finish()).reverse()) session.addProcMaps(m);
     } else {
       if (process.stderr.isTTY) process.stderr.write(`${who}: recording; press Ctrl-C to stop\n`);
       await stopPromise;

@@ -7,3 +7,5 @@ export { parseEvents, tracepointId, eventsDir } from './events.js';
 export type { EventSpec } from './events.js';
 export { LiveError, LiveErrorCode } from './errors.js';
 export { childrenRusage } from './sys.js';
+export { tscConversion } from './tsc.js';
+export type { TscConversion } from './tsc.js';
