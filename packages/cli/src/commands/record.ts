@@ -5,9 +5,9 @@
  *              [--compression none|zlib|zstd|any] [--date] [-- CMD ARGS]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants as fsConstants, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, existsSync, constants as fsConstants, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import {
   RecordSession,
   DEFAULT_RECORD_OPTIONS,
@@ -15,10 +15,12 @@ import {
   type RecordOptions,
   type RecordResult,
   type CompressionName,
+  emptyInstanceSetup,
 } from '@utp/tracecmd';
-import { tracingUnavailableReason } from '@utp/tracefs';
+import { tracingDir, tracingUnavailableReason } from '@utp/tracefs';
 import { describeError } from '@utp/bytes';
 import { UsageError, type Command } from '../command.js';
+import { profileEvents } from './profile-events.js';
 
 const HELP = `usage: utp record [OPTIONS] [--] [CMD [ARGS...]]
   -e EVENT         enable EVENT (SYSTEM, SYSTEM:EVENT, EVENT, globs, all); repeatable
@@ -42,8 +44,28 @@ const HELP = `usage: utp record [OPTIONS] [--] [CMD [ARGS...]]
   --buffer-percent P  wake the drain threads when P% of a CPU's buffer is filled (default 1)
   --sleep MS       longest sleep of the drain threads (default 1000)
   --no-splice      copy pages with read() instead of splice(2)
-  -q               quiet: no per-CPU summary
+  -q, --quiet      quiet: no per-CPU summary
   --json           print the summary as JSON
+ tracefs setup, as utp set / trace-cmd set (restored after recording unless -k):
+  -O OPTION        set trace option OPTION (noOPTION clears it); repeatable
+  -T               a stack trace on every event (option stacktrace)
+  -v               the -e after it disable events, the -B after it removes the instance first
+  -i               an -e that matches no event is skipped, not an error
+  -k               keep the setup afterwards (instance, events, options; needs -B or --top); tracing off
+  -d               options/function-trace off while recording
+  -D               also /proc/sys/kernel/ftrace_enabled = 0 (global)
+  -l FUNC          set_ftrace_filter FUNC; -n FUNC: set_ftrace_notrace; -g FUNC: set_graph_function (top only)
+  --module MOD     -l/-n/-g after it take FUNC:mod:MOD; alone: *:mod:MOD
+  --func-stack     options/func_stack_trace (top instance, with -l)
+  --max-graph-depth N  function_graph's max_graph_depth
+  (the function tracer's files: a kernel that refuses them is a one-line error, tracefs untouched)
+  --cmdlines-size N  saved_cmdlines_size while recording (global)
+  --no-filter      do not write the -P/-F pid filter (trace-cmd: no task filter)
+  --verbose[=L]    accepted (utp has no log levels)
+  --profile        record what trace-cmd record --profile enables (sched_switch/wakeup with
+                   stacktrace triggers, irq, softirq, page faults, exec, raw_syscalls); for report --profile
+  -S               with --profile: only the -e events
+  -G, --by-comm    with --profile: accepted; they change nothing in the file (give them to report --profile)
 Without CMD, records until SIGINT (Ctrl-C) or SIGTERM.`;
 
 const WITH_VALUE = new Set([
@@ -63,6 +85,14 @@ const WITH_VALUE = new Set([
   '--subbuf-size',
   '--buffer-percent',
   '--sleep',
+  // tracefs setup (shared with utp set)
+  '-O',
+  '-l',
+  '-g',
+  '-n',
+  '--module',
+  '--max-graph-depth',
+  '--cmdlines-size',
 ]);
 
 export interface Parsed {
@@ -71,6 +101,8 @@ export interface Parsed {
   command: string[];
   quiet: boolean;
   json: boolean;
+  /** --profile (with -S, -G, --by-comm): record what trace-cmd record --profile enables. */
+  profile?: { manual: boolean; global: boolean; byComm: boolean };
 }
 
 export function parseRecordArgs(argv: string[]): Parsed {
@@ -79,6 +111,19 @@ export function parseRecordArgs(argv: string[]): Parsed {
   let filterCmd = false;
   let quiet = false;
   let json = false;
+  // tracefs setup flags (trace-cmd's, shared with utp set): -v negates the -e and -B after it;
+  // --module MOD qualifies the -l/-n/-g after it, alone it filters all of MOD's functions (*:mod:MOD)
+  const setup = { ...emptyInstanceSetup() };
+  opts.setup = setup;
+  let negative = false;
+  let module: string | undefined;
+  let moduleUsed = false;
+  const fn = (name: string): string => {
+    moduleUsed = true;
+    return module ? `${name}:mod:${module}` : name;
+  };
+  let profile: Parsed['profile'];
+  const prof = { manual: false, global: false, byComm: false };
   let i = 0;
   const value = (name: string): string => {
     const v = argv[++i];
@@ -108,7 +153,7 @@ export function parseRecordArgs(argv: string[]): Parsed {
     const v = (): string => (inline !== undefined ? inline : value(a));
     switch (a) {
       case '-e':
-        events.push({ spec: v() });
+        events.push(negative ? { spec: v(), disable: true } : { spec: v() });
         break;
       case '-f': {
         const f = v();
@@ -137,7 +182,9 @@ export function parseRecordArgs(argv: string[]): Parsed {
         opts.followChildren = true;
         break;
       case '-B':
-        opts.instanceName = v();
+        if (negative) (opts.removeInstances ??= []).push(v());
+        else opts.instanceName = v();
+        negative = false;
         break;
       case '--top':
         opts.top = true;
@@ -186,7 +233,71 @@ export function parseRecordArgs(argv: string[]): Parsed {
         opts.drainMode = 'read';
         break;
       case '-q':
+      case '--quiet':
         quiet = true;
+        break;
+      // ---- tracefs setup, as utp set (packages/tracecmd/src/set.ts) ----
+      case '-O':
+        setup.options.push(v());
+        break;
+      case '-T':
+        setup.stacktrace = true;
+        break;
+      case '-l':
+        setup.filterFunctions.push(fn(v()));
+        break;
+      case '-n':
+        setup.notraceFunctions.push(fn(v()));
+        break;
+      case '-g':
+        setup.graphFunctions.push(fn(v()));
+        break;
+      case '--module':
+        if (module && !moduleUsed) setup.filterFunctions.push(`*:mod:${module}`);
+        module = v();
+        moduleUsed = false;
+        break;
+      case '--func-stack':
+        setup.funcStack = true;
+        break;
+      case '--max-graph-depth':
+        setup.maxGraphDepth = int('--max-graph-depth', v());
+        break;
+      case '--cmdlines-size':
+        opts.cmdlinesSize = int('--cmdlines-size', v());
+        break;
+      case '-v':
+        negative = true;
+        break;
+      case '-i':
+        opts.ignoreMissingEvents = true;
+        break;
+      case '-k':
+        opts.keep = true;
+        break;
+      case '-d':
+        opts.disableFunctionTrace = true;
+        break;
+      case '-D':
+        opts.disableFunctionTrace = true;
+        opts.totalDisable = true;
+        break;
+      case '--no-filter':
+        opts.noFilter = true;
+        break;
+      case '--verbose':
+        break;
+      case '--profile':
+        profile = prof;
+        break;
+      case '-S':
+        prof.manual = true;
+        break;
+      case '-G':
+        prof.global = true;
+        break;
+      case '--by-comm':
+        prof.byComm = true;
         break;
       case '--json':
         json = true;
@@ -199,7 +310,10 @@ export function parseRecordArgs(argv: string[]): Parsed {
     }
   }
   if (opts.fileVersion === 6 && opts.compression === undefined) opts.compression = 'none';
-  return { opts, filterCmd, command: argv.slice(i), quiet, json };
+  if (module && !moduleUsed) setup.filterFunctions.push(`*:mod:${module}`);
+  if (!profile && (prof.manual || prof.global || prof.byComm))
+    throw new UsageError(`record: ${prof.manual ? '-S' : prof.global ? '-G' : '--by-comm'} needs --profile`);
+  return { opts, filterCmd, command: argv.slice(i), quiet, json, ...(profile ? { profile } : {}) };
 }
 
 class HelpRequest extends Error {}
@@ -284,10 +398,25 @@ const command: Command = {
       }
       throw e;
     }
+    if (parsed.profile && !tracingUnavailableReason()) addProfileEvents(parsed);
     return runRecording(parsed);
   },
 };
 export default command;
+
+/**
+ * --profile: the events trace-cmd record --profile enables (utp profile's); -S keeps only the -e ones.
+ * -G and --by-comm change nothing in the file: trace-cmd uses them only when it prints a profile
+ * itself (profile, stream); `report --profile -G / --by-comm` reads them from the options given to it.
+ */
+function addProfileEvents(parsed: Parsed): void {
+  const dir = tracingDir();
+  const manual = parsed.profile?.manual ?? false;
+  parsed.opts.events = profileEvents({ manual, userEvents: parsed.opts.events ?? [], hooks: [], exists: (p) => existsSync(join(dir, p)) });
+  if (!parsed.opts.events.length) throw new UsageError('record: --profile -S without -e: no events to record');
+  if (!manual && !existsSync(join(dir, 'max_graph_depth')) && !parsed.quiet)
+    process.stderr.write('utp record: the kernel has no max_graph_depth (no function_graph): skipping user/kernel profiling\n');
+}
 
 /** What `utp view --live` adds to a recording: it sees the running session and may stop it. */
 export interface RecordingHooks {
@@ -312,7 +441,7 @@ export async function runRecording(parsed: Parsed, hooks?: RecordingHooks, name 
     return 1;
   }
   parsed.opts.output = checkOutputPath(parsed.opts.output ?? DEFAULT_RECORD_OPTIONS.output);
-  const session = new RecordSession(parsed.opts);
+  const session = new RecordSession({ ...parsed.opts, onWarning: (m) => process.stderr.write(`${who}: warning: ${m}\n`) });
   const onExit = (): void => {
     try {
       session.cleanup();
@@ -347,6 +476,11 @@ export async function runRecording(parsed: Parsed, hooks?: RecordingHooks, name 
         process.stderr.write(
           `${who}: ${err.message}\n${who}: this kernel does not allow the '${parsed.opts.tracer}' tracer here; record events with -e instead\n`,
         );
+        return 1;
+      }
+      if (err.code?.startsWith('TRACECMD_')) {
+        // a setup flag the kernel or the instance cannot take (e.g. -l without the function tracer): one line
+        process.stderr.write(`${who}: ${err.message}\n`);
         return 1;
       }
       if (err.code === 'TRACEFS_KERNEL_REFUSED') {
