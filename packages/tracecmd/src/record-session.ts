@@ -186,6 +186,7 @@ export class RecordSession {
   private ownsInstance = false;
   private shared: SharedInstance | undefined;
   private restores: Restore[] = [];
+  private internalRestores: Restore[] = [];
   private probes: DynamicEvent[] = [];
   private drain: SpliceDrain | undefined;
   private enabled: EventName[] = [];
@@ -258,8 +259,12 @@ export class RecordSession {
         );
       if (o.cpumask !== undefined) this.change(inst, 'tracing_cpumask', () => inst.setCpumask(o.cpumask!));
       applyFunctionLists(inst, setup, ctx);
-      if (o.bufferPercent !== undefined && inst.bufferPercent() !== undefined)
-        this.change(inst, 'buffer_percent', () => inst.setBufferPercent(o.bufferPercent!));
+      if (o.bufferPercent !== undefined && inst.bufferPercent() !== undefined) {
+        // the drain's own setting: undone also under -k (it is not part of the user's setup)
+        const old = inst.read('buffer_percent').trim();
+        this.internalRestores.push(() => inst.write('buffer_percent', old));
+        inst.setBufferPercent(o.bufferPercent);
+      }
       if (o.tracer !== undefined) {
         this.change(inst, 'current_tracer', () => inst.setTracer(o.tracer!));
       }
@@ -269,7 +274,7 @@ export class RecordSession {
         this.enableOne(inst, { system: p.group, name: p.name }, undefined, undefined);
       }
       for (const { e, evs } of events) if (!e.disable) for (const ev of evs) this.enableOne(inst, ev, e.filter, e.trigger);
-      for (const { e, evs } of events) if (e.disable) for (const ev of evs) this.disableOne(inst, ev);
+      for (const { e, evs } of events) if (e.disable) for (const ev of evs) this.disableOne(inst, ev, e.trigger);
       if (!o.events.length && !o.uprobes.length && o.tracer === undefined) {
         throw new TraceCmdError(TraceCmdErrorCode.BadOption, 'Nothing to record: give events (-e) or a tracer (-p)');
       }
@@ -378,7 +383,12 @@ export class RecordSession {
   }
 
   /** -v -e: the event is disabled (and enabled again afterwards if it was). */
-  private disableOne(inst: Instance, ev: EventName): void {
+  private disableOne(inst: Instance, ev: EventName, trigger: string | undefined): void {
+    // its trigger is written all the same, as trace-cmd does
+    if (trigger !== undefined) {
+      inst.addEventTrigger(ev.system, ev.name, trigger);
+      this.restores.push(() => inst.removeEventTrigger(ev.system, ev.name, trigger));
+    }
     const was = inst.eventEnabled(ev.system, ev.name);
     inst.disableEvent(ev.system, ev.name);
     if (!this.ownsInstance && was === '1') this.restores.push(() => inst.enableEvent(ev.system, ev.name));
@@ -571,6 +581,7 @@ export class RecordSession {
     const inst = this.instance;
     if (inst && !this.ownsInstance) attempt(() => inst.setTracingOn(false));
     // -k: tracing is off; the instance, its events, options and the probes stay (trace-cmd resets nothing)
+    if (inst?.exists()) for (const r of this.internalRestores) attempt(r);
     if (this.opts.keep && this.started) {
       if (errors.length)
         throw new TraceFsError(TraceFsErrorCode.KernelRefused, `Cleanup was incomplete (${errors.length} problem(s))`, {

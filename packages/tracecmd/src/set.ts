@@ -51,6 +51,8 @@ export interface SetOptions {
   ignoreMissingEvents: boolean;
   /** --cmdlines-size (the global saved_cmdlines_size). */
   cmdlinesSize: number | undefined;
+  /** A function list the kernel refuses is an error (utp start), not a warning (utp set, as trace-cmd set). */
+  strictFunctions: boolean;
   /** Warnings (a function list an instance has no file for). */
   onWarning: ((message: string) => void) | undefined;
 }
@@ -78,11 +80,12 @@ export function setTracing(o: Partial<SetOptions> & { instances: SetInstanceSpec
     totalDisable: false,
     ignoreMissingEvents: false,
     cmdlinesSize: undefined,
+    strictFunctions: false,
     onWarning: undefined,
     ...o,
   };
   const top = Instance.top();
-  const ctx: SetupContext = { strict: false, onWarning: opts.onWarning };
+  const ctx: SetupContext = { strict: opts.strictFunctions, onWarning: opts.onWarning };
   // resolve first: a typo must not leave tracing half configured
   const resolved = opts.instances.map((spec) => ({ spec, events: resolveEvents(spec.events, opts.ignoreMissingEvents) }));
   for (const { spec } of resolved) {
@@ -129,7 +132,13 @@ export function setTracing(o: Partial<SetOptions> & { instances: SetInstanceSpec
           inst.enableEvent(ev.system, ev.name);
         }
       }
-      for (const { e, evs } of events) if (e.disable) for (const ev of evs) inst.disableEvent(ev.system, ev.name);
+      // -v events: their triggers are written (as trace-cmd does), their filters not
+      for (const { e, evs } of events)
+        if (e.disable)
+          for (const ev of evs) {
+            for (const t of e.triggers) inst.addEventTrigger(ev.system, ev.name, t);
+            inst.disableEvent(ev.system, ev.name);
+          }
     }
     if (opts.cmdlinesSize !== undefined) setCmdlinesSize(opts.cmdlinesSize, ctx);
     for (const { inst, spec } of live) if (spec.bufferSizeKb !== undefined) inst.setBufferSizeKb(spec.bufferSizeKb);

@@ -27,6 +27,9 @@ const HELP = `usage: utp profile [OPTIONS] [--] [CMD [ARGS...]]
   --trace FILE   keep the recorded trace.dat as FILE (default: a temporary file, removed)
   -p TRACER      function / function_graph: not used (this kernel refuses the function tracer)
   -b KB, -C CLOCK, -M MASK, -B NAME, --top, --file-version N, --compression C: as utp record
+  -O OPTION, -T, -v, -i, -d, -D, -l/-n/-g FUNC, --module MOD, --func-stack, --max-graph-depth N,
+  --cmdlines-size N, --no-filter: record's tracefs setup (as utp set), undone afterwards
+  --verbose[=L]  accepted (utp has no log levels)
 Without CMD, records until SIGINT (Ctrl-C) or SIGTERM.`;
 
 interface ProfileArgs {
@@ -43,7 +46,29 @@ interface ProfileArgs {
 }
 
 /** Record flags that take a value (passed through to utp record's parser with it). */
-const RECORD_WITH_VALUE = new Set(['-e', '-f', '-R', '-P', '-B', '-b', '-C', '-M', '--file-version', '--compression', '--subbuf-size']);
+const RECORD_WITH_VALUE = new Set([
+  '-e',
+  '-f',
+  '-R',
+  '-P',
+  '-B',
+  '-b',
+  '-C',
+  '-M',
+  '--file-version',
+  '--compression',
+  '--subbuf-size',
+  // record's tracefs setup flags (utp set's)
+  '-O',
+  '-l',
+  '-n',
+  '-g',
+  '--module',
+  '--max-graph-depth',
+  '--cmdlines-size',
+]);
+/** Record flags without a value passed through as they are. */
+const RECORD_FLAGS = new Set(['-F', '-c', '--top', '-d', '-D', '-T', '-i', '-v', '--func-stack', '--no-filter', '--verbose']);
 
 function parseProfileArgs(argv: string[]): ProfileArgs {
   const r: ProfileArgs = {
@@ -101,12 +126,11 @@ function parseProfileArgs(argv: string[]): ProfileArgs {
       case '--help':
         r.help = true;
         break;
-      case '-F':
-      case '-c':
-      case '--top':
-        r.recordArgv.push(a);
-        break;
       default:
+        if (RECORD_FLAGS.has(a) || a.startsWith('--verbose=')) {
+          r.recordArgv.push(a);
+          break;
+        }
         if (RECORD_WITH_VALUE.has(a)) {
           r.recordArgv.push(a, value(a));
           break;

@@ -159,7 +159,8 @@ export function parseRecordArgs(argv: string[]): Parsed {
         const f = v();
         const last = events[events.length - 1];
         if (!last) throw new UsageError('record: -f must follow an -e');
-        last.filter = f;
+        // joined as trace-cmd joins them (the text the filter file shows): (A)&&(B)
+        last.filter = last.filter === undefined ? `(${f})` : `${last.filter}&&(${f})`;
         break;
       }
       case '-R': {
@@ -356,7 +357,7 @@ export function checkOutputPath(output: string): string {
 }
 
 /** Spawns CMD held at a gate (sh waits on fd 3), so pid filters are set before it runs. */
-function spawnGated(cmd: string[]): { child: ChildProcess; release(): void } {
+export function spawnGated(cmd: string[]): { child: ChildProcess; release(): void } {
   // `read` fails at end of file: if the recorder dies before releasing the gate, the command never runs untraced.
   const child = spawn('/bin/sh', ['-c', 'read _ <&3 && exec 3<&- && exec "$@"', 'sh', ...cmd], {
     stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
