@@ -314,3 +314,35 @@ test('function-tracer flags: what the kernel refuses is one line, and nothing is
   );
   assert.deepEqual(tracefsState(), before);
 });
+
+test('utp start CMD waits for CMD, --fork returns while it runs; -F puts CMD in set_event_pid', { skip: skip ?? false }, () => {
+  const before = tracefsState();
+  const [, b] = names();
+  const mark = join(dir, 'fork-mark');
+  const t0 = Date.now();
+  const f = runUtp([
+    'start',
+    '--fork',
+    '-B',
+    b,
+    '-e',
+    'sched:sched_switch',
+    '--',
+    'sh',
+    '-c',
+    `exec >/dev/null 2>&1; sleep 1; echo done > ${mark}`,
+  ]);
+  const forkMs = Date.now() - t0;
+  assert.equal(f.status, 0, f.stderr.toString());
+  assert.ok(!existsSync(mark), `--fork returned before CMD ended (${forkMs} ms)`);
+  const snap = snapshot(b);
+  assert.equal(snap.tracing_on, '1\n');
+  assert.equal(snap.set_event, 'sched:sched_switch\n');
+  const w = runUtp(['start', '-F', '-B', b, '-e', 'sched:sched_switch', '--', 'sh', '-c', `echo $$ > ${mark}.pid`]);
+  assert.equal(w.status, 0, w.stderr.toString());
+  assert.ok(existsSync(`${mark}.pid`), 'without --fork: CMD ran to its end first');
+  assert.equal(snapshot(b).set_event_pid.trim(), readFileSync(`${mark}.pid`, 'latin1').trim(), '-F: the pid of CMD');
+  for (let i = 0; i < 40 && !existsSync(mark); i++) spawnSync('sleep', ['0.1']);
+  removeInstance(b);
+  assert.deepEqual(tracefsState(), before);
+});
