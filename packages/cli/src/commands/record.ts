@@ -3,6 +3,9 @@
  *   utp record [-e EVENT [-f FILTER]]... [-p TRACER] [-P PID] [-F] [-c] [-B NAME | --top] [-b KB]
  *              [-C CLOCK] [-M MASK] [-o FILE] [--uprobe SPEC]... [--file-version 6|7]
  *              [--compression none|zlib|zstd|any] [--date] [-- CMD ARGS]
+ * and trace-cmd's tracefs-setup flags (-O -T -v -i -k -d -D -l -n -g --module --func-stack
+ * --max-graph-depth --cmdlines-size --no-filter --profile [-S -G --by-comm]), applied by RecordSession
+ * through utp set's pieces (packages/tracecmd/src/set.ts) and undone afterwards unless -k.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, existsSync, constants as fsConstants, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
