@@ -215,8 +215,9 @@ export class RecordSession {
     this.sweep = sweepStale();
     this.removeStaleTempFiles();
     const o = this.opts;
-    // -i and typos: every event is resolved before anything is written
-    const events = resolveEvents(o.events, o.ignoreMissingEvents);
+    // -i and typos: every event is resolved before anything is written (after the uprobes when there
+    // are some: an -e may name their events)
+    let events = o.uprobes.length ? undefined : resolveEvents(o.events, o.ignoreMissingEvents);
     for (const name of o.removeInstances) if (Instance.exists(name)) Instance.open(name).remove();
     let inst: Instance;
     if (o.top) inst = Instance.top();
@@ -273,6 +274,7 @@ export class RecordSession {
         this.probes.push(p);
         this.enableOne(inst, { system: p.group, name: p.name }, undefined, undefined);
       }
+      events ??= resolveEvents(o.events, o.ignoreMissingEvents);
       for (const { e, evs } of events) if (!e.disable) for (const ev of evs) this.enableOne(inst, ev, e.filter, e.trigger);
       for (const { e, evs } of events) if (e.disable) for (const ev of evs) this.disableOne(inst, ev, e.trigger);
       if (!o.events.length && !o.uprobes.length && o.tracer === undefined) {
