@@ -103,7 +103,7 @@ after(() => {
 // flags trace-cmd start takes as record does (each set after -B, in a fresh instance)
 const CASES = [
   ['-e', 'sched:sched_switch', '-T', '-O', 'nosym-offset', '-O', 'sym-addr', '-C', 'mono', '-b', '300'],
-  ['-e', 'irq', '-v', '-e', 'irq:irq_handler_entry', '-e', 'sched:sched_wakeup', '-R', 'stacktrace', '-P', '1'],
+  ['-e', 'irq', '-v', '-e', 'irq:irq_handler_entry', '-e', 'sched:sched_wakeup', '-R', 'stacktrace', '-P', '1', '-c'],
   ['-i', '-e', 'no_such_event_xyz', '-e', 'sched:sched_waking', '-f', 'pid > 1', '-O', 'noprint-parent', '-M', '1'],
   ['--profile'],
 ];

@@ -285,6 +285,11 @@ export class RecordSession {
       applyOptions(inst, setup, ctx);
       applyMaxGraphDepth(inst, setup.maxGraphDepth, ctx);
       if (o.pids.length) this.setPids(o.pids);
+      if (o.followChildren) {
+        // as trace-cmd -c (also with --no-filter): event-fork, and function-fork where the kernel has it
+        this.change(inst, 'options/event-fork', () => inst.setOption('event-fork', true));
+        if (inst.hasFile('options/function-fork')) this.change(inst, 'options/function-fork', () => inst.setOption('function-fork', true));
+      }
       this.change(
         inst,
         'trace',
@@ -354,7 +359,6 @@ export class RecordSession {
       () => inst.setEventPids([...new Set([...cur, ...pids])]),
       () => cur.join(' '),
     );
-    if (this.opts.followChildren) this.change(inst, 'options/event-fork', () => inst.setOption('event-fork', true));
   }
 
   private enableOne(inst: Instance, ev: EventName, filter: string | undefined, trigger: string | undefined): void {
