@@ -23,7 +23,19 @@ export { convertTraceDat, openForCopy, DEFAULT_CONVERT_DAT_OPTIONS } from './con
 export type { ConvertDatOptions } from './convert-dat.js';
 export { splitTrace, DEFAULT_SPLIT_OPTIONS } from './split.js';
 export type { SplitOptions, SplitUnit } from './split.js';
-export { setTracing, emptySetInstance, ftraceEnabled } from './set.js';
-export type { SetOptions, SetInstanceSpec, SetEventSpec } from './set.js';
+export {
+  setTracing,
+  emptySetInstance,
+  ftraceEnabled,
+  emptyInstanceSetup,
+  resolveEvents,
+  setFunctionTrace,
+  disableFtrace,
+  setCmdlinesSize,
+  applyFunctionLists,
+  applyOptions,
+  applyMaxGraphDepth,
+} from './set.js';
+export type { SetOptions, SetInstanceSpec, SetEventSpec, InstanceSetup, BeforeChange, SetupContext } from './set.js';
 export { RecordDatWriter } from './record-writer.js';
 export type { RecordDatWriterOptions } from './record-writer.js';

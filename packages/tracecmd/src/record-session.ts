@@ -31,6 +31,19 @@ import { collectMetadata, unameString } from './metadata.js';
 import { procMapsOption, readProcAddrMaps, type ProcAddrMaps } from './proc-maps.js';
 import { writeTraceFile, type CompressionName } from './write-output.js';
 import { TraceCmdError, TraceCmdErrorCode } from './errors.js';
+import {
+  applyFunctionLists,
+  applyMaxGraphDepth,
+  applyOptions,
+  disableFtrace,
+  emptyInstanceSetup,
+  resolveEvents,
+  setCmdlinesSize,
+  setFunctionTrace,
+  type BeforeChange,
+  type InstanceSetup,
+  type SetupContext,
+} from './set.js';
 
 export interface EventSpec {
   /** "SYSTEM", "SYSTEM:EVENT", "EVENT", globs, or "all". */
@@ -39,6 +52,8 @@ export interface EventSpec {
   filter?: string;
   /** Trigger to add (trace-cmd -R). */
   trigger?: string;
+  /** -v -e: disable these events (after the others are enabled). */
+  disable?: boolean;
 }
 
 export interface RecordOptions {
@@ -92,6 +107,25 @@ export interface RecordOptions {
    * (perf's time_mult/time_shift; see `tsc2nsecParams()`) in a TSC2NSEC option.
    */
   tsc2nsec: { mult: number; shift: number } | undefined;
+  // ---- the tracefs setup shared with utp set (set.ts's pieces; every change is undone afterwards) ----
+  /** -O -T -l -n -g --func-stack --max-graph-depth, in the recorded instance. */
+  setup: Partial<InstanceSetup>;
+  /** -d: options/function-trace off while recording (trace-cmd writes it on without -d). */
+  disableFunctionTrace: boolean;
+  /** -D: also /proc/sys/kernel/ftrace_enabled = 0 (global). */
+  totalDisable: boolean;
+  /** -i: an event that matches nothing is skipped, not an error. */
+  ignoreMissingEvents: boolean;
+  /** -k: leave the setup (instance, events, options, ...) as it is after recording; tracing is turned off. */
+  keep: boolean;
+  /** --cmdlines-size: the global saved_cmdlines_size while recording. */
+  cmdlinesSize: number | undefined;
+  /** --no-filter: the -P/-F pid filters are not written (trace-cmd skips its task filter). */
+  noFilter: boolean;
+  /** -v -B NAME: instances removed before recording. */
+  removeInstances: string[];
+  /** A setup flag that does not apply (e.g. -g in an instance, which trace-cmd ignores). */
+  onWarning: ((message: string) => void) | undefined;
 }
 
 export const DEFAULT_RECORD_OPTIONS: Readonly<RecordOptions> = Object.freeze({
@@ -121,6 +155,15 @@ export const DEFAULT_RECORD_OPTIONS: Readonly<RecordOptions> = Object.freeze({
   tempDir: undefined,
   procMaps: false,
   tsc2nsec: undefined,
+  setup: {},
+  disableFunctionTrace: false,
+  totalDisable: false,
+  ignoreMissingEvents: false,
+  keep: false,
+  cmdlinesSize: undefined,
+  noFilter: false,
+  removeInstances: [],
+  onWarning: undefined,
 });
 
 export interface CpuResult {
@@ -181,11 +224,16 @@ export class RecordSession {
   private ownsInstance = false;
   private shared: SharedInstance | undefined;
   private restores: Restore[] = [];
+  private internalRestores: Restore[] = [];
   private probes: DynamicEvent[] = [];
   private drain: SpliceDrain | undefined;
   private enabled: EventName[] = [];
   private baseline = new Map<number, { read: number; lost: number }>();
   private cleaned = false;
+  /** -k: the instance this session created (removed again only if the recording fails before it starts). */
+  private keepCreated = false;
+  /** -k applies once tracing started: a setup that fails is undone. */
+  private started = false;
   private sweep: SweepResult = { instances: [], groups: [], errors: [] };
   private tempPrefix: string;
   /** Address maps of the traced processes (--proc-map), newest first; see addProcMaps(). */
@@ -196,6 +244,8 @@ export class RecordSession {
   constructor(opts: Partial<RecordOptions> = {}) {
     this.opts = { ...DEFAULT_RECORD_OPTIONS, ...opts };
     if (this.opts.top && this.opts.instanceName) throw new TraceCmdError(TraceCmdErrorCode.BadOption, '--top and -B exclude each other');
+    if (this.opts.keep && !this.opts.top && !this.opts.instanceName)
+      throw new TraceCmdError(TraceCmdErrorCode.BadOption, '-k keeps the setup of a named instance: give -B NAME or --top');
     if (this.opts.fileVersion === 6 && !['none', 'any'].includes(this.opts.compression)) {
       throw new TraceCmdError(TraceCmdErrorCode.BadOption, 'trace.dat version 6 cannot be compressed');
     }
@@ -213,9 +263,17 @@ export class RecordSession {
     this.sweep = sweepStale();
     this.removeStaleTempFiles();
     const o = this.opts;
+    // -i and typos: every event is resolved before anything is written (after the uprobes when there
+    // are some: an -e may name their events)
+    let events = o.uprobes.length ? undefined : resolveEvents(o.events, o.ignoreMissingEvents);
+    for (const name of o.removeInstances) if (Instance.exists(name)) Instance.open(name).remove();
     let inst: Instance;
     if (o.top) inst = Instance.top();
-    else if (o.instanceName) {
+    else if (o.keep && o.instanceName) {
+      // -k: the instance stays, so it is not registered as shared (the last user would remove it)
+      this.keepCreated = !Instance.exists(o.instanceName);
+      inst = this.keepCreated ? Instance.create(o.instanceName) : Instance.open(o.instanceName);
+    } else if (o.instanceName) {
       // Shared with any other recorder naming the same -B NAME: the last one to leave removes it
       // (and only if utp created it). While others may use it, every change is undone one by one.
       this.shared = acquireSharedInstance(o.instanceName);
@@ -225,7 +283,11 @@ export class RecordSession {
       this.ownsInstance = true;
     }
     this.instance = inst;
+    const setup: InstanceSetup = { ...emptyInstanceSetup(), ...o.setup };
+    const ctx: SetupContext = { strict: true, before: this.saver(false), onWarning: o.onWarning };
     try {
+      setFunctionTrace(inst, !o.disableFunctionTrace, ctx);
+      if (o.totalDisable) disableFtrace({ strict: true, before: this.saver(true) });
       this.change(inst, 'tracing_on', () => inst.setTracingOn(false));
       if (o.subbufSizeKb !== undefined) this.change(inst, 'buffer_subbuf_size_kb', () => inst.setSubbufSizeKb(o.subbufSizeKb!));
       if (o.bufferSizeKb !== undefined) {
@@ -246,8 +308,13 @@ export class RecordSession {
           (t) => /\[(\S+)\]/.exec(t)?.[1] ?? 'local',
         );
       if (o.cpumask !== undefined) this.change(inst, 'tracing_cpumask', () => inst.setCpumask(o.cpumask!));
-      if (o.bufferPercent !== undefined && inst.bufferPercent() !== undefined)
-        this.change(inst, 'buffer_percent', () => inst.setBufferPercent(o.bufferPercent!));
+      applyFunctionLists(inst, setup, ctx);
+      if (o.bufferPercent !== undefined && inst.bufferPercent() !== undefined) {
+        // the drain's own setting: undone also under -k (it is not part of the user's setup)
+        const old = inst.read('buffer_percent').trim();
+        this.internalRestores.push(() => inst.write('buffer_percent', old));
+        inst.setBufferPercent(o.bufferPercent);
+      }
       if (o.tracer !== undefined) {
         this.change(inst, 'current_tracer', () => inst.setTracer(o.tracer!));
       }
@@ -256,13 +323,22 @@ export class RecordSession {
         this.probes.push(p);
         this.enableOne(inst, { system: p.group, name: p.name }, undefined, undefined);
       }
-      for (const e of o.events) {
-        for (const ev of inst.matchEvents(e.spec)) this.enableOne(inst, ev, e.filter, e.trigger);
-      }
+      events ??= resolveEvents(o.events, o.ignoreMissingEvents);
+      for (const { e, evs } of events) if (!e.disable) for (const ev of evs) this.enableOne(inst, ev, e.filter, e.trigger);
+      for (const { e, evs } of events) if (e.disable) for (const ev of evs) this.disableOne(inst, ev, e.trigger);
       if (!o.events.length && !o.uprobes.length && o.tracer === undefined) {
         throw new TraceCmdError(TraceCmdErrorCode.BadOption, 'Nothing to record: give events (-e) or a tracer (-p)');
       }
+      if (o.cmdlinesSize !== undefined) setCmdlinesSize(o.cmdlinesSize, { strict: true, before: this.saver(true) });
+      // after the tracer: setting a function tracer resets func_stack_trace
+      applyOptions(inst, setup, ctx);
+      applyMaxGraphDepth(inst, setup.maxGraphDepth, ctx);
       if (o.pids.length) this.setPids(o.pids);
+      if (o.followChildren) {
+        // as trace-cmd -c (also with --no-filter): event-fork, and function-fork where the kernel has it
+        this.change(inst, 'options/event-fork', () => inst.setOption('event-fork', true));
+        if (inst.hasFile('options/function-fork')) this.change(inst, 'options/function-fork', () => inst.setOption('function-fork', true));
+      }
       this.change(
         inst,
         'trace',
@@ -272,7 +348,18 @@ export class RecordSession {
       // 'none': the caller reads trace_pipe_raw itself (utp stream); no drain may compete for its pages.
       if (this.opts.drainMode !== 'none') this.prepareDrain(inst);
     } catch (e) {
-      this.cleanup();
+      try {
+        this.cleanup();
+      } catch (c) {
+        // the setup's error is what the user needs; the incomplete cleanup is said after it
+        throw new TraceCmdError(
+          (e as { code?: TraceCmdErrorCode }).code ?? TraceCmdErrorCode.BadOption,
+          `${(e as Error).message}; and ${(c as Error).message}`,
+          {
+            cause: e,
+          },
+        );
+      }
       throw e;
     }
   }
@@ -302,9 +389,19 @@ export class RecordSession {
     }
   }
 
-  /** Adds pids to the event pid filter (e.g. the traced command, before it runs). */
+  /** set.ts's writes save the old text here first (instance files only when the instance is not ours). */
+  private saver(global: boolean): BeforeChange {
+    return (_what, read, restore) => {
+      if (this.ownsInstance && !global) return;
+      const old = read();
+      this.restores.push(() => restore(old));
+    };
+  }
+
+  /** Adds pids to the event pid filter (e.g. the traced command, before it runs); --no-filter: none. */
   setPids(pids: number[]): void {
     const inst = this.mustInstance();
+    if (this.opts.noFilter) return;
     const cur = inst.eventPids();
     this.change(
       inst,
@@ -312,7 +409,6 @@ export class RecordSession {
       () => inst.setEventPids([...new Set([...cur, ...pids])]),
       () => cur.join(' '),
     );
-    if (this.opts.followChildren) this.change(inst, 'options/event-fork', () => inst.setOption('event-fork', true));
   }
 
   private enableOne(inst: Instance, ev: EventName, filter: string | undefined, trigger: string | undefined): void {
@@ -340,6 +436,19 @@ export class RecordSession {
         }
       });
     if (!this.enabled.some((x) => x.system === ev.system && x.name === ev.name)) this.enabled.push(ev);
+  }
+
+  /** -v -e: the event is disabled (and enabled again afterwards if it was). */
+  private disableOne(inst: Instance, ev: EventName, trigger: string | undefined): void {
+    // its trigger is written all the same, as trace-cmd does
+    if (trigger !== undefined) {
+      inst.addEventTrigger(ev.system, ev.name, trigger);
+      this.restores.push(() => inst.removeEventTrigger(ev.system, ev.name, trigger));
+    }
+    const was = inst.eventEnabled(ev.system, ev.name);
+    inst.disableEvent(ev.system, ev.name);
+    if (!this.ownsInstance && was === '1') this.restores.push(() => inst.enableEvent(ev.system, ev.name));
+    this.enabled = this.enabled.filter((x) => x.system !== ev.system || x.name !== ev.name);
   }
 
   /** Applies a change, remembering how to undo it (only needed when the instance is not ours). */
@@ -402,6 +511,7 @@ export class RecordSession {
       );
     // --proc-map with -P: the maps of the given pids as tracing starts (trace-cmd reads them then)
     if (this.opts.procMaps) for (const pid of this.opts.pids) this.addProcMaps(readProcAddrMaps(pid));
+    this.started = true;
     inst.setTracingOn(true);
   }
 
@@ -572,8 +682,17 @@ export class RecordSession {
         });
     const inst = this.instance;
     if (inst && !this.ownsInstance) attempt(() => inst.setTracingOn(false));
+    // -k: tracing is off; the instance, its events, options and the probes stay (trace-cmd resets nothing)
+    if (inst?.exists()) for (const r of this.internalRestores) attempt(r);
+    if (this.opts.keep && this.started) {
+      if (errors.length)
+        throw new TraceFsError(TraceFsErrorCode.KernelRefused, `Cleanup was incomplete (${errors.length} problem(s))`, {
+          cause: errors[0],
+        });
+      return;
+    }
     for (const r of this.restores.reverse()) attempt(r);
-    if (inst && this.ownsInstance) attempt(() => destroyInstance(inst));
+    if (inst && (this.ownsInstance || this.keepCreated)) attempt(() => destroyInstance(inst));
     if (this.shared) attempt(() => this.shared!.release());
     for (const p of this.probes) attempt(() => removeDynamicEvent(p));
     if (errors.length) {

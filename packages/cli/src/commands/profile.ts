@@ -9,10 +9,9 @@
 import { closeSync, existsSync, mkdtempSync, openSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import type { EventSpec } from '@utp/tracecmd';
 import { tracingDir, tracingUnavailableReason } from '@utp/tracefs';
 import { UsageError, type Command } from '../command.js';
-import { parseProfileHook } from '../report/profile-hook.js';
+import { profileEvents } from './profile-events.js';
 import { parseRecordArgs, runRecording } from './record.js';
 
 const HELP = `usage: utp profile [OPTIONS] [--] [CMD [ARGS...]]
@@ -28,65 +27,10 @@ const HELP = `usage: utp profile [OPTIONS] [--] [CMD [ARGS...]]
   --trace FILE   keep the recorded trace.dat as FILE (default: a temporary file, removed)
   -p TRACER      function / function_graph: not used (this kernel refuses the function tracer)
   -b KB, -C CLOCK, -M MASK, -B NAME, --top, --file-version N, --compression C: as utp record
+  -O OPTION, -T, -v, -i, -d, -D, -l/-n/-g FUNC, --module MOD, --func-stack, --max-graph-depth N,
+  --cmdlines-size N, --no-filter: record's tracefs setup (as utp set), undone afterwards
+  --verbose[=L]  accepted (utp has no log levels)
 Without CMD, records until SIGINT (Ctrl-C) or SIGTERM.`;
-
-/** enable_profile's lists: the first two get a stacktrace trigger. */
-const TRIGGER_EVENTS = ['sched:sched_switch', 'sched:sched_wakeup'];
-const EVENTS = [
-  'exceptions:page_fault_user',
-  'irq:irq_handler_entry',
-  'irq:irq_handler_exit',
-  'irq:softirq_entry',
-  'irq:softirq_exit',
-  'irq:softirq_raise',
-  'sched:sched_process_exec',
-  'raw_syscalls',
-];
-
-export interface ProfilePlanOptions {
-  /** -S: only the user's events and the hooks'. */
-  manual: boolean;
-  userEvents: EventSpec[];
-  hooks: string[];
-  /** Does events/SYSTEM[/EVENT] exist in the tracing directory? */
-  exists(path: string): boolean;
-}
-
-/** The events `trace-cmd profile` enables (profile_add_event skips those the kernel lacks; -H adds its two). */
-export function profileEvents(o: ProfilePlanOptions): EventSpec[] {
-  const out: EventSpec[] = o.userEvents.map((e) => ({ ...e }));
-  const find = (name: string): EventSpec | undefined => {
-    const short = name.includes(':') ? name.slice(name.indexOf(':') + 1) : undefined;
-    return out.find((e) => e.spec === name || (short !== undefined && e.spec === short));
-  };
-  const add = (name: string, stack: boolean): void => {
-    if (!o.exists(`events/${name.replace(':', '/')}`)) return;
-    let ev = find(name);
-    if (!ev) {
-      ev = { spec: name };
-      out.push(ev);
-    }
-    if (stack && !ev.trigger?.includes('stacktrace')) ev.trigger = 'stacktrace';
-  };
-  if (!o.manual) {
-    for (const e of TRIGGER_EVENTS) add(e, true);
-    for (const e of EVENTS) add(e, false);
-  }
-  for (const h of o.hooks) {
-    const hook = parseProfileHook(h);
-    if (!hook) throw new UsageError(`profile: invalid hook format '${h}'`);
-    const start = `${hook.startSystem ?? '*'}:${hook.startEvent}`;
-    const end = `${hook.endSystem ?? '*'}:${hook.endEvent}`;
-    let s = out.find((e) => e.spec === start);
-    if (!s) {
-      s = { spec: start };
-      out.push(s);
-    }
-    if (!out.some((e) => e.spec === end)) out.push({ spec: end });
-    if (hook.stack && !s.trigger?.includes('stacktrace')) s.trigger = 'stacktrace';
-  }
-  return out;
-}
 
 interface ProfileArgs {
   recordArgv: string[];
@@ -102,7 +46,29 @@ interface ProfileArgs {
 }
 
 /** Record flags that take a value (passed through to utp record's parser with it). */
-const RECORD_WITH_VALUE = new Set(['-e', '-f', '-R', '-P', '-B', '-b', '-C', '-M', '--file-version', '--compression', '--subbuf-size']);
+const RECORD_WITH_VALUE = new Set([
+  '-e',
+  '-f',
+  '-R',
+  '-P',
+  '-B',
+  '-b',
+  '-C',
+  '-M',
+  '--file-version',
+  '--compression',
+  '--subbuf-size',
+  // record's tracefs setup flags (utp set's)
+  '-O',
+  '-l',
+  '-n',
+  '-g',
+  '--module',
+  '--max-graph-depth',
+  '--cmdlines-size',
+]);
+/** Record flags without a value passed through as they are. */
+const RECORD_FLAGS = new Set(['-F', '-c', '--top', '-d', '-D', '-T', '-i', '-v', '--func-stack', '--no-filter', '--verbose']);
 
 function parseProfileArgs(argv: string[]): ProfileArgs {
   const r: ProfileArgs = {
@@ -160,12 +126,11 @@ function parseProfileArgs(argv: string[]): ProfileArgs {
       case '--help':
         r.help = true;
         break;
-      case '-F':
-      case '-c':
-      case '--top':
-        r.recordArgv.push(a);
-        break;
       default:
+        if (RECORD_FLAGS.has(a) || a.startsWith('--verbose=')) {
+          r.recordArgv.push(a);
+          break;
+        }
         if (RECORD_WITH_VALUE.has(a)) {
           r.recordArgv.push(a, value(a));
           break;

@@ -64,7 +64,7 @@ function eventsIn(name: string): number {
 
 test('argument parsing follows trace-cmd (-f binds to the previous -e; CMD after options)', () => {
   const p = parseRecordArgs(['-e', 'sched', '-f', 'prev_pid != 0', '-e', 'irq', '-b', '64', '-o', 'x.dat', '-c', '-F', 'ls', '-l']);
-  assert.deepEqual(p.opts.events, [{ spec: 'sched', filter: 'prev_pid != 0' }, { spec: 'irq' }]);
+  assert.deepEqual(p.opts.events, [{ spec: 'sched', filter: '(prev_pid != 0)' }, { spec: 'irq' }]);
   assert.equal(p.opts.bufferSizeKb, 64);
   assert.equal(p.opts.output, 'x.dat');
   assert.equal(p.filterCmd, true);

@@ -4,11 +4,14 @@
  *              [-C CLOCK] [-M MASK] [-o FILE] [--uprobe SPEC]... [--file-version 6|7]
  *              [--compression none|zlib|zstd|any] [--date] [-m KB] [-s USECS] [-r PRIO] [--temp DIR]
  *              [--poll] [--proc-map] [--user USER] [--tsc2nsec] [-- CMD ARGS]
+ * and trace-cmd's tracefs-setup flags (-O -T -v -i -k -d -D -l -n -g --module --func-stack
+ * --max-graph-depth --cmdlines-size --no-filter --profile [-S -G --by-comm]), applied by RecordSession
+ * through utp set's pieces (packages/tracecmd/src/set.ts) and undone afterwards unless -k.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants as fsConstants, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, existsSync, constants as fsConstants, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import {
   RecordSession,
   ProcMapTracer,
@@ -17,10 +20,12 @@ import {
   type RecordOptions,
   type RecordResult,
   type CompressionName,
+  emptyInstanceSetup,
 } from '@utp/tracecmd';
-import { tracingUnavailableReason } from '@utp/tracefs';
+import { tracingDir, tracingUnavailableReason } from '@utp/tracefs';
 import { describeError } from '@utp/bytes';
 import { UsageError, type Command } from '../command.js';
+import { profileEvents } from './profile-events.js';
 
 const HELP = `usage: utp record [OPTIONS] [--] [CMD [ARGS...]]
   -e EVENT         enable EVENT (SYSTEM, SYSTEM:EVENT, EVENT, globs, all); repeatable
@@ -52,8 +57,28 @@ const HELP = `usage: utp record [OPTIONS] [--] [CMD [ARGS...]]
   --proc-map       store the traced processes' address maps (PROCMAPS; with CMD or -P)
   --user USER      run CMD as USER (initgroups, setgid, setuid; HOME, USER, LOGNAME); the recorder stays root
   --tsc2nsec       record with the x86-tsc clock and store perf's TSC to ns conversion (TSC2NSEC)
-  -q               quiet: no per-CPU summary
+  -q, --quiet      quiet: no per-CPU summary
   --json           print the summary as JSON
+ tracefs setup, as utp set / trace-cmd set (restored after recording unless -k):
+  -O OPTION        set trace option OPTION (noOPTION clears it); repeatable
+  -T               a stack trace on every event (option stacktrace)
+  -v               the -e after it disable events, the -B after it removes the instance first
+  -i               an -e that matches no event is skipped, not an error
+  -k               keep the setup afterwards (instance, events, options; needs -B or --top); tracing off
+  -d               options/function-trace off while recording
+  -D               also /proc/sys/kernel/ftrace_enabled = 0 (global)
+  -l FUNC          set_ftrace_filter FUNC; -n FUNC: set_ftrace_notrace; -g FUNC: set_graph_function (top only)
+  --module MOD     -l/-n/-g after it take FUNC:mod:MOD; alone: *:mod:MOD
+  --func-stack     options/func_stack_trace (top instance, with -l)
+  --max-graph-depth N  function_graph's max_graph_depth
+  (the function tracer's files: a kernel that refuses them is a one-line error, tracefs untouched)
+  --cmdlines-size N  saved_cmdlines_size while recording (global)
+  --no-filter      do not write the -P/-F pid filter (trace-cmd: no task filter)
+  --verbose[=L]    accepted (utp has no log levels)
+  --profile        record what trace-cmd record --profile enables (sched_switch/wakeup with
+                   stacktrace triggers, irq, softirq, page faults, exec, raw_syscalls); for report --profile
+  -S               with --profile: only the -e events
+  -G, --by-comm    with --profile: accepted; they change nothing in the file (give them to report --profile)
 Without CMD, records until SIGINT (Ctrl-C) or SIGTERM.`;
 
 const WITH_VALUE = new Set([
@@ -79,6 +104,14 @@ const WITH_VALUE = new Set([
   '-r',
   '--temp',
   '--user',
+  // tracefs setup (shared with utp set)
+  '-O',
+  '-l',
+  '-g',
+  '-n',
+  '--module',
+  '--max-graph-depth',
+  '--cmdlines-size',
 ]);
 
 export interface Parsed {
@@ -91,6 +124,8 @@ export interface Parsed {
   user?: string;
   /** --tsc2nsec: read perf's TSC conversion before recording. */
   tsc2nsec?: boolean;
+  /** --profile (with -S, -G, --by-comm): record what trace-cmd record --profile enables. */
+  profile?: { manual: boolean; global: boolean; byComm: boolean };
 }
 
 export function parseRecordArgs(argv: string[]): Parsed {
@@ -100,6 +135,19 @@ export function parseRecordArgs(argv: string[]): Parsed {
   let quiet = false;
   let json = false;
   const extra: Pick<Parsed, 'user' | 'tsc2nsec'> = {};
+  // tracefs setup flags (trace-cmd's, shared with utp set): -v negates the -e and -B after it;
+  // --module MOD qualifies the -l/-n/-g after it, alone it filters all of MOD's functions (*:mod:MOD)
+  const setup = { ...emptyInstanceSetup() };
+  opts.setup = setup;
+  let negative = false;
+  let module: string | undefined;
+  let moduleUsed = false;
+  const fn = (name: string): string => {
+    moduleUsed = true;
+    return module ? `${name}:mod:${module}` : name;
+  };
+  let profile: Parsed['profile'];
+  const prof = { manual: false, global: false, byComm: false };
   let i = 0;
   const value = (name: string): string => {
     const v = argv[++i];
@@ -129,13 +177,14 @@ export function parseRecordArgs(argv: string[]): Parsed {
     const v = (): string => (inline !== undefined ? inline : value(a));
     switch (a) {
       case '-e':
-        events.push({ spec: v() });
+        events.push(negative ? { spec: v(), disable: true } : { spec: v() });
         break;
       case '-f': {
         const f = v();
         const last = events[events.length - 1];
         if (!last) throw new UsageError('record: -f must follow an -e');
-        last.filter = f;
+        // joined as trace-cmd joins them (the text the filter file shows): (A)&&(B)
+        last.filter = last.filter === undefined ? `(${f})` : `${last.filter}&&(${f})`;
         break;
       }
       case '-R': {
@@ -158,7 +207,9 @@ export function parseRecordArgs(argv: string[]): Parsed {
         opts.followChildren = true;
         break;
       case '-B':
-        opts.instanceName = v();
+        if (negative) (opts.removeInstances ??= []).push(v());
+        else opts.instanceName = v();
+        negative = false;
         break;
       case '--top':
         opts.top = true;
@@ -238,7 +289,71 @@ export function parseRecordArgs(argv: string[]): Parsed {
         extra.tsc2nsec = true;
         break;
       case '-q':
+      case '--quiet':
         quiet = true;
+        break;
+      // ---- tracefs setup, as utp set (packages/tracecmd/src/set.ts) ----
+      case '-O':
+        setup.options.push(v());
+        break;
+      case '-T':
+        setup.stacktrace = true;
+        break;
+      case '-l':
+        setup.filterFunctions.push(fn(v()));
+        break;
+      case '-n':
+        setup.notraceFunctions.push(fn(v()));
+        break;
+      case '-g':
+        setup.graphFunctions.push(fn(v()));
+        break;
+      case '--module':
+        if (module && !moduleUsed) setup.filterFunctions.push(`*:mod:${module}`);
+        module = v();
+        moduleUsed = false;
+        break;
+      case '--func-stack':
+        setup.funcStack = true;
+        break;
+      case '--max-graph-depth':
+        setup.maxGraphDepth = int('--max-graph-depth', v());
+        break;
+      case '--cmdlines-size':
+        opts.cmdlinesSize = int('--cmdlines-size', v());
+        break;
+      case '-v':
+        negative = true;
+        break;
+      case '-i':
+        opts.ignoreMissingEvents = true;
+        break;
+      case '-k':
+        opts.keep = true;
+        break;
+      case '-d':
+        opts.disableFunctionTrace = true;
+        break;
+      case '-D':
+        opts.disableFunctionTrace = true;
+        opts.totalDisable = true;
+        break;
+      case '--no-filter':
+        opts.noFilter = true;
+        break;
+      case '--verbose':
+        break;
+      case '--profile':
+        profile = prof;
+        break;
+      case '-S':
+        prof.manual = true;
+        break;
+      case '-G':
+        prof.global = true;
+        break;
+      case '--by-comm':
+        prof.byComm = true;
         break;
       case '--json':
         json = true;
@@ -254,7 +369,10 @@ export function parseRecordArgs(argv: string[]): Parsed {
   // --poll sleeps between reads instead of waiting for the kernel: trace-cmd's 1000 us unless -s/--sleep
   if (opts.poll && opts.maxSleepMs === undefined) opts.maxSleepMs = 1;
   if (extra.tsc2nsec && opts.clock !== undefined) throw new UsageError('record: --tsc2nsec sets the clock (x86-tsc); it excludes -C');
-  return { opts, filterCmd, command: argv.slice(i), quiet, json, ...extra };
+  if (module && !moduleUsed) setup.filterFunctions.push(`*:mod:${module}`);
+  if (!profile && (prof.manual || prof.global || prof.byComm))
+    throw new UsageError(`record: ${prof.manual ? '-S' : prof.global ? '-G' : '--by-comm'} needs --profile`);
+  return { opts, filterCmd, command: argv.slice(i), quiet, json, ...extra, ...(profile ? { profile } : {}) };
 }
 
 class HelpRequest extends Error {}
@@ -349,7 +467,7 @@ export function lookupUser(name: string): RunAs | undefined {
  * CMD runs as that user (setpriv: initgroups, setgid, setuid, then exec) with its HOME, USER and
  * LOGNAME, as trace-cmd's --user; the pid stays the same through both execs.
  */
-function spawnGated(cmd: string[], user?: RunAs): { child: ChildProcess; release(): void; abort(): void } {
+export function spawnGated(cmd: string[], user?: RunAs): { child: ChildProcess; release(): void; abort(): void } {
   // `read` fails at end of file: if the recorder dies before releasing the gate, the command never runs untraced.
   const run = user ? `exec setpriv --reuid=${user.uid} --regid=${user.gid} --init-groups -- "$@"` : 'exec "$@"';
   const env = user ? { ...process.env, HOME: user.home, USER: user.name, LOGNAME: user.name } : process.env;
@@ -399,10 +517,25 @@ const command: Command = {
       }
       throw e;
     }
+    if (parsed.profile && !tracingUnavailableReason()) addProfileEvents(parsed);
     return runRecording(parsed);
   },
 };
 export default command;
+
+/**
+ * --profile: the events trace-cmd record --profile enables (utp profile's); -S keeps only the -e ones.
+ * -G and --by-comm change nothing in the file: trace-cmd uses them only when it prints a profile
+ * itself (profile, stream); `report --profile -G / --by-comm` reads them from the options given to it.
+ */
+function addProfileEvents(parsed: Parsed): void {
+  const dir = tracingDir();
+  const manual = parsed.profile?.manual ?? false;
+  parsed.opts.events = profileEvents({ manual, userEvents: parsed.opts.events ?? [], hooks: [], exists: (p) => existsSync(join(dir, p)) });
+  if (!parsed.opts.events.length) throw new UsageError('record: --profile -S without -e: no events to record');
+  if (!manual && !existsSync(join(dir, 'max_graph_depth')) && !parsed.quiet)
+    process.stderr.write('utp record: the kernel has no max_graph_depth (no function_graph): skipping user/kernel profiling\n');
+}
 
 /** What `utp view --live` adds to a recording: it sees the running session and may stop it. */
 export interface RecordingHooks {
@@ -429,7 +562,7 @@ export async function runRecording(parsed: Parsed, hooks?: RecordingHooks, name 
   parsed.opts.output = checkOutputPath(parsed.opts.output ?? DEFAULT_RECORD_OPTIONS.output);
   const pre = await prepareOutputFlags(parsed, who);
   if (typeof pre === 'number') return pre;
-  const session = new RecordSession(parsed.opts);
+  const session = new RecordSession({ ...parsed.opts, onWarning: (m) => process.stderr.write(`${who}: warning: ${m}\n`) });
   const onExit = (): void => {
     try {
       session.cleanup();
@@ -464,6 +597,11 @@ export async function runRecording(parsed: Parsed, hooks?: RecordingHooks, name 
         process.stderr.write(
           `${who}: ${err.message}\n${who}: this kernel does not allow the '${parsed.opts.tracer}' tracer here; record events with -e instead\n`,
         );
+        return 1;
+      }
+      if (err.code?.startsWith('TRACECMD_')) {
+        // a setup flag the kernel or the instance cannot take (e.g. -l without the function tracer): one line
+        process.stderr.write(`${who}: ${err.message}\n`);
         return 1;
       }
       if (err.code === 'TRACEFS_KERNEL_REFUSED') {

@@ -1,59 +1,106 @@
 /**
- * `utp start`: configures tracing like record (same -e/-f/-p/-P/-c/-b/-C/-M/-B flags) in the top
- * instance (or -B NAME, created if missing) and leaves it running, without recording to a file.
+ * `utp start`: configures tracing like record (same flags: -e/-f/-R/-p/-P/-c/-b/-C/-M/-B and the setup
+ * flags -O/-T/-v/-i/-d/-D/-l/-n/-g/--module/--func-stack/--max-graph-depth/--cmdlines-size) in the top
+ * instance (or -B NAME, created if missing) through @utp/tracecmd's setTracing — the same writes as
+ * `utp set` — and turns tracing on, without recording to a file. With CMD it runs CMD once tracing is on
+ * (-F: only CMD is traced) and waits for it; --fork returns at once, as trace-cmd start --fork.
  * `utp stop` turns it off, `utp extract` saves it, `utp reset` undoes it.
  */
+import { constants as osConstants } from 'node:os';
+import { describeError } from '@utp/bytes';
+import { emptyInstanceSetup, emptySetInstance, setTracing, type SetInstanceSpec } from '@utp/tracecmd';
 import { Instance, tracingUnavailableReason } from '@utp/tracefs';
 import { UsageError, type Command } from '../command.js';
-import { parseRecordArgs } from './record.js';
+import { parseRecordArgs, spawnGated } from './record.js';
+
+const HELP = `usage: utp start [OPTIONS] [--fork] [-- CMD [ARGS...]]
+  -e EVENT [-f FILTER] [-R TRIGGER], -p TRACER, -P PID, -F, -c, -B NAME, -b KB, -C CLOCK, -M MASK,
+  --subbuf-size KB: as utp record
+  -O OPTION, -T, -v, -i, -d, -D, -l FUNC, -n FUNC, -g FUNC, --module MOD, --func-stack,
+  --max-graph-depth N, --cmdlines-size N, --no-filter: as utp set / utp record (left set)
+  --fork           with CMD: return once CMD runs (default: wait for it to exit)
+  --verbose[=L]    accepted (utp has no log levels)
+  -q, --quiet      accepted (start prints nothing)`;
 
 const command: Command = {
   name: 'start',
   summary: 'start tracing without recording to a file',
   async run(argv: string[]): Promise<number> {
     if (argv.includes('-h') || argv.includes('--help')) {
-      process.stdout.write('usage: utp start [-e EVENT [-f FILTER]]... [-p TRACER] [-P PID] [-c] [-B NAME] [-b KB] [-C CLOCK] [-M MASK]\n');
+      process.stdout.write(HELP + '\n');
       return 0;
     }
-    const { opts, command: cmd, filterCmd } = parseRecordArgs(argv);
-    if (cmd.length) throw new UsageError('start: does not run a command (use utp record)');
+    const fork = argv.includes('--fork');
+    const { opts, command: cmd, filterCmd, profile } = parseRecordArgs(argv.filter((a) => a !== '--fork'));
     // Flags that only make sense for a recording are refused, not silently ignored.
     if (opts.uprobes?.length) throw new UsageError('start: --uprobe is not supported (use utp record)');
-    if (filterCmd) throw new UsageError('start: -F needs a command (use utp record)');
+    if (profile) throw new UsageError('start: --profile is not supported (use utp record --profile or utp profile)');
+    if (filterCmd && !cmd.length) throw new UsageError('start: -F needs a command');
+    if (fork && !cmd.length) throw new UsageError('start: --fork needs a command');
     if (opts.output !== undefined) throw new UsageError('start: -o does not apply (start writes no file; use utp extract)');
     const why = tracingUnavailableReason();
     if (why) {
       process.stderr.write(`utp start: cannot reach tracefs: ${why}\n`);
       return 1;
     }
-    // Resolve every event before changing anything: a typo must not leave tracing half configured.
-    const resolved = (opts.events ?? []).map((e) => ({ e, evs: Instance.top().matchEvents(e.spec) }));
-    const inst = opts.instanceName
-      ? Instance.exists(opts.instanceName)
-        ? Instance.open(opts.instanceName)
-        : Instance.create(opts.instanceName)
-      : Instance.top();
-    const wasOn = inst.read('tracing_on').trim() === '1';
-    inst.setTracingOn(false);
+    const spec: SetInstanceSpec = {
+      ...emptySetInstance(opts.instanceName),
+      ...emptyInstanceSetup(),
+      ...opts.setup,
+      events: (opts.events ?? []).map((e) => ({
+        spec: e.spec,
+        filter: e.filter,
+        triggers: e.trigger !== undefined ? [e.trigger] : [],
+        disable: e.disable ?? false,
+      })),
+      tracer: opts.tracer,
+      clock: opts.clock,
+      bufferSizeKb: opts.bufferSizeKb,
+      cpumask: opts.cpumask,
+      pids: opts.noFilter ? [] : (opts.pids ?? []),
+      children: opts.followChildren ?? false,
+    };
+    const removed: SetInstanceSpec[] = (opts.removeInstances ?? []).map((n) => ({ ...emptySetInstance(n), remove: true }));
+    const instanceExisted = opts.instanceName === undefined || Instance.exists(opts.instanceName);
+    const inst = (): Instance => (opts.instanceName ? Instance.open(opts.instanceName) : Instance.top());
+    const wasOn = instanceExisted && inst().tracingOn();
+    if (instanceExisted) inst().setTracingOn(false);
     try {
-      if (opts.bufferSizeKb !== undefined) inst.setBufferSizeKb(opts.bufferSizeKb);
-      if (opts.subbufSizeKb !== undefined) inst.setSubbufSizeKb(opts.subbufSizeKb);
-      if (opts.clock !== undefined) inst.setClock(opts.clock);
-      if (opts.cpumask !== undefined) inst.setCpumask(opts.cpumask);
-      if (opts.tracer !== undefined) inst.setTracer(opts.tracer);
-      for (const { e, evs } of resolved) {
-        for (const ev of evs) {
-          if (e.filter !== undefined) inst.setEventFilter(ev.system, ev.name, e.filter);
-          if (e.trigger !== undefined) inst.addEventTrigger(ev.system, ev.name, e.trigger);
-          inst.enableEvent(ev.system, ev.name);
-        }
-      }
-      if (opts.pids?.length) inst.setEventPids(opts.pids, opts.followChildren ?? false);
+      setTracing({
+        instances: [...removed, spec],
+        disableFunctionTrace: opts.disableFunctionTrace ?? false,
+        totalDisable: opts.totalDisable ?? false,
+        ignoreMissingEvents: opts.ignoreMissingEvents ?? false,
+        cmdlinesSize: opts.cmdlinesSize,
+        strictFunctions: true,
+        onWarning: (m) => process.stderr.write(`utp start: warning: ${m}\n`),
+      });
+      if (opts.subbufSizeKb !== undefined) inst().setSubbufSizeKb(opts.subbufSizeKb);
     } catch (e) {
-      if (wasOn) inst.setTracingOn(true);
-      throw e;
+      if (wasOn) inst().setTracingOn(true);
+      process.stderr.write(`utp start: ${describeError(e)}\n`);
+      return 1;
     }
-    inst.setTracingOn(true);
+    if (!cmd.length) {
+      inst().setTracingOn(true);
+      return 0;
+    }
+    // CMD held at a gate until its pid is in the filter (-F) and tracing is on
+    const gated = spawnGated(cmd);
+    const child = gated.child;
+    if (filterCmd && !opts.noFilter) inst().write('set_event_pid', String(child.pid), true);
+    inst().setTracingOn(true);
+    const exited = new Promise<number>((res) =>
+      child.once('exit', (code, sig) => res(code ?? (sig ? 128 + (osConstants.signals[sig] ?? 0) : 1))),
+    );
+    child.once('error', (e) => process.stderr.write(`utp start: cannot run '${cmd[0]}': ${e.message}\n`));
+    gated.release();
+    if (fork) {
+      child.unref();
+      return 0;
+    }
+    const status = await exited;
+    if (status !== 0) process.stderr.write(`utp start: the command exited with status ${status}\n`);
     return 0;
   },
 };

@@ -9,8 +9,8 @@ import { RecordSession, userLongSize } from '@utp/tracecmd';
 import { CpuReader, Waiter, Instance, tracingUnavailableReason, readWholeFile } from '@utp/tracefs';
 import * as traceevent from '@utp/traceevent';
 import { KBuffer, KRecord, LinePrinter, parseHeaderPage, Tep } from '@utp/traceevent';
-import { decodeLatin1 } from '@utp/bytes';
-import { UsageError, type Command } from '../command.js';
+import { decodeLatin1, describeError } from '@utp/bytes';
+import type { Command } from '../command.js';
 import { parseRecordArgs } from './record.js';
 
 /**
@@ -62,13 +62,20 @@ const command: Command = {
       else if (a === '-l') own.latency = true;
       else if (a === '-h' || a === '--help') {
         process.stdout.write(
-          'usage: utp stream [-e EVENT [-f FILTER]]... [-P PID] [-F] [-c] [-b KB] [-C CLOCK] [-t] [-R] [-N] [-l] [-- CMD ARGS]\n',
+          [
+            'usage: utp stream [-e EVENT [-f FILTER]]... [-p TRACER] [-P PID] [-F] [-c] [-b KB] [-C CLOCK] [-t] [-R] [-N] [-l] [-- CMD ARGS]',
+            '  -p TRACER      use TRACER (a tracer the kernel refuses, e.g. function here, is one line naming it)',
+            '  -O OPTION, -T, -v, -i, -d, -D, -n/-g FUNC, --module MOD, --func-stack, --max-graph-depth N,',
+            '  --cmdlines-size N, --no-filter: the tracefs setup of utp record / utp set, undone afterwards',
+            '  --verbose[=L]  accepted (utp has no log levels)',
+            "  -t nanoseconds, -R raw, -N no plugins, -l latency format (utp stream's own)",
+            '',
+          ].join('\n'),
         );
         return 0;
       } else rest.push(a);
     }
     const parsed = parseRecordArgs(rest);
-    if (parsed.opts.tracer !== undefined) throw new UsageError('stream: -p is not supported; stream events with -e');
     const why = tracingUnavailableReason();
     if (why) {
       process.stderr.write(`utp stream: cannot trace here: ${why}\n`);
@@ -103,7 +110,12 @@ const command: Command = {
     process.on('SIGHUP', onSignal);
     process.on('SIGTERM', onSignal);
     try {
-      session.setup();
+      try {
+        session.setup();
+      } catch (e) {
+        process.stderr.write(`utp stream: ${describeError(e)}\n`);
+        return 1;
+      }
       const inst = session.instance!;
       const { tep, longSize } = buildTep(inst, own.noPlugins);
       const clock = inst.clocks().current;
