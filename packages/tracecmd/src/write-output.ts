@@ -24,6 +24,8 @@ export interface OutputOptions {
   cpuCount: number;
   pageSize: number;
   date?: string;
+  /** A partial file (restore -c): metadata only, no buffers. */
+  partial?: boolean;
 }
 
 export const DEFAULT_OUTPUT: Readonly<Pick<OutputOptions, 'fileVersion' | 'compression'>> = Object.freeze({
@@ -81,6 +83,7 @@ export async function writeTraceFile(
     versionString: UTP_VERSION_STRING,
     traceId: randomBytes(8).readBigUInt64LE(0),
     ...(o.date !== undefined ? { date: o.date } : {}),
+    ...(o.partial ? { partial: true } : {}),
   });
 }
 
