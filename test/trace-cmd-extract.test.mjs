@@ -5,7 +5,7 @@
 // (the only things that differ between two runs) are masked.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   closeSync,
   constants,
@@ -21,7 +21,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { oracleSkipReason, traceCmd, utp, T } from './lib/tracecmd-oracle.mjs';
+import { oracleSkipReason, traceCmd, utp, T, UTP } from './lib/tracecmd-oracle.mjs';
 
 const skip = oracleSkipReason();
 const A = `utp-${process.pid}-xa`,
@@ -184,6 +184,44 @@ test('extract -p, -O, -s, --verbose: checks and refusals as trace-cmd, options p
       assert.match(report(join(dir, 's.dat')), /tracing_mark_write: in-snapshot/);
     }
   } finally {
+    teardown();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("extract -a and reset -a leave a running utp record's instance alone", { skip: skip ?? false }, async () => {
+  const others = readdirSync(join(T, 'instances'));
+  if (others.length) {
+    console.log(`# other instances exist (${others.join(', ')}): -a would touch them, not run`);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'utp-extract-'));
+  const child = spawn(process.execPath, [UTP, 'record', '-q', '-e', 'sched:sched_switch', '-o', join(dir, 'rec.dat'), '--', 'sleep', '3'], {
+    stdio: 'ignore',
+  });
+  const exited = new Promise((r) => child.on('exit', (code) => r(code)));
+  try {
+    let rec;
+    for (let i = 0; i < 100 && !rec; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      rec = readdirSync(join(T, 'instances')).find((n) => n.startsWith(`utp-${child.pid}`));
+    }
+    assert.ok(rec, "utp record's instance");
+    mkdirSync(join(T, 'instances', A));
+    const x = utp(['extract', '-q', '-a', '-o', join(dir, 'a.dat')]);
+    assert.equal(x.status, 0, x.stderr);
+    assert.equal(x.stderr, `utp extract: skipped instance ${rec} (a running utp record owns it)\n`);
+    const dump = traceCmd(['dump', '--options', '-i', join(dir, 'a.dat')]).stdout.toString();
+    assert.ok(dump.includes(A) && !dump.includes(rec), dump);
+    const r = utp(['reset', '-B', A, '-a']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr, `utp reset: skipped instance ${rec} (a running utp record owns it)\n`);
+    assert.equal(readFileSync(join(T, 'instances', rec, 'events/sched/sched_switch/enable'), 'utf8'), '1\n');
+    assert.equal(await exited, 0);
+    assert.match(report(join(dir, 'rec.dat')), /sched_switch:/);
+  } finally {
+    child.kill('SIGINT');
+    await exited;
     teardown();
     rmSync(dir, { recursive: true, force: true });
   }
