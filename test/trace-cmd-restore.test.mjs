@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { oracleSkipReason, run, traceCmd, utp, UTP } from './lib/tracecmd-oracle.mjs';
@@ -80,6 +80,14 @@ test("restore of a SIGKILLed utp record: trace-cmd report reads utp restore's fi
     assert.match(tb.stderr, /-c and -i are incompatible/);
     assert.equal(ub.status, 2);
     assert.equal(ub.stderr, 'utp: restore: -c and -i are incompatible\n');
+    // -k: a kallsyms file instead of /proc/kallsyms in the partial file
+    const ks = join(dir, 'ks.txt');
+    writeFileSync(ks, 'ffffffff81000000 T utp_fake_symbol\nffffffff81000010 t utp_other [utpmod]\n');
+    const kdump = (f) => traceCmd(['dump', '--kallsyms', '-i', f]).stdout.toString().split('\n').slice(1).join('\n');
+    assert.equal(traceCmd(['restore', '-c', '-k', ks, '-o', join(dir, 'tk.dat')]).status, 0);
+    assert.equal(utp(['restore', '-c', '-k', ks, '-o', join(dir, 'uk.dat')]).status, 0);
+    assert.match(kdump(join(dir, 'uk.dat')), /utp_fake_symbol/);
+    assert.equal(kdump(join(dir, 'uk.dat')), kdump(join(dir, 'tk.dat')));
     const p6 = join(dir, 'p6.dat');
     assert.equal(utp(['restore', '-c', '--file-version', '6', '-o', p6]).status, 0);
     const u6 = utp(['restore', '-i', p6, '-o', join(dir, 'u6.dat'), ...cpuFiles]);

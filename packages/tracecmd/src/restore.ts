@@ -9,7 +9,7 @@
  * given otherwise the version and compression) from such a partial file, as trace-cmd restore -i
  * copies its headers up to the cmdlines.
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Instance, recordingCpuCount } from '@utp/tracefs';
 import { readTraceDatContent, type Decompressor, type TraceDatBufferInput } from '@utp/tracedat';
@@ -29,6 +29,8 @@ export interface RestoreOptions {
   instanceName?: string;
   /** -c: write only the metadata (a partial file); with cpuFiles, as without -c. */
   createOnly?: boolean;
+  /** -k (with -c, as trace-cmd uses it): a kallsyms file stored instead of /proc/kallsyms. */
+  kallsyms?: string;
   /** -i: a partial file (restore -c) whose metadata the output takes instead of this machine's. */
   input?: string;
   /** With `input`: take its version (and compression) unless these were given. */
@@ -107,7 +109,15 @@ export async function restoreTrace(o: Partial<RestoreOptions> & { cpuFiles: stri
   }
   const layout = pageLayoutOf(inst);
   const partial = opts.createOnly === true && opts.cpuFiles.length === 0;
-  const size = await writeTraceFile(opts.output, collectMetadata(Instance.top()), partial ? [] : [data], {
+  const meta = collectMetadata(Instance.top());
+  if (partial && opts.kallsyms !== undefined) {
+    try {
+      meta.kallsyms = readFileSync(opts.kallsyms);
+    } catch (e) {
+      throw new TraceCmdError(TraceCmdErrorCode.BadOption, `Cannot read ${opts.kallsyms}`, { cause: e });
+    }
+  }
+  const size = await writeTraceFile(opts.output, meta, partial ? [] : [data], {
     fileVersion: opts.fileVersion,
     compression: opts.compression,
     traceClock: clockText,

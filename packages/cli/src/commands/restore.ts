@@ -21,7 +21,8 @@ export const HELP = `usage:
             or utp record's .trace.dat.utp-PID.cpu0 after a SIGKILL
           --file-version 6 or 7 (default 7, or the -i file's), --compression none, zlib, zstd
             or any (default any, or the -i file's)
-          not yet: -t (tracing dir), -k (kallsyms file)`;
+          -k kallsyms file stored instead of /proc/kallsyms (with -c, as trace-cmd)
+          not yet: -t (tracing dir)`;
 
 const command: Command = {
   name: 'restore',
@@ -34,6 +35,7 @@ const command: Command = {
     ]);
     let output: string | undefined,
       input: string | undefined,
+      kallsyms: string | undefined,
       createOnly = false,
       fileVersion: 6 | 7 = 7,
       compression: CompressionName = 'any';
@@ -45,7 +47,8 @@ const command: Command = {
       if (o.key === 'o') {
         if (output !== undefined) throw new UsageError('restore: only one output file allowed');
         output = o.value!;
-      } else if (o.key === 'c') {
+      } else if (o.key === 'k') kallsyms = o.value!;
+      else if (o.key === 'c') {
         if (input !== undefined) throw new UsageError('restore: -c and -i are incompatible');
         createOnly = true;
       } else if (o.key === 'i') {
@@ -76,6 +79,7 @@ const command: Command = {
       fileVersion,
       compression,
       createOnly,
+      ...(kallsyms !== undefined ? { kallsyms } : {}),
       ...(input !== undefined ? { input, versionGiven, compressionGiven, decompressors: zstd ? { zstd } : {} } : {}),
     });
     return 0;
