@@ -43,7 +43,8 @@ test("restore of a SIGKILLed utp record: trace-cmd report reads utp restore's fi
       assert.equal(r.status, 0, r.stderr);
       return r.stdout.toString('latin1');
     };
-    const comm = (s) => s.replace(/^ *\S+-(\d+) /gm, 'X-$1 ');
+    // the comm column (it may hold spaces): everything before the last "-PID [CPU]"
+    const comm = (s) => s.replace(/^.*-(\d+)( +\[\d+\])/gm, 'X-$1$2');
     const a = rep(join(dir, 'tc.dat')),
       b = rep(join(dir, 'utp.dat'));
     assert.ok(a.split('\n').length > 100, `events recovered (${a.split('\n').length} lines)`);
