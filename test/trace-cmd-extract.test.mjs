@@ -91,12 +91,24 @@ test('extract -a/-t/-B: trace-cmd report reads the same buffers from utp extract
   const dir = mkdtempSync(join(tmpdir(), 'utp-extract-'));
   try {
     // The reference: trace-cmd 3.1.6 reads the top buffer always (its -t is a no-op), and -a
-    // would remove every instance afterwards, so it runs only when ours are the only ones.
+    // would also read and then remove every other instance (another helper's running record):
+    // its side runs as -B A -B B, which is what its -a does when A and B are the only instances.
+    // utp's -a runs when every other instance is a running utp record's (which it skips).
     clean();
     setup('ref');
-    const others = readdirSync(join(T, 'instances')).filter((n) => n !== A && n !== B);
-    const tcArgs = others.length ? ['-B', A, '-B', B] : ['-a'];
-    if (others.length) console.log(`# other instances exist (${others.join(', ')}): trace-cmd extract -B ${A} -B ${B} instead of -a`);
+    const liveUtp = (n) => {
+      const m = /^utp-(\d+)\./.exec(n);
+      if (!m) return false;
+      try {
+        process.kill(Number(m[1]), 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const others = readdirSync(join(T, 'instances')).filter((n) => n !== A && n !== B && !liveUtp(n));
+    const tcArgs = ['-B', A, '-B', B];
+    if (others.length) console.log(`# other instances exist (${others.join(', ')}): utp extract -B ${A} -B ${B} instead of -a`);
     const tc = traceCmd(['extract', ...tcArgs, '-o', join(dir, 'tc.dat')]);
     assert.equal(tc.status, 0, tc.stderr);
     teardown();
@@ -208,9 +220,13 @@ test("extract -a and reset -a leave a running utp record's instance alone", { sk
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), 'utp-extract-'));
-  const child = spawn(process.execPath, [UTP, 'record', '-q', '-e', 'sched:sched_switch', '-o', join(dir, 'rec.dat'), '--', 'sleep', '3'], {
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    process.execPath,
+    [UTP, 'record', '-q', '-e', 'sched:sched_switch', '-o', join(dir, 'rec.dat'), '--', 'sleep', '30'],
+    {
+      stdio: 'ignore',
+    },
+  );
   const exited = new Promise((r) => child.on('exit', (code) => r(code)));
   try {
     let rec;
@@ -235,6 +251,7 @@ test("extract -a and reset -a leave a running utp record's instance alone", { sk
     assert.equal(r.status, 0, r.stderr);
     skipped(r.stderr, 'reset');
     assert.equal(readFileSync(join(T, 'instances', rec, 'events/sched/sched_switch/enable'), 'utf8'), '1\n');
+    child.kill('SIGINT'); // stops the command; the recording is written
     assert.equal(await exited, 0);
     assert.match(report(join(dir, 'rec.dat')), /sched_switch:/);
   } finally {
