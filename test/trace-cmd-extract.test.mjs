@@ -117,9 +117,7 @@ test('extract -a/-t/-B: trace-cmd report reads the same buffers from utp extract
 
     const cases = [
       // utp args, which marker lines of the reference must be there
-      [['-a', '-t'], () => true],
       [['-B', B, '-t', '-B', A], () => true],
-      [['-B', A], (l) => /-a-/.test(l)], // leaves the top's lines in the top buffer
       [['-a'], (l) => !/-top-/.test(l)],
       [[], (l) => /-top-/.test(l)],
     ];
