@@ -37,6 +37,8 @@ export interface CpuDrainOptions {
   minSleepMs?: number;
   /** Called after each drain with bytes per CPU so far (for progress). */
   onProgress?: (bytes: number[]) => void;
+  /** Which per-CPU file to read: the ring buffer (default) or the snapshot buffer (extract -s). */
+  raw?: 'trace_pipe_raw' | 'snapshot_raw';
 }
 
 /** Accumulates pages of one CPU and appends them to a file in big writes. */
@@ -136,7 +138,7 @@ export class CpuDrain {
     this.sinks = [];
     try {
       for (const cpu of cpus) {
-        this.readers.push(new CpuReader(instance, cpu, pageSize));
+        this.readers.push(new CpuReader(instance, cpu, pageSize, opts.raw));
         this.sinks.push(new CpuSink(`${tempPrefix}.cpu${cpu}`, pageSize));
       }
     } catch (e) {

@@ -14,8 +14,8 @@ export { writeTraceFile, writeTraceDatFile, compressorFor, userLongSize, UTP_VER
 export type { CompressionName, OutputOptions } from './write-output.js';
 export { zstdCompressor } from './zstd-compressor.js';
 export { FileSink } from './file-sink.js';
-export { extractTrace, DEFAULT_EXTRACT_OPTIONS } from './extract.js';
-export type { ExtractOptions, ExtractResult } from './extract.js';
+export { extractTrace, extractTargets, checkExtractPlugin, DEFAULT_EXTRACT_OPTIONS } from './extract.js';
+export type { ExtractOptions, ExtractTraceOption, ExtractResult, ExtractBufferResult } from './extract.js';
 export * from './local/index.js';
 export { restoreTrace } from './restore.js';
 export type { RestoreOptions } from './restore.js';

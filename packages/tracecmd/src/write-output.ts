@@ -26,6 +26,8 @@ export interface OutputOptions {
   date?: string;
   /** Options added after the writer's own (PROCMAPS, TSC2NSEC). */
   extraOptions?: ReadonlyArray<{ id: number; data: Uint8Array }>;
+  /** A partial file (restore -c): metadata only, no buffers. */
+  partial?: boolean;
 }
 
 export const DEFAULT_OUTPUT: Readonly<Pick<OutputOptions, 'fileVersion' | 'compression'>> = Object.freeze({
@@ -84,6 +86,7 @@ export async function writeTraceFile(
     traceId: randomBytes(8).readBigUInt64LE(0),
     ...(o.date !== undefined ? { date: o.date } : {}),
     ...(o.extraOptions?.length ? { extraOptions: o.extraOptions } : {}),
+    ...(o.partial ? { partial: true } : {}),
   });
 }
 

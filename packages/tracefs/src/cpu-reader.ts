@@ -33,14 +33,20 @@ export class CpuReader {
   readonly path: string;
   fd: number;
 
-  constructor(instance: Instance, cpu: number, pageSize = instance.subBufferSize()) {
+  /** `raw`: the main ring buffer (trace_pipe_raw, default) or the snapshot buffer (snapshot_raw). */
+  constructor(
+    instance: Instance,
+    cpu: number,
+    pageSize = instance.subBufferSize(),
+    raw: 'trace_pipe_raw' | 'snapshot_raw' = 'trace_pipe_raw',
+  ) {
     this.cpu = cpu;
     this.pageSize = pageSize;
-    this.path = instance.rawPipePath(cpu);
+    this.path = raw === 'trace_pipe_raw' ? instance.rawPipePath(cpu) : instance.file(`per_cpu/cpu${cpu}/${raw}`);
     try {
       this.fd = openSync(this.path, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch (e) {
-      throw new TraceFsError(TraceFsErrorCode.ReadFailed, 'Cannot open trace_pipe_raw', {
+      throw new TraceFsError(TraceFsErrorCode.ReadFailed, `Cannot open ${raw}`, {
         file: this.path,
         errno: (e as NodeJS.ErrnoException).code,
         cause: e,

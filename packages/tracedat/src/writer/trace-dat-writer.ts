@@ -92,6 +92,11 @@ export interface TraceDatWriteOptions {
   chunkPages?: number;
   /** Options copied verbatim from another file (convert), written after the ones above. */
   extraOptions?: ReadonlyArray<{ id: number; data: Uint8Array }>;
+  /**
+   * A partial file (trace-cmd restore -c): the metadata up to the saved cmdlines and nothing
+   * after (v6), or only the metadata sections' options and the strings (v7); `buffers` is empty.
+   */
+  partial?: boolean;
 }
 
 const enc = (t: Text): Uint8Array => {
@@ -145,7 +150,7 @@ class Block {
 
 /** Streams a trace.dat into `sink`. Returns the number of bytes written. */
 export function writeTraceDat(sink: WriteSink, meta: TraceDatMetadata, buffers: TraceDatBufferInput[], opts: TraceDatWriteOptions): number {
-  if (!buffers.length || buffers[0]!.name !== '')
+  if (opts.partial ? buffers.length > 0 : !buffers.length || buffers[0]!.name !== '')
     throw new UtpError(WriterErrorCode.BadInput, 'The first buffer must be the top buffer (name "")');
   if (opts.version !== 6 && opts.version !== 7)
     throw new UtpError(WriterErrorCode.BadInput, 'Unsupported file version', { context: { version: opts.version } });
@@ -285,6 +290,7 @@ class Writer {
     this.put(this.kallsyms());
     this.put(this.printk());
     this.put(this.cmdlines());
+    if (this.o.partial) return;
     this.put(this.blk().u32(this.o.cpuCount).done());
     // options: BUFFER (instances, offsets patched later), metadata, CPUCOUNT, bare DONE
     const b = this.blk().text('options  \0');
@@ -383,9 +389,9 @@ class Writer {
     this.option(b, Opt.EventFormats, u64(sec.events));
     this.option(b, Opt.Kallsyms, u64(sec.kallsyms));
     this.option(b, Opt.Printk, u64(sec.printk));
-    this.infoOptions(b);
+    if (!this.o.partial) this.infoOptions(b);
     this.option(b, Opt.Cmdlines, u64(sec.cmdlines));
-    this.option(b, Opt.CpuCount, this.blk().u32(this.o.cpuCount).done());
+    if (!this.o.partial) this.option(b, Opt.CpuCount, this.blk().u32(this.o.cpuCount).done());
     let doneAt = this.optionsSection(b, firstOptionsAt);
     for (const buf of this.buffers) {
       const { secAt, table } = this.bufferSectionV7(buf);
