@@ -44,7 +44,8 @@ const HELP = `usage: utp record [OPTIONS] [--] [CMD [ARGS...]]
   --no-splice      copy pages with read() instead of splice(2)
   -q               quiet: no per-CPU summary
   --json           print the summary as JSON
-Without CMD, records until SIGINT (Ctrl-C) or SIGTERM.`;
+Without CMD, records until SIGINT (Ctrl-C) or SIGTERM.
+  --perf           record with perf_event_open into a perf.data instead (see utp record --perf --help)`;
 
 const WITH_VALUE = new Set([
   '-e',
@@ -274,6 +275,8 @@ const command: Command = {
   name: 'record',
   summary: 'record events (and run a command) into a trace.dat file',
   async run(argv: string[]): Promise<number> {
+    const dd = argv.indexOf('--');
+    if ((dd < 0 ? argv : argv.slice(0, dd)).includes('--perf')) return (await import('./record-perf.js')).runPerfRecord(argv);
     let parsed: Parsed;
     try {
       parsed = parseRecordArgs(argv);

@@ -7,3 +7,4 @@ export { parseEvents, tracepointId, eventsDir } from './events.js';
 export type { EventSpec } from './events.js';
 export { LiveError, LiveErrorCode } from './errors.js';
 export { childrenRusage } from './sys.js';
+export { hostFeatures, tracingDataFor, kernelMmap, allPids, synthesizeProcess } from './record-host.js';
