@@ -191,7 +191,9 @@ export class PerfDataWriter {
     for (let i = 0; i < evsels.length; i++) {
       const e = evsels[i]!;
       const b = new Bytes(this.le);
-      b.bytes(encodeFileAttr(e.attr, this.le)).u64(e.ids.length ? idOffsets[i]! : 0).u64(e.ids.length * 8);
+      b.bytes(encodeFileAttr(e.attr, this.le))
+        .u64(e.ids.length ? idOffsets[i]! : 0)
+        .u64(e.ids.length * 8);
       sink.write(b.done());
       pos += PERF_ATTR_SIZE + 16;
     }
@@ -271,7 +273,9 @@ export class PerfDataWriter {
     for (const id of ids) this.sink.write(payloads.get(id)!);
     // the header, now that the sizes are known
     const h = new Bytes(this.le);
-    h.bytes(encodeLatin1('PERFILE2')).u64(HEADER_SIZE).u64(PERF_ATTR_SIZE + 16);
+    h.bytes(encodeLatin1('PERFILE2'))
+      .u64(HEADER_SIZE)
+      .u64(PERF_ATTR_SIZE + 16);
     h.u64(this.attrsOffset).u64(this.evsels.length * (PERF_ATTR_SIZE + 16));
     h.u64(this.dataOffset).u64(this.dataSize);
     h.u64(0).u64(0); // event_types (unused)

@@ -15,7 +15,12 @@ function finishRecord(b: Bytes, idHdrSize: number): Uint8Array {
   return out;
 }
 
-export function encodeComm(pid: number, tid: number, comm: string, opts: { exec?: boolean; idHdrSize?: number; le?: boolean } = {}): Uint8Array {
+export function encodeComm(
+  pid: number,
+  tid: number,
+  comm: string,
+  opts: { exec?: boolean; idHdrSize?: number; le?: boolean } = {},
+): Uint8Array {
   const b = new Bytes(opts.le ?? true);
   b.u32(RecordType.Comm)
     .u16(opts.exec ? Misc.CommExec : 0)
@@ -107,7 +112,9 @@ export function encodeSample(attr: PerfEventAttr, s: Partial<SampleFields>, le =
     const raw = s.raw ?? new Uint8Array(4);
     // u32 size + payload, padded so the record stays u64-aligned (as the kernel pads it)
     const total = Math.ceil((4 + raw.length) / 8) * 8;
-    b.u32(total - 4).bytes(raw).zeros(total - 4 - raw.length);
+    b.u32(total - 4)
+      .bytes(raw)
+      .zeros(total - 4 - raw.length);
   }
   return finishRecord(b, 0);
 }
@@ -133,7 +140,9 @@ export interface TracingDataInput {
 export function encodeTracingData(t: TracingDataInput): Uint8Array {
   const le = t.littleEndian;
   const b = new Bytes(le);
-  b.bytes(new Uint8Array([0x17, 0x08, 0x44])).bytes(encodeLatin1('tracing0.6')).zeros(1);
+  b.bytes(new Uint8Array([0x17, 0x08, 0x44]))
+    .bytes(encodeLatin1('tracing0.6'))
+    .zeros(1);
   b.bytes(new Uint8Array([le ? 0 : 1, t.longSize])).u32(t.pageSize);
   b.bytes(encodeLatin1('header_page')).zeros(1).u64(t.headerPage.length).bytes(t.headerPage);
   b.bytes(encodeLatin1('header_event')).zeros(1).u64(t.headerEvent.length).bytes(t.headerEvent);

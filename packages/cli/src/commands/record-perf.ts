@@ -408,9 +408,7 @@ export async function runPerfRecord(argv: string[]): Promise<number> {
     renameSync(tmp, target);
     if (!a.quiet) {
       const size = statSync(target).size;
-      process.stderr.write(
-        `[ utp record: Captured and wrote ${(size / 1048576).toFixed(3)} MB ${a.output} (${samples} samples) ]\n`,
-      );
+      process.stderr.write(`[ utp record: Captured and wrote ${(size / 1048576).toFixed(3)} MB ${a.output} (${samples} samples) ]\n`);
     }
     if (lostRecords) process.stderr.write(`${who}: warning: ${lost} events lost in ${lostRecords} LOST records (ring full; try -m)\n`);
     if (status !== 0) process.stderr.write(`${who}: the command exited with status ${status}\n`);
