@@ -4,7 +4,7 @@
 // - `perf script -i ours` succeeds with nothing on stderr and prints byte for byte what `utp report -i ours`
 //   prints (tracepoints per task, -g callchains, -a with perf's dummy event, -p PID, SIGINT);
 // - `perf report --stdio` reads our file;
-// - `perf evlist -v -i ours` prints the same attrs as for perf record's own file with the same flags;
+// - `perf evlist -v -i ours` prints the same attrs, `perf buildid-list` the same build ids, as for perf record's own file with the same flags;
 // - tracepoint counts of `cat` of N files equal perf record's (perf script lines per event).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -80,6 +80,10 @@ test('tracepoints of cat: perf script = utp report, counts = perf record, attrs 
     assert.ok(count(text, ev) >= FILES.length, `${ev}: ${count(text, ev)} lines`);
   }
   assert.equal(evlist(ours), evlist(theirs));
+  // BUILD_ID: the DSOs the samples hit (and [vdso]), in perf's order, with their ids
+  const bids = (f) => run('perf', ['buildid-list', '-i', f]).stdout;
+  assert.equal(bids(ours), bids(theirs));
+  assert.match(bids(ours), /^[0-9a-f]{40} \/\S+libc\.so/m);
   // the tasks are named (COMM exec) and the samples carry the right pid
   assert.match(text, /^ +cat +\d+ \[\d{3}\] /m);
 });

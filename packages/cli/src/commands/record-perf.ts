@@ -8,7 +8,7 @@ import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, fs
 import { constants as osConstants } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { describeError } from '@utp/bytes';
-import { AttrFlag, AttrType, PerfDataWriter, ReadFormat, RecordType, SampleType, sampleIdSize } from '@utp/perf';
+import { AttrFlag, AttrType, PerfDataWriter, emptySample, ReadFormat, RecordType, SampleType, sampleIdSize } from '@utp/perf';
 import type { PerfEventAttr, WriterFeatures } from '@utp/perf';
 import {
   CpuMap,
@@ -27,6 +27,7 @@ import type { EventSpec } from '@utp/perf/live';
 import { FileSink } from '@utp/tracecmd';
 import { UsageError } from '../command.js';
 import { checkOutputPath } from './record.js';
+import { BuildIdTracker } from './record-perf-buildids.js';
 
 export const PERF_HELP = `usage: utp record --perf -e EVENT... [-a | -p PID[,PID...] | [--] CMD [ARGS...]] [-c N | -F FREQ] [-g] [-m PAGES] [-o FILE] [-q]
   records with perf_event_open into a perf.data (perf 6.1's format; read it with perf script or utp report)
@@ -338,12 +339,26 @@ export async function runPerfRecord(argv: string[]): Promise<number> {
       evsels.map((e) => ({ attr: e.attr, ids: e.ids, name: e.name })),
     );
     const idHdr = sampleIdSize(evsels[0]!.attr as PerfEventAttr);
-    const emit = (rec: Uint8Array): void => writer.record(rec);
+    const ids = new BuildIdTracker();
+    const emit = (rec: Uint8Array): void => {
+      writer.record(rec);
+      const view = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
+      ids.add({
+        type: view.getUint32(0, true),
+        misc: view.getUint16(4, true),
+        size: rec.length,
+        data: rec,
+        view,
+        fileOffset: -1,
+        evsel: undefined,
+        sample: emptySample(),
+      });
+    };
     const km = kernelMmap(idHdr);
     if (km) emit(km);
     if (a.all) for (const pid of allPids()) synthesizeProcess(pid, idHdr, emit);
     else if (a.pids.length) for (const pid of a.pids) synthesizeProcess(pid, idHdr, emit);
-    else synthesizeProcess(child!.pid!, idHdr, emit);
+    else synthesizeProcess(child!.pid!, idHdr, emit, false);
     writer.record(new Uint8Array([RecordType.FinishedInit, 0, 0, 0, 0, 0, 8, 0]));
     let samples = 0,
       lostRecords = 0,
@@ -353,6 +368,7 @@ export async function runPerfRecord(argv: string[]): Promise<number> {
     const drain = (): number => {
       const n = list.readRecords((ev) => {
         writer.record(ev.data);
+        ids.add(ev);
         if (ev.type === RecordType.Sample) {
           samples++;
           const t = ev.sample.time;
@@ -399,6 +415,7 @@ export async function runPerfRecord(argv: string[]): Promise<number> {
     };
     const tps = evsels.filter((e) => e.attr.type === AttrType.Tracepoint).map((e) => e.spec.name);
     if (tps.length) features.tracingData = tracingDataFor([...new Set(tps)]);
+    features.buildIds = ids.entries();
     if (first >= 0) features.sampleTime = { first: BigInt(first), last: BigInt(last) };
     writer.finish(features);
     sink.flush();

@@ -103,9 +103,10 @@ export function allPids(): number[] {
 
 /**
  * perf's synthesized records for a process that exists: a COMM per thread, and an MMAP2 per
- * executable mapping of /proc/PID/maps. A process that ends meanwhile gives what was read.
+ * executable mapping of /proc/PID/maps (not for a workload about to exec: perf sends its COMM
+ * only). A process that ends meanwhile gives what was read.
  */
-export function synthesizeProcess(pid: number, idHdrSize: number, emit: (rec: Uint8Array) => void): void {
+export function synthesizeProcess(pid: number, idHdrSize: number, emit: (rec: Uint8Array) => void, withMaps = true): void {
   let tids: number[];
   try {
     tids = readdirSync(`/proc/${pid}/task`)
@@ -119,7 +120,7 @@ export function synthesizeProcess(pid: number, idHdrSize: number, emit: (rec: Ui
     if (comm === undefined) continue;
     emit(encodeComm(pid, tid, comm.replace(/\n$/, ''), { idHdrSize }));
   }
-  const maps = read(`/proc/${pid}/maps`);
+  const maps = withMaps ? read(`/proc/${pid}/maps`) : undefined;
   if (!maps) return;
   for (const line of maps.split('\n')) {
     const m = /^([0-9a-f]+)-([0-9a-f]+) (\S{4}) ([0-9a-f]+) ([0-9a-f]+):([0-9a-f]+) (\d+)\s*(.*)$/.exec(line);
