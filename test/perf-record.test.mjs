@@ -4,7 +4,7 @@
 // - `perf script -i ours` succeeds with nothing on stderr and prints byte for byte what `utp report -i ours`
 //   prints (tracepoints per task, -g callchains, -a with perf's dummy event, -p PID, SIGINT);
 // - `perf report --stdio` reads our file;
-// - `perf evlist -v -i ours` prints the same attrs, `perf buildid-list` the same build ids, as for perf record's own file with the same flags;
+// - `perf evlist -v -i ours` prints the same attrs, `perf report --header-only` the same machine features, `perf buildid-list` the same build ids, as for perf record's own file with the same flags;
 // - tracepoint counts of `cat` of N files equal perf record's (perf script lines per event).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -80,6 +80,19 @@ test('tracepoints of cat: perf script = utp report, counts = perf record, attrs 
     assert.ok(count(text, ev) >= FILES.length, `${ev}: ${count(text, ev)} lines`);
   }
   assert.equal(evlist(ours), evlist(theirs));
+  // the machine's features read by perf as from its own file
+  const header = (f) => {
+    const r = run('perf', ['report', '--header-only', '-i', f]);
+    assert.equal(r.status, 0, r.stderr);
+    const keep = /^# (hostname|os release|arch|nrcpus online|nrcpus avail|cpudesc|cpuid|total memory|event) +:/;
+    return r.stdout
+      .split('\n')
+      .filter((l) => keep.test(l))
+      .map((l) => l.replace(/id = \{[^}]*\}/, 'id = {…}'))
+      .join('\n');
+  };
+  assert.equal(header(ours), header(theirs));
+  assert.match(header(ours), /# total memory : \d+ kB/);
   // BUILD_ID: the DSOs the samples hit (and [vdso]), in perf's order, with their ids
   const bids = (f) => run('perf', ['buildid-list', '-i', f]).stdout;
   assert.equal(bids(ours), bids(theirs));
