@@ -183,6 +183,21 @@ test('a 1-page ring overflows: LOST records are written, perf counts the same ch
   assert.equal(u.stdout, p.stdout);
 });
 
+test('-k mono: use_clockid attrs and the CLOCKID/CLOCK_DATA features as perf record -k mono writes them', { skip }, () => {
+  const args = ['-k', 'mono', '-e', 'syscalls:sys_enter_openat', '--', 'cat', ...FILES];
+  const ours = utpRecord('clock', args);
+  const theirs = perfRecord('clock', args);
+  readersAgree(ours);
+  assert.equal(evlist(ours), evlist(theirs));
+  const clockLines = (f) =>
+    run('perf', ['report', '--header-only', '-i', f])
+      .stdout.split('\n')
+      .filter((l) => /^# clockid/.test(l))
+      .join('\n');
+  assert.match(clockLines(ours), /# clockid: monotonic \(1\)/);
+  assert.equal(clockLines(ours), clockLines(theirs));
+});
+
 test('usage errors: exit 2 with one line', { skip }, () => {
   for (const args of [
     ['--perf'],

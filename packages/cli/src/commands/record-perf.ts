@@ -16,6 +16,8 @@ import {
   Evsel,
   ThreadMap,
   allPids,
+  clockNs,
+  clockResNs,
   closeAllLive,
   hostFeatures,
   kernelMmap,
@@ -29,7 +31,7 @@ import { UsageError } from '../command.js';
 import { checkOutputPath } from './record.js';
 import { BuildIdTracker } from './record-perf-buildids.js';
 
-export const PERF_HELP = `usage: utp record --perf -e EVENT... [-a | -p PID[,PID...] | [--] CMD [ARGS...]] [-c N | -F FREQ] [-g] [-m PAGES] [-o FILE] [-q]
+export const PERF_HELP = `usage: utp record --perf -e EVENT... [-a | -p PID[,PID...] | [--] CMD [ARGS...]] [-c N | -F FREQ] [-g] [-k CLOCK] [-m PAGES] [-o FILE] [-q]
   records with perf_event_open into a perf.data (perf 6.1's format; read it with perf script or utp report)
   -e EVENT   SYS:EVENT tracepoint (globs allowed), or a software event: cpu-clock, task-clock,
              context-switches, cpu-migrations, page-faults, minor-faults, major-faults ...; repeatable
@@ -39,6 +41,7 @@ export const PERF_HELP = `usage: utp record --perf -e EVENT... [-a | -p PID[,PID
   -F FREQ    samples per second
   -g         record callchains
   -m PAGES   ring pages per CPU (a power of two; default 128)
+  -k CLOCK   sample time from CLOCK (mono, realtime, monotonic_raw, boottime, tai; perf's -k)
   -o FILE    output (default perf.data)
   -q         no summary line`;
 
@@ -52,6 +55,8 @@ interface PerfArgs {
   pages: number;
   output: string;
   quiet: boolean;
+  /** -k: the clock id (use_clockid), or undefined. */
+  clockid: number | undefined;
   command: string[];
 }
 
@@ -66,6 +71,7 @@ export function parsePerfRecordArgs(argv: string[]): PerfArgs | 'help' {
     pages: 128,
     output: 'perf.data',
     quiet: false,
+    clockid: undefined,
     command: [],
   };
   let i = 0;
@@ -122,6 +128,14 @@ export function parsePerfRecordArgs(argv: string[]): PerfArgs | 'help' {
       case '--output':
         a.output = value(o);
         break;
+      case '-k':
+      case '--clockid': {
+        const v = value(o);
+        const id = CLOCKS[v] ?? (/^\d+$/.test(v) ? Number(v) : undefined);
+        if (id === undefined) throw new UsageError(`record --perf: unknown clock '${v}' (mono, realtime, monotonic_raw, boottime, tai)`);
+        a.clockid = id;
+        break;
+      }
       case '-q':
       case '--quiet':
         a.quiet = true;
@@ -142,6 +156,23 @@ export function parsePerfRecordArgs(argv: string[]): PerfArgs | 'help' {
   if (!targets && !a.command.length) throw new UsageError('record --perf: give a command (-- CMD), -a or -p PID');
   return a;
 }
+
+/** perf's -k names (util/clockid.c) → clock ids. */
+const CLOCKS: Record<string, number> = {
+  realtime: 0,
+  CLOCK_REALTIME: 0,
+  mono: 1,
+  monotonic: 1,
+  CLOCK_MONOTONIC: 1,
+  monotonic_raw: 4,
+  raw: 4,
+  CLOCK_MONOTONIC_RAW: 4,
+  boottime: 7,
+  boot: 7,
+  CLOCK_BOOTTIME: 7,
+  tai: 11,
+  CLOCK_TAI: 11,
+};
 
 const bit = (b: number): bigint => 1n << BigInt(b);
 const EXCLUDE_GUEST = 20,
@@ -214,6 +245,11 @@ export function perfRecordEvsels(specs: readonly EventSpec[], a: PerfArgs): Evse
     at.flags = bit(AttrFlag.Inherit) | bit(AttrFlag.SampleIdAll) | TRACKING;
     evsels.push(d);
   } else evsels[0]!.attr.flags |= TRACKING;
+  if (a.clockid !== undefined)
+    for (const e of evsels) {
+      e.attr.flags |= bit(AttrFlag.UseClockid);
+      e.attr.clockid = a.clockid;
+    }
   if (evsels.length > 1) {
     // several events share a ring: samples say whose they are (IDENTIFIER when the layouts differ)
     const same = evsels.every((e) => e.attr.sampleType === evsels[0]!.attr.sampleType);
@@ -332,6 +368,12 @@ export async function runPerfRecord(argv: string[]): Promise<number> {
       await exited;
       throw e;
     }
+    // perf's record__init_clock: the wall clock (µs) and the sampling clock read together
+    let clockData: WriterFeatures['clockData'] | undefined;
+    if (a.clockid !== undefined) {
+      const wall = (clockNs(0) / 1000n) * 1000n;
+      clockData = { clockid: a.clockid, wallClockNs: wall, clockidNs: clockNs(a.clockid) };
+    }
     fd = openSync(tmp, 'w', 0o600);
     const sink = new FileSink(fd);
     const writer = new PerfDataWriter(
@@ -416,6 +458,10 @@ export async function runPerfRecord(argv: string[]): Promise<number> {
     const tps = evsels.filter((e) => e.attr.type === AttrType.Tracepoint).map((e) => e.spec.name);
     if (tps.length) features.tracingData = tracingDataFor([...new Set(tps)]);
     features.buildIds = ids.entries();
+    if (clockData && a.clockid !== undefined) {
+      features.clockId = clockResNs(a.clockid);
+      features.clockData = clockData;
+    }
     if (first >= 0) features.sampleTime = { first: BigInt(first), last: BigInt(last) };
     writer.finish(features);
     sink.flush();
