@@ -14,3 +14,7 @@ export { RecordType, RECORD_NAMES, SampleType, ReadFormat, Feature, FEATURE_NAME
 export { PerfError, PerfErrorCode, PerfDiagnostic } from './errors.js';
 export { demangle } from './demangle.js';
 // live half (perf_event_open through koffi, Node only): the ./live subpath export (src/live/), kept out of this entry
+export { PerfDataWriter, PerfMemorySink, encodeFileAttr, encodeBuildIds, PERF_ATTR_SIZE } from './perf-data-writer.js';
+export type { PerfWriteSink, WriterEvsel, WriterFeatures } from './perf-data-writer.js';
+export { encodeComm, encodeMmap, encodeMmap2, encodeTask, encodeSample, encodeTracingData } from './perf-records.js';
+export type { Mmap2Fields, SampleFields, TracingDataInput } from './perf-records.js';

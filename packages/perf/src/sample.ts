@@ -126,7 +126,7 @@ export function parseSample(
     need(8, 'period');
     s.period = dv.getBigUint64(p, le);
     p += 8;
-  }
+  } else s.period = a.samplePeriod; // perf's evsel__parse_sample: the attr's period when samples carry none
   if (t & SampleType.Read) {
     const f = a.readFormat;
     const vals: bigint[] = [];

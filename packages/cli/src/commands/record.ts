@@ -79,7 +79,8 @@ const HELP = `usage: utp record [OPTIONS] [--] [CMD [ARGS...]]
                    stacktrace triggers, irq, softirq, page faults, exec, raw_syscalls); for report --profile
   -S               with --profile: only the -e events
   -G, --by-comm    with --profile: accepted; they change nothing in the file (give them to report --profile)
-Without CMD, records until SIGINT (Ctrl-C) or SIGTERM.`;
+Without CMD, records until SIGINT (Ctrl-C) or SIGTERM.
+  --perf           record with perf_event_open into a perf.data instead (see utp record --perf --help)`;
 
 const WITH_VALUE = new Set([
   '-e',
@@ -507,6 +508,8 @@ const command: Command = {
   name: 'record',
   summary: 'record events (and run a command) into a trace.dat file',
   async run(argv: string[]): Promise<number> {
+    const dd = argv.indexOf('--');
+    if ((dd < 0 ? argv : argv.slice(0, dd)).includes('--perf')) return (await import('./record-perf.js')).runPerfRecord(argv);
     let parsed: Parsed;
     try {
       parsed = parseRecordArgs(argv);

@@ -181,7 +181,7 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
       // perf script: tracepoints print their callchains (ip,sym,symoff,dso) once any tracepoint has one
       if (isTp && tpCallchain) for (const x of ['ip', 'sym', 'symoff', 'dso'] as const) fields.add(x);
       if (!(st & SampleType.Cpu)) fields.delete('cpu');
-      if (!(st & SampleType.Period)) fields.delete('period');
+      // period stays without PERIOD in sample_type: perf script prints the attr's period then
       if (!(st & SampleType.Time)) fields.delete('time');
       if (!(st & SampleType.Ip)) {
         fields.delete('ip');

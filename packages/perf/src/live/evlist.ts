@@ -8,7 +8,7 @@
 import { closeSync, readFileSync, readSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { PerfEventAttr } from '../attr.js';
-import { AttrFlag } from '../attr.js';
+import { AttrFlag, sampleIdPos, trailerIdPos } from '../attr.js';
 import { AttrType, ReadFormat, RecordType, SampleType } from '../constants.js';
 import type { PerfEvent, PerfEvsel } from '../perf-data.js';
 import { emptySample, parseSample, parseSampleId } from '../sample.js';
@@ -569,6 +569,17 @@ export class Evlist {
     return Math.max(r, 0);
   }
 
+  /** poll(2) on the rings: how many are readable, and whether every one has hung up (its tasks are gone). */
+  pollRings(timeoutMs: number): { ready: number; hangup: boolean } {
+    const out = new Uint8Array(this.mmaps.length);
+    const r = pollFds(
+      this.mmaps.map((m) => m.fd),
+      timeoutMs,
+      out,
+    );
+    return { ready: Math.max(r, 0), hangup: out.length > 0 && r > 0 && out.every((x) => (x & 2) !== 0) };
+  }
+
   /**
    * Reads every ring and delivers each record in the perf.data reader's shape (PerfEvent: the
    * sample fields decoded by the same parser; LOST records carry their count). Returns how many.
@@ -578,6 +589,8 @@ export class Evlist {
     const byId = new Map<number, PerfEvsel>();
     const pes = samplers.map((e) => e.toPerfEvsel());
     for (const p of pes) for (const id of p.ids) byId.set(id, p);
+    const idPos = pes[0] ? sampleIdPos(pes[0].attr) : -1;
+    const isPos = pes[0] ? trailerIdPos(pes[0].attr) : -1;
     let n = 0;
     for (const m of this.mmaps) {
       n += m.read((rec, dv) => {
@@ -587,9 +600,13 @@ export class Evlist {
         const s = emptySample();
         let evsel: PerfEvsel | undefined = pes.length === 1 ? pes[0] : undefined;
         if (type === RecordType.Sample) {
-          if (pes.length > 1 && size >= 16) evsel = byId.get(Number(dv.getBigUint64(8, LE)));
+          // the id sits where the first event's sample_type puts it (IDENTIFIER first, or ID after IP/TID/TIME/ADDR)
+          if (pes.length > 1 && idPos >= 0 && size >= 16 + idPos * 8) evsel = byId.get(Number(dv.getBigUint64(8 + idPos * 8, LE)));
           if (evsel) parseSample(rec, dv, 8, size, evsel.attr, LE, s, 8);
-        } else if (evsel && type !== RecordType.Lost) parseSampleId(dv, size, evsel.attr, LE, s, 8);
+        } else if (type !== RecordType.Lost) {
+          if (pes.length > 1 && isPos > 0 && size >= 8 + isPos * 8) evsel = byId.get(Number(dv.getBigUint64(size - isPos * 8, LE)));
+          if (evsel) parseSampleId(dv, size, evsel.attr, LE, s, 8);
+        }
         cb({ type, misc, size, data: rec, view: dv, fileOffset: -1, evsel, sample: s });
       });
     }

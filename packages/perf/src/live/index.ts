@@ -6,6 +6,7 @@ export type { CountsValues, EvselOptions } from './evlist.js';
 export { parseEvents, tracepointId, eventsDir } from './events.js';
 export type { EventSpec } from './events.js';
 export { LiveError, LiveErrorCode } from './errors.js';
-export { childrenRusage } from './sys.js';
+export { childrenRusage, clockNs, clockResNs } from './sys.js';
 export { tscConversion } from './tsc.js';
 export type { TscConversion } from './tsc.js';
+export { hostFeatures, tracingDataFor, kernelMmap, allPids, synthesizeProcess } from './record-host.js';

@@ -13,6 +13,8 @@ interface Libc {
   munmap(addr: unknown, len: number): number;
   poll(fds: Uint8Array, n: number, timeout: number): number;
   getrusage(who: number, buf: Uint8Array): number;
+  clock_gettime(clk: number, ts: Uint8Array): number;
+  clock_getres(clk: number, ts: Uint8Array): number;
 }
 let libc: Libc | undefined;
 export function lib(): Libc {
@@ -25,6 +27,8 @@ export function lib(): Libc {
       munmap: l.func('int munmap(void *addr, size_t len)') as unknown as Libc['munmap'],
       poll: l.func('int poll(_Inout_ uint8_t *fds, unsigned long nfds, int timeout)') as unknown as Libc['poll'],
       getrusage: l.func('int getrusage(int who, _Out_ uint8_t *buf)') as unknown as Libc['getrusage'],
+      clock_gettime: l.func('int clock_gettime(int clk, _Out_ uint8_t *ts)') as unknown as Libc['clock_gettime'],
+      clock_getres: l.func('int clock_getres(int clk, _Out_ uint8_t *ts)') as unknown as Libc['clock_getres'],
     };
   }
   return libc;
@@ -117,4 +121,19 @@ export function childrenRusage(): { user: number; sys: number } {
   const dv = new DataView(b.buffer);
   const t = (o: number): number => Number(dv.getBigInt64(o, true)) + Number(dv.getBigInt64(o + 8, true)) / 1e6;
   return { user: t(0), sys: t(16) };
+}
+
+/** clock_gettime(clk) in ns, or -1n when the clock does not exist. */
+export function clockNs(clk: number): bigint {
+  const b = new Uint8Array(16);
+  if (lib().clock_gettime(clk, b) < 0) return -1n;
+  const dv = new DataView(b.buffer);
+  return dv.getBigInt64(0, true) * 1_000_000_000n + dv.getBigInt64(8, true);
+}
+/** clock_getres(clk) in ns, or -1n. */
+export function clockResNs(clk: number): bigint {
+  const b = new Uint8Array(16);
+  if (lib().clock_getres(clk, b) < 0) return -1n;
+  const dv = new DataView(b.buffer);
+  return dv.getBigInt64(0, true) * 1_000_000_000n + dv.getBigInt64(8, true);
 }
