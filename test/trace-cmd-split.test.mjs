@@ -97,7 +97,14 @@ function assertSameReports(a, b, what) {
     rb = report(b);
   assert.equal(ra.status, 0, `trace-cmd report ${a}: ${ra.err}`);
   assert.equal(rb.status, 0, `trace-cmd report on utp's ${b}: ${rb.err}`);
-  assert.ok(ra.out === rb.out, `${what}: trace-cmd report differs (${ra.out.split('\n').length} vs ${rb.out.split('\n').length} lines)`);
+  if (ra.out !== rb.out) {
+    const la = ra.out.split('\n'),
+      lb = rb.out.split('\n');
+    const k = la.findIndex((l, i) => l !== lb[i]);
+    assert.fail(
+      `${what}: trace-cmd report differs (${la.length} vs ${lb.length} lines), first at line ${k + 1}:\n  trace-cmd's: ${la[k]}\n  utp's:       ${lb[k]}`,
+    );
+  }
   assert.equal(rb.err, ra.err, `${what}: stderr`);
 }
 

@@ -131,14 +131,18 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     const out = `${dir}/${sig}.dat`;
     const child = spawn(process.execPath, [main, 'record', '-e', 'sched', '-o', out], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
+    let stderr = '';
     child.stdout.on('data', (d) => {
       stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
     });
     // Signal once the recording instance has taken events in (not after a guessed delay).
     await waitFor(() => eventsIn(Instance.list(`utp-${child.pid}.*`)[0] ?? '') > 0, `utp-${child.pid}.* records events`);
     child.kill(sig);
-    const code = await new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
-    assert.equal(code, 0);
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((res) => child.on('exit', (c, s) => res([c, s])));
+    assert.equal(code, 0, `exit ${code} (signal ${signal}); stderr: ${stderr}`);
     assert.match(stdout, /^total: \d+ events/m);
     assert.match(report(out), /sched_switch/);
   });
