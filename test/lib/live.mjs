@@ -43,7 +43,8 @@ function tryW(path, text) {
 }
 
 function foreignLive(name) {
-  const m = /^utp-(\d+)-/.exec(name);
+  // utp-PID-… (tests, trace-cmd's way) and utp-PID.START-N (utp record's private instances)
+  const m = /^utp-(\d+)[-.]/.exec(name);
   if (!m || Number(m[1]) === process.pid) return false;
   try {
     process.kill(Number(m[1]), 0);

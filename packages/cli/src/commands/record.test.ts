@@ -138,8 +138,10 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     child.stderr.on('data', (d) => {
       stderr += d;
     });
-    // Signal once the recording instance has taken events in (not after a guessed delay).
-    await waitFor(() => eventsIn(Instance.list(`utp-${child.pid}.*`)[0] ?? '') > 0, `utp-${child.pid}.* records events`);
+    // Signal once the recording instance has taken events in (not after a guessed delay); named by pid and
+    // start time, so that a stale instance of an earlier process with the same pid does not count
+    const mine = `utp-${child.pid}.${procStartTime(child.pid!)}-*`;
+    await waitFor(() => eventsIn(Instance.list(mine)[0] ?? '') > 0, `${mine} records events`);
     child.kill(sig);
     const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((res) => child.on('exit', (c, s) => res([c, s])));
     assert.equal(code, 0, `exit ${code} (signal ${signal}); stderr: ${stderr}`);
