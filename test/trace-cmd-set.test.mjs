@@ -9,7 +9,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { liveSkipReason, tracefsState, runUtp, UTP, T } from './lib/live.mjs';
 
@@ -199,4 +200,59 @@ test('utp set -v -B NAME removes the instance; a missing event is an error befor
   assert.equal(bad.status, 1);
   assert.match(bad.stderr.toString(), /no_such_event_xyz/);
   assert.ok(!existsSync(join(T, 'instances', b)), 'nothing created');
+});
+
+// trace-cmd set runs a command after the setup (run_cmd): with -F its pid is in set_event_pid before it
+// runs; set waits for it unless --fork; --user runs it as that user. Both tools run the same command,
+// which prints the filter it sees and its own pid (and its uid).
+test('utp set with a command: -F, --fork, --user as trace-cmd set', { skip: skip ?? false }, async () => {
+  const before = tracefsState();
+  const [a, b] = names();
+  const cmdFor = (inst) => ['sh', '-c', `cat ${join(T, 'instances', inst, 'set_event_pid')}; echo self=$$`];
+  const filterIsSelf = (out) => {
+    const [filter, self] = out.trim().split('\n');
+    return filter === self?.replace('self=', '');
+  };
+  const tc = spawnSync('trace-cmd', ['set', '-d', '-B', a, '-e', 'sched:sched_process_exec', '-F', ...cmdFor(a)], { encoding: 'utf8' });
+  assert.equal(tc.status, 0, tc.stderr);
+  const ut = runUtp(['set', '-d', '-B', b, '-e', 'sched:sched_process_exec', '-F', ...cmdFor(b)]);
+  assert.equal(ut.status, 0, ut.stderr.toString());
+  assert.ok(filterIsSelf(tc.stdout), `trace-cmd's command saw: ${tc.stdout}`);
+  assert.ok(filterIsSelf(ut.stdout.toString()), `utp's command saw: ${ut.stdout}`);
+  // the filter stays, as trace-cmd leaves it
+  const pidOf = (inst) => readFileSync(join(T, 'instances', inst, 'set_event_pid'), 'utf8').trim();
+  assert.equal(pidOf(b), ut.stdout.toString().split('\n')[0]);
+  assert.equal(pidOf(a), tc.stdout.split('\n')[0]);
+  // --user: the command runs as that user
+  const nobody = spawnSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).stdout.trim();
+  const tu = spawnSync('trace-cmd', ['set', '-d', '-B', a, '--user', 'nobody', 'id', '-u'], { encoding: 'utf8' });
+  const uu = runUtp(['set', '-d', '-B', b, '--user', 'nobody', 'id', '-u']);
+  assert.equal(tu.stdout.trim(), nobody, `trace-cmd set --user: ${tu.stdout} ${tu.stderr}`);
+  assert.equal(uu.stdout.toString().trim(), nobody, `utp set --user: ${uu.stdout} ${uu.stderr}`);
+  // without --fork set returns after the command; with it, while the command still runs (the command
+  // closes its inherited output first, so that runUtp returns with utp, and marks its end in a file)
+  const mark = (f, secs) => ['sh', '-c', `exec >/dev/null 2>&1 </dev/null; sleep ${secs}; touch ${f}`];
+  const dir = mkdtempSync(join(tmpdir(), 'utp-set-cmd-'));
+  try {
+    const done1 = join(dir, 'waited');
+    assert.equal(runUtp(['set', '-B', b, '-d', '--', ...mark(done1, 0.2)]).status, 0);
+    assert.ok(existsSync(done1), 'set waited for the command');
+    const done2 = join(dir, 'forked');
+    assert.equal(runUtp(['set', '-B', b, '-d', '--fork', '--', ...mark(done2, 5)]).status, 0);
+    assert.ok(!existsSync(done2), 'set --fork returned while the command ran');
+    const until = Date.now() + 30_000;
+    while (!existsSync(done2) && Date.now() < until) spawnSync('sleep', ['0.2']);
+    assert.ok(existsSync(done2), 'the forked command ran to its end');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // usage: -F / --fork / --user need a command
+  for (const f of [['-F'], ['--fork'], ['--user', 'nobody']]) {
+    const r = runUtp(['set', '-B', b, ...f]);
+    assert.equal(r.status, 2, `set ${f.join(' ')}`);
+    assert.match(r.stderr.toString(), /needs a command/);
+  }
+  removeInstance(a);
+  removeInstance(b);
+  assert.deepEqual(tracefsState(), before, 'tracefs as before');
 });

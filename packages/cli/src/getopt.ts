@@ -1,7 +1,9 @@
 /**
  * glibc getopt_long(), as trace-cmd parses its subcommands: short options from an optstring
  * ("B:c:fsp", ':' = argument, '::' = optional), long options (unique prefixes accepted,
- * "--name=value"), arguments permuted so options may follow operands, "--" ends options.
+ * "--name=value"), arguments permuted so options may follow operands, "--" ends options; an
+ * optstring starting with '+' stops at the first operand, as glibc's (the rest is a command with its
+ * own options: `trace-cmd set -F sh -c '...'`).
  */
 import { UsageError } from './command.js';
 
@@ -68,6 +70,10 @@ export function getoptLong(cmd: string, argv: string[], optstring: string, longs
         break;
       }
       continue;
+    }
+    if (optstring.startsWith('+')) {
+      operands.push(...argv.slice(i));
+      break;
     }
     operands.push(a);
   }

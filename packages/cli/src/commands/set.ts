@@ -4,15 +4,16 @@
  * -v negates the -e and -B that follow it.
  */
 import { describeError } from '@utp/bytes';
-import { tracingUnavailableReason } from '@utp/tracefs';
+import { Instance, tracingUnavailableReason } from '@utp/tracefs';
 import { emptySetInstance, setTracing, type SetInstanceSpec, type SetEventSpec } from '@utp/tracecmd';
 import { UsageError, type Command } from '../command.js';
 import { getoptLong } from '../getopt.js';
+import { runAfterSetup } from './run-cmd.js';
 
 export const HELP = `usage:
  utp set [-v][-e event [-f filter][-R trigger]][-p plugin][-d][-D] \\
            [-q][-O option ][-l func][-g func][-n func] \\
-           [-P pid][-c][-b size][-B buf][-C clock][-M mask][-T][-i]
+           [-P pid][-c][-b size][-B buf][-C clock][-M mask][-T][-i][-F][--fork][--user U][command ...]
           -e enable event
           -f filter for previous -e event
           -R trigger for previous -e event
@@ -40,7 +41,9 @@ export const HELP = `usage:
           --max-graph-depth limit function_graph depth
           --cmdlines-size change kernel saved_cmdlines_size
           --verbose 'level' accepted (utp has no log levels)
-          not supported: a command to run, --user, --fork, -F (use utp record)
+          -F with a command: only the command is traced (its pid in set_event_pid)
+          --user execute the specified [command ...] as given user
+          --fork return immediately if a command is specified (else set waits for it)
           unlike trace-cmd 3.1.6, set works where the kernel refuses the function tracer
           (trace-cmd writes /proc/sys/kernel/ftrace_enabled first and fails unless -d)`;
 
@@ -77,7 +80,10 @@ const command: Command = {
       total = false,
       ignore = false,
       cmdlinesSize: number | undefined,
-      module: string | undefined;
+      module: string | undefined,
+      user: string | undefined,
+      fork = false,
+      filterCmd = false;
     const touch = (): void => {
       if (cur === top) topUsed = true;
     };
@@ -185,16 +191,26 @@ const command: Command = {
         case 's':
           break;
         case 'user':
+          user = v;
+          break;
         case 'fork':
+          fork = true;
+          break;
         case 'F':
-          throw new UsageError(`set: ${o.key.length > 1 ? '--' : '-'}${o.key} is not supported (use utp record)`);
+          filterCmd = true;
+          break;
         default:
           throw new UsageError(`set: -${o.key} is not a set option`);
       }
     }
-    if (operands.length) throw new UsageError(`set: running a command is not supported (use utp record): '${operands[0]}'`);
+    for (const [flag, on] of [
+      ['-F', filterCmd],
+      ['--fork', fork],
+      ['--user', user !== undefined],
+    ] as const)
+      if (on && !operands.length) throw new UsageError(`set: ${flag} needs a command`);
     const all = topUsed ? [top, ...instances] : instances;
-    if (!all.length && cmdlinesSize === undefined && !disable) throw new UsageError('set: nothing to set');
+    if (!all.length && cmdlinesSize === undefined && !disable && !operands.length) throw new UsageError('set: nothing to set');
     const why = tracingUnavailableReason();
     if (why) {
       process.stderr.write(`utp set: cannot reach tracefs: ${why}\n`);
@@ -213,7 +229,19 @@ const command: Command = {
       process.stderr.write(`utp set: ${describeError(e)}\n`);
       return 1;
     }
-    return 0;
+    if (!operands.length) return 0;
+    // CMD, as trace-cmd set runs it (run_cmd): -F puts its pid in the filter of the instances set first
+    const targets = all.length ? all : [top];
+    return runAfterSetup({
+      who: 'utp set',
+      cmd: operands,
+      fork,
+      user,
+      beforeRelease: (pid) => {
+        if (!filterCmd) return;
+        for (const t of targets) (t.name === undefined ? Instance.top() : Instance.open(t.name)).write('set_event_pid', String(pid), true);
+      },
+    });
   },
 };
 export default command;

@@ -6,12 +6,12 @@
  * (-F: only CMD is traced) and waits for it; --fork returns at once, as trace-cmd start --fork.
  * `utp stop` turns it off, `utp extract` saves it, `utp reset` undoes it.
  */
-import { constants as osConstants } from 'node:os';
 import { describeError } from '@utp/bytes';
 import { emptyInstanceSetup, emptySetInstance, setTracing, type SetInstanceSpec } from '@utp/tracecmd';
 import { Instance, tracingUnavailableReason } from '@utp/tracefs';
 import { UsageError, type Command } from '../command.js';
-import { parseRecordArgs, spawnGated } from './record.js';
+import { parseRecordArgs } from './record.js';
+import { runAfterSetup } from './run-cmd.js';
 
 const HELP = `usage: utp start [OPTIONS] [--fork] [-- CMD [ARGS...]]
   -e EVENT [-f FILTER] [-R TRIGGER], -p TRACER, -P PID, -F, -c, -B NAME, -b KB, -C CLOCK, -M MASK,
@@ -19,6 +19,7 @@ const HELP = `usage: utp start [OPTIONS] [--fork] [-- CMD [ARGS...]]
   -O OPTION, -T, -v, -i, -d, -D, -l FUNC, -n FUNC, -g FUNC, --module MOD, --func-stack,
   --max-graph-depth N, --cmdlines-size N, --no-filter: as utp set / utp record (left set)
   --fork           with CMD: return once CMD runs (default: wait for it to exit)
+  --user USER      run CMD as USER
   --verbose[=L]    accepted (utp has no log levels)
   -q, --quiet      accepted (start prints nothing)`;
 
@@ -31,12 +32,13 @@ const command: Command = {
       return 0;
     }
     const fork = argv.includes('--fork');
-    const { opts, command: cmd, filterCmd, profile } = parseRecordArgs(argv.filter((a) => a !== '--fork'));
+    const { opts, command: cmd, filterCmd, profile, user } = parseRecordArgs(argv.filter((a) => a !== '--fork'));
     // Flags that only make sense for a recording are refused, not silently ignored.
     if (opts.uprobes?.length) throw new UsageError('start: --uprobe is not supported (use utp record)');
     if (profile) throw new UsageError('start: --profile is not supported (use utp record --profile or utp profile)');
     if (filterCmd && !cmd.length) throw new UsageError('start: -F needs a command');
     if (fork && !cmd.length) throw new UsageError('start: --fork needs a command');
+    if (user !== undefined && !cmd.length) throw new UsageError('start: --user needs a command');
     if (opts.output !== undefined) throw new UsageError('start: -o does not apply (start writes no file; use utp extract)');
     const why = tracingUnavailableReason();
     if (why) {
@@ -86,22 +88,16 @@ const command: Command = {
       return 0;
     }
     // CMD held at a gate until its pid is in the filter (-F) and tracing is on
-    const gated = spawnGated(cmd);
-    const child = gated.child;
-    if (filterCmd && !opts.noFilter) inst().write('set_event_pid', String(child.pid), true);
-    inst().setTracingOn(true);
-    const exited = new Promise<number>((res) =>
-      child.once('exit', (code, sig) => res(code ?? (sig ? 128 + (osConstants.signals[sig] ?? 0) : 1))),
-    );
-    child.once('error', (e) => process.stderr.write(`utp start: cannot run '${cmd[0]}': ${e.message}\n`));
-    gated.release();
-    if (fork) {
-      child.unref();
-      return 0;
-    }
-    const status = await exited;
-    if (status !== 0) process.stderr.write(`utp start: the command exited with status ${status}\n`);
-    return 0;
+    return runAfterSetup({
+      who: 'utp start',
+      cmd,
+      fork,
+      user,
+      beforeRelease: (pid) => {
+        if (filterCmd && !opts.noFilter) inst().write('set_event_pid', String(pid), true);
+        inst().setTracingOn(true);
+      },
+    });
   },
 };
 export default command;
