@@ -65,56 +65,7 @@ export class Out {
   /** A non-negative integer below 2^53 in decimal. */
   dec(v: number): void {
     this.room(20);
-    const b = this.buf;
-    if (v < 10) {
-      b[this.pos++] = 48 + v;
-      return;
-    }
-    if (v < 2147483648) {
-      // int arithmetic while it fits
-      let x = v | 0;
-      const len =
-        x < 100
-          ? 2
-          : x < 1000
-            ? 3
-            : x < 10000
-              ? 4
-              : x < 100000
-                ? 5
-                : x < 1000000
-                  ? 6
-                  : x < 10000000
-                    ? 7
-                    : x < 100000000
-                      ? 8
-                      : x < 1000000000
-                        ? 9
-                        : 10;
-      let p = this.pos + len;
-      this.pos = p;
-      while (x >= 10) {
-        const q = (x / 10) | 0;
-        b[--p] = 48 + (x - q * 10);
-        x = q;
-      }
-      b[--p] = 48 + x;
-      return;
-    }
-    let n = v,
-      len = 0;
-    while (n >= 1) {
-      n = Math.floor(n / 10);
-      len++;
-    }
-    let p = this.pos + len;
-    this.pos = p;
-    n = v;
-    while (len-- > 0) {
-      const q = Math.floor(n / 10);
-      b[--p] = 48 + (n - q * 10);
-      n = q;
-    }
+    this.pos = decAt(this.buf, this.pos, v);
   }
   /** `0x` and upper-case hex digits of a non-negative integer below 2^53. */
   hex(v: number): void {
