@@ -22,6 +22,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { oracleSkipReason, traceCmd, utp, T, UTP } from './lib/tracecmd-oracle.mjs';
+import { liveUtpInstance } from './lib/instances.mjs';
 
 const skip = oracleSkipReason();
 const A = `utp-${process.pid}-xa`,
@@ -96,17 +97,7 @@ test('extract -a/-t/-B: trace-cmd report reads the same buffers from utp extract
     // utp's -a runs when every other instance is a running utp record's (which it skips).
     clean();
     setup('ref');
-    const liveUtp = (n) => {
-      const m = /^utp-(\d+)\./.exec(n);
-      if (!m) return false;
-      try {
-        process.kill(Number(m[1]), 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    const others = readdirSync(join(T, 'instances')).filter((n) => n !== A && n !== B && !liveUtp(n));
+    const others = readdirSync(join(T, 'instances')).filter((n) => n !== A && n !== B && !liveUtpInstance(n));
     const tcArgs = ['-B', A, '-B', B];
     if (others.length) console.log(`# other instances exist (${others.join(', ')}): utp extract -B ${A} -B ${B} instead of -a`);
     const tc = traceCmd(['extract', ...tcArgs, '-o', join(dir, 'tc.dat')]);
@@ -202,17 +193,7 @@ test('extract -p, -O, -s, --verbose: checks and refusals as trace-cmd, options p
 
 test("extract -a and reset -a leave a running utp record's instance alone", { skip: skip ?? false }, async () => {
   // Other running utp records' instances are fine (utp skips them too); anything else is not ours to touch.
-  const liveUtp = (n) => {
-    const m = /^utp-(\d+)\./.exec(n);
-    if (!m) return false;
-    try {
-      process.kill(Number(m[1]), 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  const others = readdirSync(join(T, 'instances')).filter((n) => !liveUtp(n));
+  const others = readdirSync(join(T, 'instances')).filter((n) => !liveUtpInstance(n));
   if (others.length) {
     console.log(`# other instances exist (${others.join(', ')}): -a would touch them, not run`);
     return;

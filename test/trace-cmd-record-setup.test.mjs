@@ -11,10 +11,11 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { liveSkipReason, tracefsState, runUtp, UTP, T } from './lib/live.mjs';
+import { changed, removeInstance } from './lib/instances.mjs';
 
 const skip = liveSkipReason() ?? (existsSync(UTP) ? undefined : 'needs a build (npm run build)');
 if (skip) console.log(`# skipping trace-cmd record setup comparisons: ${skip}`);
@@ -67,31 +68,6 @@ const { snapshot: snapDir } = await import(SNAP);
 const snapshot = (name) => snapDir(join(T, 'instances', name));
 const snapArgs = (name, out) => [process.execPath, SNAP, join(T, 'instances', name), out];
 
-function changed(a, b) {
-  return Object.keys({ ...a, ...b }).filter((k) => a[k] !== b[k]);
-}
-const tryW = (f, v) => {
-  try {
-    writeFileSync(f, v);
-  } catch {
-    /* gone */
-  }
-};
-function removeInstance(name) {
-  const I = join(T, 'instances', name);
-  if (!existsSync(I)) return;
-  tryW(join(I, 'tracing_on'), '0');
-  tryW(join(I, 'events/enable'), '0');
-  for (const sys of readdirSync(join(I, 'events'), { withFileTypes: true })) {
-    if (!sys.isDirectory()) continue;
-    for (const ev of readdirSync(join(I, 'events', sys.name), { withFileTypes: true })) {
-      const f = join(I, 'events', sys.name, ev.name, 'trigger');
-      if (!ev.isDirectory() || !existsSync(f)) continue;
-      for (const l of readFileSync(f, 'latin1').split('\n')) if (l && !l.startsWith('#')) tryW(f, `!${l.split(/[: ]/)[0]}`);
-    }
-  }
-  rmdirSync(I);
-}
 const tc = (args) => spawnSync('trace-cmd', args, { encoding: 'latin1', maxBuffer: 1 << 28 });
 const diffText = (sa, sb) => changed(sa, sb).map((k) => `${k}: trace-cmd ${JSON.stringify(sa[k])} utp ${JSON.stringify(sb[k])}`);
 

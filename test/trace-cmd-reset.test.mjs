@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { oracleSkipReason, traceCmd, utp, T } from './lib/tracecmd-oracle.mjs';
+import { liveUtpInstance } from './lib/instances.mjs';
 
 const skip = oracleSkipReason();
 const X1 = `utp-${process.pid}-r1`,
@@ -189,17 +190,7 @@ test('reset -B NAME [-b KB] [-d] [-a]: the instance as trace-cmd reset leaves it
     // trace-cmd's -a would reset whatever other instance shows up meanwhile (another helper's running
     // record), so its side runs as -B; utp's -a runs only when every other instance is a running utp
     // record's (which it leaves alone).
-    const liveUtp = (n) => {
-      const m = /^utp-(\d+)\./.exec(n);
-      if (!m) return false;
-      try {
-        process.kill(Number(m[1]), 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    const others = readdirSync(join(T, 'instances')).filter((n) => !liveUtp(n));
+    const others = readdirSync(join(T, 'instances')).filter((n) => !liveUtpInstance(n));
     if (others.length === 0) {
       o = both(['-B', 'NAME', '-b', '1'], { utpFlags: ['-B', 'NAME', '-a', '-b', '1'] });
       assert.equal(o.utp.inst.buffer_size_kb, o.tc.inst.buffer_size_kb);

@@ -9,10 +9,11 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { liveSkipReason, tracefsState, runUtp, UTP, T } from './lib/live.mjs';
+import { changed, removeInstance } from './lib/instances.mjs';
 
 const skip = liveSkipReason() ?? (existsSync(UTP) ? undefined : 'needs a build (npm run build)');
 if (skip) console.log(`# skipping trace-cmd set comparisons: ${skip}`);
@@ -50,31 +51,6 @@ function snapshot(name) {
   };
   walk(root, '');
   return out;
-}
-function changed(a, b) {
-  return Object.keys({ ...a, ...b }).filter((k) => a[k] !== b[k]);
-}
-const tryW = (f, v) => {
-  try {
-    writeFileSync(f, v);
-  } catch {
-    /* gone */
-  }
-};
-function removeInstance(name) {
-  const I = join(T, 'instances', name);
-  if (!existsSync(I)) return;
-  tryW(join(I, 'tracing_on'), '0');
-  tryW(join(I, 'events/enable'), '0');
-  for (const sys of readdirSync(join(I, 'events'), { withFileTypes: true })) {
-    if (!sys.isDirectory()) continue;
-    for (const ev of readdirSync(join(I, 'events', sys.name), { withFileTypes: true })) {
-      const f = join(I, 'events', sys.name, ev.name, 'trigger');
-      if (!ev.isDirectory() || !existsSync(f)) continue;
-      for (const l of readFileSync(f, 'latin1').split('\n')) if (l && !l.startsWith('#')) tryW(f, `!${l.split(/[: ]/)[0]}`);
-    }
-  }
-  rmdirSync(I);
 }
 const tc = (args) => spawnSync('trace-cmd', args, { encoding: 'latin1' });
 
