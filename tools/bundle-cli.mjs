@@ -15,6 +15,24 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
+
+// fflate builds its Huffman tables when its module runs (~7 ms at start-up on V8's baseline tiers),
+// and tracedat imports it for zlib files only: in the bundle, \`fflate\` is a stand-in whose functions
+// load the real module (CommonJS, so esbuild runs its body on the first require) when first called.
+const FFLATE_USED = ['unzlibSync', 'zlibSync'];
+const lazyFflate = {
+  name: 'lazy-fflate',
+  setup(b) {
+    b.onResolve({ filter: /^fflate$/ }, () => ({ path: 'fflate', namespace: 'lazy-fflate' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-fflate' }, () => ({
+      resolveDir: root,
+      loader: 'js',
+      contents:
+        `let m;\nconst real = () => (m ??= require(${JSON.stringify(join(root, 'node_modules/fflate/lib/index.cjs'))}));\n` +
+        FFLATE_USED.map((n) => `export function ${n}(a, b) { return real().${n}(a, b); }\n`).join(''),
+    }));
+  },
+};
 const out = join(root, 'packages/cli/dist/bundle');
 const tmp = out + '.tmp';
 rmSync(tmp, { recursive: true, force: true });
@@ -27,6 +45,7 @@ await build({
     'procmap-tracer-main': 'packages/tracecmd/dist/procmap-tracer-main.js',
   },
   bundle: true,
+  plugins: [lazyFflate],
   platform: 'node',
   format: 'cjs',
   target: 'node20',
@@ -50,6 +69,8 @@ for (const name of ['utp.js', 'drain-worker.js', 'procmap-tracer-main.js']) {
   if (!text.startsWith(banner)) throw new Error(`bundle-cli: unexpected start of ${name}`);
   text = text.slice(banner.length);
   text = text.startsWith('"use strict";\n') ? '"use strict";\n' + banner + text.slice(14) : banner + text;
+  // bin/utp.cjs reads the bundle as latin1 (esbuild's default charset escapes everything else)
+  if (/[^\x00-\x7f]/.test(text)) throw new Error(`bundle-cli: ${name} is not ASCII`);
   writeFileSync(file, text);
 }
 // the folder's .js files are CommonJS (packages/cli is "type": "module")

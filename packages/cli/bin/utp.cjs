@@ -108,7 +108,8 @@ if (freshBundle()) {
   } catch {
     /* first run */
   }
-  const source = readFileSync(bundle, 'utf8');
+  // the bundle is ASCII (tools/bundle-cli.mjs checks it): read as latin1, which skips UTF-8 validation
+  const source = readFileSync(bundle, 'latin1');
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: bundle,
     cachedData,
