@@ -8,6 +8,12 @@ export interface ByteSource {
   read(offset: number, length: number): Promise<Uint8Array>;
   /** Optional synchronous read (memory and Node file sources provide it). */
   readSync?(offset: number, length: number): Uint8Array;
+  /**
+   * Optional synchronous read into the caller's buffer (Node file sources): returns the bytes
+   * read, fewer only at the end. Lets a reader reuse its buffers: fresh memory's page faults
+   * cost more than the read itself.
+   */
+  readInto?(offset: number, dst: Uint8Array, dstOffset: number, length: number): number;
   close?(): Promise<void> | void;
   /** A name for messages (path or file name). */
   readonly name?: string;

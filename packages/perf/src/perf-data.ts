@@ -5,11 +5,11 @@ import type { Diagnostic, DiagnosticHandler } from '@utp/traceevent';
 import { Decompress as ZstdStream } from 'fzstd';
 import { parseAttr, sampleIdPos, trailerIdPos } from './attr.js';
 import type { PerfEventAttr } from './attr.js';
-import { AttrType, Feature, FEATURE_NAMES, RecordType } from './constants.js';
+import { AttrType, Feature, FEATURE_NAMES, RecordType, SampleType } from './constants.js';
 import { PerfDiagnostic, PerfError, PerfErrorCode } from './errors.js';
 import { emptyFeatures, parseBuildIds, parseFeature } from './features.js';
 import type { PerfFeatures } from './features.js';
-import { emptySample, parseSample, parseSampleId } from './sample.js';
+import { emptySample, parseSample, parseSampleId, resetSample } from './sample.js';
 import type { PerfSample } from './sample.js';
 import { loadTracingData } from './tracing-data.js';
 import { eventName } from './event-names.js';
@@ -22,7 +22,10 @@ export interface PerfEvsel {
   name: string;
 }
 
-/** One record, as delivered: a view of its bytes (header included) and its decoded sample fields. */
+/**
+ * One record, as delivered: a view of its bytes (header included) and its decoded sample fields.
+ * The object, its views and its sample are filled again for the next record: copy what you keep.
+ */
 export interface PerfEvent {
   type: number;
   misc: number;
@@ -98,22 +101,38 @@ export function isPerfData(head: Uint8Array): boolean {
 
 /** Reads a ByteSource in pieces; keeps one window of bytes. */
 class Window {
-  buf = new Uint8Array(0);
+  buf: Uint8Array = new Uint8Array(0);
   start = 0;
   constructor(
     readonly src: ByteSource,
     readonly chunk: number,
   ) {}
+  /**
+   * Buffers of `chunk` bytes no longer in use, for the next windows: on a VM, the page faults of
+   * fresh memory cost ~60x the reads themselves (300 ms against 5 ms for a 100 MB file).
+   */
+  #free: Uint8Array[] = [];
+  /** Whether records still waiting to be delivered lie in this buffer (set while a forEach runs). */
+  held: (b: Uint8Array) => boolean = () => false;
+
+  /** A buffer that nothing refers to any more (records' views are valid only during their callback). */
+  release(b: Uint8Array): void {
+    if (b !== this.buf && b.length === this.chunk && b.byteOffset === 0 && this.#free.length < 4 && !this.#free.includes(b))
+      this.#free.push(b);
+  }
+
   /** Makes [pos, pos+n) available; returns how many of those bytes exist (less only at the end). */
   async ensure(pos: number, n: number, end: number): Promise<number> {
     if (pos >= this.start && pos + n <= this.start + this.buf.length) return n;
     const want = Math.min(Math.max(n, this.chunk), end - pos);
+    const old = this.buf;
     if (want <= 0) {
       this.buf = new Uint8Array(0);
       this.start = pos;
+      if (!this.held(old)) this.release(old);
       return 0;
     }
-    const out = new Uint8Array(want);
+    const out = want === this.chunk && this.#free.length ? this.#free.pop()! : new Uint8Array(want);
     let got = 0;
     // keep what we already hold of the range
     if (pos >= this.start && pos < this.start + this.buf.length) {
@@ -121,6 +140,7 @@ class Window {
       out.set(keep);
       got = keep.length;
     }
+    if (got < want && this.src.readInto) got += this.src.readInto(pos + got, out, got, want - got);
     while (got < want) {
       const piece = this.src.readSync ? this.src.readSync(pos + got, want - got) : await this.src.read(pos + got, want - got);
       if (piece.length === 0) break;
@@ -129,13 +149,225 @@ class Window {
     }
     this.buf = got === want ? out : out.subarray(0, got);
     this.start = pos;
+    if (!this.held(old)) this.release(old);
     return Math.min(n, got);
   }
 }
 
-interface Queued {
-  ev: PerfEvent;
-  time: number;
+/** The PerfEvent a forEach hands out, refilled for each record; its byte views are made when first read. */
+class DeliveredEvent implements PerfEvent {
+  type = 0;
+  misc = 0;
+  size = 0;
+  fileOffset = 0;
+  evsel: PerfEvsel | undefined = undefined;
+  #b: Uint8Array = new Uint8Array(0);
+  #off = 0;
+  #data: Uint8Array | undefined = undefined;
+  #view: DataView | undefined = undefined;
+  constructor(readonly sample: PerfSample) {}
+  set(b: Uint8Array, off: number, type: number, misc: number, size: number, fileOffset: number, evsel: PerfEvsel | undefined): void {
+    this.#b = b;
+    this.#off = off;
+    this.type = type;
+    this.misc = misc;
+    this.size = size;
+    this.fileOffset = fileOffset;
+    this.evsel = evsel;
+    this.#data = undefined;
+    this.#view = undefined;
+  }
+  get data(): Uint8Array {
+    this.#data ??= this.#b.subarray(this.#off, this.#off + this.size);
+    return this.#data;
+  }
+  get view(): DataView {
+    this.#view ??= new DataView(this.#b.buffer, this.#b.byteOffset + this.#off, this.size);
+    return this.#view;
+  }
+}
+
+/** Where a SAMPLE's time lies from the record's start (the fields before it are fixed-size), or -1. */
+function timeOffsetOf(a: PerfEventAttr): number {
+  const t = a.sampleType;
+  if (!(t & SampleType.Time)) return -1;
+  let p = 8;
+  if (t & SampleType.Identifier) p += 8;
+  if (t & SampleType.Ip) p += 8;
+  if (t & SampleType.Tid) p += 8;
+  return p;
+}
+
+/**
+ * One round of records waiting for FINISHED_ROUND: columns of (buffer, offset, file offset, time),
+ * the buffers they lie in held until every record in them is delivered.
+ */
+class RecordQueue {
+  n = 0;
+  time: Float64Array = new Float64Array(1024);
+  off: Int32Array = new Int32Array(1024);
+  file: Float64Array = new Float64Array(1024);
+  /** absolute index of the record's buffer: bufs[buf - base] */
+  buf: Int32Array = new Int32Array(1024);
+  bufs: Uint8Array[] = [];
+  views: DataView[] = [];
+  base = 0;
+  #spare: { time: Float64Array; off: Int32Array; file: Float64Array; buf: Int32Array } | undefined;
+  constructor(readonly onDrop: (b: Uint8Array) => void) {}
+
+  holds(b: Uint8Array): boolean {
+    return this.bufs.includes(b);
+  }
+
+  push(b: Uint8Array, dv: DataView, off: number, fileOffset: number, time: number): void {
+    let bi = this.base + this.bufs.length - 1;
+    if (this.bufs.length === 0 || this.bufs[this.bufs.length - 1] !== b) {
+      this.bufs.push(b);
+      this.views.push(dv);
+      bi++;
+    }
+    if (this.n === this.time.length) this.#grow();
+    const i = this.n++;
+    this.time[i] = time;
+    this.off[i] = off;
+    this.file[i] = fileOffset;
+    this.buf[i] = bi;
+  }
+
+  #grow(): void {
+    const cap = this.time.length * 2;
+    const t = new Float64Array(cap),
+      o = new Int32Array(cap),
+      f = new Float64Array(cap),
+      b = new Int32Array(cap);
+    t.set(this.time);
+    o.set(this.off);
+    f.set(this.file);
+    b.set(this.buf);
+    this.time = t;
+    this.off = o;
+    this.file = f;
+    this.buf = b;
+  }
+
+  /**
+   * Delivers, in time order (records of equal time in the order they came), every record at or
+   * below `limit`; the others stay, sorted. Returns the time of the last one delivered.
+   */
+  flush(limit: number, deliver: (b: Uint8Array, dv: DataView, off: number, fileOffset: number) => void): number | undefined {
+    const n = this.n;
+    if (n === 0) return undefined;
+    const time = this.time;
+    let sorted = true;
+    for (let i = 1; i < n; i++)
+      if (time[i]! < time[i - 1]!) {
+        sorted = false;
+        break;
+      }
+    if (sorted) {
+      // the usual round: records came in time order (one CPU's stream, or CPUs in turn)
+      let k = 0;
+      let last: number | undefined;
+      const off = this.off,
+        file = this.file,
+        buf = this.buf;
+      for (; k < n; k++) {
+        const t = time[k]!;
+        if (t > limit) break;
+        const bi = buf[k]! - this.base;
+        deliver(this.bufs[bi]!, this.views[bi]!, off[k]!, file[k]!);
+        last = t;
+      }
+      if (k > 0 && k < n) {
+        time.copyWithin(0, k, n);
+        off.copyWithin(0, k, n);
+        file.copyWithin(0, k, n);
+        buf.copyWithin(0, k, n);
+      }
+      return this.#done(n - k, last);
+    }
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    let lo = time[0]!,
+      hi = lo;
+    for (let i = 1; i < n; i++) {
+      const t = time[i]!;
+      if (t < lo) lo = t;
+      else if (t > hi) hi = t;
+    }
+    // (time - lo, index) packed into one exact double when they fit in 53 bits: a native numeric sort
+    const ib = 32 - Math.clz32(n);
+    if ((hi - lo) * 2 ** ib < 2 ** 53) {
+      const keys = new Float64Array(n);
+      const m = 2 ** ib;
+      for (let i = 0; i < n; i++) keys[i] = (time[i]! - lo) * m + i;
+      keys.sort();
+      for (let i = 0; i < n; i++) {
+        const k = keys[i]!;
+        order[i] = k - Math.floor(k / m) * m;
+      }
+    } else order.sort((a, b) => time[a]! - time[b]! || a - b);
+    let k = 0;
+    let last: number | undefined;
+    for (; k < n; k++) {
+      const i = order[k]!;
+      const t = time[i]!;
+      if (t > limit) break;
+      const bi = this.buf[i]! - this.base;
+      deliver(this.bufs[bi]!, this.views[bi]!, this.off[i]!, this.file[i]!);
+      last = t;
+    }
+    // the rest, sorted, to the front: into the spare columns (same capacity), which then take the place of these
+    const rest = n - k;
+    if (rest > 0) {
+      if (this.#spare === undefined || this.#spare.time.length !== this.time.length) {
+        const cap = this.time.length;
+        this.#spare = { time: new Float64Array(cap), off: new Int32Array(cap), file: new Float64Array(cap), buf: new Int32Array(cap) };
+      }
+      const sp = this.#spare;
+      const t = sp.time,
+        o = sp.off,
+        f = sp.file,
+        b = sp.buf;
+      for (let j = 0; j < rest; j++) {
+        const i = order[k + j]!;
+        t[j] = time[i]!;
+        o[j] = this.off[i]!;
+        f[j] = this.file[i]!;
+        b[j] = this.buf[i]!;
+      }
+      this.#spare = { time: this.time, off: this.off, file: this.file, buf: this.buf };
+      this.time = t;
+      this.off = o;
+      this.file = f;
+      this.buf = b;
+    }
+    return this.#done(rest, last);
+  }
+
+  /** After a flush: `rest` records wait at the front; drops the buffers none of them lies in. */
+  #done(rest: number, last: number | undefined): number | undefined {
+    this.n = rest;
+    if (rest === 0) {
+      this.base += this.bufs.length;
+      const dropped = this.bufs;
+      this.bufs = [];
+      this.views = [];
+      for (const b of dropped) this.onDrop(b);
+      return last;
+    }
+    // (the newest buffer is kept for the next push)
+    let minBuf = this.base + this.bufs.length - 1;
+    for (let j = 0; j < rest; j++) if (this.buf[j]! < minBuf) minBuf = this.buf[j]!;
+    const drop = minBuf - this.base;
+    if (drop > 0) {
+      const dropped = this.bufs.splice(0, drop);
+      this.views.splice(0, drop);
+      this.base += drop;
+      for (const b of dropped) this.onDrop(b);
+    }
+    return last;
+  }
 }
 
 /**
@@ -405,25 +637,70 @@ export class PerfData {
    */
   async forEach(cb: (ev: PerfEvent) => void): Promise<void> {
     const le = this.littleEndian;
-    const queue: Queued[] = [];
+    const ordered = this.opts.ordered;
+    // The queue of one round holds where each record is (a buffer and an offset) and its time, in
+    // typed arrays; records are decoded into objects only when they are delivered, so the objects
+    // die young (held for a round, a million of them made GC most of a report's time).
+    const w = this.#win;
+    const q = new RecordQueue((b) => w.release(b));
+    w.held = (b) => q.holds(b);
     let nextFlush = 0,
       maxTime = 0,
       lastFlush = 0;
-    const ordered = this.opts.ordered;
+    const scratch = emptySample();
+    /** A record's sample fields and event; false when the record is dropped (with a warning when `warn`). */
+    const decode = (
+      b: Uint8Array,
+      dv: DataView,
+      off: number,
+      fileOffset: number,
+      s: PerfSample,
+      warn: boolean,
+    ): PerfEvsel | undefined | false => {
+      const type = dv.getUint32(off, le),
+        size = dv.getUint16(off + 6, le);
+      if (type === RecordType.Sample) {
+        const id = this.#idPos < 0 ? -1 : this.#idPos * 8 + 8 + 8 <= size ? Number(dv.getBigUint64(off + 8 + this.#idPos * 8, le)) : -1;
+        const evsel = this.evselOf(id);
+        if (!evsel) {
+          if (warn) this.diag('warning', PerfDiagnostic.UnknownId, `Sample with unknown id ${id}`, fileOffset);
+          return false;
+        }
+        try {
+          parseSample(b, dv, off + 8, off + size, evsel.attr, le, s, fileOffset + 8);
+        } catch (e) {
+          if (warn) this.diag('warning', PerfDiagnostic.BadRecord, (e as Error).message, fileOffset);
+          return false;
+        }
+        return evsel;
+      }
+      if (type < RecordType.HeaderAttr) {
+        const id = this.#isPos < 0 || size < 8 + this.#isPos * 8 ? -1 : Number(dv.getBigUint64(off + size - this.#isPos * 8, le));
+        const evsel = this.evselOf(id);
+        if (evsel) parseSampleId(dv, off + size, evsel.attr, le, s, off + 8);
+        return evsel;
+      }
+      return undefined;
+    };
+    // one event object, filled again for each record (its views and sample are valid during the callback)
+    const ev = new DeliveredEvent(emptySample());
+    const deliver = (b: Uint8Array, dv: DataView, off: number, fileOffset: number): void => {
+      const s = ev.sample;
+      resetSample(s);
+      const evsel = decode(b, dv, off, fileOffset, s, true);
+      if (evsel === false) return;
+      ev.set(b, off, dv.getUint32(off, le), dv.getUint16(off + 4, le), dv.getUint16(off + 6, le), fileOffset, evsel);
+      cb(ev);
+    };
     const flush = (limit: number): void => {
-      if (!queue.length) return;
-      queue.sort((a, b) => a.time - b.time);
-      let i = 0;
-      for (; i < queue.length && queue[i]!.time <= limit; i++) cb(queue[i]!.ev);
-      if (i) lastFlush = queue[i - 1]!.time;
-      queue.splice(0, i);
+      const t = q.flush(limit, deliver);
+      if (t !== undefined) lastFlush = t;
     };
     // decompressed bytes not yet consumed (an event may straddle two COMPRESSED records)
     let pending: Uint8Array | undefined;
     let unzstd: Decompressor | undefined;
     const handle = (b: Uint8Array, dv: DataView, off: number, fileOffset: number): void => {
       const type = dv.getUint32(off, le),
-        misc = dv.getUint16(off + 4, le),
         size = dv.getUint16(off + 6, le);
       this.counts.set(type, (this.counts.get(type) ?? 0) + 1);
       if (type === RecordType.FinishedRound) {
@@ -466,48 +743,39 @@ export class PerfData {
         pending = p < out.length ? out.slice(p) : undefined;
         return;
       }
-      const s = emptySample();
-      let evsel: PerfEvsel | undefined;
+      // only the time now (as perf's queue reads it: perf_evlist__parse_sample_timestamp); the record
+      // is decoded, and checked, when it is delivered
+      let t = -1;
       if (type === RecordType.Sample) {
         const id = this.#idPos < 0 ? -1 : this.#idPos * 8 + 8 + 8 <= size ? Number(dv.getBigUint64(off + 8 + this.#idPos * 8, le)) : -1;
-        evsel = this.evselOf(id);
+        const evsel = this.evselOf(id);
         if (!evsel) {
           this.diag('warning', PerfDiagnostic.UnknownId, `Sample with unknown id ${id}`, fileOffset);
           return;
         }
-        try {
-          parseSample(b, dv, off + 8, off + size, evsel.attr, le, s, fileOffset + 8);
-        } catch (e) {
-          this.diag('warning', PerfDiagnostic.BadRecord, (e as Error).message, fileOffset);
-          return;
+        const at = timeOffsetOf(evsel.attr);
+        if (at >= 0) {
+          if (at + 8 > size) {
+            this.diag('warning', PerfDiagnostic.BadRecord, 'Sample field time runs past the record', fileOffset + at);
+            return;
+          }
+          t = dv.getUint32(off + at + (le ? 4 : 0), le) * 4294967296 + dv.getUint32(off + at + (le ? 0 : 4), le);
         }
-      } else if (type < RecordType.HeaderAttr) {
-        const id = this.#isPos < 0 || size < 8 + this.#isPos * 8 ? -1 : Number(dv.getBigUint64(off + size - this.#isPos * 8, le));
-        evsel = this.evselOf(id);
-        if (evsel) parseSampleId(dv, off + size, evsel.attr, le, s, off + 8);
+      } else if (ordered && type < RecordType.HeaderAttr) {
+        scratch.time = -1;
+        decode(b, dv, off, fileOffset, scratch, false);
+        t = scratch.time;
       }
-      const ev: PerfEvent = {
-        type,
-        misc,
-        size,
-        data: b.subarray(off, off + size),
-        view: new DataView(b.buffer, b.byteOffset + off, size),
-        fileOffset,
-        evsel,
-        sample: s,
-      };
-      const t = s.time;
       if (!ordered || type >= RecordType.HeaderAttr || t <= 0) {
-        cb(ev);
+        deliver(b, dv, off, fileOffset);
         return;
       }
       if (t < lastFlush) this.unordered++;
       if (t > maxTime) maxTime = t;
-      queue.push({ ev, time: t });
+      q.push(b, dv, off, fileOffset, t);
     };
     let pos = this.pipe ? this.#pipeResume : this.dataOffset;
     const end = this.dataEnd;
-    const w = this.#win;
     while (pos < end) {
       let got = await w.ensure(pos, 8, end);
       if (got < 8) {
@@ -556,5 +824,6 @@ export class PerfData {
       pos = w.start + r;
     }
     flush(Number.POSITIVE_INFINITY);
+    w.held = () => false;
   }
 }

@@ -51,6 +51,27 @@ export function emptySample(): PerfSample {
   };
 }
 
+/** Sets every field of `s` back to emptySample()'s values. */
+export function resetSample(s: PerfSample): void {
+  s.id = -1;
+  s.ip = 0n;
+  s.pid = -1;
+  s.tid = -1;
+  s.time = -1;
+  s.addr = 0n;
+  s.streamId = -1;
+  s.cpu = -1;
+  s.period = 0n;
+  s.read = undefined;
+  s.callchain = undefined;
+  s.raw = undefined;
+  s.weight = 0n;
+  s.dataSrc = 0n;
+  s.transaction = 0n;
+  s.physAddr = 0n;
+  s.cgroup = 0n;
+}
+
 const TWO32 = 4294967296;
 function u64n(dv: DataView, p: number, le: boolean): number {
   const lo = dv.getUint32(p + (le ? 0 : 4), le),
@@ -59,6 +80,28 @@ function u64n(dv: DataView, p: number, le: boolean): number {
 }
 function isAllOnes(dv: DataView, p: number): boolean {
   return dv.getUint32(p, true) === 0xffffffff && dv.getUint32(p + 4, true) === 0xffffffff;
+}
+
+/** One group member's READ triple at p (value, id, lost; 0 for those the format lacks); returns the next p. */
+function readEntry(dv: DataView, p: number, end: number, le: boolean, f: number, vals: bigint[], base: number): number {
+  if (p + 8 > end) runsPast('read value', base + p);
+  vals.push(dv.getBigUint64(p, le));
+  p += 8;
+  if (f & ReadFormat.Id) {
+    if (p + 8 > end) runsPast('read id', base + p);
+    vals.push(dv.getBigUint64(p, le));
+    p += 8;
+  } else vals.push(0n);
+  if (f & ReadFormat.Lost) {
+    if (p + 8 > end) runsPast('read lost', base + p);
+    vals.push(dv.getBigUint64(p, le));
+    p += 8;
+  } else vals.push(0n);
+  return p;
+}
+
+function runsPast(what: string, offset: number): never {
+  throw new PerfError(PerfErrorCode.BadRecord, `Sample field ${what} runs past the record`, { offset });
 }
 
 /**
@@ -77,96 +120,77 @@ export function parseSample(
 ): void {
   const t = a.sampleType;
   let p = start;
-  const need = (n: number, what: string): void => {
-    if (p + n > end)
-      throw new PerfError(PerfErrorCode.BadRecord, `Sample field ${what} runs past the record`, { offset: where + (p - start) });
-  };
   if (t & SampleType.Identifier) {
-    need(8, 'identifier');
+    if (p + 8 > end) runsPast('identifier', where + (p - start));
     s.id = u64n(dv, p, le);
     p += 8;
   }
   if (t & SampleType.Ip) {
-    need(8, 'ip');
+    if (p + 8 > end) runsPast('ip', where + (p - start));
     s.ip = dv.getBigUint64(p, le);
     p += 8;
   }
   if (t & SampleType.Tid) {
-    need(8, 'tid');
+    if (p + 8 > end) runsPast('tid', where + (p - start));
     s.pid = dv.getInt32(p, le);
     s.tid = dv.getInt32(p + 4, le);
     p += 8;
   }
   if (t & SampleType.Time) {
-    need(8, 'time');
+    if (p + 8 > end) runsPast('time', where + (p - start));
     s.time = u64n(dv, p, le);
     p += 8;
   }
   if (t & SampleType.Addr) {
-    need(8, 'addr');
+    if (p + 8 > end) runsPast('addr', where + (p - start));
     s.addr = dv.getBigUint64(p, le);
     p += 8;
   }
   if (t & SampleType.Id) {
-    need(8, 'id');
+    if (p + 8 > end) runsPast('id', where + (p - start));
     s.id = u64n(dv, p, le);
     p += 8;
   }
   if (t & SampleType.StreamId) {
-    need(8, 'stream_id');
+    if (p + 8 > end) runsPast('stream_id', where + (p - start));
     s.streamId = u64n(dv, p, le);
     p += 8;
   }
   if (t & SampleType.Cpu) {
-    need(8, 'cpu');
+    if (p + 8 > end) runsPast('cpu', where + (p - start));
     s.cpu = dv.getUint32(p, le);
     p += 8;
   }
   if (t & SampleType.Period) {
-    need(8, 'period');
+    if (p + 8 > end) runsPast('period', where + (p - start));
     s.period = dv.getBigUint64(p, le);
     p += 8;
   } else s.period = a.samplePeriod; // perf's evsel__parse_sample: the attr's period when samples carry none
   if (t & SampleType.Read) {
     const f = a.readFormat;
     const vals: bigint[] = [];
-    const entry = (): void => {
-      need(8, 'read value');
-      vals.push(dv.getBigUint64(p, le));
-      p += 8;
-      if (f & ReadFormat.Id) {
-        need(8, 'read id');
-        vals.push(dv.getBigUint64(p, le));
-        p += 8;
-      } else vals.push(0n);
-      if (f & ReadFormat.Lost) {
-        need(8, 'read lost');
-        vals.push(dv.getBigUint64(p, le));
-        p += 8;
-      } else vals.push(0n);
-    };
     if (f & ReadFormat.Group) {
-      need(8, 'read nr');
+      if (p + 8 > end) runsPast('read nr', where + (p - start));
       const nr = u64n(dv, p, le);
       p += 8;
       if (f & ReadFormat.TotalTimeEnabled) p += 8;
       if (f & ReadFormat.TotalTimeRunning) p += 8;
-      need(0, 'read times');
-      for (let i = 0; i < nr; i++) entry();
+      if (p + 0 > end) runsPast('read times', where + (p - start));
+      for (let i = 0; i < nr; i++) p = readEntry(dv, p, end, le, f, vals, where - start);
     } else {
-      need(8, 'read value');
+      if (p + 8 > end) runsPast('read value', where + (p - start));
       vals.push(dv.getBigUint64(p, le));
       p += 8;
       if (f & ReadFormat.TotalTimeEnabled) p += 8;
       if (f & ReadFormat.TotalTimeRunning) p += 8;
-      need(0, 'read times');
+      if (p + 0 > end) runsPast('read times', where + (p - start));
       if (f & ReadFormat.Id) {
-        need(8, 'read id');
+        if (p + 8 > end) runsPast('read id', where + (p - start));
         vals.push(dv.getBigUint64(p, le));
         p += 8;
       } else vals.push(0n);
       if (f & ReadFormat.Lost) {
-        need(8, 'read lost');
+        if (p + 8 > end) runsPast('read lost', where + (p - start));
         vals.push(dv.getBigUint64(p, le));
         p += 8;
       } else vals.push(0n);
@@ -174,7 +198,7 @@ export function parseSample(
     s.read = vals;
   }
   if (t & SampleType.Callchain) {
-    need(8, 'callchain nr');
+    if (p + 8 > end) runsPast('callchain nr', where + (p - start));
     const nr = u64n(dv, p, le);
     p += 8;
     if (nr > (end - p) / 8)
@@ -184,86 +208,86 @@ export function parseSample(
     s.callchain = cc;
   }
   if (t & SampleType.Raw) {
-    need(4, 'raw size');
+    if (p + 4 > end) runsPast('raw size', where + (p - start));
     const n = dv.getUint32(p, le);
     p += 4;
-    need(n, 'raw data');
+    if (p + n > end) runsPast('raw data', where + (p - start));
     s.raw = b.subarray(p, p + n);
     p += n;
   }
   if (t & SampleType.BranchStack) {
-    need(8, 'branch nr');
+    if (p + 8 > end) runsPast('branch nr', where + (p - start));
     const nr = u64n(dv, p, le);
     p += 8;
     if (a.branchSampleType & (1n << 17n)) p += 8; // PERF_SAMPLE_BRANCH_HW_INDEX
-    need(nr * 24, 'branch entries');
+    if (p + nr * 24 > end) runsPast('branch entries', where + (p - start));
     p += nr * 24;
   }
   if (t & SampleType.RegsUser) {
-    need(8, 'regs_user abi');
+    if (p + 8 > end) runsPast('regs_user abi', where + (p - start));
     const abi = u64n(dv, p, le);
     p += 8;
     if (abi) {
-      need(a.nrRegsUser * 8, 'regs_user');
+      if (p + a.nrRegsUser * 8 > end) runsPast('regs_user', where + (p - start));
       p += a.nrRegsUser * 8;
     }
   }
   if (t & SampleType.StackUser) {
-    need(8, 'stack_user size');
+    if (p + 8 > end) runsPast('stack_user size', where + (p - start));
     const n = u64n(dv, p, le);
     p += 8;
     if (n) {
-      need(n + 8, 'stack_user');
+      if (p + n + 8 > end) runsPast('stack_user', where + (p - start));
       p += n + 8;
     }
   }
   if (t & (SampleType.Weight | SampleType.WeightStruct)) {
-    need(8, 'weight');
+    if (p + 8 > end) runsPast('weight', where + (p - start));
     s.weight = dv.getBigUint64(p, le);
     p += 8;
   }
   if (t & SampleType.DataSrc) {
-    need(8, 'data_src');
+    if (p + 8 > end) runsPast('data_src', where + (p - start));
     s.dataSrc = dv.getBigUint64(p, le);
     p += 8;
   }
   if (t & SampleType.Transaction) {
-    need(8, 'transaction');
+    if (p + 8 > end) runsPast('transaction', where + (p - start));
     s.transaction = dv.getBigUint64(p, le);
     p += 8;
   }
   if (t & SampleType.RegsIntr) {
-    need(8, 'regs_intr abi');
+    if (p + 8 > end) runsPast('regs_intr abi', where + (p - start));
     const abi = u64n(dv, p, le);
     p += 8;
     if (abi) {
-      need(a.nrRegsIntr * 8, 'regs_intr');
+      if (p + a.nrRegsIntr * 8 > end) runsPast('regs_intr', where + (p - start));
       p += a.nrRegsIntr * 8;
     }
   }
   if (t & SampleType.PhysAddr) {
-    need(8, 'phys_addr');
+    if (p + 8 > end) runsPast('phys_addr', where + (p - start));
     s.physAddr = dv.getBigUint64(p, le);
     p += 8;
   }
   if (t & SampleType.Cgroup) {
-    need(8, 'cgroup');
+    if (p + 8 > end) runsPast('cgroup', where + (p - start));
     s.cgroup = dv.getBigUint64(p, le);
     p += 8;
   }
   if (t & SampleType.DataPageSize) {
-    need(8, 'data_page_size');
+    if (p + 8 > end) runsPast('data_page_size', where + (p - start));
     p += 8;
   }
   if (t & SampleType.CodePageSize) {
-    need(8, 'code_page_size');
+    if (p + 8 > end) runsPast('code_page_size', where + (p - start));
     p += 8;
   }
   if (t & SampleType.Aux) {
-    need(8, 'aux size');
+    if (p + 8 > end) runsPast('aux size', where + (p - start));
     const n = u64n(dv, p, le);
     p += 8;
-    need(n, 'aux');
+    if (p + n > end) runsPast('aux', where + (p - start));
     p += n;
   }
 }

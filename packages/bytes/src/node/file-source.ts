@@ -23,6 +23,18 @@ export class FileSource implements ByteSource {
     }
     return got === len ? out : out.subarray(0, got);
   }
+  readInto(offset: number, dst: Uint8Array, dstOffset: number, length: number): number {
+    if (this.fd === undefined) throw new Error(`FileSource ${this.name} is closed`);
+    const start = Math.min(Math.max(0, offset), this.size);
+    const len = Math.max(0, Math.min(length, this.size - start, dst.length - dstOffset));
+    let got = 0;
+    while (got < len) {
+      const n = readSync(this.fd, dst, dstOffset + got, len - got, start + got);
+      if (n <= 0) break;
+      got += n;
+    }
+    return got;
+  }
   read(offset: number, length: number): Promise<Uint8Array> {
     return Promise.resolve(this.readSync(offset, length));
   }

@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { decodeLatin1, describeError } from '@utp/bytes';
 import { FileSource } from '@utp/bytes/node';
-import { Tep } from '@utp/traceevent';
-import type { Diagnostic, EventFormat, TraceRecord } from '@utp/traceevent';
+import { Tep, makeChunk } from '@utp/traceevent';
+import type { Chunk, Diagnostic, EventFormat, TraceRecord } from '@utp/traceevent';
 import { AttrType, CallchainContext, Misc, PerfData, RecordType, SampleType } from '@utp/perf';
 import type { PerfEvent, PerfEvsel } from '@utp/perf';
 import { Output } from '../report/output.js';
@@ -51,6 +51,29 @@ interface EvOut {
   fields: Set<FieldName>;
   tp: EventFormat | undefined;
   callchain: boolean;
+  /** The columns before the time, as chunks per (tid, cpu), while comm and pid stay. */
+  heads: Map<number, { comm: string; pid: number; cpu: number; chunk: Chunk }>;
+  /** `fields.has(…)` of the columns after the time, looked up once */
+  period: boolean;
+  event: boolean;
+  trace: boolean;
+  ip: boolean;
+  /** The event name column ("NAME: ", padded as perf pads it). */
+  nameChunk: Chunk;
+}
+
+/** A tracepoint sample's payload as the print engine's record; its time as a bigint only when asked for. */
+class SampleRecord implements TraceRecord {
+  time = 0;
+  cpu = 0;
+  page: Uint8Array = new Uint8Array(0);
+  view: DataView = new DataView(new ArrayBuffer(0));
+  offset = 0;
+  size = 0;
+  missedEvents = 0;
+  get ts(): bigint {
+    return BigInt(this.time);
+  }
 }
 
 const TYPE_FIELDS: Record<string, FieldName[]> = {
@@ -162,8 +185,8 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
   };
   // tracepoint %ps/%pS arguments: perf resolves them with the same kernel symbols
   if (pd.hasTracingData && pd.evsels.some((e) => e.attr.type === AttrType.Tracepoint)) {
-    const text = liveKallsyms();
-    if (text) tep.loadKallsymsLazy(() => text);
+    // read when a symbol is first looked up (most tracepoint files never print one)
+    tep.loadKallsymsLazy(() => liveKallsyms() ?? '');
   }
   const nameWidth = Math.max(0, ...pd.evsels.map((e) => e.name.length));
   const hist = args.hist ? new Hist() : undefined;
@@ -192,25 +215,57 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
       if (!(st & SampleType.Tid)) fields.delete('tid');
     }
     const tp = isTp ? tep.findEventById(Number(ev.attr.config)) : undefined;
-    o = { fields, tp, callchain: (st & SampleType.Callchain) !== 0 };
+    o = {
+      fields,
+      tp,
+      callchain: (st & SampleType.Callchain) !== 0,
+      heads: new Map(),
+      period: fields.has('period'),
+      event: fields.has('event'),
+      trace: fields.has('trace'),
+      ip: fields.has('ip'),
+      nameChunk: makeChunk(ev.name.padStart(nameWidth) + ': '),
+    };
     outs.set(ev, o);
     return o;
   };
   const b = out.buffer;
-  const start = (o: EvOut, comm: string, s: PerfEvent['sample']): void => {
+  /** The columns before the time ("comm pid/tid [cpu] "), as text. */
+  const headText = (o: EvOut, comm: string, s: PerfEvent['sample']): string => {
     const f = o.fields;
-    if (f.has('comm')) out.write(o.callchain && f.has('ip') ? comm + ' ' : comm.padStart(16) + ' ');
-    if (f.has('pid') && f.has('tid')) out.write(String(s.pid).padStart(5) + '/' + String(s.tid).padEnd(5) + ' ');
-    else if (f.has('pid')) out.write(String(s.pid).padStart(5) + ' ');
-    else if (f.has('tid')) out.write(String(s.tid).padStart(5) + ' ');
-    if (f.has('cpu')) out.write('[' + String(s.cpu).padStart(3, '0') + '] ');
-    if (f.has('time')) {
+    let t = '';
+    if (f.has('comm')) t += o.callchain && f.has('ip') ? comm + ' ' : comm.padStart(16) + ' ';
+    if (f.has('pid') && f.has('tid')) t += String(s.pid).padStart(5) + '/' + String(s.tid).padEnd(5) + ' ';
+    else if (f.has('pid')) t += String(s.pid).padStart(5) + ' ';
+    else if (f.has('tid')) t += String(s.tid).padStart(5) + ' ';
+    if (f.has('cpu')) t += '[' + String(s.cpu).padStart(3, '0') + '] ';
+    return t;
+  };
+  let secNum = -1;
+  let secChunk: Chunk | undefined;
+  const start = (o: EvOut, comm: string, s: PerfEvent['sample']): void => {
+    const key = s.tid * 4096 + (s.cpu & 4095);
+    const heads = o.heads;
+    let h = heads.get(key);
+    if (h === undefined || h.comm !== comm || h.pid !== s.pid || h.cpu !== s.cpu) {
+      if (heads.size >= 65536) heads.clear();
+      h = { comm, pid: s.pid, cpu: s.cpu, chunk: makeChunk(headText(o, comm, s)) };
+      heads.set(key, h);
+    }
+    if (h.chunk.length) b.chunk(h.chunk);
+    if (o.fields.has('time')) {
       const t = Math.max(s.time, 0);
       const sec = Math.floor(t / 1e9);
       const ns = t - sec * 1e9;
-      out.write(
-        String(sec).padStart(5) + '.' + (args.ns ? String(ns).padStart(9, '0') : String(Math.floor(ns / 1000)).padStart(6, '0')) + ': ',
-      );
+      if (sec !== secNum || secChunk === undefined) {
+        secNum = sec;
+        secChunk = makeChunk(String(sec).padStart(5) + '.');
+      }
+      b.chunk(secChunk);
+      if (args.ns) b.decAt(ns, 9);
+      else b.decAt(Math.floor(ns / 1000), 6);
+      b.byte(58);
+      b.byte(32);
     }
   };
   const resolve = (pid: number, ip: bigint, kernelMode: boolean): { addr: bigint; sym: string; dso: string; user: boolean } => {
@@ -229,15 +284,9 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
     const s = d.syms?.find(mapIp);
     return { addr: mapIp, sym: s ? `${s.name}+0x${(mapIp - s.start).toString(16)}` : '[unknown]', dso: m.name, user: true };
   };
-  const record: TraceRecord = {
-    ts: 0n,
-    cpu: 0,
-    page: new Uint8Array(0),
-    view: new DataView(new ArrayBuffer(0)),
-    offset: 0,
-    size: 0,
-    missedEvents: 0,
-  };
+  const record = new SampleRecord();
+  // the view over a whole read buffer, kept while samples come from it
+  let rawBuffer: ArrayBufferLike | undefined;
   const le = pd.littleEndian;
   const cstr = (data: Uint8Array, off: number, end: number): string => {
     let z = data.indexOf(0, off);
@@ -257,7 +306,7 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
     out.lineDone();
   };
   handler = (ev: PerfEvent): void => {
-    const dv = ev.view;
+    // (ev.view is made when first read: only the record types below the samples read it)
     switch (ev.type) {
       case RecordType.Sample: {
         const s = ev.sample;
@@ -284,18 +333,23 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
           return;
         }
         start(o, t.comm, s);
-        const f = o.fields;
-        if (f.has('period')) out.write(String(s.period).padStart(10) + ' ');
-        if (f.has('event')) out.write(evsel.name.padStart(nameWidth) + ': ');
-        if (f.has('trace') && s.raw && o.tp) {
-          record.page = s.raw;
-          record.view = new DataView(s.raw.buffer, s.raw.byteOffset, s.raw.byteLength);
-          record.size = s.raw.length;
+        if (o.period) out.write(String(s.period).padStart(10) + ' ');
+        if (o.event) b.chunk(o.nameChunk);
+        const raw = s.raw;
+        if (o.trace && raw && o.tp) {
+          if (raw.buffer !== rawBuffer) {
+            rawBuffer = raw.buffer;
+            record.page = new Uint8Array(rawBuffer);
+            record.view = new DataView(rawBuffer);
+          }
+          record.offset = raw.byteOffset;
+          record.size = raw.length;
           record.cpu = s.cpu;
-          record.ts = BigInt(Math.max(0, s.time));
+          record.time = Math.max(0, s.time);
           tep.emitInfo(record, o.tp, 'default', b);
         }
-        if (f.has('ip')) {
+        if (o.ip) {
+          const f = o.fields;
           const kernelMode = (ev.misc & Misc.CpumodeMask) === Misc.Kernel;
           let cc = o.callchain ? s.callchain : undefined;
           if (cc && !contextsValid(cc)) cc = cc.slice(0, 0);
@@ -323,15 +377,16 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
             out.write(line);
           }
         }
-        out.write('\n');
+        b.byte(10);
         out.lineDone();
         return;
       }
       case RecordType.LostSamples:
         // perf report's "Total Lost Samples" adds up the LOST_SAMPLES records (not the LOST ones)
-        if (hist) hist.lostSamples += dv.getBigUint64(8, le);
+        if (hist) hist.lostSamples += ev.view.getBigUint64(8, le);
         return;
       case RecordType.Comm: {
+        const dv = ev.view;
         const pid = dv.getInt32(8, le),
           tid = dv.getInt32(12, le);
         const comm = cstr(ev.data, 16, ev.size);
@@ -341,6 +396,7 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
       }
       case RecordType.Fork:
       case RecordType.Exit: {
+        const dv = ev.view;
         const pid = dv.getInt32(8, le),
           ppid = dv.getInt32(12, le),
           tid = dv.getInt32(16, le),
@@ -355,6 +411,7 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
       }
       case RecordType.Mmap:
       case RecordType.Mmap2: {
+        const dv = ev.view;
         const pid = dv.getInt32(8, le),
           tid = dv.getInt32(12, le);
         const start = dv.getBigUint64(16, le),
