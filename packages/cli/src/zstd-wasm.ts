@@ -16,7 +16,7 @@ interface ZstdModule {
   _decompress(dst: number, dstSize: number, src: number, srcSize: number): number;
 }
 
-export type ZstdDecompress = (data: Uint8Array, usize: number) => Uint8Array;
+export type ZstdDecompress = (data: Uint8Array, usize: number, into?: Uint8Array) => Uint8Array;
 
 let loading: Promise<ZstdDecompress | undefined> | undefined;
 
@@ -33,7 +33,7 @@ async function load(): Promise<ZstdDecompress> {
   let srcCap = 0;
   let dst = 0;
   let dstCap = 0;
-  return (data, usize) => {
+  return (data, usize, into) => {
     if (data.length > srcCap) {
       if (src) m._free(src);
       srcCap = Math.max(data.length, 1 << 16);
@@ -50,7 +50,7 @@ async function load(): Promise<ZstdDecompress> {
     const n = m._decompress(dst, usize, src, data.length);
     if (n < 0) throw new Error('zstd: the chunk does not decompress');
     // (slice() on a view of WebAssembly memory takes V8's slow path: ~6x a new array and set())
-    const out = new Uint8Array(n);
+    const out = into && into.length >= n ? into.subarray(0, n) : new Uint8Array(n);
     out.set(m.HEAPU8.subarray(dst, dst + n));
     return out;
   };

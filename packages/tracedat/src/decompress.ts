@@ -2,13 +2,16 @@ import { decompress as zstdDecompress } from 'fzstd';
 import { unzlibSync } from 'fflate';
 import { TraceDatError, TraceDatErrorCode } from './errors.js';
 
-/** Decompresses one block into exactly `usize` bytes. */
-export type Decompressor = (data: Uint8Array, usize: number) => Uint8Array;
+/**
+ * Decompresses one block into exactly `usize` bytes. `into`, when given (at least `usize` bytes),
+ * may receive the output (a reader recycling its buffers); the result is what to read either way.
+ */
+export type Decompressor = (data: Uint8Array, usize: number, into?: Uint8Array) => Uint8Array;
 
-export const zstdDecompressor: Decompressor = (data, usize) => {
+export const zstdDecompressor: Decompressor = (data, usize, into) => {
   // fzstd compares its output-buffer argument with `== 1`, which would stringify a plain
   // Uint8Array (very slow): give the buffer a cheap primitive value.
-  const buf = new Uint8Array(usize);
+  const buf = into && into.length >= usize ? into.subarray(0, usize) : new Uint8Array(usize);
   Object.defineProperty(buf, Symbol.toPrimitive, { value: primitiveZero });
   const out = zstdDecompress(data, buf);
   return out.length === usize ? out : out.length > usize ? out.subarray(0, usize) : padTo(out, usize);
@@ -24,8 +27,8 @@ function padTo(b: Uint8Array, n: number): Uint8Array {
   return o;
 }
 
-export const zlibDecompressor: Decompressor = (data, usize) => {
-  const out = unzlibSync(data, { out: new Uint8Array(usize) });
+export const zlibDecompressor: Decompressor = (data, usize, into) => {
+  const out = unzlibSync(data, { out: into && into.length >= usize ? into.subarray(0, usize) : new Uint8Array(usize) });
   return out.length === usize ? out : out.subarray(0, usize);
 };
 

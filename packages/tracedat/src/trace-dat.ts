@@ -183,6 +183,7 @@ export class TraceDat {
           bufferName: b.name,
           exactPages: exact,
           place: exact && compressed ? () => this.places().of(b, i) : undefined,
+          recycleWindows: this.opts.recycleWindows,
         }),
       );
     }

@@ -63,6 +63,11 @@ export interface TraceDatOptions {
    * false: decode every page of every buffer with its real sub-buffer size.
    */
   exactPages: boolean;
+  /**
+   * Reuse the CPU streams' window buffers: a record's bytes stay valid only while its CPU reads
+   * its next two windows (readers that print records as they come, not ones that keep them).
+   */
+  recycleWindows: boolean;
 }
 
 export const DEFAULTS: Readonly<TraceDatOptions> = Object.freeze({
@@ -77,6 +82,7 @@ export const DEFAULTS: Readonly<TraceDatOptions> = Object.freeze({
   keepFormatTexts: false,
   ts2secsHz: 0n,
   exactPages: true,
+  recycleWindows: false,
 });
 
 /** Called for each record in merged order. `handleCpu` is trace-cmd's CPU slot across buffers. Return false to stop. */

@@ -112,6 +112,8 @@ export async function openTrace(file: string, args: ReportArgs, tsOffset: bigint
       keepFormatTexts: args.formats || args.printEvent !== undefined,
       ts2secsHz,
       exactPages: !args.allPages,
+      // the report prints each record as it comes (a held funcgraph entry is copied)
+      recycleWindows: true,
     });
     return { file, name: file.slice(file.lastIndexOf('/') + 1), td, diags };
   } catch (e) {
