@@ -54,6 +54,9 @@ function trace(shape) {
   console.error(`bench: recording the ${shape} trace of this machine (once; reused from ${file})`);
   const r = spawnSync('flock', [LOCK, process.execPath, join(ROOT, 'bench/traces.mjs'), shape, file, String(EVENTS)], {
     stdio: ['ignore', 'ignore', 'inherit'],
+    // the recipes take the live lock themselves (withLiveLock): tell them this flock holds it,
+    // or they wait for it for ever
+    env: { ...process.env, UTP_LIVE_LOCK_HELD: '1' },
   });
   if (r.status === 3) return undefined; // the kernel refuses what the shape needs (traces.mjs said what)
   if (r.status !== 0 || !existsSync(file)) {
