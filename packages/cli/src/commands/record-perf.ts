@@ -30,6 +30,7 @@ import { FileSink } from '@utp/tracecmd';
 import { UsageError } from '../command.js';
 import { checkOutputPath } from './record.js';
 import { BuildIdTracker } from './record-perf-buildids.js';
+import { StatusLine, type CpuProgress } from '../status-line.js';
 
 export const PERF_HELP = `usage: utp record --perf -e EVENT... [-a | -p PID[,PID...] | [--] CMD [ARGS...]] [-c N | -F FREQ] [-g] [-k CLOCK] [-m PAGES] [-o FILE] [-q]
   records with perf_event_open into a perf.data (perf 6.1's format; read it with perf script or utp report)
@@ -292,6 +293,7 @@ export async function runPerfRecord(argv: string[]): Promise<number> {
   let stop: (() => void) | undefined;
   let stopped = false;
   let signals = 0;
+  let statusLine: StatusLine | undefined;
   const cleanup = (): void => {
     closeAllLive();
     if (fd >= 0) {
@@ -407,11 +409,24 @@ export async function runPerfRecord(argv: string[]): Promise<number> {
       lost = 0n;
     let first = -1,
       last = -1;
+    // per ring's CPU (or the sample's, for a task's ring), for the status line
+    const perCpu = new Map<number, CpuProgress>();
+    const progressOf = (cpu: number): CpuProgress => {
+      let p = perCpu.get(cpu);
+      if (!p) {
+        p = { cpu, events: 0, lost: 0, bytes: 0 };
+        perCpu.set(cpu, p);
+      }
+      return p;
+    };
     const drain = (): number => {
-      const n = list.readRecords((ev) => {
+      const n = list.readRecords((ev, ringCpu) => {
         writer.record(ev.data);
         ids.add(ev);
+        const p = progressOf(ringCpu >= 0 ? ringCpu : ev.sample.cpu >= 0 ? ev.sample.cpu : -1);
+        p.bytes += ev.size;
         if (ev.type === RecordType.Sample) {
+          p.events++;
           samples++;
           const t = ev.sample.time;
           if (t >= 0) {
@@ -420,7 +435,9 @@ export async function runPerfRecord(argv: string[]): Promise<number> {
           }
         } else if (ev.type === RecordType.Lost) {
           lostRecords++;
-          lost += ev.view.getBigUint64(16, true);
+          const k = ev.view.getBigUint64(16, true);
+          lost += k;
+          p.lost += Number(k);
         }
       });
       if (n) writer.finishedRound();
@@ -438,6 +455,7 @@ export async function runPerfRecord(argv: string[]): Promise<number> {
         stop?.();
       });
     if (!a.command.length && process.stderr.isTTY) process.stderr.write(`${who}: recording; press Ctrl-C to stop\n`);
+    statusLine = new StatusLine(who, () => [...perCpu.values()].sort((x, y) => x.cpu - y.cpu), process.stderr, !a.quiet).start();
     // poll(2) blocks this thread: short timeouts, and the event loop runs between them (exit, signals)
     while (!stopped) {
       const r = list.pollRings(50);
@@ -449,6 +467,7 @@ export async function runPerfRecord(argv: string[]): Promise<number> {
     if (exited && child && child.exitCode === null && child.signalCode === null) await exited;
     list.disable();
     drain();
+    statusLine.stop();
     list.close();
     const features: Partial<WriterFeatures> = {
       ...hostFeatures(utpVersion()),
@@ -480,6 +499,7 @@ export async function runPerfRecord(argv: string[]): Promise<number> {
     process.stderr.write(`${who}: ${describeError(e)}\n`);
     return 1;
   } finally {
+    statusLine?.stop();
     for (const s of SIGS) process.off(s, onSignal);
     cleanup();
     process.off('exit', cleanup);

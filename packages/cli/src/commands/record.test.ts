@@ -592,3 +592,48 @@ test('record refuses an output that is a directory or a device before recording,
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('on a terminal record shows a live status line per CPU (tracefs and --perf), erased before the summary; none when piped', {
+  skip,
+}, () => {
+  const dir = mkdtempSync(`${tmpdir()}/utp-status-`);
+  // script(1) gives the recorder a pseudo-terminal as stdout/stderr, 120 columns wide
+  const onTty = (args: string[]): string => {
+    const cmd = `stty cols 120; exec ${[process.execPath, main, ...args].map((a) => `'${a}'`).join(' ')}`;
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `script ${cmd}: ${r.stdout}${r.stderr}`);
+    return r.stdout;
+  };
+  try {
+    for (const [args, summary] of [
+      [
+        ['record', '-e', 'sched', '-e', 'raw_syscalls', '-o', `${dir}/a.dat`, '--', 'sleep', '0.8'],
+        /\r\x1b\[KCPU\d+: \d+ events, \d+ lost/,
+      ],
+      [
+        ['record', '--perf', '-a', '-e', 'sched:sched_switch', '-e', 'cpu-clock', '-o', `${dir}/a.data`, '--', 'sleep', '0.8'],
+        /\r\x1b\[K\[ utp record: Captured/,
+      ],
+    ] as const) {
+      const out = onTty([...args]);
+      const lines = [
+        ...out.matchAll(/\rutp record: (\d+:\d\d\.\d)((?:  CPU\d+ \S+ ev \S+(?: \S+ lost)?)+)  total (\S+) ev (\S+) (\S+) lost\x1b\[K/g),
+      ];
+      assert.ok(
+        lines.length >= 2,
+        `${args[1]}: at least two redraws of the status line with every CPU: ${JSON.stringify(out.slice(0, 600))}`,
+      );
+      assert.match(lines.at(-1)![2]!, /CPU0 /);
+      assert.ok(
+        lines.some((m) => m[3] !== '0'),
+        `${args[1]}: events counted while recording`,
+      );
+      assert.match(out, summary, `${args[1]}: the line is erased before the summary`);
+      const piped = utp([...args]);
+      assert.equal(piped.status, 0, String(piped.stderr));
+      assert.ok(!/[\r\x1b]/.test(String(piped.stderr) + String(piped.stdout)), `${args[1]}: no status line when piped`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -26,6 +26,7 @@ import { tracingDir, tracingUnavailableReason } from '@utp/tracefs';
 import { describeError } from '@utp/bytes';
 import { UsageError, type Command } from '../command.js';
 import { profileEvents } from './profile-events.js';
+import { StatusLine } from '../status-line.js';
 
 const HELP = `usage: utp record [OPTIONS] [--] [CMD [ARGS...]]
   -e EVENT         enable EVENT (SYSTEM, SYSTEM:EVENT, EVENT, globs, all); repeatable
@@ -580,6 +581,7 @@ export async function runRecording(parsed: Parsed, hooks?: RecordingHooks, name 
   });
   let signals = 0;
   let child: ChildProcess | undefined;
+  let statusLine: StatusLine | undefined;
   const onSignal = (sig: NodeJS.Signals): void => {
     signals++;
     if (signals > 1) {
@@ -632,6 +634,8 @@ export async function runRecording(parsed: Parsed, hooks?: RecordingHooks, name 
     }
     session.start();
     for (const w of session.warnings) process.stderr.write(`${who}: warning: ${w}\n`);
+    // on a terminal: elapsed time, events, bytes and losses per CPU, redrawn until the stop
+    statusLine = new StatusLine(who, () => session.progress(), process.stderr, !parsed.quiet && !parsed.json && !hooks);
     // a stop from the hooks (utp view's Stop button) ends CMD as Ctrl-C does
     await hooks?.started(session, () => {
       if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
@@ -648,14 +652,17 @@ export async function runRecording(parsed: Parsed, hooks?: RecordingHooks, name 
       );
       c.once('error', () => stopRequested!());
       gated.release();
+      statusLine.start();
       await Promise.race([exited, stopPromise]);
       if (c.exitCode === null && c.signalCode === null) await exited;
       // the maps each traced task had as it exited, oldest first (each becomes the newest)
       if (tracer) for (const m of (await tracer.finish()).reverse()) session.addProcMaps(m);
     } else {
       if (process.stderr.isTTY) process.stderr.write(`${who}: recording; press Ctrl-C to stop\n`);
+      statusLine.start();
       await stopPromise;
     }
+    statusLine.stop();
     const result = await session.stop();
     if (parsed.json)
       process.stdout.write(JSON.stringify({ output: result.output, size: result.size, cpus: result.cpus, commandStatus: status }) + '\n');
@@ -665,6 +672,7 @@ export async function runRecording(parsed: Parsed, hooks?: RecordingHooks, name 
     hooks?.saved?.(result);
     return 0;
   } finally {
+    statusLine?.stop();
     for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
     onExit();
     process.off('exit', onExit);

@@ -582,9 +582,10 @@ export class Evlist {
 
   /**
    * Reads every ring and delivers each record in the perf.data reader's shape (PerfEvent: the
-   * sample fields decoded by the same parser; LOST records carry their count). Returns how many.
+   * sample fields decoded by the same parser; LOST records carry their count), with the CPU of its
+   * ring (-1 for a task's ring). Returns how many.
    */
-  readRecords(cb: (ev: PerfEvent) => void): number {
+  readRecords(cb: (ev: PerfEvent, cpu: number) => void): number {
     const samplers = this.openSupported().filter((e) => e.attr.samplePeriod > 0n);
     const byId = new Map<number, PerfEvsel>();
     const pes = samplers.map((e) => e.toPerfEvsel());
@@ -607,7 +608,7 @@ export class Evlist {
           if (pes.length > 1 && isPos > 0 && size >= 8 + isPos * 8) evsel = byId.get(Number(dv.getBigUint64(size - isPos * 8, LE)));
           if (evsel) parseSampleId(dv, size, evsel.attr, LE, s, 8);
         }
-        cb({ type, misc, size, data: rec, view: dv, fileOffset: -1, evsel, sample: s });
+        cb({ type, misc, size, data: rec, view: dv, fileOffset: -1, evsel, sample: s }, m.cpu);
       });
     }
     return n;
