@@ -128,6 +128,29 @@ test('-a: perf dummy event, existing tasks named, attrs as perf record -a', { sk
   assert.match(text, /^ +sleep +\d+ \[\d{3}\] /m);
 });
 
+test('--overwrite (flight recorder): the newest ring of each CPU, as perf record --overwrite keeps it', { skip }, () => {
+  // a storm much larger than a 2-page ring: only the end of it can be in the file
+  const w = ['--', 'dd', 'if=/dev/zero', 'of=/dev/null', 'bs=1', 'count=30000'];
+  const args = ['--overwrite', '-m', '2', '-e', 'raw_syscalls:sys_enter', ...w];
+  const ours = utpRecord('ow', args);
+  const theirs = perfRecord('ow', args);
+  assert.equal(evlist(ours), evlist(theirs), 'attrs (write_backward) as perf record --overwrite');
+  const text = readersAgree(ours);
+  const ref = run('perf', ['script', '-i', theirs]).stdout;
+  const lines = (t) => t.split('\n').filter(Boolean);
+  const ringMax = (2 * 4096) / 80; // no sample is smaller than 80 bytes here
+  for (const [who, t] of [
+    ['utp', text],
+    ['perf', ref],
+  ]) {
+    const n = lines(t).length;
+    // dd makes 60000 syscalls; a ring of each CPU holds at most ~100 of them
+    assert.ok(n > 20 && n <= 2 * ringMax, `${who}: ${n} samples, want the newest ring's worth per CPU (<= ${2 * ringMax})`);
+    // the newest data: dd's last syscall (exit_group, NR 231) ends the file, under dd's name (tail synthesis)
+    assert.match(lines(t).at(-1), /^ +dd +\d+ \[\d{3}\] +[\d.]+: raw_syscalls:sys_enter: NR 231 /, `${who}: the last sample`);
+  }
+});
+
 test('-p PID until SIGINT: the file is complete, fds closed, no temp file left', { skip }, async () => {
   const target = spawn('sh', ['-c', 'while :; do cat /etc/hostname > /dev/null; sleep 0.02; done'], { stdio: 'ignore' });
   const out = join(dir, 'pid.utp.data');

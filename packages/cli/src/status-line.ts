@@ -64,7 +64,11 @@ export function elapsedText(ms: number): string {
  * The line for one moment. Per CPU `CPUn EVENTS ev BYTES [LOST lost]` (bytes in KiB/MiB: K, M); when that does not fit
  * `width`, the total alone with the CPUs that lost events named.
  */
-export function statusText(who: string, ms: number, cpus: readonly CpuProgress[], width: number): string {
+export function statusText(who: string, ms: number, cpus: readonly CpuProgress[], width: number, note?: string): string {
+  if (note !== undefined) {
+    const t = `${who}: ${elapsedText(ms)}  ${note}`;
+    return t.length < width ? t : t.slice(0, width - 1);
+  }
   let ev = 0,
     lost = 0,
     bytes = 0;
@@ -96,7 +100,9 @@ export class StatusLine {
     private readonly progress: () => readonly CpuProgress[],
     private readonly out: TtyStream = process.stderr,
     private readonly enabled = true,
-    private readonly everyMs = 250,
+    private readonly everyMs: number = 250,
+    /** Shown instead of the counts (a recorder that learns them only at the stop). */
+    private readonly note?: string,
   ) {}
 
   get active(): boolean {
@@ -118,7 +124,7 @@ export class StatusLine {
     } catch {
       return; // the recorder is stopping (its instance may be gone): keep the last line
     }
-    this.out.write(`\r${statusText(this.who, Date.now() - this.t0, cpus, this.out.columns || 80)}\x1b[K`);
+    this.out.write(`\r${statusText(this.who, Date.now() - this.t0, cpus, this.out.columns || 80, this.note)}\x1b[K`);
     this.drawn = true;
   }
 

@@ -48,6 +48,8 @@ export const AttrFlag = {
   CommExec: 24,
   UseClockid: 25,
   ContextSwitch: 26,
+  /** The kernel writes the ring backward (perf record --overwrite's flight-recorder rings). */
+  WriteBackward: 27,
 } as const;
 
 function popcount64(v: bigint): number {

@@ -4,7 +4,7 @@
  * attrs as `perf record` does for the same flags (see docs/formats/perf-data.md).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, fsyncSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, unlinkSync, fsyncSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { describeError } from '@utp/bytes';
@@ -42,6 +42,8 @@ export const PERF_HELP = `usage: utp record --perf -e EVENT... [-a | -p PID[,PID
   -F FREQ    samples per second
   -g         record callchains
   -m PAGES   ring pages per CPU (a power of two; default 128)
+  --overwrite  flight recorder: rings the kernel overwrites, read once at the end (the newest
+             PAGES of each CPU are kept; perf record --overwrite)
   -k CLOCK   sample time from CLOCK (mono, realtime, monotonic_raw, boottime, tai; perf's -k)
   -o FILE    output (default perf.data)
   -q         no summary line`;
@@ -54,6 +56,8 @@ interface PerfArgs {
   freq: number | undefined;
   callchain: boolean;
   pages: number;
+  /** --overwrite: backward rings, the newest data kept, read at the stop. */
+  overwrite: boolean;
   output: string;
   quiet: boolean;
   /** -k: the clock id (use_clockid), or undefined. */
@@ -70,6 +74,7 @@ export function parsePerfRecordArgs(argv: string[]): PerfArgs | 'help' {
     freq: undefined,
     callchain: false,
     pages: 128,
+    overwrite: false,
     output: 'perf.data',
     quiet: false,
     clockid: undefined,
@@ -125,6 +130,9 @@ export function parsePerfRecordArgs(argv: string[]): PerfArgs | 'help' {
         a.pages = n;
         break;
       }
+      case '--overwrite':
+        a.overwrite = true;
+        break;
       case '-o':
       case '--output':
         a.output = value(o);
@@ -246,6 +254,7 @@ export function perfRecordEvsels(specs: readonly EventSpec[], a: PerfArgs): Evse
     at.flags = bit(AttrFlag.Inherit) | bit(AttrFlag.SampleIdAll) | TRACKING;
     evsels.push(d);
   } else evsels[0]!.attr.flags |= TRACKING;
+  if (a.overwrite) for (const e of evsels) e.attr.flags |= bit(AttrFlag.WriteBackward);
   if (a.clockid !== undefined)
     for (const e of evsels) {
       e.attr.flags |= bit(AttrFlag.UseClockid);
@@ -364,7 +373,7 @@ export async function runPerfRecord(argv: string[]): Promise<number> {
     list.setMaps(CpuMap.online(), threads);
     try {
       list.open();
-      list.mmap(a.pages);
+      list.mmap(a.pages, a.overwrite);
     } catch (e) {
       child?.kill('SIGKILL');
       await exited;
@@ -398,11 +407,25 @@ export async function runPerfRecord(argv: string[]): Promise<number> {
         sample: emptySample(),
       });
     };
-    const km = kernelMmap(idHdr);
-    if (km) emit(km);
-    if (a.all) for (const pid of allPids()) synthesizeProcess(pid, idHdr, emit);
-    else if (a.pids.length) for (const pid of a.pids) synthesizeProcess(pid, idHdr, emit);
-    else synthesizeProcess(child!.pid!, idHdr, emit, false);
+    // the kernel map and the tasks' COMM/MMAP2 records; with --overwrite at the end instead (perf's
+    // tail synthesis: the rings' own side-band records of the start are overwritten by then)
+    const synthesize = (): void => {
+      const km = kernelMmap(idHdr);
+      if (km) emit(km);
+      if (a.all) for (const pid of allPids()) synthesizeProcess(pid, idHdr, emit);
+      else if (a.pids.length) for (const pid of a.pids) synthesizeProcess(pid, idHdr, emit);
+      else if (!a.overwrite) synthesizeProcess(child!.pid!, idHdr, emit, false);
+      else for (const rec of workloadSeen) emit(rec);
+    };
+    /** --overwrite with a workload: its COMM/MMAP2 as last seen alive (it is reaped before the tail synthesis). */
+    let workloadSeen: Uint8Array[] = [];
+    const seeWorkload = (): void => {
+      if (!a.overwrite || a.all || a.pids.length || !child?.pid) return;
+      const recs: Uint8Array[] = [];
+      synthesizeProcess(child.pid, idHdr, (r) => recs.push(r));
+      if (recs.length) workloadSeen = recs;
+    };
+    if (!a.overwrite) synthesize();
     writer.record(new Uint8Array([RecordType.FinishedInit, 0, 0, 0, 0, 0, 8, 0]));
     let samples = 0,
       lostRecords = 0,
@@ -455,9 +478,24 @@ export async function runPerfRecord(argv: string[]): Promise<number> {
         stop?.();
       });
     if (!a.command.length && process.stderr.isTTY) process.stderr.write(`${who}: recording; press Ctrl-C to stop\n`);
-    statusLine = new StatusLine(who, () => [...perCpu.values()].sort((x, y) => x.cpu - y.cpu), process.stderr, !a.quiet).start();
+    statusLine = new StatusLine(
+      who,
+      () => [...perCpu.values()].sort((x, y) => x.cpu - y.cpu),
+      process.stderr,
+      !a.quiet,
+      undefined,
+      a.overwrite ? 'overwrite rings: read at the stop' : undefined,
+    ).start();
     // poll(2) blocks this thread: short timeouts, and the event loop runs between them (exit, signals)
+    // (an overwrite ring is read once, paused, at the stop: until then only wait)
     while (!stopped) {
+      if (a.overwrite) {
+        seeWorkload();
+        await new Promise<void>((res) => setTimeout(res, 50));
+        // -p: until those processes end (a paused-at-the-end ring gives no hangup to poll for)
+        if (a.pids.length && !a.command.length && a.pids.every((p) => !existsSync(`/proc/${p}`))) break;
+        continue;
+      }
       const r = list.pollRings(50);
       drain();
       if (r.hangup && !a.command.length) break;
@@ -466,7 +504,12 @@ export async function runPerfRecord(argv: string[]): Promise<number> {
     void stopPromise;
     if (exited && child && child.exitCode === null && child.signalCode === null) await exited;
     list.disable();
+    if (a.overwrite) list.pause(true);
     drain();
+    if (a.overwrite) {
+      synthesize();
+      writer.finishedRound();
+    }
     statusLine.stop();
     list.close();
     const features: Partial<WriterFeatures> = {

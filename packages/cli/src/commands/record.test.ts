@@ -617,7 +617,9 @@ test('on a terminal record shows a live status line per CPU (tracefs and --perf)
     ] as const) {
       const out = onTty([...args]);
       const lines = [
-        ...out.matchAll(/\rutp record: (\d+:\d\d\.\d)((?: {2}CPU\d+ \S+ ev \S+(?: \S+ lost)?)+) {2}total (\S+) ev (\S+) (\S+) lost\x1b\[K/g),
+        ...out.matchAll(
+          /\rutp record: (\d+:\d\d\.\d)((?: {2}CPU\d+ \S+ ev \S+(?: \S+ lost)?)+) {2}total (\S+) ev (\S+) (\S+) lost\x1b\[K/g,
+        ),
       ];
       assert.ok(
         lines.length >= 2,

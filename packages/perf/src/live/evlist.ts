@@ -389,6 +389,8 @@ export class Mmap {
     private ptr: unknown,
     buf: ArrayBuffer,
     pageSize: number,
+    /** A read-only ring the kernel writes backward and overwrites (perf record --overwrite). */
+    readonly overwrite = false,
   ) {
     this.size = buf.byteLength;
     this.dataSize = this.size - pageSize;
@@ -403,6 +405,7 @@ export class Mmap {
    */
   read(cb: (rec: Uint8Array, dv: DataView) => void): number {
     if (!this.ptr) return 0;
+    if (this.overwrite) return this.readBackward(cb);
     const head = Atomics.load(this.head, 128); // data_head (offset 1024)
     let tail = this.head[129]!; // data_tail: only we write it
     const mask = BigInt(this.dataSize - 1);
@@ -430,6 +433,40 @@ export class Mmap {
     Atomics.store(this.head, 129, tail);
     return n;
   }
+
+  /**
+   * An overwrite ring (write_backward, read-only; pause its output first): the kernel writes each
+   * record just below the head, so the newest record starts at data_head and older ones follow it
+   * up the ring, until a whole ring's worth of bytes, or a record that would run into the newest
+   * one again (a partly overwritten oldest record), or never-written zeros (a ring that did not
+   * fill). Delivered oldest first, each record copied out (later reads of the same ring would see
+   * them again: the kernel keeps no tail here, so the caller reads once, at the end).
+   */
+  readBackward(cb: (rec: Uint8Array, dv: DataView) => void): number {
+    if (!this.ptr) return 0;
+    const head = Atomics.load(this.head, 128);
+    if (head === this.lastBackwardHead) return 0;
+    this.lastBackwardHead = head;
+    const mask = BigInt(this.dataSize - 1);
+    const found: Uint8Array[] = [];
+    let at = 0;
+    while (at + 8 <= this.dataSize) {
+      const off = Number((head + BigInt(at)) & mask);
+      const hdr = this.wrapped(off, 8);
+      const size = hdr[6]! | (hdr[7]! << 8);
+      if (size < 8 || at + size > this.dataSize) break;
+      found.push(this.wrapped(off, size).slice());
+      at += size;
+    }
+    for (let i = found.length - 1; i >= 0; i--) {
+      const rec = found[i]!;
+      const dv = new DataView(rec.buffer);
+      if (dv.getUint32(0, LE) === RecordType.Lost) this.lost += dv.getBigUint64(16, LE);
+      cb(rec, dv);
+    }
+    return found.length;
+  }
+  private lastBackwardHead = -1n;
 
   private wrapped(off: number, size: number): Uint8Array {
     if (this.tmp.length < size) this.tmp = new Uint8Array(Math.max(size, 256));
@@ -522,8 +559,10 @@ export class Evlist {
   /**
    * perf_evlist__mmap: one ring of `pages` data pages (a power of two) per (cpu, thread) of the
    * first sampling event; the others' output is redirected into it (PERF_EVENT_IOC_SET_OUTPUT).
+   * `overwrite`: read-only rings the kernel overwrites, newest data kept (the events must have
+   * write_backward set); read them once, after pause(true).
    */
-  mmap(pages = 8): Mmap[] {
+  mmap(pages = 8, overwrite = false): Mmap[] {
     if (pages < 1 || (pages & (pages - 1)) !== 0)
       throw new LiveError(LiveErrorCode.MmapFailed, 'Ring pages must be a power of two', { context: { pages } });
     const pageSize = 4096;
@@ -534,14 +573,14 @@ export class Evlist {
       for (let c = 0; c < first.fds.length; c++)
         for (let t = 0; t < first.fds[c]!.length; t++) {
           const fd = first.fds[c]![t]!;
-          const m = mmapFd(fd, (pages + 1) * pageSize);
+          const m = mmapFd(fd, (pages + 1) * pageSize, !overwrite);
           if (typeof m === 'number')
             throw new LiveError(
               LiveErrorCode.MmapFailed,
               `Cannot mmap the ring of ${first.name} (${pages} pages; perf_event_mlock_kb may be too low)`,
               { context: { errno: errnoName(-m), cpu: this.cpus.cpu(c) } },
             );
-          this.mmaps.push(new Mmap(fd, this.cpus.cpu(c), m.ptr, m.buf, pageSize));
+          this.mmaps.push(new Mmap(fd, this.cpus.cpu(c), m.ptr, m.buf, pageSize, overwrite));
           for (const o of samplers.slice(1)) {
             const ofd = o.fds[c]?.[t] ?? -1;
             if (ofd >= 0 && ioctlInt(ofd, Ioc.SetOutput, fd) < 0)
@@ -553,6 +592,13 @@ export class Evlist {
       throw e;
     }
     return this.mmaps;
+  }
+
+  /** PERF_EVENT_IOC_PAUSE_OUTPUT on every ring: while paused the kernel drops new records (counted as lost) instead of writing them. */
+  pause(on: boolean): void {
+    for (const m of this.mmaps)
+      if (ioctlInt(m.fd, Ioc.PauseOutput, on ? 1 : 0) < 0)
+        throw new LiveError(LiveErrorCode.IoctlFailed, `PERF_EVENT_IOC_PAUSE_OUTPUT failed on the ring of CPU ${m.cpu}`, {});
   }
 
   munmap(): void {

@@ -85,9 +85,12 @@ export function eventId(fd: number): bigint {
 const PROT_READ = 1,
   PROT_WRITE = 2,
   MAP_SHARED = 1;
-/** A shared read-write mapping of `len` bytes of `fd`; [pointer, ArrayBuffer over it] or -errno. */
-export function mmapFd(fd: number, len: number): { ptr: unknown; buf: ArrayBuffer } | number {
-  const p = lib().mmap(null, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+/**
+ * A shared mapping of `len` bytes of `fd`, read-write or (`writable` false) read-only: a perf ring
+ * mapped read-only is one the kernel overwrites (nobody moves its tail). [pointer, ArrayBuffer] or -errno.
+ */
+export function mmapFd(fd: number, len: number, writable = true): { ptr: unknown; buf: ArrayBuffer } | number {
+  const p = lib().mmap(null, len, writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd, 0);
   if (p === null || koffi.address(p) === 0xffffffffffffffffn) return -errno();
   return { ptr: p, buf: koffi.view(p, len) };
 }
