@@ -9,7 +9,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, T } from './lib/live.mjs';
 
@@ -166,7 +167,8 @@ test('the table has perf stat layout (header, columns, metrics, footer)', { skip
 
 test('system-wide (-a, -C) counts run and print perf stat header', { skip }, () => {
   for (const t of [['-a'], ['-C', '0']]) {
-    const args = [...t, '-e', 'sched:sched_switch', '-e', 'cpu-clock', '--', 'sleep', '0.05'];
+    // the workload sleeps on CPU 0, so CPU 0 switches at least twice (an idle CPU may not switch at all)
+    const args = [...t, '-e', 'sched:sched_switch', '-e', 'cpu-clock', '--', 'taskset', '-c', '0', 'sleep', '0.05'];
     const p = perfStat(args),
       u = utpCount(args);
     assert.equal(u.status, 0, u.stderr);
@@ -225,6 +227,77 @@ test('unsupported hardware events print <not supported>, as perf stat does', { s
   const p = perfStat(['-x,', '-e', 'cycles', '--', 'true']);
   const u = utpCount(['-x,', '-e', 'cycles', '--', 'true']);
   assert.equal(u.stderr.split(',')[0], p.stderr.split(',')[0]);
+});
+
+test('cache, raw, breakpoint and sysfs PMU events: spelled, named and counted as perf stat does', { skip }, () => {
+  // a program that writes one global 12345 times: a write breakpoint on it counts exactly that (and
+  // what its startup does); an exec breakpoint on main counts 1
+  const dir = mkdtempSync(join(tmpdir(), 'utp-bp-'));
+  try {
+    const src = join(dir, 'bp.c');
+    writeFileSync(src, 'volatile long counter;\nint main(void) { for (int i = 0; i < 12345; i++) counter = i; return 0; }\n');
+    const exe = join(dir, 'bp');
+    const cc = spawnSync('gcc', ['-O1', '-no-pie', '-o', exe, src], { encoding: 'utf8' });
+    assert.equal(cc.status, 0, `gcc (apt-get install -y gcc): ${cc.stderr}`);
+    const sym = (name) => {
+      const m = new RegExp(`^([0-9a-f]+) \\S ${name}$`, 'm').exec(spawnSync('nm', [exe], { encoding: 'utf8' }).stdout);
+      assert.ok(m, `nm: no ${name}`);
+      return `0x${m[1].replace(/^0+/, '')}`;
+    };
+    const data = sym('counter'),
+      text = sym('main');
+    const pmu = existsSync('/sys/bus/event_source/devices/msr/events/tsc');
+    const ev = [
+      `mem:${data}:w`,
+      `mem:${data}`,
+      `mem:${text}:x`,
+      `mem:${data}/8:w`,
+      'r003c',
+      'r3c:k',
+      'L1-dcache-loads:u',
+      'LLC-load-misses,dTLB-prefetches',
+      'l1d-loads',
+      'branch-loads',
+      'node-stores',
+      ...(pmu ? ['msr/tsc/', 'msr/tsc,name=ticks/', 'msr/tsc/u', 'msr/event=0,period=5/'] : []),
+    ].flatMap((e) => ['-e', e]);
+    if (!pmu) console.log('# no msr PMU here (/sys/bus/event_source/devices/msr): its cases skipped');
+    const p = perfStat(['-x,', ...ev, '--', exe]);
+    const u = utpCount(['-x,', ...ev, '--', exe]);
+    assert.equal(p.status, 0, p.stderr);
+    assert.equal(u.status, 0, u.stderr);
+    const pr = csv(p.stderr),
+      ur = csv(u.stderr);
+    // the same events, named alike, supported or not alike
+    assert.deepEqual(
+      ur.map((f) => [f[2], f[0] === '<not supported>']),
+      pr.map((f) => [f[2], f[0] === '<not supported>']),
+    );
+    // breakpoints count exactly; the TSC ticks of one run are of the same order as perf's
+    for (const [i, f] of pr.entries()) {
+      const mine = ur[i][0];
+      if (f[2].startsWith('mem:')) assert.equal(mine, f[0], f[2]);
+      else if (f[0] !== '<not supported>')
+        assert.ok(Number(mine) > Number(f[0]) / 10 && Number(mine) < Number(f[0]) * 10, `${f[2]}: ${mine} vs ${f[0]}`);
+    }
+    assert.ok(Number(countOf(ur, `mem:${data}:w`)) >= 12345);
+    assert.equal(countOf(ur, `mem:${text}:x`), '1');
+    // spellings perf refuses are refused in one line
+    for (const [bad, re] of [
+      ['iTLB-stores', /Invalid cache event iTLB-stores/],
+      ['nopmu/x/', /Cannot find PMU `nopmu'/],
+      ['mem:zz', /Bad breakpoint event mem:zz/],
+      ...(pmu ? [['msr/nosuch/', /Unknown term 'nosuch' for PMU 'msr'/]] : []),
+    ]) {
+      assert.notEqual(perfStat(['-e', bad, '--', 'true']).status, 0, `perf stat refuses ${bad}`);
+      const r = utpCount(['-e', bad, '--', 'true']);
+      assert.equal(r.status, 1, bad);
+      assert.match(r.stderr.trim(), re);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('sampling: N tracepoint samples through the mmap ring, decoded by Tep; no fd leaks', { skip }, () => {

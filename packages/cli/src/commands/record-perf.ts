@@ -209,7 +209,9 @@ export function perfRecordEvsels(specs: readonly EventSpec[], a: PerfArgs): Evse
     let st = SampleType.Ip | SampleType.Tid | SampleType.Time;
     let freq = false;
     let period = 1n;
-    if (a.period !== undefined) period = a.period;
+    // a PMU event's own period= term wins over -c/-F, as perf's per-event terms do
+    if (spec.period !== undefined) period = spec.period;
+    else if (a.period !== undefined) period = a.period;
     else if (a.freq !== undefined) {
       freq = true;
       period = BigInt(a.freq);

@@ -8,6 +8,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AttrType } from '../constants.js';
 import { LiveError, LiveErrorCode } from './errors.js';
+import { breakpointEvent, hwCacheEvent, pmuEvent, rawEvent, splitEventList } from './pmu-events.js';
 
 export interface EventSpec {
   /** The name perf prints (with its modifier, e.g. `cycles:u`). */
@@ -19,6 +20,12 @@ export interface EventSpec {
   /** perf's unit and scale for counts (task-clock and cpu-clock: msec, 1e-6). */
   unit: string;
   scale: number;
+  /** attr.config1 (breakpoints: bp_addr), config2 (bp_len), bp_type, when the event sets them. */
+  config1?: bigint;
+  config2?: bigint;
+  bpType?: number;
+  /** A sample period the event itself asks for (PMU term period=; sampling only, counting ignores it as perf stat does). */
+  period?: bigint;
 }
 
 const HW: Record<string, number> = {
@@ -105,7 +112,7 @@ function glob(pat: string): RegExp {
 /** Resolves one `-e` argument (comma lists and tracepoint globs expand to several). */
 export function parseEvents(arg: string): EventSpec[] {
   const out: EventSpec[] = [];
-  for (const one of arg.split(',')) {
+  for (const one of splitEventList(arg)) {
     if (!one) continue;
     out.push(...parseOne(one));
   }
@@ -115,12 +122,21 @@ export function parseEvents(arg: string): EventSpec[] {
 function parseOne(text: string): EventSpec[] {
   let name = text,
     mod = '';
+  const bp = breakpointEvent(text);
+  if (bp) return [bp];
+  const pmu = pmuEvent(text);
+  if (pmu) return [pmu];
   const m = /^(.*?):([ukh]+)$/.exec(text);
   // `SYS:EVENT` also has a colon: a modifier is only u/k/h letters after a known non-tracepoint name
-  if (m && (HW[m[1]!] !== undefined || SW[m[1]!] !== undefined)) {
+  if (m && (HW[m[1]!] !== undefined || SW[m[1]!] !== undefined || /^r[0-9a-fA-F]+$/.test(m[1]!) || hwCacheEvent(m[1]!, ''))) {
     name = m[1]!;
     mod = m[2]!;
   }
+  // hardware cache events: perf names them without the modifier
+  const cache = hwCacheEvent(name, mod);
+  if (cache) return [cache];
+  const raw = rawEvent(name, mod, text);
+  if (raw) return [raw];
   const excludeUser = mod !== '' && !mod.includes('u');
   const excludeKernel = mod !== '' && !mod.includes('k');
   const shown = mod ? `${name}:${mod}` : name;
