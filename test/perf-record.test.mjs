@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, T } from './lib/live.mjs';
@@ -149,6 +149,25 @@ test('--overwrite (flight recorder): the newest ring of each CPU, as perf record
     // the newest data: dd's last syscall (exit_group, NR 231) ends the file, under dd's name (tail synthesis)
     assert.match(lines(t).at(-1), /^ +dd +\d+ \[\d{3}\] +[\d.]+: raw_syscalls:sys_enter: NR 231 /, `${who}: the last sample`);
   }
+});
+
+test('a hardware breakpoint (mem:ADDR:w) sampled every 1000 writes: attrs as perf record, perf script = utp report', { skip }, () => {
+  const src = join(dir, 'bp.c');
+  writeFileSync(src, 'volatile long counter;\nint main(void) { for (int i = 0; i < 12345; i++) counter = i; return 0; }\n');
+  const exe = join(dir, 'bp');
+  const cc = run('gcc', ['-O1', '-no-pie', '-o', exe, src]);
+  assert.equal(cc.status, 0, `gcc (apt-get install -y gcc): ${cc.stderr}`);
+  const addr = /^0*([0-9a-f]+) \S counter$/m.exec(run('nm', [exe]).stdout)?.[1];
+  assert.ok(addr, 'nm: no counter');
+  const args = ['-e', `mem:0x${addr}:w`, '-c', '1000', '--', exe];
+  const ours = utpRecord('bp', args);
+  assert.equal(evlist(ours), evlist(perfRecord('bp', args)));
+  const text = readersAgree(ours);
+  // 12345 writes (and a few of the startup's): 12 samples, each in main
+  const lines = text.split('\n').filter(Boolean);
+  assert.equal(lines.length, 12, text);
+  for (const l of lines)
+    assert.match(l, new RegExp(` mem:0x${addr}:w: +[0-9a-f]+ main\\+0x[0-9a-f]+ \\(${exe.replace(/[.]/g, '\\.')}\\)$`));
 });
 
 test('-p PID until SIGINT: the file is complete, fds closed, no temp file left', { skip }, async () => {
