@@ -16,6 +16,10 @@ export interface PerfReportArgs {
   folded: boolean;
   hist: boolean;
   stat: boolean;
+  /** --kallsyms FILE: kernel symbols from this file instead of /proc/kallsyms (perf script's). */
+  kallsyms: string | undefined;
+  /** --symfs DIR: look for the binaries (and /usr/lib/debug) under DIR (perf script's). */
+  symfs: string;
 }
 
 function cpuList(s: string): Set<number> {
@@ -43,6 +47,8 @@ export function parsePerfReportArgs(argv: readonly string[]): PerfReportArgs {
     folded: false,
     hist: false,
     stat: false,
+    kallsyms: undefined,
+    symfs: '',
   };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i]!;
@@ -91,6 +97,12 @@ export function parsePerfReportArgs(argv: readonly string[]): PerfReportArgs {
         break;
       case '--hist':
         a.hist = true;
+        break;
+      case '--kallsyms':
+        a.kallsyms = val();
+        break;
+      case '--symfs':
+        a.symfs = val().replace(/\/+$/, '');
         break;
       case '--stat':
         throw new UsageError(`option '${x}' is not implemented yet for perf.data input`);

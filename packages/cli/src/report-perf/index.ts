@@ -161,12 +161,17 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
   const spaces = new AddressSpaces();
   const buildIds = new Map<string, string>();
   for (const b of pd.features.buildIds) buildIds.set(b.filename, b.buildId);
-  const dsos = new DsoCache(buildIds);
+  const dsos = new DsoCache(buildIds, args.symfs);
   let kernel: SymTable | undefined | null = null;
   let kallsymsText: string | undefined | null = null;
   const liveKallsyms = (): string | undefined => {
     if (kallsymsText !== null) return kallsymsText;
     kallsymsText = undefined;
+    if (args.kallsyms !== undefined) {
+      // perf script --kallsyms: that file, whichever kernel is running
+      kallsymsText = readFileSync(args.kallsyms, 'latin1');
+      return kallsymsText;
+    }
     const want = buildIds.get('[kernel.kallsyms]');
     if (!want || want === liveKernelBuildId()) {
       try {

@@ -50,6 +50,28 @@ for (const f of ['tp-task', 'tp-pipe', 'tp-zstd', 'tp-lost']) {
   });
 }
 
+test('fixture g-spin (cpu-clock -g, user and kernel frames): utp report, --hist and --folded = perf, through --kallsyms and --symfs', () => {
+  // recorded by make-g-fixture.mjs: perf's own outputs for exactly these inputs (a kallsyms subset, the
+  // program under a symfs tree), so nothing here depends on this machine's kernel or files
+  const path = join(tmp, 'g-spin.data');
+  writeFileSync(path, gz('g-spin/spin.data.gz'));
+  const refs = ['--kallsyms', `${fixDir}g-spin/kallsyms`, '--symfs', `${fixDir}g-spin/symfs`];
+  const script = gz('g-spin/spin.script.gz');
+  let r = utp(['-i', path, ...refs]);
+  assert.equal(r.status, 0, r.err);
+  sameLines(r.out, script, 'g-spin');
+  assert.match(script.toString(), / work\+0x[0-9a-f]+ \(\/tmp\/utp-gfix\/spin\)\n/, 'user frames resolved');
+  assert.match(script.toString(), / entry_SYSCALL_64_after_hwframe\+0x[0-9a-f]+ \(\[kernel\.kallsyms\]\)\n/, 'kernel frames resolved');
+  r = utp(['-i', path, ...refs, '--hist']);
+  assert.equal(r.status, 0, r.err);
+  sameLines(r.out, gz('g-spin/spin.hist.gz'), 'g-spin --hist');
+  r = utp(['-i', path, ...refs, '--folded']);
+  assert.equal(r.status, 0, r.err);
+  const want = foldScript(script.toString('latin1'));
+  assert.ok(want.split('\n').length > 5, 'callchains to fold');
+  sameLines(r.out, Buffer.from(want, 'latin1'), 'g-spin --folded');
+});
+
 test('a truncated perf.data: the lines it holds, one warning line, exit 1', () => {
   const bytes = gz('tp-task.data.gz');
   const dataOff = Number(bytes.readBigUInt64LE(40)),

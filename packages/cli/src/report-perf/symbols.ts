@@ -234,7 +234,11 @@ export function perfSymTree(symsSrc: ElfFile, runtimeSrc: ElfFile): SymTree {
 /** User-space DSOs, loaded once by path. */
 export class DsoCache {
   readonly #dsos = new Map<string, Dso>();
-  constructor(private readonly buildIds: Map<string, string>) {}
+  /** `symfs`: perf's --symfs, a directory the binaries' paths (and /usr/lib/debug) are looked up under. */
+  constructor(
+    private readonly buildIds: Map<string, string>,
+    private readonly symfs = '',
+  ) {}
   get(name: string): Dso {
     let d = this.#dsos.get(name);
     if (d) return d;
@@ -244,7 +248,7 @@ export class DsoCache {
     if (!want) {
       // perf reads the build id of the file itself when the recording has none for it
       try {
-        want = new ElfFile(readFileSync(name), name).buildId() || undefined;
+        want = new ElfFile(readFileSync(this.symfs + name), name).buildId() || undefined;
       } catch {
         want = undefined;
       }
@@ -256,9 +260,10 @@ export class DsoCache {
       tries.push(`${homedir()}/.debug/.build-id/${want.slice(0, 2)}/${want.slice(2)}/elf`);
       tries.push(`${homedir()}/.debug/.build-id/${want.slice(0, 2)}/${want.slice(2)}/debug`);
     }
-    tries.push(`/usr/lib/debug${name}.debug`, `/usr/lib/debug${name}`);
-    if (want) tries.push(`/usr/lib/debug/.build-id/${want.slice(0, 2)}/${want.slice(2)}.debug`);
-    tries.push(name);
+    const fs = this.symfs;
+    tries.push(`${fs}/usr/lib/debug${name}.debug`, `${fs}/usr/lib/debug${name}`);
+    if (want) tries.push(`${fs}/usr/lib/debug/.build-id/${want.slice(0, 2)}/${want.slice(2)}.debug`);
+    tries.push(fs + name);
     // perf: the first candidate with a .symtab gives the symbols, the first with a .dynsym is the runtime image
     let symsElf: ElfFile | undefined;
     let runtimeElf: ElfFile | undefined;
