@@ -20,7 +20,18 @@
  * but answer nothing later, and one diagnostic says so.
  */
 import type { ByteSource } from '@utp/bytes';
-import { AttrFlag, AttrType, CallchainContext, PerfData, RecordType, SampleType, attrFlag, emptySample, parseSample, sampleIdPos } from '@utp/perf';
+import {
+  AttrFlag,
+  AttrType,
+  CallchainContext,
+  PerfData,
+  RecordType,
+  SampleType,
+  attrFlag,
+  emptySample,
+  parseSample,
+  sampleIdPos,
+} from '@utp/perf';
 import type { PerfDataOptions, PerfEvent, PerfEvsel, PerfSample, Decompressor } from '@utp/perf';
 import { FieldFlag, KRecord, Tep, loadPlugins } from '@utp/traceevent';
 import type { DiagnosticHandler, EventFormat, Field } from '@utp/traceevent';
@@ -323,7 +334,7 @@ export class PerfDataSource implements EventSource {
           let loc: number;
           if (!e.compressed) loc = e.fileOffset;
           else loc = this.keep(e.data, keep);
-          const cpu = s.cpu >= 0 ? s.cpu : 0;
+          const cpu = Math.max(s.cpu, 0);
           if (cpu > maxCpu) maxCpu = cpu;
           ev.ts = s.time >= 0 ? s.time : lastTs;
           lastTs = ev.ts;
@@ -373,7 +384,7 @@ export class PerfDataSource implements EventSource {
           if (e.size < at + 8 || !sink.lost) return;
           const count = Number(e.view.getBigUint64(at, le));
           const s = e.sample;
-          sink.lost({ ts: s.time > 0 ? s.time : lastTs, cpu: s.cpu >= 0 ? s.cpu : 0, buffer: 0, count });
+          sink.lost({ ts: s.time > 0 ? s.time : lastTs, cpu: Math.max(s.cpu, 0), buffer: 0, count });
         }
       });
     } finally {
@@ -395,7 +406,7 @@ export class PerfDataSource implements EventSource {
       k++;
       at = 0;
     }
-    if (k * ARENA_CHUNK + n > cap || n > ARENA_CHUNK) {
+    if (k * ARENA_CHUNK + at + n > cap || n > ARENA_CHUNK) {
       this.arenaFull = true;
       this.opts.onDiagnostic?.({
         level: 'warning',
