@@ -346,7 +346,13 @@ async function fromTraceDat(input: string, output: string, fmt: 'ctf' | 'json' |
 }
 
 /** Chrome JSON and Perfetto: the model's event stream (of a trace.dat or a perf.data) into @utp/convert's sinks, written to a temporary file renamed into place. */
-async function toFile(input: string, output: string, fmt: 'json' | 'perfetto', tty: boolean, kind: 'dat' | 'perf' = 'dat'): Promise<number> {
+async function toFile(
+  input: string,
+  output: string,
+  fmt: 'json' | 'perfetto',
+  tty: boolean,
+  kind: 'dat' | 'perf' = 'dat',
+): Promise<number> {
   try {
     if (statSync(output).isDirectory()) {
       process.stderr.write(`utp convert: cannot write '${output}': it is a directory\n`);
