@@ -1,7 +1,7 @@
 // The viewer, driven in headless Chromium (Debian's, via playwright-core) through `utp view`'s own
 // server: rows and counts against the file, zoom/pan, markers, filters, search, clicking an event
 // (list and details against `utp report`, itself checked against trace-cmd report's fixture output),
-// the no-server page (file:// + a picked file), a damaged file; and the server's security.
+// the no-server page (file:// + a picked file), a perf.data, a damaged file; and the server's security.
 // Screenshots go to test-results/viewer/.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -374,6 +374,35 @@ describe('the page without a server', { skip: noBrowser ?? noApp }, () => {
     const want = utpReport(LOST);
     assert.equal(await page.textContent('[data-testid=event-count]'), String(want.length));
     await page.screenshot({ path: join(OUT, 'file-url-lost-events.png') });
+  });
+
+  test('utp view of a perf.data (PERFILE2): ready, one event per perf script line, CPU rows, print text in the list', async () => {
+    // tp-zstd: perf record -z -a (sched_switch, softirq_entry); perf script's output is committed beside it
+    const fix = join(ROOT, 'packages/perf/testdata');
+    const data = join(OUT, 'tp-zstd.data');
+    writeFileSync(data, gunzipSync(readFileSync(join(fix, 'tp-zstd.data.gz'))));
+    const script = gunzipSync(readFileSync(join(fix, 'tp-zstd.script.gz')))
+      .toString('latin1')
+      .split('\n')
+      .filter(Boolean);
+    const s = await serveView([data]);
+    const p = await browser.newPage({ viewport: { width: 1400, height: 800 } });
+    try {
+      await p.goto(s.url);
+      await p.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+      assert.equal(await p.textContent('[data-testid=event-count]'), String(script.length));
+      const cpus = [...new Set(script.map((l) => Number(/\[(\d+)\]/.exec(l)[1])))].sort();
+      assert.equal(await p.evaluate(() => document.body.dataset.rows), cpus.map((c) => `CPU ${c}`).join('|'));
+      const row = await p.$eval('[data-testid=event-row]', (r) => [...r.querySelectorAll('span')].map((x) => x.textContent));
+      // one buffer: no buffer column (cpu, time, comm, pid, latency, event, info)
+      const [cpu, time, comm, pid, , event, info] = row.slice(-7);
+      const m = /^\s*(.*?)\s+(\d+) \[(\d+)\]\s+([\d.]+):\s+\S+?:(\S+): (.*)$/.exec(script[0]);
+      assert.deepEqual([cpu, time, comm, pid, event, info.trimEnd()], [String(Number(m[3])), m[4], m[1], m[2], m[5], m[6]]);
+      await p.screenshot({ path: join(OUT, 'perf-data.png') });
+    } finally {
+      await p.close();
+      await s.close();
+    }
   });
 
   test('a damaged file shows what it holds and the error', async () => {

@@ -58,6 +58,8 @@ export interface PerfDataSourceOptions {
   chunkSize: number;
   /** Bytes of decompressed records kept for lazy decoding (zstd files), see the file comment. */
   keepCompressed: number;
+  /** Nanoseconds added to every timestamp (a manual clock shift). */
+  tsOffset: bigint;
 }
 
 const DEFAULTS: Readonly<PerfDataSourceOptions> = Object.freeze({
@@ -66,6 +68,7 @@ const DEFAULTS: Readonly<PerfDataSourceOptions> = Object.freeze({
   zstd: undefined,
   chunkSize: 4 << 20,
   keepCompressed: 256 << 20,
+  tsOffset: 0n,
 });
 
 /** Which sample value a field of a non-tracepoint class reads. */
@@ -248,7 +251,7 @@ export class PerfDataSource implements EventSource {
       // perf's default clock is the kernel's perf_clock (local_clock, what trace-cmd calls `local`)
       clock: clockid === undefined ? 'local' : (CLOCK_NAMES[clockid] ?? `clockid ${clockid}`),
       nanoseconds: true,
-      tsOffset: 0n,
+      tsOffset: opts.tsOffset,
       date,
       hostname: f.hostname,
       uname,
@@ -320,6 +323,7 @@ export class PerfDataSource implements EventSource {
     const progressEvery = options.progressEvery ?? 65536;
     const signal = options.signal;
     const keep = this.opts.keepCompressed;
+    const shift = Number(this.opts.tsOffset);
     let n = 0;
     let stop = false;
     let maxCpu = -1;
@@ -336,7 +340,7 @@ export class PerfDataSource implements EventSource {
           else loc = this.keep(e.data, keep);
           const cpu = Math.max(s.cpu, 0);
           if (cpu > maxCpu) maxCpu = cpu;
-          ev.ts = s.time >= 0 ? s.time : lastTs;
+          ev.ts = s.time >= 0 ? s.time + shift : lastTs;
           lastTs = ev.ts;
           ev.cpu = cpu;
           ev.pid = s.tid;
@@ -384,7 +388,7 @@ export class PerfDataSource implements EventSource {
           if (e.size < at + 8 || !sink.lost) return;
           const count = Number(e.view.getBigUint64(at, le));
           const s = e.sample;
-          sink.lost({ ts: s.time > 0 ? s.time : lastTs, cpu: Math.max(s.cpu, 0), buffer: 0, count });
+          sink.lost({ ts: s.time > 0 ? s.time + shift : lastTs, cpu: Math.max(s.cpu, 0), buffer: 0, count });
         }
       });
     } finally {
