@@ -136,3 +136,22 @@ test('sw-clock: utp convert writes every cpu-clock sample as a JSON instant, the
   assert.equal(d.stderr, '');
   assert.equal((d.stdout.match(/event_name: "cpu-clock"/g) ?? []).length, want.length);
 });
+
+test('a cut perf.data: the JSON of what it holds (as many events as utp report prints), the warnings, exit 1', () => {
+  const bytes = gunzipSync(readFileSync(join(FIX, 'tp-task.data.gz')));
+  const dataOff = Number(bytes.readBigUInt64LE(40)),
+    dataSize = Number(bytes.readBigUInt64LE(48));
+  const cut = join(tmp, 'cut.data');
+  writeFileSync(cut, bytes.subarray(0, dataOff + Math.floor(dataSize * 0.8)));
+  const out = join(tmp, 'cut.json');
+  const r = runUtp(['convert', cut, '-o', out]);
+  assert.equal(r.status, 1);
+  const lines = r.stderr.toString().trim().split('\n');
+  assert.ok(lines.length >= 1 && lines.every((l) => l.startsWith('utp convert: warning: ')), r.stderr.toString());
+  const rep = runUtp(['report', '-i', cut]);
+  const want = rep.stdout.toString().split('\n').filter(Boolean).length;
+  const doc = JSON.parse(readFileSync(out, 'utf8'));
+  const events = doc.traceEvents.filter((e) => e.ph !== 'M' && e.ph !== 'X' && !String(e.cat).startsWith('utp.'));
+  assert.ok(want > 0);
+  assert.equal(events.length, want);
+});

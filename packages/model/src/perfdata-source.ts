@@ -324,6 +324,9 @@ export class PerfDataSource implements EventSource {
     const signal = options.signal;
     const keep = this.opts.keepCompressed;
     const shift = Number(this.opts.tsOffset);
+    // a second read delivers the same records in the same order: the arena is filled again from its start
+    this.arenaUsed = 0;
+    this.arenaFull = false;
     let n = 0;
     let stop = false;
     let maxCpu = -1;
@@ -365,10 +368,8 @@ export class PerfDataSource implements EventSource {
             return;
           }
           n++;
-          if (n % progressEvery === 0) {
-            options.onProgress?.(Math.min(total, e.fileOffset - pd.dataOffset), total, n);
-            if (signal?.aborted) stop = true;
-          }
+          if (options.onProgress && n % progressEvery === 0) options.onProgress(Math.min(total, e.fileOffset - pd.dataOffset), total, n);
+          if (signal?.aborted) stop = true;
           return;
         }
         if (type === RecordType.Comm) {

@@ -365,10 +365,13 @@ async function toFile(
   let source: EventSource;
   let littleEndian: boolean;
   const warnings: string[] = [];
+  let truncated = false;
   try {
     if (kind === 'perf') {
       const ps = await PerfDataSource.open(file, {
         onDiagnostic: (d) => {
+          // a cut perf.data: what it holds is written, and the exit status says it was cut (as utp report's)
+          if (d.code === 'PERF_TRUNCATED') truncated = true;
           if (d.level !== 'info' && warnings.length < 20) warnings.push(d.message);
         },
       });
@@ -409,7 +412,7 @@ async function toFile(
       );
     if (r.unknown) process.stderr.write(`utp convert: warning: ${r.unknown} events of unknown event ids left out\n`);
     for (const w of warnings) process.stderr.write(`utp convert: warning: ${input}: ${w}\n`);
-    return 0;
+    return truncated ? 1 : 0;
   } catch (e) {
     if (fd >= 0) closeSync(fd);
     rmSync(tmp, { force: true });
