@@ -376,7 +376,7 @@ describe('the page without a server', { skip: noBrowser ?? noApp }, () => {
     await page.screenshot({ path: join(OUT, 'file-url-lost-events.png') });
   });
 
-  test('utp view of a perf.data (PERFILE2): ready, one event per perf script line, CPU rows, print text in the list', async () => {
+  test('utp view of a perf.data (PERFILE2): ready, one event per perf script line, CPU rows, print text in the list; a picked one with cpu-clock details', async () => {
     // tp-zstd: perf record -z -a (sched_switch, softirq_entry); perf script's output is committed beside it
     const fix = join(ROOT, 'packages/perf/testdata');
     const data = join(OUT, 'tp-zstd.data');
@@ -399,6 +399,29 @@ describe('the page without a server', { skip: noBrowser ?? noApp }, () => {
       const m = /^\s*(.*?)\s+(\d+) \[(\d+)\]\s+([\d.]+):\s+\S+?:(\S+): (.*)$/.exec(script[0]);
       assert.deepEqual([cpu, time, comm, pid, event, info.trimEnd()], [String(Number(m[3])), m[4], m[1], m[2], m[5], m[6]]);
       await p.screenshot({ path: join(OUT, 'perf-data.png') });
+      // a dropped/picked perf.data with software samples: a cpu-clock event's details show its callchain in hex
+      const sw = join(OUT, 'sw-clock.data');
+      writeFileSync(sw, gunzipSync(readFileSync(join(fix, 'sw-clock.data.gz'))));
+      const samples = gunzipSync(readFileSync(join(fix, 'sw-clock.task-ns.script.gz')))
+        .toString('latin1')
+        .split('\n')
+        .filter((l) => l !== '' && !l.startsWith('\t') && !l.includes(' PERF_RECORD_'));
+      await p.setInputFiles('#picker', sw);
+      // the page stays 'ready' from the first file: wait for this one's count (a wrong count times out)
+      await p.waitForFunction(
+        (n) => document.body.dataset.state === 'ready' && document.querySelector('[data-testid=event-count]')?.textContent === n,
+        String(samples.length),
+        { timeout: 60_000 },
+      );
+      const k = samples.findIndex((l) => / cpu-clock:/.test(l));
+      await p.locator('[data-testid=event-row]').nth(k).click();
+      await p.waitForSelector('[data-testid=details-line]');
+      assert.match(await p.textContent('[data-testid=details-line]'), / cpu-clock: [0-9a-f]{16} period=\d+$/);
+      const fields = await p.$$eval('[data-testid=details-fields] tr', (rs) => rs.map((r) => r.textContent));
+      assert.ok(
+        fields.some((f) => /^callchain\[0x[0-9a-f]+(, 0x[0-9a-f]+)*\]$/.test(f)),
+        fields.join('\n'),
+      );
     } finally {
       await p.close();
       await s.close();

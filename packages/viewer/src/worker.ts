@@ -382,9 +382,16 @@ function pick(row: RowSpec, t: number, tol: number): number {
 
 function show(v: unknown): string {
   if (typeof v === 'bigint') return `${v} (0x${BigInt.asUintN(64, v).toString(16)})`;
-  if (typeof v === 'number') return `${v} (0x${(v >>> 0).toString(16)})`;
+  if (typeof v === 'number')
+    return `${v} (0x${(Number.isSafeInteger(v) && (v > 0xffffffff || v < -0x80000000) ? BigInt.asUintN(64, BigInt(v)) : v >>> 0).toString(16)})`;
   if (v instanceof Uint8Array)
     return Array.from(v.subarray(0, 256), (b) => b.toString(16).padStart(2, '0')).join(' ') + (v.length > 256 ? ' …' : '');
+  // u64 arrays (a perf sample's callchain, read values): addresses in hex
+  if (Array.isArray(v))
+    return `[${v
+      .slice(0, 256)
+      .map((x) => (typeof x === 'bigint' ? `0x${BigInt.asUintN(64, x).toString(16)}` : String(x)))
+      .join(', ')}${v.length > 256 ? ', …' : ''}]`;
   return JSON.stringify(v);
 }
 
