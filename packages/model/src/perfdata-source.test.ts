@@ -5,7 +5,7 @@
  * next to them: every sample is one event, in perf script's order, with its time, CPU, tid and
  * event name (and period for cpu-clock), a tracepoint's info text is perf script's print text;
  * values/info read later from `loc` equal those read during the call (file mode, pipe mode,
- * zstd); the zstd arena's cap; 97-byte reads give the same stream.
+ * zstd); the zstd arena's cap; 1- and 97-byte reads give the same stream.
  */
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
@@ -159,14 +159,18 @@ for (const name of ['sw-clock', 'tp-pipe', 'tp-zstd']) {
   });
 }
 
-test('97-byte reads give the same events', async () => {
-  for (const name of ['tp-zstd', 'tp-pipe']) {
+test('1-byte and 97-byte reads give the same events', async () => {
+  for (const [name, chunkSize] of [
+    ['tp-task', 1],
+    ['tp-zstd', 97],
+    ['tp-pipe', 97],
+  ] as const) {
     const a = await readAll(name);
-    const b = await readAll(name, { chunkSize: 97 });
+    const b = await readAll(name, { chunkSize });
     assert.deepEqual(
-      b.got.map((g) => [g.ts, g.cpu, g.pid, g.classId, g.info]),
-      a.got.map((g) => [g.ts, g.cpu, g.pid, g.classId, g.info]),
-      name,
+      b.got.map((g) => [g.ts, g.cpu, g.pid, g.classId, g.loc, g.info]),
+      a.got.map((g) => [g.ts, g.cpu, g.pid, g.classId, g.loc, g.info]),
+      `${name}, ${chunkSize}-byte reads`,
     );
   }
 });
