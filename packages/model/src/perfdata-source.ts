@@ -212,7 +212,6 @@ export class PerfDataSource implements EventSource {
   private recBuf: ArrayBufferLike | undefined;
   private recPage: Uint8Array = new Uint8Array(0);
   private recView: DataView = new DataView(new ArrayBuffer(0));
-  private readonly scratch: PerfSample = emptySample();
   private readonly flagsOff: number[] = [];
   private readonly pcOff: number[] = [];
 
@@ -481,7 +480,7 @@ export class PerfDataSource implements EventSource {
     const le = this.littleEndian;
     if (dv.getUint32(off, le) !== RecordType.Sample) return undefined;
     const size = dv.getUint16(off + 6, le);
-    const s = this.scratch;
+    const s = emptySample(); // (a lazy call: one sample object, fields of another attr never left over)
     try {
       parseSample(b, dv, off + 8, off + size, ev.attr, le, s, loc >= 0 ? loc + 8 : 0);
     } catch {
