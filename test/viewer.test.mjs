@@ -1,7 +1,7 @@
 // The viewer, driven in headless Chromium (Debian's, via playwright-core) through `utp view`'s own
 // server: rows and counts against the file, zoom/pan, markers, filters, search, clicking an event
 // (list and details against `utp report`, itself checked against trace-cmd report's fixture output),
-// the no-server page (file:// + a picked file), a damaged file; and the server's security.
+// the no-server page (file:// + a picked file), a perf.data, a damaged file; and the server's security.
 // Screenshots go to test-results/viewer/.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -374,6 +374,58 @@ describe('the page without a server', { skip: noBrowser ?? noApp }, () => {
     const want = utpReport(LOST);
     assert.equal(await page.textContent('[data-testid=event-count]'), String(want.length));
     await page.screenshot({ path: join(OUT, 'file-url-lost-events.png') });
+  });
+
+  test('utp view of a perf.data (PERFILE2): ready, one event per perf script line, CPU rows, print text in the list; a picked one with cpu-clock details', async () => {
+    // tp-zstd: perf record -z -a (sched_switch, softirq_entry); perf script's output is committed beside it
+    const fix = join(ROOT, 'packages/perf/testdata');
+    const data = join(OUT, 'tp-zstd.data');
+    writeFileSync(data, gunzipSync(readFileSync(join(fix, 'tp-zstd.data.gz'))));
+    const script = gunzipSync(readFileSync(join(fix, 'tp-zstd.script.gz')))
+      .toString('latin1')
+      .split('\n')
+      .filter(Boolean);
+    const s = await serveView([data]);
+    const p = await browser.newPage({ viewport: { width: 1400, height: 800 } });
+    try {
+      await p.goto(s.url);
+      await p.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+      assert.equal(await p.textContent('[data-testid=event-count]'), String(script.length));
+      const cpus = [...new Set(script.map((l) => Number(/\[(\d+)\]/.exec(l)[1])))].sort();
+      assert.equal(await p.evaluate(() => document.body.dataset.rows), cpus.map((c) => `CPU ${c}`).join('|'));
+      const row = await p.$eval('[data-testid=event-row]', (r) => [...r.querySelectorAll('span')].map((x) => x.textContent));
+      // one buffer: no buffer column (cpu, time, comm, pid, latency, event, info)
+      const [cpu, time, comm, pid, , event, info] = row.slice(-7);
+      const m = /^\s*(.*?)\s+(\d+) \[(\d+)\]\s+([\d.]+):\s+\S+?:(\S+): (.*)$/.exec(script[0]);
+      assert.deepEqual([cpu, time, comm, pid, event, info.trimEnd()], [String(Number(m[3])), m[4], m[1], m[2], m[5], m[6]]);
+      await p.screenshot({ path: join(OUT, 'perf-data.png') });
+      // a dropped/picked perf.data with software samples: a cpu-clock event's details show its callchain in hex
+      const sw = join(OUT, 'sw-clock.data');
+      writeFileSync(sw, gunzipSync(readFileSync(join(fix, 'sw-clock.data.gz'))));
+      const samples = gunzipSync(readFileSync(join(fix, 'sw-clock.task-ns.script.gz')))
+        .toString('latin1')
+        .split('\n')
+        .filter((l) => l !== '' && !l.startsWith('\t') && !l.includes(' PERF_RECORD_'));
+      await p.setInputFiles('#picker', sw);
+      // the page stays 'ready' from the first file: wait for this one's count (a wrong count times out)
+      await p.waitForFunction(
+        (n) => document.body.dataset.state === 'ready' && document.querySelector('[data-testid=event-count]')?.textContent === n,
+        String(samples.length),
+        { timeout: 60_000 },
+      );
+      const k = samples.findIndex((l) => / cpu-clock:/.test(l));
+      await p.locator('[data-testid=event-row]').nth(k).click();
+      await p.waitForSelector('[data-testid=details-line]');
+      assert.match(await p.textContent('[data-testid=details-line]'), / cpu-clock: [0-9a-f]{16} period=\d+$/);
+      const fields = await p.$$eval('[data-testid=details-fields] tr', (rs) => rs.map((r) => r.textContent));
+      assert.ok(
+        fields.some((f) => /^callchain\[0x[0-9a-f]+(, 0x[0-9a-f]+)*\]$/.test(f)),
+        fields.join('\n'),
+      );
+    } finally {
+      await p.close();
+      await s.close();
+    }
   });
 
   test('a damaged file shows what it holds and the error', async () => {

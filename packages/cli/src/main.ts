@@ -22,7 +22,10 @@ const commands: Record<string, { summary: string; load: () => Promise<{ default:
     summary: 'convert traces: trace.dat, CTF, perf.data → CTF, trace.dat, Chrome JSON, Perfetto, text',
     load: () => import('./commands/convert.js'),
   },
-  view: { summary: 'open trace.dat files in the viewer (a page served on 127.0.0.1)', load: () => import('./commands/view.js') },
+  view: {
+    summary: 'open trace.dat and perf.data files in the viewer (a page served on 127.0.0.1)',
+    load: () => import('./commands/view.js'),
+  },
   restart: { summary: 'restart tracing (tracing_on=1)', load: () => import('./commands/restart.js') },
   clear: { summary: 'clear the trace buffers', load: () => import('./commands/clear.js') },
   snapshot: { summary: 'take, reset, free or show the snapshot buffer', load: () => import('./commands/snapshot.js') },

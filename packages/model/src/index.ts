@@ -1,7 +1,9 @@
-// Public API of @utp/model: the unified event stream, its trace.dat source, the columnar model.
+// Public API of @utp/model: the unified event stream, its trace.dat and perf.data sources, the columnar model.
 export * from './event-stream.js';
 export { TraceDatSource } from './tracedat-source.js';
 export type { TraceDatSourceOptions } from './tracedat-source.js';
+export { PerfDataSource } from './perfdata-source.js';
+export type { PerfDataSourceOptions } from './perfdata-source.js';
 export { EventStore, lowerBoundBy, lowerBoundI32 } from './event-store.js';
 export { Intervals, Strings } from './intervals.js';
 export { Analyses, TaskState, stateName } from './analyses.js';

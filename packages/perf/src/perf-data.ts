@@ -33,8 +33,10 @@ export interface PerfEvent {
   /** The record bytes, header included (a view; copy to keep past the callback if needed). */
   data: Uint8Array;
   view: DataView;
-  /** Offset of the record in the file (in the decompressed stream for records inside COMPRESSED). */
+  /** Offset of the record in the file; for a record inside a COMPRESSED one, that COMPRESSED record's offset. */
   fileOffset: number;
+  /** The record came out of a COMPRESSED record (perf record -z): its bytes are not in the file as they are. */
+  compressed: boolean;
   /** The event the record belongs to (by sample id), when known. */
   evsel: PerfEvsel | undefined;
   /** SAMPLE fields, or the sample_id trailer of other records. */
@@ -160,14 +162,25 @@ class DeliveredEvent implements PerfEvent {
   misc = 0;
   size = 0;
   fileOffset = 0;
+  compressed = false;
   evsel: PerfEvsel | undefined = undefined;
   #b: Uint8Array = new Uint8Array(0);
   #off = 0;
   #data: Uint8Array | undefined = undefined;
   #view: DataView | undefined = undefined;
   constructor(readonly sample: PerfSample) {}
-  set(b: Uint8Array, off: number, type: number, misc: number, size: number, fileOffset: number, evsel: PerfEvsel | undefined): void {
+  set(
+    b: Uint8Array,
+    off: number,
+    type: number,
+    misc: number,
+    size: number,
+    fileOffset: number,
+    compressed: boolean,
+    evsel: PerfEvsel | undefined,
+  ): void {
     this.#b = b;
+    this.compressed = compressed;
     this.#off = off;
     this.type = type;
     this.misc = misc;
@@ -648,6 +661,9 @@ export class PerfData {
       maxTime = 0,
       lastFlush = 0;
     const scratch = emptySample();
+    // Records out of a COMPRESSED record travel with -1 - (its offset) as their file offset, so the
+    // delivered event can say where it came from; `at` gives the offset back for messages.
+    const at = (fileOffset: number): number => (fileOffset < 0 ? -1 - fileOffset : fileOffset);
     /** A record's sample fields and event; false when the record is dropped (with a warning when `warn`). */
     const decode = (
       b: Uint8Array,
@@ -663,13 +679,13 @@ export class PerfData {
         const id = this.#idPos < 0 ? -1 : this.#idPos * 8 + 8 + 8 <= size ? Number(dv.getBigUint64(off + 8 + this.#idPos * 8, le)) : -1;
         const evsel = this.evselOf(id);
         if (!evsel) {
-          if (warn) this.diag('warning', PerfDiagnostic.UnknownId, `Sample with unknown id ${id}`, fileOffset);
+          if (warn) this.diag('warning', PerfDiagnostic.UnknownId, `Sample with unknown id ${id}`, at(fileOffset));
           return false;
         }
         try {
-          parseSample(b, dv, off + 8, off + size, evsel.attr, le, s, fileOffset + 8);
+          parseSample(b, dv, off + 8, off + size, evsel.attr, le, s, at(fileOffset) + 8);
         } catch (e) {
-          if (warn) this.diag('warning', PerfDiagnostic.BadRecord, (e as Error).message, fileOffset);
+          if (warn) this.diag('warning', PerfDiagnostic.BadRecord, (e as Error).message, at(fileOffset));
           return false;
         }
         return evsel;
@@ -689,7 +705,7 @@ export class PerfData {
       resetSample(s);
       const evsel = decode(b, dv, off, fileOffset, s, true);
       if (evsel === false) return;
-      ev.set(b, off, dv.getUint32(off, le), dv.getUint16(off + 4, le), dv.getUint16(off + 6, le), fileOffset, evsel);
+      ev.set(b, off, dv.getUint32(off, le), dv.getUint16(off + 4, le), dv.getUint16(off + 6, le), at(fileOffset), fileOffset < 0, evsel);
       cb(ev);
     };
     const flush = (limit: number): void => {
@@ -718,7 +734,7 @@ export class PerfData {
           unzstd ??= (this.opts.zstd ?? zstdStreamDecoder)();
           out = unzstd(b.subarray(off + start, off + start + len));
         } catch (e) {
-          this.diag('warning', PerfDiagnostic.Decompress, `Cannot decompress a COMPRESSED record: ${(e as Error).message}`, fileOffset);
+          this.diag('warning', PerfDiagnostic.Decompress, `Cannot decompress a COMPRESSED record: ${(e as Error).message}`, at(fileOffset));
           return;
         }
         if (pending?.length) {
@@ -732,12 +748,12 @@ export class PerfData {
         while (p + 8 <= out.length) {
           const sz = ov.getUint16(p + 6, le);
           if (sz < 8) {
-            this.diag('warning', PerfDiagnostic.BadRecord, 'Bad record size inside a COMPRESSED record', fileOffset);
+            this.diag('warning', PerfDiagnostic.BadRecord, 'Bad record size inside a COMPRESSED record', at(fileOffset));
             p = out.length;
             break;
           }
           if (p + sz > out.length) break;
-          handle(out, ov, p, fileOffset);
+          handle(out, ov, p, -1 - at(fileOffset));
           p += sz;
         }
         pending = p < out.length ? out.slice(p) : undefined;
@@ -750,16 +766,16 @@ export class PerfData {
         const id = this.#idPos < 0 ? -1 : this.#idPos * 8 + 8 + 8 <= size ? Number(dv.getBigUint64(off + 8 + this.#idPos * 8, le)) : -1;
         const evsel = this.evselOf(id);
         if (!evsel) {
-          this.diag('warning', PerfDiagnostic.UnknownId, `Sample with unknown id ${id}`, fileOffset);
+          this.diag('warning', PerfDiagnostic.UnknownId, `Sample with unknown id ${id}`, at(fileOffset));
           return;
         }
-        const at = timeOffsetOf(evsel.attr);
-        if (at >= 0) {
-          if (at + 8 > size) {
-            this.diag('warning', PerfDiagnostic.BadRecord, 'Sample field time runs past the record', fileOffset + at);
+        const tat = timeOffsetOf(evsel.attr);
+        if (tat >= 0) {
+          if (tat + 8 > size) {
+            this.diag('warning', PerfDiagnostic.BadRecord, 'Sample field time runs past the record', at(fileOffset) + tat);
             return;
           }
-          t = dv.getUint32(off + at + (le ? 4 : 0), le) * 4294967296 + dv.getUint32(off + at + (le ? 0 : 4), le);
+          t = dv.getUint32(off + tat + (le ? 4 : 0), le) * 4294967296 + dv.getUint32(off + tat + (le ? 0 : 4), le);
         }
       } else if (ordered && type < RecordType.HeaderAttr) {
         scratch.time = -1;

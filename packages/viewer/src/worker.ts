@@ -4,7 +4,8 @@
  * The page never decodes anything itself, so it never freezes.
  */
 import { MemorySource, describeError } from '@utp/bytes';
-import { TraceDatSource, TraceModel, TaskState, stateName } from '@utp/model';
+import { PerfDataSource, TraceDatSource, TraceModel, TaskState, stateName } from '@utp/model';
+import type { EventSource } from '@utp/model';
 import { latencyFlags } from '@utp/traceevent';
 import { ZSTDDecoder } from 'zstddec';
 import type { FilterState, FrameData, FrameRequest, ListRow, Request, RowFrame, RowSpec, Summary } from './protocol.js';
@@ -74,6 +75,13 @@ function fastZstd() {
 }
 void fastZstd();
 
+/** perf.data's magic, either byte order. */
+function isPerfData(b: Uint8Array): boolean {
+  if (b.length < 8) return false;
+  const m = String.fromCharCode(...b.subarray(0, 8));
+  return m === 'PERFILE2' || m === '2ELIFREP';
+}
+
 function post(m: unknown, transfer: Transferable[] = []): void {
   ctx.postMessage(m, transfer);
 }
@@ -90,16 +98,23 @@ async function open(r: Extract<Request, { type: 'open' }>): Promise<Summary> {
   }
   timings.fetch = performance.now() - T0;
   let error: string | undefined;
-  let src: TraceDatSource | undefined;
+  let src: EventSource | undefined;
   try {
-    const zstd = await fastZstd();
-    src = await TraceDatSource.open(new MemorySource(bytes, r.name), {
-      decompressors: zstd ? { zstd } : {},
-      onDiagnostic: (d) => {
-        if (warnings.length < 50) warnings.push(d.message);
-      },
-      tsOffset: BigInt(Math.round(r.shift ?? 0)),
-    });
+    const onDiagnostic = (d: { level: string; message: string }): void => {
+      if (d.level !== 'info' && warnings.length < 50) warnings.push(d.message);
+    };
+    const shift = BigInt(Math.round(r.shift ?? 0));
+    if (isPerfData(bytes)) {
+      // a perf.data: its samples through the same model
+      src = await PerfDataSource.open(new MemorySource(bytes, r.name), { onDiagnostic, tsOffset: shift });
+    } else {
+      const zstd = await fastZstd();
+      src = await TraceDatSource.open(new MemorySource(bytes, r.name), {
+        decompressors: zstd ? { zstd } : {},
+        onDiagnostic,
+        tsOffset: shift,
+      });
+    }
   } catch (e) {
     error = describeError(e);
   }
@@ -155,7 +170,7 @@ async function open(r: Extract<Request, { type: 'open' }>): Promise<Summary> {
 function summarize(
   name: string,
   m: TraceModel | undefined,
-  src: TraceDatSource | undefined,
+  src: EventSource | undefined,
   error: string | undefined,
   timings: Record<string, number>,
 ): Summary {
@@ -367,9 +382,16 @@ function pick(row: RowSpec, t: number, tol: number): number {
 
 function show(v: unknown): string {
   if (typeof v === 'bigint') return `${v} (0x${BigInt.asUintN(64, v).toString(16)})`;
-  if (typeof v === 'number') return `${v} (0x${(v >>> 0).toString(16)})`;
+  if (typeof v === 'number')
+    return `${v} (0x${(Number.isSafeInteger(v) && (v > 0xffffffff || v < -0x80000000) ? BigInt.asUintN(64, BigInt(v)) : v >>> 0).toString(16)})`;
   if (v instanceof Uint8Array)
     return Array.from(v.subarray(0, 256), (b) => b.toString(16).padStart(2, '0')).join(' ') + (v.length > 256 ? ' …' : '');
+  // u64 arrays (a perf sample's callchain, read values): addresses in hex
+  if (Array.isArray(v))
+    return `[${v
+      .slice(0, 256)
+      .map((x) => (typeof x === 'bigint' ? `0x${BigInt.asUintN(64, x).toString(16)}` : String(x)))
+      .join(', ')}${v.length > 256 ? ', …' : ''}]`;
   return JSON.stringify(v);
 }
 

@@ -4,8 +4,9 @@
  * between formats (the Babeltrace role). Input detected from its content (trace.dat, CTF that utp
  * wrote, perf.data); output format from --to or the name (a directory or `.ctf` → CTF, `.json` →
  * Chrome JSON, `.pftrace`/`.perfetto-trace` → Perfetto, `.txt` → text, `.dat` → trace.dat). The
- * selection (../convert/filter.ts) applies to every pair: any input other than a plain trace.dat
- * goes through a trace.dat of its selected records (../convert/). Progress on a TTY, quiet when
+ * selection (../convert/filter.ts) applies to every pair: a selected input, and a CTF or perf.data
+ * to anything but JSON/Perfetto, goes through a trace.dat of its selected records (../convert/);
+ * a plain trace.dat or perf.data to JSON/Perfetto is read as @utp/model's event stream directly. Progress on a TTY, quiet when
  * piped; the output is written under a temporary name and renamed; it never replaces the input.
  */
 import { closeSync, existsSync, openSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
@@ -13,7 +14,8 @@ import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { describeError } from '@utp/bytes';
 import { FileSource } from '@utp/bytes/node';
 import { TraceDat } from '@utp/tracedat';
-import { TraceDatSource } from '@utp/model';
+import { PerfDataSource, TraceDatSource } from '@utp/model';
+import type { EventSource } from '@utp/model';
 import { writeChromeJson, writePerfetto } from '@utp/convert';
 import { traceDatToCtf } from '@utp/ctf';
 import { ctfDirSink } from '@utp/ctf/node';
@@ -187,6 +189,8 @@ async function convert(argv: string[]): Promise<number> {
   try {
     if (fmt === 'dat') return await recordsToDat(kind, input, output, { fileVersion, compression, sel, tty });
     if (kind === 'dat' && !selected) return await fromTraceDat(input, output, fmt, tty);
+    // a perf.data into JSON / Perfetto: its own event stream (software events included), no trace.dat between
+    if (kind === 'perf' && !selected && (fmt === 'json' || fmt === 'perfetto')) return await toFile(input, output, fmt, tty, 'perf');
     // text of a CTF or perf.data input: what utp report prints for it
     if (fmt === 'text' && !selected) return reportText(input, output);
     // everything else goes through a trace.dat of the (selected) records, next to the output
@@ -341,8 +345,14 @@ async function fromTraceDat(input: string, output: string, fmt: 'ctf' | 'json' |
   return 0;
 }
 
-/** Chrome JSON and Perfetto: the model's event stream into @utp/convert's sinks, written to a temporary file renamed into place. */
-async function toFile(input: string, output: string, fmt: 'json' | 'perfetto', tty: boolean): Promise<number> {
+/** Chrome JSON and Perfetto: the model's event stream (of a trace.dat or a perf.data) into @utp/convert's sinks, written to a temporary file renamed into place. */
+async function toFile(
+  input: string,
+  output: string,
+  fmt: 'json' | 'perfetto',
+  tty: boolean,
+  kind: 'dat' | 'perf' = 'dat',
+): Promise<number> {
   try {
     if (statSync(output).isDirectory()) {
       process.stderr.write(`utp convert: cannot write '${output}': it is a directory\n`);
@@ -352,10 +362,27 @@ async function toFile(input: string, output: string, fmt: 'json' | 'perfetto', t
     /* does not exist */
   }
   const file = new FileSource(input);
-  let source: TraceDatSource;
+  let source: EventSource;
+  let littleEndian: boolean;
+  const warnings: string[] = [];
+  let truncated = false;
   try {
-    const zstd = await wasmZstd();
-    source = await TraceDatSource.open(file, { decompressors: zstd ? { zstd } : {} });
+    if (kind === 'perf') {
+      const ps = await PerfDataSource.open(file, {
+        onDiagnostic: (d) => {
+          // a cut perf.data: what it holds is written, and the exit status says it was cut (as utp report's)
+          if (d.code === 'PERF_TRUNCATED') truncated = true;
+          if (d.level !== 'info' && warnings.length < 20) warnings.push(d.message);
+        },
+      });
+      source = ps;
+      littleEndian = ps.littleEndian;
+    } else {
+      const zstd = await wasmZstd();
+      const ts = await TraceDatSource.open(file, { decompressors: zstd ? { zstd } : {} });
+      source = ts;
+      littleEndian = ts.td.littleEndian;
+    }
   } catch (e) {
     await file.close();
     process.stderr.write(`utp convert: ${input}: ${describeError(e)}\n`);
@@ -372,7 +399,7 @@ async function toFile(input: string, output: string, fmt: 'json' | 'perfetto', t
       while (o < chunk.length) o += writeSync(out, chunk, o, chunk.length - o);
     };
     const options = {
-      littleEndian: source.td.littleEndian,
+      littleEndian,
       onProgress: tty ? (_d: number, _t: number, n: number) => process.stderr.write(`\rutp convert: ${n} events`) : undefined,
     };
     const r = fmt === 'json' ? await writeChromeJson(source, sink, options) : await writePerfetto(source, sink, options);
@@ -384,7 +411,8 @@ async function toFile(input: string, output: string, fmt: 'json' | 'perfetto', t
         `\rutp convert: ${r.events} events, ${r.bytes} bytes in ${((Date.now() - t0) / 1000).toFixed(1)} s → ${output}\n`,
       );
     if (r.unknown) process.stderr.write(`utp convert: warning: ${r.unknown} events of unknown event ids left out\n`);
-    return 0;
+    for (const w of warnings) process.stderr.write(`utp convert: warning: ${input}: ${w}\n`);
+    return truncated ? 1 : 0;
   } catch (e) {
     if (fd >= 0) closeSync(fd);
     rmSync(tmp, { force: true });
@@ -392,7 +420,8 @@ async function toFile(input: string, output: string, fmt: 'json' | 'perfetto', t
     process.stderr.write(`utp convert: ${describeError(e)}\n`);
     return 1;
   } finally {
-    await source.td.close();
+    if (source instanceof TraceDatSource) await source.td.close();
+    else await file.close();
   }
 }
 

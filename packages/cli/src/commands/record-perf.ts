@@ -405,6 +405,7 @@ export async function runPerfRecord(argv: string[]): Promise<number> {
         data: rec,
         view,
         fileOffset: -1,
+        compressed: false,
         evsel: undefined,
         sample: emptySample(),
       });

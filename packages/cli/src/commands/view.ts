@@ -29,7 +29,8 @@ interface ViewArgs {
 const HELP = `usage: utp view [--port N] [--no-open] FILE...
        utp view --live [--port N] [--no-open] -e EVENT... [-f FILTER] [-o FILE] [RECORD OPTIONS] [-- CMD ARGS]
 
-Opens trace.dat files in the utp viewer (a web page served on 127.0.0.1).
+Opens trace.dat and perf.data files in the utp viewer (a web page served on 127.0.0.1); the
+viewer tells them apart by their content (a perf.data starts with PERFILE2).
   --port N     listen on port N (default: a free port)
   --no-open    print the URL, do not start a browser
   --live       record this machine (utp record's recorder and options, in a private instance; root) and
@@ -353,7 +354,7 @@ async function runLive(a: ViewArgs): Promise<number> {
 
 const view: Command = {
   name: 'view',
-  summary: 'open trace.dat files in the viewer (a page served on 127.0.0.1)',
+  summary: 'open trace.dat and perf.data files in the viewer (a page served on 127.0.0.1)',
   async run(argv) {
     const a = parseArgs(argv);
     if (a === 'help') {

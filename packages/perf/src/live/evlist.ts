@@ -654,7 +654,7 @@ export class Evlist {
           if (pes.length > 1 && isPos > 0 && size >= 8 + isPos * 8) evsel = byId.get(Number(dv.getBigUint64(size - isPos * 8, LE)));
           if (evsel) parseSampleId(dv, size, evsel.attr, LE, s, 8);
         }
-        cb({ type, misc, size, data: rec, view: dv, fileOffset: -1, evsel, sample: s }, m.cpu);
+        cb({ type, misc, size, data: rec, view: dv, fileOffset: -1, compressed: false, evsel, sample: s }, m.cpu);
       });
     }
     return n;
