@@ -14,6 +14,7 @@ import { describeError } from '@utp/bytes';
 import { FileSource } from '@utp/bytes/node';
 import { TraceDat } from '@utp/tracedat';
 import { TraceDatSource } from '@utp/model';
+import type { EventSource } from '@utp/model';
 import { writeChromeJson, writePerfetto } from '@utp/convert';
 import { traceDatToCtf } from '@utp/ctf';
 import { ctfDirSink } from '@utp/ctf/node';
@@ -187,6 +188,8 @@ async function convert(argv: string[]): Promise<number> {
   try {
     if (fmt === 'dat') return await recordsToDat(kind, input, output, { fileVersion, compression, sel, tty });
     if (kind === 'dat' && !selected) return await fromTraceDat(input, output, fmt, tty);
+    // a CTF (utp's, LTTng's, …) to JSON or Perfetto: its events as they are (CtfSource), no trace.dat between
+    if (kind === 'ctf' && !selected && (fmt === 'json' || fmt === 'perfetto')) return await toFile(input, output, fmt, tty, 'ctf');
     // text of a CTF or perf.data input: what utp report prints for it
     if (fmt === 'text' && !selected) return reportText(input, output);
     // everything else goes through a trace.dat of the (selected) records, next to the output
@@ -342,7 +345,7 @@ async function fromTraceDat(input: string, output: string, fmt: 'ctf' | 'json' |
 }
 
 /** Chrome JSON and Perfetto: the model's event stream into @utp/convert's sinks, written to a temporary file renamed into place. */
-async function toFile(input: string, output: string, fmt: 'json' | 'perfetto', tty: boolean): Promise<number> {
+async function toFile(input: string, output: string, fmt: 'json' | 'perfetto', tty: boolean, kind: 'dat' | 'ctf' = 'dat'): Promise<number> {
   try {
     if (statSync(output).isDirectory()) {
       process.stderr.write(`utp convert: cannot write '${output}': it is a directory\n`);
@@ -351,13 +354,35 @@ async function toFile(input: string, output: string, fmt: 'json' | 'perfetto', t
   } catch {
     /* does not exist */
   }
-  const file = new FileSource(input);
-  let source: TraceDatSource;
+  let source: EventSource;
+  let close: () => Promise<void>;
+  let littleEndian: boolean;
+  const warnings: string[] = [];
   try {
     const zstd = await wasmZstd();
-    source = await TraceDatSource.open(file, { decompressors: zstd ? { zstd } : {} });
+    const decompressors = zstd ? { zstd } : {};
+    if (kind === 'ctf') {
+      const { openCtfDirSource } = await import('../convert/ctf-source.js');
+      const c = await openCtfDirSource(input, decompressors, (d) => {
+        // discarded events are in the output (lost events); other problems are said once the pass is done
+        if (d.code !== 'CTF_DISCARDED') warnings.push(d.message);
+      });
+      source = c.source;
+      close = c.close;
+      littleEndian = c.source.trace.tc.le;
+    } else {
+      const file = new FileSource(input);
+      try {
+        const t = await TraceDatSource.open(file, { decompressors });
+        source = t;
+        close = () => t.td.close();
+        littleEndian = t.td.littleEndian;
+      } catch (e) {
+        await file.close();
+        throw e;
+      }
+    }
   } catch (e) {
-    await file.close();
     process.stderr.write(`utp convert: ${input}: ${describeError(e)}\n`);
     return 1;
   }
@@ -372,7 +397,7 @@ async function toFile(input: string, output: string, fmt: 'json' | 'perfetto', t
       while (o < chunk.length) o += writeSync(out, chunk, o, chunk.length - o);
     };
     const options = {
-      littleEndian: source.td.littleEndian,
+      littleEndian,
       onProgress: tty ? (_d: number, _t: number, n: number) => process.stderr.write(`\rutp convert: ${n} events`) : undefined,
     };
     const r = fmt === 'json' ? await writeChromeJson(source, sink, options) : await writePerfetto(source, sink, options);
@@ -384,6 +409,7 @@ async function toFile(input: string, output: string, fmt: 'json' | 'perfetto', t
         `\rutp convert: ${r.events} events, ${r.bytes} bytes in ${((Date.now() - t0) / 1000).toFixed(1)} s → ${output}\n`,
       );
     if (r.unknown) process.stderr.write(`utp convert: warning: ${r.unknown} events of unknown event ids left out\n`);
+    for (const w of warnings) process.stderr.write(`utp convert: warning: ${input}: ${w}\n`);
     return 0;
   } catch (e) {
     if (fd >= 0) closeSync(fd);
@@ -392,7 +418,7 @@ async function toFile(input: string, output: string, fmt: 'json' | 'perfetto', t
     process.stderr.write(`utp convert: ${describeError(e)}\n`);
     return 1;
   } finally {
-    await source.td.close();
+    await close();
   }
 }
 
