@@ -11,7 +11,7 @@
  * member is not a field of its own (the array carries its length). Names lose one leading `_`, as
  * babeltrace2 shows them.
  */
-import { Compiler, NullOut, Out, readInt, shownName } from './decoder.js';
+import { Compiler, NullOut, Out, intReader, readInt, shownName } from './decoder.js';
 import type { Cursor, Printer } from './decoder.js';
 import type { CtfType, IntT, StructT, TraceClass } from './metadata.js';
 import { prepareCompiler } from './reader.js';
@@ -63,6 +63,10 @@ function align(c: Cursor, a: number): void {
 
 function byteString(b: Uint8Array, a: number, z: number): string {
   let s = '';
+  if (z - a < 64) {
+    for (let i = a; i < z; i++) s += String.fromCharCode(b[i]!);
+    return s;
+  }
   for (let i = a; i < z; i += 4096) s += String.fromCharCode.apply(null, Array.from(b.subarray(i, Math.min(z, i + 4096))));
   return s;
 }
@@ -157,7 +161,7 @@ export class CtfEventDecoder {
       pc(c, this.nullOut);
       this.nullOut.pos = 0;
     }
-    return c.vals;
+    return new Map(c.vals);
   }
 
   private packetContextPrinter(sc: number): Printer | undefined {
@@ -168,15 +172,26 @@ export class CtfEventDecoder {
     return this.packetContexts.get(sc);
   }
 
+  /** One cursor, reused (its DataView is made again only for other bytes). */
+  private readonly cur: Cursor = {
+    buf: new Uint8Array(0),
+    dv: new DataView(new ArrayBuffer(0)),
+    pos: 0,
+    end: 0,
+    vals: new Map(),
+    onClock: undefined,
+  };
+
   private cursor(bytes: Uint8Array, bit: number, endBit: number): Cursor {
-    return {
-      buf: bytes,
-      dv: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-      pos: bit,
-      end: Math.min(endBit, bytes.length * 8),
-      vals: new Map(),
-      onClock: undefined,
-    };
+    const c = this.cur;
+    if (c.buf !== bytes) {
+      c.buf = bytes;
+      c.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
+    c.pos = bit;
+    c.end = Math.min(endBit, bytes.length * 8);
+    c.vals.clear();
+    return c;
   }
 
   private plan(streamClass: number, eventId: number): EventPlan | undefined {
@@ -232,6 +247,9 @@ export class CtfEventDecoder {
       case 'enum': {
         const it = t.k === 'int' ? t : t.int;
         const big = it.size > 32;
+        // sequence lengths and variant tags are kept for the members after them
+        const keep = this.compiler.refs.has(raw);
+        const rd = intReader(it);
         return {
           desc: {
             name,
@@ -243,11 +261,18 @@ export class CtfEventDecoder {
             elementSize: Math.ceil(it.size / 8),
             dynamic: false,
           },
-          read: (c) => {
-            const v = readInt(c, it);
-            c.vals.set(raw, v);
-            return big && typeof v === 'number' ? BigInt(v) : v;
-          },
+          read: keep
+            ? (c) => {
+                const v = rd(c);
+                c.vals.set(raw, v);
+                return big && typeof v === 'number' ? BigInt(v) : v;
+              }
+            : big
+              ? (c) => {
+                  const v = rd(c);
+                  return typeof v === 'number' ? BigInt(v) : v;
+                }
+              : rd,
         };
       }
       case 'float':

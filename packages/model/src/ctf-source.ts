@@ -312,6 +312,8 @@ export class CtfSource implements EventSource {
     const baseNum = this.baseNum;
     let n = 0;
     let stopped = false;
+    let dvBytes: Uint8Array | undefined;
+    let dv: DataView = new DataView(new ArrayBuffer(0));
     const readCtx = (
       view: CtfEventView,
       o: { at: number; size: number; signed: boolean; le: boolean } | undefined,
@@ -320,7 +322,10 @@ export class CtfSource implements EventSource {
       if (!o) return undefined;
       const at = start + o.at;
       if (at + o.size > view.contentBits >>> 3) return undefined;
-      const dv = new DataView(view.bytes.buffer, view.bytes.byteOffset, view.bytes.byteLength);
+      if (view.bytes !== dvBytes) {
+        dvBytes = view.bytes;
+        dv = new DataView(dvBytes.buffer, dvBytes.byteOffset, dvBytes.byteLength);
+      }
       switch (o.size) {
         case 1:
           return o.signed ? dv.getInt8(at) : dv.getUint8(at);

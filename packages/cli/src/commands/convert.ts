@@ -3,10 +3,11 @@
  * utp convert [-i] IN -o OUT [--to ctf|json|perfetto|text|dat] [selection]: converts a trace
  * between formats (the Babeltrace role). Input detected from its content (trace.dat, CTF that utp
  * wrote, perf.data); output format from --to or the name (a directory or `.ctf` → CTF, `.json` →
- * Chrome JSON, `.pftrace`/`.perfetto-trace` → Perfetto, `.txt` → text, `.dat` → trace.dat). The
- * selection (../convert/filter.ts) applies to every pair: any input other than a plain trace.dat
- * goes through a trace.dat of its selected records (../convert/). Progress on a TTY, quiet when
- * piped; the output is written under a temporary name and renamed; it never replaces the input.
+ * Chrome JSON, `.pftrace`/`.perfetto-trace` → Perfetto, `.txt` → text, `.dat` → trace.dat). A CTF
+ * (any, LTTng's too) to JSON/Perfetto is read directly (CtfSource). The selection
+ * (../convert/filter.ts) applies to every pair: any input other than a plain trace.dat goes
+ * through a trace.dat of its selected records (../convert/; a CTF then needs utp's skeleton).
+ * Progress on a TTY, quiet when piped; the output is written under a temporary name and renamed; it never replaces the input.
  */
 import { closeSync, existsSync, openSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
@@ -28,7 +29,8 @@ import { wasmZstd } from '../zstd-wasm.js';
 const HELP = `usage: utp convert [-i] INPUT -o OUTPUT [--to FORMAT] [selection]
 
   -i INPUT      the input, detected from its content: a trace.dat, a CTF trace directory
-                (trace.dat output needs one that utp convert wrote), or a perf.data
+                (any CTF 1.8 to json/perfetto/text; trace.dat output, CTF output and a
+                selection need one that utp convert wrote), or a perf.data
   -o OUTPUT     the output: a directory or NAME.ctf (CTF 1.8), NAME.json (Chrome JSON),
                 NAME.pftrace or NAME.perfetto-trace (Perfetto protobuf), NAME.txt (text:
                 what utp report prints), NAME.dat (trace.dat)
@@ -190,6 +192,13 @@ async function convert(argv: string[]): Promise<number> {
     if (kind === 'dat' && !selected) return await fromTraceDat(input, output, fmt, tty);
     // a CTF (utp's, LTTng's, …) to JSON or Perfetto: its events as they are (CtfSource), no trace.dat between
     if (kind === 'ctf' && !selected && (fmt === 'json' || fmt === 'perfetto')) return await toFile(input, output, fmt, tty, 'ctf');
+    if (kind === 'ctf' && (fmt === 'json' || fmt === 'perfetto') && !existsSync(join(input, '.utp-tracedat.dat'))) {
+      // a selection goes through trace.dat, which needs the tracefs formats of utp's skeleton
+      process.stderr.write(
+        `utp convert: ${input}: a selection of a CTF trace goes through trace.dat, and this one was not written by utp convert (no .utp-tracedat.dat): convert it without a selection\n`,
+      );
+      return 1;
+    }
     // text of a CTF or perf.data input: what utp report prints for it
     if (fmt === 'text' && !selected) return reportText(input, output);
     // everything else goes through a trace.dat of the (selected) records, next to the output
