@@ -11,11 +11,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { runUtp, tmpDir } from './lib/live.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const FIX = join(ROOT, 'testdata/ctf');
 const SUCCEED = join(ROOT, 'testdata/succeed');
+const PROTO_DIR = join(ROOT, 'packages/convert/proto');
 const UTC = { env: { ...process.env, TZ: 'UTC' } };
 const fixtures = readdirSync(FIX).filter((n) => statSync(join(FIX, n)).isDirectory());
 
@@ -127,8 +129,20 @@ for (const name of fixtures.filter((n) => n.startsWith('lttng-'))) {
         assert.equal(ts[i] % day, tod, `time of event ${i}`);
         for (const k of ['name', 'cat', 'ph', 's', 'pid', 'tid', 'cpu', 'args']) assert.ok(k in e, `event ${i} has ${k}`);
       });
-      // and the same stream as Perfetto
-      assert.ok(convert(join(FIX, name), join(d, 'out.pftrace')).length > 0);
+      // and the same stream as Perfetto: protoc decodes it through the committed .proto, with one FtraceEvent per line
+      const pf = convert(join(FIX, name), join(d, 'out.pftrace'));
+      const dec = spawnSync('protoc', ['--decode=perfetto.protos.Trace', `--proto_path=${PROTO_DIR}`, 'perfetto_subset.proto'], {
+        input: pf,
+        encoding: 'latin1',
+        maxBuffer: 1 << 28,
+      });
+      if (!dec.error) {
+        assert.equal(dec.status, 0, dec.stderr);
+        assert.equal(dec.stderr, '');
+        assert.equal((dec.stdout.match(/^ {4}event \{$/gm) ?? []).length, lines.length, 'FtraceEvents');
+        // the boot clock's snapshot at the first event, to the ns (epoch-based times are beyond 2^53)
+        assert.equal(/clock_id: 6\n\s+timestamp: (\d+)/.exec(dec.stdout)?.[1], String(ts[0]));
+      }
     } finally {
       rmSync(d, { recursive: true, force: true });
     }
