@@ -128,6 +128,11 @@ for (const name of fixtures.filter((n) => n.startsWith('lttng-'))) {
         const tod = (BigInt(m[1]) * 3600n + BigInt(m[2]) * 60n + BigInt(m[3])) * 1000000000n + BigInt(m[4]);
         assert.equal(ts[i] % day, tod, `time of event ${i}`);
         for (const k of ['name', 'cat', 'ph', 's', 'pid', 'tid', 'cpu', 'args']) assert.ok(k in e, `event ${i} has ${k}`);
+        // the CPU from the packet context, the task from the vtid context (none: the CPU's track)
+        assert.equal(e.cpu, Number(/\{ cpu_id = (\d+) \}/.exec(l)?.[1]), `cpu of event ${i}`);
+        const vtid = /\bvtid = (\d+)/.exec(l)?.[1];
+        if (vtid !== undefined) assert.equal(e.tid, Number(vtid), `task of event ${i}`);
+        else assert.deepEqual([e.pid, e.tid], [4194304, 4194304 + 1 + e.cpu], `no task: event ${i} on its CPU's track`);
       });
       // and the same stream as Perfetto: protoc decodes it through the committed .proto, with one FtraceEvent per line
       const pf = convert(join(FIX, name), join(d, 'out.pftrace'));
