@@ -312,6 +312,12 @@ export class CtfSource implements EventSource {
     const baseNum = this.baseNum;
     let n = 0;
     let stopped = false;
+    type Off = { at: number; size: number; signed: boolean; le: boolean } | undefined;
+    let lastSc = -1,
+      al = 8,
+      pidO: Off,
+      flagsO: Off,
+      preemptO: Off;
     let dvBytes: Uint8Array | undefined;
     let dv: DataView = new DataView(new ArrayBuffer(0));
     const readCtx = (
@@ -367,15 +373,21 @@ export class CtfSource implements EventSource {
         ev.tsBig = ns <= BigInt(Number.MAX_SAFE_INTEGER) && ns >= 0n ? undefined : ns;
       }
       // pid, flags, preempt from the stream event context: read in place when it is fixed integers
-      const offs = ctxOf.get(view.streamClass)!;
-      const al = ctxAlign.get(view.streamClass)!;
+      if (view.streamClass !== lastSc) {
+        lastSc = view.streamClass;
+        const offs = ctxOf.get(lastSc)!;
+        al = ctxAlign.get(lastSc)!;
+        pidO = offs.get('common_pid') ?? offs.get('tid') ?? offs.get('vtid');
+        flagsO = offs.get('common_flags');
+        preemptO = offs.get('common_preempt_count');
+      }
       const start = Math.ceil(view.bit / al) * al;
       let pid: number | undefined, flags: number | undefined, preempt: number | undefined;
       if ((start & 7) === 0) {
         const b = start >>> 3;
-        pid = readCtx(view, offs.get('common_pid') ?? offs.get('tid') ?? offs.get('vtid'), b);
-        flags = readCtx(view, offs.get('common_flags'), b);
-        preempt = readCtx(view, offs.get('common_preempt_count'), b);
+        pid = readCtx(view, pidO, b);
+        flags = readCtx(view, flagsO, b);
+        preempt = readCtx(view, preemptO, b);
       }
       const cls = this.classes[classId];
       if (pid === undefined && cls) pid = this.contextInt(cls, ['common_pid', 'tid', 'vtid']);
