@@ -77,7 +77,7 @@ const intName = (t: IntT): string =>
 
 export class CtfEventDecoder {
   private readonly compiler = new Compiler();
-  private readonly plans = new Map<string, EventPlan | null>();
+  private readonly plans = new Map<number, EventPlan | null>();
   private readonly out = new Out();
   private readonly nullOut = new NullOut();
   private readonly header: Printer | undefined;
@@ -195,7 +195,7 @@ export class CtfEventDecoder {
   }
 
   private plan(streamClass: number, eventId: number): EventPlan | undefined {
-    const key = `${streamClass}/${eventId}`;
+    const key = streamClass * 4294967296 + eventId;
     let p = this.plans.get(key);
     if (p === undefined) {
       const sc = this.tc.streams.get(streamClass);

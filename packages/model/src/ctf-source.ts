@@ -158,7 +158,7 @@ export class CtfSource implements EventSource {
           }
         }
         this.classes.push(new CtfClass(id, ec.id, sc.id, system, name, fields, common, pending));
-        this.classKey.set(sc.id * 65536 + ec.id, id);
+        this.classKey.set(sc.id * 4294967296 + ec.id, id);
       }
     }
     // the clock of the event timestamps; ns as babeltrace2 shows them (offset included)
@@ -252,7 +252,7 @@ export class CtfSource implements EventSource {
 
   /** Dense class id of (stream class, event id); -1 when unknown. */
   classOf(streamClass: number, eventId: number): number {
-    return this.classKey.get(streamClass * 65536 + eventId) ?? -1;
+    return this.classKey.get(streamClass * 4294967296 + eventId) ?? -1;
   }
 
   commOf(pid: number): string | undefined {
