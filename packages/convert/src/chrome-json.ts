@@ -161,7 +161,9 @@ export class ChromeJsonWriter implements EventSink {
   }
 
   private thread(pid: number, cpu: number): { pid: number; tid: number } {
-    if (pid <= 0) {
+    // no task known (a CTF without a tid context): the CPU's track
+    if (pid < 0) return { pid: CPU_PID, tid: cpuTid(cpu) };
+    if (pid === 0) {
       const tid = idleTid(cpu);
       this.threads.set(tid, 0);
       return { pid: 0, tid };

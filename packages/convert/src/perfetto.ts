@@ -116,7 +116,7 @@ export class PerfettoWriter implements EventSink {
   private readonly lostNext: boolean[] = [];
   private readonly pw = new ProtoWriter(1 << 12);
   private started = false;
-  private lastTs = 0;
+  private lastTs: number | bigint = 0;
   private readonly r: PerfettoResult = { events: 0, unknown: 0, losses: 0, bytes: 0, typed: 0, generic: 0, dropped: {}, packets: 0 };
 
   constructor(
@@ -140,7 +140,7 @@ export class PerfettoWriter implements EventSink {
     this.r.packets++;
   }
 
-  private start(ts: number): void {
+  private start(ts: number | bigint): void {
     this.started = true;
     const m = this.source.meta;
     const w = this.pw.reset();
@@ -183,8 +183,8 @@ export class PerfettoWriter implements EventSink {
       this.r.unknown++;
       return;
     }
-    if (!this.started) this.start(e.ts);
-    this.lastTs = e.ts;
+    if (!this.started) this.start(e.tsBig ?? e.ts);
+    this.lastTs = e.tsBig ?? e.ts;
     let p = this.plans[c.id];
     if (!p) this.plans[c.id] = p = plan(c, this.r.dropped);
     const vals = this.source.values(e.loc, e.classId);

@@ -39,3 +39,5 @@ export type {
 } from './metadata.js';
 export { ctfToRecords } from './to-tracedat.js';
 export type { CtfToRecordsOptions } from './to-tracedat.js';
+export { CtfEventDecoder } from './event-fields.js';
+export type { CtfFieldDesc, CtfValue } from './event-fields.js';

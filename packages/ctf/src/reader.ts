@@ -41,6 +41,17 @@ export interface CtfEventView {
   end: number;
   /** The stream's running events_discarded count (-1: none read yet). */
   discarded: bigint;
+  /** Index of the stream in `CtfTrace.streams` (sorted by name). */
+  streamIndex: number;
+  /** The stream class id and the file offset of the event's packet. */
+  streamClass: number;
+  packetOffset: number;
+  /** The packet's content size in bits (its bytes run at least to ceil(contentBits / 8)). */
+  contentBits: number;
+  /** Bit position of the event's stream event context in the packet (`bytes` starts at the packet). */
+  bit: number;
+  /** The packet context's `cpu_id` (-1: none). */
+  cpu: number;
 }
 
 const HIDDEN_CONTEXT = new Set(['timestamp_begin', 'timestamp_end', 'content_size', 'packet_size', 'packet_seq_num', 'events_discarded']);
@@ -77,6 +88,10 @@ class StreamState {
   tsBegin: bigint | undefined;
   tsEnd: bigint | undefined;
   streamId = 0;
+  /** The current packet's cpu_id (-1: none). */
+  cpu = -1;
+  /** Index in CtfTrace.streams. */
+  index = 0;
   /** Set when the current packet runs past the end of the file. */
   cutNote: string | undefined;
   readonly clockCb = (v: number | bigint, size: number): void => {
@@ -107,38 +122,7 @@ export class CtfTrace {
   ) {
     this.tc = tc;
     const c = this.compiler;
-    c.refs
-      .add('id')
-      .add('timestamp')
-      .add('stream_id')
-      .add('magic')
-      .add('content_size')
-      .add('packet_size')
-      .add('events_discarded')
-      .add('packet_seq_num')
-      .add('stream_instance_id')
-      .add('timestamp_begin')
-      .add('timestamp_end');
-    c.collectRefs(tc.packetHeader);
-    for (const sc of tc.streams.values()) {
-      c.collectRefs(sc.packetContext);
-      c.collectRefs(sc.eventHeader);
-      c.collectRefs(sc.eventContext);
-      for (const ec of sc.events.values()) {
-        c.collectRefs(ec.context);
-        c.collectRefs(ec.fields);
-      }
-    }
-    const all = [
-      tc.packetHeader,
-      ...[...tc.streams.values()].flatMap((sc) => [
-        sc.packetContext,
-        sc.eventHeader,
-        sc.eventContext,
-        ...[...sc.events.values()].flatMap((e) => [e.context, e.fields]),
-      ]),
-    ];
-    for (const t of all) c.noteTagEnums(t);
+    prepareCompiler(c, tc);
     this.headerPrinter = tc.packetHeader ? c.compile(tc.packetHeader) : undefined;
     for (const sc of tc.streams.values()) {
       const events = new Map<number, { ec: EventClassT; name: string; context: Printer | undefined; fields: Printer | undefined }>();
@@ -169,6 +153,11 @@ export class CtfTrace {
     const tc = parseMetadata(metadataText(metadata));
     const sorted = [...streams].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return new CtfTrace(tc, sorted, path);
+  }
+
+  /** The clock class the event timestamps map to (undefined: none). */
+  get clock(): ClockClass | undefined {
+    return this.clockOf();
   }
 
   private clockOf(): ClockClass | undefined {
@@ -359,10 +348,26 @@ export class CtfTrace {
     this.streams.forEach((s, i) => {
       const st = new StreamState(s, new Map());
       st.streamId = i;
+      st.index = i;
       states.push(st);
     });
     for (const st of states) await this.nextEvent(st, opts, toNs);
-    const view: CtfEventView = { stream: '', ts: 0, id: 0, name: '', bytes: new Uint8Array(0), start: 0, end: 0, discarded: -1n };
+    const view: CtfEventView = {
+      stream: '',
+      ts: 0,
+      id: 0,
+      name: '',
+      bytes: new Uint8Array(0),
+      start: 0,
+      end: 0,
+      discarded: -1n,
+      streamIndex: 0,
+      streamClass: 0,
+      packetOffset: 0,
+      contentBits: 0,
+      bit: 0,
+      cpu: -1,
+    };
     let count = 0;
     const sink = this.sink;
     for (;;) {
@@ -409,6 +414,12 @@ export class CtfTrace {
       view.start = start >>> 3;
       view.end = (c.pos + 7) >>> 3;
       view.discarded = st.discarded;
+      view.streamIndex = st.index;
+      view.streamClass = plan.sc.id;
+      view.packetOffset = st.off;
+      view.contentBits = st.packetEnd;
+      view.bit = start;
+      view.cpu = st.cpu;
       count++;
       if (cb(view) === false) break;
       if (!this.nextInPacket(st, opts)) await this.nextEvent(st, opts, toNs);
@@ -551,11 +562,14 @@ export class CtfTrace {
       if (inst !== undefined) st.streamId = Number(inst);
       st.plan = plan;
       c.onClock = undefined;
+      st.cpu = -1;
       if (plan.context) {
         const co = new Out();
         plan.context(c, co);
         st.ctxText = co.buf.slice(0, co.pos);
       } else st.ctxText = undefined;
+      const cpu = c.vals.get('cpu_id');
+      if (cpu !== undefined) st.cpu = Number(cpu);
       const cs = c.vals.get('content_size'),
         ps = c.vals.get('packet_size');
       let content = cs !== undefined ? Number(cs) : ps !== undefined ? Number(ps) : (src.size - st.off) * 8;
@@ -655,6 +669,45 @@ export class CtfTrace {
     const d = new Date(Number(sec) * 1000);
     return p2(d.getHours()) + ':' + p2(d.getMinutes()) + ':' + p2(d.getSeconds()) + '.' + String(frac).padStart(9, '0');
   }
+}
+
+/** The names whose values printers keep (lengths, tags, the packet fields the reader reads) and the enums used as variant tags. */
+export function prepareCompiler(c: Compiler, tc: TraceClass): void {
+  for (const n of [
+    'id',
+    'timestamp',
+    'stream_id',
+    'magic',
+    'content_size',
+    'packet_size',
+    'events_discarded',
+    'packet_seq_num',
+    'stream_instance_id',
+    'timestamp_begin',
+    'timestamp_end',
+    'cpu_id',
+  ])
+    c.refs.add(n);
+  c.collectRefs(tc.packetHeader);
+  for (const sc of tc.streams.values()) {
+    c.collectRefs(sc.packetContext);
+    c.collectRefs(sc.eventHeader);
+    c.collectRefs(sc.eventContext);
+    for (const ec of sc.events.values()) {
+      c.collectRefs(ec.context);
+      c.collectRefs(ec.fields);
+    }
+  }
+  const all = [
+    tc.packetHeader,
+    ...[...tc.streams.values()].flatMap((sc) => [
+      sc.packetContext,
+      sc.eventHeader,
+      sc.eventContext,
+      ...[...sc.events.values()].flatMap((e) => [e.context, e.fields]),
+    ]),
+  ];
+  for (const t of all) c.noteTagEnums(t);
 }
 
 function fastHeaderOf(h: StructT | undefined): StreamPlan['fastHeader'] {

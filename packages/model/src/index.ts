@@ -9,3 +9,5 @@ export { Intervals, Strings } from './intervals.js';
 export { Analyses, TaskState, stateName } from './analyses.js';
 export { TraceModel, Timeline } from './trace-model.js';
 export type { Bins, EventColumns, FilterSpec, LoadOptions, Stats } from './trace-model.js';
+export { CtfSource, ROW_BITS } from './ctf-source.js';
+export type { CtfSourceOptions, CtfSkeleton } from './ctf-source.js';

@@ -3,11 +3,12 @@
  * utp convert [-i] IN -o OUT [--to ctf|json|perfetto|text|dat] [selection]: converts a trace
  * between formats (the Babeltrace role). Input detected from its content (trace.dat, CTF that utp
  * wrote, perf.data); output format from --to or the name (a directory or `.ctf` → CTF, `.json` →
- * Chrome JSON, `.pftrace`/`.perfetto-trace` → Perfetto, `.txt` → text, `.dat` → trace.dat). The
- * selection (../convert/filter.ts) applies to every pair: a selected input, and a CTF or perf.data
- * to anything but JSON/Perfetto, goes through a trace.dat of its selected records (../convert/);
- * a plain trace.dat or perf.data to JSON/Perfetto is read as @utp/model's event stream directly. Progress on a TTY, quiet when
- * piped; the output is written under a temporary name and renamed; it never replaces the input.
+ * Chrome JSON, `.pftrace`/`.perfetto-trace` → Perfetto, `.txt` → text, `.dat` → trace.dat). A
+ * trace.dat, a perf.data or a CTF (any, LTTng's too) to JSON/Perfetto is read directly as @utp/model's
+ * event stream (TraceDatSource, PerfDataSource, CtfSource). The selection (../convert/filter.ts)
+ * applies to every pair: any input other than a plain trace.dat goes through a trace.dat of its
+ * selected records (../convert/; a CTF then needs utp's skeleton).
+ * Progress on a TTY, quiet when piped; the output is written under a temporary name and renamed; it never replaces the input.
  */
 import { closeSync, existsSync, openSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
@@ -29,7 +30,8 @@ import { wasmZstd } from '../zstd-wasm.js';
 const HELP = `usage: utp convert [-i] INPUT -o OUTPUT [--to FORMAT] [selection]
 
   -i INPUT      the input, detected from its content: a trace.dat, a CTF trace directory
-                (trace.dat output needs one that utp convert wrote), or a perf.data
+                (any CTF 1.8 to json/perfetto/text; trace.dat output, CTF output and a
+                selection need one that utp convert wrote), or a perf.data
   -o OUTPUT     the output: a directory or NAME.ctf (CTF 1.8), NAME.json (Chrome JSON),
                 NAME.pftrace or NAME.perfetto-trace (Perfetto protobuf), NAME.txt (text:
                 what utp report prints), NAME.dat (trace.dat)
@@ -191,6 +193,15 @@ async function convert(argv: string[]): Promise<number> {
     if (kind === 'dat' && !selected) return await fromTraceDat(input, output, fmt, tty);
     // a perf.data into JSON / Perfetto: its own event stream (software events included), no trace.dat between
     if (kind === 'perf' && !selected && (fmt === 'json' || fmt === 'perfetto')) return await toFile(input, output, fmt, tty, 'perf');
+    // a CTF (utp's, LTTng's, …) to JSON or Perfetto: its events as they are (CtfSource), no trace.dat between
+    if (kind === 'ctf' && !selected && (fmt === 'json' || fmt === 'perfetto')) return await toFile(input, output, fmt, tty, 'ctf');
+    if (kind === 'ctf' && (fmt === 'json' || fmt === 'perfetto') && !existsSync(join(input, '.utp-tracedat.dat'))) {
+      // a selection goes through trace.dat, which needs the tracefs formats of utp's skeleton
+      process.stderr.write(
+        `utp convert: ${input}: a selection of a CTF trace goes through trace.dat, and this one was not written by utp convert (no .utp-tracedat.dat): convert it without a selection\n`,
+      );
+      return 1;
+    }
     // text of a CTF or perf.data input: what utp report prints for it
     if (fmt === 'text' && !selected) return reportText(input, output);
     // everything else goes through a trace.dat of the (selected) records, next to the output
@@ -345,13 +356,13 @@ async function fromTraceDat(input: string, output: string, fmt: 'ctf' | 'json' |
   return 0;
 }
 
-/** Chrome JSON and Perfetto: the model's event stream (of a trace.dat or a perf.data) into @utp/convert's sinks, written to a temporary file renamed into place. */
+/** Chrome JSON and Perfetto: the model's event stream (of a trace.dat, a perf.data or a CTF) into @utp/convert's sinks, written to a temporary file renamed into place. */
 async function toFile(
   input: string,
   output: string,
   fmt: 'json' | 'perfetto',
   tty: boolean,
-  kind: 'dat' | 'perf' = 'dat',
+  kind: 'dat' | 'perf' | 'ctf' = 'dat',
 ): Promise<number> {
   try {
     if (statSync(output).isDirectory()) {
@@ -361,30 +372,53 @@ async function toFile(
   } catch {
     /* does not exist */
   }
-  const file = new FileSource(input);
   let source: EventSource;
+  let close: () => Promise<void>;
   let littleEndian: boolean;
   const warnings: string[] = [];
   let truncated = false;
   try {
+    const zstd = await wasmZstd();
+    const decompressors = zstd ? { zstd } : {};
     if (kind === 'perf') {
-      const ps = await PerfDataSource.open(file, {
-        onDiagnostic: (d) => {
-          // a cut perf.data: what it holds is written, and the exit status says it was cut (as utp report's)
-          if (d.code === 'PERF_TRUNCATED') truncated = true;
-          if (d.level !== 'info' && warnings.length < 20) warnings.push(d.message);
-        },
+      const file = new FileSource(input);
+      try {
+        const ps = await PerfDataSource.open(file, {
+          onDiagnostic: (d) => {
+            // a cut perf.data: what it holds is written, and the exit status says it was cut (as utp report's)
+            if (d.code === 'PERF_TRUNCATED') truncated = true;
+            if (d.level !== 'info' && warnings.length < 20) warnings.push(d.message);
+          },
+        });
+        source = ps;
+        close = async () => file.close();
+        littleEndian = ps.littleEndian;
+      } catch (e) {
+        await file.close();
+        throw e;
+      }
+    } else if (kind === 'ctf') {
+      const { openCtfDirSource } = await import('../convert/ctf-source.js');
+      const c = await openCtfDirSource(input, decompressors, (d) => {
+        // discarded events are in the output (lost events); other problems are said once the pass is done
+        if (d.code !== 'CTF_DISCARDED') warnings.push(d.message);
       });
-      source = ps;
-      littleEndian = ps.littleEndian;
+      source = c.source;
+      close = c.close;
+      littleEndian = c.source.trace.tc.le;
     } else {
-      const zstd = await wasmZstd();
-      const ts = await TraceDatSource.open(file, { decompressors: zstd ? { zstd } : {} });
-      source = ts;
-      littleEndian = ts.td.littleEndian;
+      const file = new FileSource(input);
+      try {
+        const t = await TraceDatSource.open(file, { decompressors });
+        source = t;
+        close = () => t.td.close();
+        littleEndian = t.td.littleEndian;
+      } catch (e) {
+        await file.close();
+        throw e;
+      }
     }
   } catch (e) {
-    await file.close();
     process.stderr.write(`utp convert: ${input}: ${describeError(e)}\n`);
     return 1;
   }
@@ -420,8 +454,7 @@ async function toFile(
     process.stderr.write(`utp convert: ${describeError(e)}\n`);
     return 1;
   } finally {
-    if (source instanceof TraceDatSource) await source.td.close();
-    else await file.close();
+    await close();
   }
 }
 
