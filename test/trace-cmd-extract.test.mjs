@@ -77,7 +77,7 @@ const mask = (s) =>
   s
     .replace(/-\d+( +\[\d+\])/g, '-PID$1')
     .replace(/^(\S+: )?.*-PID( +\[)/gm, '$1COMM-PID$2') // the comm: sh or <...>, as saved_cmdlines has it at the time
-    .replace(/\] \d+\.\d+:/g, '] TS:')
+    .replace(/\] +\d+\.\d+:/g, '] TS:') // trace-cmd pads the seconds to 5 digits: below 10000 s of uptime, more spaces
     .replace(/tracing_mark_write: \w+-/g, 'tracing_mark_write: TAG-')
     .replace(/ +/g, ' '); // the buffer-name column is as wide as the file's longest buffer name
 const linesOf = (s, pred) =>
