@@ -19,6 +19,12 @@ export interface PerfSample {
   read: bigint[] | undefined;
   /** CALLCHAIN entries including PERF_CONTEXT_* markers. */
   callchain: BigUint64Array | undefined;
+  /**
+   * Where those entries lie in the record, for readers that want them without a BigInt each:
+   * `callchainView.getUint32(callchainPos + 8 * i (+ 4), le)` while the record is being delivered.
+   */
+  callchainView: DataView | undefined;
+  callchainPos: number;
   /** RAW payload (the tracepoint record), a view into the record bytes. */
   raw: Uint8Array | undefined;
   /** The remaining bits, kept as byte ranges into the record (branch stack, regs, stack, …). */
@@ -42,6 +48,8 @@ export function emptySample(): PerfSample {
     period: 0n,
     read: undefined,
     callchain: undefined,
+    callchainView: undefined,
+    callchainPos: 0,
     raw: undefined,
     weight: 0n,
     dataSrc: 0n,
@@ -64,6 +72,8 @@ export function resetSample(s: PerfSample): void {
   s.period = 0n;
   s.read = undefined;
   s.callchain = undefined;
+  s.callchainView = undefined;
+  s.callchainPos = 0;
   s.raw = undefined;
   s.weight = 0n;
   s.dataSrc = 0n;
@@ -203,6 +213,8 @@ export function parseSample(
     p += 8;
     if (nr > (end - p) / 8)
       throw new PerfError(PerfErrorCode.BadRecord, 'Callchain runs past the record', { offset: where + (p - start), context: { nr } });
+    s.callchainView = dv;
+    s.callchainPos = p;
     const cc = new BigUint64Array(nr);
     for (let i = 0; i < nr; i++, p += 8) cc[i] = dv.getBigUint64(p, le);
     s.callchain = cc;

@@ -60,6 +60,33 @@ interface EvOut {
   ip: boolean;
   /** The event name column ("NAME: ", padded as perf pads it). */
   nameChunk: Chunk;
+  /** Callchain lines of kernel frames by address (they depend on nothing else). */
+  kernelFrames: FrameCache;
+  /** Callchain lines of user frames by address, per task, for the maps list (and its length) they were made with. */
+  userFrames: Map<number, { list: readonly unknown[] | undefined; len: number; frames: FrameCache }>;
+}
+
+/** The low half of PERF_CONTEXT_MAX (-4095): callchain entries at or above it (high half all ones) are context markers. */
+const CONTEXT_MAX_LO = Number(CallchainContext.Max & 0xffffffffn);
+
+/** Chunks by a 64-bit address given as halves: number keys (exact below 2^53, or kernel-half addresses), else bigint. */
+class FrameCache {
+  readonly #small = new Map<number, Chunk>();
+  readonly #big = new Map<bigint, Chunk>();
+  get(lo: number, hi: number): Chunk | undefined {
+    if (hi === 0xffffffff) return this.#small.get(-1 - lo);
+    if (hi < 0x200000) return this.#small.get(hi * 4294967296 + lo);
+    return this.#big.get((BigInt(hi) << 32n) | BigInt(lo));
+  }
+  set(lo: number, hi: number, c: Chunk): void {
+    if (this.#small.size + this.#big.size >= 1 << 20) {
+      this.#small.clear();
+      this.#big.clear();
+    }
+    if (hi === 0xffffffff) this.#small.set(-1 - lo, c);
+    else if (hi < 0x200000) this.#small.set(hi * 4294967296 + lo, c);
+    else this.#big.set((BigInt(hi) << 32n) | BigInt(lo), c);
+  }
 }
 
 /** A tracepoint sample's payload as the print engine's record; its time as a bigint only when asked for. */
@@ -230,11 +257,25 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
       trace: fields.has('trace'),
       ip: fields.has('ip'),
       nameChunk: makeChunk(ev.name.padStart(nameWidth) + ': '),
+      kernelFrames: new FrameCache(),
+      userFrames: new Map(),
     };
     outs.set(ev, o);
     return o;
   };
   const b = out.buffer;
+  /** The callchain lines made for a task's user frames, while its maps stay as they were. */
+  const userFramesOf = (o: EvOut, pid: number): FrameCache => {
+    const list = spaces.listOf(pid);
+    const len = list?.length ?? 0;
+    let e = o.userFrames.get(pid);
+    if (e === undefined || e.list !== list || e.len !== len) {
+      if (o.userFrames.size >= 4096) o.userFrames.clear();
+      e = { list, len, frames: new FrameCache() };
+      o.userFrames.set(pid, e);
+    }
+    return e.frames;
+  };
   /** The columns before the time ("comm pid/tid [cpu] "), as text. */
   const headText = (o: EvOut, comm: string, s: PerfEvent['sample']): string => {
     const f = o.fields;
@@ -293,6 +334,9 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
   // the view over a whole read buffer, kept while samples come from it
   let rawBuffer: ArrayBufferLike | undefined;
   const le = pd.littleEndian;
+  // the halves of a 64-bit callchain entry in the file's byte order
+  const LO4 = le ? 0 : 4,
+    HI4 = le ? 4 : 0;
   const cstr = (data: Uint8Array, off: number, end: number): string => {
     let z = data.indexOf(0, off);
     if (z < 0 || z > end) z = end;
@@ -359,20 +403,33 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
           let cc = o.callchain ? s.callchain : undefined;
           if (cc && !contextsValid(cc)) cc = cc.slice(0, 0);
           if (cc) {
-            out.write('\n');
+            b.byte(10);
             let mode = kernelMode;
-            for (let i = 0; i < cc.length; i++) {
-              const ip = cc[i]!;
-              if (ip >= CallchainContext.Max) {
+            // each frame's line depends only on (kernel, ip) or on (the task's maps, ip): made once, then
+            // copied; the addresses are read as 32-bit halves (no BigInt per frame)
+            const cv = s.callchainView!;
+            let userFrames: FrameCache | undefined;
+            for (let i = 0, q = s.callchainPos; i < cc.length; i++, q += 8) {
+              const lo = cv.getUint32(q + LO4, le),
+                hi = cv.getUint32(q + HI4, le);
+              if (hi === 0xffffffff && lo >= CONTEXT_MAX_LO) {
+                const ip = cc[i]!;
                 if (ip === CallchainContext.Kernel) mode = true;
                 else if (ip === CallchainContext.User) mode = false;
                 continue;
               }
-              const r = resolve(s.pid, ip, mode);
-              let line = '\t' + hex16(r.user && r.dso !== '[unknown]' ? r.addr : ip);
-              if (f.has('sym')) line += ' ' + (f.has('symoff') || r.sym === '[unknown]' ? r.sym : r.sym.replace(/\+0x[0-9a-f]+$/, ''));
-              if (f.has('dso')) line += ' (' + r.dso + ')';
-              out.write(line + '\n');
+              const frames = mode ? o.kernelFrames : (userFrames ??= userFramesOf(o, s.pid));
+              let c = frames.get(lo, hi);
+              if (c === undefined) {
+                const ip = cc[i]!;
+                const r = resolve(s.pid, ip, mode);
+                let line = '\t' + hex16(r.user && r.dso !== '[unknown]' ? r.addr : ip);
+                if (f.has('sym')) line += ' ' + (f.has('symoff') || r.sym === '[unknown]' ? r.sym : r.sym.replace(/\+0x[0-9a-f]+$/, ''));
+                if (f.has('dso')) line += ' (' + r.dso + ')';
+                c = makeChunk(line + '\n');
+                frames.set(lo, hi, c);
+              }
+              b.chunk(c);
             }
           } else {
             const r = resolve(s.pid, s.ip, kernelMode);

@@ -24,6 +24,10 @@ export class AddressSpaces {
     const parent = this.#byPid.get(ppid);
     this.#byPid.set(pid, parent ? parent.slice() : []);
   }
+  /** The maps of a pid (append-only; a fork gives the child a new list): callers key caches on it and its length. */
+  listOf(pid: number): readonly PerfMap[] | undefined {
+    return this.#byPid.get(pid);
+  }
   find(pid: number, addr: bigint): PerfMap | undefined {
     const l = this.#byPid.get(pid);
     if (!l) return undefined;
