@@ -530,6 +530,33 @@ describe('the page without a server', { skip: noBrowser ?? noApp }, () => {
     await firstRowIsBabeltrace(page, want[0]);
   });
 
+  test('a damaged CTF folder shows what it holds and the error; a folder with no CTF says so', async () => {
+    const want = babeltrace('utp-lost-events');
+    const cut = join(OUT, 'cut-ctf');
+    rmSync(cut, { recursive: true, force: true });
+    cpSync(join(CTF, 'utp-lost-events'), cut, { recursive: true });
+    const stream = join(cut, 'utp_5825_test_5_0');
+    writeFileSync(stream, readFileSync(stream).subarray(0, 20000));
+    await page.setInputFiles('#dirpicker', cut);
+    await page.waitForFunction(() => /is cut/.test(document.querySelector('[data-testid=error]')?.textContent ?? ''), null, {
+      timeout: 60_000,
+    });
+    const n = Number(await page.textContent('[data-testid=event-count]'));
+    assert.ok(n > 0 && n < want.length, `${n} events before the cut`);
+    assert.match(await page.textContent('[data-testid=error]'), /cut-ctf: .*Stream 'utp_5825_test_5_0' is cut/);
+    const none = join(OUT, 'no-ctf');
+    rmSync(none, { recursive: true, force: true });
+    mkdirSync(none);
+    writeFileSync(join(none, 'stream_0'), 'x');
+    await page.setInputFiles('#dirpicker', none);
+    await page.waitForFunction(() => /no CTF trace in it/.test(document.querySelector('[data-testid=error]')?.textContent ?? ''), null, {
+      timeout: 10_000,
+    });
+    assert.equal(await page.textContent('[data-testid=error]'), 'no-ctf: no CTF trace in it (no metadata file)');
+    rmSync(cut, { recursive: true, force: true });
+    rmSync(none, { recursive: true, force: true });
+  });
+
   test('a damaged file shows what it holds and the error', async () => {
     // a v6 file cut in its CPU data: the events before the cut, and the reason
     const bytes = gunzipSync(readFileSync(join(ROOT, 'testdata/succeed/sched-v6/trace.dat.gz')));
