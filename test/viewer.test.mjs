@@ -642,6 +642,18 @@ describe('utp view of CTF directories', { skip: noBrowser ?? noApp }, () => {
       await page.waitForSelector('[data-testid=details-fields] tr');
       const fields = await page.$$eval('[data-testid=details-fields] tr', (rs) => rs.map((r) => r.textContent));
       assert.ok(fields.includes(`common_pid${first[2]} (0x${Number(first[2]).toString(16)})`), fields.join('\n'));
+      // the shift control moves the CTF by hand too: its events 1.5 ms later, the same text
+      await page.fill('[data-testid=shift]', '1.5ms');
+      await page.press('[data-testid=shift]', 'Enter');
+      await page.waitForFunction(() => new URLSearchParams(location.hash.slice(1)).get('sh') === '1500000,0', null, { timeout: 60_000 });
+      await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+      const [sec, us] = first[4].split('.').map(Number);
+      const later = `${sec}.${String(us + 1500).padStart(6, '0')}`;
+      await page.waitForFunction((t) => document.querySelector('[data-testid=event-row] .c-time')?.textContent === t, later, {
+        timeout: 10_000,
+      });
+      const moved = await page.$eval('[data-testid=event-row]', (r) => [...r.querySelectorAll('span')].map((x) => x.textContent));
+      assert.deepEqual(moved, [...row.slice(0, 2), later, ...row.slice(3)]);
     } finally {
       await page.close();
       await s.close();
