@@ -50,7 +50,12 @@ function babeltrace(name) {
 /** The list's first row (the last 7 cells: cpu, time, comm, pid, latency, event, info) checked against babeltrace2's first line. */
 async function firstRowIsBabeltrace(page, want) {
   const row = await page.$eval('[data-testid=event-row]', (r) => [...r.querySelectorAll('span')].map((x) => x.textContent));
-  const [, time, , , , event, info] = row.slice(-7);
+  const [, time, comm, pid, , event, info] = row.slice(-7);
+  // the task: utp's common_pid, LTTng's vtid context (and its procname)
+  const task = /\bcommon_pid = (\d+)/.exec(want.info) ?? /\bvtid = (\d+), procname = "([^"]*)"/.exec(want.info);
+  assert.ok(task, want.info);
+  assert.equal(pid, task[1]);
+  if (task[2] !== undefined) assert.equal(comm, task[2]);
   // the viewer shows seconds.microseconds (rounded, as trace-cmd report) of the ns since the clock's origin, babeltrace2
   // the time of day (TZ=UTC): the day from the row, the rest from babeltrace2. The model keeps times as doubles: exact
   // below 2^53 ns, LTTng's times since the epoch to 256 ns
