@@ -7,7 +7,7 @@
  * hidden files are left out, so nothing outside the directory is ever reachable; the page asks for
  * a file by its index in this list, never by a path.
  */
-import { lstatSync, readdirSync } from 'node:fs';
+import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The skeleton `utp convert --to ctf` leaves beside its CTF (packages/cli/src/convert/skeleton.ts). */
@@ -19,10 +19,10 @@ export interface CtfDirFile {
   size: number;
 }
 
-/** Whether `dir` is a directory holding a CTF `metadata` file (a regular file, not a link). */
+/** Whether `dir` (the command line's: a link to a directory is followed) holds a CTF `metadata` file (a regular file, not a link). */
 export function isCtfDir(dir: string): boolean {
   try {
-    return lstatSync(dir).isDirectory() && lstatSync(join(dir, 'metadata')).isFile();
+    return statSync(dir).isDirectory() && lstatSync(join(dir, 'metadata')).isFile();
   } catch {
     return false;
   }
