@@ -1,11 +1,12 @@
 // The viewer, driven in headless Chromium (Debian's, via playwright-core) through `utp view`'s own
 // server: rows and counts against the file, zoom/pan, markers, filters, search, clicking an event
 // (list and details against `utp report`, itself checked against trace-cmd report's fixture output),
-// the no-server page (file:// + a picked file), a perf.data, a damaged file; and the server's security.
+// the no-server page (file:// + a picked file or folder), a perf.data, CTF directories (utp's, LTTng's; rows against
+// babeltrace2's committed output), a damaged file; and the server's security.
 // Screenshots go to test-results/viewer/.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { gunzipSync } from 'node:zlib';
@@ -33,6 +34,38 @@ const noApp = existsSync(APP) ? undefined : 'the viewer is not built (npm run bu
 if (noBrowser) console.log(`# skipping viewer browser tests: ${noBrowser}`);
 
 const { serveView } = await import(join(ROOT, 'packages/cli/dist/commands/view.js'));
+
+const CTF = join(ROOT, 'testdata/ctf');
+/** babeltrace2's committed lines of a CTF fixture: time of day (TZ=UTC), host, event name, the rest (the info text). */
+function babeltrace(name) {
+  return readFileSync(join(CTF, `${name}.babeltrace2.txt`), 'latin1')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const m = /^\[(\d\d):(\d\d):(\d\d)\.(\d{9})\] \(\S+\) (\S+) (\S+): (.*)$/.exec(l);
+      assert.ok(m, l);
+      return { s: Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]), ns: m[4], host: m[5], event: m[6], info: m[7] };
+    });
+}
+/** The list's first row (the last 7 cells: cpu, time, comm, pid, latency, event, info) checked against babeltrace2's first line. */
+async function firstRowIsBabeltrace(page, want) {
+  const row = await page.$eval('[data-testid=event-row]', (r) => [...r.querySelectorAll('span')].map((x) => x.textContent));
+  const [, time, comm, pid, , event, info] = row.slice(-7);
+  // the task: utp's common_pid, LTTng's vtid context (and its procname)
+  const task = /\bcommon_pid = (\d+)/.exec(want.info) ?? /\bvtid = (\d+), procname = "([^"]*)"/.exec(want.info);
+  assert.ok(task, want.info);
+  assert.equal(pid, task[1]);
+  if (task[2] !== undefined) assert.equal(comm, task[2]);
+  // the viewer shows seconds.microseconds (rounded, as trace-cmd report) of the ns since the clock's origin, babeltrace2
+  // the time of day (TZ=UTC): the day from the row, the rest from babeltrace2. The model keeps times as doubles: exact
+  // below 2^53 ns, LTTng's times since the epoch to 256 ns
+  const day = BigInt(Math.floor(Number(time.split('.')[0]) / 86400));
+  const ns = (day * 86400n + BigInt(want.s)) * 1000000000n + BigInt(want.ns);
+  const t = (BigInt(Number(ns)) + 500n) / 1000n;
+  assert.equal(time, `${t / 1000000n}.${String(t % 1000000n).padStart(6, '0')}`);
+  assert.equal(event, want.event.slice(want.event.lastIndexOf(':') + 1));
+  assert.equal(info, want.info);
+}
 
 /** `utp report` lines of a file, without the instance prefix (the viewer shows it in its own column). */
 function utpReport(file) {
@@ -110,6 +143,63 @@ describe('utp view: the server', { skip: noApp }, () => {
     assert.match(ok.headers['content-security-policy'], /default-src 'self'/);
   });
 
+  test('a CTF directory: its metadata, streams and skeleton served by index; nothing outside it, no links, no other files', async () => {
+    const dir = join(OUT, 'served.ctf');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(join(dir, 'sub'), { recursive: true });
+    cpSync(join(CTF, 'utp-uprobe-args'), dir, { recursive: true });
+    writeFileSync(join(dir, '.utp-tracedat.json'), '{}\n');
+    writeFileSync(join(dir, '.hidden'), 'not served\n');
+    writeFileSync(join(dir, 'sub/stream_0'), 'not served\n');
+    symlinkSync('/etc/passwd', join(dir, 'passwd'));
+    symlinkSync(join(CTF, 'utp-lost-events/utp_5825_test_5_0'), join(dir, 'utp_5825_test_5_0'));
+    const s2 = await serveView([dir, FIXTURE]);
+    try {
+      const t = s2.token;
+      const list = JSON.parse((await get(s2.port, `/${t}/traces.json`)).body.toString());
+      assert.deepEqual(
+        list.map((e) => e.name),
+        ['served.ctf', 'trace.dat'],
+      );
+      assert.deepEqual(
+        list[0].ctf.map((f) => f.name),
+        ['metadata', '.utp-tracedat.json', 'utp_5825_test_6_1'],
+      );
+      for (const f of list[0].ctf) {
+        const r = await get(s2.port, `/${t}/${f.url}`);
+        assert.equal(r.status, 200, f.url);
+        assert.ok(r.body.equals(readFileSync(join(dir, f.name))), f.name);
+      }
+      for (const p of [
+        'trace/0',
+        'trace/0/3',
+        'trace/0/-1',
+        'trace/0/0/',
+        'trace/0/../1',
+        'trace/0/%2e%2e/%2e%2e/%2e%2e/etc/passwd',
+        'trace/0/../../../../etc/passwd',
+        'trace/0/passwd',
+        'trace/0/sub/stream_0',
+        'trace/0/.hidden',
+        'trace/1/0',
+        'trace/2/0',
+      ]) {
+        const r = await get(s2.port, `/${t}/${p}`);
+        assert.ok(r.status === 404 || r.status === 403, `${p}: ${r.status}`);
+        assert.ok(!r.body.toString().includes('root:'), p);
+      }
+      // a listed file replaced by a link to a file outside the directory afterwards: refused
+      unlinkSync(join(dir, 'utp_5825_test_6_1'));
+      symlinkSync('/etc/passwd', join(dir, 'utp_5825_test_6_1'));
+      const r = await get(s2.port, `/${t}/${list[0].ctf[2].url}`);
+      assert.equal(r.status, 404);
+      assert.ok(!r.body.toString().includes('root:'));
+    } finally {
+      await s2.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a new token every run', async () => {
     const s2 = await serveView([FIXTURE]);
     try {
@@ -124,6 +214,11 @@ describe('utp view: the server', { skip: noApp }, () => {
     const a = spawnSync(process.execPath, [UTP, 'view', '--no-open', '/nonexistent/x.dat'], { encoding: 'utf8' });
     assert.equal(a.status, 1);
     assert.match(a.stderr, /cannot open '\/nonexistent\/x\.dat': No such file or directory/);
+    // a directory is a trace only when it is a CTF one (a metadata file in it)
+    const d = spawnSync(process.execPath, [UTP, 'view', '--no-open', join(ROOT, 'testdata/ctf')], { encoding: 'utf8' });
+    assert.equal(d.status, 1);
+    assert.match(d.stderr, /cannot read '.*testdata\/ctf': not a regular file or a CTF directory/);
+    assert.equal(d.stderr.split('\n').length, 2, 'one line');
     const b = spawnSync(process.execPath, [UTP, 'view', '--port', 'abc', FIXTURE], { encoding: 'utf8' });
     assert.equal(b.status, 2);
     assert.equal(b.stderr.split('\n').length, 2, 'one line');
@@ -428,6 +523,45 @@ describe('the page without a server', { skip: noBrowser ?? noApp }, () => {
     }
   });
 
+  test("opens a picked CTF folder (LTTng) from file://: one event per babeltrace2 line, the first row is babeltrace2's", async () => {
+    const want = babeltrace('lttng-ust-libc');
+    await page.setInputFiles('#dirpicker', join(CTF, 'lttng-ust-libc'));
+    await page.waitForFunction(
+      (n) => document.body.dataset.state === 'ready' && document.querySelector('[data-testid=event-count]')?.textContent === n,
+      String(want.length),
+      { timeout: 60_000 },
+    );
+    assert.equal(await page.textContent('#filename'), 'lttng-ust-libc');
+    await firstRowIsBabeltrace(page, want[0]);
+  });
+
+  test('a damaged CTF folder shows what it holds and the error; a folder with no CTF says so', async () => {
+    const want = babeltrace('utp-lost-events');
+    const cut = join(OUT, 'cut-ctf');
+    rmSync(cut, { recursive: true, force: true });
+    cpSync(join(CTF, 'utp-lost-events'), cut, { recursive: true });
+    const stream = join(cut, 'utp_5825_test_5_0');
+    writeFileSync(stream, readFileSync(stream).subarray(0, 20000));
+    await page.setInputFiles('#dirpicker', cut);
+    await page.waitForFunction(() => /is cut/.test(document.querySelector('[data-testid=error]')?.textContent ?? ''), null, {
+      timeout: 60_000,
+    });
+    const n = Number(await page.textContent('[data-testid=event-count]'));
+    assert.ok(n > 0 && n < want.length, `${n} events before the cut`);
+    assert.match(await page.textContent('[data-testid=error]'), /cut-ctf: .*Stream 'utp_5825_test_5_0' is cut/);
+    const none = join(OUT, 'no-ctf');
+    rmSync(none, { recursive: true, force: true });
+    mkdirSync(none);
+    writeFileSync(join(none, 'stream_0'), 'x');
+    await page.setInputFiles('#dirpicker', none);
+    await page.waitForFunction(() => /no CTF trace in it/.test(document.querySelector('[data-testid=error]')?.textContent ?? ''), null, {
+      timeout: 10_000,
+    });
+    assert.equal(await page.textContent('[data-testid=error]'), 'no-ctf: no CTF trace in it (no metadata file)');
+    rmSync(cut, { recursive: true, force: true });
+    rmSync(none, { recursive: true, force: true });
+  });
+
   test('a damaged file shows what it holds and the error', async () => {
     // a v6 file cut in its CPU data: the events before the cut, and the reason
     const bytes = gunzipSync(readFileSync(join(ROOT, 'testdata/succeed/sched-v6/trace.dat.gz')));
@@ -448,6 +582,88 @@ describe('the page without a server', { skip: noBrowser ?? noApp }, () => {
     assert.match(await page.textContent('[data-testid=error]'), /garbage\.dat: .*(magic|trace\.dat)/i);
     assert.equal(await page.textContent('[data-testid=event-count]'), '0');
     await page.screenshot({ path: join(OUT, 'damaged.png') });
+  });
+});
+
+describe('utp view of CTF directories', { skip: noBrowser ?? noApp }, () => {
+  let browser;
+  before(async () => {
+    mkdirSync(OUT, { recursive: true });
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  // utp's CTF (no skeleton: pid from common_pid) and LTTng's (pid from the vtid context)
+  for (const name of ['utp-lost-events', 'lttng-ust-libc'])
+    test(`${name}: ready, one event per babeltrace2 line, the first row's time and info are babeltrace2's`, async () => {
+      const want = babeltrace(name);
+      const s = await serveView([join(CTF, name)]);
+      const page = await browser.newPage({ viewport: { width: 1400, height: 800 } });
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      try {
+        await page.goto(s.url);
+        await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+        assert.deepEqual(errors, []);
+        assert.equal(await page.textContent('[data-testid=event-count]'), String(want.length));
+        await firstRowIsBabeltrace(page, want[0]);
+        await page.screenshot({ path: join(OUT, `ctf-${name}.png`) });
+      } finally {
+        await page.close();
+        await s.close();
+      }
+    });
+
+  test("a CTF utp convert wrote (its trace.dat skeleton beside it) and its trace.dat on one timeline: utp report's events, tasks and buffer; details show the values", async () => {
+    const dir = join(OUT, 'lost.ctf');
+    rmSync(dir, { recursive: true, force: true });
+    const c = spawnSync(process.execPath, [UTP, 'convert', '-q', '-i', LOST, '-o', dir], { encoding: 'utf8' });
+    assert.equal(c.status, 0, c.stderr);
+    assert.ok(existsSync(join(dir, '.utp-tracedat.dat')));
+    const report = utpReport(LOST);
+    const first = /^\s*(\S+)-(\d+)\s+\[(\d+)\]\s+([\d.]+): (\S+):/.exec(report[0]);
+    const s = await serveView([dir, LOST]);
+    const page = await browser.newPage({ viewport: { width: 1400, height: 800 } });
+    try {
+      await page.goto(s.url);
+      await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+      assert.equal(await page.textContent('[data-testid=event-count]'), String(2 * report.length));
+      assert.equal(
+        await page.evaluate(() => document.body.dataset.rows),
+        'lost.ctf: CPU 0|lost.ctf: CPU 1|trace.dat: CPU 0|trace.dat: CPU 1',
+      );
+      const row = await page.$eval('[data-testid=event-row]', (r) => [...r.querySelectorAll('span')].map((x) => x.textContent));
+      // the skeleton's: the instance's name as the buffer, the saved cmdlines' comm, the event's name
+      const [buf, cpu, time, comm, pid, , event] = row;
+      assert.deepEqual(
+        [buf, cpu, time, comm, pid, event],
+        ['utp-5825-test-5', String(Number(first[3])), first[4], first[1], first[2], first[5]],
+      );
+      assert.equal(row[7], babeltrace('utp-lost-events')[0].info);
+      await page.click('[data-testid=event-row] >> nth=0');
+      await page.waitForSelector('[data-testid=details-fields] tr');
+      const fields = await page.$$eval('[data-testid=details-fields] tr', (rs) => rs.map((r) => r.textContent));
+      assert.ok(fields.includes(`common_pid${first[2]} (0x${Number(first[2]).toString(16)})`), fields.join('\n'));
+      // the shift control moves the CTF by hand too: its events 1.5 ms later, the same text
+      await page.fill('[data-testid=shift]', '1.5ms');
+      await page.press('[data-testid=shift]', 'Enter');
+      await page.waitForFunction(() => new URLSearchParams(location.hash.slice(1)).get('sh') === '1500000,0', null, { timeout: 60_000 });
+      await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+      const [sec, us] = first[4].split('.').map(Number);
+      const later = `${sec}.${String(us + 1500).padStart(6, '0')}`;
+      await page.waitForFunction((t) => document.querySelector('[data-testid=event-row] .c-time')?.textContent === t, later, {
+        timeout: 10_000,
+      });
+      const moved = await page.$eval('[data-testid=event-row]', (r) => [...r.querySelectorAll('span')].map((x) => x.textContent));
+      assert.deepEqual(moved, [...row.slice(0, 2), later, ...row.slice(3)]);
+    } finally {
+      await page.close();
+      await s.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

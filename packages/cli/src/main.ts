@@ -23,7 +23,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ default:
     load: () => import('./commands/convert.js'),
   },
   view: {
-    summary: 'open trace.dat and perf.data files in the viewer (a page served on 127.0.0.1)',
+    summary: 'open trace.dat and perf.data files and CTF directories in the viewer (a page served on 127.0.0.1)',
     load: () => import('./commands/view.js'),
   },
   restart: { summary: 'restart tracing (tracing_on=1)', load: () => import('./commands/restart.js') },

@@ -4,7 +4,9 @@
  * search, filters, statistics, plugins, URL state, themes. Works from `utp view` (the trace URL
  * comes from traces.json next to the page) or as a static page with a dropped / picked file.
  */
-import type { LiveStatus, FilterState, FrameData, ListRow, Request, RowSpec, Summary } from './protocol.js';
+import type { CtfFileRef, LiveStatus, FilterState, FrameData, ListRow, Request, RowSpec, Summary } from './protocol.js';
+import { ctfTracesIn, droppedDir, pickedDirFiles, readDroppedDir } from './ctf-dir.js';
+import type { DirFile } from './ctf-dir.js';
 import type { DrawContext } from './plugin.js';
 import { plugins } from './plugins/index.js';
 
@@ -735,7 +737,21 @@ function setTheme(d: boolean): void {
 
 // ------------------------------------------------------------------ opening
 
-type OpenRequest = { url?: string; file?: Blob; name: string; more?: Array<{ url: string; name: string }> };
+/** A trace: a file (url or file) or a CTF directory's files (ctf). */
+type OpenPart = { url?: string; file?: Blob; ctf?: CtfFileRef[]; name: string };
+type OpenRequest = OpenPart & { more?: OpenPart[] };
+/** What the worker is sent of a part: URLs made absolute (the worker runs from a Blob). */
+function partRequest(o: OpenPart): OpenPart {
+  const abs = (u: string) => new URL(u, location.href).href;
+  return {
+    name: o.name,
+    ...(o.file ? { file: o.file } : {}),
+    ...(o.url ? { url: abs(o.url) } : {}),
+    ...(o.ctf
+      ? { ctf: o.ctf.map((f) => ({ name: f.name, ...(f.url ? { url: abs(f.url) } : {}), ...(f.file ? { file: f.file } : {}) })) }
+      : {}),
+  };
+}
 /** What was opened last (the shift control opens it again). */
 let lastOpen: OpenRequest | undefined;
 /** Each file's manual shift on the timeline, ns (URL `sh=`, the shift control). */
@@ -754,24 +770,13 @@ async function openTrace(req: OpenRequest): Promise<void> {
   const params = loadUrl();
   // more files on the same timeline (utp view a.dat b.dat); `sh=NS,NS,…` in the URL (or the shift control) moves them by hand
   shifts = (params.get('sh') ?? '').split(',').map((x) => Number(x) || 0);
-  const s = await call<Summary>({
-    type: 'open',
-    ...req,
-    ...(req.url ? { url: new URL(req.url, location.href).href } : {}),
-    shift: shifts[0] || 0,
-  });
+  const s = await call<Summary>({ type: 'open', ...partRequest(req), shift: shifts[0] || 0 });
   summary = s;
   files = [s];
   active = 0;
   for (let k = 0; k < (req.more ?? []).length; k++) {
     const o = req.more![k]!;
-    const f = await call<Summary>({
-      type: 'open',
-      add: true,
-      name: o.name,
-      url: new URL(o.url, location.href).href,
-      shift: shifts[k + 1] || 0,
-    });
+    const f = await call<Summary>({ type: 'open', add: true, ...partRequest(o), shift: shifts[k + 1] || 0 });
     files.push(f);
     if (f.error) showError(`${f.name}: ${f.error}`);
   }
@@ -935,9 +940,26 @@ function openFile(f: File): void {
   void openTrace({ file: f, name: f.name });
 }
 
+/** A picked or dropped folder: its CTF traces (each directory with a metadata file) on one timeline. */
+function openDir(list: DirFile[]): void {
+  const traces = ctfTracesIn(list);
+  if (!traces.length) {
+    showError(`${list[0]?.path.split('/')[0] ?? 'the folder'}: no CTF trace in it (no metadata file)`);
+    return;
+  }
+  history.replaceState(null, '', location.pathname + location.search);
+  const [first, ...rest] = traces.map((t) => ({ name: t.name, ctf: t.files }));
+  void openTrace({ ...first!, more: rest });
+}
+
 // ------------------------------------------------------------------ wiring
 
 $('open').addEventListener('click', () => $<HTMLInputElement>('picker').click());
+$('opendir').addEventListener('click', () => $<HTMLInputElement>('dirpicker').click());
+$<HTMLInputElement>('dirpicker').addEventListener('change', (e) => {
+  const fl = (e.target as HTMLInputElement).files;
+  if (fl?.length) openDir(pickedDirFiles(fl));
+});
 $('stream').addEventListener('change', (e) => void activate(Number((e.target as HTMLSelectElement).value)));
 $('shift').addEventListener('keydown', (e) => {
   if ((e as KeyboardEvent).key === 'Enter') void applyShift();
@@ -956,6 +978,11 @@ window.addEventListener('dragleave', (e) => {
 window.addEventListener('drop', (e) => {
   e.preventDefault();
   $('drop').style.display = 'none';
+  const dir = droppedDir(e.dataTransfer);
+  if (dir) {
+    readDroppedDir(dir).then(openDir, (err: unknown) => showError(`${dir.name}: cannot read the folder: ${String(err)}`));
+    return;
+  }
   const f = e.dataTransfer?.files[0];
   if (f) openFile(f);
 });
@@ -1111,13 +1138,13 @@ async function boot(): Promise<void> {
     try {
       const res = await fetch('traces.json', { cache: 'no-store' });
       if (res.ok) {
-        const list = (await res.json()) as Array<{ name: string; url: string; live?: string; stop?: string }>;
+        const list = (await res.json()) as Array<{ name: string; url?: string; ctf?: CtfFileRef[]; live?: string; stop?: string }>;
         if (list[0]?.live) {
           await followLive(list[0] as LiveEntry);
           return;
         }
         if (list[0]) {
-          await openTrace({ url: list[0].url, name: list[0].name, more: list.slice(1) });
+          await openTrace({ ...list[0], more: list.slice(1) });
           return;
         }
       }

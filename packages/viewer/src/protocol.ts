@@ -68,8 +68,15 @@ export interface FilterState {
   expr: string | undefined;
 }
 
+/** One file of a CTF trace directory (metadata, a stream, utp's skeleton): fetched from `url` or read from `file`. */
+export interface CtfFileRef {
+  name: string;
+  url?: string;
+  file?: Blob;
+}
+
 export type Request =
-  | { type: 'open'; url?: string; file?: Blob; name: string; shift?: number; add?: boolean; replace?: boolean }
+  | { type: 'open'; url?: string; file?: Blob; ctf?: CtfFileRef[]; name: string; shift?: number; add?: boolean; replace?: boolean }
   | { type: 'activate'; stream: number }
   | { type: 'frame'; req: FrameRequest }
   | { type: 'list'; from: number; count: number }

@@ -8,6 +8,7 @@ import { PerfDataSource, TraceDatSource, TraceModel, TaskState, stateName } from
 import type { EventSource } from '@utp/model';
 import { latencyFlags } from '@utp/traceevent';
 import { ZSTDDecoder } from 'zstddec';
+import { openCtfFiles, shiftedSource } from './ctf-open.js';
 import type { FilterState, FrameData, FrameRequest, ListRow, Request, RowFrame, RowSpec, Summary } from './protocol.js';
 
 interface Ctx {
@@ -89,8 +90,10 @@ function post(m: unknown, transfer: Transferable[] = []): void {
 async function open(r: Extract<Request, { type: 'open' }>): Promise<Summary> {
   const T0 = performance.now();
   const timings: Record<string, number> = {};
-  let bytes: Uint8Array;
-  if (r.file) bytes = new Uint8Array(await r.file.arrayBuffer());
+  let bytes = new Uint8Array(0);
+  if (r.ctf) {
+    /* a CTF directory: its files are read by openCtfFiles */
+  } else if (r.file) bytes = new Uint8Array(await r.file.arrayBuffer());
   else {
     const res = await fetch(r.url!);
     if (!res.ok) throw new Error(`Cannot fetch the trace: HTTP ${res.status}`);
@@ -104,7 +107,11 @@ async function open(r: Extract<Request, { type: 'open' }>): Promise<Summary> {
       if (d.level !== 'info' && warnings.length < 50) warnings.push(d.message);
     };
     const shift = BigInt(Math.round(r.shift ?? 0));
-    if (isPerfData(bytes)) {
+    if (r.ctf) {
+      // a CTF trace directory (ctf-open.ts)
+      const zstd = await fastZstd();
+      src = shiftedSource(await openCtfFiles(r.name, r.ctf, zstd ? { zstd } : {}, onDiagnostic), shift);
+    } else if (isPerfData(bytes)) {
       // a perf.data: its samples through the same model
       src = await PerfDataSource.open(new MemorySource(bytes, r.name), { onDiagnostic, tsOffset: shift });
     } else {

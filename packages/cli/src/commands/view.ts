@@ -15,6 +15,7 @@ import { spawn } from 'node:child_process';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { checkOutputPath, parseRecordArgs, runRecording } from './record.js';
+import { ctfDirFiles, isCtfDir, isPlainFile } from './view-ctf.js';
 import type { RecordSession } from '@utp/tracecmd';
 
 interface ViewArgs {
@@ -26,11 +27,12 @@ interface ViewArgs {
   record: string[];
 }
 
-const HELP = `usage: utp view [--port N] [--no-open] FILE...
+const HELP = `usage: utp view [--port N] [--no-open] FILE|CTF-DIR...
        utp view --live [--port N] [--no-open] -e EVENT... [-f FILTER] [-o FILE] [RECORD OPTIONS] [-- CMD ARGS]
 
-Opens trace.dat and perf.data files in the utp viewer (a web page served on 127.0.0.1); the
-viewer tells them apart by their content (a perf.data starts with PERFILE2).
+Opens trace.dat and perf.data files and CTF trace directories (utp's, LTTng's) in the utp viewer
+(a web page served on 127.0.0.1); the viewer tells files apart by their content (a perf.data starts
+with PERFILE2). Of a CTF directory only its metadata, stream files and utp's skeleton are served.
   --port N     listen on port N (default: a free port)
   --no-open    print the URL, do not start a browser
   --live       record this machine (utp record's recorder and options, in a private instance; root) and
@@ -111,14 +113,19 @@ export interface ViewServer {
 /** Starts the server (exported for tests). */
 export async function serveView(files: string[], port = 0, live?: LiveSource): Promise<ViewServer> {
   const app = appFiles();
-  const traces = files.map((f) => ({ path: f, name: basename(f), size: statSync(f).size }));
+  // a CTF directory: its files listed once, now (view-ctf.ts); each served by index under the trace's
+  const traces = files.map((f) => ({ path: f, name: basename(f), size: statSync(f).size, ctf: isCtfDir(f) ? ctfDirFiles(f) : undefined }));
   const token = randomBytes(18).toString('base64url');
   const prefix = `/${token}/`;
   const list = Buffer.from(
     JSON.stringify(
       live
         ? [{ name: live.name, url: 'live/trace', live: 'live/status', stop: 'live/stop' }]
-        : traces.map((t, i) => ({ name: t.name, url: `trace/${i}`, size: t.size })),
+        : traces.map((t, i) =>
+            t.ctf
+              ? { name: t.name, ctf: t.ctf.map((c, j) => ({ name: c.name, url: `trace/${i}/${j}`, size: c.size })) }
+              : { name: t.name, url: `trace/${i}`, size: t.size },
+          ),
     ),
   );
   let boundPort = port;
@@ -194,9 +201,17 @@ export async function serveView(files: string[], port = 0, live?: LiveSource): P
       );
       return;
     }
+    const c = /^trace\/(\d{1,6})\/(\d{1,6})$/.exec(rest);
+    if (c) {
+      const f = traces[Number(c[1])]?.ctf?.[Number(c[2])];
+      // still a regular file (not replaced by a link since it was listed)
+      if (!f || !isPlainFile(f.path)) deny(res, 404, 'Not found');
+      else sendFile(f.path);
+      return;
+    }
     const m = /^trace\/(\d{1,6})$/.exec(rest);
     const t = m ? traces[Number(m[1])] : undefined;
-    if (!t) {
+    if (!t || t.ctf) {
       deny(res, 404, 'Not found');
       return;
     }
@@ -354,7 +369,7 @@ async function runLive(a: ViewArgs): Promise<number> {
 
 const view: Command = {
   name: 'view',
-  summary: 'open trace.dat and perf.data files in the viewer (a page served on 127.0.0.1)',
+  summary: 'open trace.dat and perf.data files and CTF directories in the viewer (a page served on 127.0.0.1)',
   async run(argv) {
     const a = parseArgs(argv);
     if (a === 'help') {
@@ -372,8 +387,8 @@ const view: Command = {
         process.stderr.write(`utp view: cannot open '${f}': ${code === 'ENOENT' ? 'No such file or directory' : code}\n`);
         return 1;
       }
-      if (!st.isFile()) {
-        process.stderr.write(`utp view: cannot read '${f}': not a regular file\n`);
+      if (!st.isFile() && !isCtfDir(f)) {
+        process.stderr.write(`utp view: cannot read '${f}': not a regular file or a CTF directory (one with a metadata file)\n`);
         return 1;
       }
     }
