@@ -27,6 +27,10 @@ export interface PerfSample {
   callchainPos: number;
   /** RAW payload (the tracepoint record), a view into the record bytes. */
   raw: Uint8Array | undefined;
+  /** Where RAW lies without making that view: `rawBytes` (the record's bytes as parsed) at [rawPos, rawPos + rawLen); rawLen -1: none. */
+  rawBytes: Uint8Array | undefined;
+  rawPos: number;
+  rawLen: number;
   /** The remaining bits, kept as byte ranges into the record (branch stack, regs, stack, …). */
   weight: bigint;
   dataSrc: bigint;
@@ -35,28 +39,118 @@ export interface PerfSample {
   cgroup: bigint;
 }
 
+/**
+ * A sample whose 64-bit and array fields (ip, period, callchain, raw) are read from the record
+ * when first asked for: most consumers print a few fields, and a BigInt or a view per field and
+ * per sample was a good part of reading a perf.data. The record's bytes must still be there then
+ * (during the delivery of the record, as for every view the reader hands out).
+ */
+class LazySample implements PerfSample {
+  id = -1;
+  pid = -1;
+  tid = -1;
+  time = -1;
+  addr = 0n;
+  streamId = -1;
+  cpu = -1;
+  read: bigint[] | undefined = undefined;
+  callchainView: DataView | undefined = undefined;
+  callchainPos = 0;
+  rawBytes: Uint8Array | undefined = undefined;
+  rawPos = 0;
+  rawLen = -1;
+  weight = 0n;
+  dataSrc = 0n;
+  transaction = 0n;
+  physAddr = 0n;
+  cgroup = 0n;
+  #dv: DataView | undefined = undefined;
+  #le = true;
+  #ipPos = -1;
+  #ip = 0n;
+  #periodPos = -1;
+  #period = 0n;
+  #ccNr = -1;
+  #cc: BigUint64Array | undefined = undefined;
+  #raw: Uint8Array | undefined = undefined;
+
+  /** The record these lazy fields come from. */
+  from(dv: DataView, le: boolean): void {
+    this.#dv = dv;
+    this.#le = le;
+  }
+  get ip(): bigint {
+    if (this.#ipPos >= 0) {
+      this.#ip = this.#dv!.getBigUint64(this.#ipPos, this.#le);
+      this.#ipPos = -1;
+    }
+    return this.#ip;
+  }
+  set ip(v: bigint) {
+    this.#ipPos = -1;
+    this.#ip = v;
+  }
+  ipAt(p: number): void {
+    this.#ipPos = p;
+  }
+  get period(): bigint {
+    if (this.#periodPos >= 0) {
+      this.#period = this.#dv!.getBigUint64(this.#periodPos, this.#le);
+      this.#periodPos = -1;
+    }
+    return this.#period;
+  }
+  set period(v: bigint) {
+    this.#periodPos = -1;
+    this.#period = v;
+  }
+  periodAt(p: number): void {
+    this.#periodPos = p;
+  }
+  get callchain(): BigUint64Array | undefined {
+    if (this.#ccNr >= 0) {
+      const nr = this.#ccNr;
+      const cc = new BigUint64Array(nr);
+      const dv = this.#dv!,
+        le = this.#le;
+      for (let i = 0, p = this.callchainPos; i < nr; i++, p += 8) cc[i] = dv.getBigUint64(p, le);
+      this.#cc = cc;
+      this.#ccNr = -1;
+    }
+    return this.#cc;
+  }
+  set callchain(v: BigUint64Array | undefined) {
+    this.#ccNr = -1;
+    this.#cc = v;
+    if (v === undefined) this.callchainView = undefined;
+  }
+  callchainAt(dv: DataView, p: number, nr: number): void {
+    this.callchainView = dv;
+    this.callchainPos = p;
+    this.#ccNr = nr;
+    this.#cc = undefined;
+  }
+  get raw(): Uint8Array | undefined {
+    if (this.#raw === undefined && this.rawLen >= 0 && this.rawBytes)
+      this.#raw = this.rawBytes.subarray(this.rawPos, this.rawPos + this.rawLen);
+    return this.#raw;
+  }
+  set raw(v: Uint8Array | undefined) {
+    this.#raw = v;
+    this.rawBytes = v;
+    this.rawPos = 0;
+    this.rawLen = v ? v.length : -1;
+  }
+  rawAt(b: Uint8Array, p: number, n: number): void {
+    this.#raw = undefined;
+    this.rawBytes = b;
+    this.rawPos = p;
+    this.rawLen = n;
+  }
+}
+
 export function emptySample(): PerfSample {
-  return {
-    id: -1,
-    ip: 0n,
-    pid: -1,
-    tid: -1,
-    time: -1,
-    addr: 0n,
-    streamId: -1,
-    cpu: -1,
-    period: 0n,
-    read: undefined,
-    callchain: undefined,
-    callchainView: undefined,
-    callchainPos: 0,
-    raw: undefined,
-    weight: 0n,
-    dataSrc: 0n,
-    transaction: 0n,
-    physAddr: 0n,
-    cgroup: 0n,
-  };
+  return new LazySample();
 }
 
 /** Sets every field of `s` back to emptySample()'s values. */
@@ -130,6 +224,8 @@ export function parseSample(
 ): void {
   const t = a.sampleType;
   let p = start;
+  const lazy = s instanceof LazySample ? s : undefined;
+  lazy?.from(dv, le);
   if (t & SampleType.Identifier) {
     if (p + 8 > end) runsPast('identifier', where + (p - start));
     s.id = u64n(dv, p, le);
@@ -137,7 +233,8 @@ export function parseSample(
   }
   if (t & SampleType.Ip) {
     if (p + 8 > end) runsPast('ip', where + (p - start));
-    s.ip = dv.getBigUint64(p, le);
+    if (lazy) lazy.ipAt(p);
+    else s.ip = dv.getBigUint64(p, le);
     p += 8;
   }
   if (t & SampleType.Tid) {
@@ -173,7 +270,8 @@ export function parseSample(
   }
   if (t & SampleType.Period) {
     if (p + 8 > end) runsPast('period', where + (p - start));
-    s.period = dv.getBigUint64(p, le);
+    if (lazy) lazy.periodAt(p);
+    else s.period = dv.getBigUint64(p, le);
     p += 8;
   } else s.period = a.samplePeriod; // perf's evsel__parse_sample: the attr's period when samples carry none
   if (t & SampleType.Read) {
@@ -213,18 +311,24 @@ export function parseSample(
     p += 8;
     if (nr > (end - p) / 8)
       throw new PerfError(PerfErrorCode.BadRecord, 'Callchain runs past the record', { offset: where + (p - start), context: { nr } });
-    s.callchainView = dv;
-    s.callchainPos = p;
-    const cc = new BigUint64Array(nr);
-    for (let i = 0; i < nr; i++, p += 8) cc[i] = dv.getBigUint64(p, le);
-    s.callchain = cc;
+    if (lazy) {
+      lazy.callchainAt(dv, p, nr);
+      p += nr * 8;
+    } else {
+      s.callchainView = dv;
+      s.callchainPos = p;
+      const cc = new BigUint64Array(nr);
+      for (let i = 0; i < nr; i++, p += 8) cc[i] = dv.getBigUint64(p, le);
+      s.callchain = cc;
+    }
   }
   if (t & SampleType.Raw) {
     if (p + 4 > end) runsPast('raw size', where + (p - start));
     const n = dv.getUint32(p, le);
     p += 4;
     if (p + n > end) runsPast('raw data', where + (p - start));
-    s.raw = b.subarray(p, p + n);
+    if (lazy) lazy.rawAt(b, p, n);
+    else s.raw = b.subarray(p, p + n);
     p += n;
   }
   if (t & SampleType.BranchStack) {

@@ -384,15 +384,16 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
         start(o, t.comm, s);
         if (o.period) out.write(String(s.period).padStart(10) + ' ');
         if (o.event) b.chunk(o.nameChunk);
-        const raw = s.raw;
-        if (o.trace && raw && o.tp) {
+        // (RAW's place in the record's bytes: no view made per sample)
+        const raw = s.rawBytes;
+        if (o.trace && raw && s.rawLen >= 0 && o.tp) {
           if (raw.buffer !== rawBuffer) {
             rawBuffer = raw.buffer;
             record.page = new Uint8Array(rawBuffer);
             record.view = new DataView(rawBuffer);
           }
-          record.offset = raw.byteOffset;
-          record.size = raw.length;
+          record.offset = raw.byteOffset + s.rawPos;
+          record.size = s.rawLen;
           record.cpu = s.cpu;
           record.time = Math.max(0, s.time);
           tep.emitInfo(record, o.tp, 'default', b);
