@@ -44,7 +44,18 @@ export class LiveFeed {
     this.pageSize = s.pageSize;
     const kb = () => new KBuffer({ littleEndian: s.littleEndian, longSize: s.longSize });
     for (const [cpu, slot] of s.slotOf) {
-      const c: Cpu = { slot, cpu, ids: [], pages: [], kb: kb(), rec: new KRecord(), has: false, page: -1, last: -Infinity, passed: -Infinity };
+      const c: Cpu = {
+        slot,
+        cpu,
+        ids: [],
+        pages: [],
+        kb: kb(),
+        rec: new KRecord(),
+        has: false,
+        page: -1,
+        last: -Infinity,
+        passed: -Infinity,
+      };
       c.rec.cpu = cpu;
       this.cpus.set(cpu, c);
       this.order.push(c);

@@ -336,13 +336,16 @@ for (const [dir, per, minGrowth] of [
     m.append((sink) => feed.drain(sink, true), true);
     assert.ok(grew >= minGrowth, `the model grew over ${grew} of ${appends} appends before the last`);
     assert.equal(m.length, report.lines.length, 'event count');
-    for (let i = 0; i < m.length; i++) if (m.line(i) !== report.lines[i]!.text) assert.equal(m.line(i), report.lines[i]!.text, `event ${i}`);
+    for (let i = 0; i < m.length; i++)
+      if (m.line(i) !== report.lines[i]!.text) assert.equal(m.line(i), report.lines[i]!.text, `event ${i}`);
     assert.equal(m.analyses.lost.length, report.dropped.length, 'lost-event spans');
     for (const c of whole.cpus()) assert.deepEqual(m.store.eventsOfCpu(c), whole.store.eventsOfCpu(c), `cpu ${c}`);
     assert.deepEqual(m.tasks(), whole.tasks());
     for (const k of ['states', 'irqs', 'wakeups', 'lost'] as const)
       for (const col of ['start', 'end', 'a', 'b'] as const)
         assert.deepEqual(m.analyses[k][col].view(), whole.analyses[k][col].view(), `${k}.${col}`);
-    whole.analyses.cpuIntervals.forEach((iv, c) => assert.deepEqual(m.analyses.cpuIntervals[c]?.start.view(), iv.start.view(), `cpu ${c} intervals`));
+    for (const [c, iv] of whole.analyses.cpuIntervals.entries())
+      for (const col of ['start', 'end', 'a', 'b'] as const)
+        assert.deepEqual(m.analyses.cpuIntervals[c]?.[col].view(), iv[col].view(), `cpu ${c} intervals' ${col}`);
   });
 }

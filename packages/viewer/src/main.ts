@@ -4,7 +4,7 @@
  * search, filters, statistics, plugins, URL state, themes. Works from `utp view` (the trace URL
  * comes from traces.json next to the page) or as a static page with a dropped / picked file.
  */
-import type { LiveStatus, FilterState, FrameData, ListRow, Request, RowSpec, Summary } from './protocol.js';
+import type { LiveAppend, LiveStatus, FilterState, FrameData, ListRow, Request, RowSpec, Summary } from './protocol.js';
 import type { DrawContext } from './plugin.js';
 import { plugins } from './plugins/index.js';
 
@@ -735,7 +735,7 @@ function setTheme(d: boolean): void {
 
 // ------------------------------------------------------------------ opening
 
-type OpenRequest = { url?: string; file?: Blob; name: string; more?: Array<{ url: string; name: string }> };
+type OpenRequest = { url?: string; file?: Blob; name: string; more?: Array<{ url: string; name: string }>; live?: boolean };
 /** What was opened last (the shift control opens it again). */
 let lastOpen: OpenRequest | undefined;
 /** Each file's manual shift on the timeline, ns (URL `sh=`, the shift control). */
@@ -1131,9 +1131,13 @@ async function boot(): Promise<void> {
 
 interface LiveEntry {
   name: string;
+  /** The saved file (once saved). */
   url: string;
   live: string;
   stop: string;
+  /** The recording's head (a trace.dat without events) and its pages since per-CPU cursors. */
+  meta: string;
+  pages: string;
 }
 
 const sleep = (ms: number) => new Promise<void>((ok) => setTimeout(ok, ms));
@@ -1170,13 +1174,8 @@ function following(): boolean {
   return view.t0 <= a + slack && view.t1 >= b - slack;
 }
 
-/** Loads a newer snapshot into the open page, keeping the view (and following the end when fit). */
-async function reloadLive(e: LiveEntry): Promise<void> {
-  const follow = following();
-  const t0 = performance.now();
-  const s = await call<Summary>({ type: 'open', replace: true, name: e.name, url: new URL(e.url, location.href).href });
-  // for tests and benchmarks: the last reload (fetch of the snapshot + decode into a new model), ms
-  document.body.dataset.liveReloadMs = String(Math.round(performance.now() - t0));
+/** Shows a model that changed under the open page, keeping the view (and following the end when fit). */
+async function showGrown(s: Summary, follow: boolean): Promise<void> {
   summary = s;
   files = [s];
   active = 0;
@@ -1193,9 +1192,27 @@ async function reloadLive(e: LiveEntry): Promise<void> {
   void loadTasks();
 }
 
+/** Appends the pages drained since the last call to the open model (the worker fetches them). */
+async function appendLive(e: LiveEntry): Promise<LiveAppend> {
+  const follow = following();
+  const t0 = performance.now();
+  const r = await call<LiveAppend>({ type: 'liveAppend', url: new URL(e.pages, location.href).href });
+  // for tests and benchmarks: the last append (fetch + decode of the new pages), the worker's appends, pages
+  document.body.dataset.liveAppendMs = String(Math.round(performance.now() - t0));
+  document.body.dataset.liveAppends = String(r.appends);
+  document.body.dataset.livePages = String(r.pages);
+  if (r.summary) await showGrown(r.summary, follow);
+  return r;
+}
+
+/** Counts the models built from scratch for this page (the head, then the saved file). */
+function countLoad(): void {
+  document.body.dataset.liveLoads = String(Number(document.body.dataset.liveLoads ?? 0) + 1);
+}
+
 /**
- * Follows a recording: polls its status, reloads the trace recorded so far about twice a second
- * (when it grew), and loads the saved file once the recording stopped.
+ * Follows a recording: opens its head (formats, no events) once, then about twice a second appends
+ * the sub-buffers drained since, and swaps in the saved file once the recording stopped.
  */
 async function followLive(e: LiveEntry): Promise<void> {
   $('live-stop').addEventListener('click', () => {
@@ -1204,7 +1221,6 @@ async function followLive(e: LiveEntry): Promise<void> {
   });
   showLive(undefined, 'connecting…');
   let opened = false;
-  let shown = -1;
   for (;;) {
     let st: LiveStatus;
     try {
@@ -1218,21 +1234,29 @@ async function followLive(e: LiveEntry): Promise<void> {
     showLive(st);
     if (st.state === 'failed') return;
     const done = st.state === 'saved';
-    if (!opened || done || st.events !== shown) {
-      try {
-        if (!opened) {
-          await openTrace({ url: e.url, name: e.name });
-          opened = summary !== undefined;
-        } else await reloadLive(e);
-        shown = st.events;
-      } catch {
-        /* no whole sub-buffer yet, or the recorder is switching to the saved file: next round */
-      }
-      if (done && opened) {
+    try {
+      if (done) {
+        // the saved file replaces what was streamed (the last pages were drained after the last answer)
+        const follow = following();
+        const t0 = performance.now();
+        if (opened) {
+          const s = await call<Summary>({ type: 'open', replace: true, name: e.name, url: new URL(e.url, location.href).href });
+          await showGrown(s, follow);
+        } else await openTrace({ url: e.url, name: e.name });
+        countLoad();
+        document.body.dataset.liveReloadMs = String(Math.round(performance.now() - t0));
         showLive(st);
         document.body.dataset.liveDone = '1';
         return;
       }
+      if (!opened && st.state === 'recording') {
+        await openTrace({ url: e.meta, name: e.name, live: true });
+        opened = summary !== undefined;
+        if (opened) countLoad();
+      }
+      if (opened) await appendLive(e);
+    } catch {
+      /* the recorder is switching to the saved file: next round */
     }
     await sleep(done ? 200 : 500);
   }

@@ -4,11 +4,11 @@
  * The page never decodes anything itself, so it never freezes.
  */
 import { MemorySource, describeError } from '@utp/bytes';
-import { PerfDataSource, TraceDatSource, TraceModel, TaskState, stateName } from '@utp/model';
+import { LiveFeed, PerfDataSource, TraceDatSource, TraceModel, TaskState, stateName } from '@utp/model';
 import type { EventSource } from '@utp/model';
 import { latencyFlags } from '@utp/traceevent';
 import { ZSTDDecoder } from 'zstddec';
-import type { FilterState, FrameData, FrameRequest, ListRow, Request, RowFrame, RowSpec, Summary } from './protocol.js';
+import type { FilterState, FrameData, FrameRequest, LiveAppend, ListRow, Request, RowFrame, RowSpec, Summary } from './protocol.js';
 
 interface Ctx {
   postMessage(m: unknown, transfer?: Transferable[]): void;
@@ -120,8 +120,9 @@ async function open(r: Extract<Request, { type: 'open' }>): Promise<Summary> {
   }
   timings.open = performance.now() - T0;
   if (r.replace) {
-    // a live recording's newer snapshot: built aside, swapped in whole (queries meanwhile see the old one)
-    if (!src) throw new Error(error ?? 'Cannot read the snapshot');
+    // a live recording's saved file: built aside, swapped in whole (queries meanwhile see the streamed model)
+    if (!src) throw new Error(error ?? 'Cannot read the saved file');
+    live = undefined;
     const next = new TraceModel(src);
     await next.ingest({ progressEvery: 1 << 30 });
     for (const old of models) {
@@ -138,6 +139,7 @@ async function open(r: Extract<Request, { type: 'open' }>): Promise<Summary> {
     summary = summarize(r.name, next, src, undefined, timings);
     return summary;
   }
+  live = undefined;
   if (!r.add) {
     models.length = 0;
     model = undefined;
@@ -163,8 +165,95 @@ async function open(r: Extract<Request, { type: 'open' }>): Promise<Summary> {
     }
   }
   timings.model = performance.now() - T0;
+  if (r.live && m && src instanceof TraceDatSource)
+    live = { feed: new LiveFeed(src), model: m, name: r.name, cursors: [], idleAt: new Map(), appends: 0 };
   summary = summarize(r.name, m, src, error, timings);
   return summary;
+}
+
+/** utp view --live: the recording's model grown page by page (see LiveFeed). */
+let live:
+  | {
+      feed: LiveFeed;
+      model: TraceModel;
+      name: string;
+      /** Per CPU, in the server's order: bytes received. */
+      cursors: number[];
+      /** CPUs idle at the last answer: the clock then, and their cursor. */
+      idleAt: Map<number, { now: number; at: number }>;
+      appends: number;
+    }
+  | undefined;
+
+/** The stats file's "now ts" in the trace clock's unit: SECONDS.MICROSECONDS for the ns clocks, a count otherwise. */
+function statsTime(s: string): number {
+  const m = /^(\d+)\.(\d{6})$/.exec(s.trim());
+  if (m) return Number(m[1]) * 1e9 + Number(m[2]) * 1e3;
+  const n = Number(s);
+  return Number.isFinite(n) ? n : -Infinity;
+}
+
+async function liveAppend(url: string): Promise<LiveAppend> {
+  const L = live;
+  if (!L) throw new Error('No live recording is open');
+  const T0 = performance.now();
+  let stopped = false;
+  let appended = 0;
+  // a few rounds at most (each answer is bounded): the page asks again
+  for (let round = 0; round < 4; round++) {
+    const res = await fetch(`${url}?from=${L.cursors.join(',')}`, { cache: 'no-store' });
+    if (res.status === 503) {
+      stopped = true;
+      break;
+    }
+    if (!res.ok) throw new Error(`Cannot fetch the live pages: HTTP ${res.status}`);
+    const body = new Uint8Array(await res.arrayBuffer());
+    const hlen = new DataView(body.buffer, body.byteOffset).getUint32(0, true);
+    const head = JSON.parse(new TextDecoder().decode(body.subarray(4, 4 + hlen))) as {
+      cpus: Array<{ cpu: number; from: number; size: number; idle: boolean; now: string }>;
+      cmdlines: string;
+    };
+    let at = 4 + hlen;
+    let got = 0;
+    head.cpus.forEach((c, i) => {
+      if (c.from !== (L.cursors[i] ?? 0)) throw new Error(`live pages: cpu ${c.cpu} from ${c.from}, ${L.cursors[i] ?? 0} asked`);
+      if (c.size) L.feed.add(c.cpu, body.slice(at, at + c.size));
+      at += c.size;
+      got += c.size;
+      L.cursors[i] = c.from + c.size;
+      // idle at two answers in a row with nothing drained between: every record before the first
+      // answer's clock is in the pages (the drain may still have been writing at the first)
+      const prev = L.idleAt.get(c.cpu);
+      if (c.idle && prev && prev.at === L.cursors[i]) L.feed.pass(c.cpu, prev.now);
+      if (c.idle && (!prev || prev.at !== L.cursors[i])) L.idleAt.set(c.cpu, { now: statsTime(c.now), at: L.cursors[i]! });
+      else if (!c.idle) L.idleAt.delete(c.cpu);
+    });
+    // new cmdlines: the latest name of a pid wins, as in the saved file
+    const tep = (L.feed.source as TraceDatSource).tep;
+    for (const line of head.cmdlines.split('\n')) {
+      const m = /^(\d+) (.*)$/.exec(line);
+      if (m) tep.overrideComm(Number(m[1]), m[2]!);
+    }
+    const n = L.model.append((sink) => L.feed.drain(sink));
+    appended += n;
+    if (got < 1 << 21) break;
+  }
+  if (stopped) appended += L.model.append((sink) => L.feed.drain(sink, true), true);
+  if (appended > 0) L.appends++;
+  visCpu = undefined;
+  visTask = undefined;
+  taskStatesOf.delete(L.model);
+  irqByCpuOf.delete(L.model);
+  if (appended > 0 && visible) visible = undefined;
+  const out: LiveAppend = {
+    summary: appended > 0 ? summarize(L.name, L.model, L.model.source, undefined, { append: performance.now() - T0 }) : undefined,
+    appended,
+    appends: L.appends,
+    pages: L.feed.pages,
+    stopped,
+  };
+  if (out.summary) summary = out.summary;
+  return out;
 }
 
 function summarize(
@@ -426,7 +515,7 @@ function applyFilter(f: FilterState): { count: number; error?: string } {
 }
 
 async function handle(r: Request): Promise<unknown> {
-  if (!model && r.type !== 'open') {
+  if (!model && r.type !== 'open' && r.type !== 'liveAppend') {
     // nothing could be read: empty answers, the page shows the error
     if (r.type === 'frame') return { t0: r.req.t0, t1: r.req.t1, rows: [], wakeups: [], markers: [] } satisfies FrameData;
     if (r.type === 'list') return [];
@@ -436,6 +525,8 @@ async function handle(r: Request): Promise<unknown> {
   switch (r.type) {
     case 'open':
       return open(r);
+    case 'liveAppend':
+      return liveAppend(r.url);
     case 'frame':
       return frame(r.req);
     case 'list':

@@ -33,9 +33,10 @@ Opens trace.dat and perf.data files in the utp viewer (a web page served on 127.
 viewer tells them apart by their content (a perf.data starts with PERFILE2).
   --port N     listen on port N (default: a free port)
   --no-open    print the URL, do not start a browser
-  --live       record this machine (utp record's recorder and options, in a private instance; root) and
-               show the recording as it grows: half a second after each reload the page loads again
-               what was drained so far (events, CPU rows, lost events, the kernel's counts). The
+  --live       record this machine (utp record's recorder and options but -m, in a private instance;
+               root) and show the recording as it grows: the page loads the recording's head once,
+               then about twice a second the sub-buffers drained since, appended to what it shows
+               (events, CPU rows, lost events, the kernel's counts). The
                recording stops when CMD exits, on Ctrl-C (SIGINT/SIGTERM) or with the page's Stop
                button; it is saved as -o FILE (default trace.dat, replaced as utp record replaces it)
                and the page then shows that file. Ctrl-C again quits. tracefs is restored exactly as
@@ -95,10 +96,38 @@ export interface LiveSource {
   name: string;
   /** JSON-able progress: state ('recording', 'saving', 'saved', 'failed'), events, lost, per CPU. */
   status(): unknown;
-  /** A trace.dat of what was recorded so far (or the saved file once saved); undefined: none now. */
-  snapshot(): Promise<string | undefined>;
+  /** The recording's head: a trace.dat without event data (RecordSession.liveHead); undefined: none now. */
+  head(): Promise<string | undefined>;
+  /** The pages since per-CPU byte cursors, encoded as `live/pages` sends them (livePagesBody); undefined: stopped. */
+  pages(from: number[]): Buffer | undefined;
+  /** The saved file, once saved. */
+  saved(): string | undefined;
   /** The page's Stop button. */
   stop(): void;
+}
+
+/** Bytes of sub-buffers one `live/pages` answer carries at most (the page asks again for the rest). */
+export const LIVE_PAGES_MAX = 4 << 20;
+
+/**
+ * `live/pages`' body: a u32 (little-endian) length, that many bytes of JSON
+ * `{cpus: [{cpu, from, size, idle, now}], cmdlines}` (per CPU in the head's order: the byte cursor
+ * the data starts at, its size, whether the kernel's buffer was empty just before, its clock then as
+ * the stats file prints it; saved_cmdlines as text), then every CPU's `size` bytes in that order.
+ */
+export function livePagesBody(
+  cpus: ReadonlyArray<{ cpu: number; from: number; bytes: Uint8Array; idle: boolean; now: string }>,
+  cmdlines: Uint8Array,
+): Buffer {
+  const head = Buffer.from(
+    JSON.stringify({
+      cpus: cpus.map((c) => ({ cpu: c.cpu, from: c.from, size: c.bytes.length, idle: c.idle, now: c.now })),
+      cmdlines: Buffer.from(cmdlines).toString('latin1'),
+    }),
+  );
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(head.length);
+  return Buffer.concat([len, head, ...cpus.map((c) => c.bytes)]);
 }
 
 export interface ViewServer {
@@ -117,7 +146,7 @@ export async function serveView(files: string[], port = 0, live?: LiveSource): P
   const list = Buffer.from(
     JSON.stringify(
       live
-        ? [{ name: live.name, url: 'live/trace', live: 'live/status', stop: 'live/stop' }]
+        ? [{ name: live.name, url: 'live/trace', live: 'live/status', stop: 'live/stop', meta: 'live/meta', pages: 'live/pages' }]
         : traces.map((t, i) => ({ name: t.name, url: `trace/${i}`, size: t.size })),
     ),
   );
@@ -187,11 +216,33 @@ export async function serveView(files: string[], port = 0, live?: LiveSource): P
       send('application/json', Buffer.from(JSON.stringify(live.status())));
       return;
     }
-    if (live && rest === 'live/trace') {
-      live.snapshot().then(
-        (p) => (p ? sendFile(p) : deny(res, 503, 'Nothing recorded yet')),
-        () => deny(res, 503, 'No snapshot now'),
+    if (live && rest === 'live/meta') {
+      live.head().then(
+        (p) => (p ? sendFile(p) : deny(res, 503, 'Not recording')),
+        () => deny(res, 503, 'No head now'),
       );
+      return;
+    }
+    if (live && rest === 'live/pages') {
+      const q = new URLSearchParams(url.slice(path.length + 1)).get('from') ?? '';
+      if (!/^(\d{1,15}(,\d{1,15}){0,4095})?$/.test(q)) {
+        deny(res, 400, 'Bad cursor');
+        return;
+      }
+      let body: Buffer | undefined;
+      try {
+        body = live.pages(q ? q.split(',').map(Number) : []);
+      } catch {
+        // the recording stopped meanwhile (its files are gone): the page switches to the saved file
+      }
+      if (body) send('application/octet-stream', body);
+      else deny(res, 503, 'Not recording');
+      return;
+    }
+    if (live && rest === 'live/trace') {
+      const p = live.saved();
+      if (p) sendFile(p);
+      else deny(res, 503, 'Not saved yet');
       return;
     }
     const m = /^trace\/(\d{1,6})$/.exec(rest);
@@ -260,6 +311,7 @@ async function runLive(a: ViewArgs): Promise<number> {
   // utp record's -o rules (a regular file is replaced; a directory or device is refused), checked before recording
   parsed.opts.output = checkOutputPath(parsed.opts.output ?? 'trace.dat');
   const output = parsed.opts.output;
+  if ((parsed.opts.maxKb ?? 0) > 0) throw new UsageError('view: --live streams every page of the recording: -m cannot be used');
   // wake the drain often enough for the page to grow (a quarter second at most)
   parsed.opts.maxSleepMs ??= 250;
   const dir = mkdtempSync(join(tmpdir(), 'utp-live-'));
@@ -270,8 +322,7 @@ async function runLive(a: ViewArgs): Promise<number> {
   let saved: { events: number; lost: number; size: number } | undefined;
   let stopRecording: (() => void) | undefined;
   let server: ViewServer | undefined;
-  let n = 0;
-  let pending: Promise<string | undefined> | undefined;
+  let head: Promise<string | undefined> | undefined;
   const live: LiveSource = {
     name: basename(output),
     status: () => {
@@ -284,22 +335,18 @@ async function runLive(a: ViewArgs): Promise<number> {
         cpus: cpus.map((c) => ({ cpu: c.cpu, events: c.events, lost: c.lost })),
       };
     },
-    snapshot: () => {
-      if (state === 'saved') return Promise.resolve(output);
+    // written once (the formats do not change while recording; new cmdlines come with the pages)
+    head: () => {
       if (state !== 'recording' || !session) return Promise.resolve(undefined);
-      // one snapshot at a time; each under its own name, so a file being sent is never replaced
-      pending ??= (async () => {
-        const k = ++n;
-        const f = join(dir, `snapshot-${k}.dat`);
-        try {
-          return (await session!.snapshot(f)) === undefined ? undefined : f;
-        } finally {
-          pending = undefined;
-          rmSync(join(dir, `snapshot-${k - 3}.dat`), { force: true });
-        }
-      })();
-      return pending;
+      head ??= session.liveHead(join(dir, 'head.dat')).then((n) => (n === undefined ? undefined : join(dir, 'head.dat')));
+      return head;
     },
+    pages: (from) => {
+      if (state !== 'recording' || !session) return undefined;
+      const p = session.livePages(from, LIVE_PAGES_MAX);
+      return p && livePagesBody(p.cpus, p.cmdlines);
+    },
+    saved: () => (state === 'saved' ? output : undefined),
     stop: () => stopRecording?.(),
   };
   let status: number;
