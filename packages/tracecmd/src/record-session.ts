@@ -649,19 +649,22 @@ export class RecordSession {
   /**
    * While recording: the whole sub-buffers the drain has written per CPU since `from[i]` (bytes into
    * CPU i's data, i in instance.cpus() order), at most `maxBytes` in all (shared out between the CPUs
-   * that have more), with the kernel's view of each CPU read just before: `idle` when its ring buffer
-   * held no unread event, `now` its clock then (the stats' "now ts"), and saved_cmdlines now.
-   * Undefined once the session stopped (its files are gone).
+   * that have more), with the kernel's view of each CPU read just before: `passed`, its clock (as the
+   * stats file prints it) before which the CPU had no unread event (the oldest unread one's time, or
+   * "now" when there was none), and `complete` when the answer holds every byte written so far; and
+   * saved_cmdlines now. Undefined once the session stopped (its files are gone).
    */
   livePages(
     from: readonly number[],
     maxBytes: number,
-  ): { cpus: Array<{ cpu: number; from: number; bytes: Uint8Array; idle: boolean; now: string }>; cmdlines: Uint8Array } | undefined {
+  ):
+    | { cpus: Array<{ cpu: number; from: number; bytes: Uint8Array; passed: string; complete: boolean }>; cmdlines: Uint8Array }
+    | undefined {
     const inst = this.mustInstance();
     const drain = this.drain;
     if (!drain || this.cleaned) return undefined;
     const cpus = inst.cpus();
-    // the kernel first: a CPU seen empty then has all it had before "now" in the files read after
+    // the kernel first: what it had consumed then is in the files read after (or soon: the page asks again)
     const stats = cpus.map((c) => inst.cpuStats(c));
     const written = drain.bytesPerCpu();
     const ps = drain.pageSize;
@@ -697,9 +700,9 @@ export class RecordSession {
           closeSync(fd);
         }
       }
-      // idle: nothing unread in the kernel and every byte drained is in what is sent
-      const idle = stats[i]!.entries === 0 && at + bytes.length === Math.floor((written[i] ?? 0) / ps) * ps;
-      return { cpu, from: at, bytes, idle, now: stats[i]!.nowTs };
+      const st = stats[i]!;
+      const complete = at + bytes.length === Math.floor((written[i] ?? 0) / ps) * ps;
+      return { cpu, from: at, bytes, passed: st.entries === 0 ? st.nowTs : st.oldestEventTs, complete };
     });
     return { cpus: out, cmdlines: Instance.top().readBytes('saved_cmdlines') };
   }

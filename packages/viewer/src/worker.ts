@@ -166,7 +166,7 @@ async function open(r: Extract<Request, { type: 'open' }>): Promise<Summary> {
   }
   timings.model = performance.now() - T0;
   if (r.live && m && src instanceof TraceDatSource)
-    live = { feed: new LiveFeed(src), model: m, name: r.name, cursors: [], idleAt: new Map(), appends: 0 };
+    live = { feed: new LiveFeed(src), model: m, name: r.name, cursors: [], passed: new Map(), appends: 0 };
   summary = summarize(r.name, m, src, error, timings);
   return summary;
 }
@@ -179,13 +179,13 @@ let live:
       name: string;
       /** Per CPU, in the server's order: bytes received. */
       cursors: number[];
-      /** CPUs idle at the last answer: the clock then, and their cursor. */
-      idleAt: Map<number, { now: number; at: number }>;
+      /** Per CPU: the time the last answer said it had passed (see liveAppend). */
+      passed: Map<number, number>;
       appends: number;
     }
   | undefined;
 
-/** The stats file's "now ts" in the trace clock's unit: SECONDS.MICROSECONDS for the ns clocks, a count otherwise. */
+/** A stats file's time ("now ts", "oldest event ts") in the trace clock's unit: SECONDS.MICROSECONDS for the ns clocks, a count otherwise. */
 function statsTime(s: string): number {
   const m = /^(\d+)\.(\d{6})$/.exec(s.trim());
   if (m) return Number(m[1]) * 1e9 + Number(m[2]) * 1e3;
@@ -210,7 +210,7 @@ async function liveAppend(url: string): Promise<LiveAppend> {
     const body = new Uint8Array(await res.arrayBuffer());
     const hlen = new DataView(body.buffer, body.byteOffset).getUint32(0, true);
     const head = JSON.parse(new TextDecoder().decode(body.subarray(4, 4 + hlen))) as {
-      cpus: Array<{ cpu: number; from: number; size: number; idle: boolean; now: string }>;
+      cpus: Array<{ cpu: number; from: number; size: number; passed: string; complete: boolean }>;
       cmdlines: string;
     };
     let at = 4 + hlen;
@@ -221,12 +221,12 @@ async function liveAppend(url: string): Promise<LiveAppend> {
       at += c.size;
       got += c.size;
       L.cursors[i] = c.from + c.size;
-      // idle at two answers in a row with nothing drained between: every record before the first
-      // answer's clock is in the pages (the drain may still have been writing at the first)
-      const prev = L.idleAt.get(c.cpu);
-      if (c.idle && prev && prev.at === L.cursors[i]) L.feed.pass(c.cpu, prev.now);
-      if (c.idle && (!prev || prev.at !== L.cursors[i])) L.idleAt.set(c.cpu, { now: statsTime(c.now), at: L.cursors[i]! });
-      else if (!c.idle) L.idleAt.delete(c.cpu);
+      // the kernel had consumed every record of this CPU before `passed` when the last answer was made:
+      // those were in the files then or soon after, so in this answer when it holds all written
+      // (records still in the kernel then, and later ones, come after it)
+      const prev = L.passed.get(c.cpu);
+      if (prev !== undefined && c.complete) L.feed.pass(c.cpu, prev);
+      L.passed.set(c.cpu, statsTime(c.passed));
     });
     // new cmdlines: the latest name of a pid wins, as in the saved file
     const tep = (L.feed.source as TraceDatSource).tep;

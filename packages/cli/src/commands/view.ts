@@ -111,17 +111,18 @@ export const LIVE_PAGES_MAX = 4 << 20;
 
 /**
  * `live/pages`' body: a u32 (little-endian) length, that many bytes of JSON
- * `{cpus: [{cpu, from, size, idle, now}], cmdlines}` (per CPU in the head's order: the byte cursor
- * the data starts at, its size, whether the kernel's buffer was empty just before, its clock then as
- * the stats file prints it; saved_cmdlines as text), then every CPU's `size` bytes in that order.
+ * `{cpus: [{cpu, from, size, passed, complete}], cmdlines}` (per CPU in the head's order: the byte
+ * cursor the data starts at, its size, the CPU's clock as its stats file printed it just before, below
+ * which it had no unread event, whether every byte written is in the answer; saved_cmdlines as text),
+ * then every CPU's `size` bytes in that order.
  */
 export function livePagesBody(
-  cpus: ReadonlyArray<{ cpu: number; from: number; bytes: Uint8Array; idle: boolean; now: string }>,
+  cpus: ReadonlyArray<{ cpu: number; from: number; bytes: Uint8Array; passed: string; complete: boolean }>,
   cmdlines: Uint8Array,
 ): Buffer {
   const head = Buffer.from(
     JSON.stringify({
-      cpus: cpus.map((c) => ({ cpu: c.cpu, from: c.from, size: c.bytes.length, idle: c.idle, now: c.now })),
+      cpus: cpus.map((c) => ({ cpu: c.cpu, from: c.from, size: c.bytes.length, passed: c.passed, complete: c.complete })),
       cmdlines: Buffer.from(cmdlines).toString('latin1'),
     }),
   );
@@ -312,8 +313,11 @@ async function runLive(a: ViewArgs): Promise<number> {
   parsed.opts.output = checkOutputPath(parsed.opts.output ?? 'trace.dat');
   const output = parsed.opts.output;
   if ((parsed.opts.maxKb ?? 0) > 0) throw new UsageError('view: --live streams every page of the recording: -m cannot be used');
-  // wake the drain often enough for the page to grow (a quarter second at most)
+  // wake the drain often enough for the page to grow (a quarter second at most), and read(2) the page the
+  // kernel is writing too (as --no-splice does; splice takes whole pages only): a CPU with few events
+  // has them drained then, and the page's merge of the CPUs need not wait for its page to fill
   parsed.opts.maxSleepMs ??= 250;
+  parsed.opts.drainMode ??= 'read';
   const dir = mkdtempSync(join(tmpdir(), 'utp-live-'));
   const removeDir = () => rmSync(dir, { recursive: true, force: true });
   process.on('exit', removeDir);
