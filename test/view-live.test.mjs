@@ -309,6 +309,12 @@ test('utp view --live refuses what utp record refuses, before touching tracefs',
     assert.equal(r2.status, 1, r2.stderr);
     assert.match(r2.stderr, /Nothing to record/);
     assert.equal(r2.stderr.trim().split('\n').length, 1, r2.stderr);
+    // the page streams every page: a rotating output (-m) would drop some under it
+    const r3 = spawnSync(process.execPath, [UTP_BIN, 'view', '--live', '--no-open', '-e', 'sched', '-m', '100', '-o', join(dir, 'x.dat')], {
+      encoding: 'utf8',
+    });
+    assert.equal(r3.status, 2, r3.stderr);
+    assert.match(r3.stderr, /-m cannot be used/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -89,8 +89,12 @@ export class LiveFeed {
     if (!c.has) this.advance(c);
   }
 
-  /** `cpu` had nothing to read at time `ts` (the kernel's clock): its next records come after it. */
+  /**
+   * `cpu` had nothing to read before time `ts` (the kernel's clock): its next records come after it.
+   * Ignored when the file adjusts its times (TSC2NSEC, offsets): the kernel's clock is not theirs.
+   */
   pass(cpu: number, ts: number): void {
+    if (this.adjust) return;
     const c = this.cpus.get(cpu);
     if (c && ts > c.passed) c.passed = ts;
   }
