@@ -380,9 +380,9 @@ export class TraceDatSource implements EventSource {
 
   /**
    * A recording's head (this source opened on a trace.dat without data) fed sub-buffers as the
-   * drain writes them (utp view --live): `slotOf` gives the merge slot of a CPU of the recorded
-   * buffer (the last one of the file), `addPage` registers one whole sub-buffer for lazy decoding,
-   * `emit` hands one of its records to a sink as read() would.
+   * drain writes them (utp view --live, see LiveFeed): `liveSlots` gives the merge slot of each CPU
+   * of the recorded buffer (the file's last), `addPage` registers one whole sub-buffer for lazy
+   * decoding, `fillLive` makes one of its records a StreamEvent as read() does.
    */
   liveSlots(): { slotOf: Map<number, number>; pageSize: number; longSize: number; littleEndian: boolean } {
     if (!this.slots.length) {
@@ -425,7 +425,7 @@ export class TraceDatSource implements EventSource {
     return id;
   }
 
-  /** A reusable event for `emitLive` (its fields read from `cur.rec`). */
+  /** A reusable event for `fillLive` (its fields read from `cur.rec`). */
   liveEvent(cur: { rec: KRecord | undefined }): StreamEvent {
     return this.streamEvent(cur);
   }

@@ -166,7 +166,7 @@ async function open(r: Extract<Request, { type: 'open' }>): Promise<Summary> {
   }
   timings.model = performance.now() - T0;
   if (r.live && m && src instanceof TraceDatSource)
-    live = { feed: new LiveFeed(src), model: m, name: r.name, cursors: [], passed: new Map(), appends: 0 };
+    live = { feed: new LiveFeed(src), model: m, name: r.name, cursors: [], passed: new Map(), appends: 0, stopped: false };
   summary = summarize(r.name, m, src, error, timings);
   return summary;
 }
@@ -182,6 +182,8 @@ let live:
       /** Per CPU: the time the last answer said it had passed (see liveAppend). */
       passed: Map<number, number>;
       appends: number;
+      /** The recording stopped: everything received is in the model (finished). */
+      stopped: boolean;
     }
   | undefined;
 
@@ -197,10 +199,10 @@ async function liveAppend(url: string): Promise<LiveAppend> {
   const L = live;
   if (!L) throw new Error('No live recording is open');
   const T0 = performance.now();
-  let stopped = false;
+  let stopped = L.stopped;
   let appended = 0;
-  // a few rounds at most (each answer is bounded): the page asks again
-  for (let round = 0; round < 4; round++) {
+  // a few rounds at most while answers leave bytes behind (each is bounded): the page asks again
+  for (let round = 0; round < 4 && !stopped; round++) {
     const res = await fetch(`${url}?from=${L.cursors.join(',')}`, { cache: 'no-store' });
     if (res.status === 503) {
       stopped = true;
@@ -214,12 +216,10 @@ async function liveAppend(url: string): Promise<LiveAppend> {
       cmdlines: string;
     };
     let at = 4 + hlen;
-    let got = 0;
     head.cpus.forEach((c, i) => {
       if (c.from !== (L.cursors[i] ?? 0)) throw new Error(`live pages: cpu ${c.cpu} from ${c.from}, ${L.cursors[i] ?? 0} asked`);
       if (c.size) L.feed.add(c.cpu, body.slice(at, at + c.size));
       at += c.size;
-      got += c.size;
       L.cursors[i] = c.from + c.size;
       // the kernel had consumed every record of this CPU before `passed` when the last answer was made:
       // those were in the files then or soon after, so in this answer when it holds all written
@@ -236,9 +236,12 @@ async function liveAppend(url: string): Promise<LiveAppend> {
     }
     const n = L.model.append((sink) => L.feed.drain(sink));
     appended += n;
-    if (got < 1 << 21) break;
+    if (head.cpus.every((c) => c.complete)) break;
   }
-  if (stopped) appended += L.model.append((sink) => L.feed.drain(sink, true), true);
+  if (stopped && !L.stopped) {
+    L.stopped = true;
+    appended += L.model.append((sink) => L.feed.drain(sink, true), true);
+  }
   if (appended > 0) L.appends++;
   visCpu = undefined;
   visTask = undefined;

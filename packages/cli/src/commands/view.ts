@@ -34,9 +34,10 @@ viewer tells them apart by their content (a perf.data starts with PERFILE2).
   --port N     listen on port N (default: a free port)
   --no-open    print the URL, do not start a browser
   --live       record this machine (utp record's recorder and options but -m, in a private instance;
-               root) and show the recording as it grows: the page loads the recording's head once,
-               then about twice a second the sub-buffers drained since, appended to what it shows
-               (events, CPU rows, lost events, the kernel's counts). The
+               root; drained with read(2) as --no-splice) and show the recording as it grows: the
+               page loads the recording's head once, then about twice a second the sub-buffers
+               drained since, appended to what it shows (events, CPU rows, lost events, the
+               kernel's counts). The
                recording stops when CMD exits, on Ctrl-C (SIGINT/SIGTERM) or with the page's Stop
                button; it is saved as -o FILE (default trace.dat, replaced as utp record replaces it)
                and the page then shows that file. Ctrl-C again quits. tracefs is restored exactly as
