@@ -343,7 +343,13 @@ async function runLive(a: ViewArgs): Promise<number> {
     // written once (the formats do not change while recording; new cmdlines come with the pages)
     head: () => {
       if (state !== 'recording' || !session) return Promise.resolve(undefined);
-      head ??= session.liveHead(join(dir, 'head.dat')).then((n) => (n === undefined ? undefined : join(dir, 'head.dat')));
+      head ??= session.liveHead(join(dir, 'head.dat')).then(
+        (n) => (n === undefined ? undefined : join(dir, 'head.dat')),
+        (e: unknown) => {
+          head = undefined; // the next request tries again
+          throw e;
+        },
+      );
       return head;
     },
     pages: (from) => {
