@@ -88,20 +88,32 @@ async function launch() {
   });
 }
 
-/** Samples the page's event count while the recording runs (every 100 ms). */
+/**
+ * Samples the page's event count while the recording runs (every 100 ms), with the worker's append
+ * count and the page's count of models built from scratch.
+ */
 async function sampleCounts(page, live, until) {
   const seen = new Set();
+  const loads = new Set();
+  let appends = 0;
   while (!(await until())) {
     if (live.child.exitCode !== null) throw new Error(`utp view exited (${live.child.exitCode}) while recording: ${live.stderr()}`);
-    // only counts of drawn snapshots: while the first one loads, the count shows the decoder's progress
-    const [n, ready] = await page.evaluate(() => [
+    // only counts of drawn models: while the head loads, the count shows the decoder's progress
+    const [n, ready, a, l, state] = await page.evaluate(() => [
       Number(document.querySelector('[data-testid=event-count]').textContent),
       document.body.dataset.state === 'ready',
+      Number(document.body.dataset.liveAppends ?? 0),
+      Number(document.body.dataset.liveLoads ?? 0),
+      document.body.dataset.live,
     ]);
-    if (n > 0 && ready) seen.add(n);
+    if (n > 0 && ready && state === 'recording') {
+      seen.add(n);
+      loads.add(l);
+      appends = a;
+    }
     await page.waitForTimeout(100);
   }
-  return seen;
+  return { seen, loads, appends };
 }
 
 const instances = () =>
@@ -114,18 +126,37 @@ test('utp view --live: the page grows while CMD runs, then shows the saved file 
   const F = join(dir, 'live.dat');
   writeFileSync(F, 'an older file: utp record replaces it');
   const browser = await launch();
-  // -F -c (CMD's and its children's events only): each reload decodes everything so far, ~2 s per million events on this loaded
-  // 2-core VM; the whole machine's 1M+ events in these few seconds leave time for one reload only
-  const live = await startLive(['-e', 'sched', '-e', 'raw_syscalls', '-F', '-c', '-o', F, '--', 'sh', '-c', WORKLOAD]);
+  // -F -c (CMD's and its children's events only): the saved file the page loads at the end stays small. CMD on CPU 0
+  // only: the other CPUs record (next to) nothing, and the page must not wait for them (their stats say how far they got)
+  const live = await startLive([
+    '-e',
+    'sched',
+    '-e',
+    'raw_syscalls',
+    '-F',
+    '-c',
+    '-o',
+    F,
+    '--',
+    'taskset',
+    '-c',
+    '0',
+    'sh',
+    '-c',
+    WORKLOAD,
+  ]);
   t.after(() => live.end());
   try {
     assert.match(instances(), /utp-/, 'recording in a private instance');
     const page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
     await page.goto(live.url);
-    const seen = await sampleCounts(page, live, () =>
+    const { seen, loads, appends } = await sampleCounts(page, live, () =>
       page.evaluate(() => document.body.dataset.live === 'saved' || !!document.body.dataset.liveDone),
     );
     assert.ok(seen.size >= 2, `the count grew while recording: saw ${[...seen].join(', ')}`);
+    // grown by the worker's append path: one model built (the head's), appended to at every growth
+    assert.deepEqual([...loads], [1], 'one model built from scratch while recording');
+    assert.ok(appends >= seen.size - 1 && appends >= 2, `${appends} appends for ${seen.size} counts`);
     await live.waitFor(/saved .*live\.dat/);
     await page.waitForFunction(() => document.body.dataset.liveDone === '1' && document.body.dataset.state === 'ready', null, {
       timeout: 60_000,
@@ -135,11 +166,26 @@ test('utp view --live: the page grows while CMD runs, then shows the saved file 
     assert.doesNotMatch(instances(), /utp-/);
     const ref = reportLines(F);
     assert.ok(ref.events > 1000, `${ref.events} events`);
-    const ms = await page.evaluate(() => document.body.dataset.liveReloadMs);
-    console.log(`# live: counts seen while recording ${[...seen].join(', ')}; ${ref.events} saved; last reload ${ms} ms`);
+    const [ms, am, pages] = await page.evaluate(() => [
+      document.body.dataset.liveReloadMs,
+      document.body.dataset.liveAppendMs,
+      document.body.dataset.livePages,
+    ]);
+    console.log(
+      `# live: counts seen while recording ${[...seen].join(', ')} (${appends} appends, ${pages} pages, last ${am} ms); ${ref.events} saved; loading it ${ms} ms`,
+    );
     assert.equal(await page.textContent('[data-testid=event-count]'), String(ref.events), 'the page shows every saved event');
-    assert.ok(Math.max(...seen) <= ref.events, 'no snapshot showed more than the saved file');
-    assert.equal(utpReport(F), ref.text, 'utp report == trace-cmd report on the saved file');
+    assert.equal(await page.evaluate(() => document.body.dataset.liveLoads), '2', 'then the saved file, built once');
+    assert.ok(Math.max(...seen) <= ref.events, 'nothing streamed that the saved file does not hold');
+    const utpText = utpReport(F);
+    assert.equal(
+      utpText
+        .split('\n')
+        .slice(1)
+        .filter((l) => l && !/(^|: )CPU:\d+ \[.*EVENTS DROPPED\]$/.test(l)).length,
+      ref.events,
+    );
+    assert.equal(utpText, ref.text, 'utp report == trace-cmd report on the saved file');
     assert.match(await page.textContent('[data-testid=live-status]'), /saved live\.dat/);
     assert.equal(await page.isVisible('[data-testid=live-stop]'), false);
     const rows = await page.evaluate(() => document.body.dataset.rows);
@@ -217,6 +263,13 @@ test('utp view --live: lost events (a storm into a 16 KiB buffer) in the status 
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
     await page.goto(live.url);
+    // while recording, the streamed pages' missed-events counts are lost-event spans already
+    let streamedSpans = 0;
+    while (!(await page.evaluate(() => document.body.dataset.live === 'saved' || !!document.body.dataset.liveDone))) {
+      const [n, state] = await page.evaluate(() => [Number(document.body.dataset.lostSpans ?? 0), document.body.dataset.live]);
+      if (state === 'recording') streamedSpans = Math.max(streamedSpans, n);
+      await page.waitForTimeout(100);
+    }
     await live.waitFor(/saved .*lost\.dat/, 120_000);
     await page.waitForFunction(() => document.body.dataset.liveDone === '1' && document.body.dataset.state === 'ready', null, {
       timeout: 60_000,
@@ -235,6 +288,7 @@ test('utp view --live: lost events (a storm into a 16 KiB buffer) in the status 
       dropped,
       'one lost-events span per EVENTS DROPPED line',
     );
+    assert.ok(streamedSpans > 0 && streamedSpans <= dropped, `lost-event spans while recording: ${streamedSpans} (${dropped} saved)`);
     await page.screenshot({ path: join(OUT, 'live-lost.png') });
     live.child.kill('SIGINT');
     assert.equal((await live.exited).code, 0, live.stderr());
@@ -255,6 +309,12 @@ test('utp view --live refuses what utp record refuses, before touching tracefs',
     assert.equal(r2.status, 1, r2.stderr);
     assert.match(r2.stderr, /Nothing to record/);
     assert.equal(r2.stderr.trim().split('\n').length, 1, r2.stderr);
+    // the page streams every page: a rotating output (-m) would drop some under it
+    const r3 = spawnSync(process.execPath, [UTP_BIN, 'view', '--live', '--no-open', '-e', 'sched', '-m', '100', '-o', join(dir, 'x.dat')], {
+      encoding: 'utf8',
+    });
+    assert.equal(r3.status, 2, r3.stderr);
+    assert.match(r3.stderr, /-m cannot be used/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -262,15 +322,30 @@ test('utp view --live refuses what utp record refuses, before touching tracefs',
 });
 
 test('the live server: token, Host and method checks on the live endpoints (no tracefs needed)', async () => {
-  const { serveView } = await import(join(ROOT, 'packages/cli/dist/commands/view.js'));
+  const { serveView, livePagesBody } = await import(join(ROOT, 'packages/cli/dist/commands/view.js'));
   let stops = 0;
   const dir = tmpDir('utp-view-live-srv-');
-  const snap = join(dir, 'snap.dat');
-  writeFileSync(snap, 'not really a trace');
+  const headFile = join(dir, 'head.dat');
+  writeFileSync(headFile, 'not really a head');
+  const savedFile = join(dir, 'x.dat');
+  writeFileSync(savedFile, 'not really a trace');
+  let saved = false;
+  const asked = [];
   const s = await serveView([], 0, {
     name: 'x.dat',
     status: () => ({ state: 'recording', output: 'x.dat', events: 5, lost: 1, cpus: [] }),
-    snapshot: async () => snap,
+    head: async () => headFile,
+    pages: (from) => {
+      asked.push(from);
+      return livePagesBody(
+        [
+          { cpu: 0, from: from[0] ?? 0, bytes: new Uint8Array([1, 2, 3]), passed: '1.000001', complete: false },
+          { cpu: 1, from: from[1] ?? 0, bytes: new Uint8Array(0), passed: '1.000002', complete: true },
+        ],
+        new TextEncoder().encode('42 sh\n'),
+      );
+    },
+    saved: () => (saved ? savedFile : undefined),
     stop: () => {
       stops++;
     },
@@ -278,14 +353,37 @@ test('the live server: token, Host and method checks on the live endpoints (no t
   try {
     const base = `http://127.0.0.1:${s.port}`;
     const list = await (await fetch(`${s.url}traces.json`)).json();
-    assert.deepEqual(list, [{ name: 'x.dat', url: 'live/trace', live: 'live/status', stop: 'live/stop' }]);
+    assert.deepEqual(list, [
+      { name: 'x.dat', url: 'live/trace', live: 'live/status', stop: 'live/stop', meta: 'live/meta', pages: 'live/pages' },
+    ]);
     assert.equal((await (await fetch(`${s.url}live/status`)).json()).events, 5);
+    assert.equal(await (await fetch(`${s.url}live/meta`)).text(), 'not really a head');
+    // the pages: u32 length, JSON, then each CPU's bytes; cursors as the page sends them
+    const body = new Uint8Array(await (await fetch(`${s.url}live/pages?from=4096,8192`)).arrayBuffer());
+    const hl = new DataView(body.buffer).getUint32(0, true);
+    assert.deepEqual(JSON.parse(new TextDecoder().decode(body.subarray(4, 4 + hl))), {
+      cpus: [
+        { cpu: 0, from: 4096, size: 3, passed: '1.000001', complete: false },
+        { cpu: 1, from: 8192, size: 0, passed: '1.000002', complete: true },
+      ],
+      cmdlines: '42 sh\n',
+    });
+    assert.deepEqual([...body.subarray(4 + hl)], [1, 2, 3]);
+    assert.equal((await fetch(`${s.url}live/pages`)).status, 200);
+    assert.deepEqual(asked, [[4096, 8192], []]);
+    for (const bad of ['x', '1,,2', '-1', '1e9', '1'.repeat(16)])
+      assert.equal((await fetch(`${s.url}live/pages?from=${bad}`)).status, 400, bad);
+    assert.equal(asked.length, 2, 'bad cursors never reach the recorder');
+    assert.equal((await fetch(`${s.url}live/trace`)).status, 503, 'nothing saved yet');
+    saved = true;
     assert.equal(await (await fetch(`${s.url}live/trace`)).text(), 'not really a trace');
     assert.equal((await fetch(`${base}/wrong-token/live/stop`, { method: 'POST' })).status, 403);
     assert.equal((await fetch(`${s.url}live/../live/stop`, { method: 'POST' })).status, 204); // fetch normalises the path
     assert.equal(stops, 1);
     assert.equal((await fetch(`${s.url}traces.json`, { method: 'POST' })).status, 405);
     assert.equal((await fetch(`${s.url}live/status`, { method: 'PUT' })).status, 405);
+    assert.equal((await fetch(`${s.url}live/pages`, { method: 'POST' })).status, 405);
+    assert.equal((await fetch(`${base}/wrong-token/live/pages`)).status, 403);
     // a page on another origin (DNS rebinding) cannot stop it: the Host check
     const code = await new Promise((ok, fail) => {
       const u = new URL(`${s.url}live/stop`);

@@ -66,6 +66,56 @@ test('a fresh trace: the model line by line against trace-cmd report, then the p
     assert.deepEqual(closed, want, `cpu ${cpu}`);
   }
 
+  // the same file fed page by page (utp view --live's path: LiveFeed into TraceModel.append), the CPUs' pages
+  // interleaved in uneven batches: every line is trace-cmd report's, in its order, and the indexes are the loaded model's
+  {
+    const { LiveFeed } = await import(join(ROOT, 'packages/model/dist/index.js'));
+    const { decompressorFor } = await import(join(ROOT, 'packages/tracedat/dist/index.js'));
+    const bytes = readFileSync(file);
+    const src = await TraceDatSource.open(new MemorySource(bytes));
+    const buf = src.td.buffers[src.td.buffers.length - 1];
+    // each CPU's pages as the drain wrote them: a compressed file's chunks ([u32 zsize][u32 usize][data],
+    // after a u32 count) inflated
+    const le = src.td.littleEndian;
+    const raw = buf.cpus.map((c) => {
+      if (!buf.compressed || !c.size) return bytes.subarray(c.offset, c.offset + c.size);
+      const data = bytes.subarray(c.offset); // (a compressed CPU's size is not what it takes in the file)
+      const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+      const inflate = decompressorFor(src.td.compression);
+      const parts = [];
+      for (let k = 0, o = 4, n = dv.getUint32(0, le); k < n; k++) {
+        const z = dv.getUint32(o, le),
+          u = dv.getUint32(o + 4, le);
+        parts.push(inflate(data.subarray(o + 8, o + 8 + z), u));
+        o += 8 + z;
+      }
+      return Buffer.concat(parts);
+    });
+    const feed = new LiveFeed(src);
+    const g = new TraceModel(src);
+    const ps = feed.pageSize;
+    const at = raw.map(() => 0);
+    const end = raw.map((r) => Math.floor(r.length / ps) * ps);
+    let grew = 0;
+    for (let round = 0, more = true; more; round++) {
+      more = false;
+      for (let cpu = 0; cpu < at.length; cpu++) {
+        const n = Math.min(end[cpu] - at[cpu], ps * (1 + ((round + cpu) % 3)));
+        if (n <= 0) continue;
+        feed.add(cpu, raw[cpu].subarray(at[cpu], at[cpu] + n));
+        at[cpu] += n;
+        more = true;
+      }
+      if (g.append((sink) => feed.drain(sink)) > 0) grew++;
+    }
+    g.append((sink) => feed.drain(sink, true), true);
+    assert.ok(grew >= 2, `grown over ${grew} appends`);
+    assert.equal(g.length, lines.length);
+    for (let i = 0; i < g.length; i++) if (g.line(i) !== lines[i]) assert.equal(g.line(i), lines[i], `fed page by page: event ${i}`);
+    for (const cpu of m.cpus()) assert.deepEqual(g.store.eventsOfCpu(cpu), m.store.eventsOfCpu(cpu), `cpu ${cpu}`);
+    assert.deepEqual(g.tasks(), m.tasks());
+  }
+
   // the page
   const { serveView } = await import(join(ROOT, 'packages/cli/dist/commands/view.js'));
   const s = await serveView([file]);

@@ -278,6 +278,16 @@ export class Analyses {
     this.lost.push(c ? c.last : l.ts, l.ts, l.cpu, l.count, l.buffer);
   }
 
+  /**
+   * A growing trace (utp view --live): makes what was derived so far queryable (the intervals
+   * closed since the last call sorted in), leaving the open ones open for the events to come.
+   */
+  settle(): void {
+    this.states.sortByStart();
+    this.irqs.sortByStart();
+    this.wakeups.sortByStart();
+  }
+
   /** Closes what is still open at the end of the trace. */
   finish(): void {
     const end = this.lastTs;

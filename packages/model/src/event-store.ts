@@ -1,12 +1,13 @@
 /**
  * EventStore: the events of one source as columns (no object per event). Appendable: `append`
- * takes a StreamEvent (a source's sink calls it), `index()` (re)builds the per-CPU and per-task
- * indexes over what is there. Time is nanoseconds as Float64 (exact below 2^53).
+ * takes a StreamEvent (a source's sink calls it), `index()` adds what was appended since its last
+ * call to the per-CPU and per-task indexes. Time is nanoseconds as Float64 (exact below 2^53).
  *
  * Bytes per event: ts 8 + loc 8 + pid 4 + cpu 2 + class 2 + flags 1 + preempt 1 + buffer 1
- * = 27, plus 4 for the per-CPU index and 4 for the per-task index = 35.
+ * = 27, plus 4 for the per-CPU index and 4 for the per-task index = 35 (once trimmed).
  */
 import type { StreamEvent } from './event-stream.js';
+import { GrowI32 } from './grow.js';
 
 function grow<T extends Float64Array | Int32Array | Uint16Array | Uint8Array>(a: T, n: number, make: (n: number) => T): T {
   const b = make(n);
@@ -27,13 +28,14 @@ export class EventStore {
   buffer = new Uint8Array(1024);
   /** Largest CPU number seen + 1. */
   cpuCount = 0;
-  /** Event indexes by CPU (CSR: cpuStart[c] .. cpuStart[c+1] in cpuIndex), sorted by time. */
-  cpuIndex = new Int32Array(0);
+  /**
+   * Event indexes by CPU and by task, in time order, appended to as events come (index() adds the
+   * events since the last call: a live trace's new tail costs only its own length).
+   */
+  private readonly cpuLists: GrowI32[] = [];
+  private readonly taskLists = new Map<number, GrowI32>();
+  /** Per-CPU event counts as CSR offsets (cpuStart[c+1] - cpuStart[c]), as of the last index(). */
   cpuStart = new Int32Array(1);
-  /** Event indexes by task, grouped by pid (taskPids sorted; taskStart CSR offsets); built on first use (tasks(), eventsOfTask()). */
-  taskIndex = new Int32Array(0);
-  taskPids = new Int32Array(0);
-  taskStart = new Int32Array(1);
   private indexed = 0;
 
   private ensure(n: number): void {
@@ -90,80 +92,54 @@ export class EventStore {
     this.buffer = this.buffer.slice(0, n);
   }
 
-  /** Builds the per-CPU index now and marks the per-task one stale (built on first use). */
+  /** Adds the events appended since the last call to the per-CPU and per-task indexes. */
   index(): void {
     const n = this.length;
-    if (this.indexed === n && this.cpuIndex.length === n) return;
-    const nc = this.cpuCount;
-    const cs = new Int32Array(nc + 1);
-    const cpu = this.cpu;
-    for (let i = 0; i < n; i++) cs[cpu[i]! + 1]!++;
-    for (let c = 0; c < nc; c++) cs[c + 1]! += cs[c]!;
-    const fill = cs.slice(0, nc);
-    const ci = new Int32Array(n);
-    for (let i = 0; i < n; i++) ci[fill[cpu[i]!]!++] = i;
-    this.cpuIndex = ci;
-    this.cpuStart = cs;
-    this.indexed = n;
-    this.tasksIndexed = -1;
-  }
-
-  private tasksIndexed = -1;
-  /** The per-task index (counting sort by pid, stable). */
-  private indexTasks(): void {
-    const n = this.length;
-    if (this.tasksIndexed === n) return;
-    // tasks: distinct pids, sorted
-    const pid = this.pid;
-    const seen = new Map<number, number>();
-    for (let i = 0; i < n; i++) {
-      const p = pid[i]!;
-      seen.set(p, (seen.get(p) ?? 0) + 1);
-    }
-    const pids = Int32Array.from(seen.keys()).sort();
-    const slotOf = new Map<number, number>();
-    const ts = new Int32Array(pids.length + 1);
-    for (let k = 0; k < pids.length; k++) {
-      slotOf.set(pids[k]!, k);
-      ts[k + 1] = ts[k]! + seen.get(pids[k]!)!;
-    }
-    const tfill = ts.slice(0, pids.length);
-    const ti = new Int32Array(n);
-    // a per-event slot lookup through the map is the slow part; cache the last pid
-    let lastPid = NaN,
-      lastSlot = 0;
-    for (let i = 0; i < n; i++) {
+    const cpu = this.cpu,
+      pid = this.pid;
+    const lists = this.cpuLists,
+      tasks = this.taskLists;
+    // a per-event map lookup is the slow part of the task index: cache the last pid's list
+    let lastPid = NaN;
+    let last: GrowI32 | undefined;
+    for (let i = this.indexed; i < n; i++) {
+      const c = cpu[i]!;
+      (lists[c] ??= new GrowI32(256)).push(i);
       const p = pid[i]!;
       if (p !== lastPid) {
         lastPid = p;
-        lastSlot = slotOf.get(p)!;
+        last = tasks.get(p);
+        if (!last) tasks.set(p, (last = new GrowI32(64)));
       }
-      ti[tfill[lastSlot]!++] = i;
+      last!.push(i);
     }
-    this.taskIndex = ti;
-    this.taskPids = pids;
-    this.taskStart = ts;
-    this.tasksIndexed = n;
+    this.indexed = n;
+    const cs = new Int32Array(this.cpuCount + 1);
+    for (let c = 0; c < this.cpuCount; c++) cs[c + 1] = cs[c]! + (lists[c]?.length ?? 0);
+    this.cpuStart = cs;
+    // a store that was trimmed is complete: drop the lists' spare capacity too
+    if (this.ts.length === n) {
+      for (const l of lists) l?.trim();
+      for (const l of tasks.values()) l.trim();
+    }
   }
 
-  /** Distinct pids (sorted) and their event counts (CSR offsets in `taskStart`). */
+  /** Distinct pids (sorted) and their event counts (CSR offsets in `start`), as of the last index(). */
   tasks(): { pids: Int32Array; start: Int32Array } {
-    this.indexTasks();
-    return { pids: this.taskPids, start: this.taskStart };
+    const pids = Int32Array.from(this.taskLists.keys()).sort();
+    const start = new Int32Array(pids.length + 1);
+    for (let k = 0; k < pids.length; k++) start[k + 1] = start[k]! + this.taskLists.get(pids[k]!)!.length;
+    return { pids, start };
   }
 
   /** Event indexes of one CPU (a view, time order). */
   eventsOfCpu(cpu: number): Int32Array {
-    if (cpu < 0 || cpu >= this.cpuStart.length - 1) return new Int32Array(0);
-    return this.cpuIndex.subarray(this.cpuStart[cpu]!, this.cpuStart[cpu + 1]!);
+    return this.cpuLists[cpu]?.view() ?? new Int32Array(0);
   }
 
   /** Event indexes of one task (a view, time order). */
   eventsOfTask(pid: number): Int32Array {
-    this.indexTasks();
-    const k = lowerBoundI32(this.taskPids, pid);
-    if (k >= this.taskPids.length || this.taskPids[k] !== pid) return new Int32Array(0);
-    return this.taskIndex.subarray(this.taskStart[k]!, this.taskStart[k + 1]!);
+    return this.taskLists.get(pid)?.view() ?? new Int32Array(0);
   }
 
   /** First event index with ts >= t. */
@@ -179,10 +155,13 @@ export class EventStore {
     return lo;
   }
 
-  /** Bytes held by the columns and indexes (the task index counted as built). */
+  /** Bytes held by the columns and indexes. */
   get byteLength(): number {
-    this.indexTasks();
+    let lists = 0;
+    for (const l of this.cpuLists) lists += l?.data.byteLength ?? 0;
+    for (const l of this.taskLists.values()) lists += l.data.byteLength;
     return (
+      lists +
       this.ts.byteLength +
       this.loc.byteLength +
       this.pid.byteLength +
@@ -191,11 +170,7 @@ export class EventStore {
       this.flags.byteLength +
       this.preempt.byteLength +
       this.buffer.byteLength +
-      this.cpuIndex.byteLength +
-      this.cpuStart.byteLength +
-      this.taskIndex.byteLength +
-      this.taskPids.byteLength +
-      this.taskStart.byteLength
+      this.cpuStart.byteLength
     );
   }
 }

@@ -1,6 +1,7 @@
 // Public API of @utp/model: the unified event stream, its trace.dat and perf.data sources, the columnar model.
 export * from './event-stream.js';
 export { TraceDatSource } from './tracedat-source.js';
+export { LiveFeed } from './live-feed.js';
 export type { TraceDatSourceOptions } from './tracedat-source.js';
 export { PerfDataSource } from './perfdata-source.js';
 export type { PerfDataSourceOptions } from './perfdata-source.js';

@@ -13,6 +13,8 @@ export class Intervals {
   readonly c = new GrowI32(256);
   readonly d = new GrowI32(256);
   private sorted = true;
+  /** The prefix sorted by the last sortByStart() (a growing trace sorts only what came after it). */
+  private sortedUpTo = 0;
 
   get length(): number {
     return this.start.length;
@@ -28,20 +30,39 @@ export class Intervals {
     this.d.push(d);
   }
 
-  /** Makes `start` ascending (stable). */
+  /**
+   * Makes `start` ascending (stable). Only the intervals pushed since the last call and those of
+   * the sorted prefix they must go between are moved: intervals close soon after they start, so a
+   * growing trace re-sorts a short tail.
+   */
   sortByStart(): void {
-    if (this.sorted) return;
     const n = this.length;
-    const order = new Int32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
+    if (this.sorted) {
+      this.sortedUpTo = n;
+      return;
+    }
     const s = this.start.data;
+    let min = Infinity;
+    for (let i = this.sortedUpTo; i < n; i++) if (s[i]! < min) min = s[i]!;
+    // the first of the prefix that starts after the tail's earliest (equal starts keep their order)
+    let lo = 0,
+      hi = this.sortedUpTo;
+    while (lo < hi) {
+      const m = (lo + hi) >>> 1;
+      if (s[m]! <= min) lo = m + 1;
+      else hi = m;
+    }
+    const q = lo;
+    const order = new Int32Array(n - q);
+    for (let i = q; i < n; i++) order[i - q] = i;
     const sortedOrder = Array.from(order).sort((x, y) => s[x]! - s[y]! || x - y);
     const cols = [this.start, this.end, this.a, this.b, this.c, this.d] as const;
     for (const col of cols) {
-      const old = col.data.slice(0, n);
-      for (let i = 0; i < n; i++) (col.data as Float64Array | Int32Array)[i] = old[sortedOrder[i]!]!;
+      const old = col.data.slice(q, n);
+      for (let i = q; i < n; i++) (col.data as Float64Array | Int32Array)[i] = old[sortedOrder[i - q]! - q]!;
     }
     this.sorted = true;
+    this.sortedUpTo = n;
   }
 
   /** First interval whose start >= t (after sortByStart). */

@@ -15,6 +15,7 @@ import { formatTime } from '@utp/traceevent';
 import { TraceDatSource } from './tracedat-source.js';
 import { TraceModel, Timeline } from './trace-model.js';
 import { TaskState } from './analyses.js';
+import { LiveFeed } from './live-feed.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SUCCEED = ROOT + 'testdata/succeed/';
@@ -291,3 +292,60 @@ test('two files on one timeline: each keeps its own offsets, a manual shift move
   tl.alignStarts();
   assert.equal(a.start + a.shift, b.start + b.shift);
 });
+
+/**
+ * A recording fed page by page (utp view --live's LiveFeed): each CPU's sub-buffers of a fixture in
+ * uneven batches, the CPUs interleaved, merged up to the time every CPU has passed after each batch;
+ * the grown model must be the one a single load makes (trace-cmd report's lines, lost events,
+ * indexes, intervals).
+ */
+// (uncompressed fixtures: their CPU data is the drain's pages as they are; dropped-subbuf8k-v6's 8 KiB
+// sub-buffers are fed whole, two of its 4 KiB header pages at a time, its missed counts lying in the second)
+for (const [dir, per, minGrowth] of [
+  ['sched-v6', 1, 1],
+  ['dropped-subbuf8k-v6', 2, 2],
+] as const) {
+  test(`${dir}: fed page by page to a growing model, it equals the loaded file`, async () => {
+    const bytes = traceBytes(dir);
+    const { model: whole, report } = await load(dir);
+    const src = await TraceDatSource.open(new MemorySource(bytes, dir));
+    const feed = new LiveFeed(src);
+    const m = new TraceModel(src);
+    const buf = src.td.buffers[src.td.buffers.length - 1]!;
+    const ps = feed.pageSize;
+    const at = buf.cpus.map((c) => c.offset);
+    const end = buf.cpus.map((c) => c.offset + Math.floor(c.size / ps) * ps);
+    let round = 0,
+      appends = 0,
+      grew = 0;
+    for (let more = true; more; round++) {
+      more = false;
+      buf.cpus.forEach((_c, cpu) => {
+        const n = Math.min(end[cpu]! - at[cpu]!, ps * per * (1 + ((round + cpu) % 2)));
+        if (n <= 0) return;
+        feed.add(cpu, bytes.subarray(at[cpu]!, at[cpu]! + n));
+        at[cpu]! += n;
+        more = true;
+      });
+      const before = m.length;
+      m.append((sink) => feed.drain(sink));
+      appends++;
+      if (m.length > before) grew++;
+      for (let i = 1; i < m.length; i++) if (m.store.ts[i]! < m.store.ts[i - 1]!) assert.fail(`event ${i} out of time order`);
+    }
+    m.append((sink) => feed.drain(sink, true), true);
+    assert.ok(grew >= minGrowth, `the model grew over ${grew} of ${appends} appends before the last`);
+    assert.equal(m.length, report.lines.length, 'event count');
+    for (let i = 0; i < m.length; i++)
+      if (m.line(i) !== report.lines[i]!.text) assert.equal(m.line(i), report.lines[i]!.text, `event ${i}`);
+    assert.equal(m.analyses.lost.length, report.dropped.length, 'lost-event spans');
+    for (const c of whole.cpus()) assert.deepEqual(m.store.eventsOfCpu(c), whole.store.eventsOfCpu(c), `cpu ${c}`);
+    assert.deepEqual(m.tasks(), whole.tasks());
+    for (const k of ['states', 'irqs', 'wakeups', 'lost'] as const)
+      for (const col of ['start', 'end', 'a', 'b'] as const)
+        assert.deepEqual(m.analyses[k][col].view(), whole.analyses[k][col].view(), `${k}.${col}`);
+    for (const [c, iv] of whole.analyses.cpuIntervals.entries())
+      for (const col of ['start', 'end', 'a', 'b'] as const)
+        assert.deepEqual(m.analyses.cpuIntervals[c]?.[col].view(), iv[col].view(), `cpu ${c} intervals' ${col}`);
+  });
+}

@@ -5,7 +5,7 @@
  */
 import { formatTime, latencyFlags } from '@utp/traceevent';
 import { Analyses } from './analyses.js';
-import type { EventSource, ReadOptions } from './event-stream.js';
+import type { EventSink, EventSource, ReadOptions } from './event-stream.js';
 import { EventStore, lowerBoundBy } from './event-store.js';
 
 export interface LoadOptions extends ReadOptions {
@@ -101,6 +101,30 @@ export class TraceModel {
     store.trim();
     store.index();
     this.done = true;
+  }
+
+  /**
+   * Appends a growing source's new events (utp view --live's LiveFeed): `feed` hands them to the
+   * sink in time order, after every event appended before. The indexes take the new tail only and
+   * the analyses' closed intervals are sorted in; what is still open (a CPU's running task) stays
+   * open until `final`, which finishes the model as `ingest` does. Returns the events appended.
+   */
+  append(feed: (sink: EventSink) => number, final = false): number {
+    const store = this.store;
+    const an = this.analyses;
+    const n = feed({
+      event: (e) => {
+        an.event(e, store.append(e));
+      },
+      lost: (l) => an.lostEvents(l),
+    });
+    if (final) {
+      an.finish();
+      store.trim();
+      this.done = true;
+    } else an.settle();
+    store.index();
+    return n;
   }
 
   get length(): number {

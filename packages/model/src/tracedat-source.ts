@@ -95,6 +95,8 @@ interface Slot {
 }
 
 const PAGE_KIND_RAW = 0;
+/** A live recording's page: pageFile is its index in `livePages`. */
+const PAGE_KIND_LIVE = -1;
 
 export class TraceDatSource implements EventSource {
   readonly meta: SourceMeta;
@@ -249,42 +251,8 @@ export class TraceDatSource implements EventSource {
     }
     // records are 12 bytes at least; most kernel events take 24-70 with their header
     sink.expect?.(Math.ceil(rawBytes / 36));
-    const span = this.pageSpan;
-    const le = this.td.littleEndian;
-    const tep = this.tep;
-    const flagsOff = this.flagsOff,
-      pcOff = this.pcOff,
-      pidOff = this.pidOff;
-    const classOfId = this.classOfId;
     const cur = { rec: undefined as KRecord | undefined };
-    const fields: CurrentFields = {
-      int: (f) => {
-        const r = cur.rec;
-        if (!r || f.offset < 0 || f.offset + f.size > r.size) return 0;
-        const le2 = le;
-        const v = r.view,
-          o = r.offset + f.offset;
-        switch (f.size) {
-          case 1:
-            return f.signed ? v.getInt8(o) : v.getUint8(o);
-          case 2:
-            return f.signed ? v.getInt16(o, le2) : v.getUint16(o, le2);
-          case 4:
-            return f.signed ? v.getInt32(o, le2) : v.getUint32(o, le2);
-          case 8:
-            return Number(f.signed ? v.getBigInt64(o, le2) : v.getBigUint64(o, le2));
-          default:
-            return 0;
-        }
-      },
-      str: (f) => {
-        const r = cur.rec;
-        if (!r) return '';
-        const tf = (f as StreamField & { raw?: Field }).raw;
-        return tf ? tep.readString(r, tf) : '';
-      },
-    };
-    const ev: StreamEvent = { ts: 0, tsBig: undefined, cpu: 0, pid: -1, classId: -1, flags: 0, preempt: 0, buffer: 0, loc: 0, fields };
+    const ev = this.streamEvent(cur);
     const progressEvery = options.progressEvery ?? 65536;
     const signal = options.signal;
     let n = 0;
@@ -326,20 +294,7 @@ export class TraceDatSource implements EventSource {
           lastPage[slot] = page;
           doneBytes[slot] = fo - s.start;
         }
-        const view = rec.view;
-        const off = rec.offset;
-        const size = rec.size;
-        const type = size >= 2 ? view.getUint16(off, le) : -1;
-        ev.ts = rec.tsNum;
-        ev.tsBig = rec.tsBig;
-        if (rec.tsBig !== undefined) ev.ts = Number(rec.tsBig);
-        ev.cpu = rec.cpu;
-        ev.classId = type >= 0 && type < classOfId.length ? classOfId[type]! : type < 0 ? -1 : this.classOf(type);
-        ev.pid = pidOff >= 0 && pidOff + 4 <= size ? view.getInt32(off + pidOff, le) : tep.pidOf(rec);
-        ev.flags = flagsOff >= 0 && flagsOff < rec.size ? view.getUint8(off + flagsOff) : 0;
-        ev.preempt = pcOff >= 0 && pcOff < rec.size ? view.getUint8(off + pcOff) : 0;
-        ev.buffer = s.buffer;
-        ev.loc = page * span + (off - base);
+        this.fill(ev, rec, s.buffer, page, base);
         cur.rec = rec;
         if (rec.missedEvents !== 0 && sink.lost) sink.lost({ ts: ev.ts, cpu: rec.cpu, buffer: s.buffer, count: rec.missedEvents });
         if (sink.event(ev) === false) {
@@ -363,6 +318,123 @@ export class TraceDatSource implements EventSource {
     if (signal?.aborted) throw signal.reason ?? new Error('aborted');
   }
 
+  /** The one StreamEvent a read reuses, its fields read from `cur.rec`. */
+  private streamEvent(cur: { rec: KRecord | undefined }): StreamEvent {
+    const le = this.td.littleEndian;
+    const tep = this.tep;
+    const fields: CurrentFields = {
+      int: (f) => {
+        const r = cur.rec;
+        if (!r || f.offset < 0 || f.offset + f.size > r.size) return 0;
+        const v = r.view,
+          o = r.offset + f.offset;
+        switch (f.size) {
+          case 1:
+            return f.signed ? v.getInt8(o) : v.getUint8(o);
+          case 2:
+            return f.signed ? v.getInt16(o, le) : v.getUint16(o, le);
+          case 4:
+            return f.signed ? v.getInt32(o, le) : v.getUint32(o, le);
+          case 8:
+            return Number(f.signed ? v.getBigInt64(o, le) : v.getBigUint64(o, le));
+          default:
+            return 0;
+        }
+      },
+      str: (f) => {
+        const r = cur.rec;
+        if (!r) return '';
+        const tf = (f as StreamField & { raw?: Field }).raw;
+        return tf ? tep.readString(r, tf) : '';
+      },
+    };
+    return { ts: 0, tsBig: undefined, cpu: 0, pid: -1, classId: -1, flags: 0, preempt: 0, buffer: 0, loc: 0, fields };
+  }
+
+  /** Fills `ev` from a record of page `page` (whose sub-buffer starts at `base` in `rec.page`). */
+  private fill(ev: StreamEvent, rec: KRecord, buffer: number, page: number, base: number): void {
+    const le = this.td.littleEndian;
+    const view = rec.view;
+    const off = rec.offset;
+    const size = rec.size;
+    const type = size >= 2 ? view.getUint16(off, le) : -1;
+    const classOfId = this.classOfId;
+    ev.ts = rec.tsNum;
+    ev.tsBig = rec.tsBig;
+    if (rec.tsBig !== undefined) ev.ts = Number(rec.tsBig);
+    ev.cpu = rec.cpu;
+    ev.classId = type >= 0 && type < classOfId.length ? classOfId[type]! : type < 0 ? -1 : this.classOf(type);
+    const pidOff = this.pidOff,
+      flagsOff = this.flagsOff,
+      pcOff = this.pcOff;
+    ev.pid = pidOff >= 0 && pidOff + 4 <= size ? view.getInt32(off + pidOff, le) : this.tep.pidOf(rec);
+    ev.flags = flagsOff >= 0 && flagsOff < size ? view.getUint8(off + flagsOff) : 0;
+    ev.preempt = pcOff >= 0 && pcOff < size ? view.getUint8(off + pcOff) : 0;
+    ev.buffer = buffer;
+    ev.loc = page * this.pageSpan + (off - base);
+  }
+
+  // ------------------------------------------------------------------ pages of a live recording
+
+  private livePages: Uint8Array[] = [];
+
+  /**
+   * A recording's head (this source opened on a trace.dat without data) fed sub-buffers as the
+   * drain writes them (utp view --live, see LiveFeed): `liveSlots` gives the merge slot of each CPU
+   * of the recorded buffer (the file's last), `addPage` registers one whole sub-buffer for lazy
+   * decoding, `fillLive` makes one of its records a StreamEvent as read() does.
+   */
+  liveSlots(): { slotOf: Map<number, number>; pageSize: number; longSize: number; littleEndian: boolean } {
+    if (!this.slots.length) {
+      const handles = this.td.handles();
+      for (let h = 0; h < handles.length; h++) {
+        const b = handles[h]!.buffer;
+        const n = Math.max(handles[h]!.streams.length, b?.cpus.length ?? 0);
+        for (let i = 0; i < n; i++)
+          this.slots.push({
+            buffer: h,
+            start: 0,
+            size: 0,
+            pageSize: b ? this.td.handlePageSize(b) : this.td.pageSize,
+            compressed: false,
+            chunkAt: [],
+            chunkZ: [],
+            chunkU: [],
+          });
+      }
+    }
+    const slotOf = new Map<number, number>();
+    const last = this.slots.length ? this.slots[this.slots.length - 1]!.buffer : 0;
+    const first = this.slots.findIndex((s) => s.buffer === last);
+    for (let k = first; k >= 0 && k < this.slots.length; k++) slotOf.set(k - first, k);
+    return {
+      slotOf,
+      pageSize: this.slots[first]?.pageSize ?? this.td.pageSize,
+      longSize: this.td.headerPage?.commitSize ?? this.td.userLongSize,
+      littleEndian: this.td.littleEndian,
+    };
+  }
+
+  /** Registers one whole sub-buffer of a live recording's slot; returns its page id. */
+  addPage(slot: number, bytes: Uint8Array): number {
+    const id = this.pageSlot.length;
+    this.pageSlot.push(slot);
+    this.pageFile.push(this.livePages.length);
+    this.pageBase.push(PAGE_KIND_LIVE);
+    this.livePages.push(bytes);
+    return id;
+  }
+
+  /** A reusable event for `fillLive` (its fields read from `cur.rec`). */
+  liveEvent(cur: { rec: KRecord | undefined }): StreamEvent {
+    return this.streamEvent(cur);
+  }
+
+  /** Fills `ev` from `rec`, a record of live page `page` (loaded whole, base 0). */
+  fillLive(ev: StreamEvent, rec: KRecord, slot: number, page: number): void {
+    this.fill(ev, rec, this.slots[slot]?.buffer ?? 0, page, 0);
+  }
+
   // ------------------------------------------------------------------ lazy decoding
 
   private pageBytes(page: number): { bytes: Uint8Array; base: number } | undefined {
@@ -370,6 +442,10 @@ export class TraceDatSource implements EventSource {
     const s = this.slots[slot];
     if (!s) return undefined;
     const fo = this.pageFile.get(page);
+    if (this.pageBase.get(page) === PAGE_KIND_LIVE) {
+      const b = this.livePages[fo];
+      return b ? { bytes: b, base: 0 } : undefined;
+    }
     const src = this.td.src;
     if (!src.readSync) throw new Error('Lazy decoding needs a synchronous ByteSource (MemorySource or FileSource)');
     if (!s.compressed) {

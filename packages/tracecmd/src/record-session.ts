@@ -5,7 +5,7 @@
  */
 import { dirname, basename, join } from 'node:path';
 import { endianness } from 'node:os';
-import { unlinkSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, unlinkSync, readdirSync, statSync } from 'node:fs';
 import {
   Instance,
   createPrivateInstance,
@@ -600,8 +600,6 @@ export class RecordSession {
     }
   }
 
-  private liveMeta: ReturnType<typeof collectMetadata> | undefined;
-
   /** Events and losses per CPU so far (the kernel's per-CPU stats since start()); for live views. */
   progress(): CpuResult[] {
     const inst = this.mustInstance();
@@ -614,31 +612,27 @@ export class RecordSession {
   }
 
   /**
-   * While recording: writes `output` as a trace.dat (v7, uncompressed) of the whole sub-buffers the
-   * drain has written so far (utp view --live reloads it). The formats are read once; cmdlines each time.
-   * Returns undefined once the session stopped.
+   * While recording (utp view --live): writes `output` as the recording's head, a trace.dat (v7,
+   * uncompressed) with every section but no event data: header_page/header_event, the formats of
+   * the enabled events, kallsyms/printk, cmdlines, CPU count, page size, clock. The pages come
+   * apart (livePages). Returns undefined once the session stopped.
    */
-  async snapshot(output: string): Promise<number | undefined> {
+  async liveHead(output: string): Promise<number | undefined> {
     const inst = this.mustInstance();
     const drain = this.drain;
     if (!drain || this.cleaned) return undefined;
+    if (this.opts.maxKb > 0) throw new TraceCmdError(TraceCmdErrorCode.BadOption, 'a live view streams every page: -m cannot be used');
     const cpus = inst.cpus();
-    this.liveMeta ??= collectMetadata(inst, this.opts.tracer !== undefined && !this.enabled.length ? undefined : this.enabled);
-    const meta = { ...this.liveMeta, cmdlines: Instance.top().readBytes('saved_cmdlines') };
+    const meta = {
+      ...collectMetadata(inst, this.opts.tracer !== undefined && !this.enabled.length ? undefined : this.enabled),
+      cmdlines: Instance.top().readBytes('saved_cmdlines'),
+    };
     const clockText = inst.read('trace_clock');
     const clock = this.fileClock(clockText);
-    const ps = drain.pageSize;
-    const bytes = drain.bytesPerCpu();
-    const files = drain.dataFiles();
     const dataBuffer: TraceDatBufferInput = {
       name: this.ownsInstance && !this.opts.instanceName ? '' : (inst.name ?? ''),
       clock,
-      cpus: cpus.map((cpu, i) => {
-        // whole sub-buffers only (a drain thread may be writing); a rotating output: each file as it is now
-        if (this.opts.maxKb > 0) return { cpu, data: { [Symbol.iterator]: () => filesChunks(files[i]!, ps) } };
-        const limit = Math.floor((bytes[i] ?? 0) / ps) * ps;
-        return { cpu, data: { [Symbol.iterator]: () => fileChunks(files[i]![0]!, 1 << 20, limit) } };
-      }),
+      cpus: cpus.map((cpu) => ({ cpu, data: [] })),
     };
     const buffers: TraceDatBufferInput[] = dataBuffer.name === '' ? [dataBuffer] : [{ name: '', clock, cpus: [] }, dataBuffer];
     return writeTraceFile(output, meta, buffers, {
@@ -647,9 +641,70 @@ export class RecordSession {
       traceClock: clockText,
       uname: unameString(),
       cpuCount: recordingCpuCount(cpus),
-      pageSize: ps,
+      pageSize: drain.pageSize,
       extraOptions: this.extraOptions(),
     });
+  }
+
+  /**
+   * While recording: the whole sub-buffers the drain has written per CPU since `from[i]` (bytes into
+   * CPU i's data, i in instance.cpus() order), at most `maxBytes` in all (shared out between the CPUs
+   * that have more), with the kernel's view of each CPU read just before: `passed`, its clock (as the
+   * stats file prints it) before which the CPU had no unread event (the oldest unread one's time, or
+   * "now" when there was none), and `complete` when the answer holds every byte written so far; and
+   * saved_cmdlines now. Undefined once the session stopped (its files are gone).
+   */
+  livePages(
+    from: readonly number[],
+    maxBytes: number,
+  ):
+    | { cpus: Array<{ cpu: number; from: number; bytes: Uint8Array; passed: string; complete: boolean }>; cmdlines: Uint8Array }
+    | undefined {
+    const inst = this.mustInstance();
+    const drain = this.drain;
+    if (!drain || this.cleaned) return undefined;
+    const cpus = inst.cpus();
+    // the kernel first: what it had consumed then is in the files read after (or soon: the page asks again)
+    const stats = cpus.map((c) => inst.cpuStats(c));
+    const written = drain.bytesPerCpu();
+    const ps = drain.pageSize;
+    const files = drain.paths();
+    const want = cpus.map((_c, i) => Math.max(0, Math.floor((written[i] ?? 0) / ps) * ps - Math.max(0, from[i] ?? 0)));
+    // shares: CPUs asking less than an equal share leave the rest to the others
+    const share = new Array<number>(cpus.length).fill(0);
+    let left = Math.max(ps, Math.floor(maxBytes / ps) * ps);
+    let open = cpus.map((_c, i) => i).filter((i) => want[i]! > 0);
+    while (open.length && left >= ps) {
+      const each = Math.max(ps, Math.floor(left / open.length / ps) * ps);
+      for (const i of open) {
+        const n = Math.min(want[i]! - share[i]!, each, left);
+        share[i]! += n;
+        left -= n;
+      }
+      open = open.filter((i) => share[i]! < want[i]!);
+    }
+    const out = cpus.map((cpu, i) => {
+      const at = Math.max(0, from[i] ?? 0);
+      const bytes = new Uint8Array(share[i]!);
+      if (bytes.length) {
+        const fd = openSync(files[i]!, 'r');
+        try {
+          let o = 0;
+          while (o < bytes.length) {
+            const n = readSync(fd, bytes, o, bytes.length - o, at + o);
+            if (!n) break;
+            o += n;
+          }
+          if (o < bytes.length) throw new Error(`${files[i]}: ${o} of ${bytes.length} bytes at ${at}`);
+        } finally {
+          closeSync(fd);
+        }
+      }
+      const st = stats[i]!;
+      const complete = at + bytes.length === Math.floor((written[i] ?? 0) / ps) * ps;
+      return { cpu, from: at, bytes, passed: st.entries === 0 ? st.nowTs : st.oldestEventTs, complete };
+    });
+    return { cpus: out, cmdlines: Instance.top().readBytes('saved_cmdlines') };
   }
 
   /** Set when stop() wrote the file but could not restore everything (the caller reports it). */

@@ -137,8 +137,8 @@ export class TraceDat {
     this.headerEventText = eventText;
   }
 
-  /** Timestamp adjustment of this file (undefined when there is none). */
-  private makeAdjust(): TsAdjust | undefined {
+  /** Timestamp adjustment of this file (undefined when there is none); also for pages read apart from it (a live recording's). */
+  makeAdjust(): TsAdjust | undefined {
     return makeAdjust({
       fileOffset: this.tsOffset,
       extraOffset: this.opts.tsOffset,

@@ -4,7 +4,7 @@
  * search, filters, statistics, plugins, URL state, themes. Works from `utp view` (the trace URL
  * comes from traces.json next to the page) or as a static page with a dropped / picked file.
  */
-import type { CtfFileRef, LiveStatus, FilterState, FrameData, ListRow, Request, RowSpec, Summary } from './protocol.js';
+import type { CtfFileRef, LiveAppend, LiveStatus, FilterState, FrameData, ListRow, Request, RowSpec, Summary } from './protocol.js';
 import { ctfTracesIn, droppedDir, pickedDirFiles, readDroppedDir } from './ctf-dir.js';
 import type { DirFile } from './ctf-dir.js';
 import type { DrawContext } from './plugin.js';
@@ -739,7 +739,7 @@ function setTheme(d: boolean): void {
 
 /** A trace: a file (url or file) or a CTF directory's files (ctf). */
 type OpenPart = { url?: string; file?: Blob; ctf?: CtfFileRef[]; name: string };
-type OpenRequest = OpenPart & { more?: OpenPart[] };
+type OpenRequest = OpenPart & { more?: OpenPart[]; live?: boolean };
 /** What the worker is sent of a part: URLs made absolute (the worker runs from a Blob). */
 function partRequest(o: OpenPart): OpenPart {
   const abs = (u: string) => new URL(u, location.href).href;
@@ -770,7 +770,7 @@ async function openTrace(req: OpenRequest): Promise<void> {
   const params = loadUrl();
   // more files on the same timeline (utp view a.dat b.dat); `sh=NS,NS,…` in the URL (or the shift control) moves them by hand
   shifts = (params.get('sh') ?? '').split(',').map((x) => Number(x) || 0);
-  const s = await call<Summary>({ type: 'open', ...partRequest(req), shift: shifts[0] || 0 });
+  const s = await call<Summary>({ type: 'open', ...partRequest(req), ...(req.live ? { live: true } : {}), shift: shifts[0] || 0 });
   summary = s;
   files = [s];
   active = 0;
@@ -1144,7 +1144,9 @@ async function boot(): Promise<void> {
           return;
         }
         if (list[0]) {
-          await openTrace({ ...list[0], more: list.slice(1) });
+          // (the listing's `live` is the status URL of a live entry; plain traces have none)
+          const part = ({ name, url, ctf }: (typeof list)[number]): OpenPart => ({ name, ...(url ? { url } : {}), ...(ctf ? { ctf } : {}) });
+          await openTrace({ ...part(list[0]), more: list.slice(1).map(part) });
           return;
         }
       }
@@ -1158,9 +1160,13 @@ async function boot(): Promise<void> {
 
 interface LiveEntry {
   name: string;
+  /** The saved file (once saved). */
   url: string;
   live: string;
   stop: string;
+  /** The recording's head (a trace.dat without events) and its pages since per-CPU cursors. */
+  meta: string;
+  pages: string;
 }
 
 const sleep = (ms: number) => new Promise<void>((ok) => setTimeout(ok, ms));
@@ -1197,13 +1203,8 @@ function following(): boolean {
   return view.t0 <= a + slack && view.t1 >= b - slack;
 }
 
-/** Loads a newer snapshot into the open page, keeping the view (and following the end when fit). */
-async function reloadLive(e: LiveEntry): Promise<void> {
-  const follow = following();
-  const t0 = performance.now();
-  const s = await call<Summary>({ type: 'open', replace: true, name: e.name, url: new URL(e.url, location.href).href });
-  // for tests and benchmarks: the last reload (fetch of the snapshot + decode into a new model), ms
-  document.body.dataset.liveReloadMs = String(Math.round(performance.now() - t0));
+/** Shows a model that changed under the open page, keeping the view (and following the end when fit). */
+async function showGrown(s: Summary, follow: boolean): Promise<void> {
   summary = s;
   files = [s];
   active = 0;
@@ -1220,9 +1221,27 @@ async function reloadLive(e: LiveEntry): Promise<void> {
   void loadTasks();
 }
 
+/** Appends the pages drained since the last call to the open model (the worker fetches them). */
+async function appendLive(e: LiveEntry): Promise<LiveAppend> {
+  const follow = following();
+  const t0 = performance.now();
+  const r = await call<LiveAppend>({ type: 'liveAppend', url: new URL(e.pages, location.href).href });
+  // for tests and benchmarks: the last append (fetch + decode of the new pages), the worker's appends, pages
+  document.body.dataset.liveAppendMs = String(Math.round(performance.now() - t0));
+  document.body.dataset.liveAppends = String(r.appends);
+  document.body.dataset.livePages = String(r.pages);
+  if (r.summary) await showGrown(r.summary, follow);
+  return r;
+}
+
+/** Counts the models built from scratch for this page (the head, then the saved file). */
+function countLoad(): void {
+  document.body.dataset.liveLoads = String(Number(document.body.dataset.liveLoads ?? 0) + 1);
+}
+
 /**
- * Follows a recording: polls its status, reloads the trace recorded so far about twice a second
- * (when it grew), and loads the saved file once the recording stopped.
+ * Follows a recording: opens its head (formats, no events) once, then about twice a second appends
+ * the sub-buffers drained since, and swaps in the saved file once the recording stopped.
  */
 async function followLive(e: LiveEntry): Promise<void> {
   $('live-stop').addEventListener('click', () => {
@@ -1231,7 +1250,6 @@ async function followLive(e: LiveEntry): Promise<void> {
   });
   showLive(undefined, 'connecting…');
   let opened = false;
-  let shown = -1;
   for (;;) {
     let st: LiveStatus;
     try {
@@ -1245,21 +1263,29 @@ async function followLive(e: LiveEntry): Promise<void> {
     showLive(st);
     if (st.state === 'failed') return;
     const done = st.state === 'saved';
-    if (!opened || done || st.events !== shown) {
-      try {
-        if (!opened) {
-          await openTrace({ url: e.url, name: e.name });
-          opened = summary !== undefined;
-        } else await reloadLive(e);
-        shown = st.events;
-      } catch {
-        /* no whole sub-buffer yet, or the recorder is switching to the saved file: next round */
-      }
-      if (done && opened) {
+    try {
+      if (done) {
+        // the saved file replaces what was streamed (the last pages were drained after the last answer)
+        const follow = following();
+        const t0 = performance.now();
+        if (opened) {
+          const s = await call<Summary>({ type: 'open', replace: true, name: e.name, url: new URL(e.url, location.href).href });
+          await showGrown(s, follow);
+        } else await openTrace({ url: e.url, name: e.name });
+        countLoad();
+        document.body.dataset.liveReloadMs = String(Math.round(performance.now() - t0));
         showLive(st);
         document.body.dataset.liveDone = '1';
         return;
       }
+      if (!opened && st.state === 'recording') {
+        await openTrace({ url: e.meta, name: e.name, live: true });
+        opened = summary !== undefined;
+        if (opened) countLoad();
+      }
+      if (opened) await appendLive(e);
+    } catch {
+      /* the recorder is switching to the saved file: next round */
     }
     await sleep(done ? 200 : 500);
   }

@@ -76,7 +76,20 @@ export interface CtfFileRef {
 }
 
 export type Request =
-  | { type: 'open'; url?: string; file?: Blob; ctf?: CtfFileRef[]; name: string; shift?: number; add?: boolean; replace?: boolean }
+  | {
+      type: 'open';
+      url?: string;
+      file?: Blob;
+      ctf?: CtfFileRef[];
+      name: string;
+      shift?: number;
+      add?: boolean;
+      replace?: boolean;
+      /** utp view --live: `url` is the recording's head (live/meta); pages come with liveAppend. */
+      live?: boolean;
+    }
+  /** utp view --live: fetch the pages drained since the last call (live/pages at `url`) and append them. */
+  | { type: 'liveAppend'; url: string }
   | { type: 'activate'; stream: number }
   | { type: 'frame'; req: FrameRequest }
   | { type: 'list'; from: number; count: number }
@@ -97,6 +110,19 @@ export interface Progress {
 }
 
 /** utp view --live's status (GET live/status). */
+/** The answer to liveAppend. */
+export interface LiveAppend {
+  /** The model now (undefined: nothing new). */
+  summary: Summary | undefined;
+  /** Events appended by this call, and append calls that grew the model so far. */
+  appended: number;
+  appends: number;
+  /** Sub-buffers received so far. */
+  pages: number;
+  /** The recording stopped (no more pages): what was received is all in the model. */
+  stopped: boolean;
+}
+
 export interface LiveStatus {
   state: 'starting' | 'recording' | 'saving' | 'saved' | 'failed';
   output: string;

@@ -4,12 +4,12 @@
  * The page never decodes anything itself, so it never freezes.
  */
 import { MemorySource, describeError } from '@utp/bytes';
-import { PerfDataSource, TraceDatSource, TraceModel, TaskState, stateName } from '@utp/model';
+import { LiveFeed, PerfDataSource, TraceDatSource, TraceModel, TaskState, stateName } from '@utp/model';
 import type { EventSource } from '@utp/model';
 import { latencyFlags } from '@utp/traceevent';
 import { ZSTDDecoder } from 'zstddec';
 import { openCtfFiles, shiftedSource } from './ctf-open.js';
-import type { FilterState, FrameData, FrameRequest, ListRow, Request, RowFrame, RowSpec, Summary } from './protocol.js';
+import type { FilterState, FrameData, FrameRequest, LiveAppend, ListRow, Request, RowFrame, RowSpec, Summary } from './protocol.js';
 
 interface Ctx {
   postMessage(m: unknown, transfer?: Transferable[]): void;
@@ -127,8 +127,9 @@ async function open(r: Extract<Request, { type: 'open' }>): Promise<Summary> {
   }
   timings.open = performance.now() - T0;
   if (r.replace) {
-    // a live recording's newer snapshot: built aside, swapped in whole (queries meanwhile see the old one)
-    if (!src) throw new Error(error ?? 'Cannot read the snapshot');
+    // a live recording's saved file: built aside, swapped in whole (queries meanwhile see the streamed model)
+    if (!src) throw new Error(error ?? 'Cannot read the saved file');
+    live = undefined;
     const next = new TraceModel(src);
     await next.ingest({ progressEvery: 1 << 30 });
     for (const old of models) {
@@ -145,6 +146,7 @@ async function open(r: Extract<Request, { type: 'open' }>): Promise<Summary> {
     summary = summarize(r.name, next, src, undefined, timings);
     return summary;
   }
+  live = undefined;
   if (!r.add) {
     models.length = 0;
     model = undefined;
@@ -170,8 +172,98 @@ async function open(r: Extract<Request, { type: 'open' }>): Promise<Summary> {
     }
   }
   timings.model = performance.now() - T0;
+  if (r.live && m && src instanceof TraceDatSource)
+    live = { feed: new LiveFeed(src), model: m, name: r.name, cursors: [], passed: new Map(), appends: 0, stopped: false };
   summary = summarize(r.name, m, src, error, timings);
   return summary;
+}
+
+/** utp view --live: the recording's model grown page by page (see LiveFeed). */
+let live:
+  | {
+      feed: LiveFeed;
+      model: TraceModel;
+      name: string;
+      /** Per CPU, in the server's order: bytes received. */
+      cursors: number[];
+      /** Per CPU: the time the last answer said it had passed (see liveAppend). */
+      passed: Map<number, number>;
+      appends: number;
+      /** The recording stopped: everything received is in the model (finished). */
+      stopped: boolean;
+    }
+  | undefined;
+
+/** A stats file's time ("now ts", "oldest event ts") in the trace clock's unit: SECONDS.MICROSECONDS for the ns clocks, a count otherwise. */
+function statsTime(s: string): number {
+  const m = /^(\d+)\.(\d{6})$/.exec(s.trim());
+  if (m) return Number(m[1]) * 1e9 + Number(m[2]) * 1e3;
+  const n = Number(s);
+  return Number.isFinite(n) ? n : -Infinity;
+}
+
+async function liveAppend(url: string): Promise<LiveAppend> {
+  const L = live;
+  if (!L) throw new Error('No live recording is open');
+  const T0 = performance.now();
+  let stopped = L.stopped;
+  let appended = 0;
+  // a few rounds at most while answers leave bytes behind (each is bounded): the page asks again
+  for (let round = 0; round < 4 && !stopped; round++) {
+    const res = await fetch(`${url}?from=${L.cursors.join(',')}`, { cache: 'no-store' });
+    if (res.status === 503) {
+      stopped = true;
+      break;
+    }
+    if (!res.ok) throw new Error(`Cannot fetch the live pages: HTTP ${res.status}`);
+    const body = new Uint8Array(await res.arrayBuffer());
+    const hlen = new DataView(body.buffer, body.byteOffset).getUint32(0, true);
+    const head = JSON.parse(new TextDecoder().decode(body.subarray(4, 4 + hlen))) as {
+      cpus: Array<{ cpu: number; from: number; size: number; passed: string; complete: boolean }>;
+      cmdlines: string;
+    };
+    let at = 4 + hlen;
+    head.cpus.forEach((c, i) => {
+      if (c.from !== (L.cursors[i] ?? 0)) throw new Error(`live pages: cpu ${c.cpu} from ${c.from}, ${L.cursors[i] ?? 0} asked`);
+      if (c.size) L.feed.add(c.cpu, body.slice(at, at + c.size));
+      at += c.size;
+      L.cursors[i] = c.from + c.size;
+      // the kernel had consumed every record of this CPU before `passed` when the last answer was made:
+      // those were in the files then or soon after, so in this answer when it holds all written
+      // (records still in the kernel then, and later ones, come after it)
+      const prev = L.passed.get(c.cpu);
+      if (prev !== undefined && c.complete) L.feed.pass(c.cpu, prev);
+      L.passed.set(c.cpu, statsTime(c.passed));
+    });
+    // new cmdlines: the latest name of a pid wins, as in the saved file
+    const tep = (L.feed.source as TraceDatSource).tep;
+    for (const line of head.cmdlines.split('\n')) {
+      const m = /^(\d+) (.*)$/.exec(line);
+      if (m) tep.overrideComm(Number(m[1]), m[2]!);
+    }
+    const n = L.model.append((sink) => L.feed.drain(sink));
+    appended += n;
+    if (head.cpus.every((c) => c.complete)) break;
+  }
+  if (stopped && !L.stopped) {
+    L.stopped = true;
+    appended += L.model.append((sink) => L.feed.drain(sink, true), true);
+  }
+  if (appended > 0) L.appends++;
+  visCpu = undefined;
+  visTask = undefined;
+  taskStatesOf.delete(L.model);
+  irqByCpuOf.delete(L.model);
+  if (appended > 0 && visible) visible = undefined;
+  const out: LiveAppend = {
+    summary: appended > 0 ? summarize(L.name, L.model, L.model.source, undefined, { append: performance.now() - T0 }) : undefined,
+    appended,
+    appends: L.appends,
+    pages: L.feed.pages,
+    stopped,
+  };
+  if (out.summary) summary = out.summary;
+  return out;
 }
 
 function summarize(
@@ -433,7 +525,7 @@ function applyFilter(f: FilterState): { count: number; error?: string } {
 }
 
 async function handle(r: Request): Promise<unknown> {
-  if (!model && r.type !== 'open') {
+  if (!model && r.type !== 'open' && r.type !== 'liveAppend') {
     // nothing could be read: empty answers, the page shows the error
     if (r.type === 'frame') return { t0: r.req.t0, t1: r.req.t1, rows: [], wakeups: [], markers: [] } satisfies FrameData;
     if (r.type === 'list') return [];
@@ -443,6 +535,8 @@ async function handle(r: Request): Promise<unknown> {
   switch (r.type) {
     case 'open':
       return open(r);
+    case 'liveAppend':
+      return liveAppend(r.url);
     case 'frame':
       return frame(r.req);
     case 'list':

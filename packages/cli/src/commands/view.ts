@@ -35,9 +35,11 @@ Opens trace.dat and perf.data files and CTF trace directories (utp's, LTTng's) i
 with PERFILE2). Of a CTF directory only its metadata, stream files and utp's skeleton are served.
   --port N     listen on port N (default: a free port)
   --no-open    print the URL, do not start a browser
-  --live       record this machine (utp record's recorder and options, in a private instance; root) and
-               show the recording as it grows: half a second after each reload the page loads again
-               what was drained so far (events, CPU rows, lost events, the kernel's counts). The
+  --live       record this machine (utp record's recorder and options but -m, in a private instance;
+               root; drained with read(2) as --no-splice) and show the recording as it grows: the
+               page loads the recording's head once, then about twice a second the sub-buffers
+               drained since, appended to what it shows (events, CPU rows, lost events, the
+               kernel's counts). The
                recording stops when CMD exits, on Ctrl-C (SIGINT/SIGTERM) or with the page's Stop
                button; it is saved as -o FILE (default trace.dat, replaced as utp record replaces it)
                and the page then shows that file. Ctrl-C again quits. tracefs is restored exactly as
@@ -97,10 +99,39 @@ export interface LiveSource {
   name: string;
   /** JSON-able progress: state ('recording', 'saving', 'saved', 'failed'), events, lost, per CPU. */
   status(): unknown;
-  /** A trace.dat of what was recorded so far (or the saved file once saved); undefined: none now. */
-  snapshot(): Promise<string | undefined>;
+  /** The recording's head: a trace.dat without event data (RecordSession.liveHead); undefined: none now. */
+  head(): Promise<string | undefined>;
+  /** The pages since per-CPU byte cursors, encoded as `live/pages` sends them (livePagesBody); undefined: stopped. */
+  pages(from: number[]): Buffer | undefined;
+  /** The saved file, once saved. */
+  saved(): string | undefined;
   /** The page's Stop button. */
   stop(): void;
+}
+
+/** Bytes of sub-buffers one `live/pages` answer carries at most (the page asks again for the rest). */
+export const LIVE_PAGES_MAX = 4 << 20;
+
+/**
+ * `live/pages`' body: a u32 (little-endian) length, that many bytes of JSON
+ * `{cpus: [{cpu, from, size, passed, complete}], cmdlines}` (per CPU in the head's order: the byte
+ * cursor the data starts at, its size, the CPU's clock as its stats file printed it just before, below
+ * which it had no unread event, whether every byte written is in the answer; saved_cmdlines as text),
+ * then every CPU's `size` bytes in that order.
+ */
+export function livePagesBody(
+  cpus: ReadonlyArray<{ cpu: number; from: number; bytes: Uint8Array; passed: string; complete: boolean }>,
+  cmdlines: Uint8Array,
+): Buffer {
+  const head = Buffer.from(
+    JSON.stringify({
+      cpus: cpus.map((c) => ({ cpu: c.cpu, from: c.from, size: c.bytes.length, passed: c.passed, complete: c.complete })),
+      cmdlines: Buffer.from(cmdlines).toString('latin1'),
+    }),
+  );
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(head.length);
+  return Buffer.concat([len, head, ...cpus.map((c) => c.bytes)]);
 }
 
 export interface ViewServer {
@@ -120,7 +151,7 @@ export async function serveView(files: string[], port = 0, live?: LiveSource): P
   const list = Buffer.from(
     JSON.stringify(
       live
-        ? [{ name: live.name, url: 'live/trace', live: 'live/status', stop: 'live/stop' }]
+        ? [{ name: live.name, url: 'live/trace', live: 'live/status', stop: 'live/stop', meta: 'live/meta', pages: 'live/pages' }]
         : traces.map((t, i) =>
             t.ctf
               ? { name: t.name, ctf: t.ctf.map((c, j) => ({ name: c.name, url: `trace/${i}/${j}`, size: c.size })) }
@@ -194,11 +225,33 @@ export async function serveView(files: string[], port = 0, live?: LiveSource): P
       send('application/json', Buffer.from(JSON.stringify(live.status())));
       return;
     }
-    if (live && rest === 'live/trace') {
-      live.snapshot().then(
-        (p) => (p ? sendFile(p) : deny(res, 503, 'Nothing recorded yet')),
-        () => deny(res, 503, 'No snapshot now'),
+    if (live && rest === 'live/meta') {
+      live.head().then(
+        (p) => (p ? sendFile(p) : deny(res, 503, 'Not recording')),
+        () => deny(res, 503, 'No head now'),
       );
+      return;
+    }
+    if (live && rest === 'live/pages') {
+      const q = new URLSearchParams(url.slice(path.length + 1)).get('from') ?? '';
+      if (!/^(\d{1,15}(,\d{1,15}){0,4095})?$/.test(q)) {
+        deny(res, 400, 'Bad cursor');
+        return;
+      }
+      let body: Buffer | undefined;
+      try {
+        body = live.pages(q ? q.split(',').map(Number) : []);
+      } catch {
+        // the recording stopped meanwhile (its files are gone): the page switches to the saved file
+      }
+      if (body) send('application/octet-stream', body);
+      else deny(res, 503, 'Not recording');
+      return;
+    }
+    if (live && rest === 'live/trace') {
+      const p = live.saved();
+      if (p) sendFile(p);
+      else deny(res, 503, 'Not saved yet');
       return;
     }
     const c = /^trace\/(\d{1,6})\/(\d{1,6})$/.exec(rest);
@@ -275,8 +328,12 @@ async function runLive(a: ViewArgs): Promise<number> {
   // utp record's -o rules (a regular file is replaced; a directory or device is refused), checked before recording
   parsed.opts.output = checkOutputPath(parsed.opts.output ?? 'trace.dat');
   const output = parsed.opts.output;
-  // wake the drain often enough for the page to grow (a quarter second at most)
+  if ((parsed.opts.maxKb ?? 0) > 0) throw new UsageError('view: --live streams every page of the recording: -m cannot be used');
+  // wake the drain often enough for the page to grow (a quarter second at most), and read(2) the page the
+  // kernel is writing too (as --no-splice does; splice takes whole pages only): a CPU with few events
+  // has them drained then, and the page's merge of the CPUs need not wait for its page to fill
   parsed.opts.maxSleepMs ??= 250;
+  parsed.opts.drainMode ??= 'read';
   const dir = mkdtempSync(join(tmpdir(), 'utp-live-'));
   const removeDir = () => rmSync(dir, { recursive: true, force: true });
   process.on('exit', removeDir);
@@ -285,8 +342,7 @@ async function runLive(a: ViewArgs): Promise<number> {
   let saved: { events: number; lost: number; size: number } | undefined;
   let stopRecording: (() => void) | undefined;
   let server: ViewServer | undefined;
-  let n = 0;
-  let pending: Promise<string | undefined> | undefined;
+  let head: Promise<string | undefined> | undefined;
   const live: LiveSource = {
     name: basename(output),
     status: () => {
@@ -299,22 +355,24 @@ async function runLive(a: ViewArgs): Promise<number> {
         cpus: cpus.map((c) => ({ cpu: c.cpu, events: c.events, lost: c.lost })),
       };
     },
-    snapshot: () => {
-      if (state === 'saved') return Promise.resolve(output);
+    // written once (the formats do not change while recording; new cmdlines come with the pages)
+    head: () => {
       if (state !== 'recording' || !session) return Promise.resolve(undefined);
-      // one snapshot at a time; each under its own name, so a file being sent is never replaced
-      pending ??= (async () => {
-        const k = ++n;
-        const f = join(dir, `snapshot-${k}.dat`);
-        try {
-          return (await session!.snapshot(f)) === undefined ? undefined : f;
-        } finally {
-          pending = undefined;
-          rmSync(join(dir, `snapshot-${k - 3}.dat`), { force: true });
-        }
-      })();
-      return pending;
+      head ??= session.liveHead(join(dir, 'head.dat')).then(
+        (n) => (n === undefined ? undefined : join(dir, 'head.dat')),
+        (e: unknown) => {
+          head = undefined; // the next request tries again
+          throw e;
+        },
+      );
+      return head;
     },
+    pages: (from) => {
+      if (state !== 'recording' || !session) return undefined;
+      const p = session.livePages(from, LIVE_PAGES_MAX);
+      return p && livePagesBody(p.cpus, p.cmdlines);
+    },
+    saved: () => (state === 'saved' ? output : undefined),
     stop: () => stopRecording?.(),
   };
   let status: number;
