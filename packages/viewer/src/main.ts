@@ -1145,7 +1145,11 @@ async function boot(): Promise<void> {
         }
         if (list[0]) {
           // (the listing's `live` is the status URL of a live entry; plain traces have none)
-          const part = ({ name, url, ctf }: (typeof list)[number]): OpenPart => ({ name, ...(url ? { url } : {}), ...(ctf ? { ctf } : {}) });
+          const part = ({ name, url, ctf }: (typeof list)[number]): OpenPart => ({
+            name,
+            ...(url ? { url } : {}),
+            ...(ctf ? { ctf } : {}),
+          });
           await openTrace({ ...part(list[0]), more: list.slice(1).map(part) });
           return;
         }
