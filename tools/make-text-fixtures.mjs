@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// Regenerates testdata/text/: one short recording of this machine in a private instance (sched,
+// irq, raw_syscalls, task events and trace_marker writes), as the kernel prints it and as trace-cmd
+// does: the instance's `trace` file read three ways before extracting (plain, options/record-tgid
+// on, options/latency-format on), then `trace-cmd extract -B NAME` (trace.dat, gzipped: kallsyms
+// makes it large) and `trace-cmd report` of it (default, -l, -t). FtraceTextSource's tests compare
+// the texts' Chrome JSON with the trace.dat's. Needs root, tracefs and trace-cmd.
+// Usage: node tools/make-text-fixtures.mjs
+import { mkdirSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { gzipSync } from 'node:zlib';
+import { liveSkipReason, tmpDir, recordReference, runTraceCmd } from '../test/lib/live.mjs';
+
+const skip = liveSkipReason();
+if (skip) {
+  console.error(`make-text-fixtures: ${skip}`);
+  process.exit(1);
+}
+const OUT = new URL('../testdata/text/', import.meta.url).pathname;
+const REPORTS = { 'report.txt': [], 'report-l.txt': ['-l'], 'report-t.txt': ['-t'] };
+const texts = {};
+const dir = tmpDir('utp-text-');
+try {
+  const { file } = recordReference(dir, {
+    events: ['sched', 'irq', 'raw_syscalls', 'task'],
+    bufKb: 48,
+    run: (I) => {
+      const d = I[0];
+      writeFileSync(join(d, 'trace_marker'), 'text fixture marker');
+      spawnSync('sh', ['-c', 'cat /proc/self/stat >/dev/null; sleep 0.01']);
+      writeFileSync(join(d, 'trace_marker'), 'key=value in a marker: x=1');
+      writeFileSync(join(d, 'tracing_on'), '0');
+      const read = () => readFileSync(join(d, 'trace'));
+      texts['trace.txt'] = read();
+      writeFileSync(join(d, 'options/record-tgid'), '1');
+      texts['trace-tgid.txt'] = read();
+      writeFileSync(join(d, 'options/record-tgid'), '0');
+      writeFileSync(join(d, 'options/latency-format'), '1');
+      texts['trace-lat.txt'] = read();
+      writeFileSync(join(d, 'options/latency-format'), '0');
+    },
+  });
+  rmSync(OUT, { recursive: true, force: true });
+  mkdirSync(OUT, { recursive: true });
+  writeFileSync(join(OUT, 'trace.dat.gz'), gzipSync(readFileSync(file), { level: 9 }));
+  for (const [name, bytes] of Object.entries(texts)) writeFileSync(join(OUT, name), bytes);
+  for (const [out, args] of Object.entries(REPORTS)) {
+    const r = runTraceCmd(['report', ...args, '-i', file]);
+    if (r.status !== 0 || r.signal) throw new Error(`trace-cmd report ${args.join(' ')} failed: ${r.stderr.toString().trim().slice(0, 300)}`);
+    writeFileSync(join(OUT, out), r.stdout);
+  }
+  console.log(`testdata/text: ${texts['trace.txt'].toString().split('\n').length} lines of trace`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
