@@ -211,6 +211,17 @@ export type TextKind = (typeof TextKind)[keyof typeof TextKind];
 /** Fields whose key=value text is hex without a 0x (print fmt `%x`/`%lx`). */
 const HEX_FIELDS: ReadonlySet<string> = new Set(['task_newtask.clone_flags']);
 
+/** Keys of a print fmt that are not its field's name (`comm=%s pid=%d` of sched_process_fork's parent_*). */
+const RENAMES: Readonly<Record<string, string>> = {
+  'sched_process_fork.comm': 'parent_comm',
+  'sched_process_fork.pid': 'parent_pid',
+};
+
+/** The name of the field a key=value key shows. */
+export function fieldName(event: string, key: string): string {
+  return RENAMES[`${event}.${key}`] ?? key;
+}
+
 /** The fixed fields of the formats with a dedicated parser (names as the kernel's formats name them). */
 export function dedicatedFields(name: string, report: boolean): ReadonlyArray<[string, TextKind]> | undefined {
   switch (name) {
@@ -329,6 +340,9 @@ export function kvInt(event: string, key: string, v: string): number | bigint | 
   const hex = HEX_FIELDS.has(`${event}.${key}`);
   const r = parseInt64(v, hex);
   if (r !== undefined) return r;
+  // a bool the print fmt spells (`group_dead=%s`, REC->group_dead ? "true" : "false")
+  if (v === 'true') return 1;
+  if (v === 'false') return 0;
   const sp = v.indexOf(' ');
   return sp > 0 && /^\s*\[[^\]]*\]$/.test(v.slice(sp)) ? parseInt64(v.slice(0, sp), hex) : undefined;
 }
@@ -413,7 +427,7 @@ export function parseInfo(
   }
   // key=value (irq handlers, softirqs and every other event)
   for (const [k, v] of keyValues(info)) {
-    const i = fieldAt(fields, k);
+    const i = fieldAt(fields, fieldName(name, k));
     if (i < 0) continue;
     const f = fields[i]!;
     if (f.textKind === TextKind.Int) {

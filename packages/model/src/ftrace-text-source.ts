@@ -23,7 +23,7 @@ import type {
   StreamField,
 } from './event-stream.js';
 import { FieldKind } from './event-stream.js';
-import { TextKind, dedicatedFields, keyValues, kvInt, parseHead, parseInfo, systemOf } from './ftrace-text-line.js';
+import { TextKind, dedicatedFields, fieldName, keyValues, kvInt, parseHead, parseInfo, systemOf } from './ftrace-text-line.js';
 import type { LineHead, TextValue } from './ftrace-text-line.js';
 
 export interface FtraceTextSourceOptions {
@@ -153,6 +153,22 @@ export class FtraceTextSource implements EventSource {
         message: `${scan.skipped} lines of ${opts.name || 'the text'} are neither events nor comments, left out (first at offset=${scan.firstSkipped})`,
       } as Diagnostic);
     return s;
+  }
+
+  /**
+   * Does a file's head (its first KiB or so) look like ftrace text: a tracefs header (`# tracer:`),
+   * trace-cmd report's first line (`cpus=N`, `version = N`), or an event line (trace_pipe)?
+   */
+  static sniff(head: Uint8Array): boolean {
+    for (let i = 0; i < head.length; i++) {
+      const c = head[i]!;
+      if (c === 0 || (c < 32 && c !== 9 && c !== 10 && c !== 13)) return false;
+    }
+    const text = byteString(head, 0, head.length);
+    if (/^(# tracer: \S|cpus=\d+\s*\n|version = \d+\s*\n)/.test(text)) return true;
+    const h: LineHead = { buffer: '', comm: '', pid: 0, cpu: 0, flags: 0, preempt: 0, ts: 0, tsBig: undefined, name: '', infoAt: 0, report: false };
+    const nl = text.indexOf('\n');
+    return nl > 0 && parseHead(text.slice(0, nl), h);
   }
 
   commOf(pid: number): string | undefined {
@@ -438,7 +454,8 @@ async function scanText(src: ByteSource): Promise<Scan> {
     }
     if (c.kv) {
       const im = ints.get(h.name)!;
-      for (const [k, v] of keyValues(line.slice(h.infoAt))) {
+      for (const [key, v] of keyValues(line.slice(h.infoAt))) {
+        const k = fieldName(h.name, key);
         const isInt = kvInt(h.name, k, v) !== undefined || (h.name === 'irq_handler_exit' && k === 'ret');
         const was = im.get(k);
         if (was === undefined) {
