@@ -30,9 +30,11 @@ export interface FtraceTextSourceOptions {
   /** Names the file in messages and in `meta.name`. */
   name: string;
   onDiagnostic: ((d: Diagnostic) => void) | undefined;
+  /** ns added to every timestamp (a manual shift, as the other sources take). */
+  tsOffset: bigint;
 }
 
-const DEFAULTS: Readonly<FtraceTextSourceOptions> = Object.freeze({ name: '', onDiagnostic: undefined });
+const DEFAULTS: Readonly<FtraceTextSourceOptions> = Object.freeze({ name: '', onDiagnostic: undefined, tsOffset: 0n });
 const CHUNK = 1 << 20;
 
 type TextField = StreamField & { index: number; textKind: TextKind };
@@ -129,7 +131,7 @@ export class FtraceTextSource implements EventSource {
       name: opts.name,
       clock: '',
       nanoseconds: true,
-      tsOffset: 0n,
+      tsOffset: opts.tsOffset,
       date: undefined,
       hostname: undefined,
       uname: undefined,
@@ -197,6 +199,7 @@ export class FtraceTextSource implements EventSource {
     const total = this.src.size;
     const h = this.head;
     h.report = this.report;
+    const shift = this.opts.tsOffset;
     let n = 0;
     const pending: Array<{ cpu: number; buffer: number; count: number }> = [];
     sink.expect?.(0);
@@ -211,8 +214,14 @@ export class FtraceTextSource implements EventSource {
         return true;
       }
       const classId = this.byName.get(h.name) ?? -1;
-      ev.ts = h.ts;
-      ev.tsBig = h.tsBig;
+      if (shift === 0n) {
+        ev.ts = h.ts;
+        ev.tsBig = h.tsBig;
+      } else {
+        const t = (h.tsBig ?? BigInt(h.ts)) + shift;
+        ev.ts = Number(t);
+        ev.tsBig = t > 9007199254740991n || t < 0n ? t : undefined;
+      }
       ev.cpu = h.cpu;
       ev.pid = h.pid;
       ev.flags = h.flags;

@@ -29,8 +29,9 @@ interface ViewArgs {
 const HELP = `usage: utp view [--port N] [--no-open] FILE...
        utp view --live [--port N] [--no-open] -e EVENT... [-f FILTER] [-o FILE] [RECORD OPTIONS] [-- CMD ARGS]
 
-Opens trace.dat and perf.data files in the utp viewer (a web page served on 127.0.0.1); the
-viewer tells them apart by their content (a perf.data starts with PERFILE2).
+Opens trace.dat, perf.data and ftrace text files (a tracefs trace file, trace-cmd report's
+output) in the utp viewer (a web page served on 127.0.0.1); the viewer tells them apart by their
+content (a perf.data starts with PERFILE2, ftrace text with '# tracer:' or 'cpus=N').
   --port N     listen on port N (default: a free port)
   --no-open    print the URL, do not start a browser
   --live       record this machine (utp record's recorder and options, in a private instance; root) and
@@ -354,7 +355,7 @@ async function runLive(a: ViewArgs): Promise<number> {
 
 const view: Command = {
   name: 'view',
-  summary: 'open trace.dat and perf.data files in the viewer (a page served on 127.0.0.1)',
+  summary: 'open trace.dat, perf.data and ftrace text files in the viewer (a page served on 127.0.0.1)',
   async run(argv) {
     const a = parseArgs(argv);
     if (a === 'help') {
