@@ -32,11 +32,12 @@ export interface FtraceTextSourceOptions {
   onDiagnostic: ((d: Diagnostic) => void) | undefined;
   /** ns added to every timestamp (a manual shift, as the other sources take). */
   tsOffset: bigint;
+  /** Bytes read at a time (1 MiB). */
+  chunkSize: number;
 }
 
-const DEFAULTS: Readonly<FtraceTextSourceOptions> = Object.freeze({ name: '', onDiagnostic: undefined, tsOffset: 0n });
 const CHUNK = 1 << 20;
-
+const DEFAULTS: Readonly<FtraceTextSourceOptions> = Object.freeze({ name: '', onDiagnostic: undefined, tsOffset: 0n, chunkSize: CHUNK });
 type TextField = StreamField & { index: number; textKind: TextKind };
 
 class TextClass implements EventClass {
@@ -69,7 +70,7 @@ function byteString(b: Uint8Array, from: number, to: number): string {
 }
 
 /** What a line that is not an event says. */
-const LOST = /^(?:\S+:\s+)?CPU:(\d+) \[(?:LOST (\d+) EVENTS|EVENTS DROPPED)\]/;
+const LOST = /^(?:\S+:\s+)?CPU:(\d+) \[(?:LOST (\d+) EVENTS|(\d+) EVENTS DROPPED|EVENTS DROPPED)\]/;
 const CPUS = /^cpus=(\d+)\s*$/;
 const NPROC = /#P:(\d+)/;
 const TRACER = /^# tracer: (\S+)/;
@@ -145,7 +146,7 @@ export class FtraceTextSource implements EventSource {
   static async open(input: ByteSource | Uint8Array, options: Partial<FtraceTextSourceOptions> = {}): Promise<FtraceTextSource> {
     const opts = { ...DEFAULTS, ...options };
     const src = input instanceof Uint8Array ? new MemorySource(input, opts.name) : input;
-    const scan = await scanText(src);
+    const scan = await scanText(src, opts.chunkSize);
     if (!scan.events) throw new Error(`No ftrace event line in ${opts.name || 'the text'}: not ftrace text (a tracefs trace file or trace-cmd report output)`);
     const s = new FtraceTextSource(src, opts, scan);
     if (scan.skipped)
@@ -204,12 +205,13 @@ export class FtraceTextSource implements EventSource {
     const pending: Array<{ cpu: number; buffer: number; count: number }> = [];
     sink.expect?.(0);
     let stopped = false;
-    await forEachLine(this.src, (line, at) => {
+    await forEachLine(this.src, this.opts.chunkSize, (line, at) => {
       if (!parseHead(line, h)) {
         const l = LOST.exec(line);
         if (l) {
           const buffer = line.charCodeAt(0) === 67 ? 0 : (this.bufferIndex.get(line.slice(0, line.indexOf(':'))) ?? 0);
-          pending.push({ cpu: Number(l[1]), buffer, count: l[2] === undefined ? -1 : Number(l[2]) });
+          const count = l[2] ?? l[3];
+          pending.push({ cpu: Number(l[1]), buffer, count: count === undefined ? -1 : Number(count) });
         }
         return true;
       }
@@ -353,7 +355,8 @@ interface Scan {
 }
 
 /** Calls `cb(line, byteOffset)` for each line (without its newline); stops when cb returns false. */
-async function forEachLine(src: ByteSource, cb: (line: string, at: number) => boolean): Promise<void> {
+async function forEachLine(src: ByteSource, chunk: number, cb: (line: string, at: number) => boolean): Promise<void> {
+  const CHUNK = Math.max(1, chunk);
   const size = src.size;
   let carry = '';
   let carryAt = 0;
@@ -363,15 +366,14 @@ async function forEachLine(src: ByteSource, cb: (line: string, at: number) => bo
     for (;;) {
       const nl = b.indexOf(10, start);
       if (nl < 0) break;
-      let end = nl;
-      if (end > start && b[end - 1] === 13) end--;
-      let line = byteString(b, start, end);
+      let line = byteString(b, start, nl);
       let at = off + start;
       if (carry) {
         line = carry + line;
         at = carryAt;
         carry = '';
       }
+      if (line.endsWith('\r')) line = line.slice(0, -1);
       if (!cb(line, at)) return;
       start = nl + 1;
     }
@@ -384,7 +386,7 @@ async function forEachLine(src: ByteSource, cb: (line: string, at: number) => bo
 }
 
 /** The first pass: which text it is, its event names and their fields. */
-async function scanText(src: ByteSource): Promise<Scan> {
+async function scanText(src: ByteSource, chunk: number): Promise<Scan> {
   const s: Scan = {
     report: false,
     tracer: '',
@@ -403,7 +405,7 @@ async function scanText(src: ByteSource): Promise<Scan> {
   const ints = new Map<string, Map<string, boolean>>();
   let first = true;
   let decided = false;
-  await forEachLine(src, (line, at) => {
+  await forEachLine(src, chunk, (line, at) => {
     if (first) {
       first = false;
       // trace-cmd report starts with `cpus=N` (or `version = N` with --version-like headers); tracefs with `# tracer:`
