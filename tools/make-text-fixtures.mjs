@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Regenerates testdata/text/: one short recording of this machine in a private instance (sched,
-// irq, raw_syscalls, task events and trace_marker writes), as the kernel prints it and as trace-cmd
+// irq, raw_syscalls, task events, trace_marker writes and a direct disk write for hard irqs), as the kernel prints it and as trace-cmd
 // does: the instance's `trace` file read three ways before extracting (plain, options/record-tgid
 // on, options/latency-format on), then `trace-cmd extract -B NAME` (trace.dat, gzipped: kallsyms
 // makes it large) and `trace-cmd report` of it (default, -l, -t). FtraceTextSource's tests compare
@@ -28,7 +28,12 @@ try {
     run: (I) => {
       const d = I[0];
       writeFileSync(join(d, 'trace_marker'), 'text fixture marker');
-      spawnSync('sh', ['-c', 'cat /proc/self/stat >/dev/null; sleep 0.01']);
+      // a direct write and fsync to the disk: its completion is a hard irq (irq_handler_entry/exit)
+      const f = join(dir, 'io');
+      spawnSync('sh', [
+        '-c',
+        `cat /proc/self/stat >/dev/null; dd if=/dev/zero of=${f} bs=4k count=2 oflag=direct conv=fsync 2>/dev/null; rm -f ${f}; sleep 0.01`,
+      ]);
       writeFileSync(join(d, 'trace_marker'), 'key=value in a marker: x=1');
       writeFileSync(join(d, 'tracing_on'), '0');
       const read = () => readFileSync(join(d, 'trace'));
@@ -47,7 +52,8 @@ try {
   for (const [name, bytes] of Object.entries(texts)) writeFileSync(join(OUT, name), bytes);
   for (const [out, args] of Object.entries(REPORTS)) {
     const r = runTraceCmd(['report', ...args, '-i', file]);
-    if (r.status !== 0 || r.signal) throw new Error(`trace-cmd report ${args.join(' ')} failed: ${r.stderr.toString().trim().slice(0, 300)}`);
+    if (r.status !== 0 || r.signal)
+      throw new Error(`trace-cmd report ${args.join(' ')} failed: ${r.stderr.toString().trim().slice(0, 300)}`);
     writeFileSync(join(OUT, out), r.stdout);
   }
   console.log(`testdata/text: ${texts['trace.txt'].toString().split('\n').length} lines of trace`);

@@ -32,7 +32,7 @@ const HEAD =
 const NAME = /^([A-Za-z_][\w.-]*):/;
 
 /** Flags of the latency columns (irqs-off, need-resched, hardirq/softirq, preempt, migrate-disable). */
-export function latencyFlags(s: string): { flags: number; preempt: number } {
+export function latencyFlags(s: string, report = false): { flags: number; preempt: number } {
   let flags = 0;
   switch (s[0]) {
     case 'd':
@@ -50,7 +50,8 @@ export function latencyFlags(s: string): { flags: number; preempt: number } {
   }
   switch (s[1]) {
     case 'N':
-      flags |= 0x24;
+      // the kernel: need-resched and preempt-resched; libtraceevent prints N for need-resched alone
+      flags |= report ? 0x04 : 0x24;
       break;
     case 'n':
     case 'b':
@@ -107,7 +108,7 @@ export function parseHead(line: string, out: LineHead): boolean {
   const lat = m[4] ?? m[6];
   out.cpu = Number(m[3] ?? m[5]);
   if (lat) {
-    const f = latencyFlags(lat);
+    const f = latencyFlags(lat, out.report);
     out.flags = f.flags;
     out.preempt = f.preempt;
   } else {
@@ -347,7 +348,8 @@ export function kvInt(event: string, key: string, v: string): number | bigint | 
   return sp > 0 && /^\s*\[[^\]]*\]$/.test(v.slice(sp)) ? parseInt64(v.slice(0, sp), hex) : undefined;
 }
 
-const SWITCH_KERNEL = /^prev_comm=(.*) prev_pid=(-?\d+) prev_prio=(-?\d+) prev_state=(\S+) ==> next_comm=(.*) next_pid=(-?\d+) next_prio=(-?\d+)$/;
+const SWITCH_KERNEL =
+  /^prev_comm=(.*) prev_pid=(-?\d+) prev_prio=(-?\d+) prev_state=(\S+) ==> next_comm=(.*) next_pid=(-?\d+) next_prio=(-?\d+)$/;
 const SWITCH_REPORT = /^(.*):(-?\d+) \[(-?\d+)\] (\S+) ==> (.*):(-?\d+) \[(-?\d+)\]$/;
 const WAKEUP_REPORT = /^(.*):(-?\d+) \[(-?\d+)\](?: success=\d+)?(?: CPU:(\d+))?$/;
 const SYS_ENTER = /^NR (-?\d+) \(([^)]*)\)$/;
@@ -366,7 +368,8 @@ export function parseInfo(
   out: TextValue[],
 ): void {
   out.length = fields.length;
-  for (let i = 0; i < fields.length; i++) out[i] = fields[i]!.textKind === TextKind.Str ? '' : fields[i]!.textKind === TextKind.Int ? 0 : [];
+  for (let i = 0; i < fields.length; i++)
+    out[i] = fields[i]!.textKind === TextKind.Str ? '' : fields[i]!.textKind === TextKind.Int ? 0 : [];
   const int = (s: string | undefined): number | bigint => (s === undefined ? 0 : (parseInt64(s) ?? 0));
   switch (name) {
     case 'sched_switch': {

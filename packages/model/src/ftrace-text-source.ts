@@ -147,13 +147,22 @@ export class FtraceTextSource implements EventSource {
     const opts = { ...DEFAULTS, ...options };
     const src = input instanceof Uint8Array ? new MemorySource(input, opts.name) : input;
     const scan = await scanText(src, opts.chunkSize);
-    if (!scan.events) throw new Error(`No ftrace event line in ${opts.name || 'the text'}: not ftrace text (a tracefs trace file or trace-cmd report output)`);
+    if (!scan.events)
+      throw new Error(
+        `No ftrace event line in ${opts.name || 'the text'}: not ftrace text (a tracefs trace file or trace-cmd report output)`,
+      );
     const s = new FtraceTextSource(src, opts, scan);
     if (scan.skipped)
       opts.onDiagnostic?.({
         level: 'warning',
         code: 'TEXT_LINE',
         message: `${scan.skipped} lines of ${opts.name || 'the text'} are neither events nor comments, left out (first at offset=${scan.firstSkipped})`,
+      } as Diagnostic);
+    if (scan.overwritten)
+      opts.onDiagnostic?.({
+        level: 'warning',
+        code: 'TEXT_OVERWRITTEN',
+        message: `${opts.name || 'the text'}: the kernel says ${scan.overwritten} events were written but are no longer in the buffer (overwritten before the file was read; it does not say on which CPU or when)`,
       } as Diagnostic);
     return s;
   }
@@ -169,7 +178,19 @@ export class FtraceTextSource implements EventSource {
     }
     const text = byteString(head, 0, head.length);
     if (/^(# tracer: \S|cpus=\d+\s*\n|version = \d+\s*\n)/.test(text)) return true;
-    const h: LineHead = { buffer: '', comm: '', pid: 0, cpu: 0, flags: 0, preempt: 0, ts: 0, tsBig: undefined, name: '', infoAt: 0, report: false };
+    const h: LineHead = {
+      buffer: '',
+      comm: '',
+      pid: 0,
+      cpu: 0,
+      flags: 0,
+      preempt: 0,
+      ts: 0,
+      tsBig: undefined,
+      name: '',
+      infoAt: 0,
+      report: false,
+    };
     const nl = text.indexOf('\n');
     return nl > 0 && parseHead(text.slice(0, nl), h);
   }
@@ -344,6 +365,8 @@ interface Scan {
   report: boolean;
   tracer: string;
   events: number;
+  /** The kernel's header: events written but no longer in the buffer (overwritten), 0 when none. */
+  overwritten: number;
   skipped: number;
   firstSkipped: number;
   cpuCount: number;
@@ -391,6 +414,7 @@ async function scanText(src: ByteSource, chunk: number): Promise<Scan> {
     report: false,
     tracer: '',
     events: 0,
+    overwritten: 0,
     skipped: 0,
     firstSkipped: -1,
     cpuCount: 0,
@@ -399,7 +423,19 @@ async function scanText(src: ByteSource, chunk: number): Promise<Scan> {
     comms: new Map(),
     classes: new Map(),
   };
-  const h: LineHead = { buffer: '', comm: '', pid: 0, cpu: 0, flags: 0, preempt: 0, ts: 0, tsBig: undefined, name: '', infoAt: 0, report: false };
+  const h: LineHead = {
+    buffer: '',
+    comm: '',
+    pid: 0,
+    cpu: 0,
+    flags: 0,
+    preempt: 0,
+    ts: 0,
+    tsBig: undefined,
+    name: '',
+    infoAt: 0,
+    report: false,
+  };
   const buffers = new Set<string>();
   // per class and key: does every value parse as an integer
   const ints = new Map<string, Map<string, boolean>>();
@@ -424,6 +460,8 @@ async function scanText(src: ByteSource, chunk: number): Promise<Scan> {
     if (line.startsWith('#')) {
       const t = TRACER.exec(line);
       if (t) s.tracer = t[1]!;
+      const w = /entries-in-buffer\/entries-written: (\d+)\/(\d+)/.exec(line);
+      if (w && Number(w[2]) > Number(w[1])) s.overwritten = Number(w[2]) - Number(w[1]);
       const p = NPROC.exec(line);
       if (p && !s.cpuCount) s.cpuCount = Number(p[1]);
       return true;
