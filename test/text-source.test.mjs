@@ -15,16 +15,18 @@
 //   - otherData (the source: its format and name; the text has no clock, host or uname).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { MemorySource } from '@utp/bytes';
 import { FtraceTextSource, TraceDatSource } from '@utp/model';
-import { writeChromeJson } from '@utp/convert';
+import { writeChromeJson, writePerfetto } from '@utp/convert';
 import { runUtp, tmpDir } from './lib/live.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const FIX = join(ROOT, 'testdata/text');
+const PROTO_DIR = join(ROOT, 'packages/convert/proto');
 const tmp = tmpDir('utp-text-source-');
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 const datBytes = gunzipSync(readFileSync(join(FIX, 'trace.dat.gz')));
@@ -107,4 +109,46 @@ test('utp convert TEXT -o x.json | x.pftrace: ftrace text is told by its content
   const r3 = runUtp(['convert', inText, '-o', join(tmp, 'x.dat')]);
   assert.equal(r3.status, 1);
   assert.match(r3.stderr.toString(), /converts to json or perfetto only/);
+});
+
+test("utp convert ftrace text (report-t.txt) to Perfetto = the trace.dat's Perfetto, decoded by protoc", async (t) => {
+  if (spawnSync('protoc', ['--version']).error) return t.skip('no protoc');
+  const decode = (file) => {
+    const d = spawnSync('protoc', ['--decode=perfetto.protos.Trace', `--proto_path=${PROTO_DIR}`, 'perfetto_subset.proto'], {
+      input: readFileSync(file),
+      maxBuffer: 1 << 28,
+    });
+    assert.equal(d.status, 0, d.stderr?.toString());
+    return d.stdout.toString();
+  };
+  // in process (utp convert's Perfetto path is writePerfetto over the same source; its CLI run is in the test above)
+  const pf = async (src, file) => {
+    const chunks = [];
+    await writePerfetto(src, (c) => chunks.push(Buffer.from(c)));
+    writeFileSync(file, Buffer.concat(chunks));
+  };
+  await pf(await TraceDatSource.open(new MemorySource(new Uint8Array(datBytes), 't.dat')), join(tmp, 'dat.pftrace'));
+  await pf(
+    await FtraceTextSource.open(new Uint8Array(readFileSync(join(FIX, 'report-t.txt'))), { name: 'report-t.txt' }),
+    join(tmp, 'text.pftrace'),
+  );
+  let a = decode(join(tmp, 'dat.pftrace'));
+  const b = decode(join(tmp, 'text.pftrace'));
+  // what the text does not carry: the uname, common_flags (no latency columns in report -t), the
+  // signedness of a generic field (a text integer is s64), print's ip (a symbol: print is then a
+  // generic event) and buf's newline, report's R for a preempted R+
+  a = a.replace(/\n {4}utsname \{\n[^}]*\}/, '');
+  assert.ok(/common_flags: \d+/.test(a) && /uint_value: /.test(a));
+  a = a.replace(/\n +common_flags: \d+/g, '').replace(/uint_value: /g, 'int_value: ');
+  const prints = [...a.matchAll(/ {6}print \{\n {8}ip: \d+\n {8}buf: "(.*)\\n"\n {6}\}/g)];
+  assert.ok(prints.length >= 1);
+  a = a.replace(
+    / {6}print \{\n {8}ip: \d+\n {8}buf: "(.*)\\n"\n {6}\}/g,
+    (_m, buf) =>
+      `      generic {\n        event_name: "print"\n        field {\n          name: "ip"\n          str_value: "tracing_mark_write"\n        }\n        field {\n          name: "buf"\n          str_value: "${buf}"\n        }\n      }`,
+  );
+  assert.equal((a.match(/prev_state: 256/g) ?? []).length, 3);
+  a = a.replace(/prev_state: 256/g, 'prev_state: 0');
+  assert.ok(/sys_enter \{\n {8}id: \d+\n {8}args: /.test(b), 'sys_enter args are written');
+  assert.equal(b, a);
 });
