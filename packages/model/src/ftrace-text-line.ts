@@ -30,6 +30,7 @@ export interface LineHead {
 const HEAD =
   /^\s*(.*?)-(\d+)\s+(?:\(\s*[-\d]+\)\s+)?(?:\[(\d+)\]\s+(?:([.dDbX][.NnpLlBb][.hHsSzZ][.0-9a-f][.0-9a-f]?)\s+)?|(\d+)([.dDbX][.NnpLlBb][.hHsSzZ][.0-9a-f][.0-9a-f]?)\s+)(?:(\d+)\.(\d+)|(\d+)us.):\s/;
 const NAME = /^([A-Za-z_][\w.-]*):/;
+const PREFIX = /^\s*(\S+):(?=\s)/;
 
 /** Flags of the latency columns (irqs-off, need-resched, hardirq/softirq, preempt, migrate-disable). */
 export function latencyFlags(s: string, report = false): { flags: number; preempt: number } {
@@ -91,17 +92,17 @@ export function latencyFlags(s: string, report = false): { flags: number; preemp
 export function parseHead(line: string, out: LineHead): boolean {
   let at = 0;
   out.buffer = '';
-  const c0 = line.charCodeAt(0);
-  if (c0 !== 32 && c0 !== 9) {
-    // an instance buffer's prefix (trace-cmd report): `NAME:` then spaces
-    const sp = line.search(/\s/);
-    if (sp > 1 && line.charCodeAt(sp - 1) === 58) {
-      out.buffer = line.slice(0, sp - 1);
-      at = sp;
+  // an instance buffer's prefix (trace-cmd report): `NAME:` then spaces, right-aligned when there are several
+  const pre = PREFIX.exec(line);
+  let m: RegExpExecArray | null = null;
+  if (pre) {
+    m = HEAD.exec(line.slice(pre[0].length));
+    if (m) {
+      out.buffer = pre[1]!;
+      at = pre[0].length;
     }
   }
-  const rest = at ? line.slice(at) : line;
-  const m = HEAD.exec(rest);
+  if (!m) m = HEAD.exec(line);
   if (!m) return false;
   out.comm = m[1]!;
   out.pid = Number(m[2]);
@@ -144,9 +145,9 @@ export function parseHead(line: string, out: LineHead): boolean {
       return true;
     }
     p += n[0].length;
-    // one space, or trace-cmd's padding of `NAME:` to 21 columns and one space
-    let pad = out.report ? Math.max(1, 22 - n[0].length) : 1;
-    while (pad-- > 0 && line.charCodeAt(p) === 32) p++;
+    // one space (the kernel), or trace-cmd's padding of the name column (its width differs with -R)
+    if (out.report) while (line.charCodeAt(p) === 32) p++;
+    else if (line.charCodeAt(p) === 32) p++;
     out.infoAt = p;
     return true;
   }
@@ -371,10 +372,11 @@ export function parseInfo(
   for (let i = 0; i < fields.length; i++)
     out[i] = fields[i]!.textKind === TextKind.Str ? '' : fields[i]!.textKind === TextKind.Int ? 0 : [];
   const int = (s: string | undefined): number | bigint => (s === undefined ? 0 : (parseInt64(s) ?? 0));
+  // the dedicated parsers; a text they do not match (trace-cmd report -R prints every event's raw fields as key=value) goes to key=value
   switch (name) {
     case 'sched_switch': {
       const m = (report ? SWITCH_REPORT : SWITCH_KERNEL).exec(info) ?? (report ? SWITCH_KERNEL : SWITCH_REPORT).exec(info);
-      if (!m) return;
+      if (!m) break;
       const kernelText = m[0].startsWith('prev_comm=');
       out[0] = m[1]!;
       out[1] = int(m[2]);
@@ -387,19 +389,20 @@ export function parseInfo(
     }
     case 'sys_enter': {
       const m = SYS_ENTER.exec(info);
-      if (!m) return;
+      if (!m) break;
       out[0] = int(m[1]);
       out[1] = m[2]!.split(',').map((a) => parseInt64(a.trim(), true) ?? 0);
       return;
     }
     case 'sys_exit': {
       const m = SYS_EXIT.exec(info);
-      if (!m) return;
+      if (!m) break;
       out[0] = int(m[1]);
       out[1] = int(m[2]);
       return;
     }
     case 'print': {
+      if (/^ip=\S* buf=/.test(info)) break;
       // `SYMBOL: text` (the ip as its symbol; a raw marker's `buf: …` has no symbol)
       const c = info.indexOf(': ');
       if (c < 0) out[1] = info;
@@ -417,10 +420,10 @@ export function parseInfo(
       } else out[0] = info;
       return;
     }
-  }
-  if (report && (name === 'sched_wakeup' || name === 'sched_wakeup_new')) {
-    const m = WAKEUP_REPORT.exec(info);
-    if (m) {
+    case 'sched_wakeup':
+    case 'sched_wakeup_new': {
+      const m = report ? WAKEUP_REPORT.exec(info) : null;
+      if (!m) break;
       out[0] = m[1]!;
       out[1] = int(m[2]);
       out[2] = int(m[3]);
@@ -435,9 +438,38 @@ export function parseInfo(
     const f = fields[i]!;
     if (f.textKind === TextKind.Int) {
       if (name === 'irq_handler_exit' && k === 'ret') out[i] = v === 'handled' ? 1 : v === 'unhandled' ? 0 : int(v);
+      else if (name === 'sched_switch' && k === 'prev_state' && !/^\d+$/.test(v)) out[i] = stateBits(v, false);
       else out[i] = kvInt(name, k, v) ?? 0;
-    } else if (f.textKind === TextKind.Str) out[i] = v;
+    } else if (f.textKind === TextKind.Str) out[i] = v.startsWith('ARRAY[') ? rawString(v) : v;
+    else out[i] = rawArray(v);
   }
+}
+
+/** trace-cmd report -R's `ARRAY[12, 00, …]` (the field's bytes, little-endian u64s as sys_enter's args) as integers; `[]` otherwise. */
+function rawArray(v: string): Array<number | bigint> {
+  const m = /^ARRAY\[([0-9a-f, ]*)\]$/.exec(v);
+  if (!m) return [];
+  const bytes = m[1]!.split(', ').map((x) => Number.parseInt(x, 16));
+  const out: Array<number | bigint> = [];
+  for (let o = 0; o + 8 <= bytes.length; o += 8) {
+    let x = 0n;
+    for (let k = 7; k >= 0; k--) x = (x << 8n) | BigInt(bytes[o + k]! & 0xff);
+    out.push(x <= 9007199254740991n ? Number(x) : x);
+  }
+  return out;
+}
+
+/** trace-cmd report -R's `ARRAY[75, 74, 70, 00, …]` of a char array that is not printable: its bytes to the NUL. */
+function rawString(v: string): string {
+  const m = /^ARRAY\[([0-9a-f, ]*)\]$/.exec(v);
+  if (!m) return v;
+  let out = '';
+  for (const x of m[1]!.split(', ')) {
+    const c = Number.parseInt(x, 16);
+    if (!c) break;
+    out += String.fromCharCode(c & 0xff);
+  }
+  return out;
 }
 
 function fieldAt(fields: ReadonlyArray<{ name: string }>, key: string): number {

@@ -10,7 +10,7 @@
  */
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { MemorySource } from '@utp/bytes';
@@ -117,6 +117,41 @@ for (const name of TEXTS) {
     }
   });
 }
+
+test("FtraceTextSource: every committed trace-cmd report text (testdata/succeed, default/-t/-l/-N/-R) gives its trace.dat's events, times, CPUs, tasks and buffers", async () => {
+  const D = `${ROOT}testdata/succeed/`;
+  let texts = 0;
+  for (const fx of readdirSync(D)) {
+    const dir = `${D}${fx}/`;
+    const raw = existsSync(`${dir}trace.dat`) ? readFileSync(`${dir}trace.dat`) : gunzipSync(readFileSync(`${dir}trace.dat.gz`));
+    const td = await TraceDatSource.open(new MemorySource(new Uint8Array(raw), fx));
+    const a: Array<[string, number, number, number, string]> = [];
+    await td.read({
+      event(e) {
+        a.push([td.classes[e.classId]!.name, e.ts, e.cpu, e.pid, td.meta.buffers[e.buffer]!]);
+      },
+    });
+    for (const mode of ['report.txt', 'report-t.txt', 'report-l.txt', 'report-N.txt', 'report-R.txt']) {
+      if (!existsSync(dir + mode)) continue;
+      texts++;
+      const src = await FtraceTextSource.open(new Uint8Array(readFileSync(dir + mode)), { name: mode });
+      assert.equal(src.meta.format, 'trace-cmd report');
+      const us = mode !== 'report-t.txt';
+      const b: Array<[string, number, number, number, string]> = [];
+      await src.read({
+        event(e) {
+          b.push([src.classes[e.classId]!.name, e.ts, e.cpu, e.pid, src.meta.buffers[e.buffer]!]);
+        },
+      });
+      assert.equal(b.length, a.length, `${fx}/${mode}`);
+      for (let i = 0; i < a.length; i++) {
+        const [n, ts, cpu, pid, buf] = a[i]!;
+        assert.deepEqual(b[i], [n, us ? Math.round(ts / 1000) * 1000 : ts, cpu, pid, buf], `${fx}/${mode} event ${i}`);
+      }
+    }
+  }
+  assert.ok(texts >= 40, `${texts} texts`);
+});
 
 test('FtraceTextSource: the same events whatever the chunk size (lines across chunk boundaries)', async () => {
   const bytes = new Uint8Array(readFileSync(`${FIX}report-l.txt`));

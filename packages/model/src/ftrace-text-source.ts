@@ -70,7 +70,7 @@ function byteString(b: Uint8Array, from: number, to: number): string {
 }
 
 /** What a line that is not an event says. */
-const LOST = /^(?:\S+:\s+)?CPU:(\d+) \[(?:LOST (\d+) EVENTS|(\d+) EVENTS DROPPED|EVENTS DROPPED)\]/;
+const LOST = /^\s*(?:(\S+):\s+)?CPU:(\d+) \[(?:LOST (\d+) EVENTS|(\d+) EVENTS DROPPED|EVENTS DROPPED)\]/;
 const CPUS = /^cpus=(\d+)\s*$/;
 const NPROC = /#P:(\d+)/;
 const TRACER = /^# tracer: (\S+)/;
@@ -230,9 +230,9 @@ export class FtraceTextSource implements EventSource {
       if (!parseHead(line, h)) {
         const l = LOST.exec(line);
         if (l) {
-          const buffer = line.charCodeAt(0) === 67 ? 0 : (this.bufferIndex.get(line.slice(0, line.indexOf(':'))) ?? 0);
-          const count = l[2] ?? l[3];
-          pending.push({ cpu: Number(l[1]), buffer, count: count === undefined ? -1 : Number(count) });
+          const buffer = l[1] === undefined ? 0 : (this.bufferIndex.get(l[1]) ?? 0);
+          const count = l[3] ?? l[4];
+          pending.push({ cpu: Number(l[2]), buffer, count: count === undefined ? -1 : Number(count) });
         }
         return true;
       }
@@ -249,7 +249,8 @@ export class FtraceTextSource implements EventSource {
       ev.pid = h.pid;
       ev.flags = h.flags;
       ev.preempt = h.preempt;
-      ev.buffer = this.bufferIndex.get(h.buffer) ?? 0;
+      // trace-cmd prints an instance's prefix on its dropped-events line, not on the event line after it
+      ev.buffer = h.buffer === '' && pending.length ? pending[pending.length - 1]!.buffer : (this.bufferIndex.get(h.buffer) ?? 0);
       ev.classId = classId;
       ev.loc = at;
       if (h.comm !== '<...>') this.comms.set(h.pid, h.comm);
@@ -447,12 +448,12 @@ async function scanText(src: ByteSource, chunk: number): Promise<Scan> {
       // trace-cmd report starts with `cpus=N` (or `version = N` with --version-like headers); tracefs with `# tracer:`
       const c = CPUS.exec(line);
       if (c) {
-        s.report = true;
+        s.report = decided = true;
         s.cpuCount = Number(c[1]);
         return true;
       }
       if (/^version = \d+/.test(line)) {
-        s.report = true;
+        s.report = decided = true;
         return true;
       }
       decided = line.startsWith('#');
@@ -485,7 +486,7 @@ async function scanText(src: ByteSource, chunk: number): Promise<Scan> {
           return true;
         }
       }
-      if (LOST.test(line) || /^(?:\S+:\s+)?CPU \d+ is empty/.test(line) || /^version = \d+/.test(line)) return true;
+      if (LOST.test(line) || /^\s*(?:\S+:\s+)?CPU \d+ is empty/.test(line) || /^version = \d+/.test(line)) return true;
       s.skipped++;
       if (s.firstSkipped < 0) s.firstSkipped = at;
       return true;
