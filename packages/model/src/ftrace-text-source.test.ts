@@ -153,6 +153,29 @@ test("FtraceTextSource: every committed trace-cmd report text (testdata/succeed,
   assert.ok(texts >= 40, `${texts} texts`);
 });
 
+test("FtraceTextSource: trace_pipe (no header): its LOST lines are the kernel's per-CPU overrun counts", async () => {
+  const bytes = new Uint8Array(readFileSync(`${FIX}trace_pipe.txt`));
+  assert.ok(FtraceTextSource.sniff(bytes.subarray(0, 4096)));
+  const src = await FtraceTextSource.open(bytes, { name: 'trace_pipe.txt' });
+  assert.equal(src.meta.format, 'ftrace text');
+  assert.equal(src.skippedLines, 0);
+  const { evs, lost } = await events(src);
+  const lines = Buffer.from(bytes).toString('latin1').split('\n').filter(Boolean);
+  assert.equal(evs.length + lost.length, lines.length);
+  const overrun = new Map(
+    readFileSync(`${FIX}trace_pipe-overrun.txt`, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => [Number(/^cpu(\d+)/.exec(l)![1]), Number(l.split(' ')[1])] as [number, number]),
+  );
+  const got = new Map<number, number>();
+  for (const l of lost) got.set(l.cpu, (got.get(l.cpu) ?? 0) + l.count);
+  assert.deepEqual(got, overrun);
+  // each comes before the first event after it, at that event's time
+  for (const l of lost) assert.equal(l.ts, evs[l.before]!.ts);
+  assert.ok(evs.some((e) => e.name === 'sched_switch') && evs.some((e) => e.name === 'sys_enter'));
+});
+
 test('FtraceTextSource: the same events whatever the chunk size (lines across chunk boundaries)', async () => {
   const bytes = new Uint8Array(readFileSync(`${FIX}report-l.txt`));
   const whole = await events(await FtraceTextSource.open(bytes));

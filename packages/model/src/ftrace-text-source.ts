@@ -191,8 +191,14 @@ export class FtraceTextSource implements EventSource {
       infoAt: 0,
       report: false,
     };
-    const nl = text.indexOf('\n');
-    return nl > 0 && parseHead(text.slice(0, nl), h);
+    // trace_pipe: an event line, after the lost-events lines that may come first
+    const lines = text.split('\n', 8);
+    lines.pop();
+    for (const l of lines) {
+      if (LOST.test(l)) continue;
+      return parseHead(l, h);
+    }
+    return false;
   }
 
   commOf(pid: number): string | undefined {
