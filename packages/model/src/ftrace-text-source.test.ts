@@ -225,6 +225,24 @@ test('FtraceTextSource.sniff: ftrace text by its first line, not trace.dat or ot
   assert.equal(FtraceTextSource.sniff(new Uint8Array(Buffer.from('hello world\nsecond line\n'))), false);
 });
 
+test('FtraceTextSource: a damaged text (a foreign line, a last line cut short) gives its whole lines and one diagnostic with the offset', async () => {
+  const text = readFileSync(`${FIX}trace.txt`, 'latin1');
+  const lines = text.split('\n');
+  const whole = lines.filter((l) => l && !l.startsWith('#')).length;
+  const at = text.indexOf('\n', 3000) + 1;
+  const damaged = `${text.slice(0, at)}garbage line\n${text.slice(at, text.length - 80)}`;
+  const said: Array<{ code: string; offset?: number }> = [];
+  const src = await FtraceTextSource.open(new Uint8Array(Buffer.from(damaged, 'latin1')), {
+    name: 'cut.txt',
+    onDiagnostic: (d) => said.push(d),
+  });
+  const { evs } = await events(src);
+  assert.equal(evs.length, whole - 1);
+  assert.equal(src.skippedLines, 2);
+  const d = said.find((x) => x.code === 'TEXT_LINE');
+  assert.equal(d?.offset, at);
+});
+
 test('FtraceTextSource: a text with no event line is an error that says so', async () => {
   await assert.rejects(FtraceTextSource.open(new Uint8Array(Buffer.from('hello\n')), { name: 'x.txt' }), /No ftrace event line in x\.txt/);
 });

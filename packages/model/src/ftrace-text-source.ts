@@ -157,13 +157,14 @@ export class FtraceTextSource implements EventSource {
         level: 'warning',
         code: 'TEXT_LINE',
         message: `${scan.skipped} lines of ${opts.name || 'the text'} are neither events nor comments, left out (first at offset=${scan.firstSkipped})`,
-      } as Diagnostic);
+        offset: scan.firstSkipped,
+      });
     if (scan.overwritten)
       opts.onDiagnostic?.({
         level: 'warning',
         code: 'TEXT_OVERWRITTEN',
         message: `${opts.name || 'the text'}: the kernel says ${scan.overwritten} events were written but are no longer in the buffer (overwritten before the file was read; it does not say on which CPU or when)`,
-      } as Diagnostic);
+      });
     return s;
   }
 
@@ -230,7 +231,8 @@ export class FtraceTextSource implements EventSource {
     const shift = this.opts.tsOffset;
     let n = 0;
     const pending: Array<{ cpu: number; buffer: number; count: number }> = [];
-    sink.expect?.(0);
+    // about one event per 100 bytes of text
+    sink.expect?.(Math.ceil(total / 100));
     let stopped = false;
     await forEachLine(this.src, this.opts.chunkSize, (line, at) => {
       if (!parseHead(line, h)) {
