@@ -562,6 +562,28 @@ describe('the page without a server', { skip: noBrowser ?? noApp }, () => {
     rmSync(none, { recursive: true, force: true });
   });
 
+  test("utp view of ftrace text (the kernel's trace file): ready, one event per line, CPU rows, the list shows the file's columns", async () => {
+    const lines = readFileSync(join(ROOT, 'testdata/text/trace.txt'), 'latin1')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'));
+    const s = await serveView([join(ROOT, 'testdata/text/trace.txt')]);
+    const p = await browser.newPage({ viewport: { width: 1400, height: 800 } });
+    try {
+      await p.goto(s.url);
+      await p.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60_000 });
+      assert.equal(await p.textContent('[data-testid=event-count]'), String(lines.length));
+      const cpus = [...new Set(lines.map((l) => Number(/\[(\d+)\]/.exec(l)[1])))].sort();
+      assert.equal(await p.evaluate(() => document.body.dataset.rows), cpus.map((c) => `CPU ${c}`).join('|'));
+      const row = await p.$eval('[data-testid=event-row]', (r) => [...r.querySelectorAll('span')].map((x) => x.textContent));
+      const [cpu, time, , pid, latency, event, info] = row.slice(-7);
+      const m = /^\s*(.*?)-(\d+)\s+\[(\d+)\] (\S+)\s+(\d+\.\d+): (\S+): (.*)$/.exec(lines[0]);
+      assert.deepEqual([cpu, time, pid, latency, event, info.trimEnd()], [String(Number(m[3])), m[5], m[2], m[4], m[6], m[7]]);
+    } finally {
+      await p.close();
+      await s.close();
+    }
+  });
+
   test('a damaged file shows what it holds and the error', async () => {
     // a v6 file cut in its CPU data: the events before the cut, and the reason
     const bytes = gunzipSync(readFileSync(join(ROOT, 'testdata/succeed/sched-v6/trace.dat.gz')));

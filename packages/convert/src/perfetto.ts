@@ -222,7 +222,8 @@ export class PerfettoWriter implements EventSink {
       return;
     }
     if (t === 'repeated uint64') {
-      if (v instanceof Uint8Array) for (const x of arrayElements(v, sf, this.opts.littleEndian)) b.int(no, BigInt.asUintN(64, BigInt(x)));
+      const items = v instanceof Uint8Array ? arrayElements(v, sf, this.opts.littleEndian) : Array.isArray(v) ? v : [];
+      for (const x of items) b.int(no, BigInt.asUintN(64, BigInt(x)));
       return;
     }
     if (typeof v !== 'number' && typeof v !== 'bigint') return;

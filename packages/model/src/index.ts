@@ -12,3 +12,5 @@ export { TraceModel, Timeline } from './trace-model.js';
 export type { Bins, EventColumns, FilterSpec, LoadOptions, Stats } from './trace-model.js';
 export { CtfSource, ROW_BITS } from './ctf-source.js';
 export type { CtfSourceOptions, CtfSkeleton } from './ctf-source.js';
+export { FtraceTextSource } from './ftrace-text-source.js';
+export type { FtraceTextSourceOptions } from './ftrace-text-source.js';

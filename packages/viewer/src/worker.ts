@@ -4,7 +4,7 @@
  * The page never decodes anything itself, so it never freezes.
  */
 import { MemorySource, describeError } from '@utp/bytes';
-import { LiveFeed, PerfDataSource, TraceDatSource, TraceModel, TaskState, stateName } from '@utp/model';
+import { FtraceTextSource, LiveFeed, PerfDataSource, TraceDatSource, TraceModel, TaskState, stateName } from '@utp/model';
 import type { EventSource } from '@utp/model';
 import { latencyFlags } from '@utp/traceevent';
 import { ZSTDDecoder } from 'zstddec';
@@ -114,6 +114,9 @@ async function open(r: Extract<Request, { type: 'open' }>): Promise<Summary> {
     } else if (isPerfData(bytes)) {
       // a perf.data: its samples through the same model
       src = await PerfDataSource.open(new MemorySource(bytes, r.name), { onDiagnostic, tsOffset: shift });
+    } else if (FtraceTextSource.sniff(bytes.subarray(0, 4096))) {
+      // ftrace text: a tracefs trace file or trace-cmd report's output
+      src = await FtraceTextSource.open(new MemorySource(bytes, r.name), { name: r.name, onDiagnostic, tsOffset: shift });
     } else {
       const zstd = await fastZstd();
       src = await TraceDatSource.open(new MemorySource(bytes, r.name), {

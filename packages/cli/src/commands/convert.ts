@@ -15,7 +15,7 @@ import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { describeError } from '@utp/bytes';
 import { FileSource } from '@utp/bytes/node';
 import { TraceDat } from '@utp/tracedat';
-import { PerfDataSource, TraceDatSource } from '@utp/model';
+import { FtraceTextSource, PerfDataSource, TraceDatSource } from '@utp/model';
 import type { EventSource } from '@utp/model';
 import { writeChromeJson, writePerfetto } from '@utp/convert';
 import { traceDatToCtf } from '@utp/ctf';
@@ -172,7 +172,7 @@ async function convert(argv: string[]): Promise<number> {
   const kind = inputKind(input);
   if (kind === undefined) {
     process.stderr.write(
-      `utp convert: ${input}: not a trace.dat, CTF trace directory or perf.data (cannot tell its format from its content)\n`,
+      `utp convert: ${input}: not a trace.dat, CTF trace directory, perf.data or ftrace text (cannot tell its format from its content)\n`,
     );
     return 1;
   }
@@ -189,6 +189,16 @@ async function convert(argv: string[]): Promise<number> {
   const tty = !quiet && process.stderr.isTTY === true;
   const selected = hasSelection(sel);
   try {
+    if (kind === 'text') {
+      // ftrace text carries no formats: it converts to the event-stream sinks only, as it is
+      if (selected || (fmt !== 'json' && fmt !== 'perfetto')) {
+        process.stderr.write(
+          `utp convert: ${input}: ftrace text (a trace file or trace-cmd report output) converts to json or perfetto only, without a selection (it has no event formats)\n`,
+        );
+        return 1;
+      }
+      return await toFile(input, output, fmt, tty, 'text');
+    }
     if (fmt === 'dat') return await recordsToDat(kind, input, output, { fileVersion, compression, sel, tty });
     if (kind === 'dat' && !selected) return await fromTraceDat(input, output, fmt, tty);
     // a perf.data into JSON / Perfetto: its own event stream (software events included), no trace.dat between
@@ -362,7 +372,7 @@ async function toFile(
   output: string,
   fmt: 'json' | 'perfetto',
   tty: boolean,
-  kind: 'dat' | 'perf' | 'ctf' = 'dat',
+  kind: 'dat' | 'perf' | 'ctf' | 'text' = 'dat',
 ): Promise<number> {
   try {
     if (statSync(output).isDirectory()) {
@@ -393,6 +403,21 @@ async function toFile(
         source = ps;
         close = async () => file.close();
         littleEndian = ps.littleEndian;
+      } catch (e) {
+        await file.close();
+        throw e;
+      }
+    } else if (kind === 'text') {
+      const file = new FileSource(input);
+      try {
+        source = await FtraceTextSource.open(file, {
+          name: input,
+          onDiagnostic: (d) => {
+            if (warnings.length < 20) warnings.push(d.message);
+          },
+        });
+        close = async () => file.close();
+        littleEndian = true;
       } catch (e) {
         await file.close();
         throw e;

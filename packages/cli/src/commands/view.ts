@@ -30,9 +30,10 @@ interface ViewArgs {
 const HELP = `usage: utp view [--port N] [--no-open] FILE|CTF-DIR...
        utp view --live [--port N] [--no-open] -e EVENT... [-f FILTER] [-o FILE] [RECORD OPTIONS] [-- CMD ARGS]
 
-Opens trace.dat and perf.data files and CTF trace directories (utp's, LTTng's) in the utp viewer
-(a web page served on 127.0.0.1); the viewer tells files apart by their content (a perf.data starts
-with PERFILE2). Of a CTF directory only its metadata, stream files and utp's skeleton are served.
+Opens trace.dat, perf.data and ftrace text files (a tracefs trace file, trace-cmd report's output)
+and CTF trace directories (utp's, LTTng's) in the utp viewer (a web page served on 127.0.0.1); the
+viewer tells files apart by their content (a perf.data starts with PERFILE2, ftrace text with
+'# tracer:' or 'cpus=N'). Of a CTF directory only its metadata, stream files and utp's skeleton are served.
   --port N     listen on port N (default: a free port)
   --no-open    print the URL, do not start a browser
   --live       record this machine (utp record's recorder and options but -m, in a private instance;
@@ -427,7 +428,7 @@ async function runLive(a: ViewArgs): Promise<number> {
 
 const view: Command = {
   name: 'view',
-  summary: 'open trace.dat and perf.data files and CTF directories in the viewer (a page served on 127.0.0.1)',
+  summary: 'open trace.dat, perf.data and ftrace text files and CTF directories in the viewer (a page served on 127.0.0.1)',
   async run(argv) {
     const a = parseArgs(argv);
     if (a === 'help') {

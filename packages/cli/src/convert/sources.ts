@@ -11,9 +11,10 @@ import { OptionId, TraceDat, readTraceDatContent, type TraceDatMetadata, type De
 import { KRecord, type Tep } from '@utp/traceevent';
 import { CtfTrace, ctfToRecords } from '@utp/ctf';
 import { Feature, PerfData, RecordType, AttrType } from '@utp/perf';
+import { FtraceTextSource } from '@utp/model';
 import { readSkeletonFiles } from './skeleton.js';
 
-export type InputKind = 'dat' | 'ctf' | 'perf';
+export type InputKind = 'dat' | 'ctf' | 'perf' | 'text';
 
 export interface RecordSource {
   kind: InputKind;
@@ -59,6 +60,8 @@ export function inputKind(path: string): InputKind | undefined {
       return 'dat';
     const m = b.subarray(0, 8).toString('latin1');
     if (m === 'PERFILE2' || m === '2ELIFREP') return 'perf';
+    // ftrace text (tracefs's trace / trace_pipe, trace-cmd report's output): by its first line
+    if (FtraceTextSource.sniff(head(path, 4096))) return 'text';
   } catch {
     /* unreadable */
   }
