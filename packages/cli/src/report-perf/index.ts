@@ -314,8 +314,13 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
       b.byte(32);
     }
   };
+  /** Start of the kernel's map (its MMAP record, pid -1), once seen. */
+  let kernelStart: bigint | undefined;
   const resolve = (pid: number, ip: bigint, kernelMode: boolean): { addr: bigint; sym: string; dso: string; user: boolean } => {
     if (kernelMode) {
+      // perf looks a kernel-mode address up in the kernel's maps: one below the kernel map (a user
+      // address after PERF_CONTEXT_KERNEL in a broken frame-pointer chain) has no map, no dso
+      if (kernelStart !== undefined && ip < kernelStart) return { addr: ip, sym: '[unknown]', dso: '[unknown]', user: false };
       const k = kernelSyms();
       const s = k?.find(ip);
       return { addr: ip, sym: s ? `${s.name}+0x${(ip - s.start).toString(16)}` : '[unknown]', dso: '[kernel.kallsyms]', user: false };
@@ -509,6 +514,7 @@ function run(pd: PerfData, args: PerfReportArgs, out: Output): number {
         const mapName =
           name === '//anon' || name.startsWith('/anon_hugepage') || name.startsWith('/dev/zero') ? `/tmp/perf-${pid}.map` : name;
         if (pid !== -1) spaces.add(pid, { start, end: start + len, pgoff, name: mapName });
+        else if (name.startsWith('[kernel.kallsyms]') && (kernelStart === undefined || start < kernelStart)) kernelStart = start;
         if (args.showMmap) taskLine(ev, pid, tid, text);
         return;
       }

@@ -72,6 +72,23 @@ test('fixture g-spin (cpu-clock -g, user and kernel frames): utp report, --hist 
   sameLines(r.out, Buffer.from(want, 'latin1'), 'g-spin --folded');
 });
 
+test('fixture badfp: a user address after PERF_CONTEXT_KERNEL (a broken frame-pointer chain) is [unknown] ([unknown]), as perf prints it', () => {
+  // recorded by make-badfp-fixture.mjs; perf's text with no symbols anywhere (empty HOME, symfs, kallsyms)
+  const path = join(tmp, 'badfp.data');
+  writeFileSync(path, gz('badfp/cc.data.gz'));
+  const empty = mkdtempSync(join(tmp, 'empty-'));
+  writeFileSync(join(empty, 'kallsyms'), '');
+  const r = spawnSync(process.execPath, [main, 'report', '-i', path, '--symfs', empty, '--kallsyms', join(empty, 'kallsyms')], {
+    maxBuffer: 1 << 28,
+    env: { ...process.env, HOME: empty },
+  });
+  assert.equal(r.status, 0, r.stderr.toString());
+  const want = gz('badfp/cc.script.gz');
+  sameLines(r.stdout, want, 'badfp');
+  // the case is there: a kernel-marked frame outside the kernel's map
+  assert.match(want.toString(), /\[kernel\.kallsyms\]\)\n(?:\t.*\n)*\t +[0-9a-f]+ \[unknown\] \(\[unknown\]\)\n/);
+});
+
 test('a truncated perf.data: the lines it holds, one warning line, exit 1', () => {
   const bytes = gz('tp-task.data.gz');
   const dataOff = Number(bytes.readBigUInt64LE(40)),
