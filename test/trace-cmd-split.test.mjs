@@ -211,9 +211,10 @@ test('split -r with an end time: trace-cmd 3.1.6 stops after one file, utp goes 
   const want = events(report(join(whole.tcDir, 'out.1')).out);
   const got = r.utpFiles.flatMap((f) => events(report(join(r.utpDir, f)).out));
   assert.ok(want.length > 4000, `window of ${want.length} events`);
+  const firstDiff = got.findIndex((l, i) => l !== want[i]);
   assert.ok(
     got.join('\n') === want.join('\n'),
-    `utp's ${r.utpFiles.length} files = trace-cmd's one window (${got.length} vs ${want.length} events)`,
+    `utp's ${r.utpFiles.length} files = trace-cmd's one window (${got.length} vs ${want.length} events); first difference at line ${firstDiff + 1}:\n  utp files: ${got.slice(Math.max(0, firstDiff - 2), firstDiff + 3).join('\n             ')}\n  window:    ${want.slice(Math.max(0, firstDiff - 2), firstDiff + 3).join('\n             ')}`,
   );
   const sizes = r.utpFiles.map((f) => events(report(join(r.utpDir, f)).out).length);
   assert.ok(
