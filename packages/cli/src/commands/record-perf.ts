@@ -46,7 +46,7 @@ export const PERF_HELP = `usage: utp record --perf -e EVENT... [-a | -p PID[,PID
              PAGES of each CPU are kept; perf record --overwrite)
   -k CLOCK   sample time from CLOCK (mono, realtime, monotonic_raw, boottime, tai; perf's -k)
   -o FILE    output (default perf.data)
-  -q         no summary line`;
+  -q         no summary line, no live status line (drawn only when stderr is a terminal)`;
 
 interface PerfArgs {
   events: string[];

@@ -58,7 +58,7 @@ const HELP = `usage: utp record [OPTIONS] [--] [CMD [ARGS...]]
   --proc-map       store the traced processes' address maps (PROCMAPS; with CMD or -P)
   --user USER      run CMD as USER (initgroups, setgid, setuid; HOME, USER, LOGNAME); the recorder stays root
   --tsc2nsec       record with the x86-tsc clock and store perf's TSC to ns conversion (TSC2NSEC)
-  -q, --quiet      quiet: no per-CPU summary
+  -q, --quiet      quiet: no per-CPU summary, no live status line (drawn only when stderr is a terminal)
   --json           print the summary as JSON
  tracefs setup, as utp set / trace-cmd set (restored after recording unless -k):
   -O OPTION        set trace option OPTION (noOPTION clears it); repeatable
