@@ -1295,6 +1295,9 @@ async function followLive(e: LiveEntry): Promise<void> {
   }
 }
 
+/** The last utpFrame's parts (ms): the worker's computation, the canvas paint, and the whole round trip. */
+let lastFrameTimes = { worker: 0, paint: 0, total: 0 };
+(window as unknown as { utpFrameTimes: () => typeof lastFrameTimes }).utpFrameTimes = () => lastFrameTimes;
 /** For benchmarks and automation: set the window and resolve when that frame is painted (ms). */
 (window as unknown as { utpFrame: (t0: number, t1: number) => Promise<number> }).utpFrame = (t0, t1) =>
   new Promise((ok) => {
@@ -1304,8 +1307,11 @@ async function followLive(e: LiveEntry): Promise<void> {
     sizeCanvas();
     call<FrameData>({ type: 'frame', req: { t0, t1, bins: Math.round(plotWidth()), rows } }).then((f) => {
       frame = f;
+      const p0 = performance.now();
       paint();
-      ok(performance.now() - start);
+      const end = performance.now();
+      lastFrameTimes = { worker: f.workerMs ?? 0, paint: end - p0, total: end - start };
+      ok(end - start);
     });
   });
 
