@@ -1298,6 +1298,8 @@ async function followLive(e: LiveEntry): Promise<void> {
 /** The last utpFrame's parts (ms): the worker's computation, the canvas paint, and the whole round trip. */
 let lastFrameTimes = { worker: 0, paint: 0, total: 0 };
 (window as unknown as { utpFrameTimes: () => typeof lastFrameTimes }).utpFrameTimes = () => lastFrameTimes;
+/** For tests: the last frame the page drew (bins and overlays per row, as the worker sent them). */
+(window as unknown as { utpLastFrame: () => FrameData | undefined }).utpLastFrame = () => frame;
 /** For benchmarks and automation: set the window and resolve when that frame is painted (ms). */
 (window as unknown as { utpFrame: (t0: number, t1: number) => Promise<number> }).utpFrame = (t0, t1) =>
   new Promise((ok) => {
