@@ -19,11 +19,8 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const file = join(DATA, 'viewer-1150000.dat');
 if (!existsSync(file)) {
   console.error(`bench: recording a ~1.15M-event trace (once; reused from ${file})`);
-  const r = spawnSync(
-    'flock',
-    ['/tmp/utp-live.lock', process.execPath, join(ROOT, 'packages/viewer/bench/make-trace.mjs'), file, '1150000'],
-    { stdio: 'inherit' },
-  );
+  // (no flock around it: recordReference takes the live lock itself, and a held flock deadlocked it)
+  const r = spawnSync(process.execPath, [join(ROOT, 'packages/viewer/bench/make-trace.mjs'), file, '1150000'], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(1);
 }
 
