@@ -313,9 +313,10 @@ function paint(): void {
       g.fillStyle = fg;
       for (let k = 0; k < n; k++) if (d.count[k]! > 0) g.fillRect(LABEL_W + k * bw, y + 3, Math.max(1, bw), 4);
     } else {
+      // (one colour for the row: set once, not parsed again for each of up to a bin per pixel)
+      g.fillStyle = colorOf(row.pid);
       for (let k = 0; k < n; k++) {
         if (d.count[k]! <= 0) continue;
-        g.fillStyle = colorOf(row.pid);
         g.fillRect(LABEL_W + k * bw, y + 3, Math.max(1, bw), ROW_H - 10);
       }
     }
