@@ -418,6 +418,36 @@ describe('utp view: the page', { skip: noBrowser ?? noApp }, () => {
     await page.press('[data-testid=add-task]', 'Enter');
     await page.waitForTimeout(300);
     assert.ok((await page.evaluate(() => document.body.dataset.rows)).endsWith(`|${task}`));
+    // the task row's state bars: the model's state table (every state of the task, whole window) painted
+    // into the frame's bins, running over runnable over blocked, as the worker's per-task copies must give
+    {
+      const { TraceModel, TraceDatSource, TaskState } = await import(join(ROOT, 'packages/model/dist/index.js'));
+      const { MemorySource } = await import(join(ROOT, 'packages/bytes/dist/index.js'));
+      const m = await TraceModel.load(await TraceDatSource.open(new MemorySource(new Uint8Array(readFileSync(FIXTURE)))));
+      const got = await page.evaluate(() => {
+        const f = window.utpLastFrame();
+        return { t0: f.t0, t1: f.t1, overlay: [...f.rows.at(-1).overlay] };
+      });
+      const n = got.overlay.length,
+        w = (got.t1 - got.t0) / n;
+      const want = new Array(n).fill(0);
+      const st = m.analyses.states;
+      let states = 0;
+      for (let k = 0; k < st.length; k++) {
+        if (st.a.get(k) !== pid) continue;
+        const s = st.start.get(k),
+          e = st.end.get(k);
+        if (e <= got.t0 || s >= got.t1) continue;
+        states++;
+        const b = st.b.get(k);
+        const v = b === TaskState.Running ? 3 : b === TaskState.Runnable ? 2 : 1;
+        const b0 = Math.max(0, Math.floor((s - got.t0) / w)),
+          b1 = Math.min(n - 1, Math.floor((e - got.t0) / w));
+        for (let x = b0; x <= b1; x++) if (want[x] < v) want[x] = v;
+      }
+      assert.ok(states > 2, `the task has states in the window (${states})`);
+      assert.deepEqual(got.overlay, want);
+    }
     await page.evaluate(() => document.activeElement?.blur());
     await page.keyboard.press('t'); // dark theme
     await page.waitForTimeout(200);

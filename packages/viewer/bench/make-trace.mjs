@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Records a trace of about N events (raw_syscalls + sched + irq + timer under a dd syscall storm) with
-// trace-cmd (test/lib/live.mjs recordReference). Run it under `flock /tmp/utp-live.lock`.
+// trace-cmd (test/lib/live.mjs recordReference, which takes the live lock /tmp/utp-live.lock itself:
+// do not run it under flock, that deadlocks).
 // usage: make-trace.mjs OUT N
 import { spawnSync } from 'node:child_process';
 import { recordReference, liveSkipReason } from '../../../test/lib/live.mjs';

@@ -28,6 +28,8 @@ export interface FrameData {
   wakeups: number[];
   /** Markers in the window: ts and text. */
   markers: Array<{ ts: number; text: string; index: number }>;
+  /** The worker's time computing this frame (ms; for benchmarks: the rest of a frame is transfer and paint). */
+  workerMs?: number;
 }
 
 export interface ListRow {
