@@ -14,6 +14,13 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runUtp, tmpDir } from './lib/live.mjs';
+import { FileSource } from '@utp/bytes/node';
+import { FtraceTextSource, SelectSource, TraceDatSource } from '@utp/model';
+import { writeChromeJson } from '@utp/convert';
+import { emptySelect, makeSelector, parseTime, toSelection } from '../packages/cli/dist/convert/filter.js';
+import { openTraceDatSource } from '../packages/cli/dist/convert/sources.js';
+import { writeDat } from '../packages/cli/dist/convert/to-dat.js';
+import { openCtfDirSource } from '../packages/cli/dist/convert/ctf-source.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 
@@ -38,52 +45,56 @@ function events(file) {
   return j.traceEvents;
 }
 
-test('trace.dat: JSON of each selection through the event stream == through a trace.dat of the selected records', () => {
+test('trace.dat: JSON of each selection through the event stream == through a trace.dat of the selected records', async () => {
   const d = tmpDir('utp-select-dat-');
   try {
-    const dat = join(ROOT, 'testdata/succeed/lost-events/trace.dat');
+    const dat = join(ROOT, 'testdata/succeed/dropped-subbuf8k-v6/trace.dat');
     utp(['convert', dat, '-o', join(d, 'all.json')]);
     const all = events(join(d, 'all.json'));
     const inst = all.filter((e) => e.ph === 'i' && e.cat !== 'utp.lost');
     const times = inst.map(nsOf);
     const from = secs(times[Math.floor(times.length / 4)]),
       to = secs(times[Math.floor((times.length * 3) / 4)]);
-    assert.equal(all.filter((e) => e.cat === 'utp.lost').length, 2, 'the fixture has two losses');
-    const tid = inst.find((e) => e.tid > 0).tid;
+    assert.equal(all.filter((e) => e.cat === 'utp.lost').length, 1, 'the fixture has a loss');
+    const tid = inst.find((e) => e.tid > 0 && e.tid < 4194304).tid;
     const comm = all.find((e) => e.ph === 'M' && e.name === 'thread_name' && e.tid === tid).args.name;
     const cases = [
       ['--from-time', from, '--to-time', to],
-      ['--events', 'sched'],
-      ['--events', 'raw_syscalls:sys_e*,nosuch'],
+      ['--events', 'sched,timer:hrtimer_*,nosuch'],
       ['--pid', String(tid)],
       ['--comm', comm],
       ['--cpu', '0-1', '--to-time', `${times[Math.floor(times.length / 2)]}ns`],
       ['--cpu', '1'],
-      ['-F', 'sys_exit: ret > 0'],
-      ['-F', 'sched_switch: prev_pid != 0', '-F', 'sys_enter', '--cpu', '0'],
+      ['-F', 'hrtimer_start: expires > 0'],
+      ['-F', 'sched_switch: prev_pid != 0', '-F', 'tick_stop', '--cpu', '0'],
     ];
     let kept = 0;
     for (const [i, args] of cases.entries()) {
-      const a = join(d, `a${i}.json`);
-      const err = utp(['convert', dat, '-o', a, ...args]);
       mkdirSync(join(d, `old${i}`));
-      const old = join(d, `old${i}`, 'trace.dat');
-      utp(['convert', dat, '-o', old, '--compression', 'none', ...args]);
-      utp(['convert', old, '-o', join(d, `b${i}.json`)]);
-      assert.ok(readFileSync(a).equals(readFileSync(join(d, `b${i}.json`))), `${args.join(' ')}: the same JSON`);
-      const n = events(a).filter((e) => e.ph !== 'M').length;
+      const warns = [];
+      const a = await datJson(dat, args, (m) => warns.push(m));
+      const b = await oldJson(dat, args, join(d, `old${i}`, 'trace.dat'));
+      assert.ok(a.equals(b), `${args.join(' ')}: the same JSON`);
+      const got = JSON.parse(a.toString()).traceEvents;
+      const n = got.filter((e) => e.ph !== 'M').length;
       assert.ok(n > 0 && n < all.length, `${args.join(' ')}: kept some, not all (${n})`);
-      if (args.includes('nosuch')) assert.match(err, /--events: no event matches 'nosuch'/);
-      kept += events(a).filter((e) => e.cat === 'utp.lost').length;
+      if (args.includes('nosuch')) assert.deepEqual(warns, ["--events: no event matches 'nosuch'"]);
+      kept += got.filter((e) => e.cat === 'utp.lost').length;
     }
+    // utp convert itself: the JSON above, and the old path through its own trace.dat output
+    const args = ['--cpu', '1', '--events', 'timer,sched'];
+    mkdirSync(join(d, 'cli'));
+    utp(['convert', dat, '-o', join(d, 'a.json'), ...args]);
+    utp(['convert', dat, '-o', join(d, 'cli', 'trace.dat'), '--compression', 'none', ...args]);
+    utp(['convert', join(d, 'cli', 'trace.dat'), '-o', join(d, 'b.json')]);
+    assert.ok(readFileSync(join(d, 'a.json')).equals(await datJson(dat, args)), 'utp convert: the JSON of SelectSource');
+    assert.ok(readFileSync(join(d, 'a.json')).equals(readFileSync(join(d, 'b.json'))), 'utp convert: the JSON of the old path');
     assert.ok(kept > 0, 'some selection keeps a loss');
     // Perfetto too
-    utp(['convert', dat, '-o', join(d, 'a.pftrace'), '--cpu', '1', '--events', 'sched']);
-    utp(['convert', dat, '-o', join(d, 'old.dat'), '--compression', 'none', '--cpu', '1', '--events', 'sched']);
-    mkdirSync(join(d, 'p'));
-    utp(['convert', join(d, 'old.dat'), '-o', join(d, 'p', 'trace.dat'), '--compression', 'none']);
-    utp(['convert', join(d, 'p', 'trace.dat'), '-o', join(d, 'b.pftrace')]);
-    // (the Perfetto file names no source: the same bytes)
+    utp(['convert', dat, '-o', join(d, 'a.pftrace'), '--cpu', '1', '--events', 'timer']);
+    utp(['convert', dat, '-o', join(d, 'old.dat'), '--compression', 'none', '--cpu', '1', '--events', 'timer']);
+    // (the Perfetto file does not hold the input's name)
+    utp(['convert', join(d, 'old.dat'), '-o', join(d, 'b.pftrace')]);
     assert.ok(readFileSync(join(d, 'a.pftrace')).equals(readFileSync(join(d, 'b.pftrace'))), 'Perfetto: the same bytes');
   } finally {
     rmSync(d, { recursive: true, force: true });
@@ -124,11 +135,68 @@ function sameSelected(all, sel, keep, what, partial = true) {
   assert.deepEqual(g, w, what);
 }
 
+/** utp convert's options (as `utp convert` parses them) into its selection. */
+function rawSel(args) {
+  const sel = emptySelect();
+  for (let i = 0; i < args.length; i += 2) {
+    const [o, v] = [args[i], args[i + 1]];
+    if (o === '--from-time') sel.fromNs = parseTime(o, v);
+    else if (o === '--to-time') sel.toNs = parseTime(o, v);
+    else if (o === '-F') sel.filters.push(v);
+    else sel[{ '--events': 'events', '--pid': 'pids', '--comm': 'comms', '--cpu': 'cpus' }[o]].push(v);
+  }
+  return sel;
+}
+const selOf = (args) => toSelection(rawSel(args));
+
+/** A trace.dat's JSON, through SelectSource when `args` (in process, as utp convert writes it). */
+async function datJson(dat, args, warn = () => {}) {
+  const t = await TraceDatSource.open(new FileSource(dat), {});
+  try {
+    const chunks = [];
+    const src = args ? new SelectSource(t, selOf(args), warn) : t;
+    await writeChromeJson(src, (c) => chunks.push(Buffer.from(c)), { littleEndian: t.td.littleEndian });
+    return Buffer.concat(chunks);
+  } finally {
+    await t.td.close();
+  }
+}
+
+/** The path SelectSource replaces: the selected records into a trace.dat (utp convert's own functions), then its JSON. */
+async function oldJson(dat, args, out) {
+  const src = await openTraceDatSource(dat, {});
+  try {
+    const off = src.tsOffset;
+    const select = makeSelector(
+      src.tep,
+      rawSel(args),
+      (rec) => rec.ts + off,
+      () => {},
+    );
+    await writeDat(src, out, { fileVersion: 7, compression: 'none', select });
+  } finally {
+    await src.close();
+  }
+  return datJson(out);
+}
+
+/** The Chrome JSON events of `open()`'s source, selected by `args` (in process: what utp convert writes). */
+async function jsonOf(open, args) {
+  const { source, close, le } = await open();
+  try {
+    const chunks = [];
+    const src = args ? new SelectSource(source, selOf(args)) : source;
+    await writeChromeJson(src, (c) => chunks.push(Buffer.from(c)), { littleEndian: le });
+    const text = Buffer.concat(chunks).toString('utf8');
+    return JSON.parse(text.replace(/"ts":([0-9.]+)/g, '"ts":"$1"')).traceEvents;
+  } finally {
+    await close();
+  }
+}
+
 /** The selection tests of one input, decided from its unselected JSON. */
-function checkInput(input, d, tag) {
-  const allF = join(d, `${tag}.all.json`);
-  utp(['convert', input, '-o', allF]);
-  const all = events(allF);
+async function checkInput(open, tag) {
+  const all = await jsonOf(open);
   const evs = all.filter((e) => e.ph !== 'M' && e.ph !== 'X' && e.cat !== 'utp.lost' && e.cat !== 'utp.closed');
   // task names as the source learns them: the JSON's thread names, and the comm / pid pairs of the events' values
   const names = new Map(all.filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => [e.tid, e.args.name]));
@@ -147,7 +215,7 @@ function checkInput(input, d, tag) {
     to = t[Math.floor((t.length * 2) / 3)];
   const cpus = [...new Set(evs.map((e) => e.cpu))].sort();
   const cpu = cpus[cpus.length - 1];
-  const tid = evs.find((e) => e.tid > 0).tid;
+  const tid = evs.find((e) => e.tid > 0 && e.tid < 4194304).tid;
   const tids = new Set(evs.map((e) => e.tid)).size;
   const comm = names.get(tid);
   const byTask = (set) => (e) => set.has(e.tid) || set.has(e.args?.pid) || set.has(e.args?.next_pid);
@@ -162,39 +230,42 @@ function checkInput(input, d, tag) {
     { args: ['--events', name], keep: (e) => e.ph === 'i' && e.name === name },
     { args: ['--events', name, '--cpu', String(cpu)], keep: (e) => e.ph === 'i' && e.name === name && e.cpu === cpu },
   ];
-  for (const [i, c] of cases.entries()) {
-    const f = join(d, `${tag}.${i}.json`);
-    utp(['convert', input, '-o', f, ...c.args]);
-    sameSelected(all, events(f), c.keep, `${tag} ${c.args.join(' ')}`, c.partial ?? true);
-  }
+  for (const c of cases) sameSelected(all, await jsonOf(open, c.args), c.keep, `${tag} ${c.args.join(' ')}`, c.partial ?? true);
   // -F: the source has no filter language
-  const r = runUtp(['convert', input, '-o', join(d, `${tag}.F.json`), '-F', name]);
-  assert.equal(r.status, 1);
-  const lines = r.stderr.toString().trim().split('\n');
-  assert.equal(lines.length, 1, r.stderr.toString());
-  assert.match(lines[0], /has no filter expressions \(-F\)/);
+  await assert.rejects(jsonOf(open, ['-F', name]), / \([^)]*\): this source has no filter expressions \(-F\)/);
 }
 
-test('CTF without a utp skeleton (LTTng-like) and LTTng UST: the selected events are the unselected JSON events that pass', () => {
-  const d = tmpDir('utp-select-ctf-');
-  try {
-    checkInput(join(ROOT, 'testdata/ctf/utp-lost-events'), d, 'ctf-lost');
-    checkInput(join(ROOT, 'testdata/ctf/lttng-ust-libc'), d, 'lttng-ust');
-    assert.deepEqual(
-      readdirSync(d).filter((n) => n.startsWith('.')),
-      [],
-      'no temporary file left',
-    );
-  } finally {
-    rmSync(d, { recursive: true, force: true });
-  }
+const ctfDir = (dir) => async () => {
+  const c = await openCtfDirSource(dir, {});
+  return { source: c.source, close: c.close, le: c.source.trace.tc.le };
+};
+const textFile = (file) => async () => ({
+  source: await FtraceTextSource.open(new Uint8Array(readFileSync(file)), { name: file }),
+  close: async () => {},
+  le: true,
 });
 
-test('ftrace text: the selected events are the unselected JSON events that pass', () => {
-  const d = tmpDir('utp-select-text-');
+test('CTF without a utp skeleton (LTTng-like) and LTTng UST: the selected events are the unselected JSON events that pass', async () => {
+  await checkInput(ctfDir(join(ROOT, 'testdata/ctf/utp-lost-events')), 'ctf-lost');
+  await checkInput(ctfDir(join(ROOT, 'testdata/ctf/lttng-ust-libc')), 'lttng-ust');
+});
+
+test('ftrace text: the selected events are the unselected JSON events that pass', async () => {
+  await checkInput(textFile(join(ROOT, 'testdata/text/report.txt')), 'report');
+  await checkInput(textFile(join(ROOT, 'testdata/text/trace_pipe.txt')), 'pipe');
+});
+
+test('utp convert CTF / text with a selection: no temporary file; -F on an LTTng CTF in one line', () => {
+  const d = tmpDir('utp-select-cli-');
   try {
-    checkInput(join(ROOT, 'testdata/text/report.txt'), d, 'report');
-    checkInput(join(ROOT, 'testdata/text/trace_pipe.txt'), d, 'pipe');
+    utp(['convert', join(ROOT, 'testdata/text/trace.txt'), '-o', join(d, 't.json'), '--cpu', '1', '--comm', 'rm']);
+    utp(['convert', join(ROOT, 'testdata/ctf/utp-lost-events'), '-o', join(d, 'c.pftrace'), '--events', 'sched_switch']);
+    assert.deepEqual(readdirSync(d).sort(), ['c.pftrace', 't.json']);
+    const r = runUtp(['convert', join(ROOT, 'testdata/text/trace.txt'), '-o', join(d, 'x.json'), '-F', 'sched_switch']);
+    assert.equal(r.status, 1);
+    const lines = r.stderr.toString().trim().split('\n');
+    assert.equal(lines.length, 1, r.stderr.toString());
+    assert.match(lines[0], /trace\.txt \(ftrace text\): this source has no filter expressions \(-F\)/);
   } finally {
     rmSync(d, { recursive: true, force: true });
   }
