@@ -154,15 +154,18 @@ for (const name of fixtures.filter((n) => n.startsWith('lttng-'))) {
   });
 }
 
-test('a selection of an LTTng CTF to JSON is refused with one line (it goes through trace.dat)', () => {
+test('a selection of an LTTng CTF to JSON goes through the event stream; -F is refused with one line (no filter language)', () => {
   const d = tmpDir('utp-ctf-src-');
   try {
-    const r = runUtp(['convert', join(FIX, 'lttng-ust-libc'), '-o', join(d, 'x.json'), '--cpu', '0']);
+    let r = runUtp(['convert', join(FIX, 'lttng-ust-libc'), '-o', join(d, 'x.json'), '--cpu', '0']);
+    assert.equal(r.status, 0, r.stderr.toString());
+    assert.ok(readFileSync(join(d, 'x.json')).length > 0);
+    r = runUtp(['convert', join(FIX, 'lttng-ust-libc'), '-o', join(d, 'y.json'), '-F', 'malloc']);
     assert.equal(r.status, 1);
     const lines = r.stderr.toString().trim().split('\n');
     assert.equal(lines.length, 1, r.stderr.toString());
-    assert.match(lines[0], /convert it without a selection/);
-    assert.deepEqual(readdirSync(d), []);
+    assert.match(lines[0], /lttng-ust-libc \(ctf\): this source has no filter expressions/);
+    assert.deepEqual(readdirSync(d), ['x.json']);
   } finally {
     rmSync(d, { recursive: true, force: true });
   }

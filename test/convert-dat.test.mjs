@@ -14,8 +14,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { liveSkipReason, recordReference, runUtp, tmpDir, tracefsState, withLiveLock } from './lib/live.mjs';
 
@@ -337,6 +337,36 @@ test('live: a fresh trace round-trips through CTF and every selection matches tr
     assert.equal(bt.status, 0);
     if (!/EVENTS DROPPED|LOST EVENTS/.test(tc(['-i', file]))) assert.equal(bt.stderr, '', 'babeltrace2: no warning');
     checkSelections('live', file, d);
+    // JSON of a selection (the event stream through @utp/model's SelectSource) == JSON of the selected
+    // records' trace.dat, on a trace with kernel_stack records (the stack-trace rule of -F, --events, --pid)
+    const pid = /^\s*\S+?-(\d+)\s+\[\d+\].*sched_switch:/m.exec(tc(['-i', file]).replace(/^.*-0\s+\[.*$/gm, ''))?.[1];
+    for (const args of [['--events', 'sched_switch'], ['-F', 'sched_switch: prev_pid != 0'], ...(pid ? [['--pid', pid]] : [])]) {
+      const dir = join(d, `json-${args[0]}`);
+      mkdirSync(dir);
+      utp(['convert', file, '-o', join(dir, 'a.json'), ...args]);
+      utp(['convert', file, '-o', join(dir, basename(file)), '--compression', 'none', ...args]);
+      utp(['convert', join(dir, basename(file)), '-o', join(dir, 'b.json')]);
+      // a kernel_stack's caller[8] past its `size` entries is the bytes after the record in its page
+      // (the next record, another one in the repacked file): compared up to `size`
+      const lines = (f) =>
+        readFileSync(join(dir, f), 'utf8')
+          .split('\n')
+          .map((l) =>
+            l.replace(
+              /^(\{"name":"kernel_stack".*"args":\{"size":(\d+),"caller":\[)([^\]]*)\]/,
+              (_m, pre, n, list) => `${pre}${list.split(',').slice(0, Number(n)).join(',')}]`,
+            ),
+          );
+      const ja = lines('a.json'),
+        jb = lines('b.json');
+      const at = ja.findIndex((l, i) => l !== jb[i]);
+      assert.equal(
+        at,
+        -1,
+        `live JSON ${args.join(' ')}: the old path's (${ja.length} / ${jb.length} lines; first difference:\n${ja[at]}\n${jb[at]})`,
+      );
+      assert.match(readFileSync(join(dir, 'a.json'), 'utf8'), /"name":"kernel_stack"/, `live JSON ${args.join(' ')}: stack traces kept`);
+    }
   } finally {
     rmSync(d, { recursive: true, force: true });
     assert.deepEqual(tracefsState(), before, 'tracefs left as found');

@@ -105,7 +105,7 @@ test('utp convert TEXT -o x.json | x.pftrace: ftrace text is told by its content
   const r2 = runUtp(['convert', join(FIX, 'report-t.txt'), '-o', pf]);
   assert.equal(r2.status, 0, r2.stderr.toString());
   assert.ok(readFileSync(pf).length > 10000);
-  // text carries no formats: no trace.dat / CTF from it, and no selection
+  // text carries no formats: no trace.dat / CTF from it (a selection to JSON: convert-select.test.mjs)
   const r3 = runUtp(['convert', inText, '-o', join(tmp, 'x.dat')]);
   assert.equal(r3.status, 1);
   assert.match(r3.stderr.toString(), /converts to json or perfetto only/);

@@ -14,3 +14,5 @@ export { CtfSource, ROW_BITS } from './ctf-source.js';
 export type { CtfSourceOptions, CtfSkeleton } from './ctf-source.js';
 export { FtraceTextSource } from './ftrace-text-source.js';
 export type { FtraceTextSourceOptions } from './ftrace-text-source.js';
+export { SelectSource, selects } from './select-source.js';
+export type { Selection } from './select-source.js';

@@ -6,7 +6,8 @@
  * Chrome JSON, `.pftrace`/`.perfetto-trace` → Perfetto, `.txt` → text, `.dat` → trace.dat). A
  * trace.dat, a perf.data or a CTF (any, LTTng's too) to JSON/Perfetto is read directly as @utp/model's
  * event stream (TraceDatSource, PerfDataSource, CtfSource). The selection (../convert/filter.ts)
- * applies to every pair: any input other than a plain trace.dat goes through a trace.dat of its
+ * applies to every pair: to JSON/Perfetto on the event stream (@utp/model's SelectSource; -F of a
+ * perf.data or a utp CTF through a trace.dat), to the other outputs through a trace.dat of the
  * selected records (../convert/; a CTF then needs utp's skeleton).
  * Progress on a TTY, quiet when piped; the output is written under a temporary name and renamed; it never replaces the input.
  */
@@ -15,7 +16,7 @@ import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { describeError } from '@utp/bytes';
 import { FileSource } from '@utp/bytes/node';
 import { TraceDat } from '@utp/tracedat';
-import { FtraceTextSource, PerfDataSource, TraceDatSource } from '@utp/model';
+import { FtraceTextSource, PerfDataSource, SelectSource, TraceDatSource } from '@utp/model';
 import type { EventSource } from '@utp/model';
 import { writeChromeJson, writePerfetto } from '@utp/convert';
 import { traceDatToCtf } from '@utp/ctf';
@@ -30,8 +31,9 @@ import { wasmZstd } from '../zstd-wasm.js';
 const HELP = `usage: utp convert [-i] INPUT -o OUTPUT [--to FORMAT] [selection]
 
   -i INPUT      the input, detected from its content: a trace.dat, a CTF trace directory
-                (any CTF 1.8 to json/perfetto/text; trace.dat output, CTF output and a
-                selection need one that utp convert wrote), or a perf.data
+                (any CTF 1.8 to json/perfetto/text, selected or not but for -F; trace.dat
+                and CTF output need one that utp convert wrote), a perf.data, or ftrace text
+                (to json/perfetto)
   -o OUTPUT     the output: a directory or NAME.ctf (CTF 1.8), NAME.json (Chrome JSON),
                 NAME.pftrace or NAME.perfetto-trace (Perfetto protobuf), NAME.txt (text:
                 what utp report prints), NAME.dat (trace.dat)
@@ -190,27 +192,23 @@ async function convert(argv: string[]): Promise<number> {
   const selected = hasSelection(sel);
   try {
     if (kind === 'text') {
-      // ftrace text carries no formats: it converts to the event-stream sinks only, as it is
-      if (selected || (fmt !== 'json' && fmt !== 'perfetto')) {
+      // ftrace text carries no formats: it converts to the event-stream sinks only (selected or not)
+      if (fmt !== 'json' && fmt !== 'perfetto') {
         process.stderr.write(
-          `utp convert: ${input}: ftrace text (a trace file or trace-cmd report output) converts to json or perfetto only, without a selection (it has no event formats)\n`,
+          `utp convert: ${input}: ftrace text (a trace file or trace-cmd report output) converts to json or perfetto only (it has no event formats)\n`,
         );
         return 1;
       }
-      return await toFile(input, output, fmt, tty, 'text');
+      return await toFile(input, output, fmt, tty, 'text', selected ? sel : undefined);
     }
     if (fmt === 'dat') return await recordsToDat(kind, input, output, { fileVersion, compression, sel, tty });
     if (kind === 'dat' && !selected) return await fromTraceDat(input, output, fmt, tty);
-    // a perf.data into JSON / Perfetto: its own event stream (software events included), no trace.dat between
-    if (kind === 'perf' && !selected && (fmt === 'json' || fmt === 'perfetto')) return await toFile(input, output, fmt, tty, 'perf');
-    // a CTF (utp's, LTTng's, …) to JSON or Perfetto: its events as they are (CtfSource), no trace.dat between
-    if (kind === 'ctf' && !selected && (fmt === 'json' || fmt === 'perfetto')) return await toFile(input, output, fmt, tty, 'ctf');
-    if (kind === 'ctf' && (fmt === 'json' || fmt === 'perfetto') && !existsSync(join(input, '.utp-tracedat.dat'))) {
-      // a selection goes through trace.dat, which needs the tracefs formats of utp's skeleton
-      process.stderr.write(
-        `utp convert: ${input}: a selection of a CTF trace goes through trace.dat, and this one was not written by utp convert (no .utp-tracedat.dat): convert it without a selection\n`,
-      );
-      return 1;
+    if (fmt === 'json' || fmt === 'perfetto') {
+      // the event stream of any input (selected through @utp/model's SelectSource), no trace.dat between;
+      // -F needs a source with filter expressions: a perf.data's and a utp CTF's still go through a trace.dat
+      // of their selected records (their tracefs formats), an LTTng CTF's is refused by SelectSource
+      const viaDat = sel.filters.length > 0 && (kind === 'perf' || (kind === 'ctf' && existsSync(join(input, '.utp-tracedat.dat'))));
+      if (!viaDat) return await toFile(input, output, fmt, tty, kind, selected ? sel : undefined);
     }
     // text of a CTF or perf.data input: what utp report prints for it
     if (fmt === 'text' && !selected) return reportText(input, output);
@@ -373,6 +371,7 @@ async function toFile(
   fmt: 'json' | 'perfetto',
   tty: boolean,
   kind: 'dat' | 'perf' | 'ctf' | 'text' = 'dat',
+  sel?: SelectOptions,
 ): Promise<number> {
   try {
     if (statSync(output).isDirectory()) {
@@ -447,6 +446,21 @@ async function toFile(
     process.stderr.write(`utp convert: ${input}: ${describeError(e)}\n`);
     return 1;
   }
+  let comm: string[] = [];
+  if (sel) {
+    const { toSelection } = await import('../convert/filter.js');
+    try {
+      source = new SelectSource(source, toSelection(sel), (m) => comm.push(m));
+    } catch (e) {
+      await close();
+      if (e instanceof UsageError) throw e;
+      process.stderr.write(`utp convert: ${describeError(e)}\n`);
+      return 1;
+    }
+    // the events' warnings come at once, the comms' once the pass has seen the tasks
+    for (const w of comm) process.stderr.write(`utp convert: warning: ${w}\n`);
+    comm = [];
+  }
   const tmp = join(dirname(resolve(output)), `.${basename(output)}.tmp-${process.pid}`);
   let fd = -1;
   const t0 = Date.now();
@@ -470,7 +484,9 @@ async function toFile(
         `\rutp convert: ${r.events} events, ${r.bytes} bytes in ${((Date.now() - t0) / 1000).toFixed(1)} s → ${output}\n`,
       );
     if (r.unknown) process.stderr.write(`utp convert: warning: ${r.unknown} events of unknown event ids left out\n`);
-    for (const w of warnings) process.stderr.write(`utp convert: warning: ${input}: ${w}\n`);
+    for (const w of comm) process.stderr.write(`utp convert: warning: ${w}\n`);
+    // (a --comm selection reads the input twice: its diagnostics once)
+    for (const w of new Set(warnings)) process.stderr.write(`utp convert: warning: ${input}: ${w}\n`);
     return truncated ? 1 : 0;
   } catch (e) {
     if (fd >= 0) closeSync(fd);

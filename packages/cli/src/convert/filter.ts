@@ -9,6 +9,7 @@
  */
 import { EventFilter } from '@utp/traceevent';
 import type { KRecord, Tep } from '@utp/traceevent';
+import type { Selection } from '@utp/model';
 import { UsageError } from '../command.js';
 import { addPidMatcher } from '../report/filter.js';
 
@@ -155,4 +156,23 @@ export function makeSelector(
     for (const t of tests) if (!t(rec, id)) return false;
     return true;
   };
+}
+
+/**
+ * The selection as @utp/model's SelectSource takes it (the event-stream path to JSON / Perfetto):
+ * lists split and checked here, with the same usage errors as makeSelector's.
+ */
+export function toSelection(s: SelectOptions): Selection {
+  const pids: number[] = [];
+  for (const p of list(s.pids)) {
+    if (!/^\d+$/.test(p)) throw new UsageError(`convert: --pid '${p}': expected process ids`);
+    pids.push(Number(p));
+  }
+  const cpus: number[] = [];
+  for (const c of list(s.cpus)) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(c);
+    if (!m) throw new UsageError(`convert: --cpu '${c}': expected CPU numbers or ranges (0,2-3)`);
+    for (let i = Number(m[1]); i <= Number(m[2] ?? m[1]); i++) cpus.push(i);
+  }
+  return { fromNs: s.fromNs, toNs: s.toNs, events: list(s.events), pids, comms: list(s.comms), cpus, filters: s.filters };
 }
