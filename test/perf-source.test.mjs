@@ -155,3 +155,21 @@ test('a cut perf.data: the JSON of what it holds (as many events as utp report p
   assert.ok(want > 0);
   assert.equal(events.length, want);
 });
+
+test('a selection of a perf.data (--cpu, --events) through the event stream: exactly perf script lines of that CPU and event', () => {
+  const input = fixture('sw-clock');
+  const out = join(tmp, 'sel.json');
+  const r = runUtp(['convert', input, '-o', out, '--cpu', '1', '--events', 'cpu-clock']);
+  assert.equal(r.status, 0, r.stderr.toString());
+  const want = gunzipSync(readFileSync(join(FIX, 'sw-clock.script.gz')))
+    .toString('latin1')
+    .split('\n')
+    .filter((l) => / \[001\] /.test(l) && / cpu-clock: /.test(l));
+  assert.ok(want.length > 10, `${want.length} cpu-clock samples on CPU 1`);
+  const evs = JSON.parse(readFileSync(out, 'utf8')).traceEvents.filter((e) => e.ph === 'i' || e.ph === 'B' || e.ph === 'E');
+  assert.deepEqual([...new Set(evs.map((e) => `${e.name}@${e.cpu}`))], ['cpu-clock@1']);
+  // the same samples: times (µs with the ns kept) as perf script's (µs)
+  const us = (l) => Number(/ (\d+\.\d+): /.exec(l)[1]) * 1e6;
+  assert.equal(evs.length, want.length);
+  evs.forEach((e, i) => assert.ok(Math.abs(e.ts - us(want[i])) < 1, `sample ${i}: ${e.ts} vs ${want[i]}`));
+});
