@@ -163,9 +163,10 @@ test('a hardware breakpoint (mem:ADDR:w) sampled every 1000 writes: attrs as per
   const ours = utpRecord('bp', args);
   assert.equal(evlist(ours), evlist(perfRecord('bp', args)));
   const text = readersAgree(ours);
-  // 12345 writes (and a few of the startup's): 12 samples, each in main
+  // 12345 writes (and a few of the startup's): 12 samples at most, each in main (under load one may
+  // be missed: the run's own sample count varies as perf record's does)
   const lines = text.split('\n').filter(Boolean);
-  assert.equal(lines.length, 12, text);
+  assert.ok(lines.length >= 9 && lines.length <= 12, `${lines.length} samples:\n${text}`);
   for (const l of lines)
     assert.match(l, new RegExp(` mem:0x${addr}:w: +[0-9a-f]+ main\\+0x[0-9a-f]+ \\(${exe.replace(/[.]/g, '\\.')}\\)$`));
 });
