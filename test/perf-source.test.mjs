@@ -171,5 +171,5 @@ test('a selection of a perf.data (--cpu, --events) through the event stream: exa
   // the same samples: times (µs with the ns kept) as perf script's (µs)
   const us = (l) => Number(/ (\d+\.\d+): /.exec(l)[1]) * 1e6;
   assert.equal(evs.length, want.length);
-  evs.forEach((e, i) => assert.ok(Math.abs(e.ts - us(want[i])) < 1, `sample ${i}: ${e.ts} vs ${want[i]}`));
+  for (const [i, e] of evs.entries()) assert.ok(Math.abs(e.ts - us(want[i])) < 1, `sample ${i}: ${e.ts} vs ${want[i]}`);
 });
