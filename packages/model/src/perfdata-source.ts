@@ -34,8 +34,10 @@ import {
 } from '@utp/perf';
 import type { PerfDataOptions, PerfEvent, PerfEvsel, PerfSample, Decompressor } from '@utp/perf';
 import { FieldFlag, KRecord, Tep, loadPlugins } from '@utp/traceevent';
-import type { DiagnosticHandler, EventFormat, Field } from '@utp/traceevent';
+import type { DiagnosticHandler, EventFormat } from '@utp/traceevent';
 import { FieldKind } from './event-stream.js';
+import { formatField } from './format-field.js';
+import type { FormatField } from './format-field.js';
 import type {
   CurrentFields,
   EventClass,
@@ -93,7 +95,6 @@ const Key = {
 } as const;
 
 type SampleField = StreamField & { readonly key: number };
-type FormatField = StreamField & { readonly raw: Field };
 
 function intField(name: string, type: string, size: number, signed: boolean, key: number): SampleField {
   return { name, type, kind: FieldKind.Integer, size, signed, length: 0, elementSize: size, dynamic: false, offset: -1, key };
@@ -123,23 +124,6 @@ function sampleFields(sampleType: number): SampleField[] {
   if (t & SampleType.PhysAddr) out.push(intField('phys_addr', 'u64', 8, false, Key.PhysAddr));
   if (t & SampleType.Cgroup) out.push(intField('cgroup', 'u64', 8, false, Key.Cgroup));
   return out;
-}
-
-function formatField(f: Field): FormatField {
-  const dynamic = (f.flags & (FieldFlag.Dynamic | FieldFlag.Relative)) !== 0;
-  const kind = f.flags & FieldFlag.String ? FieldKind.String : f.flags & FieldFlag.Array ? FieldKind.Array : FieldKind.Integer;
-  return {
-    name: f.name,
-    type: f.type,
-    kind,
-    size: f.size,
-    signed: (f.flags & FieldFlag.Signed) !== 0,
-    length: f.arraylen,
-    elementSize: f.elementsize,
-    dynamic,
-    offset: f.offset,
-    raw: f,
-  };
 }
 
 /** A tracepoint evsel: its tracefs format (field lists parsed on first use). */

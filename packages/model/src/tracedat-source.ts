@@ -10,7 +10,6 @@ import { EventFilter, FieldFlag, KBuffer, KRecord, LinePrinter, Tep, loadPlugins
 import type { DiagnosticHandler, EventFormat, Field } from '@utp/traceevent';
 import { TraceDat, decompressorFor, mergeRecords } from '@utp/tracedat';
 import type { Decompressor, TraceDatBuffer } from '@utp/tracedat';
-import { FieldKind } from './event-stream.js';
 import type {
   CurrentFields,
   EventClass,
@@ -22,6 +21,7 @@ import type {
   StreamEvent,
   StreamField,
 } from './event-stream.js';
+import { formatField } from './format-field.js';
 import { GrowF64, GrowI32 } from './grow.js';
 
 export interface TraceDatSourceOptions {
@@ -41,23 +41,6 @@ const DEFAULTS: Readonly<TraceDatSourceOptions> = Object.freeze({
   tsOffset: 0n,
 });
 
-function streamField(f: Field): StreamField {
-  const dynamic = (f.flags & (FieldFlag.Dynamic | FieldFlag.Relative)) !== 0;
-  const kind = f.flags & FieldFlag.String ? FieldKind.String : f.flags & FieldFlag.Array ? FieldKind.Array : FieldKind.Integer;
-  return {
-    name: f.name,
-    type: f.type,
-    kind,
-    size: f.size,
-    signed: (f.flags & FieldFlag.Signed) !== 0,
-    length: f.arraylen,
-    elementSize: f.elementsize,
-    dynamic,
-    offset: f.offset,
-    raw: f,
-  } as StreamField;
-}
-
 /** An event class over a libtraceevent format; the field lists are parsed on first use (most formats of a file never occur). */
 class FormatClass implements EventClass {
   readonly fileId: number;
@@ -74,10 +57,10 @@ class FormatClass implements EventClass {
     this.name = format.name;
   }
   get commonFields(): readonly StreamField[] {
-    return (this.cf ??= this.format.commonFields.map(streamField));
+    return (this.cf ??= this.format.commonFields.map(formatField));
   }
   get fields(): readonly StreamField[] {
-    return (this.fs ??= this.format.fields.map(streamField));
+    return (this.fs ??= this.format.fields.map(formatField));
   }
 }
 
