@@ -31,6 +31,7 @@ import type {
   StreamEvent,
   StreamField,
 } from './event-stream.js';
+import { valuesFields } from './format-field.js';
 import { GrowF64, GrowI32 } from './grow.js';
 
 /** What `utp convert --to ctf` keeps beside the CTF (docs/convert.md, "CTF → trace.dat"). */
@@ -296,16 +297,7 @@ export class CtfSource implements EventSource {
       ctxAlign.set(sc.id, sc.eventContext?.align ?? 8);
     }
     const comm = this.commLearners();
-    const fields: CurrentFields = {
-      int: (f) => {
-        const v = this.currentValues()?.[(f as IndexedField).index];
-        return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : 0;
-      },
-      str: (f) => {
-        const v = this.currentValues()?.[(f as IndexedField).index];
-        return typeof v === 'string' ? v : '';
-      },
-    };
+    const fields: CurrentFields = valuesFields(() => this.currentValues());
     const ev: StreamEvent = { ts: 0, tsBig: undefined, cpu: 0, pid: -1, classId: -1, flags: 0, preempt: 0, buffer: 0, loc: 0, fields };
     const progressEvery = options.progressEvery ?? 65536;
     const signal = options.signal;

@@ -23,8 +23,14 @@ import type {
   StreamField,
 } from './event-stream.js';
 import { FieldKind } from './event-stream.js';
+import { valuesFields } from './format-field.js';
 import { TextKind, dedicatedFields, fieldName, keyValues, kvInt, parseHead, parseInfo, systemOf } from './ftrace-text-line.js';
 import type { LineHead, TextValue } from './ftrace-text-line.js';
+
+/** A line head to be filled by parseHead. */
+function emptyHead(): LineHead {
+  return { buffer: '', comm: '', pid: 0, cpu: 0, flags: 0, preempt: 0, ts: 0, tsBig: undefined, name: '', infoAt: 0, report: false };
+}
 
 export interface FtraceTextSourceOptions {
   /** Names the file in messages and in `meta.name`. */
@@ -179,19 +185,7 @@ export class FtraceTextSource implements EventSource {
     }
     const text = byteString(head, 0, head.length);
     if (/^(# tracer: \S|cpus=\d+\s*\n|version = \d+\s*\n)/.test(text)) return true;
-    const h: LineHead = {
-      buffer: '',
-      comm: '',
-      pid: 0,
-      cpu: 0,
-      flags: 0,
-      preempt: 0,
-      ts: 0,
-      tsBig: undefined,
-      name: '',
-      infoAt: 0,
-      report: false,
-    };
+    const h: LineHead = emptyHead();
     // trace_pipe: an event line, after the lost-events lines that may come first
     const lines = text.split('\n', 8);
     lines.pop();
@@ -212,16 +206,7 @@ export class FtraceTextSource implements EventSource {
   }
 
   async read(sink: EventSink, options: Partial<ReadOptions> = {}): Promise<void> {
-    const fields: CurrentFields = {
-      int: (f) => {
-        const v = this.currentValues()?.[(f as TextField).index];
-        return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : 0;
-      },
-      str: (f) => {
-        const v = this.currentValues()?.[(f as TextField).index];
-        return typeof v === 'string' ? v : '';
-      },
-    };
+    const fields: CurrentFields = valuesFields(() => this.currentValues());
     const ev: StreamEvent = { ts: 0, tsBig: undefined, cpu: 0, pid: -1, classId: -1, flags: 0, preempt: 0, buffer: 0, loc: 0, fields };
     const progressEvery = options.progressEvery ?? 65536;
     const signal = options.signal;
@@ -432,19 +417,7 @@ async function scanText(src: ByteSource, chunk: number): Promise<Scan> {
     comms: new Map(),
     classes: new Map(),
   };
-  const h: LineHead = {
-    buffer: '',
-    comm: '',
-    pid: 0,
-    cpu: 0,
-    flags: 0,
-    preempt: 0,
-    ts: 0,
-    tsBig: undefined,
-    name: '',
-    infoAt: 0,
-    report: false,
-  };
+  const h: LineHead = emptyHead();
   const buffers = new Set<string>();
   // per class and key: does every value parse as an integer
   const ints = new Map<string, Map<string, boolean>>();

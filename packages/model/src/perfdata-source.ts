@@ -36,7 +36,7 @@ import type { PerfDataOptions, PerfEvent, PerfEvsel, PerfSample, Decompressor } 
 import { FieldFlag, KRecord, Tep, loadPlugins } from '@utp/traceevent';
 import type { DiagnosticHandler, EventFormat } from '@utp/traceevent';
 import { FieldKind } from './event-stream.js';
-import { formatField } from './format-field.js';
+import { formatField, readIntAt } from './format-field.js';
 import type { FormatField } from './format-field.js';
 import type {
   CurrentFields,
@@ -282,18 +282,7 @@ export class PerfDataSource implements EventSource {
         if (!raw || f.offset < 0 || f.offset + f.size > raw.length) return 0;
         const v = self.rawView(raw),
           o = raw.byteOffset + f.offset;
-        switch (f.size) {
-          case 1:
-            return f.signed ? v.getInt8(o) : v.getUint8(o);
-          case 2:
-            return f.signed ? v.getInt16(o, le) : v.getUint16(o, le);
-          case 4:
-            return f.signed ? v.getInt32(o, le) : v.getUint32(o, le);
-          case 8:
-            return Number(f.signed ? v.getBigInt64(o, le) : v.getBigUint64(o, le));
-          default:
-            return 0;
-        }
+        return readIntAt(v, o, f, le);
       },
       str(f) {
         const e = self.cur;

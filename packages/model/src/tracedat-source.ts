@@ -21,7 +21,7 @@ import type {
   StreamEvent,
   StreamField,
 } from './event-stream.js';
-import { formatField } from './format-field.js';
+import { formatField, readIntAt } from './format-field.js';
 import { GrowF64, GrowI32 } from './grow.js';
 
 export interface TraceDatSourceOptions {
@@ -311,18 +311,7 @@ export class TraceDatSource implements EventSource {
         if (!r || f.offset < 0 || f.offset + f.size > r.size) return 0;
         const v = r.view,
           o = r.offset + f.offset;
-        switch (f.size) {
-          case 1:
-            return f.signed ? v.getInt8(o) : v.getUint8(o);
-          case 2:
-            return f.signed ? v.getInt16(o, le) : v.getUint16(o, le);
-          case 4:
-            return f.signed ? v.getInt32(o, le) : v.getUint32(o, le);
-          case 8:
-            return Number(f.signed ? v.getBigInt64(o, le) : v.getBigUint64(o, le));
-          default:
-            return 0;
-        }
+        return readIntAt(v, o, f, le);
       },
       str: (f) => {
         const r = cur.rec;
